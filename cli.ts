@@ -1,0 +1,154 @@
+/**
+ * The command line: `s3_log_extraction <command> [options]`.
+ *
+ * A thin entry: it parses the command name, loads that command's module, runs it, and maps
+ * errors to one clear line on stderr and an exit code (0 ok, 1 failure, 2 usage).
+ *
+ * @example Run a command
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ *
+ * Deno.exit(await main(["extract_logs", "/srv/logs"]));
+ * ```
+ *
+ * @module
+ */
+
+import denoJson from "./deno.json" with { type: "json" };
+import type { Command, CommandContext } from "./lib/cli/command.ts";
+import { parseCommandArgs } from "./lib/cli/command.ts";
+import { OperatorError, UsageError } from "./lib/errors.ts";
+
+/** The tool's name as typed on the command line. */
+export const TOOL = "s3_log_extraction";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  daily: {
+    summary: "Run the nightly pipeline (on the bundled sample when nothing is configured)",
+    load: async () => (await import("./lib/cli/daily_command.ts")).command,
+  },
+  set_cache: {
+    summary: "Save the cache directory (created when missing)",
+    load: async () => (await import("./lib/cli/set_cache_command.ts")).command,
+  },
+  set_logs: {
+    summary: "Save the log directory used by extract_logs and daily",
+    load: async () => (await import("./lib/cli/set_cache_command.ts")).setLogsCommand,
+  },
+  extract_logs: {
+    summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
+    load: async () => (await import("./lib/cli/extract_logs_command.ts")).command,
+  },
+  export_extraction: {
+    summary: "Write the cache as the reference's per-object extraction tree",
+    load: async () => (await import("./lib/cli/export_extraction_command.ts")).command,
+  },
+  stop: {
+    summary: "Stop a running extraction after its batch in flight, and wait for it",
+    load: async () => (await import("./lib/cli/stop_command.ts")).command,
+  },
+};
+
+function toolHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) =>
+    `  ${name.padEnd(width)}  ${summary}`
+  );
+  return `${TOOL} ${denoJson.version}: privacy-safe access statistics from AWS S3 server access logs
+
+Usage: ${TOOL} <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Run \`${TOOL} <command> --help\` for a command's options and environment variables.
+Exit codes: 0 ok, 1 failure (the message says what to do), 2 usage error.`;
+}
+
+function writeLine(stream: { writeSync(p: Uint8Array): number }, line: string): void {
+  const bytes = new TextEncoder().encode(line + "\n");
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
+function defaultContext(signal: AbortSignal): CommandContext {
+  return {
+    env: Deno.env,
+    out: (line) => writeLine(Deno.stdout, line),
+    err: (line) => writeLine(Deno.stderr, line),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+    signal,
+  };
+}
+
+/**
+ * Runs the command line `args` and returns the exit code.
+ *
+ * @example Usage
+ * ```ts
+ * import { main } from "./cli.ts";
+ * import { assertEquals } from "./lib/_assert.ts";
+ *
+ * const lines: string[] = [];
+ * const code = await main(["--version"], {
+ *   env: new Map(), out: (line) => lines.push(line), err: () => {}, stderrIsTerminal: false,
+ *   signal: new AbortController().signal,
+ * });
+ * assertEquals(code, 0);
+ * assertEquals(lines[0].startsWith("s3_log_extraction "), true);
+ * ```
+ */
+export async function main(args: string[], context?: CommandContext): Promise<number> {
+  const controller = new AbortController();
+  const ctx = context ?? defaultContext(controller.signal);
+  const debug = args.includes("--debug");
+  try {
+    const [name, ...rest] = args;
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      ctx.out(toolHelp());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === "--version" || name === "-V") {
+      ctx.out(`${TOOL} ${denoJson.version}`);
+      return 0;
+    }
+    const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (entry === undefined) {
+      throw new UsageError(`Unknown command '${name}'. Run \`${TOOL} --help\` for the commands.`);
+    }
+    const command = await entry.load();
+    const input = parseCommandArgs(name, rest, command.options);
+    if (input.values.help) {
+      ctx.out(`Usage: ${TOOL} ${command.usage}\n\n${command.summary}.\n\n${command.help}`);
+      return 0;
+    }
+    return await command.run(input, ctx);
+  } catch (error) {
+    if (error instanceof OperatorError) {
+      ctx.err(`error: ${error.message}`);
+      if (debug && error.cause) ctx.err(String((error.cause as Error).stack ?? error.cause));
+      return error.exitCode;
+    }
+    ctx.err(
+      `error: unexpected failure: ${(error as Error)?.message ?? error}. This is a bug: ` +
+        "please report it with the output of the same command run with --debug.",
+    );
+    if (debug) ctx.err(String((error as Error)?.stack ?? error));
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) Deno.exit(130);
+    writeLine(Deno.stderr, "Stopping after the batch in flight (Ctrl+C again quits at once)…");
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  const code = await main(Deno.args, defaultContext(controller.signal));
+  Deno.exit(code);
+}

@@ -1,0 +1,192 @@
+/**
+ * The cache database, `<cache>/cache.sqlite`: one SQLite file through Deno's built-in
+ * `node:sqlite`, with atomic commits and its own crash recovery.
+ *
+ * Tables: `objects` (key, dataset), `requests` (file, line, object, time, bytes, IP index,
+ * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
+ * (random index, keyed hash, Fernet-encrypted IP), `quarantine` (encrypted malformed lines with
+ * file and line), `runs` (what each run did) and `meta` (schema version, password check).
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { errorText, OperatorError } from "./errors.ts";
+import type { CacheSecrets } from "./cache_secrets.ts";
+import { InvalidTokenError } from "./fernet.ts";
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = 1;
+/** File name of the database inside the cache directory. */
+export const DATABASE_FILE = "cache.sqlite";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS objects (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  dataset TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_files (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('partial', 'done', 'failed')),
+  next_offset INTEGER NOT NULL DEFAULT 0,
+  next_line INTEGER NOT NULL DEFAULT 0,
+  lines_kept INTEGER NOT NULL DEFAULT 0,
+  lines_filtered INTEGER NOT NULL DEFAULT 0,
+  lines_excluded INTEGER NOT NULL DEFAULT 0,
+  lines_malformed INTEGER NOT NULL DEFAULT 0,
+  reason TEXT,
+  run_id INTEGER,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requests (
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  object_id INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  bytes_sent INTEGER NOT NULL,
+  ip_index INTEGER NOT NULL,
+  download INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ips (
+  ip_index INTEGER PRIMARY KEY,
+  ip_hash BLOB NOT NULL UNIQUE,
+  ip_token TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  line_token TEXT NOT NULL,
+  PRIMARY KEY (file_id, line)
+);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  command TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  outcome TEXT,
+  summary TEXT
+);
+`;
+
+const PASSWORD_CHECK = "s3-log-extraction password check";
+
+/**
+ * Opens (creating when missing) the cache database in `cacheDirectory`, with write-ahead
+ * logging so that readers never block the writer and a killed process loses nothing committed.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assertEquals(db.prepare("SELECT count(*) AS n FROM requests").get(), { n: 0 });
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
+  const path = join(cacheDirectory, DATABASE_FILE);
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA busy_timeout = 10000");
+    db.exec("PRAGMA cache_size = -65536");
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot open cache database ${path}: ${errorText(error)}. Check that the cache ` +
+        "directory exists and is writable, or choose another with --cache.",
+      { cause: error },
+    );
+  }
+  const version = readSchemaVersion(db);
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new OperatorError(
+      `Cannot use cache database ${path}: it was written by a newer version (schema ` +
+        `${version}, this program knows ${SCHEMA_VERSION}). Upgrade s3-log-extraction.`,
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      db.exec(SCHEMA);
+      db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
+        String(SCHEMA_VERSION),
+      );
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      db.close();
+      throw new OperatorError(
+        `Cannot create the tables of cache database ${path}: ${errorText(error)}. Check that ` +
+          "the cache directory is writable and the disk is not full.",
+        { cause: error },
+      );
+    }
+  }
+  return db;
+}
+
+function readSchemaVersion(db: DatabaseSync): number {
+  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    .get();
+  if (table === undefined) return 0;
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() as
+    | { value: string }
+    | undefined;
+  return row === undefined ? 0 : Number(row.value);
+}
+
+/**
+ * Checks that `secrets` come from the password this cache was created with (and records it for
+ * a new cache), so two passwords never mix in one IP table.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+ * import { deriveCacheSecrets } from "./cache_secrets.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * await verifyCachePassword(db, await deriveCacheSecrets({ password: "first password", iterations: 1 }));
+ * const other = await deriveCacheSecrets({ password: "second password", iterations: 1 });
+ * await assertRejects(() => verifyCachePassword(db, other), /another password/);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function verifyCachePassword(db: DatabaseSync, secrets: CacheSecrets): Promise<void> {
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'password_check'").get() as
+    | { value: string }
+    | undefined;
+  if (row === undefined) {
+    const token = await secrets.fernet.encrypt(PASSWORD_CHECK);
+    db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('password_check', ?)").run(token);
+    return;
+  }
+  try {
+    if (await secrets.fernet.decryptText(row.value) === PASSWORD_CHECK) return;
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+  }
+  throw new OperatorError(
+    "Cannot use this cache: it was created with another password. Set " +
+      "S3_LOG_EXTRACTION_PASSWORD (and S3_LOG_EXTRACTION_SALT, if one was used) to the values " +
+      "the cache was created with, or use another cache directory.",
+  );
+}

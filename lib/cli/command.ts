@@ -1,0 +1,165 @@
+/**
+ * What every command of the command line shares: its description, option parsing with clear
+ * usage errors, and the common options (`--cache`, `--quiet`, `--json`, `--debug`, `--help`).
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { UsageError } from "../errors.ts";
+import type { Environment } from "../config.ts";
+
+/** Where a command writes, and what it may read of its environment. */
+export interface CommandContext {
+  /** Environment variables. */
+  env: Environment;
+  /** Writes a line of output (data, results) to stdout. */
+  out(line: string): void;
+  /** Writes a line of diagnostics (warnings, notes) to stderr. */
+  err(line: string): void;
+  /** Whether stderr is a terminal (progress is shown only then). */
+  stderrIsTerminal: boolean;
+  /** Aborted by SIGINT / SIGTERM. */
+  signal: AbortSignal;
+}
+
+/** A command of the command line. */
+export interface Command {
+  /** Name, as typed. */
+  name: string;
+  /** One line for the tool's help. */
+  summary: string;
+  /** Usage line (after the tool name). */
+  usage: string;
+  /** Longer help: what it does, its options and environment. */
+  help: string;
+  /** Options beyond the common ones. */
+  options: ParseArgsOptionsConfig;
+  /** Runs with parsed values; returns the exit code. */
+  run(input: CommandInput, context: CommandContext): Promise<number>;
+}
+
+/** Parsed command line of one command. */
+export interface CommandInput {
+  /** Option values. */
+  values: Record<string, string | boolean | undefined>;
+  /** Positional arguments. */
+  positionals: string[];
+}
+
+/** Options every command accepts. */
+export const COMMON_OPTIONS: ParseArgsOptionsConfig = {
+  help: { type: "boolean", short: "h" },
+  cache: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+  debug: { type: "boolean" },
+};
+
+/** Help text of the common options. */
+export const COMMON_HELP = `Common options:
+  --cache <dir>   cache directory for this run (else S3_LOG_EXTRACTION_CACHE, set_cache, or
+                  the user cache folder)
+  --json          print the result as JSON
+  --quiet, -q     print nothing but errors
+  --debug         show stack traces of unexpected errors
+  --help, -h      show this help`;
+
+/**
+ * Parses a command's arguments, turning every mistake into a {@linkcode UsageError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCommandArgs } from "./command.ts";
+ * import { assertEquals, assertThrows } from "../_assert.ts";
+ *
+ * const input = parseCommandArgs("extract_logs", ["logs", "--workers", "2"], {
+ *   workers: { type: "string" },
+ * });
+ * assertEquals(input.positionals, ["logs"]);
+ * assertEquals(input.values.workers, "2");
+ * assertThrows(() => parseCommandArgs("extract_logs", ["--nope"], {}), /Unknown option --nope/);
+ * ```
+ */
+export function parseCommandArgs(
+  command: string,
+  args: string[],
+  options: ParseArgsOptionsConfig,
+): CommandInput {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...COMMON_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as CommandInput["values"], positionals };
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    const what = unknown ? `Unknown option ${unknown[1]}` : message.replace(/\.$/, "");
+    throw new UsageError(`${what} for ${command}. Run \`s3_log_extraction ${command} --help\`.`);
+  }
+}
+
+/**
+ * Reads a whole-number option, or throws a {@linkcode UsageError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { integerOption } from "./command.ts";
+ * import { assertEquals, assertThrows } from "../_assert.ts";
+ *
+ * assertEquals(integerOption("extract_logs", "workers", "3", 0), 3);
+ * assertEquals(integerOption("extract_logs", "workers", undefined, 0), undefined);
+ * assertThrows(() => integerOption("extract_logs", "workers", "x", 0), /--workers must be/);
+ * ```
+ */
+export function integerOption(
+  command: string,
+  name: string,
+  value: string | boolean | undefined,
+  minimum: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || number < minimum) {
+    throw new UsageError(
+      `--${name} must be a whole number of at least ${minimum} (got ${JSON.stringify(value)}) ` +
+        `for ${command}.`,
+    );
+  }
+  return number;
+}
+
+/**
+ * Throws a {@linkcode UsageError} unless there are between `min` and `max` positionals.
+ *
+ * @example Usage
+ * ```ts
+ * import { expectPositionals } from "./command.ts";
+ * import { assertThrows } from "../_assert.ts";
+ *
+ * assertThrows(() => expectPositionals("set_cache", [], 1, 1, "<dir>"), /set_cache needs <dir>/);
+ * ```
+ */
+export function expectPositionals(
+  command: string,
+  positionals: string[],
+  min: number,
+  max: number,
+  names: string,
+): void {
+  if (positionals.length < min) {
+    throw new UsageError(
+      `${command} needs ${names}. Usage: s3_log_extraction ${command} ${names}`,
+    );
+  }
+  if (positionals.length > max) {
+    throw new UsageError(
+      `${command} takes ${max === 0 ? "no arguments" : names} but got ` +
+        `${positionals.slice(max).map((p) => JSON.stringify(p)).join(" ")} too. Run ` +
+        `\`s3_log_extraction ${command} --help\`.`,
+    );
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `s3_log_extraction export_extraction <dir>`.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { resolveCacheDirectory } from "../config.ts";
+import { exportExtraction } from "../export_extraction.ts";
+import { type Command, COMMON_HELP, expectPositionals } from "./command.ts";
+
+/** The `export_extraction` command. */
+export const command: Command = {
+  name: "export_extraction",
+  summary: "Write the cache as the reference's per-object extraction tree",
+  usage: "export_extraction <dir> [--no-encryption]",
+  help: `Writes one folder per object key with timestamps.txt (YYMMDDhhmmss), bytes_sent.txt,
+ips.txt and download.txt, one request per line in log order, as the Python reference does.
+ips.txt is one Fernet token (readable by the reference with the same password and salt)
+unless --no-encryption is given. <dir> must not exist or be empty; it appears complete or not
+at all. Key segments that are unsafe as folder names ("", ".", "..") are written as %%<hex>.
+
+Options:
+  --no-encryption  write ips.txt as plain text (one IP per line): handle with care
+
+Environment:
+  S3_LOG_EXTRACTION_PASSWORD, S3_LOG_EXTRACTION_SALT  as for extract_logs
+
+${COMMON_HELP}`,
+  options: { "no-encryption": { type: "boolean" } },
+  async run({ values, positionals }, context) {
+    expectPositionals("export_extraction", positionals, 1, 1, "<dir>");
+    const secrets = await secretsFromEnvironment(context.env);
+    const cacheDirectory = await resolveCacheDirectory({
+      flag: values.cache as string | undefined,
+      env: context.env,
+    });
+    const targetDirectory = resolve(positionals[0]);
+    const summary = await exportExtraction({
+      cacheDirectory,
+      targetDirectory,
+      secrets,
+      plaintextIps: values["no-encryption"] === true,
+    });
+    if (values.json) context.out(JSON.stringify({ targetDirectory, ...summary }, null, 2));
+    else if (!values.quiet) {
+      context.out(
+        `Exported ${summary.requests.toLocaleString("en-US")} requests of ` +
+          `${summary.objects.toLocaleString("en-US")} objects to ${targetDirectory}.`,
+      );
+    }
+    return 0;
+  },
+};

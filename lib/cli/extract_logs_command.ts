@@ -1,0 +1,98 @@
+/**
+ * `s3_log_extraction extract_logs [<log directory>]`.
+ *
+ * @module
+ */
+
+import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { configuredLogsDirectory, resolveCacheDirectory } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import { extractLogs } from "../extract_logs.ts";
+import type { ExtractionMode } from "../line_parser.ts";
+import { summaryLines, warningLines } from "./extraction_report.ts";
+import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
+import { formatExtractionProgress, ProgressLine } from "./progress_line.ts";
+
+/** The variable holding the excluded-IP pattern. */
+export const EXCLUDED_IPS_VARIABLE = "S3_LOG_EXTRACTION_EXCLUDED_IPS";
+
+/** The `extract_logs` command. */
+export const command: Command = {
+  name: "extract_logs",
+  summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
+  usage: "extract_logs [<log directory>] [--mode generic|dandi] [--workers N] [--limit N]",
+  help: `Finds raw S3 log files below the log directory (S3 log objects, flat or in YYYY/MM/DD/
+folders, and consolidated *.log files; gzip detected by content), keeps REST.GET.OBJECT
+requests with a 2xx status, and stores them in <cache>/cache.sqlite. Files already extracted
+are skipped, so it can run every night. Malformed lines are quarantined (encrypted) with their
+file and line; unreadable files are recorded as failed and retried on the next run.
+
+Arguments:
+  <log directory>  where the logs are (default: S3_LOG_EXTRACTION_LOGS or set_logs)
+
+Options:
+  --mode <mode>    generic (every object; default) or dandi (blobs/... and zarr/<id> pooled)
+  --workers <n>    parse workers (default: cores - 1, at least 1; 0 parses on the main thread)
+  --limit <n>      process at most n log files this run
+
+Environment:
+  S3_LOG_EXTRACTION_PASSWORD      required: encrypts client IPs (keep it; it reads the cache)
+  S3_LOG_EXTRACTION_SALT          optional PBKDF2 salt (default s3_log_extraction)
+  S3_LOG_EXTRACTION_EXCLUDED_IPS  regular expression matched against the whole client IP;
+                                  matching requests are dropped and counted (unset: none)
+
+Stop a run with \`s3_log_extraction stop\`, Ctrl+C or SIGTERM: it ends after its batch in
+flight. A run killed outright loses nothing committed and duplicates nothing.
+
+${COMMON_HELP}`,
+  options: {
+    mode: { type: "string" },
+    workers: { type: "string" },
+    limit: { type: "string" },
+  },
+  async run({ values, positionals }, context) {
+    expectPositionals("extract_logs", positionals, 0, 1, "[<log directory>]");
+    const mode = (values.mode ?? "generic") as string;
+    if (mode !== "generic" && mode !== "dandi") {
+      throw new UsageError(
+        `--mode must be generic or dandi (got ${JSON.stringify(mode)}) for extract_logs.`,
+      );
+    }
+    const workers = integerOption("extract_logs", "workers", values.workers, 0);
+    const limit = integerOption("extract_logs", "limit", values.limit, 1);
+    const logsDirectory = positionals[0] ?? await configuredLogsDirectory({ env: context.env });
+    if (logsDirectory === undefined) {
+      throw new UsageError(
+        "extract_logs needs <log directory>, or a configured one: run " +
+          "`s3_log_extraction set_logs <dir>` or set S3_LOG_EXTRACTION_LOGS.",
+      );
+    }
+    const secrets = await secretsFromEnvironment(context.env);
+    const cacheDirectory = await resolveCacheDirectory({
+      flag: values.cache as string | undefined,
+      env: context.env,
+    });
+    const quiet = values.quiet === true;
+    const progress = new ProgressLine(context.stderrIsTerminal && !quiet);
+    const started = performance.now();
+    const summary = await extractLogs({
+      logsDirectory,
+      cacheDirectory,
+      secrets,
+      mode: mode as ExtractionMode,
+      excludedIps: context.env.get(EXCLUDED_IPS_VARIABLE),
+      workers,
+      limit,
+      signal: context.signal,
+      onProgress: (p) =>
+        progress.update(formatExtractionProgress(p, (performance.now() - started) / 1000)),
+    }).finally(() => progress.done());
+    if (values.json) {
+      context.out(JSON.stringify(summary, null, 2));
+    } else if (!quiet) {
+      for (const line of summaryLines(summary)) context.out(line);
+    }
+    if (!quiet) { for (const line of warningLines(summary)) context.err(line); }
+    return 0;
+  },
+};

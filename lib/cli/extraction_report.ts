@@ -1,0 +1,97 @@
+/**
+ * The human-readable end-of-run report of `extract_logs`: a summary on stdout, and warnings on
+ * stderr for what the operator should look at (failed, changed and malformed input).
+ *
+ * @module
+ */
+
+import type { ExtractionSummary } from "../extract_logs.ts";
+import { MALFORMED_REASON_TEXT, type MalformedReason } from "../line_parser.ts";
+
+/**
+ * The summary lines of a run.
+ *
+ * @example Usage
+ * ```ts
+ * import { summaryLines } from "./extraction_report.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const lines = summaryLines({
+ *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
+ *   files: { found: 2, done: 2, failed: 0, alreadyDone: 0, changed: 0, pending: 0, notLogs: 1 },
+ *   lines: { kept: 7, filtered: 3, excluded: 0, malformed: 0 },
+ *   malformedByReason: {}, malformedExamples: [], failures: [], changedFiles: [],
+ *   notLogExamples: ["README.md"], newIps: 1, bytesRead: 6307, seconds: 0.5, stopped: false,
+ * });
+ * assertEquals(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
+ * ```
+ */
+export function summaryLines(summary: ExtractionSummary): string[] {
+  const f = summary.files;
+  const l = summary.lines;
+  const n = (value: number) => value.toLocaleString("en-US");
+  const mb = summary.bytesRead / 1e6;
+  const rate = summary.seconds > 0 ? Math.round(mb / summary.seconds) : 0;
+  const head = summary.stopped ? "Stopped after the batch in flight. Extracted" : "Extracted";
+  return [
+    `${head} ${n(f.done)} log file${f.done === 1 ? "" : "s"} from ${summary.logsDirectory} into ` +
+    `${summary.cacheDirectory} (${summary.mode} mode): ${mb.toFixed(1)} MB in ` +
+    `${summary.seconds.toFixed(1)} s (${rate} MB/s).`,
+    `  files: ${n(f.found)} found, ${n(f.done)} done, ${n(f.failed)} failed, ` +
+    `${n(f.alreadyDone)} already done, ${n(f.changed)} changed, ${n(f.pending)} left for ` +
+    `later, ${n(f.notLogs)} not log files`,
+    `  lines: ${n(l.kept)} kept, ${n(l.filtered)} filtered, ${n(l.excluded)} excluded, ` +
+    `${n(l.malformed)} malformed; ${n(summary.newIps)} new client IPs`,
+  ];
+}
+
+/**
+ * The warnings of a run, each saying what happened and what to do.
+ *
+ * @example Usage
+ * ```ts
+ * import { warningLines } from "./extraction_report.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const lines = warningLines({
+ *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
+ *   files: { found: 1, done: 0, failed: 1, alreadyDone: 0, changed: 0, pending: 0, notLogs: 0 },
+ *   lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
+ *   malformedByReason: {}, malformedExamples: [], changedFiles: [], notLogExamples: [],
+ *   failures: [{ path: "a.log.gz", reason: "truncated or corrupt gzip data" }],
+ *   newIps: 0, bytesRead: 0, seconds: 0, stopped: false,
+ * });
+ * assertEquals(lines[0], "warning: 1 log file could not be read; it is retried on the next run:");
+ * ```
+ */
+export function warningLines(summary: ExtractionSummary): string[] {
+  const lines: string[] = [];
+  const f = summary.files;
+  if (f.failed > 0) {
+    lines.push(
+      `warning: ${f.failed} log file${f.failed === 1 ? "" : "s"} could not be read; ` +
+        `${f.failed === 1 ? "it is" : "they are"} retried on the next run:`,
+    );
+    for (const failure of summary.failures) lines.push(`  ${failure.path}: ${failure.reason}`);
+  }
+  if (f.changed > 0) {
+    lines.push(
+      `warning: ${f.changed} log file${f.changed === 1 ? "" : "s"} changed after ` +
+        "extraction (size or modification time) and were not read again. S3 log objects never " +
+        "change: check what rewrote them. Files:",
+    );
+    for (const path of summary.changedFiles) lines.push(`  ${path}`);
+  }
+  if (summary.lines.malformed > 0) {
+    const reasons = Object.entries(summary.malformedByReason).map(([reason, count]) =>
+      `${count} ${MALFORMED_REASON_TEXT[reason as MalformedReason]}`
+    );
+    lines.push(
+      `warning: ${summary.lines.malformed} malformed line${
+        summary.lines.malformed === 1 ? " was" : "s were"
+      } quarantined in the cache (encrypted) and not counted: ${reasons.join("; ")}. First ones:`,
+    );
+    for (const m of summary.malformedExamples) lines.push(`  ${m.path}:${m.line} ${m.reason}`);
+  }
+  return lines;
+}

@@ -1,0 +1,237 @@
+/**
+ * Where the cache and the logs are: a small JSON file in the user's config folder, overridden by
+ * environment variables, overridden by command-line flags.
+ *
+ * Order for the cache: `--cache` > `S3_LOG_EXTRACTION_CACHE` > `set_cache` > the user cache
+ * folder (`$XDG_CACHE_HOME/s3-log-extraction`, else `~/.cache/s3-log-extraction`). For the logs:
+ * `S3_LOG_EXTRACTION_LOGS` > `set_logs`.
+ *
+ * @module
+ */
+
+import { dirname, join, resolve } from "node:path";
+import { OperatorError } from "./errors.ts";
+
+/** The settings file's content. */
+export interface Settings {
+  /** Absolute path of the cache directory. */
+  cache_directory?: string;
+  /** Absolute path of the log directory. */
+  logs_directory?: string;
+}
+
+/** Reads environment variables (a `Map` works in tests). */
+export interface Environment {
+  /** The value of a variable, or undefined. */
+  get(name: string): string | undefined;
+}
+
+/** Variable that overrides the configured cache directory. */
+export const CACHE_VARIABLE = "S3_LOG_EXTRACTION_CACHE";
+/** Variable that overrides the configured log directory. */
+export const LOGS_VARIABLE = "S3_LOG_EXTRACTION_LOGS";
+/** Variable that overrides where the settings file is. */
+export const CONFIG_VARIABLE = "S3_LOG_EXTRACTION_CONFIG";
+
+/**
+ * The settings file: `S3_LOG_EXTRACTION_CONFIG`, else `$XDG_CONFIG_HOME/s3-log-extraction/config.json`,
+ * else `~/.config/s3-log-extraction/config.json`.
+ *
+ * @example Usage
+ * ```ts
+ * import { settingsPath } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(settingsPath(new Map([["HOME", "/home/op"]])), "/home/op/.config/s3-log-extraction/config.json");
+ * ```
+ */
+export function settingsPath(env: Environment = Deno.env): string {
+  const explicit = env.get(CONFIG_VARIABLE);
+  if (explicit) return resolve(explicit);
+  return join(userFolder(env, "XDG_CONFIG_HOME", ".config"), "s3-log-extraction", "config.json");
+}
+
+/**
+ * The cache directory used when nothing is configured.
+ *
+ * @example Usage
+ * ```ts
+ * import { defaultCacheDirectory } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(defaultCacheDirectory(new Map([["XDG_CACHE_HOME", "/var/cache"]])), "/var/cache/s3-log-extraction");
+ * ```
+ */
+export function defaultCacheDirectory(env: Environment = Deno.env): string {
+  return join(userFolder(env, "XDG_CACHE_HOME", ".cache"), "s3-log-extraction");
+}
+
+function userFolder(env: Environment, variable: string, fallback: string): string {
+  const xdg = env.get(variable);
+  if (xdg) return resolve(xdg);
+  const home = env.get("HOME");
+  if (!home) {
+    throw new OperatorError(
+      `Cannot find the user's folders: neither ${variable} nor HOME is set. Set one of them, or ` +
+        `give the cache with --cache or ${CACHE_VARIABLE}.`,
+    );
+  }
+  return join(home, fallback);
+}
+
+/**
+ * Reads the settings file ({} when it does not exist).
+ *
+ * @example Usage
+ * ```ts
+ * import { readSettings } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_CONFIG", "/nonexistent/config.json"]]);
+ * assertEquals(await readSettings(env), {});
+ * ```
+ */
+export async function readSettings(env: Environment = Deno.env): Promise<Settings> {
+  const path = settingsPath(env);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw new OperatorError(`Cannot read settings file ${path}: ${error}. Check its permissions.`);
+  }
+  try {
+    const settings = JSON.parse(text);
+    if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+      throw new Error("not a JSON object");
+    }
+    return settings as Settings;
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot read settings file ${path}: ${(error as Error).message}. Fix or delete it, then ` +
+        "run set_cache again.",
+    );
+  }
+}
+
+async function updateSettings(change: Settings, env: Environment): Promise<void> {
+  const path = settingsPath(env);
+  const settings = { ...await readSettings(env), ...change };
+  const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a < b ? -1 : 1));
+  try {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+    await Deno.writeTextFile(temporary, JSON.stringify(sorted, null, 2) + "\n");
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    throw new OperatorError(`Cannot write settings file ${path}: ${error}. Check its permissions.`);
+  }
+}
+
+async function ensureDirectory(path: string, what: string): Promise<void> {
+  try {
+    await Deno.mkdir(path, { recursive: true });
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot create ${what} ${path}: ${
+        (error as Error).message
+      }. Choose a folder you can write to.`,
+    );
+  }
+}
+
+/**
+ * Saves the cache directory in the settings file (as an absolute path) and creates it.
+ *
+ * @example Usage
+ * ```ts
+ * import { readSettings, setCache } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const home = await Deno.makeTempDir();
+ * const env = new Map([["HOME", home]]);
+ * await setCache(`${home}/cache`, { env });
+ * assertEquals((await readSettings(env)).cache_directory, `${home}/cache`);
+ * await Deno.remove(home, { recursive: true });
+ * ```
+ */
+export async function setCache(
+  directory: string,
+  options: { env?: Environment } = {},
+): Promise<string> {
+  const absolute = resolve(directory);
+  await ensureDirectory(absolute, "cache directory");
+  await updateSettings({ cache_directory: absolute }, options.env ?? Deno.env);
+  return absolute;
+}
+
+/**
+ * Saves the log directory in the settings file (as an absolute path).
+ *
+ * @example Usage
+ * ```ts
+ * import { readSettings, setLogs } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const home = await Deno.makeTempDir();
+ * const env = new Map([["HOME", home]]);
+ * await setLogs(home, { env });
+ * assertEquals((await readSettings(env)).logs_directory, home);
+ * await Deno.remove(home, { recursive: true });
+ * ```
+ */
+export async function setLogs(
+  directory: string,
+  options: { env?: Environment } = {},
+): Promise<string> {
+  const absolute = resolve(directory);
+  await updateSettings({ logs_directory: absolute }, options.env ?? Deno.env);
+  return absolute;
+}
+
+/**
+ * The cache directory to use, created when missing: `flag` > `S3_LOG_EXTRACTION_CACHE` >
+ * settings file > default.
+ *
+ * @example Usage
+ * ```ts
+ * import { resolveCacheDirectory } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const env = new Map([["S3_LOG_EXTRACTION_CACHE", `${dir}/from-env`]]);
+ * assertEquals(await resolveCacheDirectory({ env }), `${dir}/from-env`);
+ * assertEquals(await resolveCacheDirectory({ flag: `${dir}/flag`, env }), `${dir}/flag`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function resolveCacheDirectory(
+  options: { flag?: string; env?: Environment } = {},
+): Promise<string> {
+  const env = options.env ?? Deno.env;
+  const chosen = options.flag || env.get(CACHE_VARIABLE) ||
+    (await readSettings(env)).cache_directory || defaultCacheDirectory(env);
+  const absolute = resolve(chosen);
+  await ensureDirectory(absolute, "cache directory");
+  return absolute;
+}
+
+/**
+ * The configured log directory: `S3_LOG_EXTRACTION_LOGS` > settings file > undefined.
+ *
+ * @example Usage
+ * ```ts
+ * import { configuredLogsDirectory } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_LOGS", "/srv/logs"], ["S3_LOG_EXTRACTION_CONFIG", "/nonexistent"]]);
+ * assertEquals(await configuredLogsDirectory({ env }), "/srv/logs");
+ * ```
+ */
+export async function configuredLogsDirectory(
+  options: { env?: Environment } = {},
+): Promise<string | undefined> {
+  const env = options.env ?? Deno.env;
+  const chosen = env.get(LOGS_VARIABLE) || (await readSettings(env)).logs_directory;
+  return chosen ? resolve(chosen) : undefined;
+}

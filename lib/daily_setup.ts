@@ -1,0 +1,105 @@
+/**
+ * Where the nightly run takes its logs, cache and password from. With nothing configured it
+ * uses the sample logs bundled in `fixtures/sample_logs/` and a cache `.sample-cache/` in the
+ * current directory with a random password of its own, so a newcomer sees the whole pipeline
+ * work with one command.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomPassword, SALT_VARIABLE } from "./cache_secrets.ts";
+import { configuredLogsDirectory, type Environment, resolveCacheDirectory } from "./config.ts";
+import { OperatorError } from "./errors.ts";
+
+/** What the daily run works on. */
+export interface DailySetup {
+  /** The log directory. */
+  logsDirectory: string;
+  /** The cache directory. */
+  cacheDirectory: string;
+  /** Whether the bundled sample is used. */
+  sample: boolean;
+  /** The environment for the steps (the sample's own password when `sample`). */
+  env: Environment;
+}
+
+/** The bundled sample log directory. */
+export const SAMPLE_LOGS_URL: URL = new URL("../fixtures/sample_logs/", import.meta.url);
+/** Name of the sample cache folder, in the current directory. */
+export const SAMPLE_CACHE = ".sample-cache";
+
+/**
+ * Decides what the daily run works on.
+ *
+ * @example With nothing configured
+ * ```ts
+ * import { resolveDailySetup } from "./daily_setup.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const cwd = await Deno.makeTempDir();
+ * const setup = await resolveDailySetup({ env: new Map([["HOME", cwd]]), cwd });
+ * assertEquals([setup.sample, setup.cacheDirectory], [true, `${cwd}/.sample-cache`]);
+ * assertEquals(setup.env.get("S3_LOG_EXTRACTION_PASSWORD")?.length, 43);
+ * await Deno.remove(cwd, { recursive: true });
+ * ```
+ */
+export async function resolveDailySetup(
+  options: { env: Environment; cwd?: string; cacheFlag?: string },
+): Promise<DailySetup> {
+  const env = options.env;
+  const logsDirectory = await configuredLogsDirectory({ env });
+  if (logsDirectory !== undefined) {
+    const cacheDirectory = await resolveCacheDirectory({ flag: options.cacheFlag, env });
+    return { logsDirectory, cacheDirectory, sample: false, env };
+  }
+  if (SAMPLE_LOGS_URL.protocol !== "file:") {
+    throw new OperatorError(
+      "No log directory is configured, and the bundled sample logs cannot be read from " +
+        `${SAMPLE_LOGS_URL.href}. Configure the logs with \`set_logs <dir>\` or ` +
+        "S3_LOG_EXTRACTION_LOGS.",
+    );
+  }
+  const cacheDirectory = resolve(
+    options.cacheFlag ?? join(options.cwd ?? Deno.cwd(), SAMPLE_CACHE),
+  );
+  const password = await samplePassword(cacheDirectory);
+  const sampleEnv: Environment = {
+    get: (name) =>
+      name === "S3_LOG_EXTRACTION_PASSWORD"
+        ? password
+        : name === SALT_VARIABLE
+        ? undefined
+        : env.get(name),
+  };
+  return {
+    logsDirectory: fileURLToPath(SAMPLE_LOGS_URL).replace(/\/$/, ""),
+    cacheDirectory,
+    sample: true,
+    env: sampleEnv,
+  };
+}
+
+/** The sample cache's own password, created on first use (file mode 0600). */
+async function samplePassword(cacheDirectory: string): Promise<string> {
+  const path = join(cacheDirectory, "password");
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new OperatorError(`Cannot read the sample cache password ${path}: ${error}.`);
+    }
+  }
+  const password = randomPassword();
+  try {
+    await Deno.mkdir(cacheDirectory, { recursive: true });
+    await Deno.writeTextFile(path, password + "\n", { mode: 0o600 });
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot create the sample cache ${cacheDirectory}: ${(error as Error).message}. Run ` +
+        "from a folder you can write to, or give --cache.",
+    );
+  }
+  return password;
+}

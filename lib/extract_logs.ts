@@ -1,0 +1,404 @@
+/**
+ * The `extract_logs` step: find the log files not yet extracted, parse them in Web Workers and
+ * commit their requests in order, one batch per transaction.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+import type { CacheSecrets } from "./cache_secrets.ts";
+import { errorText, OperatorError } from "./errors.ts";
+import {
+  DEFAULT_PLAN_LIMITS,
+  type Piece,
+  type PlanLimits,
+  type PlannedFile,
+  planTasks,
+} from "./extraction_plan.ts";
+import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
+import { discoverLogFiles } from "./log_discovery.ts";
+import type { WorkerAnswer } from "./parse_worker.ts";
+import { createPieceExecutor, defaultWorkerCount } from "./piece_executor.ts";
+import { type BatchEntry, RequestStore } from "./request_store.ts";
+import { acquireRunLock, stopRequested } from "./run_lock.ts";
+import { finishRun, startRun } from "./run_history.ts";
+
+/** Options of {@linkcode extractLogs}. */
+export interface ExtractLogsOptions {
+  /** The directory that holds the log files (searched recursively). */
+  logsDirectory: string;
+  /** The cache directory (holds `cache.sqlite`). */
+  cacheDirectory: string;
+  /** Secrets derived from the cache password. */
+  secrets: CacheSecrets;
+  /** `generic` (default) or `dandi`. */
+  mode?: ExtractionMode;
+  /** Regular expression matched against the whole client IP: matching requests are dropped. */
+  excludedIps?: string;
+  /** Parse workers (default: cores − 1, at least 1; 0 parses on the calling thread). */
+  workers?: number;
+  /** Process at most this many log files. */
+  limit?: number;
+  /** Aborting ends the run after the batch in flight. */
+  signal?: AbortSignal;
+  /** Called after every committed batch. */
+  onProgress?: (progress: ExtractionProgress) => void;
+  /** Piece and task sizes (tests use small ones). */
+  planLimits?: PlanLimits;
+  /** Commit a batch once it holds this many requests (default 100,000). */
+  batchRequests?: number;
+}
+
+/** Progress of a run, after each commit. */
+export interface ExtractionProgress {
+  /** Files finished in this run. */
+  filesDone: number;
+  /** Files this run set out to process. */
+  filesPlanned: number;
+  /** Bytes read so far. */
+  bytesRead: number;
+  /** Bytes this run set out to read. */
+  bytesPlanned: number;
+  /** Requests stored so far. */
+  requests: number;
+}
+
+/** What a run did. */
+export interface ExtractionSummary {
+  /** Extraction mode. */
+  mode: ExtractionMode;
+  /** Log directory. */
+  logsDirectory: string;
+  /** Cache directory. */
+  cacheDirectory: string;
+  /** Counts of files. */
+  files: {
+    /** Log files found below the log directory. */
+    found: number;
+    /** Files finished in this run. */
+    done: number;
+    /** Files that could not be read (retried next run). */
+    failed: number;
+    /** Files extracted by earlier runs, unchanged. */
+    alreadyDone: number;
+    /** Files extracted earlier whose size or time changed since (not re-read). */
+    changed: number;
+    /** Files left for a later run (by --limit or a stop). */
+    pending: number;
+    /** Files below the log directory that are not log files (not read). */
+    notLogs: number;
+  };
+  /** Counts of lines read in this run. */
+  lines: {
+    /** Requests kept. */
+    kept: number;
+    /** Well-formed lines the rules do not keep. */
+    filtered: number;
+    /** Kept requests dropped for their excluded client IP. */
+    excluded: number;
+    /** Malformed lines (quarantined). */
+    malformed: number;
+  };
+  /** Malformed lines by reason. */
+  malformedByReason: Partial<Record<MalformedReason, number>>;
+  /** Up to 20 quarantined lines: file, line number and reason (never the text). */
+  malformedExamples: { path: string; line: number; reason: string }[];
+  /** Up to 20 failed files with their reason. */
+  failures: { path: string; reason: string }[];
+  /** Up to 20 changed files. */
+  changedFiles: string[];
+  /** Up to 5 of the files that are not log files. */
+  notLogExamples: string[];
+  /** New distinct client IPs added to the IP table. */
+  newIps: number;
+  /** Bytes of log files read. */
+  bytesRead: number;
+  /** Wall time in seconds. */
+  seconds: number;
+  /** Whether the run ended early because a stop was asked for. */
+  stopped: boolean;
+}
+
+const EXAMPLES = 20;
+
+interface KnownFile {
+  status: "partial" | "done" | "failed";
+  size: number;
+  mtime: number;
+  next_offset: number;
+  next_line: number;
+}
+
+/**
+ * Extracts every log file below `logsDirectory` that the cache does not hold yet. Safe to run
+ * again at any time (only new files are read), to interrupt (`signal`, `stop`), and to kill:
+ * the cache then holds each file's requests exactly once or not at all.
+ *
+ * @example Extract the bundled sample
+ * ```ts
+ * import { extractLogs } from "./extract_logs.ts";
+ * import { deriveCacheSecrets } from "./cache_secrets.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * const summary = await extractLogs({
+ *   logsDirectory: new URL("../fixtures/sample_logs", import.meta.url).pathname,
+ *   cacheDirectory,
+ *   secrets: await deriveCacheSecrets({ password: "example password", iterations: 1 }),
+ *   workers: 0,
+ * });
+ * assertEquals(summary.files.failed, 0);
+ * assertEquals(summary.files.done, summary.files.found);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function extractLogs(options: ExtractLogsOptions): Promise<ExtractionSummary> {
+  const started = performance.now();
+  const mode = options.mode ?? "generic";
+  const excludedIps = compileExcludedIps(options.excludedIps);
+  using _lock = await acquireRunLock(options.cacheDirectory);
+  const db = openCacheDatabase(options.cacheDirectory);
+  try {
+    await verifyCachePassword(db, options.secrets);
+    checkMode(db, mode);
+    const runId = startRun(db, "extract_logs");
+    const summary = emptySummary(mode, options);
+    try {
+      const planned = await planFiles(db, options, summary);
+      await runPlan(db, runId, planned, excludedIps, options, summary);
+      summary.seconds = (performance.now() - started) / 1000;
+      finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
+      return summary;
+    } catch (error) {
+      summary.seconds = (performance.now() - started) / 1000;
+      finishRun(db, runId, "failed", { ...summary, error: errorText(error) });
+      throw error;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function compileExcludedIps(source: string | undefined): string | null {
+  if (source === undefined || source === "") return null;
+  const anchored = `^(?:${source})$`;
+  try {
+    new RegExp(anchored);
+  } catch (error) {
+    throw new OperatorError(
+      `The excluded-IP pattern is not a valid regular expression (${errorText(error)}). Fix ` +
+        "S3_LOG_EXTRACTION_EXCLUDED_IPS; it is matched against the whole IP, for example " +
+        "`192\\.0\\.2\\.1|198\\.51\\.100\\.[0-9]+`.",
+    );
+  }
+  return anchored;
+}
+
+function checkMode(db: DatabaseSync, mode: ExtractionMode): void {
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'extraction_mode'").get() as
+    | { value: string }
+    | undefined;
+  if (row === undefined) {
+    db.prepare("INSERT INTO meta (name, value) VALUES ('extraction_mode', ?)").run(mode);
+  } else if (row.value !== mode) {
+    throw new OperatorError(
+      `Cannot extract in ${mode} mode into this cache: it holds a ${row.value} extraction. ` +
+        `Run with --mode ${row.value}, or use another cache directory for ${mode} mode.`,
+    );
+  }
+}
+
+function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): ExtractionSummary {
+  return {
+    mode,
+    logsDirectory: options.logsDirectory,
+    cacheDirectory: options.cacheDirectory,
+    files: { found: 0, done: 0, failed: 0, alreadyDone: 0, changed: 0, pending: 0, notLogs: 0 },
+    lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
+    malformedByReason: {},
+    malformedExamples: [],
+    failures: [],
+    changedFiles: [],
+    notLogExamples: [],
+    newIps: 0,
+    bytesRead: 0,
+    seconds: 0,
+    stopped: false,
+  };
+}
+
+/** Lists the files to process, in order, and counts the others. */
+async function planFiles(
+  db: DatabaseSync,
+  options: ExtractLogsOptions,
+  summary: ExtractionSummary,
+): Promise<PlannedFile[]> {
+  const lookup = db.prepare(
+    "SELECT status, size, mtime, next_offset, next_line FROM log_files WHERE path = ?",
+  );
+  const planned: PlannedFile[] = [];
+  const limit = options.limit ?? Infinity;
+  for await (const entry of discoverLogFiles(options.logsDirectory)) {
+    if (entry.kind === "other") {
+      summary.files.notLogs++;
+      if (summary.notLogExamples.length < 5) summary.notLogExamples.push(entry.path);
+      continue;
+    }
+    summary.files.found++;
+    const found = entry.file;
+    const known = lookup.get(found.path) as KnownFile | undefined;
+    const changed = known !== undefined &&
+      (known.size !== found.size || known.mtime !== found.mtime);
+    if (known?.status === "done" || (changed && known!.next_offset > 0)) {
+      if (changed) {
+        summary.files.changed++;
+        if (summary.changedFiles.length < EXAMPLES) summary.changedFiles.push(found.path);
+      } else {
+        summary.files.alreadyDone++;
+      }
+      continue;
+    }
+    if (planned.length >= limit) {
+      summary.files.pending++;
+      continue;
+    }
+    planned.push({
+      ...found,
+      nextOffset: known?.next_offset ?? 0,
+      nextLine: known?.next_line ?? 0,
+      state: "pending",
+    });
+  }
+  return planned;
+}
+
+function isGzip(file: PlannedFile): boolean {
+  try {
+    using handle = Deno.openSync(file.absolutePath);
+    const magic = new Uint8Array(2);
+    return handle.readSync(magic) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } catch {
+    return false; // the worker reports the read error
+  }
+}
+
+type Settled = { answer: WorkerAnswer } | { error: unknown };
+
+async function runPlan(
+  db: DatabaseSync,
+  runId: number,
+  planned: PlannedFile[],
+  excludedIps: string | null,
+  options: ExtractLogsOptions,
+  summary: ExtractionSummary,
+): Promise<void> {
+  const workers = options.workers ?? defaultWorkerCount();
+  const executor = createPieceExecutor(workers);
+  const store = new RequestStore(db, options.secrets);
+  const limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
+  const tasks = planTasks(planned, { limits, compressed: isGzip });
+  const window = Math.max(2, workers * 2);
+  const batchRequests = options.batchRequests ?? 100_000;
+  const inFlight = new Map<number, { pieces: Piece[]; settled: Promise<Settled> }>();
+  const progress: ExtractionProgress = {
+    filesDone: 0,
+    filesPlanned: planned.length,
+    bytesRead: 0,
+    bytesPlanned: planned.reduce((sum, f) => sum + f.size - f.nextOffset, 0),
+    requests: 0,
+  };
+  let nextId = 0;
+  let nextCommit = 0;
+  let stopping = false;
+  const dispatch = () => {
+    while (!stopping && nextId - nextCommit < window) {
+      const next = tasks.next();
+      if (next.done) return;
+      const id = nextId++;
+      const pieces = next.value;
+      const settled = executor.run({
+        id,
+        pieces: pieces.map((p) => ({
+          path: p.file.absolutePath,
+          start: p.start,
+          end: p.end,
+          whole: p.whole,
+        })),
+        mode: summary.mode,
+        excludedIps,
+      }).then((answer) => ({ answer }), (error) => ({ error }));
+      inFlight.set(id, { pieces, settled });
+    }
+  };
+  let batch: BatchEntry[] = [];
+  let batchRows = 0;
+  let batchStarted = performance.now();
+  const commit = async () => {
+    const counts = await store.commit(batch, runId);
+    for (const { outcome } of batch) {
+      if (!outcome.ok) continue;
+      const parsed = outcome.parsed;
+      summary.lines.kept += parsed.rows;
+      summary.lines.filtered += parsed.filtered;
+      summary.lines.excluded += parsed.excluded;
+      summary.lines.malformed += parsed.malformed;
+      for (const [reason, count] of Object.entries(parsed.malformedByReason)) {
+        const key = reason as MalformedReason;
+        summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
+      }
+      summary.bytesRead += outcome.bytesRead;
+    }
+    for (const { piece, outcome } of batch) {
+      if (!outcome.ok && summary.failures.length < EXAMPLES) {
+        summary.failures.push({ path: piece.file.path, reason: outcome.error });
+      }
+    }
+    for (const example of counts.quarantined) {
+      if (summary.malformedExamples.length < EXAMPLES) summary.malformedExamples.push(example);
+    }
+    summary.files.done += counts.filesDone;
+    summary.files.failed += counts.filesFailed;
+    summary.newIps += counts.newIps;
+    progress.filesDone += counts.filesDone + counts.filesFailed;
+    progress.bytesRead = summary.bytesRead;
+    progress.requests += counts.requests;
+    options.onProgress?.({ ...progress });
+    batch = [];
+    batchRows = 0;
+    batchStarted = performance.now();
+    if (!stopping && (options.signal?.aborted || await stopRequested(options.cacheDirectory))) {
+      stopping = true;
+      summary.stopped = true;
+    }
+  };
+  try {
+    dispatch();
+    while (nextCommit < nextId) {
+      const task = inFlight.get(nextCommit)!;
+      inFlight.delete(nextCommit);
+      nextCommit++;
+      const settled = await task.settled;
+      if ("error" in settled) {
+        throw new OperatorError(
+          `Extraction failed: ${errorText(settled.error)}. Nothing after the last committed ` +
+            "batch was stored; run extract_logs again to continue.",
+        );
+      }
+      task.pieces.forEach((piece, i) => {
+        const outcome = settled.answer.outcomes[i];
+        batch.push({ piece, outcome });
+        if (outcome.ok) batchRows += outcome.parsed.rows;
+      });
+      dispatch();
+      const drained = nextCommit === nextId;
+      if (drained || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
+        await commit();
+        dispatch();
+      }
+    }
+  } finally {
+    executor.close();
+  }
+  summary.files.pending += planned.filter((file) => file.state === "pending").length;
+}

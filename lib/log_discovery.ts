@@ -1,0 +1,129 @@
+/**
+ * Finds raw S3 log files below a directory: S3 log objects (`2020-01-01-05-06-35-0123456789ABCDEF`,
+ * flat or in `YYYY/MM/DD/` folders) and consolidated files ending in `.log`, each optionally
+ * with `.gz`. Everything else is counted and reported, not read.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { OperatorError } from "./errors.ts";
+
+/** A log file found below the log directory. */
+export interface FoundLogFile {
+  /** Path relative to the log directory, `/`-separated: the file's identity in the cache. */
+  path: string;
+  /** Absolute path. */
+  absolutePath: string;
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in milliseconds since the epoch. */
+  mtime: number;
+}
+
+/** What {@linkcode discoverLogFiles} yields: a log file, or a file that is not one. */
+export type DiscoveredEntry =
+  | { kind: "log"; file: FoundLogFile }
+  | { kind: "other"; path: string };
+
+const S3_LOG_OBJECT = /^\d{4}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-[0-9A-Za-z]+(\.gz)?$/;
+const CONSOLIDATED_LOG = /\.log(\.gz)?$/;
+
+/**
+ * Whether a file name is the name of a raw S3 log (an S3 log object or a `.log` file).
+ *
+ * @example Usage
+ * ```ts
+ * import { isLogFileName } from "./log_discovery.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(isLogFileName("2020-01-01-05-06-35-0123456789ABCDEF"), true);
+ * assertEquals(isLogFileName("01.log.gz"), true);
+ * assertEquals(isLogFileName("README.md"), false);
+ * ```
+ */
+export function isLogFileName(name: string): boolean {
+  return !name.startsWith(".") && (S3_LOG_OBJECT.test(name) || CONSOLIDATED_LOG.test(name));
+}
+
+/**
+ * Walks `root` depth-first, entries of each folder sorted by name (so the order is the
+ * same on every run), and yields every file: log files with their size and mtime, others by
+ * path. Links to files are followed; links to folders are not (they are reported as other).
+ *
+ * @example Usage
+ * ```ts
+ * import { discoverLogFiles } from "./log_discovery.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/2020/01/01`, { recursive: true });
+ * await Deno.writeTextFile(`${root}/2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF`, "");
+ * await Deno.writeTextFile(`${root}/notes.txt`, "");
+ * const found = [];
+ * for await (const entry of discoverLogFiles(root)) {
+ *   found.push(entry.kind === "log" ? entry.file.path : `other:${entry.path}`);
+ * }
+ * assertEquals(found, ["2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF", "other:notes.txt"]);
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function* discoverLogFiles(root: string): AsyncGenerator<DiscoveredEntry> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(root);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "it does not exist" : String(error);
+    throw new OperatorError(
+      `Cannot read log directory ${root}: ${why}. Check the path, or configure the log ` +
+        "directory with `s3_log_extraction set_logs <dir>`.",
+    );
+  }
+  if (!info.isDirectory) {
+    throw new OperatorError(
+      `Cannot read log directory ${root}: it is a file, not a directory. Give the directory ` +
+        "that holds the log files.",
+    );
+  }
+  yield* walk(root, "");
+}
+
+async function* walk(absolute: string, relative: string): AsyncGenerator<DiscoveredEntry> {
+  const entries: Deno.DirEntry[] = [];
+  try {
+    for await (const entry of Deno.readDir(absolute)) entries.push(entry);
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot list log folder ${absolute}: ${error instanceof Error ? error.message : error}. ` +
+        "Check its permissions.",
+    );
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    const absolutePath = join(absolute, entry.name);
+    if (entry.isDirectory) {
+      yield* walk(absolutePath, path);
+      continue;
+    }
+    if (!isLogFileName(entry.name)) {
+      yield { kind: "other", path };
+      continue;
+    }
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(absolutePath);
+    } catch {
+      yield { kind: "other", path };
+      continue;
+    }
+    if (!info.isFile) {
+      yield { kind: "other", path };
+      continue;
+    }
+    yield {
+      kind: "log",
+      file: { path, absolutePath, size: info.size, mtime: info.mtime?.getTime() ?? 0 },
+    };
+  }
+}

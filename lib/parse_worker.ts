@@ -1,0 +1,50 @@
+/**
+ * The Web Worker that parses pieces of log files: paths in, compact columns out (their buffers
+ * are transferred, not copied). It never touches the database.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import type { TaskPiece } from "./extraction_plan.ts";
+import type { ExtractionMode } from "./line_parser.ts";
+import { type PieceOutcome, readPiece } from "./piece_reader.ts";
+
+/** A task for the worker. */
+export interface WorkerTask {
+  /** Task number, echoed in the answer. */
+  id: number;
+  /** Pieces to parse, in order. */
+  pieces: TaskPiece[];
+  /** Extraction mode. */
+  mode: ExtractionMode;
+  /** Source of the anchored excluded-IP pattern, if any. */
+  excludedIps: string | null;
+}
+
+/** The worker's answer. */
+export interface WorkerAnswer {
+  /** Task number. */
+  id: number;
+  /** One outcome per piece, in order. */
+  outcomes: PieceOutcome[];
+}
+
+self.onmessage = async (event: MessageEvent<WorkerTask>) => {
+  const task = event.data;
+  const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
+  const outcomes: PieceOutcome[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const piece of task.pieces) {
+    const outcome = await readPiece(piece, { mode: task.mode, excludedIps });
+    outcomes.push(outcome);
+    if (outcome.ok) {
+      const p = outcome.parsed;
+      for (const column of [p.keyIds, p.ipIds, p.lines, p.times, p.bytesSent, p.downloads]) {
+        transfer.push(column.buffer as ArrayBuffer);
+      }
+    }
+  }
+  self.postMessage({ id: task.id, outcomes } satisfies WorkerAnswer, { transfer });
+};

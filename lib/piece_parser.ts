@@ -1,0 +1,229 @@
+/**
+ * Parses a run of log lines (a whole log file or a piece of a large one) into compact columns:
+ * the shape in which workers hand their results to the writer.
+ *
+ * @module
+ */
+
+import { ByteInterner } from "./byte_interner.ts";
+import {
+  type ExtractionMode,
+  LineOutcome,
+  LogLineParser,
+  type MalformedReason,
+} from "./line_parser.ts";
+
+/** How many malformed lines of one piece keep their text for the quarantine. */
+export const QUARANTINE_LINES_PER_PIECE = 1000;
+/** How many bytes of a malformed line the quarantine keeps. */
+export const QUARANTINE_TEXT_BYTES = 4096;
+
+/** A malformed line, with its 1-based line number within the piece. */
+export interface QuarantinedLine {
+  /** Line number within the piece (1-based). */
+  line: number;
+  /** Why it is malformed. */
+  reason: MalformedReason;
+  /** The start of the line as text (it may hold an IP: encrypt before storing). */
+  text: string;
+}
+
+/** The parsed content of a piece: kept requests as columns, and counts of the rest. */
+export interface ParsedPiece {
+  /** Number of lines read. */
+  lineCount: number;
+  /** Distinct object keys, indexed by `keyIds`. */
+  keys: string[];
+  /** Distinct client IPs, indexed by `ipIds`. */
+  ips: string[];
+  /** Number of kept requests (the length of each column). */
+  rows: number;
+  /** Object key of each request (index into `keys`). */
+  keyIds: Uint32Array;
+  /** Client IP of each request (index into `ips`). */
+  ipIds: Uint32Array;
+  /** 1-based line number of each request within the piece. */
+  lines: Uint32Array;
+  /** UTC seconds since the epoch of each request. */
+  times: Float64Array;
+  /** Bytes sent of each request. */
+  bytesSent: Float64Array;
+  /** 1 when the status was exactly 200, else 0. */
+  downloads: Uint8Array;
+  /** Well-formed lines the rules do not keep. */
+  filtered: number;
+  /** Kept lines dropped because the client IP matched the excluded-IP pattern. */
+  excluded: number;
+  /** Malformed lines (all of them; `quarantine` holds the first ones). */
+  malformed: number;
+  /** Number of malformed lines by reason. */
+  malformedByReason: Partial<Record<MalformedReason, number>>;
+  /** Malformed lines with their text, at most {@linkcode QUARANTINE_LINES_PER_PIECE}. */
+  quarantine: QuarantinedLine[];
+}
+
+/** Options of {@linkcode PieceParser}. */
+export interface PieceParserOptions {
+  /** `generic` (every object) or `dandi` (blobs and pooled Zarr stores). */
+  mode?: ExtractionMode;
+  /** Kept lines whose whole client IP matches this pattern are dropped and counted. */
+  excludedIps?: RegExp;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Accumulates parsed lines from one or more chunks of bytes; a line may span chunks.
+ *
+ * @example Parse a small log
+ * ```ts
+ * import { PieceParser } from "./piece_parser.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const log = 'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a ' +
+ *   '"GET /ds1/a HTTP/1.1" 206 - 12 174 205 35 "-" "-" -\n' +
+ *   'o b [06/Apr/2022:03:05:54 +0000] 192.0.2.0 - R REST.HEAD.OBJECT ds1/a ' +
+ *   '"HEAD /ds1/a HTTP/1.1" 200 - - 174 5 3 "-" "-" -\n';
+ * const parser = new PieceParser();
+ * parser.push(new TextEncoder().encode(log));
+ * const piece = parser.finish();
+ * assertEquals([piece.lineCount, piece.rows, piece.filtered], [2, 1, 1]);
+ * assertEquals([piece.keys, piece.bytesSent[0], piece.downloads[0]], [["ds1/a"], 12, 0]);
+ * ```
+ */
+export class PieceParser {
+  #parser: LogLineParser;
+  #excludedIps: RegExp | undefined;
+  #keys = new ByteInterner();
+  #ips = new ByteInterner();
+  #ipExcluded: boolean[] = [];
+  #carry: Uint8Array | null = null;
+  #lineCount = 0;
+  #rows = 0;
+  #keyIds = new Uint32Array(4096);
+  #ipIds = new Uint32Array(4096);
+  #lines = new Uint32Array(4096);
+  #times = new Float64Array(4096);
+  #bytes = new Float64Array(4096);
+  #downloads = new Uint8Array(4096);
+  #filtered = 0;
+  #excluded = 0;
+  #malformed = 0;
+  #quarantine: QuarantinedLine[] = [];
+  #reasons: Partial<Record<MalformedReason, number>> = {};
+  #textDecoder = new TextDecoder();
+
+  /** Creates a parser for one piece. */
+  constructor(options: PieceParserOptions = {}) {
+    this.#parser = new LogLineParser({ mode: options.mode });
+    this.#excludedIps = options.excludedIps;
+  }
+
+  /** Parses every complete line of `chunk` and keeps the incomplete tail for later. */
+  push(chunk: Uint8Array): void {
+    let buf = chunk;
+    if (this.#carry !== null) {
+      buf = new Uint8Array(this.#carry.length + chunk.length);
+      buf.set(this.#carry);
+      buf.set(chunk, this.#carry.length);
+      this.#carry = null;
+    }
+    let start = 0;
+    for (;;) {
+      const newline = buf.indexOf(NEWLINE, start);
+      if (newline === -1) break;
+      this.#line(buf, start, newline);
+      start = newline + 1;
+    }
+    if (start < buf.length) this.#carry = buf.slice(start);
+  }
+
+  /** Parses the last line (if it has no `\n`) and returns the result. */
+  finish(): ParsedPiece {
+    if (this.#carry !== null) {
+      this.#line(this.#carry, 0, this.#carry.length);
+      this.#carry = null;
+    }
+    const n = this.#rows;
+    return {
+      lineCount: this.#lineCount,
+      keys: this.#keys.values,
+      ips: this.#ips.values,
+      rows: n,
+      keyIds: this.#keyIds.slice(0, n),
+      ipIds: this.#ipIds.slice(0, n),
+      lines: this.#lines.slice(0, n),
+      times: this.#times.slice(0, n),
+      bytesSent: this.#bytes.slice(0, n),
+      downloads: this.#downloads.slice(0, n),
+      filtered: this.#filtered,
+      excluded: this.#excluded,
+      malformed: this.#malformed,
+      malformedByReason: this.#reasons,
+      quarantine: this.#quarantine,
+    };
+  }
+
+  #line(buf: Uint8Array, start: number, end: number): void {
+    const line = ++this.#lineCount;
+    const parser = this.#parser;
+    const outcome = parser.parse(buf, start, end);
+    if (outcome === LineOutcome.Filtered) {
+      this.#filtered++;
+      return;
+    }
+    if (outcome === LineOutcome.Malformed) {
+      this.#reject(buf, start, end, line, parser.reason);
+      return;
+    }
+    const keyId = this.#keys.intern(buf, parser.keyStart, parser.keyEnd);
+    const ipId = this.#ips.intern(buf, parser.ipStart, parser.ipEnd);
+    if (keyId < 0 || ipId < 0) {
+      this.#reject(buf, start, end, line, "invalid_utf8");
+      return;
+    }
+    if (this.#excludedIps !== undefined) {
+      let excluded = this.#ipExcluded[ipId];
+      if (excluded === undefined) {
+        excluded = this.#excludedIps.test(this.#ips.values[ipId]);
+        this.#ipExcluded[ipId] = excluded;
+      }
+      if (excluded) {
+        this.#excluded++;
+        return;
+      }
+    }
+    const row = this.#rows++;
+    if (row === this.#keyIds.length) this.#grow();
+    this.#keyIds[row] = keyId;
+    this.#ipIds[row] = ipId;
+    this.#lines[row] = line;
+    this.#times[row] = parser.time;
+    this.#bytes[row] = parser.bytesSent;
+    this.#downloads[row] = parser.download ? 1 : 0;
+  }
+
+  #reject(buf: Uint8Array, start: number, end: number, line: number, reason: MalformedReason) {
+    this.#malformed++;
+    this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
+    if (this.#quarantine.length >= QUARANTINE_LINES_PER_PIECE) return;
+    const stop = Math.min(end, start + QUARANTINE_TEXT_BYTES);
+    const text = this.#textDecoder.decode(buf.subarray(start, stop));
+    this.#quarantine.push({ line, reason, text });
+  }
+
+  #grow(): void {
+    const size = this.#keyIds.length * 2;
+    this.#keyIds = extend(this.#keyIds, new Uint32Array(size));
+    this.#ipIds = extend(this.#ipIds, new Uint32Array(size));
+    this.#lines = extend(this.#lines, new Uint32Array(size));
+    this.#times = extend(this.#times, new Float64Array(size));
+    this.#bytes = extend(this.#bytes, new Float64Array(size));
+    this.#downloads = extend(this.#downloads, new Uint8Array(size));
+  }
+}
+
+function extend<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}

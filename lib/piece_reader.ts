@@ -1,0 +1,118 @@
+/**
+ * Reads a piece of a log file and parses it: a byte range of a plain file (cut at line
+ * boundaries), or a whole file, decompressed when its content is gzip.
+ *
+ * @module
+ */
+
+import { errorText } from "./errors.ts";
+import type { TaskPiece } from "./extraction_plan.ts";
+import { type ParsedPiece, PieceParser, type PieceParserOptions } from "./piece_parser.ts";
+
+/** The result of one piece: parsed, or failed with a reason. */
+export type PieceOutcome =
+  | { ok: true; parsed: ParsedPiece; bytesRead: number }
+  | { ok: false; error: string };
+
+const NEWLINE = 0x0a;
+const EXTEND_BYTES = 64 * 1024;
+
+/**
+ * Reads and parses one piece. Never throws: a file that cannot be read gives `ok: false` with a
+ * reason, so one bad file never stops a run.
+ *
+ * @example Usage
+ * ```ts
+ * import { readPiece } from "./piece_reader.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "not a log line\n");
+ * const outcome = await readPiece({ path, start: 0, end: 15, whole: true });
+ * assertEquals(outcome.ok && outcome.parsed.malformed, 1);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readPiece(
+  piece: TaskPiece,
+  options: PieceParserOptions = {},
+): Promise<PieceOutcome> {
+  const parser = new PieceParser(options);
+  try {
+    let bytesRead: number;
+    if (piece.whole) {
+      bytesRead = await readWholeFile(piece.path, parser);
+    } else {
+      bytesRead = readRange(piece, parser);
+    }
+    return { ok: true, parsed: parser.finish(), bytesRead };
+  } catch (error) {
+    return { ok: false, error: describeReadError(error) };
+  }
+}
+
+async function readWholeFile(path: string, parser: PieceParser): Promise<number> {
+  // Runs in a parse worker, where blocking is free and sync reads of small files are cheaper.
+  // deno-lint-ignore no-sync-fn-in-async-fn
+  const bytes = Deno.readFileSync(path);
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    try {
+      for await (const chunk of stream) parser.push(chunk);
+    } catch (error) {
+      throw new Error(`truncated or corrupt gzip data (${errorText(error)})`);
+    }
+  } else {
+    parser.push(bytes);
+  }
+  return bytes.length;
+}
+
+/**
+ * Parses the lines that start in `[start, end)`; the last one may run past `end`. Returns the
+ * number of bytes of those lines.
+ */
+function readRange(piece: TaskPiece, parser: PieceParser): number {
+  using file = Deno.openSync(piece.path);
+  const from = piece.start === 0 ? 0 : piece.start - 1;
+  const buf = new Uint8Array(piece.end - from);
+  file.seekSync(from, Deno.SeekMode.Start);
+  const got = readFully(file, buf);
+  let first = 0;
+  if (piece.start > 0) {
+    const newline = buf.indexOf(NEWLINE);
+    if (newline === -1 || newline + 1 >= got) return 0; // no line starts in this piece
+    first = newline + 1;
+  }
+  parser.push(buf.subarray(first, got));
+  let owned = got - first;
+  if (got === buf.length && buf[got - 1] !== NEWLINE) {
+    // finish the line that crosses `end`
+    const more = new Uint8Array(EXTEND_BYTES);
+    for (;;) {
+      const n = readFully(file, more);
+      const newline = more.subarray(0, n).indexOf(NEWLINE);
+      const take = newline === -1 ? n : newline + 1;
+      parser.push(more.subarray(0, take));
+      owned += take;
+      if (newline !== -1 || n < more.length) break;
+    }
+  }
+  return owned;
+}
+
+function readFully(file: Deno.FsFile, buf: Uint8Array): number {
+  let total = 0;
+  while (total < buf.length) {
+    const n = file.readSync(buf.subarray(total));
+    if (n === null || n === 0) break;
+    total += n;
+  }
+  return total;
+}
+
+function describeReadError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "the file disappeared before it was read";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return errorText(error);
+}

@@ -1,0 +1,154 @@
+/**
+ * One extraction at a time per cache, and a clean way to ask it to stop.
+ *
+ * The lock is an operating-system lock on `<cache>/extraction.lock`: the kernel releases it when
+ * the process ends, however it ends, so a run killed with SIGKILL never blocks the next one. A
+ * stop is asked for by creating `<cache>/stop-request`, which the run checks between batches.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { OperatorError } from "./errors.ts";
+
+/** Lock file name inside the cache directory. */
+export const LOCK_FILE = "extraction.lock";
+/** Stop-request file name inside the cache directory. */
+export const STOP_FILE = "stop-request";
+
+/** Who holds the lock. */
+export interface LockHolder {
+  /** Process id. */
+  pid: number;
+  /** When the run started (ISO 8601). */
+  started_at: string;
+}
+
+/** A held lock. */
+export interface RunLock extends Disposable {
+  /** Releases the lock. */
+  release(): void;
+}
+
+/**
+ * Takes the extraction lock of a cache, or throws an {@linkcode OperatorError} naming the run
+ * that holds it. Also removes a stop request left over from an earlier run.
+ *
+ * @example Usage
+ * ```ts
+ * import { acquireRunLock } from "./run_lock.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cache = await Deno.makeTempDir();
+ * const lock = await acquireRunLock(cache);
+ * await assertRejects(() => acquireRunLock(cache), /Another extraction is running/);
+ * lock.release();
+ * (await acquireRunLock(cache)).release();
+ * await Deno.remove(cache, { recursive: true });
+ * ```
+ */
+export async function acquireRunLock(cacheDirectory: string): Promise<RunLock> {
+  const path = join(cacheDirectory, LOCK_FILE);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot create lock file ${path}: ${(error as Error).message}. Check that the cache ` +
+        "directory is writable.",
+    );
+  }
+  if (!await file.tryLock(true)) {
+    file.close();
+    const holder = await readLockHolder(cacheDirectory);
+    const who = holder ? ` (process ${holder.pid}, started ${holder.started_at})` : "";
+    throw new OperatorError(
+      `Another extraction is running on cache ${cacheDirectory}${who}. Wait for it to finish, ` +
+        "or end it with `s3_log_extraction stop`.",
+    );
+  }
+  const holder: LockHolder = { pid: Deno.pid, started_at: new Date().toISOString() };
+  await file.truncate(0);
+  await file.write(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
+  await Deno.remove(join(cacheDirectory, STOP_FILE)).catch(() => {});
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    file.close(); // closing the descriptor releases the lock
+  };
+  return { release, [Symbol.dispose]: release };
+}
+
+/**
+ * The run holding the lock of a cache, or undefined when no run holds it.
+ *
+ * @example Usage
+ * ```ts
+ * import { acquireRunLock, readLockHolder } from "./run_lock.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const cache = await Deno.makeTempDir();
+ * assertEquals(await readLockHolder(cache), undefined);
+ * using _lock = await acquireRunLock(cache);
+ * assertEquals((await readLockHolder(cache))?.pid, Deno.pid);
+ * ```
+ */
+export async function readLockHolder(cacheDirectory: string): Promise<LockHolder | undefined> {
+  const path = join(cacheDirectory, LOCK_FILE);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    if (await file.tryLock(true)) return undefined; // nobody holds it
+    const text = await Deno.readTextFile(path);
+    try {
+      return JSON.parse(text) as LockHolder;
+    } catch {
+      return { pid: 0, started_at: "unknown" };
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Asks the running extraction of a cache to stop after its batch in flight.
+ *
+ * @example Usage
+ * ```ts
+ * import { requestStop, stopRequested } from "./run_lock.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const cache = await Deno.makeTempDir();
+ * await requestStop(cache);
+ * assertEquals(await stopRequested(cache), true);
+ * await Deno.remove(cache, { recursive: true });
+ * ```
+ */
+export async function requestStop(cacheDirectory: string): Promise<void> {
+  await Deno.writeTextFile(join(cacheDirectory, STOP_FILE), new Date().toISOString() + "\n");
+}
+
+/**
+ * Whether a stop was asked for.
+ *
+ * @example Usage
+ * ```ts
+ * import { stopRequested } from "./run_lock.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(await stopRequested(await Deno.makeTempDir()), false);
+ * ```
+ */
+export async function stopRequested(cacheDirectory: string): Promise<boolean> {
+  try {
+    await Deno.stat(join(cacheDirectory, STOP_FILE));
+    return true;
+  } catch {
+    return false;
+  }
+}

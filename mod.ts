@@ -1,0 +1,44 @@
+/**
+ * s3-log-extraction for Deno: turns raw AWS S3 server access logs into the minimal,
+ * privacy-safe access data a public archive may share and plot.
+ *
+ * The steps of the nightly run are exported as functions: {@linkcode extractLogs} finds new
+ * log files and stores their `REST.GET.OBJECT` 2xx requests in one SQLite database per cache,
+ * with client IPs replaced by random indexes and kept only encrypted; {@linkcode exportExtraction}
+ * writes the Python reference's per-object tree. Lower-level pieces (the byte-level
+ * {@linkcode LogLineParser}, {@linkcode Fernet} tokens compatible with the reference, the
+ * settings) are exported for scripts.
+ *
+ * @example Extract logs and export them in the reference's format
+ * ```ts
+ * import { deriveCacheSecrets, exportExtraction, extractLogs } from "./mod.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * const secrets = await deriveCacheSecrets({ password: "a long random secret, kept safe" });
+ * const logsDirectory = new URL("./fixtures/sample_logs", import.meta.url).pathname;
+ * const summary = await extractLogs({ logsDirectory, cacheDirectory, secrets });
+ * console.log(`${summary.lines.kept} requests from ${summary.files.done} files`);
+ * await exportExtraction({ cacheDirectory, targetDirectory: `${cacheDirectory}/tree`, secrets });
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/cache_database.ts";
+export * from "./lib/cache_secrets.ts";
+export * from "./lib/civil_time.ts";
+export * from "./lib/config.ts";
+export * from "./lib/daily_setup.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/export_extraction.ts";
+export * from "./lib/extract_logs.ts";
+export * from "./lib/extraction_plan.ts";
+export * from "./lib/fernet.ts";
+export * from "./lib/key_path.ts";
+export * from "./lib/line_parser.ts";
+export * from "./lib/log_discovery.ts";
+export * from "./lib/password_strength.ts";
+export * from "./lib/piece_parser.ts";
+export * from "./lib/run_history.ts";
+export * from "./lib/run_lock.ts";
