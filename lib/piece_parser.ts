@@ -6,6 +6,7 @@
  */
 
 import { ByteInterner } from "./byte_interner.ts";
+import { ipAddressBytes } from "./ip_address.ts";
 import {
   type ExtractionMode,
   LineOutcome,
@@ -71,6 +72,9 @@ export interface PieceParserOptions {
 }
 
 const NEWLINE = 0x0a;
+const KEPT_IP = 0;
+const EXCLUDED_IP = 1;
+const BAD_IP = 2;
 
 /**
  * Accumulates parsed lines from one or more chunks of bytes; a line may span chunks.
@@ -96,7 +100,8 @@ export class PieceParser {
   #excludedIps: RegExp | undefined;
   #keys = new ByteInterner();
   #ips = new ByteInterner();
-  #ipExcluded: boolean[] = [];
+  /** Per distinct IP: 0 kept, 1 excluded, 2 not an address. */
+  #ipVerdict: number[] = [];
   #carry: Uint8Array | null = null;
   #lineCount = 0;
   #rows = 0;
@@ -182,16 +187,23 @@ export class PieceParser {
       this.#reject(buf, start, end, line, "invalid_utf8");
       return;
     }
-    if (this.#excludedIps !== undefined) {
-      let excluded = this.#ipExcluded[ipId];
-      if (excluded === undefined) {
-        excluded = this.#excludedIps.test(this.#ips.values[ipId]);
-        this.#ipExcluded[ipId] = excluded;
-      }
-      if (excluded) {
-        this.#excluded++;
-        return;
-      }
+    let verdict = this.#ipVerdict[ipId];
+    if (verdict === undefined) {
+      const ip = this.#ips.values[ipId];
+      verdict = ip !== "-" && ipAddressBytes(ip) === undefined
+        ? BAD_IP
+        : this.#excludedIps?.test(ip)
+        ? EXCLUDED_IP
+        : KEPT_IP;
+      this.#ipVerdict[ipId] = verdict;
+    }
+    if (verdict === BAD_IP) {
+      this.#reject(buf, start, end, line, "bad_client_ip");
+      return;
+    }
+    if (verdict === EXCLUDED_IP) {
+      this.#excluded++;
+      return;
     }
     const row = this.#rows++;
     if (row === this.#keyIds.length) this.#grow();
@@ -203,7 +215,13 @@ export class PieceParser {
     this.#downloads[row] = parser.download ? 1 : 0;
   }
 
-  #reject(buf: Uint8Array, start: number, end: number, line: number, reason: MalformedReason) {
+  #reject(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    reason: MalformedReason,
+  ): void {
     this.#malformed++;
     this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
     if (this.#quarantine.length >= QUARANTINE_LINES_PER_PIECE) return;

@@ -1,0 +1,76 @@
+/**
+ * IP address text to bytes: 4 for IPv4 (dotted decimal), 16 for IPv6 (with `::` compression
+ * and an optional dotted IPv4 tail). Strict: anything else is not an address.
+ *
+ * @module
+ */
+
+function parseIpv4(text: string): number[] | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4) return undefined;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || (part.length > 1 && part[0] === "0")) return undefined;
+    const value = Number(part);
+    if (value > 255) return undefined;
+    bytes.push(value);
+  }
+  return bytes;
+}
+
+function parseGroups(text: string): number[] | undefined {
+  if (text === "") return [];
+  const groups: number[] = [];
+  for (const group of text.split(":")) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined;
+    groups.push(parseInt(group, 16));
+  }
+  return groups;
+}
+
+function parseIpv6(text: string): number[] | undefined {
+  let tail: number[] = [];
+  let body = text;
+  const lastColon = text.lastIndexOf(":");
+  if (text.includes(".")) {
+    const v4 = parseIpv4(text.slice(lastColon + 1));
+    if (v4 === undefined) return undefined;
+    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
+    body = text.slice(0, lastColon + 1);
+    if (body.endsWith(":") && !body.endsWith("::")) body = body.slice(0, -1);
+  }
+  const halves = body.split("::");
+  if (halves.length > 2) return undefined;
+  const head = parseGroups(halves[0]);
+  const rest = halves.length === 2 ? parseGroups(halves[1]) : [];
+  if (head === undefined || rest === undefined) return undefined;
+  const explicit = head.length + rest.length + tail.length;
+  let groups: number[];
+  if (halves.length === 2) {
+    if (explicit > 7) return undefined;
+    groups = [...head, ...Array(8 - explicit).fill(0), ...rest, ...tail];
+  } else {
+    if (explicit !== 8) return undefined;
+    groups = [...head, ...tail];
+  }
+  return groups.flatMap((g) => [g >> 8, g & 255]);
+}
+
+/**
+ * The bytes of an IPv4 (4 bytes) or IPv6 (16 bytes) address, or undefined if `text` is not one.
+ *
+ * @example Usage
+ * ```ts
+ * import { ipAddressBytes } from "./ip_address.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(ipAddressBytes("192.0.2.1"), new Uint8Array([192, 0, 2, 1]));
+ * assertEquals(ipAddressBytes("2001:db8::1")?.length, 16);
+ * assertEquals(ipAddressBytes("10.192.0.2.1"), undefined);
+ * assertEquals(ipAddressBytes("1::2::3"), undefined);
+ * ```
+ */
+export function ipAddressBytes(text: string): Uint8Array | undefined {
+  const bytes = text.includes(":") ? parseIpv6(text) : parseIpv4(text);
+  return bytes === undefined ? undefined : new Uint8Array(bytes);
+}

@@ -1,0 +1,25 @@
+import { assertEquals } from "./_assert.ts";
+import { ipAddressBytes } from "./ip_address.ts";
+
+Deno.test("IPv4 addresses are strict dotted decimal", () => {
+  assertEquals(ipAddressBytes("0.0.0.0"), new Uint8Array([0, 0, 0, 0]));
+  assertEquals(ipAddressBytes("255.255.255.255"), new Uint8Array([255, 255, 255, 255]));
+  for (const bad of ["256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.a", "", "-"]) {
+    assertEquals(ipAddressBytes(bad), undefined, bad);
+  }
+});
+
+Deno.test("IPv6 addresses: full, compressed, with an IPv4 tail", () => {
+  const hex = (text: string) =>
+    Array.from(ipAddressBytes(text) ?? [], (b) => b.toString(16).padStart(2, "0")).join("");
+  assertEquals(hex("2001:db8::1"), "20010db8000000000000000000000001");
+  assertEquals(hex("::"), "00000000000000000000000000000000");
+  assertEquals(hex("::1"), "00000000000000000000000000000001");
+  assertEquals(hex("fe80::"), "fe800000000000000000000000000000");
+  assertEquals(hex("2600:3dfa:a137:1285:dfbd:8ac2:2f2c:65cb"), "26003dfaa1371285dfbd8ac22f2c65cb");
+  assertEquals(hex("::ffff:192.0.2.1"), "00000000000000000000ffffc0000201");
+  assertEquals(hex("64:ff9b::192.0.2.1"), "0064ff9b0000000000000000c0000201");
+  for (const bad of ["1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "g::1", ":1"]) {
+    assertEquals(ipAddressBytes(bad), undefined, bad);
+  }
+});

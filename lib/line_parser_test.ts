@@ -1,0 +1,93 @@
+import { assertEquals } from "./_assert.ts";
+import { formatReferenceTimestamp } from "./civil_time.ts";
+import { type ExtractionMode, LineOutcome, LogLineParser } from "./line_parser.ts";
+
+function describe(line: Uint8Array, mode: ExtractionMode = "generic"): Record<string, unknown> {
+  const parser = new LogLineParser({ mode });
+  const outcome = parser.parse(line, 0, line.length);
+  if (outcome === LineOutcome.Filtered) return { outcome: "filtered" };
+  if (outcome === LineOutcome.Malformed) return { outcome: "malformed", reason: parser.reason };
+  return {
+    outcome: "kept",
+    key: new TextDecoder().decode(line.subarray(parser.keyStart, parser.keyEnd)),
+    timestamp: formatReferenceTimestamp(parser.time),
+    bytes_sent: parser.bytesSent,
+    download: parser.download ? 1 : 0,
+  };
+}
+
+const line = (key: string, uri: string, rest: string, ip = "192.0.2.0") =>
+  new TextEncoder().encode(
+    `8787a3c4 dandiarchive [06/Apr/2022:03:05:53 +0000] ${ip} - REQ REST.GET.OBJECT ${key} ` +
+      `${uri} ${rest} "-" "-" -`,
+  );
+
+Deno.test("dandi mode keeps blobs whole and pools zarr chunks into zarr/<id>", () => {
+  assertEquals(
+    describe(
+      line(
+        "blobs/11e/c89/11ec8933-1456",
+        '"GET /blobs/11e/c89/11ec8933-1456 HTTP/1.1"',
+        "206 - 512 9 1 1",
+      ),
+      "dandi",
+    ).key,
+    "blobs/11e/c89/11ec8933-1456",
+  );
+  assertEquals(
+    describe(
+      line(
+        "zarr/cb65c877/0/0/0/1/5/19",
+        '"GET /zarr/cb65c877/0/0/0/1/5/19?versionId=x HTTP/1.1"',
+        "200 - 7 7 1 1",
+      ),
+      "dandi",
+    ).key,
+    "zarr/cb65c877",
+  );
+  assertEquals(
+    describe(line("ds001/a.json", '"GET /ds001/a.json HTTP/1.1"', "200 - 7 7 1 1"), "dandi"),
+    { outcome: "filtered" },
+  );
+  assertEquals(
+    describe(line("blobsX/a", '"GET /blobsX/a HTTP/1.1"', "200 - 7 7 1 1"), "dandi"),
+    { outcome: "filtered" },
+    "the reference's 5-character prefix test lets blobsX through; we require blobs/",
+  );
+});
+
+Deno.test("a URI with HTTP/1.1 inside is read by its structure, not its first HTTP/1.", () => {
+  // The reference splits at the first "HTTP/1." and would read status 404 here.
+  assertEquals(
+    describe(
+      line("a/b", '"GET /a/b?note=" HTTP/1.1" 404 - 1 2&x=1 HTTP/1.1"', "206 - 300 900 1 1"),
+    ),
+    { outcome: "kept", key: "a/b", timestamp: "220406030553", bytes_sent: 300, download: 0 },
+  );
+});
+
+Deno.test("a request URI without protocol is still read when only one reading exists", () => {
+  // cocoonlife/s3-log-parse#1: `"GET /" HTTP/1.1"` for key %2522
+  assertEquals(
+    describe(line("%2522", '"GET /" HTTP/1.1"', "200 - 5 5 1 1")),
+    { outcome: "kept", key: "%2522", timestamp: "220406030553", bytes_sent: 5, download: 1 },
+  );
+  assertEquals(describe(line("a", '"GET /a"', "200 - 5 5 1 1")).outcome, "kept");
+});
+
+Deno.test("bytes sent beyond 2^32 are exact", () => {
+  const parsed = describe(line("a", '"GET /a HTTP/1.1"', "200 - 53687091200 53687091200 1 1"));
+  assertEquals(parsed.bytes_sent, 53687091200);
+});
+
+Deno.test("the parser reads a line inside a larger buffer without looking outside it", () => {
+  const text = new TextEncoder().encode(
+    'xx\n8787 b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT k "GET /k HTTP/1.1" ' +
+      '200 - 1 1 1 1\n"trailing" 200 - 5 5 5 5 "',
+  );
+  const start = 3;
+  const end = text.indexOf(0x0a, start);
+  const parser = new LogLineParser();
+  assertEquals(parser.parse(text, start, end), LineOutcome.Kept);
+  assertEquals(parser.bytesSent, 1);
+});

@@ -1,0 +1,155 @@
+/**
+ * Shared helpers of the end-to-end and conformance tests: temporary folders, spawning the CLI
+ * with the permissions of its task, running the log generator, reading trees of files.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
+/** The shared folder beside the repository (reference fixtures, generator), if present. */
+export const SHARED: string = join(ROOT, "..", "shared");
+/** A password that passes the strength rules. */
+export const TEST_PASSWORD = "test-only: 6f1c0b9e-8d2a-4c7e-b1f3-2a9d5e7c4b10";
+
+/** Whether a path exists. */
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards. */
+export async function withTmpDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "s3le-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The permission flags of the CLI's tasks (least privilege, not -A). */
+export const CLI_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys=hostname",
+];
+
+/** Output of a CLI run. */
+export interface CliResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** Environment for a CLI run: no user settings, a test password, a private HOME. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    S3_LOG_EXTRACTION_PASSWORD: TEST_PASSWORD,
+    NO_COLOR: "1",
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    ...extra,
+  };
+}
+
+/** The `deno run` command line of the CLI. */
+export function cliCommand(args: string[], options: { env: Record<string, string>; cwd?: string }) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...CLI_PERMISSIONS, join(ROOT, "cli.ts"), ...args],
+    env: options.env,
+    clearEnv: true,
+    cwd: options.cwd ?? ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string },
+): Promise<CliResult> {
+  const output = await cliCommand(args, options).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Path of the log generator, or undefined without `../shared`. */
+export const GENERATOR: string | undefined = exists(join(SHARED, "tools", "gen_s3_logs.py"))
+  ? join(SHARED, "tools", "gen_s3_logs.py")
+  : undefined;
+
+/** Ground truth of one object, as the generator writes it. */
+export interface TruthObject {
+  /** Kept requests. */
+  requests: number;
+  /** Sum of bytes sent. */
+  bytes_sent: number;
+  /** Requests with status 200. */
+  downloads_200: number;
+  /** Distinct client IPs. */
+  unique_ips: number;
+}
+
+/** Runs the generator with `args` (plus `--quiet`). */
+export async function generateLogs(args: string[]): Promise<void> {
+  if (GENERATOR === undefined) throw new Error("the log generator is not available");
+  const output = await new Deno.Command("python3", {
+    args: [GENERATOR, ...args, "--quiet"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
+}
+
+/** Every file below `root` as relative path → bytes. */
+export async function readTree(root: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+  const files = new Map<string, Uint8Array<ArrayBuffer>>();
+  const walk = async (dir: string, prefix: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory) await walk(join(dir, entry.name), path);
+      else files.set(path, await Deno.readFile(join(dir, entry.name)));
+    }
+  };
+  await walk(root, "");
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Every client IP in the log files below `root` (field 5 of each line). */
+export async function ipsInLogs(root: string): Promise<Set<string>> {
+  const ips = new Set<string>();
+  for (const [, bytes] of await readTree(root)) {
+    let text: string;
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      text = await new Response(stream).text();
+    } else {
+      text = new TextDecoder().decode(bytes);
+    }
+    for (const line of text.split("\n")) {
+      const match = /^\S+ \S+ \[[^\]]*\] (\S+)/.exec(line);
+      if (match && match[1] !== "-" && match[1].length > 3) ips.add(match[1]);
+    }
+  }
+  return ips;
+}
