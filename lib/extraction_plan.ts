@@ -64,7 +64,7 @@ export interface PlanLimits {
 export const DEFAULT_PLAN_LIMITS: PlanLimits = {
   pieceBytes: 32 * 1024 * 1024,
   taskBytes: 8 * 1024 * 1024,
-  taskFiles: 256,
+  taskFiles: 64,
 };
 
 /**

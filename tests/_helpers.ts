@@ -153,3 +153,15 @@ export async function ipsInLogs(root: string): Promise<Set<string>> {
   }
   return ips;
 }
+
+/** Copies the bundled sample `copies` times into `logs` (120 log files per copy). */
+export async function copySample(logs: string, copies: number): Promise<void> {
+  const sample = join(ROOT, "fixtures", "sample_logs");
+  for (let i = 0; i < copies; i++) {
+    for (const [path, bytes] of await readTree(sample)) {
+      const target = join(logs, `copy${i}`, path);
+      await Deno.mkdir(join(target, ".."), { recursive: true });
+      await Deno.writeFile(target, bytes);
+    }
+  }
+}

@@ -20,7 +20,8 @@ export const EXCLUDED_IPS_VARIABLE = "S3_LOG_EXTRACTION_EXCLUDED_IPS";
 export const command: Command = {
   name: "extract_logs",
   summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
-  usage: "extract_logs [<log directory>] [--mode generic|dandi] [--workers N] [--limit N]",
+  usage:
+    "extract_logs [<log directory>] [--mode generic|dandi] [--workers N] [--limit N] [--batch-size N]",
   help: `Finds raw S3 log files below the log directory (S3 log objects, flat or in YYYY/MM/DD/
 folders, and consolidated *.log files; gzip detected by content), keeps REST.GET.OBJECT
 requests with a 2xx status, and stores them in <cache>/cache.sqlite. Files already extracted
@@ -34,6 +35,8 @@ Options:
   --mode <mode>    generic (every object; default) or dandi (blobs/... and zarr/<id> pooled)
   --workers <n>    parse workers (default: cores - 1, at least 1; 0 parses on the main thread)
   --limit <n>      process at most n log files this run
+  --batch-size <n> commit once a batch holds n requests (default 100000; a batch is also
+                   committed every second). Smaller batches lose less to a kill, cost more.
 
 Environment:
   S3_LOG_EXTRACTION_PASSWORD      required: encrypts client IPs (keep it; it reads the cache)
@@ -49,6 +52,7 @@ ${COMMON_HELP}`,
     mode: { type: "string" },
     workers: { type: "string" },
     limit: { type: "string" },
+    "batch-size": { type: "string" },
   },
   async run({ values, positionals }, context) {
     expectPositionals("extract_logs", positionals, 0, 1, "[<log directory>]");
@@ -60,6 +64,7 @@ ${COMMON_HELP}`,
     }
     const workers = integerOption("extract_logs", "workers", values.workers, 0);
     const limit = integerOption("extract_logs", "limit", values.limit, 1);
+    const batchRequests = integerOption("extract_logs", "batch-size", values["batch-size"], 1);
     const logsDirectory = positionals[0] ?? await configuredLogsDirectory({ env: context.env });
     if (logsDirectory === undefined) {
       throw new UsageError(
@@ -83,6 +88,7 @@ ${COMMON_HELP}`,
       excludedIps: context.env.get(EXCLUDED_IPS_VARIABLE),
       workers,
       limit,
+      batchRequests,
       signal: context.signal,
       onProgress: (p) =>
         progress.update(formatExtractionProgress(p, (performance.now() - started) / 1000)),

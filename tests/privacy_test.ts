@@ -1,0 +1,88 @@
+/**
+ * No client IP outside the encrypted IP table: every IP of the corpus is searched for in the
+ * stdout and stderr of every command, in every file of the cache (the SQLite database and its
+ * write-ahead log included) and in the default (encrypted) export.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals } from "../lib/_assert.ts";
+import {
+  cliCommand,
+  cliEnv,
+  copySample,
+  ipsInLogs,
+  readTree,
+  ROOT,
+  runCli,
+  withTmpDir,
+} from "./_helpers.ts";
+
+function findIps(haystack: Uint8Array, ips: Set<string>): string[] {
+  const text = new TextDecoder("latin1").decode(haystack);
+  return [...ips].filter((ip) => text.includes(ip));
+}
+
+Deno.test("no client IP appears in output, cache files or the encrypted export", async () => {
+  await withTmpDir(async (dir) => {
+    const logs = join(dir, "logs");
+    await copySample(logs, 1);
+    for (const [path, bytes] of await readTree(join(ROOT, "fixtures", "hard_cases", "logs"))) {
+      await Deno.writeFile(join(logs, path), bytes);
+    }
+    const ips = await ipsInLogs(logs);
+    assert(ips.size > 150, `the corpus has many IPs (${ips.size})`);
+    const env = cliEnv(dir);
+    const cache = join(dir, "cache");
+    const outputs: Uint8Array[] = [];
+    const encoder = new TextEncoder();
+    for (
+      const args of [
+        ["extract_logs", logs, "--cache", cache],
+        ["extract_logs", logs, "--cache", cache, "--json"],
+        ["export_extraction", join(dir, "export"), "--cache", cache],
+        ["extract_logs", logs, "--cache", cache, "--mode", "dandi"],
+      ]
+    ) {
+      const result = await runCli(args, { env });
+      outputs.push(encoder.encode(result.stdout), encoder.encode(result.stderr));
+    }
+    // A run killed in the middle leaves a write-ahead log behind: search it too.
+    const child = cliCommand([
+      "extract_logs",
+      logs,
+      "--cache",
+      join(dir, "killed"),
+      "--batch-size",
+      "5",
+    ], {
+      env,
+    }).spawn();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    try {
+      child.kill("SIGKILL");
+    } catch { /* finished */ }
+    await child.output();
+
+    const leaks: string[] = [];
+    for (const [i, output] of outputs.entries()) {
+      for (const ip of findIps(output, ips)) leaks.push(`output ${i}: ${ip}`);
+    }
+    for (const folder of ["cache", "killed", "export"]) {
+      for (const [path, bytes] of await readTree(join(dir, folder))) {
+        for (const ip of findIps(bytes, ips)) leaks.push(`${folder}/${path}: ${ip}`);
+      }
+    }
+    assertEquals(leaks, []);
+
+    // Positive control: the search finds the IPs where they are meant to be, in a plaintext export.
+    const plain = join(dir, "plain");
+    await runCli(["export_extraction", plain, "--cache", cache, "--no-encryption"], { env });
+    const found = new Set<string>();
+    for (const [, bytes] of await readTree(plain)) {
+      for (const ip of findIps(bytes, ips)) found.add(ip);
+    }
+    // 156 distinct IPs on the sample's kept lines (its truth file) + 2 in the hard cases.
+    assertEquals(found.size, 158);
+    assert((await readTree(join(dir, "cache"))).has("cache.sqlite"));
+  });
+});
