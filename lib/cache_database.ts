@@ -91,7 +91,7 @@ const PASSWORD_CHECK = "s3-log-extraction password check";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * assertEquals(db.prepare("SELECT count(*) AS n FROM requests").get(), { n: 0 });
+ * assertEquals({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -7,9 +7,18 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assert, assertEquals } from "../lib/_assert.ts";
-import { cliCommand, cliEnv, copySample, readTree, runCli, withTmpDir } from "./_helpers.ts";
+import {
+  cliCommand,
+  cliEnv,
+  copySample,
+  exists,
+  readTree,
+  runCli,
+  withTmpDir,
+} from "./_helpers.ts";
 
 function consistencyProblems(cache: string): string[] {
+  if (!exists(join(cache, "cache.sqlite"))) return []; // killed before it stored anything
   const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
   try {
     const rows = db.prepare(`

@@ -1,0 +1,176 @@
+/**
+ * End-to-end tests of the command line, spawned as a user runs it (with the permission flags of
+ * its tasks, not -A): exact messages and exit codes.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import { readLockHolder } from "../lib/run_lock.ts";
+import { cliCommand, cliEnv, copySample, ROOT, runCli, withTmpDir } from "./_helpers.ts";
+
+const noStackTrace = (stderr: string) => assert(!/^\s+at /m.test(stderr), stderr);
+
+Deno.test("help, version and usage errors (exit 2)", async () => {
+  await withTmpDir(async (home) => {
+    const env = cliEnv(home);
+    const help = await runCli(["--help"], { env });
+    assertEquals(help.code, 0);
+    for (
+      const name of ["daily", "set_cache", "set_logs", "extract_logs", "export_extraction", "stop"]
+    ) {
+      assertMatch(help.stdout, new RegExp(`\\n  ${name} `));
+    }
+    assertEquals((await runCli([], { env })).code, 2);
+    assertMatch(
+      (await runCli(["--version"], { env })).stdout,
+      /^s3_log_extraction \d+\.\d+\.\d+\n$/,
+    );
+    const commandHelp = await runCli(["extract_logs", "--help"], { env });
+    assertEquals(commandHelp.code, 0);
+    assertMatch(commandHelp.stdout, /S3_LOG_EXTRACTION_EXCLUDED_IPS/);
+
+    const unknown = await runCli(["nope"], { env });
+    assertEquals([unknown.code, unknown.stderr], [
+      2,
+      "error: Unknown command 'nope'. Run `s3_log_extraction --help` for the commands.\n",
+    ]);
+    const option = await runCli(["extract_logs", "--nope"], { env });
+    assertEquals([option.code, option.stderr], [
+      2,
+      "error: Unknown option --nope for extract_logs. Run `s3_log_extraction extract_logs --help`.\n",
+    ]);
+    const workers = await runCli(["extract_logs", "x", "--workers", "two"], { env });
+    assertEquals(workers.code, 2);
+    assertMatch(workers.stderr, /--workers must be a whole number of at least 0 \(got "two"\)/);
+    const noDir = await runCli(["extract_logs"], { env });
+    assertEquals(noDir.code, 2);
+    assertMatch(noDir.stderr, /extract_logs needs <log directory>, or a configured one/);
+  });
+});
+
+Deno.test("missing password, weak password, missing log directory: one line, exit 1", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(ROOT, "fixtures", "sample_logs");
+    const missing = await runCli(["extract_logs", logs], {
+      env: cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" }),
+    });
+    assertEquals(missing.code, 1);
+    assertMatch(
+      missing.stderr,
+      /^error: S3_LOG_EXTRACTION_PASSWORD is not set: it encrypts the client IPs/,
+    );
+    noStackTrace(missing.stderr);
+    const weak = await runCli(["extract_logs", logs], {
+      env: cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "Password123!Password123!" }),
+    });
+    assertEquals(weak.code, 1);
+    assertMatch(weak.stderr, /not strong enough: it is one 12-character piece repeated/);
+    const bad = await runCli(["extract_logs", join(home, "nowhere")], { env: cliEnv(home) });
+    assertEquals([bad.code, bad.stderr], [
+      1,
+      `error: Cannot read log directory ${join(home, "nowhere")}: it does not exist. Check the ` +
+      "path, or configure the log directory with `s3_log_extraction set_logs <dir>`.\n",
+    ]);
+  });
+});
+
+Deno.test("set_cache stores an absolute path that later commands use", async () => {
+  await withTmpDir(async (home) => {
+    const env = cliEnv(home);
+    const set = await runCli(["set_cache", "relative/cache"], { env, cwd: home });
+    assertEquals(set.code, 0);
+    assertEquals(
+      set.stdout,
+      `Cache directory set to ${home}/relative/cache (saved in ${home}/.config/s3-log-extraction/config.json).\n`,
+    );
+    const logs = join(ROOT, "fixtures", "hard_cases", "logs");
+    const run = await runCli(["extract_logs", logs], { env });
+    assertEquals(run.code, 0, run.stderr);
+    assertMatch(run.stdout, new RegExp(`into ${home}/relative/cache \\(generic mode\\)`));
+    assertMatch(run.stderr, /warning: 10 malformed lines were quarantined/);
+    assertMatch(run.stderr, /\n  2024-05-01-10-20-30-0123456789HARD01:5 ambiguous_status\n/);
+  });
+});
+
+Deno.test("daily on the bundled sample from a fresh folder, twice: the second run reads nothing", async () => {
+  await withTmpDir(async (home) => {
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" });
+    const first = await runCli(["daily"], { env, cwd: home });
+    assertEquals(first.code, 0, first.stderr);
+    assertMatch(first.stderr, /No log directory is configured: using the bundled sample logs/);
+    assertMatch(first.stdout, /Extracted 120 log files .* into .*\.sample-cache/);
+    assertMatch(first.stdout, /1,170 kept/);
+    assertMatch(first.stdout, /Daily run finished on the bundled sample logs/);
+    const second = await runCli(["daily"], { env, cwd: home });
+    assertEquals(second.code, 0, second.stderr);
+    assertMatch(second.stdout, /Extracted 0 log files/);
+    assertMatch(second.stdout, /120 already done/);
+  });
+});
+
+/** Starts an extraction and freezes it (SIGSTOP) once it holds the lock. */
+async function frozenExtraction(home: string, logs: string, cache: string) {
+  const child = cliCommand(["extract_logs", logs, "--cache", cache, "--batch-size", "10"], {
+    env: cliEnv(home),
+  }).spawn();
+  for (
+    let i = 0;
+    i < 300 && await readLockHolder(cache).catch(() => undefined) === undefined;
+    i++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill("SIGSTOP");
+  return child;
+}
+
+Deno.test("stop ends a running extraction after its batch; a second run is refused meanwhile", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    const cache = join(home, "cache");
+    await copySample(logs, 10);
+    const child = await frozenExtraction(home, logs, cache);
+    const concurrent = await runCli(["extract_logs", logs, "--cache", cache], {
+      env: cliEnv(home),
+    });
+    assertEquals(concurrent.code, 1);
+    assertMatch(
+      concurrent.stderr,
+      /^error: Another extraction is running on cache .* \(process \d+, started .*\)\. Wait for it to finish, or end it with `s3_log_extraction stop`\.\n$/,
+    );
+    const stop = cliCommand(["stop", "--cache", cache], { env: cliEnv(home) }).spawn();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGCONT");
+    const stopped = await stop.output();
+    assertEquals(stopped.code, 0);
+    assertEquals(
+      new TextDecoder().decode(stopped.stdout),
+      `The extraction on cache ${cache} has stopped.\n`,
+    );
+    const run = await child.output();
+    assertEquals(run.code, 0);
+    const out = new TextDecoder().decode(run.stdout);
+    assertMatch(out, /^Stopped after the batch in flight\. Extracted/);
+    assert(!/ 0 left for later/.test(out), out);
+    const idle = await runCli(["stop", "--cache", cache], { env: cliEnv(home) });
+    assertEquals([idle.code, idle.stdout], [0, `No extraction is running on cache ${cache}.\n`]);
+  });
+});
+
+Deno.test("SIGTERM ends an extraction after its batch in flight, with exit code 0", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    const cache = join(home, "cache");
+    await copySample(logs, 10);
+    const child = await frozenExtraction(home, logs, cache);
+    child.kill("SIGTERM");
+    child.kill("SIGCONT");
+    const run = await child.output();
+    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+    assertMatch(new TextDecoder().decode(run.stdout), /^Stopped after the batch in flight\./);
+    const rest = await runCli(["extract_logs", logs, "--cache", cache], { env: cliEnv(home) });
+    assertEquals(rest.code, 0);
+    assertMatch(rest.stdout, /, 0 left for later/);
+    assertMatch(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
+  });
+});
