@@ -27,10 +27,10 @@ const EMPTY = 0;
 export class ByteInterner {
   /** The decoded strings, indexed by id. */
   values: string[] = [];
-  #slots = new Int32Array(1024); // id + 1, or EMPTY
+  #slots = new Int32Array(256); // id + 1, or EMPTY
   #hashes: number[] = [];
   #starts: number[] = [];
-  #arena = new Uint8Array(16384);
+  #arena = new Uint8Array(2048);
   #arenaUsed = 0;
   #decoder = new TextDecoder("utf-8", { fatal: true });
 

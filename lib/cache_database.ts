@@ -4,7 +4,8 @@
  *
  * Tables: `objects` (key, dataset), `requests` (file, line, object, time, bytes, IP index,
  * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
- * (random index, keyed hash, Fernet-encrypted IP), `quarantine` (encrypted malformed lines with
+ * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
+ * `quarantine` (encrypted malformed lines with
  * file and line), `runs` (what each run did) and `meta` (schema version, password check).
  *
  * @module
@@ -59,7 +60,11 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE TABLE IF NOT EXISTS ips (
   ip_index INTEGER PRIMARY KEY,
   ip_hash BLOB NOT NULL UNIQUE,
-  ip_token TEXT NOT NULL
+  sealed_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sealed_ips (
+  id INTEGER PRIMARY KEY,
+  token TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS quarantine (
   file_id INTEGER NOT NULL,

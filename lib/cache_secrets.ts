@@ -9,6 +9,7 @@
 import { encodeBase64Url, Fernet } from "./fernet.ts";
 import { OperatorError } from "./errors.ts";
 import { passwordProblems } from "./password_strength.ts";
+import { HmacSha256 } from "./sha256.ts";
 
 /** The reference's salt when `S3_LOG_EXTRACTION_SALT` is not set. */
 export const DEFAULT_SALT = "s3_log_extraction";
@@ -23,8 +24,8 @@ export const SALT_VARIABLE = "S3_LOG_EXTRACTION_SALT";
 export interface CacheSecrets {
   /** Encrypts IPs and quarantined lines. */
   fernet: Fernet;
-  /** Keyed hash of an IP: finds its row without decrypting anything. */
-  hashIp(ip: string): Promise<Uint8Array<ArrayBuffer>>;
+  /** Keyed hash of an IP (HMAC-SHA256): finds its row without decrypting anything. */
+  hashIp(ip: string): Uint8Array;
 }
 
 /** Options of {@linkcode deriveFernetKey}. */
@@ -101,39 +102,18 @@ export async function deriveLegacyFernetKey(password: string): Promise<Uint8Arra
  * import { assertEquals } from "./_assert.ts";
  *
  * const secrets = await deriveCacheSecrets({ password: "correct horse battery staple 42" });
- * const a = await secrets.hashIp("192.0.2.0");
- * assertEquals(a, await secrets.hashIp("192.0.2.0"));
+ * const a = secrets.hashIp("192.0.2.0");
+ * assertEquals(a, secrets.hashIp("192.0.2.0"));
  * assertEquals(a.length, 32);
  * ```
  */
 export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<CacheSecrets> {
   const key = await deriveFernetKey(options);
   const fernet = await Fernet.fromKey(key);
-  const hmacOfKey = await crypto.subtle.importKey(
-    "raw",
-    key,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const hashKeyBytes = await crypto.subtle.sign(
-    "HMAC",
-    hmacOfKey,
-    new TextEncoder().encode("s3-log-extraction ip hash v1"),
-  );
-  const hashKey = await crypto.subtle.importKey(
-    "raw",
-    hashKeyBytes,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
   const encoder = new TextEncoder();
-  return {
-    fernet,
-    hashIp: async (ip) =>
-      new Uint8Array(await crypto.subtle.sign("HMAC", hashKey, encoder.encode(ip))),
-  };
+  const hashKey = new HmacSha256(key).digest(encoder.encode("s3-log-extraction ip hash v1"));
+  const mac = new HmacSha256(hashKey);
+  return { fernet, hashIp: (ip) => mac.digest(encoder.encode(ip)) };
 }
 
 /** Where {@linkcode secretsFromEnvironment} reads variables. */
@@ -182,6 +162,7 @@ export async function secretsFromEnvironment(
  * ```ts
  * import { randomPassword } from "./cache_secrets.ts";
  * import { passwordProblems } from "./password_strength.ts";
+import { HmacSha256 } from "./sha256.ts";
  * import { assertEquals } from "./_assert.ts";
  *
  * assertEquals(passwordProblems(randomPassword()), []);

@@ -11,6 +11,7 @@ import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { errorText, OperatorError } from "./errors.ts";
+import { readIpTable } from "./ip_index.ts";
 import { keyToRelativePath } from "./key_path.ts";
 
 /** Options of {@linkcode exportExtraction}. */
@@ -73,7 +74,7 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
   try {
     await verifyCachePassword(db, options.secrets);
     await Deno.mkdir(temporary, { recursive: true });
-    const ips = await decryptIps(db, options.secrets);
+    const ips = await readIpTable(db, options.secrets);
     const summary: ExportSummary = { objects: 0, requests: 0 };
     const rows = db.prepare(`
       SELECT o.key AS key, r.time AS time, r.bytes_sent AS bytes_sent, r.ip_index AS ip_index,
@@ -130,20 +131,6 @@ async function checkTarget(target: string): Promise<void> {
       throw new OperatorError(`Cannot export into ${target}: ${errorText(error)}.`);
     }
   }
-}
-
-async function decryptIps(
-  db: ReturnType<typeof openCacheDatabase>,
-  secrets: CacheSecrets,
-): Promise<Map<number, string>> {
-  const ips = new Map<number, string>();
-  const rows = db.prepare("SELECT ip_index, ip_token FROM ips").all() as {
-    ip_index: number;
-    ip_token: string;
-  }[];
-  const texts = await Promise.all(rows.map((row) => secrets.fernet.decryptText(row.ip_token)));
-  rows.forEach((row, i) => ips.set(row.ip_index, texts[i]));
-  return ips;
 }
 
 async function writeObject(

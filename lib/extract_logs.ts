@@ -165,7 +165,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     const runId = startRun(db, "extract_logs");
     const summary = emptySummary(mode, options);
     try {
-      const planned = await planFiles(db, options, summary);
+      const planned = planFiles(db, options, summary);
       await runPlan(db, runId, planned, excludedIps, options, summary);
       summary.seconds = (performance.now() - started) / 1000;
       finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
@@ -229,17 +229,17 @@ function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): Extrac
 }
 
 /** Lists the files to process, in order, and counts the others. */
-async function planFiles(
+function planFiles(
   db: DatabaseSync,
   options: ExtractLogsOptions,
   summary: ExtractionSummary,
-): Promise<PlannedFile[]> {
+): PlannedFile[] {
   const lookup = db.prepare(
     "SELECT status, size, mtime, next_offset, next_line FROM log_files WHERE path = ?",
   );
   const planned: PlannedFile[] = [];
   const limit = options.limit ?? Infinity;
-  for await (const entry of discoverLogFiles(options.logsDirectory)) {
+  for (const entry of discoverLogFiles(options.logsDirectory)) {
     if (entry.kind === "other") {
       summary.files.notLogs++;
       if (summary.notLogExamples.length < 5) summary.notLogExamples.push(entry.path);
@@ -298,7 +298,9 @@ async function runPlan(
   const store = new RequestStore(db, options.secrets);
   const limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
   const tasks = planTasks(planned, { limits, compressed: isGzip });
-  const window = Math.max(2, workers * 2);
+  // Tasks dispatched ahead of the commit point. Results are small (columns of numbers), so a
+  // deep window costs little memory and keeps workers busy while the writer commits.
+  const window = Math.max(4, workers * 4);
   const batchRequests = options.batchRequests ?? 100_000;
   const inFlight = new Map<number, { pieces: Piece[]; settled: Promise<Settled> }>();
   const progress: ExtractionProgress = {

@@ -3,6 +3,7 @@ import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "./cache_secrets.ts";
 import { exportExtraction } from "./export_extraction.ts";
 import { extractLogs, type ExtractLogsOptions } from "./extract_logs.ts";
+import { acquireRunLock } from "./run_lock.ts";
 import { readTree } from "../tests/_helpers.ts";
 
 const SAMPLE = new URL("../fixtures/sample_logs", import.meta.url).pathname;
@@ -149,17 +150,9 @@ Deno.test("one cache, one mode, one password, one run at a time", async () => {
       () => run({ cacheDirectory: cache, excludedIps: "(" }),
       /excluded-IP pattern is not a valid regular expression/,
     );
-    let concurrent: Promise<unknown> | undefined;
-    await run({
-      cacheDirectory: cache,
-      limit: 5,
-      onProgress: () => {
-        concurrent ??= assertRejects(
-          () => run({ cacheDirectory: cache }),
-          /Another extraction is running/,
-        );
-      },
-    });
-    await concurrent;
+    const lock = await acquireRunLock(cache);
+    await assertRejects(() => run({ cacheDirectory: cache }), /Another extraction is running/);
+    lock.release();
+    assertEquals((await run({ cacheDirectory: cache, limit: 1 })).files.done, 1);
   });
 });

@@ -74,3 +74,39 @@ export function ipAddressBytes(text: string): Uint8Array | undefined {
   const bytes = text.includes(":") ? parseIpv6(text) : parseIpv4(text);
   return bytes === undefined ? undefined : new Uint8Array(bytes);
 }
+
+/**
+ * Whether `text` is an IPv4 or IPv6 address (what {@linkcode ipAddressBytes} accepts), with a
+ * fast path for dotted IPv4 that allocates nothing.
+ *
+ * @example Usage
+ * ```ts
+ * import { isIpAddress } from "./ip_address.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(isIpAddress("198.51.100.7"), true);
+ * assertEquals(isIpAddress("198.51.100.07"), false);
+ * assertEquals(isIpAddress("2001:db8::1"), true);
+ * ```
+ */
+export function isIpAddress(text: string): boolean {
+  if (text.includes(":")) return ipAddressBytes(text) !== undefined;
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false; // leading zero
+      value = value * 10 + c - 0x30;
+      if (++digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
+}

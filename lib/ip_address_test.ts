@@ -1,5 +1,5 @@
 import { assertEquals } from "./_assert.ts";
-import { ipAddressBytes } from "./ip_address.ts";
+import { ipAddressBytes, isIpAddress } from "./ip_address.ts";
 
 Deno.test("IPv4 addresses are strict dotted decimal", () => {
   assertEquals(ipAddressBytes("0.0.0.0"), new Uint8Array([0, 0, 0, 0]));
@@ -21,5 +21,30 @@ Deno.test("IPv6 addresses: full, compressed, with an IPv4 tail", () => {
   assertEquals(hex("64:ff9b::192.0.2.1"), "0064ff9b0000000000000000c0000201");
   for (const bad of ["1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "g::1", ":1"]) {
     assertEquals(ipAddressBytes(bad), undefined, bad);
+  }
+});
+
+Deno.test("the fast IPv4 check agrees with the full parser", () => {
+  const samples = [
+    "0.0.0.0",
+    "1.2.3.4",
+    "255.255.255.255",
+    "256.0.0.1",
+    "1.2.3",
+    "1.2.3.4.5",
+    "01.2.3.4",
+    "1.2.3.",
+    ".1.2.3",
+    "1..2.3",
+    "1.2.3.4a",
+    "",
+    "-",
+    "1000.1.1.1",
+    "10.0.0.10",
+    "::1",
+    "fe80::",
+  ];
+  for (const text of samples) {
+    assertEquals(isIpAddress(text), ipAddressBytes(text) !== undefined, text);
   }
 });

@@ -1,6 +1,8 @@
 /**
- * The IP table: every client IP gets an opaque random index; the table keeps a keyed hash of the
- * IP (to find it again) and the IP encrypted as a Fernet token. Requests hold only the index.
+ * The IP table: every client IP gets an opaque random index. The `ips` table keeps, per index, a
+ * keyed hash of the IP (to find it again without decrypting anything) and the batch of
+ * `sealed_ips` whose Fernet token holds the IP. Requests hold only the index. IPs are sealed one
+ * token per committed batch, not one per IP: encryption costs a call per batch, not per IP.
  *
  * @module
  */
@@ -11,34 +13,37 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 /** How many IP → index pairs stay in memory before the map is cleared. */
 const MEMORY_LIMIT = 1_000_000;
 
-/** New IP rows to insert in the transaction that uses them. */
+/** New IPs to insert in the transaction that uses them. */
 export interface PendingIps {
   /** Index of every IP asked for. */
   indexes: Map<string, number>;
-  /** Rows to insert: index, keyed hash, encrypted IP. */
-  rows: { index: number; hash: Uint8Array; token: string }[];
+  /** New rows: index and keyed hash. */
+  rows: { index: number; hash: Uint8Array }[];
+  /** Fernet token of the new `[index, ip]` pairs (JSON), or undefined when there are none. */
+  sealed: string | undefined;
 }
 
 /**
- * Assigns indexes to IPs. {@linkcode IpIndex.prepare} does the slow, asynchronous work (hash,
- * encrypt) before a transaction; {@linkcode IpIndex.insert} writes the new rows inside it.
+ * Assigns indexes to IPs. {@linkcode IpIndex.prepare} does the asynchronous work (sealing the
+ * new IPs) before a transaction; {@linkcode IpIndex.insert} writes the new rows inside it.
  *
  * @example Usage
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "./cache_secrets.ts";
- * import { IpIndex } from "./ip_index.ts";
+ * import { IpIndex, readIpTable } from "./ip_index.ts";
  * import { assertEquals } from "./_assert.ts";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * const ipIndex = new IpIndex(db, await deriveCacheSecrets({ password: "example", iterations: 1 }));
+ * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
+ * const ipIndex = new IpIndex(db, secrets);
  * const pending = await ipIndex.prepare(["192.0.2.0", "2001:db8::1"]);
  * ipIndex.insert(pending);
- * const again = await new IpIndex(db, await deriveCacheSecrets({ password: "example", iterations: 1 }))
- *   .prepare(["192.0.2.0"]);
+ * const again = await new IpIndex(db, secrets).prepare(["192.0.2.0"]);
  * assertEquals(again.indexes.get("192.0.2.0"), pending.indexes.get("192.0.2.0"));
  * assertEquals(again.rows.length, 0);
+ * assertEquals((await readIpTable(db, secrets)).get(pending.indexes.get("2001:db8::1")!), "2001:db8::1");
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -48,6 +53,7 @@ export class IpIndex {
   #known = new Map<string, number>();
   #byHash: StatementSync;
   #indexTaken: StatementSync;
+  #insertSealed: StatementSync;
   #insert: StatementSync;
 
   /** Creates the index over the `ips` table of `db`. */
@@ -55,42 +61,48 @@ export class IpIndex {
     this.#secrets = secrets;
     this.#byHash = db.prepare("SELECT ip_index FROM ips WHERE ip_hash = ?");
     this.#indexTaken = db.prepare("SELECT 1 FROM ips WHERE ip_index = ?");
-    this.#insert = db.prepare("INSERT INTO ips (ip_index, ip_hash, ip_token) VALUES (?, ?, ?)");
+    this.#insertSealed = db.prepare("INSERT INTO sealed_ips (token) VALUES (?) RETURNING id");
+    this.#insert = db.prepare("INSERT INTO ips (ip_index, ip_hash, sealed_id) VALUES (?, ?, ?)");
   }
 
-  /** Finds or creates the index of each IP; new ones are returned as rows to insert. */
+  /** Finds or creates the index of each IP; new ones are sealed into one token. */
   async prepare(ips: Iterable<string>): Promise<PendingIps> {
     const indexes = new Map<string, number>();
-    const unknown: string[] = [];
-    for (const ip of ips) {
-      const index = this.#known.get(ip);
-      if (index === undefined) unknown.push(ip);
-      else indexes.set(ip, index);
-    }
-    const hashes = await Promise.all(unknown.map((ip) => this.#secrets.hashIp(ip)));
-    const fresh: { ip: string; hash: Uint8Array }[] = [];
+    const rows: PendingIps["rows"] = [];
+    const fresh: [number, string][] = [];
     const used = new Set<number>();
-    for (let i = 0; i < unknown.length; i++) {
-      const row = this.#byHash.get(hashes[i]) as { ip_index: number } | undefined;
-      if (row === undefined) fresh.push({ ip: unknown[i], hash: hashes[i] });
-      else indexes.set(unknown[i], row.ip_index);
-    }
-    const tokens = await Promise.all(fresh.map(({ ip }) => this.#secrets.fernet.encrypt(ip)));
-    const rows = fresh.map(({ ip, hash }, i) => {
+    for (const ip of ips) {
+      const known = this.#known.get(ip);
+      if (known !== undefined) {
+        indexes.set(ip, known);
+        continue;
+      }
+      const hash = this.#secrets.hashIp(ip);
+      const row = this.#byHash.get(hash) as { ip_index: number } | undefined;
+      if (row !== undefined) {
+        indexes.set(ip, row.ip_index);
+        continue;
+      }
       let index: number;
       do index = randomIndex(); while (
         used.has(index) || this.#indexTaken.get(index) !== undefined
       );
       used.add(index);
       indexes.set(ip, index);
-      return { index, hash, token: tokens[i] };
-    });
-    return { indexes, rows };
+      rows.push({ index, hash });
+      fresh.push([index, ip]);
+    }
+    const sealed = fresh.length === 0
+      ? undefined
+      : await this.#secrets.fernet.encrypt(JSON.stringify(fresh));
+    return { indexes, rows, sealed };
   }
 
   /** Inserts the new rows of `pending` (call inside the transaction that uses them). */
   insert(pending: PendingIps): void {
-    for (const row of pending.rows) this.#insert.run(row.index, row.hash, row.token);
+    if (pending.sealed === undefined) return;
+    const { id } = this.#insertSealed.get(pending.sealed) as { id: number };
+    for (const row of pending.rows) this.#insert.run(row.index, row.hash, id);
   }
 
   /** Remembers the indexes of `pending` once its transaction has committed. */
@@ -98,6 +110,37 @@ export class IpIndex {
     if (this.#known.size + pending.indexes.size > MEMORY_LIMIT) this.#known.clear();
     for (const [ip, index] of pending.indexes) this.#known.set(ip, index);
   }
+}
+
+/**
+ * Decrypts the whole IP table: index → IP. Keep the result in memory only.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { deriveCacheSecrets } from "./cache_secrets.ts";
+ * import { readIpTable } from "./ip_index.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
+ * assertEquals((await readIpTable(db, secrets)).size, 0);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readIpTable(
+  db: DatabaseSync,
+  secrets: CacheSecrets,
+): Promise<Map<number, string>> {
+  const ips = new Map<number, string>();
+  const rows = db.prepare("SELECT token FROM sealed_ips ORDER BY id").all() as { token: string }[];
+  const texts = await Promise.all(rows.map((row) => secrets.fernet.decryptText(row.token)));
+  for (const text of texts) {
+    for (const [index, ip] of JSON.parse(text) as [number, string][]) ips.set(index, ip);
+  }
+  return ips;
 }
 
 /** A random positive integer below 2^53 (exact in JavaScript and in SQLite). */

@@ -254,10 +254,7 @@ export class LogLineParser {
    * fields of the right shape. Sets `bytesSent` and returns the status, or -1 (with `reason`).
    */
   #locateStatus(buf: Uint8Array, from: number, end: number): number {
-    let withProtocol = 0;
     let without = 0;
-    let status = -1;
-    let bytes = 0;
     let fallbackStatus = -1;
     let fallbackBytes = 0;
     let q = from;
@@ -266,23 +263,48 @@ export class LogLineParser {
       if (q === -1 || q >= end) break;
       if (q + 1 < end && isBlank(buf[q + 1]) && this.#readTail(buf, q + 2, end)) {
         if (endsWithProtocol(buf, from, q)) {
-          withProtocol++;
-          status = this.#tailStatus;
-          bytes = this.#tailBytes;
-        } else {
-          without++;
-          fallbackStatus = this.#tailStatus;
-          fallbackBytes = this.#tailBytes;
+          const status = this.#tailStatus;
+          this.bytesSent = this.#tailBytes;
+          if (!this.#anotherProtocolReading(buf, from, q + 1, end)) return status;
+          this.reason = "ambiguous_status";
+          return -1;
         }
+        without++;
+        fallbackStatus = this.#tailStatus;
+        fallbackBytes = this.#tailBytes;
       }
       q++;
     }
-    if (withProtocol === 1 || (withProtocol === 0 && without === 1)) {
-      this.bytesSent = withProtocol === 1 ? bytes : fallbackBytes;
-      return withProtocol === 1 ? status : fallbackStatus;
+    if (without === 1) {
+      this.bytesSent = fallbackBytes;
+      return fallbackStatus;
     }
-    this.reason = withProtocol + without === 0 ? "missing_status" : "ambiguous_status";
+    this.reason = without === 0 ? "missing_status" : "ambiguous_status";
     return -1;
+  }
+
+  /**
+   * Whether a second reading that ends with a protocol exists after `from`. It needs the text
+   * `HTTP/` before its quote, so only the `P/` of the rest of the line are visited.
+   */
+  #anotherProtocolReading(buf: Uint8Array, uriStart: number, from: number, end: number): boolean {
+    let p = from;
+    while (p < end) {
+      p = buf.indexOf(0x50, p); // "P" of "HTTP/"
+      if (p === -1 || p >= end) return false;
+      if (buf[p + 1] === SLASH && buf[p - 1] === 0x54) {
+        for (const q of [p + 5, p + 3]) { // after "HTTP/1.1" or "HTTP/2"
+          if (
+            q + 1 < end && buf[q] === QUOTE && isBlank(buf[q + 1]) &&
+            endsWithProtocol(buf, uriStart, q) && this.#readTail(buf, q + 2, end)
+          ) {
+            return true;
+          }
+        }
+      }
+      p++;
+    }
+    return false;
   }
 
   /** Reads `<status> <error> <bytes> <size> <time> <turnaround>` then end or a quote. */

@@ -50,6 +50,8 @@ export function isLogFileName(name: string): boolean {
  * Walks `root` depth-first, entries of each folder sorted by name (so the order is the
  * same on every run), and yields every file: log files with their size and mtime, others by
  * path. Links to files are followed; links to folders are not (they are reported as other).
+ * Synchronous on purpose: a file system call per file is many times cheaper that way, and the
+ * run has nothing else to do while it lists its files.
  *
  * @example Usage
  * ```ts
@@ -61,17 +63,17 @@ export function isLogFileName(name: string): boolean {
  * await Deno.writeTextFile(`${root}/2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF`, "");
  * await Deno.writeTextFile(`${root}/notes.txt`, "");
  * const found = [];
- * for await (const entry of discoverLogFiles(root)) {
+ * for (const entry of discoverLogFiles(root)) {
  *   found.push(entry.kind === "log" ? entry.file.path : `other:${entry.path}`);
  * }
  * assertEquals(found, ["2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF", "other:notes.txt"]);
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export async function* discoverLogFiles(root: string): AsyncGenerator<DiscoveredEntry> {
+export function* discoverLogFiles(root: string): Generator<DiscoveredEntry> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(root);
+    info = Deno.statSync(root);
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound ? "it does not exist" : String(error);
     throw new OperatorError(
@@ -88,10 +90,10 @@ export async function* discoverLogFiles(root: string): AsyncGenerator<Discovered
   yield* walk(root, "");
 }
 
-async function* walk(absolute: string, relative: string): AsyncGenerator<DiscoveredEntry> {
-  const entries: Deno.DirEntry[] = [];
+function* walk(absolute: string, relative: string): Generator<DiscoveredEntry> {
+  let entries: Deno.DirEntry[];
   try {
-    for await (const entry of Deno.readDir(absolute)) entries.push(entry);
+    entries = [...Deno.readDirSync(absolute)];
   } catch (error) {
     throw new OperatorError(
       `Cannot list log folder ${absolute}: ${error instanceof Error ? error.message : error}. ` +
@@ -112,7 +114,7 @@ async function* walk(absolute: string, relative: string): AsyncGenerator<Discove
     }
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(absolutePath);
+      info = Deno.statSync(absolutePath);
     } catch {
       yield { kind: "other", path };
       continue;

@@ -72,13 +72,17 @@ interface Pending {
   task: WorkerTask;
   resolve: (answer: WorkerAnswer) => void;
   reject: (error: Error) => void;
+  worker?: Worker;
 }
 
+/**
+ * Workers with up to two tasks each: one running and one waiting in the worker's own message
+ * queue, so a worker never idles while the writer thread is busy committing and cannot answer.
+ */
 class WorkerPool implements PieceExecutor {
-  #idle: Worker[] = [];
-  #busy = new Map<Worker, Pending>();
+  #load = new Map<Worker, number>();
+  #pending = new Map<number, Pending>();
   #queue: Pending[] = [];
-  #all: Worker[] = [];
 
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
@@ -90,8 +94,7 @@ class WorkerPool implements PieceExecutor {
         event.preventDefault();
         this.#failed(worker, new Error(`a parse worker crashed: ${event.message}`));
       };
-      this.#all.push(worker);
-      this.#idle.push(worker);
+      this.#load.set(worker, 0);
     }
   }
 
@@ -103,31 +106,43 @@ class WorkerPool implements PieceExecutor {
   }
 
   close(): void {
-    for (const worker of this.#all) worker.terminate();
-    this.#all = [];
-    this.#idle = [];
+    for (const worker of this.#load.keys()) worker.terminate();
+    this.#load.clear();
   }
 
   #dispatch(): void {
-    while (this.#idle.length > 0 && this.#queue.length > 0) {
-      const worker = this.#idle.pop()!;
+    while (this.#queue.length > 0) {
+      let chosen: Worker | undefined;
+      for (const [worker, load] of this.#load) {
+        if (load < 2 && (chosen === undefined || load < this.#load.get(chosen)!)) chosen = worker;
+      }
+      if (chosen === undefined) return;
       const pending = this.#queue.shift()!;
-      this.#busy.set(worker, pending);
-      worker.postMessage(pending.task);
+      pending.worker = chosen;
+      this.#load.set(chosen, this.#load.get(chosen)! + 1);
+      this.#pending.set(pending.task.id, pending);
+      chosen.postMessage(pending.task);
     }
   }
 
   #done(worker: Worker, answer: WorkerAnswer): void {
-    const pending = this.#busy.get(worker);
-    this.#busy.delete(worker);
-    this.#idle.push(worker);
+    const pending = this.#pending.get(answer.id);
+    this.#pending.delete(answer.id);
+    this.#load.set(worker, this.#load.get(worker)! - 1);
     pending?.resolve(answer);
     this.#dispatch();
   }
 
   #failed(worker: Worker, error: Error): void {
-    const pending = this.#busy.get(worker);
-    this.#busy.delete(worker);
-    pending?.reject(error);
+    for (const [id, pending] of this.#pending) {
+      if (pending.worker !== worker) continue;
+      this.#pending.delete(id);
+      pending.reject(error);
+    }
+    this.#load.delete(worker);
+    worker.terminate();
+    if (this.#load.size === 0) {
+      for (const pending of this.#queue.splice(0)) pending.reject(error);
+    }
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import { ByteInterner } from "./byte_interner.ts";
-import { ipAddressBytes } from "./ip_address.ts";
+import { isIpAddress } from "./ip_address.ts";
 import {
   type ExtractionMode,
   LineOutcome,
@@ -105,12 +105,12 @@ export class PieceParser {
   #carry: Uint8Array | null = null;
   #lineCount = 0;
   #rows = 0;
-  #keyIds = new Uint32Array(4096);
-  #ipIds = new Uint32Array(4096);
-  #lines = new Uint32Array(4096);
-  #times = new Float64Array(4096);
-  #bytes = new Float64Array(4096);
-  #downloads = new Uint8Array(4096);
+  #keyIds = new Uint32Array(256);
+  #ipIds = new Uint32Array(256);
+  #lines = new Uint32Array(256);
+  #times = new Float64Array(256);
+  #bytes = new Float64Array(256);
+  #downloads = new Uint8Array(256);
   #filtered = 0;
   #excluded = 0;
   #malformed = 0;
@@ -190,7 +190,7 @@ export class PieceParser {
     let verdict = this.#ipVerdict[ipId];
     if (verdict === undefined) {
       const ip = this.#ips.values[ipId];
-      verdict = ip !== "-" && ipAddressBytes(ip) === undefined
+      verdict = ip !== "-" && !isIpAddress(ip)
         ? BAD_IP
         : this.#excludedIps?.test(ip)
         ? EXCLUDED_IP

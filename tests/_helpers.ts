@@ -67,7 +67,10 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
 }
 
 /** The `deno run` command line of the CLI. */
-export function cliCommand(args: string[], options: { env: Record<string, string>; cwd?: string }) {
+export function cliCommand(
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string },
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", ...CLI_PERMISSIONS, join(ROOT, "cli.ts"), ...args],
     env: options.env,

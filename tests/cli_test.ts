@@ -88,7 +88,7 @@ Deno.test("set_cache stores an absolute path that later commands use", async () 
     assertEquals(run.code, 0, run.stderr);
     assertMatch(run.stdout, new RegExp(`into ${home}/relative/cache \\(generic mode\\)`));
     assertMatch(run.stderr, /warning: 10 malformed lines were quarantined/);
-    assertMatch(run.stderr, /\n  2024-05-01-10-20-30-0123456789HARD01:5 ambiguous_status\n/);
+    assertMatch(run.stderr, /\n {2}2024-05-01-10-20-30-0123456789HARD01:5 ambiguous_status\n/);
   });
 });
 

@@ -15,6 +15,8 @@ import { exists, readTree, SHARED, withTmpDir } from "./_helpers.ts";
 const REFERENCE = join(SHARED, "fixtures", "reference");
 const available = exists(REFERENCE);
 if (!available) {
+  // A skipped test should say why, in the test output.
+  // deno-lint-ignore no-console
   console.warn(`conformance tests skipped: ${REFERENCE} is not there (it comes with ../shared)`);
 }
 

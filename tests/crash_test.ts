@@ -32,7 +32,11 @@ function consistencyProblems(cache: string): string[] {
     const unknownIps = db.prepare(
       "SELECT count(*) AS n FROM requests WHERE ip_index NOT IN (SELECT ip_index FROM ips)",
     ).get() as { n: number };
+    const unsealed = db.prepare(
+      "SELECT count(*) AS n FROM ips WHERE sealed_id NOT IN (SELECT id FROM sealed_ips)",
+    ).get() as { n: number };
     return [
+      ...(unsealed.n ? [`${unsealed.n} IPs whose sealed batch is missing`] : []),
       ...rows.map((r) => `${r.path}: ${r.status}, ${r.kept} kept but ${r.stored} stored`),
       ...(orphans.n ? [`${orphans.n} requests of unknown files`] : []),
       ...(unknownIps.n ? [`${unknownIps.n} requests with an unknown IP index`] : []),

@@ -1,0 +1,228 @@
+/**
+ * `deno task bench [--quick]`: extraction speed, measured against a byte-scan floor in the same
+ * run. Generates its data once into `.bench-data/` (a 1 GiB log file and 20,000 small nested
+ * files of 20 KB; `--quick`: 64 MiB and 2,000 files) with `../shared/tools/gen_s3_logs.py`, then
+ * times, on this machine:
+ *
+ * - the floor: read every byte and count newlines (one thread);
+ * - `extract_logs` end to end through the CLI (parse + commit), with the default workers and
+ *   with 2 workers;
+ * - the reference's line rule under gawk (parse only, no output), where gawk is installed.
+ *
+ * Prints a table and writes it into `BENCHMARKS.md` (not with `--quick`).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const SHARED = join(ROOT, "..", "shared");
+const GENERATOR = join(SHARED, "tools", "gen_s3_logs.py");
+const REFERENCE_AWK = join(SHARED, "tools", "reference_rule.awk");
+const quick = Deno.args.includes("--quick");
+const DATA = Deno.env.get("S3LE_BENCH_DATA") ?? join(ROOT, ".bench-data", quick ? "quick" : "full");
+const PASSWORD = "benchmark password, not a secret: 8d41c7e2b5";
+
+interface Row {
+  what: string;
+  seconds: number;
+  bytes: number;
+  files: number;
+  floor?: Row;
+}
+
+function log(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+async function run(command: string, args: string[], env: Record<string, string> = {}) {
+  const started = performance.now();
+  const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!output.success) {
+    throw new Error(
+      `${command} ${args.join(" ")} failed:\n${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+  return { seconds, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+async function generate(): Promise<{ big: string; small: string }> {
+  const big = join(DATA, "big");
+  const small = join(DATA, "small");
+  if (!await exists(join(big, ".done"))) {
+    log(`generating ${quick ? "64 MiB" : "1 GiB"} single log file into ${big} …`);
+    await Deno.mkdir(big, { recursive: true });
+    await run("python3", [
+      GENERATOR,
+      "--seed=1",
+      `--size=${quick ? "64M" : "1G"}`,
+      `--out=${join(big, "2024-01-01-00-00-00-BENCHMARKBIGFILE")}`,
+      "--quiet",
+    ]);
+    await Deno.writeTextFile(join(big, ".done"), "");
+  }
+  if (!await exists(join(small, ".done"))) {
+    const files = quick ? 2000 : 20000;
+    log(`generating ${files} small nested log files into ${small} …`);
+    await Deno.mkdir(small, { recursive: true });
+    await run("python3", [
+      GENERATOR,
+      "--seed=2",
+      `--files=${files}`,
+      "--file-size=20K",
+      "--nested",
+      `--out-dir=${small}`,
+      "--quiet",
+    ]);
+    await Deno.writeTextFile(join(small, ".done"), "");
+  }
+  return { big, small };
+}
+
+async function logFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (!entry.name.startsWith(".")) files.push(path);
+    }
+  };
+  await walk(root);
+  return files.sort();
+}
+
+/** The floor: read every byte and count newlines, one thread. */
+function byteScan(what: string, files: string[]): Row {
+  const buffer = new Uint8Array(8 * 1024 * 1024);
+  let bytes = 0;
+  let lines = 0;
+  const started = performance.now();
+  for (const path of files) {
+    using file = Deno.openSync(path);
+    for (;;) {
+      const n = file.readSync(buffer);
+      if (n === null || n === 0) break;
+      bytes += n;
+      const view = buffer.subarray(0, n);
+      for (let i = view.indexOf(10); i !== -1; i = view.indexOf(10, i + 1)) lines++;
+    }
+  }
+  return { what, seconds: (performance.now() - started) / 1000, bytes, files: files.length };
+}
+
+async function extract(what: string, logs: string, workers: string[], floor: Row): Promise<Row> {
+  const cache = await Deno.makeTempDir({ prefix: "s3le-bench-" });
+  try {
+    const { seconds, stdout } = await run(Deno.execPath(), [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys=hostname",
+      join(ROOT, "cli.ts"),
+      "extract_logs",
+      logs,
+      "--cache",
+      cache,
+      "--json",
+      ...workers,
+    ], { S3_LOG_EXTRACTION_PASSWORD: PASSWORD, HOME: cache, PATH: Deno.env.get("PATH") ?? "" });
+    const summary = JSON.parse(stdout);
+    if (summary.files.done !== floor.files || summary.files.failed !== 0) {
+      throw new Error(`${what}: ${summary.files.done} files done, expected ${floor.files}`);
+    }
+    return { what, seconds, bytes: summary.bytesRead, files: summary.files.done, floor };
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+}
+
+async function gawkRule(what: string, files: string[], floor: Row): Promise<Row | undefined> {
+  const hasGawk = await run("gawk", ["--version"]).then(() => true, () => false);
+  if (!hasGawk || !await exists(REFERENCE_AWK)) return undefined;
+  const { seconds } = await run("gawk", ["-f", REFERENCE_AWK, ...files]);
+  return { what, seconds, bytes: floor.bytes, files: files.length, floor };
+}
+
+function format(rows: Row[]): string {
+  const mb = (row: Row) => row.bytes / 1e6 / row.seconds;
+  const lines = [
+    "| measurement | time (s) | MB/s | files/s | share of the floor's MB/s |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const row of rows) {
+    const ratio = row.floor ? `${(mb(row) / mb(row.floor) * 100).toFixed(0)} %` : "(floor)";
+    lines.push(
+      `| ${row.what} | ${row.seconds.toFixed(2)} | ${mb(row).toFixed(0)} | ` +
+        `${(row.files / row.seconds).toFixed(0)} | ${ratio} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function machine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(
+    /model name\s*:\s*(.*)/,
+  )?.[1] ?? "unknown CPU";
+  return `${navigator.hardwareConcurrency} cores (${cpu}), Deno ${Deno.version.deno}, ` +
+    `${Deno.build.os}/${Deno.build.arch}`;
+}
+
+if (!await exists(GENERATOR)) {
+  log(
+    `Cannot run the benchmark: the log generator ${GENERATOR} is not there (it comes with ../shared).`,
+  );
+  Deno.exit(1);
+}
+const { big, small } = await generate();
+const bigFiles = await logFiles(big);
+const smallFiles = await logFiles(small);
+const rows: Row[] = [];
+log("measuring …");
+const bigFloor = byteScan(`byte scan floor: ${quick ? "64 MiB" : "1 GiB"} file`, bigFiles);
+rows.push(bigFloor);
+rows.push(await extract("extract_logs, 1 large file, default workers", big, [], bigFloor));
+rows.push(
+  await extract("extract_logs, 1 large file, --workers 2", big, ["--workers", "2"], bigFloor),
+);
+const awk = await gawkRule(
+  "reference rule under gawk (parse only), 1 large file",
+  bigFiles,
+  bigFloor,
+);
+if (awk) rows.push(awk);
+const smallFloor = byteScan(`byte scan floor: ${smallFiles.length} small files`, smallFiles);
+rows.push(smallFloor);
+rows.push(await extract("extract_logs, small files, default workers", small, [], smallFloor));
+rows.push(
+  await extract("extract_logs, small files, --workers 2", small, ["--workers", "2"], smallFloor),
+);
+
+const table = format(rows);
+Deno.stdout.writeSync(new TextEncoder().encode(table + "\n"));
+if (!quick) {
+  const text = `# Benchmarks
+
+Measured by \`deno task bench\` on ${new Date().toISOString().slice(0, 10)}: ${await machine()}.
+Data from \`gen_s3_logs.py\` (seed 1: one 1 GiB file; seed 2: 20,000 nested files of about
+20 KB). \`extract_logs\` is timed end to end through the CLI (process start, key derivation,
+discovery, parsing in workers, committing to SQLite); the floor reads every byte and counts
+newlines on one thread, in the same run. Ratios to the floor are the comparable numbers; the
+absolute ones move with the machine and its load.${
+    awk ? "" : "\n\ngawk is not installed here, so the reference's awk rule was not measured."
+  }
+
+${table}
+`;
+  await Deno.writeTextFile(join(ROOT, "BENCHMARKS.md"), text);
+  log("wrote BENCHMARKS.md");
+}
