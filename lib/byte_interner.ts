@@ -6,6 +6,7 @@
  */
 
 const EMPTY = 0;
+const DECODER = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Interns byte ranges: equal bytes get the same id (0, 1, 2, …) and the decoded string is kept
@@ -32,7 +33,6 @@ export class ByteInterner {
   #starts: number[] = [];
   #arena = new Uint8Array(2048);
   #arenaUsed = 0;
-  #decoder = new TextDecoder("utf-8", { fatal: true });
 
   /** The id of `buf[start..end)`, adding it when new; -1 if it is not valid UTF-8. */
   intern(buf: Uint8Array, start: number, end: number): number {
@@ -51,7 +51,7 @@ export class ByteInterner {
     }
     let value: string;
     try {
-      value = this.#decoder.decode(buf.subarray(start, end));
+      value = DECODER.decode(buf.subarray(start, end));
     } catch {
       return -1;
     }
@@ -62,15 +62,6 @@ export class ByteInterner {
     this.#slots[slot] = id + 1;
     if ((id + 1) * 2 > this.#slots.length) this.#grow();
     return id;
-  }
-
-  /** Forgets every entry (ids restart at 0), keeping the allocated memory. */
-  clear(): void {
-    this.values = [];
-    this.#hashes = [];
-    this.#starts = [];
-    this.#arenaUsed = 0;
-    this.#slots.fill(EMPTY);
   }
 
   #equals(id: number, buf: Uint8Array, start: number, length: number): boolean {

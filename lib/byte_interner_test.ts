@@ -1,16 +1,14 @@
 import { assertEquals } from "./_assert.ts";
 import { ByteInterner } from "./byte_interner.ts";
 
-Deno.test("equal bytes share an id across growth and clear() starts over", () => {
+Deno.test("equal bytes share an id across table growth", () => {
   const interner = new ByteInterner();
   const encoder = new TextEncoder();
   const words = Array.from({ length: 20000 }, (_, i) => encoder.encode(`key-${i * 7919}`));
   const ids = words.map((w) => interner.intern(w, 0, w.length));
   assertEquals(ids, words.map((_, i) => i));
   assertEquals(words.map((w) => interner.intern(w, 0, w.length)), ids);
-  interner.clear();
-  assertEquals(interner.intern(words[5], 0, words[5].length), 0);
-  assertEquals(interner.values, ["key-39595"]);
+  assertEquals(interner.values[5], "key-39595");
 });
 
 Deno.test("a prefix is not equal to the longer string, and invalid UTF-8 gets -1", () => {

@@ -298,9 +298,10 @@ async function runPlan(
   const store = new RequestStore(db, options.secrets);
   const limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
   const tasks = planTasks(planned, { limits, compressed: isGzip });
-  // Tasks dispatched ahead of the commit point. Results are small (columns of numbers), so a
-  // deep window costs little memory and keeps workers busy while the writer commits.
-  const window = Math.max(4, workers * 4);
+  // Tasks dispatched ahead of the commit point (twice what the workers hold). Results are small
+  // (columns of numbers), so a deep window costs little memory and keeps workers busy while the
+  // writer commits.
+  const window = Math.max(4, workers * 16);
   const batchRequests = options.batchRequests ?? 100_000;
   const inFlight = new Map<number, { pieces: Piece[]; settled: Promise<Settled> }>();
   const progress: ExtractionProgress = {

@@ -9,7 +9,7 @@
 
 import type { TaskPiece } from "./extraction_plan.ts";
 import type { ExtractionMode } from "./line_parser.ts";
-import { type PieceOutcome, readPiece } from "./piece_reader.ts";
+import { type PieceOutcome, readTask } from "./piece_reader.ts";
 
 /** A task for the worker. */
 export interface WorkerTask {
@@ -34,11 +34,9 @@ export interface WorkerAnswer {
 self.onmessage = async (event: MessageEvent<WorkerTask>) => {
   const task = event.data;
   const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
-  const outcomes: PieceOutcome[] = [];
+  const outcomes = await readTask(task.pieces, { mode: task.mode, excludedIps });
   const transfer: ArrayBuffer[] = [];
-  for (const piece of task.pieces) {
-    const outcome = await readPiece(piece, { mode: task.mode, excludedIps });
-    outcomes.push(outcome);
+  for (const outcome of outcomes) {
     if (outcome.ok) {
       const p = outcome.parsed;
       for (const column of [p.keyIds, p.ipIds, p.lines, p.times, p.bytesSent, p.downloads]) {

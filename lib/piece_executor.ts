@@ -6,8 +6,7 @@
  */
 
 import type { WorkerAnswer, WorkerTask } from "./parse_worker.ts";
-import type { PieceOutcome } from "./piece_reader.ts";
-import { readPiece } from "./piece_reader.ts";
+import { readTask } from "./piece_reader.ts";
 
 /** Something that parses tasks. */
 export interface PieceExecutor {
@@ -58,11 +57,10 @@ export function createPieceExecutor(count: number): PieceExecutor {
 class InlineExecutor implements PieceExecutor {
   async run(task: WorkerTask): Promise<WorkerAnswer> {
     const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
-    const outcomes: PieceOutcome[] = [];
-    for (const piece of task.pieces) {
-      outcomes.push(await readPiece(piece, { mode: task.mode, excludedIps }));
-    }
-    return { id: task.id, outcomes };
+    return {
+      id: task.id,
+      outcomes: await readTask(task.pieces, { mode: task.mode, excludedIps }),
+    };
   }
 
   close(): void {}
@@ -76,9 +74,14 @@ interface Pending {
 }
 
 /**
- * Workers with up to two tasks each: one running and one waiting in the worker's own message
- * queue, so a worker never idles while the writer thread is busy committing and cannot answer.
+ * Tasks a worker holds at once: one running, the rest waiting in the worker's own message queue,
+ * so that it keeps parsing while the writer thread commits (a commit blocks that thread for a
+ * few hundred milliseconds, longer than a task of small files takes). Measured on 20,000 small
+ * files and a 1 GiB file; waiting tasks hold no data until they run.
  */
+const RESERVE = 8;
+
+/** Workers that each hold up to {@linkcode RESERVE} tasks. */
 class WorkerPool implements PieceExecutor {
   #load = new Map<Worker, number>();
   #pending = new Map<number, Pending>();
@@ -114,7 +117,9 @@ class WorkerPool implements PieceExecutor {
     while (this.#queue.length > 0) {
       let chosen: Worker | undefined;
       for (const [worker, load] of this.#load) {
-        if (load < 2 && (chosen === undefined || load < this.#load.get(chosen)!)) chosen = worker;
+        if (load < RESERVE && (chosen === undefined || load < this.#load.get(chosen)!)) {
+          chosen = worker;
+        }
       }
       if (chosen === undefined) return;
       const pending = this.#queue.shift()!;

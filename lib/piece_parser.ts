@@ -63,8 +63,24 @@ export interface ParsedPiece {
   quarantine: QuarantinedLine[];
 }
 
+/**
+ * Tables shared by the pieces of one task: each distinct key and IP is decoded (and later sent
+ * to the writer) once per task instead of once per file. The `keys` and `ips` arrays of the
+ * task's pieces are then the same arrays, and ids index into them.
+ */
+export class InternTables {
+  /** Object keys. */
+  readonly keys: ByteInterner = new ByteInterner();
+  /** Client IPs. */
+  readonly ips: ByteInterner = new ByteInterner();
+  /** Per IP id: 0 kept, 1 excluded, 2 not an address. */
+  readonly ipVerdicts: number[] = [];
+}
+
 /** Options of {@linkcode PieceParser}. */
 export interface PieceParserOptions {
+  /** Tables shared with the other pieces of the task (default: the piece's own). */
+  tables?: InternTables;
   /** `generic` (every object) or `dandi` (blobs and pooled Zarr stores). */
   mode?: ExtractionMode;
   /** Kept lines whose whole client IP matches this pattern are dropped and counted. */
@@ -72,6 +88,7 @@ export interface PieceParserOptions {
 }
 
 const NEWLINE = 0x0a;
+const QUARANTINE_DECODER = new TextDecoder();
 const KEPT_IP = 0;
 const EXCLUDED_IP = 1;
 const BAD_IP = 2;
@@ -98,10 +115,9 @@ const BAD_IP = 2;
 export class PieceParser {
   #parser: LogLineParser;
   #excludedIps: RegExp | undefined;
-  #keys = new ByteInterner();
-  #ips = new ByteInterner();
-  /** Per distinct IP: 0 kept, 1 excluded, 2 not an address. */
-  #ipVerdict: number[] = [];
+  #keys: ByteInterner;
+  #ips: ByteInterner;
+  #ipVerdict: number[];
   #carry: Uint8Array | null = null;
   #lineCount = 0;
   #rows = 0;
@@ -116,12 +132,15 @@ export class PieceParser {
   #malformed = 0;
   #quarantine: QuarantinedLine[] = [];
   #reasons: Partial<Record<MalformedReason, number>> = {};
-  #textDecoder = new TextDecoder();
 
   /** Creates a parser for one piece. */
   constructor(options: PieceParserOptions = {}) {
     this.#parser = new LogLineParser({ mode: options.mode });
     this.#excludedIps = options.excludedIps;
+    const tables = options.tables ?? new InternTables();
+    this.#keys = tables.keys;
+    this.#ips = tables.ips;
+    this.#ipVerdict = tables.ipVerdicts;
   }
 
   /** Parses every complete line of `chunk` and keeps the incomplete tail for later. */
@@ -155,12 +174,13 @@ export class PieceParser {
       keys: this.#keys.values,
       ips: this.#ips.values,
       rows: n,
-      keyIds: this.#keyIds.slice(0, n),
-      ipIds: this.#ipIds.slice(0, n),
-      lines: this.#lines.slice(0, n),
-      times: this.#times.slice(0, n),
-      bytesSent: this.#bytes.slice(0, n),
-      downloads: this.#downloads.slice(0, n),
+      // Views, not copies: the columns belong to the result from here on.
+      keyIds: this.#keyIds.subarray(0, n),
+      ipIds: this.#ipIds.subarray(0, n),
+      lines: this.#lines.subarray(0, n),
+      times: this.#times.subarray(0, n),
+      bytesSent: this.#bytes.subarray(0, n),
+      downloads: this.#downloads.subarray(0, n),
       filtered: this.#filtered,
       excluded: this.#excluded,
       malformed: this.#malformed,
@@ -226,7 +246,7 @@ export class PieceParser {
     this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
     if (this.#quarantine.length >= QUARANTINE_LINES_PER_PIECE) return;
     const stop = Math.min(end, start + QUARANTINE_TEXT_BYTES);
-    const text = this.#textDecoder.decode(buf.subarray(start, stop));
+    const text = QUARANTINE_DECODER.decode(buf.subarray(start, stop));
     this.#quarantine.push({ line, reason, text });
   }
 

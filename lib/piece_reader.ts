@@ -7,7 +7,12 @@
 
 import { errorText } from "./errors.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
-import { type ParsedPiece, PieceParser, type PieceParserOptions } from "./piece_parser.ts";
+import {
+  InternTables,
+  type ParsedPiece,
+  PieceParser,
+  type PieceParserOptions,
+} from "./piece_parser.ts";
 
 /** The result of one piece: parsed, or failed with a reason. */
 export type PieceOutcome =
@@ -52,7 +57,7 @@ export async function readPiece(
   try {
     let bytesRead: number;
     if (piece.whole) {
-      bytesRead = await readWholeFile(piece.path, parser);
+      bytesRead = await readWholeFile(piece, parser);
     } else {
       bytesRead = readRange(piece, parser);
     }
@@ -62,12 +67,21 @@ export async function readPiece(
   }
 }
 
-async function readWholeFile(path: string, parser: PieceParser): Promise<number> {
-  // Runs in a parse worker, where blocking is free and sync reads of small files are cheaper.
-  // deno-lint-ignore no-sync-fn-in-async-fn
-  const bytes = Deno.readFileSync(path);
+async function readWholeFile(piece: TaskPiece, parser: PieceParser): Promise<number> {
+  let bytes: Uint8Array;
+  {
+    // Runs in a parse worker, where blocking is free and sync reads of small files are cheaper.
+    // deno-lint-ignore no-sync-fn-in-async-fn
+    using file = Deno.openSync(piece.path);
+    // The planned size plus one byte: a file that grew since planning is read whole below.
+    const buf = scratchBuffer(piece.end + 1);
+    const got = readFully(file, buf);
+    bytes = got <= piece.end ? buf.subarray(0, got) : concat(buf, readRest(file));
+  }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    const stream = new Blob([bytes.slice()]).stream().pipeThrough(
+      new DecompressionStream("gzip"),
+    );
     try {
       for await (const chunk of stream) parser.push(chunk);
     } catch (error) {
@@ -77,6 +91,27 @@ async function readWholeFile(path: string, parser: PieceParser): Promise<number>
     parser.push(bytes);
   }
   return bytes.length;
+}
+
+function readRest(file: Deno.FsFile): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const chunk = new Uint8Array(EXTEND_BYTES);
+    const n = readFully(file, chunk);
+    if (n > 0) chunks.push(chunk.subarray(0, n));
+    if (n < chunk.length) return chunks;
+  }
+}
+
+function concat(first: Uint8Array, rest: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(first.length + rest.reduce((sum, c) => sum + c.length, 0));
+  out.set(first);
+  let offset = first.length;
+  for (const chunk of rest) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 /**
@@ -126,4 +161,29 @@ function describeReadError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "the file disappeared before it was read";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   return errorText(error);
+}
+
+/**
+ * Reads the pieces of one task in order, sharing one set of {@linkcode InternTables}.
+ *
+ * @example Usage
+ * ```ts
+ * import { readTask } from "./piece_reader.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "");
+ * const outcomes = await readTask([{ path, start: 0, end: 0, whole: true }], {});
+ * assertEquals(outcomes.length, 1);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readTask(
+  pieces: TaskPiece[],
+  options: Omit<PieceParserOptions, "tables">,
+): Promise<PieceOutcome[]> {
+  const tables = new InternTables();
+  const outcomes: PieceOutcome[] = [];
+  for (const piece of pieces) outcomes.push(await readPiece(piece, { ...options, tables }));
+  return outcomes;
 }

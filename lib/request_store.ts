@@ -11,7 +11,6 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Piece, PlannedFile } from "./extraction_plan.ts";
 import { IpIndex } from "./ip_index.ts";
-import type { ParsedPiece } from "./piece_parser.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
 
 /** A parsed (or failed) piece waiting to be committed. */
@@ -163,6 +162,9 @@ export class RequestStore {
     const now = new Date().toISOString();
     const progress: (() => void)[] = [];
     const nextLine = new Map<PlannedFile, number>();
+    const objectIdsOf = new Map<string[], number[]>();
+    const ipIndexesOf = new Map<string[], number[]>();
+    const rows = new RowWriter(this.#insertMany, this.#insertOne);
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       this.#ips.insert(pendingIps);
@@ -204,9 +206,28 @@ export class RequestStore {
           runId,
           now,
         ) as { id: number };
-        const objectIds = parsed.keys.map((key) => this.#objectId(key, newObjects));
-        const ipIndexes = parsed.ips.map((ip) => pendingIps.indexes.get(ip) ?? 0);
-        this.#insertRows(fileId, lineBase, objectIds, ipIndexes, parsed);
+        // Pieces of one task share their key and IP tables: map each table once.
+        let objectIds = objectIdsOf.get(parsed.keys);
+        if (objectIds === undefined) {
+          objectIds = parsed.keys.map((key) => this.#objectId(key, newObjects));
+          objectIdsOf.set(parsed.keys, objectIds);
+        }
+        let ipIndexes = ipIndexesOf.get(parsed.ips);
+        if (ipIndexes === undefined) {
+          ipIndexes = parsed.ips.map((ip) => pendingIps.indexes.get(ip) ?? 0);
+          ipIndexesOf.set(parsed.ips, ipIndexes);
+        }
+        for (let r = 0; r < parsed.rows; r++) {
+          rows.push(
+            fileId,
+            lineBase + parsed.lines[r],
+            objectIds[parsed.keyIds[r]],
+            parsed.times[r],
+            parsed.bytesSent[r],
+            ipIndexes[parsed.ipIds[r]],
+            parsed.downloads[r],
+          );
+        }
         parsed.quarantine.forEach((q, k) => {
           this.#insertQuarantine.run(fileId, lineBase + q.line, q.reason, tokens[i][k]);
           if (counts.quarantined.length < 10) {
@@ -221,6 +242,7 @@ export class RequestStore {
           if (piece.last) file.state = "done";
         });
       });
+      rows.flush();
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
@@ -241,40 +263,50 @@ export class RequestStore {
     fresh.set(key, id);
     return id;
   }
+}
 
-  #insertRows(
+/** Buffers request rows across files and inserts them 64 to a statement. */
+class RowWriter {
+  #many: StatementSync;
+  #one: StatementSync;
+  #values: number[] = new Array(ROWS_PER_STATEMENT * 7);
+  #count = 0;
+
+  constructor(many: StatementSync, one: StatementSync) {
+    this.#many = many;
+    this.#one = one;
+  }
+
+  push(
     fileId: number,
-    lineBase: number,
-    objectIds: number[],
-    ipIndexes: number[],
-    parsed: ParsedPiece,
+    line: number,
+    objectId: number,
+    time: number,
+    bytesSent: number,
+    ipIndex: number,
+    download: number,
   ): void {
-    const args: number[] = new Array(ROWS_PER_STATEMENT * 7);
-    let row = 0;
-    for (; row + ROWS_PER_STATEMENT <= parsed.rows; row += ROWS_PER_STATEMENT) {
-      for (let j = 0; j < ROWS_PER_STATEMENT; j++) {
-        const r = row + j;
-        const b = j * 7;
-        args[b] = fileId;
-        args[b + 1] = lineBase + parsed.lines[r];
-        args[b + 2] = objectIds[parsed.keyIds[r]];
-        args[b + 3] = parsed.times[r];
-        args[b + 4] = parsed.bytesSent[r];
-        args[b + 5] = ipIndexes[parsed.ipIds[r]];
-        args[b + 6] = parsed.downloads[r];
-      }
-      this.#insertMany.run(...args);
+    const v = this.#values;
+    const b = this.#count * 7;
+    v[b] = fileId;
+    v[b + 1] = line;
+    v[b + 2] = objectId;
+    v[b + 3] = time;
+    v[b + 4] = bytesSent;
+    v[b + 5] = ipIndex;
+    v[b + 6] = download;
+    if (++this.#count === ROWS_PER_STATEMENT) {
+      this.#many.run(...v);
+      this.#count = 0;
     }
-    for (; row < parsed.rows; row++) {
-      this.#insertOne.run(
-        fileId,
-        lineBase + parsed.lines[row],
-        objectIds[parsed.keyIds[row]],
-        parsed.times[row],
-        parsed.bytesSent[row],
-        ipIndexes[parsed.ipIds[row]],
-        parsed.downloads[row],
-      );
+  }
+
+  flush(): void {
+    const v = this.#values;
+    for (let r = 0; r < this.#count; r++) {
+      const b = r * 7;
+      this.#one.run(v[b], v[b + 1], v[b + 2], v[b + 3], v[b + 4], v[b + 5], v[b + 6]);
     }
+    this.#count = 0;
   }
 }
