@@ -19,7 +19,7 @@ import {
 import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
 import { discoverLogFiles } from "./log_discovery.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
-import { createPieceExecutor, defaultWorkerCount } from "./piece_executor.ts";
+import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
 import { type BatchEntry, RequestStore } from "./request_store.ts";
 import { acquireRunLock, stopRequested } from "./run_lock.ts";
 import { finishRun, startRun } from "./run_history.ts";
@@ -158,6 +158,9 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
   const mode = options.mode ?? "generic";
   const excludedIps = compileExcludedIps(options.excludedIps);
   using _lock = await acquireRunLock(options.cacheDirectory);
+  // Workers start now, so that they load while the files are listed.
+  const workers = options.workers ?? defaultWorkerCount();
+  const executor = createPieceExecutor(workers);
   const db = openCacheDatabase(options.cacheDirectory);
   try {
     await verifyCachePassword(db, options.secrets);
@@ -166,7 +169,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     const summary = emptySummary(mode, options);
     try {
       const planned = planFiles(db, options, summary);
-      await runPlan(db, runId, planned, excludedIps, options, summary);
+      await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
       summary.seconds = (performance.now() - started) / 1000;
       finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
       return summary;
@@ -176,6 +179,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       throw error;
     }
   } finally {
+    executor.close();
     db.close();
   }
 }
@@ -290,11 +294,10 @@ async function runPlan(
   runId: number,
   planned: PlannedFile[],
   excludedIps: string | null,
+  { executor, workers }: { executor: PieceExecutor; workers: number },
   options: ExtractLogsOptions,
   summary: ExtractionSummary,
 ): Promise<void> {
-  const workers = options.workers ?? defaultWorkerCount();
-  const executor = createPieceExecutor(workers);
   const store = new RequestStore(db, options.secrets);
   const limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
   const tasks = planTasks(planned, { limits, compressed: isGzip });
@@ -375,33 +378,29 @@ async function runPlan(
       summary.stopped = true;
     }
   };
-  try {
-    dispatch();
-    while (nextCommit < nextId) {
-      const task = inFlight.get(nextCommit)!;
-      inFlight.delete(nextCommit);
-      nextCommit++;
-      const settled = await task.settled;
-      if ("error" in settled) {
-        throw new OperatorError(
-          `Extraction failed: ${errorText(settled.error)}. Nothing after the last committed ` +
-            "batch was stored; run extract_logs again to continue.",
-        );
-      }
-      task.pieces.forEach((piece, i) => {
-        const outcome = settled.answer.outcomes[i];
-        batch.push({ piece, outcome });
-        if (outcome.ok) batchRows += outcome.parsed.rows;
-      });
-      dispatch();
-      const drained = nextCommit === nextId;
-      if (drained || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
-        await commit();
-        dispatch();
-      }
+  dispatch();
+  while (nextCommit < nextId) {
+    const task = inFlight.get(nextCommit)!;
+    inFlight.delete(nextCommit);
+    nextCommit++;
+    const settled = await task.settled;
+    if ("error" in settled) {
+      throw new OperatorError(
+        `Extraction failed: ${errorText(settled.error)}. Nothing after the last committed ` +
+          "batch was stored; run extract_logs again to continue.",
+      );
     }
-  } finally {
-    executor.close();
+    task.pieces.forEach((piece, i) => {
+      const outcome = settled.answer.outcomes[i];
+      batch.push({ piece, outcome });
+      if (outcome.ok) batchRows += outcome.parsed.rows;
+    });
+    dispatch();
+    const drained = nextCommit === nextId;
+    if (drained || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
+      await commit();
+      dispatch();
+    }
   }
   summary.files.pending += planned.filter((file) => file.state === "pending").length;
 }
