@@ -25,6 +25,7 @@
  * @module
  */
 
+export * from "./lib/byte_interner.ts";
 export * from "./lib/cache_database.ts";
 export * from "./lib/cache_secrets.ts";
 export * from "./lib/civil_time.ts";
@@ -35,6 +36,8 @@ export * from "./lib/export_extraction.ts";
 export * from "./lib/extract_logs.ts";
 export * from "./lib/extraction_plan.ts";
 export * from "./lib/fernet.ts";
+export * from "./lib/ip_address.ts";
+export * from "./lib/ip_index.ts";
 export * from "./lib/key_path.ts";
 export * from "./lib/line_parser.ts";
 export * from "./lib/log_discovery.ts";
@@ -42,3 +45,4 @@ export * from "./lib/password_strength.ts";
 export * from "./lib/piece_parser.ts";
 export * from "./lib/run_history.ts";
 export * from "./lib/run_lock.ts";
+export * from "./lib/sha256.ts";
