@@ -43,6 +43,32 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Write the cache as the reference's per-object extraction tree",
     load: async () => (await import("./lib/cli/export_extraction_command.ts")).command,
   },
+  generate_summaries: {
+    summary: "Write per-dataset summaries (datasets = top-level key prefixes)",
+    load: async () => (await import("./lib/cli/summary_commands.ts")).generateSummariesCommand,
+  },
+  generate_dandiset_summaries: {
+    summary: "Write per-dandiset summaries through the content-id mapping",
+    load: async () =>
+      (await import("./lib/cli/summary_commands.ts")).generateDandisetSummariesCommand,
+  },
+  generate_totals: {
+    summary: "Write summaries/totals.json for every dataset",
+    load: async () => (await import("./lib/cli/summary_commands.ts")).generateTotalsCommand,
+  },
+  generate_dandiset_totals: {
+    summary: "Write summaries/totals.json for every dandiset",
+    load: async () => (await import("./lib/cli/summary_commands.ts")).generateDandisetTotalsCommand,
+  },
+  generate_archive_summaries: {
+    summary: "Write the whole archive's summaries (summaries/archive/)",
+    load: async () =>
+      (await import("./lib/cli/summary_commands.ts")).generateArchiveSummariesCommand,
+  },
+  generate_archive_totals: {
+    summary: "Write summaries/archive_totals.json",
+    load: async () => (await import("./lib/cli/summary_commands.ts")).generateArchiveTotalsCommand,
+  },
   stop: {
     summary: "Stop a running extraction after its batch in flight, and wait for it",
     load: async () => (await import("./lib/cli/stop_command.ts")).command,

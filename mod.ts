@@ -5,7 +5,10 @@
  * The steps of the nightly run are exported as functions: {@linkcode extractLogs} finds new
  * log files and stores their `REST.GET.OBJECT` 2xx requests in one SQLite database per cache,
  * with client IPs replaced by random indexes and kept only encrypted; {@linkcode exportExtraction}
- * writes the Python reference's per-object tree. Lower-level pieces (the byte-level
+ * writes the Python reference's per-object tree; {@linkcode generateSummaries},
+ * {@linkcode generateTotals}, {@linkcode generateArchiveSummaries} and
+ * {@linkcode generateArchiveTotals} (and their dandiset variants) write the published numbers.
+ * Lower-level pieces (the byte-level
  * {@linkcode LogLineParser}, {@linkcode Fernet} tokens compatible with the reference, the
  * settings) are exported for scripts.
  *
@@ -25,17 +28,22 @@
  * @module
  */
 
+export * from "./lib/asset_types.ts";
+export * from "./lib/atomic_files.ts";
 export * from "./lib/byte_interner.ts";
 export * from "./lib/cache_database.ts";
 export * from "./lib/cache_secrets.ts";
+export * from "./lib/calendar_days.ts";
 export * from "./lib/civil_time.ts";
 export * from "./lib/config.ts";
+export * from "./lib/content_mapping.ts";
 export * from "./lib/daily_setup.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/export_extraction.ts";
 export * from "./lib/extract_logs.ts";
 export * from "./lib/extraction_plan.ts";
 export * from "./lib/fernet.ts";
+export * from "./lib/generate_summaries.ts";
 export * from "./lib/ip_address.ts";
 export * from "./lib/ip_index.ts";
 export * from "./lib/key_path.ts";
@@ -43,6 +51,13 @@ export * from "./lib/line_parser.ts";
 export * from "./lib/log_discovery.ts";
 export * from "./lib/password_strength.ts";
 export * from "./lib/piece_parser.ts";
+export * from "./lib/privacy_rounding.ts";
+export * from "./lib/python_json.ts";
+export * from "./lib/region_labels.ts";
 export * from "./lib/run_history.ts";
 export * from "./lib/run_lock.ts";
 export * from "./lib/sha256.ts";
+export * from "./lib/sort_orders.ts";
+export * from "./lib/summary_data.ts";
+export * from "./lib/summary_files.ts";
+export * from "./lib/tsv.ts";

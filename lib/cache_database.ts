@@ -5,7 +5,7 @@
  * Tables: `objects` (key, dataset), `requests` (file, line, object, time, bytes, IP index,
  * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
  * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
- * `quarantine` (encrypted malformed lines with
+ * `ip_regions` (region label of an IP index, no IP), `quarantine` (encrypted malformed lines with
  * file and line), `runs` (what each run did) and `meta` (schema version, password check).
  *
  * @module
@@ -18,7 +18,7 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 import { InvalidTokenError } from "./fernet.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 
@@ -72,6 +72,12 @@ CREATE TABLE IF NOT EXISTS quarantine (
   reason TEXT NOT NULL,
   line_token TEXT NOT NULL,
   PRIMARY KEY (file_id, line)
+);
+CREATE TABLE IF NOT EXISTS ip_regions (
+  ip_index INTEGER PRIMARY KEY,
+  label TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,

@@ -19,10 +19,28 @@ export const EXTRACTION_FILES: readonly string[] = [
 
 const RESERVED = new Set(EXTRACTION_FILES);
 
-function escapeSegment(segment: string): string {
+/**
+ * A name that is safe as one folder name: kept as it is unless it is empty, `.` or `..`,
+ * contains `/` or NUL, starts with `%%`, or is in `reserved`; then `%%` and the hex of its UTF-8
+ * bytes. One-to-one.
+ *
+ * @example Usage
+ * ```ts
+ * import { safeFolderName } from "./key_path.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(safeFolderName("ds001161"), "ds001161");
+ * assertEquals(safeFolderName("archive", new Set(["archive"])), "%%61726368697665");
+ * ```
+ */
+export function safeFolderName(name: string, reserved: ReadonlySet<string> = new Set()): string {
+  return escapeSegment(name.includes("/") ? "%%" + name : name, reserved);
+}
+
+function escapeSegment(segment: string, reserved: ReadonlySet<string> = RESERVED): string {
   if (
     segment !== "" && segment !== "." && segment !== ".." && !segment.startsWith("%%") &&
-    !segment.includes("\0") && !RESERVED.has(segment)
+    !segment.includes("\0") && !reserved.has(segment)
   ) {
     return segment;
   }
@@ -45,5 +63,5 @@ function escapeSegment(segment: string): string {
  * ```
  */
 export function keyToRelativePath(key: string): string {
-  return key.split("/").map(escapeSegment).join("/");
+  return key.split("/").map((segment) => escapeSegment(segment)).join("/");
 }

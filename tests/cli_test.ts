@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
 import { readLockHolder } from "../lib/run_lock.ts";
-import { cliCommand, cliEnv, copySample, ROOT, runCli, withTmpDir } from "./_helpers.ts";
+import { cliCommand, cliEnv, copySample, exists, ROOT, runCli, withTmpDir } from "./_helpers.ts";
 
 const noStackTrace = (stderr: string) => assert(!/^\s+at /m.test(stderr), stderr);
 
@@ -100,7 +100,19 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
     assertMatch(first.stderr, /No log directory is configured: using the bundled sample logs/);
     assertMatch(first.stdout, /Extracted 120 log files .* into .*\.sample-cache/);
     assertMatch(first.stdout, /1,170 kept/);
-    assertMatch(first.stdout, /Daily run finished on the bundled sample logs/);
+    assertMatch(first.stdout, /Wrote the summaries of 64 datasets to /);
+    assertMatch(first.stdout, /Daily run finished on the bundled sample logs\. Summaries: /);
+    const summaries = join(home, ".sample-cache", "summaries");
+    const archive = JSON.parse(await Deno.readTextFile(join(summaries, "archive_totals.json")));
+    // The sample's truth: 1,170 requests, 747 downloads, 156 distinct IPs; rounded once.
+    assertEquals(
+      [
+        archive.total_number_of_requests,
+        archive.total_number_of_downloads,
+        archive.number_of_requesters,
+      ],
+      [1160, 740, 160],
+    );
     const second = await runCli(["daily"], { env, cwd: home });
     assertEquals(second.code, 0, second.stderr);
     assertMatch(second.stdout, /Extracted 0 log files/);
@@ -172,5 +184,60 @@ Deno.test("SIGTERM ends an extraction after its batch in flight, with exit code 
     assertEquals(rest.code, 0);
     assertMatch(rest.stdout, /, 0 left for later/);
     assertMatch(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
+  });
+});
+
+const DANDI_LOGS = join(ROOT, "..", "shared", "fixtures", "reference", "dandi", "logs");
+
+Deno.test({
+  name: "daily in dandi mode summarises dandisets; without a readable mapping it says why",
+  ignore: !exists(DANDI_LOGS),
+  fn: async () => {
+    const logs = DANDI_LOGS;
+    await withTmpDir(async (home) => {
+      const env = cliEnv(home, {
+        S3_LOG_EXTRACTION_LOGS: logs,
+        S3_LOG_EXTRACTION_CACHE: join(home, "cache"),
+      });
+      const mapping = join(ROOT, "fixtures", "dandi_mapping.json");
+      const run = await runCli(["daily", "--mode", "dandi", "--mapping", mapping], { env });
+      assertEquals(run.code, 0, run.stderr);
+      const entries = await Array.fromAsync(Deno.readDir(join(home, "cache", "summaries")));
+      const names = entries.map((e) => e.name).sort();
+      assertEquals(names, [
+        "000026",
+        "000109",
+        "000142",
+        "000293",
+        "000946",
+        "001344",
+        "archive",
+        "archive_totals.json",
+        "totals.json",
+        "undetermined",
+      ]);
+      const skipped = await runCli(
+        ["daily", "--mode", "dandi", "--mapping", join(home, "none.json")],
+        {
+          env,
+        },
+      );
+      assertEquals(skipped.code, 0, skipped.stderr);
+      assertMatch(
+        skipped.stderr,
+        /generate_dandiset_summaries and generate_dandiset_totals skipped: Cannot read the content-id mapping .*none\.json: No such file/,
+      );
+      assertMatch(skipped.stderr, /\[2\/3\] generate_archive_summaries/);
+    });
+  },
+});
+
+Deno.test("a summary command on an empty cache says to extract first (exit 1)", async () => {
+  await withTmpDir(async (home) => {
+    const result = await runCli(["generate_summaries", "--cache", join(home, "empty")], {
+      env: cliEnv(home),
+    });
+    assertEquals(result.code, 1);
+    assertMatch(result.stderr, /holds no extraction yet\. Run extract_logs first/);
   });
 });

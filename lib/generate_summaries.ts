@@ -1,0 +1,296 @@
+/**
+ * The summary steps: per-dataset summaries and totals (datasets are top-level key prefixes, or
+ * dandisets through the content-id mapping), and the archive's summaries and totals. All are
+ * computed from the raw requests in the cache and written atomically into `<cache>/summaries/`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { replaceFolder, writeTextFileAtomic } from "./atomic_files.ts";
+import { DATABASE_FILE, openCacheDatabase } from "./cache_database.ts";
+import type { ContentMapping } from "./content_mapping.ts";
+import { OperatorError } from "./errors.ts";
+import { safeFolderName } from "./key_path.ts";
+import type { PrivacyOptions } from "./privacy_rounding.ts";
+import { formatPythonJson } from "./python_json.ts";
+import { finishRun, startRun } from "./run_history.ts";
+import { type AssetPlace, collectSummaryData, type SummaryData } from "./summary_data.ts";
+import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
+
+/** Names inside `<cache>/summaries/` that are not datasets. */
+export const SUMMARY_RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "archive",
+  "totals.json",
+  "archive_totals.json",
+]);
+
+/** Options of the summary steps. */
+export interface SummaryOptions {
+  /** The cache directory. */
+  cacheDirectory: string;
+  /** Privacy rounding (default: below 50 → `<50`, else nearest multiple of 20). */
+  privacy?: PrivacyOptions;
+}
+
+/** Options of the dandiset steps. */
+export interface DandisetSummaryOptions extends SummaryOptions {
+  /** The content-id mapping (see `loadContentMapping`). */
+  mapping: ContentMapping;
+}
+
+/** What a summary step wrote. */
+export interface SummaryResult {
+  /** Datasets summarised. */
+  datasets: number;
+  /** Where the files are. */
+  path: string;
+}
+
+/**
+ * The generic place of an object key: the dataset is the first path segment, the asset the rest
+ * (`.` for a key without `/`, as the reference's folder layout gives).
+ *
+ * @example Usage
+ * ```ts
+ * import { genericPlace } from "./generate_summaries.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(genericPlace("ds001161/sub-23/anat/T1w.nii.gz"), { dataset: "ds001161", asset: "sub-23/anat/T1w.nii.gz" });
+ * assertEquals(genericPlace("robots.txt"), { dataset: "robots.txt", asset: "." });
+ * ```
+ */
+export function genericPlace(key: string): AssetPlace {
+  const slash = key.indexOf("/");
+  return slash === -1
+    ? { dataset: key, asset: "." }
+    : { dataset: key.slice(0, slash), asset: key.slice(slash + 1) };
+}
+
+/**
+ * The dandiset place of an object key (`blobs/…/<id>` or `zarr/<id>`) through the mapping:
+ * its first dandiset and path, or `undetermined` for content the mapping does not know.
+ *
+ * @example Usage
+ * ```ts
+ * import { dandisetPlace } from "./generate_summaries.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const place = dandisetPlace({ "1004eb73": { "000026": "sub-I38/x.json" } });
+ * assertEquals(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json" });
+ * assertEquals(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined" });
+ * ```
+ */
+export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPlace | undefined {
+  return (key) => {
+    const id = key.startsWith("zarr/")
+      ? key.slice(5)
+      : key.startsWith("blobs/")
+      ? key.slice(key.lastIndexOf("/") + 1)
+      : undefined;
+    if (id === undefined) return undefined;
+    const entry = Object.hasOwn(mapping, id) ? mapping[id] : undefined;
+    const first = entry === undefined ? undefined : Object.entries(entry)[0];
+    return first === undefined
+      ? { dataset: "undetermined", asset: "undetermined" }
+      : { dataset: first[0], asset: first[1] };
+  };
+}
+
+async function withCache<T>(
+  cacheDirectory: string,
+  command: string,
+  work: (db: DatabaseSync) => Promise<T>,
+): Promise<T> {
+  try {
+    await Deno.stat(join(cacheDirectory, DATABASE_FILE));
+  } catch {
+    throw new OperatorError(
+      `Cannot summarise cache ${cacheDirectory}: it holds no extraction yet. Run extract_logs ` +
+        "first (or give the right cache with --cache).",
+    );
+  }
+  const db = openCacheDatabase(cacheDirectory);
+  const runId = startRun(db, command);
+  try {
+    const result = await work(db);
+    finishRun(db, runId, "ok", result);
+    return result;
+  } catch (error) {
+    finishRun(db, runId, "failed", { error: String(error) });
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+async function writeDatasets(
+  options: SummaryOptions,
+  data: SummaryData,
+  weeks: boolean,
+): Promise<SummaryResult> {
+  const path = join(options.cacheDirectory, "summaries");
+  await replaceFolder(path, async (temporary) => {
+    for (const [name, scope] of data.datasets) {
+      const folder = join(temporary, safeFolderName(name, SUMMARY_RESERVED_NAMES));
+      await Deno.mkdir(folder);
+      for (const [file, text] of datasetFiles(scope, { privacy: options.privacy, weeks })) {
+        await Deno.writeTextFile(join(folder, file), text);
+      }
+    }
+  }, [...SUMMARY_RESERVED_NAMES]);
+  return { datasets: data.datasets.size, path };
+}
+
+async function writeTotals(options: SummaryOptions, data: SummaryData): Promise<SummaryResult> {
+  const path = join(options.cacheDirectory, "summaries", "totals.json");
+  const totals = Object.fromEntries(
+    [...data.datasets].map(([name, scope]) => [name, publishedTotals(scope, options.privacy)]),
+  );
+  await writeTextFileAtomic(path, formatPythonJson(totals));
+  return { datasets: data.datasets.size, path };
+}
+
+/**
+ * `generate_summaries`: one folder per dataset (top-level key prefix) in `<cache>/summaries/`
+ * with `by_day.tsv`, `by_asset.tsv`, `by_region.tsv` and `requester_count.tsv`.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateSummaries } from "./generate_summaries.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateSummaries({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
+  return await withCache(options.cacheDirectory, "generate_summaries", async (db) => {
+    return await writeDatasets(options, collectSummaryData(db, genericPlace), false);
+  });
+}
+
+/**
+ * `generate_dandiset_summaries`: one folder per dandiset, plus `by_asset_per_week.tsv` and
+ * `by_asset_type_per_week.tsv`; content the mapping does not know goes to `undetermined`.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateDandisetSummaries } from "./generate_summaries.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateDandisetSummaries({ cacheDirectory, mapping: {} }), /run extract_logs/i);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateDandisetSummaries(
+  options: DandisetSummaryOptions,
+): Promise<SummaryResult> {
+  return await withCache(options.cacheDirectory, "generate_dandiset_summaries", async (db) => {
+    const data = collectSummaryData(db, dandisetPlace(options.mapping), { weeks: true });
+    return await writeDatasets(options, data, true);
+  });
+}
+
+/**
+ * `generate_totals`: `<cache>/summaries/totals.json`, the six totals of every dataset, from raw
+ * counts rounded once.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateTotals } from "./generate_summaries.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateTotals({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateTotals(options: SummaryOptions): Promise<SummaryResult> {
+  return await withCache(options.cacheDirectory, "generate_totals", async (db) => {
+    return await writeTotals(options, collectSummaryData(db, genericPlace));
+  });
+}
+
+/**
+ * `generate_dandiset_totals`: `totals.json` keyed by dandiset.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateDandisetTotals } from "./generate_summaries.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateDandisetTotals({ cacheDirectory, mapping: {} }), /run extract_logs/i);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateDandisetTotals(
+  options: DandisetSummaryOptions,
+): Promise<SummaryResult> {
+  return await withCache(options.cacheDirectory, "generate_dandiset_totals", async (db) => {
+    return await writeTotals(options, collectSummaryData(db, dandisetPlace(options.mapping)));
+  });
+}
+
+/**
+ * `generate_archive_summaries`: `<cache>/summaries/archive/` with `by_day.tsv`,
+ * `by_region.tsv`, `requester_count.tsv` (distinct IPs of the whole archive) and, given the
+ * DANDI mapping, `by_asset_type_per_week.tsv`. From raw counts, rounded once.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateArchiveSummaries } from "./generate_summaries.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateArchiveSummaries({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateArchiveSummaries(
+  options: SummaryOptions & { mapping?: ContentMapping },
+): Promise<SummaryResult> {
+  return await withCache(options.cacheDirectory, "generate_archive_summaries", async (db) => {
+    const weeks = options.mapping !== undefined;
+    const place = options.mapping === undefined ? genericPlace : dandisetPlace(options.mapping);
+    const data = collectSummaryData(db, place, { weeks });
+    const path = join(options.cacheDirectory, "summaries", "archive");
+    await Deno.mkdir(join(options.cacheDirectory, "summaries"), { recursive: true });
+    await replaceFolder(path, async (temporary) => {
+      for (const [file, text] of archiveFiles(data.archive, { privacy: options.privacy, weeks })) {
+        await Deno.writeTextFile(join(temporary, file), text);
+      }
+    });
+    return { datasets: data.datasets.size, path };
+  });
+}
+
+/**
+ * `generate_archive_totals`: `<cache>/summaries/archive_totals.json`, the six totals of the
+ * whole archive (distinct requesters over all datasets, not a sum of rounded values).
+ *
+ * @example Usage
+ * ```ts
+ * import { generateArchiveTotals } from "./generate_summaries.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateArchiveTotals({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateArchiveTotals(options: SummaryOptions): Promise<SummaryResult> {
+  return await withCache(options.cacheDirectory, "generate_archive_totals", async (db) => {
+    const data = collectSummaryData(db, genericPlace);
+    const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
+    await writeTextFileAtomic(
+      path,
+      formatPythonJson(publishedTotals(data.archive, options.privacy)),
+    );
+    return { datasets: data.datasets.size, path };
+  });
+}

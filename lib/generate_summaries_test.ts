@@ -1,0 +1,113 @@
+/**
+ * Where summaries do better than the reference, on purpose: each difference is shown on data
+ * where the reference's rule gives another value.
+ */
+
+import { join } from "node:path";
+import { assertEquals } from "./_assert.ts";
+import { openCacheDatabase } from "./cache_database.ts";
+import {
+  generateArchiveSummaries,
+  generateArchiveTotals,
+  generateSummaries,
+  generateTotals,
+} from "./generate_summaries.ts";
+
+/** A cache with `requests` rows: [key, ip index, region label or null, bytes, status 200?]. */
+async function cacheWith(
+  rows: [string, number, string | null, number, boolean][],
+): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const db = openCacheDatabase(dir);
+  const objects = new Map<string, number>();
+  rows.forEach(([key, ip, label, bytes, download], i) => {
+    if (!objects.has(key)) {
+      objects.set(key, objects.size + 1);
+      db.prepare("INSERT INTO objects VALUES (?, ?, ?)").run(objects.size, key, key.split("/")[0]);
+    }
+    db.prepare("INSERT INTO requests VALUES (1, ?, ?, ?, ?, ?, ?)").run(
+      i + 1,
+      objects.get(key)!,
+      1700000000 + i,
+      bytes,
+      ip,
+      download ? 1 : 0,
+    );
+    if (label !== null) {
+      db.prepare("INSERT OR REPLACE INTO ip_regions VALUES (?, ?, 'test', 'now')").run(ip, label);
+    }
+  });
+  db.close();
+  return dir;
+}
+
+const read = (dir: string, path: string): string =>
+  Deno.readTextFileSync(join(dir, "summaries", path));
+
+Deno.test("archive counts come from raw counts rounded once, not from rounded dataset counts", async () => {
+  // Three datasets of 30 requests each: each publishes "<50"; the reference sums those as 0
+  // and publishes "<50" for the archive; the archive really has 90 requests (published 80).
+  const rows: [string, number, string | null, number, boolean][] = [];
+  for (const ds of ["a", "b", "c"]) {
+    for (let i = 0; i < 30; i++) rows.push([`${ds}/x`, i, null, 1, true]);
+  }
+  const dir = await cacheWith(rows);
+  await generateSummaries({ cacheDirectory: dir });
+  await generateArchiveSummaries({ cacheDirectory: dir });
+  await generateArchiveTotals({ cacheDirectory: dir });
+  assertEquals(read(dir, "a/by_day.tsv").split("\n")[1], "2023-11-14\t30\t<50\t<50");
+  assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t90\t80\t80");
+  // 30 distinct IPs in all: the union, not 3 × "<50" summed (the reference) or 90.
+  assertEquals(read(dir, "archive/requester_count.tsv"), "<50");
+  assertEquals(JSON.parse(read(dir, "archive_totals.json")).total_number_of_requests, 80);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("countries: cloud regions are their real country, bare labels do not crash, placeholders are none", async () => {
+  const dir = await cacheWith([
+    ["ds/a", 1, "AWS/eu-west-1", 1, true], // Ireland, not "EU"
+    ["ds/a", 2, "GCP/us-central1", 1, true], // United States, not "GCP"
+    ["ds/a", 3, "US/California", 1, true],
+    ["ds/a", 4, "CL", 1, true], // country only: the reference's dataset totals crash here
+    ["ds/a", 5, "Valparaíso", 1, true], // region only: no country
+    ["ds/a", 6, "VPN", 1, true],
+    ["ds/a", 7, "bogon", 1, true],
+    ["ds/a", 8, null, 1, true], // missing
+  ]);
+  await generateTotals({ cacheDirectory: dir });
+  const totals = JSON.parse(read(dir, "totals.json")).ds;
+  assertEquals(totals.number_of_unique_countries, 3); // IE, US, CL
+  assertEquals(totals.number_of_unique_regions, 8);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a dataset named archive keeps its own folder; summaries replace stale ones", async () => {
+  const dir = await cacheWith([["archive/x.json", 1, null, 5, true], [
+    "ds/y.json",
+    2,
+    null,
+    7,
+    true,
+  ]]);
+  await generateArchiveSummaries({ cacheDirectory: dir });
+  await generateSummaries({ cacheDirectory: dir });
+  const names = (await Array.fromAsync(Deno.readDir(join(dir, "summaries")))).map((e) => e.name)
+    .sort();
+  // The dataset "archive" is written under an escaped name; the archive's own folder stays.
+  assertEquals(names, ["%%61726368697665", "archive", "ds"]);
+  assertEquals(read(dir, "%%61726368697665/by_asset.tsv").split("\n")[1], "x.json\t5\t<50\t<50");
+  assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t12\t<50\t<50");
+  await generateTotals({ cacheDirectory: dir });
+  assertEquals(Object.keys(JSON.parse(read(dir, "totals.json"))), ["archive", "ds"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the privacy minimum and modulo are options", async () => {
+  const rows: [string, number, string | null, number, boolean][] = [];
+  for (let i = 0; i < 12; i++) rows.push(["ds/x", i, null, 1, i < 7]);
+  const dir = await cacheWith(rows);
+  await generateSummaries({ cacheDirectory: dir, privacy: { minimum: 5, modulo: 5 } });
+  assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[1], "x\t12\t10\t5");
+  assertEquals(read(dir, "ds/requester_count.tsv"), "10");
+  await Deno.remove(dir, { recursive: true });
+});
