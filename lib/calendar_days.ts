@@ -21,16 +21,32 @@ export function formatDay(day: number): string {
 }
 
 /**
- * The day number of the Monday of the week holding `day` (1970-01-01 was a Thursday).
+ * The number of the Monday-based week holding `day` (1970-01-01 was a Thursday). The summaries'
+ * SQL groups by the same formula, `(day + 3) / 7` in integers.
  *
  * @example Usage
  * ```ts
- * import { formatDay, weekStart } from "./calendar_days.ts";
+ * import { formatDay, mondayOfWeek, weekNumber } from "./calendar_days.ts";
  * import { assertEquals } from "./_assert.ts";
  *
- * assertEquals(formatDay(weekStart(18262)), "2019-12-30"); // 2020-01-01 was a Wednesday
+ * assertEquals(formatDay(mondayOfWeek(weekNumber(18262))), "2019-12-30"); // 2020-01-01, a Wednesday
  * ```
  */
-export function weekStart(day: number): number {
-  return Math.floor((day + 3) / 7) * 7 - 3;
+export function weekNumber(day: number): number {
+  return Math.floor((day + 3) / 7);
+}
+
+/**
+ * The day number of the Monday that starts week `week` (see {@linkcode weekNumber}).
+ *
+ * @example Usage
+ * ```ts
+ * import { formatDay, mondayOfWeek } from "./calendar_days.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(formatDay(mondayOfWeek(0)), "1969-12-29");
+ * ```
+ */
+export function mondayOfWeek(week: number): number {
+  return week * 7 - 3;
 }

@@ -16,7 +16,12 @@ import { safeFolderName } from "./key_path.ts";
 import type { PrivacyOptions } from "./privacy_rounding.ts";
 import { formatPythonJson } from "./python_json.ts";
 import { finishRun, startRun } from "./run_history.ts";
-import { type AssetPlace, collectSummaryData, type SummaryData } from "./summary_data.ts";
+import {
+  type AssetPlace,
+  collectArchiveData,
+  collectDatasetData,
+  type ScopeData,
+} from "./summary_data.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
 
 /** Names inside `<cache>/summaries/` that are not datasets. */
@@ -127,12 +132,12 @@ async function withCache<T>(
 
 async function writeDatasets(
   options: SummaryOptions,
-  data: SummaryData,
+  data: Map<string, ScopeData>,
   weeks: boolean,
 ): Promise<SummaryResult> {
   const path = join(options.cacheDirectory, "summaries");
   await replaceFolder(path, async (temporary) => {
-    for (const [name, scope] of data.datasets) {
+    for (const [name, scope] of data) {
       const folder = join(temporary, safeFolderName(name, SUMMARY_RESERVED_NAMES));
       await Deno.mkdir(folder);
       for (const [file, text] of datasetFiles(scope, { privacy: options.privacy, weeks })) {
@@ -140,16 +145,19 @@ async function writeDatasets(
       }
     }
   }, [...SUMMARY_RESERVED_NAMES]);
-  return { datasets: data.datasets.size, path };
+  return { datasets: data.size, path };
 }
 
-async function writeTotals(options: SummaryOptions, data: SummaryData): Promise<SummaryResult> {
+async function writeTotals(
+  options: SummaryOptions,
+  data: Map<string, ScopeData>,
+): Promise<SummaryResult> {
   const path = join(options.cacheDirectory, "summaries", "totals.json");
   const totals = Object.fromEntries(
-    [...data.datasets].map(([name, scope]) => [name, publishedTotals(scope, options.privacy)]),
+    [...data].map(([name, scope]) => [name, publishedTotals(scope, options.privacy)]),
   );
   await writeTextFileAtomic(path, formatPythonJson(totals));
-  return { datasets: data.datasets.size, path };
+  return { datasets: data.size, path };
 }
 
 /**
@@ -168,7 +176,8 @@ async function writeTotals(options: SummaryOptions, data: SummaryData): Promise<
  */
 export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
   return await withCache(options.cacheDirectory, "generate_summaries", async (db) => {
-    return await writeDatasets(options, collectSummaryData(db, genericPlace), false);
+    const data = collectDatasetData(db, genericPlace, { days: true, assets: true, regions: true });
+    return await writeDatasets(options, data, false);
   });
 }
 
@@ -190,7 +199,12 @@ export async function generateDandisetSummaries(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
   return await withCache(options.cacheDirectory, "generate_dandiset_summaries", async (db) => {
-    const data = collectSummaryData(db, dandisetPlace(options.mapping), { weeks: true });
+    const data = collectDatasetData(db, dandisetPlace(options.mapping), {
+      days: true,
+      assets: true,
+      regions: true,
+      weeks: true,
+    });
     return await writeDatasets(options, data, true);
   });
 }
@@ -211,7 +225,7 @@ export async function generateDandisetSummaries(
  */
 export async function generateTotals(options: SummaryOptions): Promise<SummaryResult> {
   return await withCache(options.cacheDirectory, "generate_totals", async (db) => {
-    return await writeTotals(options, collectSummaryData(db, genericPlace));
+    return await writeTotals(options, collectDatasetData(db, genericPlace, { regions: true }));
   });
 }
 
@@ -232,7 +246,8 @@ export async function generateDandisetTotals(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
   return await withCache(options.cacheDirectory, "generate_dandiset_totals", async (db) => {
-    return await writeTotals(options, collectSummaryData(db, dandisetPlace(options.mapping)));
+    const place = dandisetPlace(options.mapping);
+    return await writeTotals(options, collectDatasetData(db, place, { regions: true }));
   });
 }
 
@@ -256,16 +271,16 @@ export async function generateArchiveSummaries(
 ): Promise<SummaryResult> {
   return await withCache(options.cacheDirectory, "generate_archive_summaries", async (db) => {
     const weeks = options.mapping !== undefined;
-    const place = options.mapping === undefined ? genericPlace : dandisetPlace(options.mapping);
-    const data = collectSummaryData(db, place, { weeks });
+    const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
+    const archive = collectArchiveData(db, { place });
     const path = join(options.cacheDirectory, "summaries", "archive");
     await Deno.mkdir(join(options.cacheDirectory, "summaries"), { recursive: true });
     await replaceFolder(path, async (temporary) => {
-      for (const [file, text] of archiveFiles(data.archive, { privacy: options.privacy, weeks })) {
+      for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
         await Deno.writeTextFile(join(temporary, file), text);
       }
     });
-    return { datasets: data.datasets.size, path };
+    return { datasets: 1, path };
   });
 }
 
@@ -285,12 +300,9 @@ export async function generateArchiveSummaries(
  */
 export async function generateArchiveTotals(options: SummaryOptions): Promise<SummaryResult> {
   return await withCache(options.cacheDirectory, "generate_archive_totals", async (db) => {
-    const data = collectSummaryData(db, genericPlace);
     const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
-    await writeTextFileAtomic(
-      path,
-      formatPythonJson(publishedTotals(data.archive, options.privacy)),
-    );
-    return { datasets: data.datasets.size, path };
+    const totals = publishedTotals(collectArchiveData(db), options.privacy);
+    await writeTextFileAtomic(path, formatPythonJson(totals));
+    return { datasets: 1, path };
   });
 }

@@ -7,8 +7,8 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
+import { mondayOfWeek } from "./calendar_days.ts";
 import { comparePaths } from "./sort_orders.ts";
-import { weekStart } from "./calendar_days.ts";
 
 /** Bytes, requests and downloads of a group of requests. */
 export interface Counts {
@@ -26,7 +26,7 @@ export interface ScopeData {
   byDay: Map<number, Counts>;
   /** Counts per asset path, in asset path order (component by component). */
   byAsset: Map<string, Counts>;
-  /** Counts per region label, in order of first appearance (assets in order, then log order). */
+  /** Counts per region label, in order of their first request. */
   byRegion: Map<string, Counts>;
   /** Bytes per asset and week (Monday's day number); only when asked for. */
   byAssetWeek: Map<string, Map<number, number>>;
@@ -40,14 +40,6 @@ export interface AssetPlace {
   dataset: string;
   /** Asset path within the dataset. */
   asset: string;
-}
-
-/** All the numbers: per dataset (in name order) and for the whole archive. */
-export interface SummaryData {
-  /** Datasets with at least one request. */
-  datasets: Map<string, ScopeData>;
-  /** The whole archive. */
-  archive: ScopeData;
 }
 
 function emptyScope(): ScopeData {
@@ -76,126 +68,227 @@ function add(
   }
 }
 
+interface Row {
+  [column: string]: unknown;
+}
+
+function rows(db: DatabaseSync, sql: string): Iterable<Row> {
+  return db.prepare(sql).iterate() as Iterable<Row>;
+}
+
+/** What to compute (each part costs a scan of the requests). */
+export interface SummaryParts {
+  /** Counts per day. */
+  days?: boolean;
+  /** Counts per asset. */
+  assets?: boolean;
+  /** Counts per region and distinct requesters. */
+  regions?: boolean;
+  /** Bytes per asset and week. */
+  weeks?: boolean;
+}
+
 /**
- * Aggregates the cache's requests. `place` assigns each object key to a dataset and asset (or
- * undefined to leave it out); `weeks` also computes bytes per asset and week.
+ * Aggregates the cache's requests per dataset: `place` assigns each object key to a dataset
+ * and asset (or undefined to leave it out). Regions are listed in the order of their first
+ * request; days in order; assets in path order (component by component).
  *
  * @example Generic datasets: the first path segment
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
- * import { collectSummaryData } from "./summary_data.ts";
+ * import { collectDatasetData } from "./summary_data.ts";
  * import { assertEquals } from "./_assert.ts";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb', 'ds1')");
  * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 1, 86401, 50, 8, 0)");
- * const data = collectSummaryData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
- * assertEquals(data.datasets.get("ds1")?.byAsset.get("a.nwb"), { bytes: 150, requests: 2, downloads: 1 });
- * assertEquals([...data.archive.byRegion.keys()], ["missing"]);
+ * const data = collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
+ * assertEquals(data.get("ds1")?.byAsset.get("a.nwb"), { bytes: 150, requests: 2, downloads: 1 });
+ * assertEquals(data.get("ds1")?.requesters, 2);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function collectSummaryData(
+export function collectDatasetData(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
-  options: { weeks?: boolean } = {},
-): SummaryData {
+  parts: SummaryParts = { days: true, assets: true, regions: true },
+): Map<string, ScopeData> {
   const places = new Map<number, AssetPlace>();
+  const datasetIds = new Map<string, number>();
   db.exec("DROP TABLE IF EXISTS temp.summary_places");
   db.exec(
-    "CREATE TEMP TABLE summary_places (object_id INTEGER PRIMARY KEY, dataset TEXT NOT NULL)",
+    "CREATE TEMP TABLE summary_places (object_id INTEGER PRIMARY KEY, dataset INTEGER NOT NULL)",
   );
   const insert = db.prepare("INSERT INTO temp.summary_places VALUES (?, ?)");
   db.exec("BEGIN");
-  for (const row of db.prepare("SELECT id, key FROM objects").iterate()) {
+  for (const row of rows(db, "SELECT id, key FROM objects")) {
     const spot = place(row.key as string);
     if (spot === undefined) continue;
     places.set(row.id as number, spot);
-    insert.run(row.id as number, spot.dataset);
+    let id = datasetIds.get(spot.dataset);
+    if (id === undefined) datasetIds.set(spot.dataset, id = datasetIds.size);
+    insert.run(row.id as number, id);
   }
   db.exec("COMMIT");
+  const names = [...datasetIds.keys()];
+  const scopes = names.map(() => emptyScope());
 
-  const names = [...new Set([...places.values()].map((p) => p.dataset))].sort(comparePaths);
-  const datasets = new Map(names.map((name) => [name, emptyScope()]));
-  const archive = emptyScope();
-
-  for (
-    const row of db.prepare(`
-      SELECT p.dataset AS dataset, r.time / 86400 AS day, sum(r.bytes_sent) AS bytes,
-        count(*) AS requests, sum(r.download) AS downloads
-      FROM requests r JOIN temp.summary_places p ON p.object_id = r.object_id
-      GROUP BY p.dataset, day ORDER BY day`).iterate()
-  ) {
-    const args = [row.bytes as number, row.requests as number, row.downloads as number] as const;
-    add(datasets.get(row.dataset as string)!.byDay, row.day as number, ...args);
-    add(archive.byDay, row.day as number, ...args);
-  }
-
-  const perObject = db.prepare(`
-    SELECT r.object_id AS object_id, coalesce(g.label, 'missing') AS region,
-      min(r.rowid) AS first, sum(r.bytes_sent) AS bytes, count(*) AS requests,
-      sum(r.download) AS downloads
-    FROM requests r LEFT JOIN ip_regions g ON g.ip_index = r.ip_index
-    GROUP BY r.object_id, region`).all();
-  // Assets in path order, then regions in order of their first request.
-  perObject.sort((a, b) => {
-    const x = places.get(a.object_id as number);
-    const y = places.get(b.object_id as number);
-    if (x === undefined || y === undefined) return 0;
-    return comparePaths(x.asset, y.asset) || (a.first as number) - (b.first as number);
-  });
-  for (const row of perObject) {
-    const spot = places.get(row.object_id as number);
-    if (spot === undefined) continue;
-    const scope = datasets.get(spot.dataset)!;
-    const args = [row.bytes as number, row.requests as number, row.downloads as number] as const;
-    add(scope.byAsset, spot.asset, ...args);
-    add(scope.byRegion, row.region as string, ...args);
-    add(archive.byRegion, row.region as string, ...args);
-    add(archive.byAsset, `${spot.dataset}/${spot.asset}`, ...args);
-  }
-
-  for (
-    const row of db.prepare(`
-      SELECT p.dataset AS dataset, count(DISTINCT r.ip_index) AS requesters
-      FROM requests r JOIN temp.summary_places p ON p.object_id = r.object_id
-      GROUP BY p.dataset`).iterate()
-  ) {
-    datasets.get(row.dataset as string)!.requesters = row.requesters as number;
-  }
-  archive.requesters = (db.prepare(`
-    SELECT count(DISTINCT r.ip_index) AS n
-    FROM requests r JOIN temp.summary_places p ON p.object_id = r.object_id`).get() as {
-    n: number;
-  })
-    .n;
-
-  if (options.weeks) {
+  if (parts.days) {
     for (
-      const row of db.prepare(`
-        SELECT object_id, time / 86400 AS day, sum(bytes_sent) AS bytes
-        FROM requests GROUP BY object_id, day`).iterate()
+      const row of rows(
+        db,
+        `SELECT p.dataset AS dataset, r.time / 86400 AS day, sum(r.bytes_sent) AS bytes,
+          count(*) AS requests, sum(r.download) AS downloads
+        FROM requests r JOIN temp.summary_places p ON p.object_id = r.object_id
+        GROUP BY p.dataset, day ORDER BY day`,
+      )
+    ) {
+      add(scopes[row.dataset as number].byDay, row.day as number, ...counts(row));
+    }
+  }
+  if (parts.assets) {
+    const perObject = [...rows(
+      db,
+      `SELECT object_id, sum(bytes_sent) AS bytes, count(*) AS requests,
+        sum(download) AS downloads FROM requests GROUP BY object_id`,
+    )].filter((row) => places.has(row.object_id as number));
+    const assetOrder = new Map(
+      [...new Set([...places.values()].map((p) => p.asset))].sort(comparePaths).map((
+        a,
+        i,
+      ) => [a, i]),
+    );
+    perObject.sort((a, b) =>
+      assetOrder.get(places.get(a.object_id as number)!.asset)! -
+      assetOrder.get(places.get(b.object_id as number)!.asset)!
+    );
+    for (const row of perObject) {
+      const spot = places.get(row.object_id as number)!;
+      add(scopes[datasetIds.get(spot.dataset)!].byAsset, spot.asset, ...counts(row));
+    }
+  }
+  if (parts.regions) {
+    // An IP has one label, so distinct IPs per dataset = the sum over its labels of the distinct
+    // IPs per (dataset, label): one grouping gives regions and requesters.
+    for (
+      const row of rows(
+        db,
+        `SELECT p.dataset AS dataset, coalesce(g.label, 'missing') AS region,
+          min(r.rowid) AS first, sum(r.bytes_sent) AS bytes, count(*) AS requests,
+          sum(r.download) AS downloads, count(DISTINCT r.ip_index) AS requesters
+        FROM requests r JOIN temp.summary_places p ON p.object_id = r.object_id
+          LEFT JOIN ip_regions g ON g.ip_index = r.ip_index
+        GROUP BY p.dataset, region ORDER BY first`,
+      )
+    ) {
+      const scope = scopes[row.dataset as number];
+      add(scope.byRegion, row.region as string, ...counts(row));
+      scope.requesters += row.requesters as number;
+    }
+  }
+  if (parts.weeks) {
+    for (
+      const row of rows(
+        db,
+        `SELECT object_id, (time / 86400 + 3) / 7 AS week, sum(bytes_sent) AS bytes
+        FROM requests GROUP BY object_id, week`,
+      )
     ) {
       const spot = places.get(row.object_id as number);
       if (spot === undefined) continue;
-      const week = weekStart(row.day as number);
-      for (
-        const [scope, asset] of [[datasets.get(spot.dataset)!, spot.asset], [
-          archive,
-          `${spot.dataset}/${spot.asset}`,
-        ]] as const
-      ) {
-        let weeks = scope.byAssetWeek.get(asset);
-        if (weeks === undefined) scope.byAssetWeek.set(asset, weeks = new Map());
-        weeks.set(week, (weeks.get(week) ?? 0) + (row.bytes as number));
-      }
+      addWeek(
+        scopes[datasetIds.get(spot.dataset)!],
+        spot.asset,
+        row.week as number,
+        row.bytes as number,
+      );
     }
   }
   db.exec("DROP TABLE temp.summary_places");
-  for (const scope of [...datasets.values(), archive]) {
-    scope.byDay = new Map([...scope.byDay].sort(([a], [b]) => a - b));
+  const order = names.map((name, i) => [name, i] as const).sort(([a], [b]) => comparePaths(a, b));
+  return new Map(
+    order.map(([name, i]) => [name, scopes[i]] as const).filter(([, scope]) =>
+      scope.byDay.size + scope.byAsset.size + scope.byRegion.size > 0
+    ),
+  );
+}
+
+/**
+ * Aggregates all requests of the cache (the archive): by day, by region (and distinct
+ * requesters), and, given `place`, bytes per asset type and week. No join per request.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { collectArchiveData } from "./summary_data.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 2, 86401, 50, 7, 0)");
+ * const archive = collectArchiveData(db);
+ * assertEquals(archive.byDay.get(1), { bytes: 150, requests: 2, downloads: 1 });
+ * assertEquals(archive.requesters, 1);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function collectArchiveData(
+  db: DatabaseSync,
+  options: { place?: (key: string) => AssetPlace | undefined } = {},
+): ScopeData {
+  const archive = emptyScope();
+  for (
+    const row of rows(
+      db,
+      `SELECT time / 86400 AS day, sum(bytes_sent) AS bytes, count(*) AS requests,
+        sum(download) AS downloads FROM requests GROUP BY day ORDER BY day`,
+    )
+  ) {
+    add(archive.byDay, row.day as number, ...counts(row));
   }
-  return { datasets: new Map([...datasets].filter(([, s]) => s.byDay.size > 0)), archive };
+  for (
+    const row of rows(
+      db,
+      `SELECT coalesce(g.label, 'missing') AS region, sum(r.bytes_sent) AS bytes,
+        count(*) AS requests, sum(r.download) AS downloads,
+        count(DISTINCT r.ip_index) AS requesters
+      FROM requests r LEFT JOIN ip_regions g ON g.ip_index = r.ip_index GROUP BY region`,
+    )
+  ) {
+    add(archive.byRegion, row.region as string, ...counts(row));
+    archive.requesters += row.requesters as number;
+  }
+  if (options.place !== undefined) {
+    const keys = new Map<number, string>();
+    for (const row of rows(db, "SELECT id, key FROM objects")) {
+      keys.set(row.id as number, row.key as string);
+    }
+    for (
+      const row of rows(
+        db,
+        `SELECT object_id, (time / 86400 + 3) / 7 AS week, sum(bytes_sent) AS bytes
+        FROM requests GROUP BY object_id, week`,
+      )
+    ) {
+      const spot = options.place(keys.get(row.object_id as number) ?? "");
+      if (spot === undefined) continue;
+      addWeek(archive, `${spot.dataset}/${spot.asset}`, row.week as number, row.bytes as number);
+    }
+  }
+  return archive;
+}
+
+function counts(row: Row): [number, number, number] {
+  return [row.bytes as number, row.requests as number, row.downloads as number];
+}
+
+/** Adds bytes to an asset's week (weeks as Monday's day number). */
+function addWeek(scope: ScopeData, asset: string, week: number, bytes: number): void {
+  const monday = mondayOfWeek(week);
+  let weeks = scope.byAssetWeek.get(asset);
+  if (weeks === undefined) scope.byAssetWeek.set(asset, weeks = new Map());
+  weeks.set(monday, (weeks.get(monday) ?? 0) + bytes);
 }

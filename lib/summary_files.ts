@@ -175,7 +175,8 @@ export interface PublishedTotals {
 }
 
 /**
- * The totals of a dataset or of the archive, from raw counts, rounded once.
+ * The totals of a dataset or of the archive, from raw counts (summed over its regions: every
+ * request has exactly one), rounded once.
  *
  * @example Usage
  * ```ts
@@ -184,8 +185,7 @@ export interface PublishedTotals {
  *
  * const c = { bytes: 5, requests: 30, downloads: 2 };
  * const totals = publishedTotals({
- *   byDay: new Map([[0, { bytes: 10, requests: 60, downloads: 4 }]]), byAsset: new Map(),
- *   byAssetWeek: new Map(), requesters: 3,
+ *   byDay: new Map(), byAsset: new Map(), byAssetWeek: new Map(), requesters: 3,
  *   byRegion: new Map([["AWS/us-east-2", c], ["US/Ohio", c]]),
  * });
  * assertEquals(totals, {
@@ -196,7 +196,7 @@ export interface PublishedTotals {
  */
 export function publishedTotals(scope: ScopeData, privacy: PrivacyOptions = {}): PublishedTotals {
   let bytes = 0, requests = 0, downloads = 0;
-  for (const c of scope.byDay.values()) {
+  for (const c of scope.byRegion.values()) {
     bytes += c.bytes;
     requests += c.requests;
     downloads += c.downloads;

@@ -7,7 +7,9 @@
  * - the floor: read every byte and count newlines (one thread);
  * - `extract_logs` end to end through the CLI (parse + commit), with the default workers and
  *   with 2 workers;
- * - the reference's line rule under gawk (parse only, no output), where gawk is installed.
+ * - the reference's line rule under gawk (parse only, no output), where gawk is installed;
+ * - every summary command on a cache of 10 million requests over 100,000 objects in 1,000
+ *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size).
  *
  * Prints a table and writes it into `BENCHMARKS.md` (not with `--quick`).
  *
@@ -15,7 +17,9 @@
  */
 
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
+import { openCacheDatabase } from "../lib/cache_database.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -153,6 +157,102 @@ async function gawkRule(what: string, files: string[], floor: Row): Promise<Row 
   return { what, seconds, bytes: floor.bytes, files: files.length, floor };
 }
 
+/**
+ * A cache of synthetic requests, built once with SQL (no logs needed). Skewed as real access
+ * is (the log generator uses Zipf-like popularity too): object ids drawn as 99,999·u³ and
+ * client IPs as 199,999·u⁴ (u uniform), so a few objects and clients make most requests;
+ * 100 consecutive objects form a dataset; times uniform over five years.
+ */
+function summaryCache(requests: number): string {
+  const cache = join(DATA, `summaries-skewed-${requests}`);
+  try {
+    Deno.statSync(join(cache, ".done"));
+    return cache;
+  } catch {
+    // build it below
+  }
+  log(`building a cache of ${requests.toLocaleString("en-US")} requests in ${cache} …`);
+  Deno.mkdirSync(cache, { recursive: true });
+  openCacheDatabase(cache).close();
+  const db = new DatabaseSync(join(cache, "cache.sqlite"));
+  db.exec(`
+    BEGIN;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+    INSERT INTO objects SELECT i, 'ds' || ((i - 1) / 100) || '/sub-' || (i % 97) || '/file-' || i || '.nwb',
+      'ds' || ((i - 1) / 100) FROM n;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${requests}),
+      u(i, a, b) AS (SELECT i, abs(random()) / 9223372036854775807.0,
+        abs(random()) / 9223372036854775807.0 FROM n)
+    INSERT INTO requests SELECT 1 + i / 100000, i, 1 + CAST(99999 * a * a * a AS INTEGER),
+      1577836800 + abs(random()) % 157680000, abs(random()) % 100000000,
+      1 + CAST(199999 * b * b * b * b AS INTEGER), abs(random()) % 3 = 0 FROM u;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+    INSERT INTO ip_regions SELECT i, CASE i % 5 WHEN 0 THEN 'US/California' WHEN 1 THEN
+      'AWS/us-east-2' WHEN 2 THEN 'DE/Berlin' WHEN 3 THEN 'GCP/europe-west1' ELSE 'JP/Tokyo' END,
+      'bench', '2026-01-01' FROM n;
+    COMMIT;`);
+  db.close();
+  Deno.writeTextFileSync(join(cache, ".done"), "");
+  return cache;
+}
+
+interface SummaryRow {
+  command: string;
+  seconds: number;
+  peakMegabytes: number | undefined;
+}
+
+async function summaryCommand(command: string, cache: string): Promise<SummaryRow> {
+  const hasTime = await exists("/usr/bin/time");
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-sys=hostname",
+    join(ROOT, "cli.ts"),
+    command,
+    "--cache",
+    cache,
+    "--quiet",
+  ];
+  const started = performance.now();
+  const output = await new Deno.Command(hasTime ? "/usr/bin/time" : deno[0], {
+    args: hasTime ? ["-f", "%M", ...deno] : deno.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  const stderr = new TextDecoder().decode(output.stderr);
+  if (!output.success) throw new Error(`${command} failed:\n${stderr}`);
+  const kilobytes = hasTime ? Number(stderr.trim().split("\n").pop()) : NaN;
+  return {
+    command,
+    seconds,
+    peakMegabytes: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined,
+  };
+}
+
+function formatSummaries(requests: number, rows: SummaryRow[]): string {
+  const lines = [
+    `Summaries over ${
+      requests.toLocaleString("en-US")
+    } requests, 100,000 objects, 1,000 datasets ` +
+    "(synthetic, skewed popularity of objects and clients; see tasks/bench.ts):",
+    "",
+    "| command | time (s) | peak memory (MB) |",
+    "|---|---:|---:|",
+  ];
+  for (const row of rows) {
+    const memory = row.peakMegabytes === undefined ? "n/a" : row.peakMegabytes.toFixed(0);
+    lines.push(`| ${row.command} | ${row.seconds.toFixed(2)} | ${memory} |`);
+  }
+  const total = rows.reduce((sum, row) => sum + row.seconds, 0);
+  lines.push(`| all four | ${total.toFixed(2)} | |`);
+  return lines.join("\n");
+}
+
 function format(rows: Row[]): string {
   const mb = (row: Row) => row.bytes / 1e6 / row.seconds;
   const lines = [
@@ -207,7 +307,21 @@ rows.push(
   await extract("extract_logs, small files, --workers 2", small, ["--workers", "2"], smallFloor),
 );
 
-const table = format(rows);
+const summaryRequests = quick ? 1_000_000 : 10_000_000;
+const cache = summaryCache(summaryRequests);
+const summaryRows: SummaryRow[] = [];
+for (
+  const command of [
+    "generate_summaries",
+    "generate_totals",
+    "generate_archive_summaries",
+    "generate_archive_totals",
+  ]
+) {
+  summaryRows.push(await summaryCommand(command, cache));
+}
+
+const table = format(rows) + "\n\n" + formatSummaries(summaryRequests, summaryRows);
 Deno.stdout.writeSync(new TextEncoder().encode(table + "\n"));
 if (!quick) {
   const text = `# Benchmarks
