@@ -44,6 +44,7 @@ export * from "./lib/extract_logs.ts";
 export * from "./lib/extraction_plan.ts";
 export * from "./lib/fernet.ts";
 export * from "./lib/generate_summaries.ts";
+export * from "./lib/gzip.ts";
 export * from "./lib/ip_address.ts";
 export * from "./lib/ip_index.ts";
 export * from "./lib/key_path.ts";

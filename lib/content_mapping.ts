@@ -8,6 +8,7 @@
 
 import { join } from "node:path";
 import { errorText, OperatorError } from "./errors.ts";
+import { textOfMaybeGzip } from "./gzip.ts";
 
 /** The mapping DANDI publishes (the reference's default). */
 export const DEFAULT_MAPPING_URL =
@@ -19,14 +20,7 @@ export const MAPPING_URL_VARIABLE = "S3_LOG_EXTRACTION_MAPPING_URL";
 export type ContentMapping = Record<string, Record<string, string>>;
 
 async function decode(bytes: Uint8Array<ArrayBuffer>): Promise<ContentMapping> {
-  let text: string;
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    text = await new Response(stream).text();
-  } else {
-    text = new TextDecoder().decode(bytes);
-  }
-  const value = JSON.parse(text);
+  const value = JSON.parse(await textOfMaybeGzip(bytes));
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new Error("it is not a JSON object");
   }

@@ -9,6 +9,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { errorText, OperatorError } from "./errors.ts";
+import { isGzip } from "./gzip.ts";
 import {
   DEFAULT_PLAN_LIMITS,
   type Piece,
@@ -277,11 +278,11 @@ function planFiles(
   return planned;
 }
 
-function isGzip(file: PlannedFile): boolean {
+function isGzipFile(file: PlannedFile): boolean {
   try {
     using handle = Deno.openSync(file.absolutePath);
     const magic = new Uint8Array(2);
-    return handle.readSync(magic) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    return handle.readSync(magic) === 2 && isGzip(magic);
   } catch {
     return false; // the worker reports the read error
   }
@@ -300,7 +301,7 @@ async function runPlan(
 ): Promise<void> {
   const store = new RequestStore(db, options.secrets);
   const limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
-  const tasks = planTasks(planned, { limits, compressed: isGzip });
+  const tasks = planTasks(planned, { limits, compressed: isGzipFile });
   // Tasks dispatched ahead of the commit point (twice what the workers hold). Results are small
   // (columns of numbers), so a deep window costs little memory and keeps workers busy while the
   // writer commits.

@@ -29,6 +29,10 @@ function countsTable(
   return formatTsv([first, ...COUNT_COLUMNS], rows);
 }
 
+function byDayTable(scope: ScopeData, privacy: PrivacyOptions): string {
+  return countsTable("date", [...scope.byDay].map(([day, c]) => [formatDay(day), c]), privacy);
+}
+
 function weekTable(columns: string[], weeks: Map<number, Map<string, number>>): string {
   const rows = [...weeks].sort(([a], [b]) => a - b).map(([week, cells]) => [
     formatDay(week),
@@ -103,10 +107,7 @@ export function datasetFiles(
 ): Map<string, string> {
   const privacy = options.privacy ?? {};
   const files = new Map<string, string>();
-  files.set(
-    "by_day.tsv",
-    countsTable("date", [...scope.byDay].map(([day, c]) => [formatDay(day), c]), privacy),
-  );
+  files.set("by_day.tsv", byDayTable(scope, privacy));
   files.set("by_asset.tsv", countsTable("asset_path", scope.byAsset, privacy));
   files.set("by_region.tsv", countsTable("region", scope.byRegion, privacy));
   if (scope.requesters > 0) {
@@ -145,10 +146,7 @@ export function archiveFiles(
 ): Map<string, string> {
   const privacy = options.privacy ?? {};
   const files = new Map<string, string>();
-  files.set(
-    "by_day.tsv",
-    countsTable("date", [...scope.byDay].map(([day, c]) => [formatDay(day), c]), privacy),
-  );
+  files.set("by_day.tsv", byDayTable(scope, privacy));
   const regions = [...scope.byRegion].sort(([a], [b]) => compareNatural(a, b));
   files.set("by_region.tsv", countsTable("region", regions, privacy));
   if (scope.requesters > 0) {

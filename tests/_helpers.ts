@@ -7,6 +7,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { textOfMaybeGzip } from "../lib/gzip.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
@@ -142,14 +143,7 @@ export async function readTree(root: string): Promise<Map<string, Uint8Array<Arr
 export async function ipsInLogs(root: string): Promise<Set<string>> {
   const ips = new Set<string>();
   for (const [, bytes] of await readTree(root)) {
-    let text: string;
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-      text = await new Response(stream).text();
-    } else {
-      text = new TextDecoder().decode(bytes);
-    }
-    for (const line of text.split("\n")) {
+    for (const line of (await textOfMaybeGzip(bytes)).split("\n")) {
       const match = /^\S+ \S+ \[[^\]]*\] (\S+)/.exec(line);
       if (match && match[1] !== "-" && match[1].length > 3) ips.add(match[1]);
     }

@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
-import { readLockHolder } from "../lib/run_lock.ts";
+import { readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
 import { cliCommand, cliEnv, copySample, exists, ROOT, runCli, withTmpDir } from "./_helpers.ts";
 
 const noStackTrace = (stderr: string) => assert(!/^\s+at /m.test(stderr), stderr);
@@ -151,7 +151,8 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
       /^error: Another extraction is running on cache .* \(process \d+, started .*\)\. Wait for it to finish, or end it with `s3_log_extraction stop`\.\n$/,
     );
     const stop = cliCommand(["stop", "--cache", cache], { env: cliEnv(home) }).spawn();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Let the extraction go on only once the stop has been asked for.
+    while (!exists(join(cache, STOP_FILE))) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGCONT");
     const stopped = await stop.output();
     assertEquals(stopped.code, 0);
