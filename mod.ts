@@ -47,6 +47,7 @@ export * from "./lib/generate_summaries.ts";
 export * from "./lib/gzip.ts";
 export * from "./lib/ip_address.ts";
 export * from "./lib/ip_index.ts";
+export * from "./lib/ip_range_table.ts";
 export * from "./lib/key_path.ts";
 export * from "./lib/line_parser.ts";
 export * from "./lib/log_discovery.ts";

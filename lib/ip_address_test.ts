@@ -1,5 +1,5 @@
 import { assertEquals } from "./_assert.ts";
-import { ipAddressBytes, isIpAddress } from "./ip_address.ts";
+import { ipAddressBytes, ipv4Number, isIpAddress } from "./ip_address.ts";
 
 Deno.test("IPv4 addresses are strict dotted decimal", () => {
   assertEquals(ipAddressBytes("0.0.0.0"), new Uint8Array([0, 0, 0, 0]));
