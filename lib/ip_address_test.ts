@@ -46,5 +46,10 @@ Deno.test("the fast IPv4 check agrees with the full parser", () => {
   ];
   for (const text of samples) {
     assertEquals(isIpAddress(text), ipAddressBytes(text) !== undefined, text);
+    const bytes = ipAddressBytes(text);
+    const expected = bytes?.length === 4
+      ? ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3]
+      : -1;
+    assertEquals(ipv4Number(text), expected, text);
   }
 });
