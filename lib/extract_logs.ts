@@ -158,6 +158,12 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
   const started = performance.now();
   const mode = options.mode ?? "generic";
   const excludedIps = compileExcludedIps(options.excludedIps);
+  await Deno.mkdir(options.cacheDirectory, { recursive: true }).catch((error) => {
+    throw new OperatorError(
+      `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +
+        "folder you can write to.",
+    );
+  });
   using _lock = await acquireRunLock(options.cacheDirectory);
   // Workers start now, so that they load while the files are listed.
   const workers = options.workers ?? defaultWorkerCount();

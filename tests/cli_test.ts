@@ -6,7 +6,16 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
 import { readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
-import { cliCommand, cliEnv, copySample, exists, ROOT, runCli, withTmpDir } from "./_helpers.ts";
+import {
+  CLI_PERMISSIONS,
+  cliCommand,
+  cliEnv,
+  copySample,
+  exists,
+  ROOT,
+  runCli,
+  withTmpDir,
+} from "./_helpers.ts";
 
 const noStackTrace = (stderr: string) => assert(!/^\s+at /m.test(stderr), stderr);
 
@@ -240,5 +249,51 @@ Deno.test("a summary command on an empty cache says to extract first (exit 1)", 
     });
     assertEquals(result.code, 1);
     assertMatch(result.stderr, /holds no extraction yet\. Run extract_logs first/);
+  });
+});
+
+Deno.test("update_indexed_region_codes labels from ranges and says what to set for the rest", async () => {
+  await withTmpDir(async (home) => {
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+      const path = new URL(request.url).pathname;
+      return path === "/github"
+        ? new Response(JSON.stringify({ web: ["192.0.2.0/24"] }))
+        : new Response("");
+    });
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const env = cliEnv(home, {
+      GITHUB_META_URL: `${base}/github`,
+      AWS_IP_RANGES_URL: `${base}/none`,
+      GCP_IP_RANGES_URL: `${base}/none`,
+      VPN_RANGES_URL: `${base}/vpn`,
+    });
+    const cache = join(home, "cache");
+    const logs = join(ROOT, "fixtures", "hard_cases", "logs");
+    assertEquals((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...CLI_PERMISSIONS,
+        "--allow-net=127.0.0.1",
+        join(ROOT, "cli.ts"),
+        "update_indexed_region_codes",
+        "--cache",
+        cache,
+      ],
+      env,
+      clearEnv: true,
+    }).output();
+    await server.shutdown();
+    const stdout = new TextDecoder().decode(output.stdout);
+    const stderr = new TextDecoder().decode(output.stderr);
+    assertEquals(output.code, 0, stderr);
+    // 192.0.2.10 is in the mock GitHub range; "-" needs no lookup; 2001:db8::1 is left.
+    assertEquals(
+      stdout,
+      "Labelled 2 of 3 IPs (2 from service ranges, 0 by ipinfo); 0 had a label, 1 are left for the next run.\n",
+    );
+    assertMatch(stderr, /cannot fetch the aws ranges .*HTTP 200|aws ranges .*JSON/);
+    assertMatch(stderr, /1 IPs are left without a region: IPINFO_API_KEY is not set\./);
+    assert(!stderr.includes("192.0.2.10") && !stderr.includes("2001:db8::1"));
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * `s3_log_extraction update_indexed_region_codes`.
+ *
+ * @module
+ */
+
+import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { resolveCacheDirectory } from "../config.ts";
+import { updateRegionCodes } from "../update_region_codes.ts";
+import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
+
+/** The `update_indexed_region_codes` command. */
+export const command: Command = {
+  name: "update_indexed_region_codes",
+  summary: "Give every indexed IP a region label (service ranges, then ipinfo)",
+  usage: "update_indexed_region_codes [--max-lookups N] [--batch-size N]",
+  help: `Labels the IPs of the cache that have no region yet. First the published ranges of
+GitHub, AWS, Google Cloud and a VPN/datacenter list (labels GitHub, AWS/<region>,
+GCP/<region>, VPN; fetched at most once a day into <cache>/ranges/), then ipinfo's batch
+endpoint for the rest (labels CC/Region, CC, Region, bogon, unknown). Every batch is committed,
+so a kill loses at most one batch; a used-up quota or a refused token stops the lookups for
+this run and keeps everything learned. IPs are decrypted in memory only and never printed.
+
+Options:
+  --max-lookups <n>  send at most n IPs to ipinfo in this run (paid lookups)
+  --batch-size <n>   IPs per ipinfo call and per commit (default and maximum 1000)
+
+Environment:
+  S3_LOG_EXTRACTION_PASSWORD, S3_LOG_EXTRACTION_SALT  as for extract_logs
+  IPINFO_API_KEY     ipinfo token (unset: only the service ranges are used)
+  IPINFO_API_URL     ipinfo base URL (default https://ipinfo.io)
+  GITHUB_META_URL, AWS_IP_RANGES_URL, GCP_IP_RANGES_URL, VPN_RANGES_URL   range sources
+
+${COMMON_HELP}`,
+  options: { "max-lookups": { type: "string" }, "batch-size": { type: "string" } },
+  async run({ values, positionals }, context) {
+    expectPositionals("update_indexed_region_codes", positionals, 0, 0, "");
+    const maxLookups = integerOption(
+      "update_indexed_region_codes",
+      "max-lookups",
+      values["max-lookups"],
+      0,
+    );
+    const batchSize = integerOption(
+      "update_indexed_region_codes",
+      "batch-size",
+      values["batch-size"],
+      1,
+    );
+    const secrets = await secretsFromEnvironment(context.env);
+    const cacheDirectory = await resolveCacheDirectory({
+      flag: values.cache as string | undefined,
+      env: context.env,
+    });
+    const summary = await updateRegionCodes({
+      cacheDirectory,
+      secrets,
+      env: context.env,
+      warn: (line) => values.quiet || context.err(line),
+      maxLookups,
+      batchSize,
+    });
+    if (values.json) context.out(JSON.stringify(summary, null, 2));
+    else if (!values.quiet) {
+      context.out(
+        `Labelled ${summary.fromRanges + summary.fromIpinfo} of ${summary.ips} IPs ` +
+          `(${summary.fromRanges} from service ranges, ${summary.fromIpinfo} by ipinfo); ` +
+          `${summary.alreadyLabelled} had a label, ${summary.left} are left for the next run.`,
+      );
+    }
+    return 0;
+  },
+};

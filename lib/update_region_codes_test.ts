@@ -1,0 +1,208 @@
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { DatabaseSync } from "node:sqlite";
+import { deriveCacheSecrets } from "./cache_secrets.ts";
+import { extractLogs } from "./extract_logs.ts";
+import { updateRegionCodes } from "./update_region_codes.ts";
+
+const secrets = await deriveCacheSecrets({ password: "region test password", iterations: 1 });
+const IPS = [
+  "192.30.253.1",
+  "3.5.141.1",
+  "8.8.8.8",
+  "192.0.2.0",
+  "203.0.113.9",
+  "2001:db8::7",
+  "-",
+];
+/** What the mock ipinfo knows. */
+const DETAILS: Record<string, unknown> = {
+  "8.8.8.8": { ip: "8.8.8.8", country: "US", region: "California" },
+  "192.0.2.0": { ip: "192.0.2.0", bogon: true },
+  "203.0.113.9": { ip: "203.0.113.9" },
+  "2001:db8::7": { ip: "2001:db8::7", country: "CL" },
+};
+
+/** Mock range services and ipinfo; `script` lists the statuses of the next ipinfo answers. */
+function services() {
+  const state = {
+    lookups: [] as string[][],
+    script: [] as (number | "malformed" | "no-retry-after")[],
+  };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/aws") {
+      return new Response(
+        JSON.stringify({ prefixes: [{ ip_prefix: "3.5.140.0/22", region: "ap-northeast-2" }] }),
+      );
+    }
+    if (url.pathname === "/github") {
+      return new Response(JSON.stringify({ hooks: ["192.30.252.0/22"] }));
+    }
+    if (url.pathname === "/gcp") return new Response(JSON.stringify({ prefixes: [] }));
+    if (url.pathname === "/vpn") return new Response("");
+    if (url.pathname !== "/batch" || url.searchParams.get("token") !== "secret-token") {
+      return new Response("wrong token", { status: 403 });
+    }
+    const ips = await request.json() as string[];
+    const next = state.script.shift();
+    if (next === "malformed") return new Response("{ not json");
+    if (next === 429) {
+      return new Response("slow down", { status: 429, headers: { "retry-after": "0" } });
+    }
+    if (next === "no-retry-after") return new Response("quota", { status: 429 });
+    if (typeof next === "number") return new Response("oops", { status: next });
+    state.lookups.push(ips);
+    return new Response(
+      JSON.stringify(Object.fromEntries(ips.map((ip) => [ip, DETAILS[ip] ?? {}]))),
+    );
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const env = (token = "secret-token") =>
+    new Map([
+      ["GITHUB_META_URL", `${base}/github`],
+      ["AWS_IP_RANGES_URL", `${base}/aws`],
+      ["GCP_IP_RANGES_URL", `${base}/gcp`],
+      ["VPN_RANGES_URL", `${base}/vpn`],
+      ["IPINFO_API_URL", base],
+      ["IPINFO_API_KEY", token],
+    ]);
+  return { state, env, server };
+}
+
+async function cacheWithIps(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const logs = `${dir}/logs`;
+  await Deno.mkdir(logs);
+  await Deno.writeTextFile(
+    `${logs}/2024-01-01-00-00-00-0000000000000001`,
+    IPS.map((ip) =>
+      `o b [01/Jan/2024:00:00:00 +0000] ${ip} - R REST.GET.OBJECT ds/a "GET /ds/a HTTP/1.1" 200 - 1 1 1 1 "-" "-" -\n`
+    ).join(""),
+  );
+  await extractLogs({ logsDirectory: logs, cacheDirectory: `${dir}/cache`, secrets, workers: 0 });
+  return `${dir}/cache`;
+}
+
+function labels(cache: string): string[] {
+  const db = new DatabaseSync(`${cache}/cache.sqlite`, { readOnly: true });
+  const rows = db.prepare("SELECT label, source FROM ip_regions ORDER BY label").all();
+  db.close();
+  return rows.map((r) => `${r.label} (${r.source})`);
+}
+
+const fast = { ipinfo: { retryDelayMs: 0 }, rangeRetryDelayMs: 0 };
+
+Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again", async () => {
+  const { state, env, server } = services();
+  const cache = await cacheWithIps();
+  const warnings: string[] = [];
+  try {
+    const summary = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: (w) => warnings.push(w),
+      batchSize: 2,
+      ...fast,
+    });
+    assertEquals(summary, { ips: 7, alreadyLabelled: 0, fromRanges: 3, fromIpinfo: 4, left: 0 });
+    assertEquals(labels(cache), [
+      "AWS/ap-northeast-2 (ranges)",
+      "CL (ipinfo)",
+      "GitHub (ranges)",
+      "US/California (ipinfo)",
+      "bogon (ipinfo)",
+      "unknown (ipinfo)",
+      "unknown (ranges)",
+    ]);
+    assertEquals(state.lookups.flat().sort(), [
+      "192.0.2.0",
+      "2001:db8::7",
+      "203.0.113.9",
+      "8.8.8.8",
+    ]);
+    const again = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: (w) => warnings.push(w),
+      ...fast,
+    });
+    assertEquals([again.alreadyLabelled, again.fromIpinfo, state.lookups.length], [7, 0, 2]);
+    assertEquals(warnings, []);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("5xx, malformed answers and 429 with Retry-After are retried", async () => {
+  const { state, env, server } = services();
+  const cache = await cacheWithIps();
+  try {
+    state.script = [500, "malformed", 429];
+    const summary = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: () => {},
+      ...fast,
+    });
+    assertEquals([summary.fromIpinfo, summary.left, state.lookups.length], [4, 0, 1]);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a quota or a refused token stops lookups, keeps what was learned, and says what to do", async () => {
+  const { state, env, server } = services();
+  const cache = await cacheWithIps();
+  const warnings: string[] = [];
+  try {
+    state.script = ["no-retry-after"];
+    const quota = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: (w) => warnings.push(w),
+      batchSize: 1,
+      ...fast,
+    });
+    assertEquals([quota.fromRanges, quota.fromIpinfo, quota.left], [3, 0, 4]);
+    assertMatch(
+      warnings[0],
+      /quota is used up \(HTTP 429\); lookups stopped for this run\. Everything learned is kept/,
+    );
+    const refused = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env("wrong"),
+      warn: (w) => warnings.push(w),
+      ...fast,
+    });
+    assertEquals([refused.alreadyLabelled, refused.fromIpinfo], [3, 0]);
+    assertMatch(warnings[1], /refused the token \(HTTP 403\).*\(check IPINFO_API_KEY\)/);
+    const capped = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: () => {},
+      batchSize: 1,
+      maxLookups: 2,
+      ...fast,
+    });
+    assertEquals([capped.fromIpinfo, capped.left], [2, 2]);
+    const noToken = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(""),
+      warn: (w) => warnings.push(w),
+      ...fast,
+    });
+    assertEquals(noToken.ipinfo, "skipped: IPINFO_API_KEY is not set");
+    for (const warning of warnings) {
+      for (const ip of IPS.slice(0, 6)) assert(!warning.includes(ip), warning);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
