@@ -51,14 +51,17 @@ export async function acquireRunLock(cacheDirectory: string): Promise<RunLock> {
   const path = join(cacheDirectory, LOCK_FILE);
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true, write: true, create: true });
+    // Synchronous on purpose: the lock's file must be closed (and the lock gone) the moment the
+    // run releases it, with no asynchronous operation still holding the descriptor.
+    // deno-lint-ignore no-sync-fn-in-async-fn
+    file = Deno.openSync(path, { read: true, write: true, create: true });
   } catch (error) {
     throw new OperatorError(
       `Cannot create lock file ${path}: ${(error as Error).message}. Check that the cache ` +
         "directory is writable.",
     );
   }
-  if (!await file.tryLock(true)) {
+  if (!file.tryLockSync(true)) {
     file.close();
     const holder = await readLockHolder(cacheDirectory);
     const who = holder ? ` (process ${holder.pid}, started ${holder.started_at})` : "";
@@ -68,14 +71,15 @@ export async function acquireRunLock(cacheDirectory: string): Promise<RunLock> {
     );
   }
   const holder: LockHolder = { pid: Deno.pid, started_at: new Date().toISOString() };
-  await file.truncate(0);
-  await file.write(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
+  file.truncateSync(0);
+  file.writeSync(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
   await Deno.remove(join(cacheDirectory, STOP_FILE)).catch(() => {});
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    file.close(); // closing the descriptor releases the lock
+    file.unlockSync();
+    file.close();
   };
   return { release, [Symbol.dispose]: release };
 }
@@ -98,12 +102,17 @@ export async function readLockHolder(cacheDirectory: string): Promise<LockHolder
   const path = join(cacheDirectory, LOCK_FILE);
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true, write: true });
+    // Synchronous, like acquireRunLock: no pending operation may keep the descriptor alive.
+    // deno-lint-ignore no-sync-fn-in-async-fn
+    file = Deno.openSync(path, { read: true, write: true });
   } catch {
     return undefined;
   }
   try {
-    if (await file.tryLock(true)) return undefined; // nobody holds it
+    if (file.tryLockSync(true)) {
+      file.unlockSync();
+      return undefined; // nobody holds it
+    }
     const text = await Deno.readTextFile(path);
     try {
       return JSON.parse(text) as LockHolder;

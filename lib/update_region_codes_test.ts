@@ -85,7 +85,7 @@ async function cacheWithIps(): Promise<string> {
 
 function labels(cache: string): string[] {
   const db = new DatabaseSync(`${cache}/cache.sqlite`, { readOnly: true });
-  const rows = db.prepare("SELECT label, source FROM ip_regions ORDER BY label").all();
+  const rows = db.prepare("SELECT label, source FROM ip_regions ORDER BY label, source").all();
   db.close();
   return rows.map((r) => `${r.label} (${r.source})`);
 }

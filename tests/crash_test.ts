@@ -21,6 +21,9 @@ function consistencyProblems(cache: string): string[] {
   if (!exists(join(cache, "cache.sqlite"))) return []; // killed before it stored anything
   const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
   try {
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'log_files'")
+      .get() as { n: number };
+    if (tables.n === 0) return []; // killed before its tables were committed: nothing stored
     const rows = db.prepare(`
       SELECT f.path AS path, f.status AS status, f.lines_kept AS kept, coalesce(r.n, 0) AS stored
       FROM log_files f LEFT JOIN (SELECT file_id, count(*) AS n FROM requests GROUP BY file_id) r
