@@ -33,6 +33,7 @@ export * from "./lib/atomic_files.ts";
 export * from "./lib/byte_interner.ts";
 export * from "./lib/cache_database.ts";
 export * from "./lib/cache_secrets.ts";
+export * from "./lib/cache_step.ts";
 export * from "./lib/calendar_days.ts";
 export * from "./lib/civil_time.ts";
 export * from "./lib/config.ts";

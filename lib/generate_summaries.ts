@@ -7,15 +7,12 @@
  */
 
 import { join } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
 import { replaceFolder, writeTextFileAtomic } from "./atomic_files.ts";
-import { DATABASE_FILE, openCacheDatabase } from "./cache_database.ts";
+import { runCacheStep } from "./cache_step.ts";
 import type { ContentMapping } from "./content_mapping.ts";
-import { OperatorError } from "./errors.ts";
 import { safeFolderName } from "./key_path.ts";
 import type { PrivacyOptions } from "./privacy_rounding.ts";
 import { formatPythonJson } from "./python_json.ts";
-import { finishRun, startRun } from "./run_history.ts";
 import {
   type AssetPlace,
   collectArchiveData,
@@ -103,33 +100,6 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
   };
 }
 
-async function withCache<T>(
-  cacheDirectory: string,
-  command: string,
-  work: (db: DatabaseSync) => Promise<T>,
-): Promise<T> {
-  try {
-    await Deno.stat(join(cacheDirectory, DATABASE_FILE));
-  } catch {
-    throw new OperatorError(
-      `Cannot summarise cache ${cacheDirectory}: it holds no extraction yet. Run extract_logs ` +
-        "first (or give the right cache with --cache).",
-    );
-  }
-  const db = openCacheDatabase(cacheDirectory);
-  const runId = startRun(db, command);
-  try {
-    const result = await work(db);
-    finishRun(db, runId, "ok", result);
-    return result;
-  } catch (error) {
-    finishRun(db, runId, "failed", { error: String(error) });
-    throw error;
-  } finally {
-    db.close();
-  }
-}
-
 async function writeDatasets(
   options: SummaryOptions,
   data: Map<string, ScopeData>,
@@ -175,10 +145,19 @@ async function writeTotals(
  * ```
  */
 export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
-  return await withCache(options.cacheDirectory, "generate_summaries", async (db) => {
-    const data = collectDatasetData(db, genericPlace, { days: true, assets: true, regions: true });
-    return await writeDatasets(options, data, false);
-  });
+  return await runCacheStep(
+    options.cacheDirectory,
+    "generate_summaries",
+    "summarise",
+    async (db) => {
+      const data = collectDatasetData(db, genericPlace, {
+        days: true,
+        assets: true,
+        regions: true,
+      });
+      return await writeDatasets(options, data, false);
+    },
+  );
 }
 
 /**
@@ -198,15 +177,20 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
 export async function generateDandisetSummaries(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  return await withCache(options.cacheDirectory, "generate_dandiset_summaries", async (db) => {
-    const data = collectDatasetData(db, dandisetPlace(options.mapping), {
-      days: true,
-      assets: true,
-      regions: true,
-      weeks: true,
-    });
-    return await writeDatasets(options, data, true);
-  });
+  return await runCacheStep(
+    options.cacheDirectory,
+    "generate_dandiset_summaries",
+    "summarise",
+    async (db) => {
+      const data = collectDatasetData(db, dandisetPlace(options.mapping), {
+        days: true,
+        assets: true,
+        regions: true,
+        weeks: true,
+      });
+      return await writeDatasets(options, data, true);
+    },
+  );
 }
 
 /**
@@ -224,7 +208,7 @@ export async function generateDandisetSummaries(
  * ```
  */
 export async function generateTotals(options: SummaryOptions): Promise<SummaryResult> {
-  return await withCache(options.cacheDirectory, "generate_totals", async (db) => {
+  return await runCacheStep(options.cacheDirectory, "generate_totals", "summarise", async (db) => {
     return await writeTotals(options, collectDatasetData(db, genericPlace, { regions: true }));
   });
 }
@@ -245,10 +229,15 @@ export async function generateTotals(options: SummaryOptions): Promise<SummaryRe
 export async function generateDandisetTotals(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  return await withCache(options.cacheDirectory, "generate_dandiset_totals", async (db) => {
-    const place = dandisetPlace(options.mapping);
-    return await writeTotals(options, collectDatasetData(db, place, { regions: true }));
-  });
+  return await runCacheStep(
+    options.cacheDirectory,
+    "generate_dandiset_totals",
+    "summarise",
+    async (db) => {
+      const place = dandisetPlace(options.mapping);
+      return await writeTotals(options, collectDatasetData(db, place, { regions: true }));
+    },
+  );
 }
 
 /**
@@ -269,19 +258,24 @@ export async function generateDandisetTotals(
 export async function generateArchiveSummaries(
   options: SummaryOptions & { mapping?: ContentMapping },
 ): Promise<SummaryResult> {
-  return await withCache(options.cacheDirectory, "generate_archive_summaries", async (db) => {
-    const weeks = options.mapping !== undefined;
-    const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
-    const archive = collectArchiveData(db, { place });
-    const path = join(options.cacheDirectory, "summaries", "archive");
-    await Deno.mkdir(join(options.cacheDirectory, "summaries"), { recursive: true });
-    await replaceFolder(path, async (temporary) => {
-      for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
-        await Deno.writeTextFile(join(temporary, file), text);
-      }
-    });
-    return { datasets: 1, path };
-  });
+  return await runCacheStep(
+    options.cacheDirectory,
+    "generate_archive_summaries",
+    "summarise",
+    async (db) => {
+      const weeks = options.mapping !== undefined;
+      const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
+      const archive = collectArchiveData(db, { place });
+      const path = join(options.cacheDirectory, "summaries", "archive");
+      await Deno.mkdir(join(options.cacheDirectory, "summaries"), { recursive: true });
+      await replaceFolder(path, async (temporary) => {
+        for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
+          await Deno.writeTextFile(join(temporary, file), text);
+        }
+      });
+      return { datasets: 1, path };
+    },
+  );
 }
 
 /**
@@ -299,10 +293,15 @@ export async function generateArchiveSummaries(
  * ```
  */
 export async function generateArchiveTotals(options: SummaryOptions): Promise<SummaryResult> {
-  return await withCache(options.cacheDirectory, "generate_archive_totals", async (db) => {
-    const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
-    const totals = publishedTotals(collectArchiveData(db), options.privacy);
-    await writeTextFileAtomic(path, formatPythonJson(totals));
-    return { datasets: 1, path };
-  });
+  return await runCacheStep(
+    options.cacheDirectory,
+    "generate_archive_totals",
+    "summarise",
+    async (db) => {
+      const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
+      const totals = publishedTotals(collectArchiveData(db), options.privacy);
+      await writeTextFileAtomic(path, formatPythonJson(totals));
+      return { datasets: 1, path };
+    },
+  );
 }

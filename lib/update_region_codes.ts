@@ -7,12 +7,11 @@
  * @module
  */
 
-import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { DATABASE_FILE, openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+import { verifyCachePassword } from "./cache_database.ts";
+import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Environment } from "./config.ts";
-import { OperatorError } from "./errors.ts";
 import { readIpTable } from "./ip_index.ts";
 import { IpRangeTable } from "./ip_range_table.ts";
 import {
@@ -22,7 +21,6 @@ import {
   IpinfoClient,
   type IpinfoClientOptions,
 } from "./ipinfo_client.ts";
-import { finishRun, startRun } from "./run_history.ts";
 import { loadServiceRanges } from "./service_ranges.ts";
 
 /** Options of {@linkcode updateRegionCodes}. */
@@ -97,95 +95,84 @@ function store(db: DatabaseSync, labels: Map<number, string>, source: string): v
 export async function updateRegionCodes(
   options: UpdateRegionCodesOptions,
 ): Promise<RegionCodesSummary> {
-  try {
-    await Deno.stat(join(options.cacheDirectory, DATABASE_FILE));
-  } catch {
-    throw new OperatorError(
-      `Cannot label the IPs of cache ${options.cacheDirectory}: it holds no extraction yet. ` +
-        "Run extract_logs first (or give the right cache with --cache).",
-    );
-  }
-  const db = openCacheDatabase(options.cacheDirectory);
-  const runId = startRun(db, "update_indexed_region_codes");
-  try {
-    await verifyCachePassword(db, options.secrets);
-    const ips = await readIpTable(db, options.secrets);
-    const labelled = new Set(
-      (db.prepare("SELECT ip_index FROM ip_regions").all() as { ip_index: number }[]).map((r) =>
-        r.ip_index
-      ),
-    );
-    const pending = [...ips.keys()].filter((index) => !labelled.has(index)).sort((a, b) => a - b);
-    const summary: RegionCodesSummary = {
-      ips: ips.size,
-      alreadyLabelled: ips.size - pending.length,
-      fromRanges: 0,
-      fromIpinfo: 0,
-      left: 0,
-    };
-
-    const table = new IpRangeTable(
-      await loadServiceRanges({
-        cacheDirectory: options.cacheDirectory,
-        env: options.env,
-        warn: options.warn,
-        retryDelayMs: options.rangeRetryDelayMs,
-      }),
-    );
-    const fromRanges = new Map<number, string>();
-    const rest: number[] = [];
-    for (const index of pending) {
-      const ip = ips.get(index)!;
-      // "-" (no client IP) needs no paid lookup: nothing can be known of it.
-      const label = ip === "-" ? "unknown" : table.lookup(ip);
-      if (label === undefined) rest.push(index);
-      else fromRanges.set(index, label);
-    }
-    store(db, fromRanges, "ranges");
-    summary.fromRanges = fromRanges.size;
-
-    const token = options.env.get(IPINFO_TOKEN_VARIABLE);
-    if (!token) {
-      summary.ipinfo = `skipped: ${IPINFO_TOKEN_VARIABLE} is not set`;
-      options.warn(
-        `warning: ${rest.length} IPs are left without a region: ${IPINFO_TOKEN_VARIABLE} is not ` +
-          "set. Set it to an ipinfo token to look them up.",
+  return await runCacheStep(
+    options.cacheDirectory,
+    "update_indexed_region_codes",
+    "label the IPs of",
+    async (db) => {
+      await verifyCachePassword(db, options.secrets);
+      const ips = await readIpTable(db, options.secrets);
+      const labelled = new Set(
+        (db.prepare("SELECT ip_index FROM ip_regions").all() as { ip_index: number }[]).map((r) =>
+          r.ip_index
+        ),
       );
-    } else {
-      const client = new IpinfoClient({
-        token,
-        baseUrl: options.env.get(IPINFO_URL_VARIABLE) || IPINFO_DEFAULT_URL,
-        ...options.ipinfo,
-      });
-      const batchSize = Math.min(options.batchSize ?? 1000, 1000);
-      const budget = Math.min(rest.length, options.maxLookups ?? Infinity);
-      for (let start = 0; start < budget; start += batchSize) {
-        const batch = rest.slice(start, Math.min(budget, start + batchSize));
-        const answer = await client.lookup(batch.map((index) => ips.get(index)!));
-        if (!answer.ok) {
-          summary.ipinfo = `stopped: ${answer.message}`;
-          options.warn(
-            `warning: ${answer.message}; lookups stopped for this run. Everything learned is ` +
-              "kept; the rest is looked up on the next run" +
-              (answer.stop === "refused" ? ` (check ${IPINFO_TOKEN_VARIABLE}).` : "."),
-          );
-          break;
-        }
-        store(
-          db,
-          new Map(batch.map((index) => [index, answer.labels.get(ips.get(index)!)!])),
-          "ipinfo",
-        );
-        summary.fromIpinfo += batch.length;
+      const pending = [...ips.keys()].filter((index) => !labelled.has(index)).sort((a, b) => a - b);
+      const summary: RegionCodesSummary = {
+        ips: ips.size,
+        alreadyLabelled: ips.size - pending.length,
+        fromRanges: 0,
+        fromIpinfo: 0,
+        left: 0,
+      };
+
+      const table = new IpRangeTable(
+        await loadServiceRanges({
+          cacheDirectory: options.cacheDirectory,
+          env: options.env,
+          warn: options.warn,
+          retryDelayMs: options.rangeRetryDelayMs,
+        }),
+      );
+      const fromRanges = new Map<number, string>();
+      const rest: number[] = [];
+      for (const index of pending) {
+        const ip = ips.get(index)!;
+        // "-" (no client IP) needs no paid lookup: nothing can be known of it.
+        const label = ip === "-" ? "unknown" : table.lookup(ip);
+        if (label === undefined) rest.push(index);
+        else fromRanges.set(index, label);
       }
-    }
-    summary.left = pending.length - summary.fromRanges - summary.fromIpinfo;
-    finishRun(db, runId, "ok", summary);
-    return summary;
-  } catch (error) {
-    finishRun(db, runId, "failed", { error: String(error) });
-    throw error;
-  } finally {
-    db.close();
-  }
+      store(db, fromRanges, "ranges");
+      summary.fromRanges = fromRanges.size;
+
+      const token = options.env.get(IPINFO_TOKEN_VARIABLE);
+      if (!token) {
+        summary.ipinfo = `skipped: ${IPINFO_TOKEN_VARIABLE} is not set`;
+        options.warn(
+          `warning: ${rest.length} IPs are left without a region: ${IPINFO_TOKEN_VARIABLE} is not ` +
+            "set. Set it to an ipinfo token to look them up.",
+        );
+      } else {
+        const client = new IpinfoClient({
+          token,
+          baseUrl: options.env.get(IPINFO_URL_VARIABLE) || IPINFO_DEFAULT_URL,
+          ...options.ipinfo,
+        });
+        const batchSize = Math.min(options.batchSize ?? 1000, 1000);
+        const budget = Math.min(rest.length, options.maxLookups ?? Infinity);
+        for (let start = 0; start < budget; start += batchSize) {
+          const batch = rest.slice(start, Math.min(budget, start + batchSize));
+          const answer = await client.lookup(batch.map((index) => ips.get(index)!));
+          if (!answer.ok) {
+            summary.ipinfo = `stopped: ${answer.message}`;
+            options.warn(
+              `warning: ${answer.message}; lookups stopped for this run. Everything learned is ` +
+                "kept; the rest is looked up on the next run" +
+                (answer.stop === "refused" ? ` (check ${IPINFO_TOKEN_VARIABLE}).` : "."),
+            );
+            break;
+          }
+          store(
+            db,
+            new Map(batch.map((index) => [index, answer.labels.get(ips.get(index)!)!])),
+            "ipinfo",
+          );
+          summary.fromIpinfo += batch.length;
+        }
+      }
+      summary.left = pending.length - summary.fromRanges - summary.fromIpinfo;
+      return summary;
+    },
+  );
 }
