@@ -5,7 +5,8 @@
  * Tables: `objects` (key, dataset), `requests` (file, line, object, time, bytes, IP index,
  * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
  * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
- * `ip_regions` (region label of an IP index, no IP), `quarantine` (encrypted malformed lines with
+ * `ip_regions` (region label of an IP index, no IP), `region_coordinates` (label → latitude and
+ * longitude), `quarantine` (encrypted malformed lines with
  * file and line), `runs` (what each run did) and `meta` (schema version, password check).
  *
  * @module
@@ -18,7 +19,7 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 import { InvalidTokenError } from "./fernet.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 
@@ -76,6 +77,13 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE TABLE IF NOT EXISTS ip_regions (
   ip_index INTEGER PRIMARY KEY,
   label TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS region_coordinates (
+  label TEXT PRIMARY KEY,
+  latitude REAL NOT NULL,
+  longitude REAL NOT NULL,
   source TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );

@@ -1,0 +1,49 @@
+/**
+ * `s3_log_extraction update_region_code_coordinates`.
+ *
+ * @module
+ */
+
+import { resolveCacheDirectory } from "../config.ts";
+import { updateRegionCoordinates } from "../update_region_coordinates.ts";
+import { type Command, COMMON_HELP, expectPositionals } from "./command.ts";
+
+/** The `update_region_code_coordinates` command. */
+export const command: Command = {
+  name: "update_region_code_coordinates",
+  summary: "Give every region label coordinates (built-in tables, then OpenCage)",
+  usage: "update_region_code_coordinates",
+  help: `Places every region label of the cache on the map: the reference's override table and
+the locations of AWS and Google Cloud regions first, then OpenCage, asked within the label's
+country. Labels that are no place (VPN, GitHub, unknown, bogon…) or that cannot be resolved
+are listed with the reason. Coordinates are public data: they are stored in plain text.
+
+Environment:
+  OPENCAGE_API_KEY   OpenCage key (unset: only the built-in tables are used)
+  OPENCAGE_API_URL   OpenCage endpoint (default https://api.opencagedata.com/geocode/v1/json)
+
+${COMMON_HELP}`,
+  options: {},
+  async run({ values, positionals }, context) {
+    expectPositionals("update_region_code_coordinates", positionals, 0, 0, "");
+    const cacheDirectory = await resolveCacheDirectory({
+      flag: values.cache as string | undefined,
+      env: context.env,
+    });
+    const summary = await updateRegionCoordinates({
+      cacheDirectory,
+      env: context.env,
+      warn: (line) => values.quiet || context.err(line),
+    });
+    if (values.json) context.out(JSON.stringify(summary, null, 2));
+    else if (!values.quiet) {
+      context.out(
+        `Placed ${summary.fromTables + summary.fromOpenCage} region labels ` +
+          `(${summary.fromTables} from the built-in tables, ${summary.fromOpenCage} by OpenCage); ` +
+          `${summary.known} were placed before; ${summary.unresolved.length} have no coordinates:`,
+      );
+      for (const { label, reason } of summary.unresolved) context.out(`  ${label}: ${reason}`);
+    }
+    return 0;
+  },
+};
