@@ -59,6 +59,74 @@ export interface RegionCodesSummary {
   ipinfo?: string;
 }
 
+/**
+ * Labels the IPs of `indexes`: service ranges first, then ipinfo in batches; every batch of
+ * labels is handed to `save` as soon as it is known (so a kill loses at most one batch).
+ */
+async function classifyIps(
+  indexes: number[],
+  ips: Map<number, string>,
+  options: Omit<UpdateRegionCodesOptions, "secrets">,
+  save: (labels: Map<number, string>, source: string) => void,
+): Promise<{ fromRanges: number; fromIpinfo: number; ipinfo?: string }> {
+  const table = new IpRangeTable(
+    await loadServiceRanges({
+      cacheDirectory: options.cacheDirectory,
+      env: options.env,
+      warn: options.warn,
+      retryDelayMs: options.rangeRetryDelayMs,
+    }),
+  );
+  const fromRanges = new Map<number, string>();
+  const rest: number[] = [];
+  for (const index of indexes) {
+    const ip = ips.get(index)!;
+    // "-" (no client IP) needs no paid lookup: nothing can be known of it.
+    const label = ip === "-" ? "unknown" : table.lookup(ip);
+    if (label === undefined) rest.push(index);
+    else fromRanges.set(index, label);
+  }
+  save(fromRanges, "ranges");
+  const outcome: { fromRanges: number; fromIpinfo: number; ipinfo?: string } = {
+    fromRanges: fromRanges.size,
+    fromIpinfo: 0,
+  };
+  const token = options.env.get(IPINFO_TOKEN_VARIABLE);
+  if (!token) {
+    outcome.ipinfo = `skipped: ${IPINFO_TOKEN_VARIABLE} is not set`;
+    if (rest.length > 0) {
+      options.warn(
+        `warning: ${rest.length} IPs are left without a region: ${IPINFO_TOKEN_VARIABLE} is not ` +
+          "set. Set it to an ipinfo token to look them up.",
+      );
+    }
+    return outcome;
+  }
+  const client = new IpinfoClient({
+    token,
+    baseUrl: options.env.get(IPINFO_URL_VARIABLE) || IPINFO_DEFAULT_URL,
+    ...options.ipinfo,
+  });
+  const batchSize = Math.min(options.batchSize ?? 1000, 1000);
+  const budget = Math.min(rest.length, options.maxLookups ?? Infinity);
+  for (let start = 0; start < budget; start += batchSize) {
+    const batch = rest.slice(start, Math.min(budget, start + batchSize));
+    const answer = await client.lookup(batch.map((index) => ips.get(index)!));
+    if (!answer.ok) {
+      outcome.ipinfo = `stopped: ${answer.message}`;
+      options.warn(
+        `warning: ${answer.message}; lookups stopped for this run. Everything learned is ` +
+          "kept; the rest is looked up on the next run" +
+          (answer.stop === "refused" ? ` (check ${IPINFO_TOKEN_VARIABLE}).` : "."),
+      );
+      break;
+    }
+    save(new Map(batch.map((index) => [index, answer.labels.get(ips.get(index)!)!])), "ipinfo");
+    outcome.fromIpinfo += batch.length;
+  }
+  return outcome;
+}
+
 function store(db: DatabaseSync, labels: Map<number, string>, source: string): void {
   const insert = db.prepare(
     "INSERT OR REPLACE INTO ip_regions (ip_index, label, source, updated_at) VALUES (?, ?, ?, ?)",
@@ -116,62 +184,114 @@ export async function updateRegionCodes(
         left: 0,
       };
 
-      const table = new IpRangeTable(
-        await loadServiceRanges({
-          cacheDirectory: options.cacheDirectory,
-          env: options.env,
-          warn: options.warn,
-          retryDelayMs: options.rangeRetryDelayMs,
-        }),
+      const outcome = await classifyIps(
+        pending,
+        ips,
+        options,
+        (labels, source) => store(db, labels, source),
       );
-      const fromRanges = new Map<number, string>();
-      const rest: number[] = [];
-      for (const index of pending) {
-        const ip = ips.get(index)!;
-        // "-" (no client IP) needs no paid lookup: nothing can be known of it.
-        const label = ip === "-" ? "unknown" : table.lookup(ip);
-        if (label === undefined) rest.push(index);
-        else fromRanges.set(index, label);
-      }
-      store(db, fromRanges, "ranges");
-      summary.fromRanges = fromRanges.size;
-
-      const token = options.env.get(IPINFO_TOKEN_VARIABLE);
-      if (!token) {
-        summary.ipinfo = `skipped: ${IPINFO_TOKEN_VARIABLE} is not set`;
-        options.warn(
-          `warning: ${rest.length} IPs are left without a region: ${IPINFO_TOKEN_VARIABLE} is not ` +
-            "set. Set it to an ipinfo token to look them up.",
-        );
-      } else {
-        const client = new IpinfoClient({
-          token,
-          baseUrl: options.env.get(IPINFO_URL_VARIABLE) || IPINFO_DEFAULT_URL,
-          ...options.ipinfo,
-        });
-        const batchSize = Math.min(options.batchSize ?? 1000, 1000);
-        const budget = Math.min(rest.length, options.maxLookups ?? Infinity);
-        for (let start = 0; start < budget; start += batchSize) {
-          const batch = rest.slice(start, Math.min(budget, start + batchSize));
-          const answer = await client.lookup(batch.map((index) => ips.get(index)!));
-          if (!answer.ok) {
-            summary.ipinfo = `stopped: ${answer.message}`;
-            options.warn(
-              `warning: ${answer.message}; lookups stopped for this run. Everything learned is ` +
-                "kept; the rest is looked up on the next run" +
-                (answer.stop === "refused" ? ` (check ${IPINFO_TOKEN_VARIABLE}).` : "."),
-            );
-            break;
-          }
-          store(
-            db,
-            new Map(batch.map((index) => [index, answer.labels.get(ips.get(index)!)!])),
-            "ipinfo",
-          );
-          summary.fromIpinfo += batch.length;
-        }
-      }
+      Object.assign(summary, outcome);
       summary.left = pending.length - summary.fromRanges - summary.fromIpinfo;
+      return summary;
+    },
+  );
+}
+
+/** What a refresh did (by IP index and label only: never an IP). */
+export interface RefreshSummary {
+  /** Today's partition (0–89). */
+  partition: number;
+  /** IPs re-checked. */
+  checked: number;
+  /** Labels that changed: IP index, old and new label. */
+  changes: { ip_index: number; old: string; new: string }[];
+  /** Why ipinfo was not asked, or stopped, if it was. */
+  ipinfo?: string;
+}
+
+/**
+ * The reference's daily partition of the IPs to re-check: IPs sorted as strings, `ceil(n / 90)`
+ * a day, partition number = Python's `date.toordinal() % 90` (0001-01-01 is day 1).
+ *
+ * @example The reference's example: 2026-07-01 is partition 88
+ * ```ts
+ * import { refreshPartition } from "./update_region_codes.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(refreshPartition(new Date("2026-07-01T12:00:00Z"), 900), { partition: 88, start: 880, end: 890 });
+ * // With few IPs most days check none: 5 IPs, 1 a day, partitions 0-4 only.
+ * assertEquals(refreshPartition(new Date("2026-07-01T12:00:00Z"), 5), { partition: 88, start: 5, end: 5 });
+ * ```
+ */
+export function refreshPartition(
+  date: Date,
+  count: number,
+): { partition: number; start: number; end: number } {
+  const ordinal = Math.floor(date.getTime() / 86_400_000) + 719_163;
+  const partition = ordinal % 90;
+  const size = Math.max(1, Math.ceil(count / 90));
+  const start = partition * size;
+  return { partition, start: Math.min(start, count), end: Math.min(start + size, count) };
+}
+
+/**
+ * `refresh_region_codes`: re-checks today's 1/90 of the labelled IPs (so every label is
+ * re-checked within 90 days) and records the labels that changed. A temporary failure never
+ * replaces a good label: only answers are compared, and a stopped lookup changes nothing.
+ *
+ * @example With nothing extracted
+ * ```ts
+ * import { refreshRegionCodes } from "./update_region_codes.ts";
+ * import { deriveCacheSecrets } from "./cache_secrets.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * const secrets = await deriveCacheSecrets({ password: "example password", iterations: 1 });
+ * await assertRejects(
+ *   () => refreshRegionCodes({ cacheDirectory, secrets, env: new Map(), warn: () => {} }),
+ *   /holds no extraction yet/,
+ * );
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function refreshRegionCodes(
+  options: UpdateRegionCodesOptions & { date?: Date },
+): Promise<RefreshSummary> {
+  return await runCacheStep(
+    options.cacheDirectory,
+    "refresh_region_codes",
+    "refresh the regions of",
+    async (db) => {
+      await verifyCachePassword(db, options.secrets);
+      const ips = await readIpTable(db, options.secrets);
+      const current = new Map(
+        (db.prepare("SELECT ip_index, label FROM ip_regions").all() as {
+          ip_index: number;
+          label: string;
+        }[]).map((r) => [r.ip_index, r.label]),
+      );
+      const labelled = [...current.keys()].filter((index) => ips.has(index)).sort((a, b) => {
+        const x = ips.get(a)!;
+        const y = ips.get(b)!;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      const { partition, start, end } = refreshPartition(
+        options.date ?? new Date(),
+        labelled.length,
+      );
+      const today = labelled.slice(start, end);
+      const summary: RefreshSummary = { partition, checked: today.length, changes: [] };
+      const outcome = await classifyIps(today, ips, options, (labels, source) => {
+        const changed = new Map<number, string>();
+        for (const [index, label] of labels) {
+          const old = current.get(index)!;
+          if (label === old) continue;
+          changed.set(index, label);
+          summary.changes.push({ ip_index: index, old, new: label });
+        }
+        store(db, changed, `refresh-${source}`);
+      });
+      if (outcome.ipinfo !== undefined) summary.ipinfo = outcome.ipinfo;
       return summary;
     },
   );

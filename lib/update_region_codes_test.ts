@@ -2,7 +2,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { DatabaseSync } from "node:sqlite";
 import { deriveCacheSecrets } from "./cache_secrets.ts";
 import { extractLogs } from "./extract_logs.ts";
-import { updateRegionCodes } from "./update_region_codes.ts";
+import { refreshRegionCodes, updateRegionCodes } from "./update_region_codes.ts";
 
 const secrets = await deriveCacheSecrets({ password: "region test password", iterations: 1 });
 const IPS = [
@@ -204,5 +204,88 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
     }
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("refresh re-checks today's partition and records changes by index; a quota changes nothing", async () => {
+  // The reference's test: IPs 192.0.2.1…5 labelled US/California, a day whose partition is 0:
+  // only 192.0.2.1 (first as a string) is checked, and ipinfo now says US/Oregon.
+  const dir = await Deno.makeTempDir();
+  const logs = `${dir}/logs`;
+  await Deno.mkdir(logs);
+  await Deno.writeTextFile(
+    `${logs}/2024-01-01-00-00-00-0000000000000002`,
+    [1, 2, 3, 4, 5].map((n) =>
+      `o b [01/Jan/2024:00:00:00 +0000] 192.0.2.${n} - R REST.GET.OBJECT ds/a "GET /ds/a HTTP/1.1" 200 - 1 1 1 1 "-" "-" -\n`
+    ).join(""),
+  );
+  const cache = `${dir}/cache`;
+  await extractLogs({ logsDirectory: logs, cacheDirectory: cache, secrets, workers: 0 });
+  const db = new DatabaseSync(`${cache}/cache.sqlite`);
+  db.exec("INSERT INTO ip_regions SELECT ip_index, 'US/California', 'test', 'then' FROM ips");
+  db.close();
+  let quota = false;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const url = new URL(request.url);
+    if (url.pathname !== "/batch") return new Response(url.pathname === "/vpn" ? "" : "{}");
+    if (quota) return new Response("quota", { status: 429 });
+    const ips = await request.json() as string[];
+    return Response.json(
+      Object.fromEntries(ips.map((ip) => [ip, { country: "US", region: "Oregon" }])),
+    );
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const env = new Map([
+    ["GITHUB_META_URL", `${base}/github`],
+    ["AWS_IP_RANGES_URL", `${base}/aws`],
+    ["GCP_IP_RANGES_URL", `${base}/gcp`],
+    ["VPN_RANGES_URL", `${base}/vpn`],
+    ["IPINFO_API_URL", base],
+    ["IPINFO_API_KEY", "t"],
+  ]);
+  const partitionZero = new Date((27 + 90 * 229) * 86_400_000); // ordinal ≡ 0 (mod 90)
+  try {
+    quota = true;
+    const stopped = await refreshRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env,
+      warn: () => {},
+      date: partitionZero,
+      ...fast,
+    });
+    assertEquals([stopped.partition, stopped.checked, stopped.changes.length], [0, 1, 0]);
+    quota = false;
+    const refreshed = await refreshRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env,
+      warn: () => {},
+      date: partitionZero,
+      ...fast,
+    });
+    assertEquals(refreshed.changes.map(({ old, new: now }) => [old, now]), [[
+      "US/California",
+      "US/Oregon",
+    ]]);
+    assertEquals(labels(cache), [
+      "US/California (test)",
+      "US/California (test)",
+      "US/California (test)",
+      "US/California (test)",
+      "US/Oregon (refresh-ipinfo)",
+    ]);
+    const otherDay = await refreshRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env,
+      warn: () => {},
+      date: new Date(partitionZero.getTime() + 86_400_000 * 7),
+      ...fast,
+    });
+    assertEquals(otherDay.checked, 0, "with 5 IPs, only partitions 0-4 hold one");
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
   }
 });

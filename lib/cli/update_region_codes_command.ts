@@ -6,7 +6,7 @@
 
 import { secretsFromEnvironment } from "../cache_secrets.ts";
 import { resolveCacheDirectory } from "../config.ts";
-import { updateRegionCodes } from "../update_region_codes.ts";
+import { refreshRegionCodes, updateRegionCodes } from "../update_region_codes.ts";
 import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
 
 /** The `update_indexed_region_codes` command. */
@@ -67,6 +67,49 @@ ${COMMON_HELP}`,
           `(${summary.fromRanges} from service ranges, ${summary.fromIpinfo} by ipinfo); ` +
           `${summary.alreadyLabelled} had a label, ${summary.left} are left for the next run.`,
       );
+    }
+    return 0;
+  },
+};
+
+/** The `refresh_region_codes` command. */
+export const refreshCommand: Command = {
+  name: "refresh_region_codes",
+  summary: "Re-check today's 1/90 of the labelled IPs and record the labels that changed",
+  usage: "refresh_region_codes",
+  help: `Re-checks a deterministic 1/90 of the labelled IPs each day, as the reference does (IPs
+sorted as text, ceil(n/90) a day, partition = the day's ordinal modulo 90), so every label is
+re-checked within 90 days. Changed labels are stored and listed by label, never by IP; a
+failed or stopped lookup never replaces a label. Same environment as
+update_indexed_region_codes.
+
+${COMMON_HELP}`,
+  options: {},
+  async run({ values, positionals }, context) {
+    expectPositionals("refresh_region_codes", positionals, 0, 0, "");
+    const secrets = await secretsFromEnvironment(context.env);
+    const cacheDirectory = await resolveCacheDirectory({
+      flag: values.cache as string | undefined,
+      env: context.env,
+    });
+    const summary = await refreshRegionCodes({
+      cacheDirectory,
+      secrets,
+      env: context.env,
+      warn: (line) => values.quiet || context.err(line),
+    });
+    if (values.json) context.out(JSON.stringify(summary, null, 2));
+    else if (!values.quiet) {
+      context.out(
+        `Re-checked ${summary.checked} IPs (partition ${summary.partition} of 90): ` +
+          `${summary.changes.length} labels changed.`,
+      );
+      const transitions = new Map<string, number>();
+      for (const change of summary.changes) {
+        const key = `${change.old} -> ${change.new}`;
+        transitions.set(key, (transitions.get(key) ?? 0) + 1);
+      }
+      for (const [transition, count] of transitions) context.out(`  ${transition}: ${count}`);
     }
     return 0;
   },
