@@ -7,7 +7,7 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../errors.ts";
-import type { Environment } from "../config.ts";
+import { type Environment, resolveCacheDirectory } from "../config.ts";
 
 /** Where a command writes, and what it may read of its environment. */
 export interface CommandContext {
@@ -162,4 +162,28 @@ export function expectPositionals(
         `\`s3_log_extraction ${command} --help\`.`,
     );
   }
+}
+
+/**
+ * The cache directory of a command: its `--cache`, else the environment and settings (see
+ * `resolveCacheDirectory`), created when missing.
+ *
+ * @example Usage
+ * ```ts
+ * import { commandCacheDirectory } from "./command.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const env = new Map([["S3_LOG_EXTRACTION_CACHE", `${dir}/from-env`]]);
+ * assertEquals(await commandCacheDirectory({ cache: `${dir}/flag` }, { env }), `${dir}/flag`);
+ * assertEquals(await commandCacheDirectory({}, { env }), `${dir}/from-env`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function commandCacheDirectory(
+  values: CommandInput["values"],
+  context: Pick<CommandContext, "env">,
+): Promise<string> {
+  const flag = typeof values.cache === "string" ? values.cache : undefined;
+  return await resolveCacheDirectory({ flag, env: context.env });
 }

@@ -6,9 +6,8 @@
 
 import { resolve } from "node:path";
 import { secretsFromEnvironment } from "../cache_secrets.ts";
-import { resolveCacheDirectory } from "../config.ts";
 import { exportExtraction } from "../export_extraction.ts";
-import { type Command, COMMON_HELP, expectPositionals } from "./command.ts";
+import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 
 /** The `export_extraction` command. */
 export const command: Command = {
@@ -32,10 +31,7 @@ ${COMMON_HELP}`,
   async run({ values, positionals }, context) {
     expectPositionals("export_extraction", positionals, 1, 1, "<dir>");
     const secrets = await secretsFromEnvironment(context.env);
-    const cacheDirectory = await resolveCacheDirectory({
-      flag: values.cache as string | undefined,
-      env: context.env,
-    });
+    const cacheDirectory = await commandCacheDirectory(values, context);
     const targetDirectory = resolve(positionals[0]);
     const summary = await exportExtraction({
       cacheDirectory,

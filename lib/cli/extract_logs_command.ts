@@ -5,12 +5,18 @@
  */
 
 import { secretsFromEnvironment } from "../cache_secrets.ts";
-import { configuredLogsDirectory, resolveCacheDirectory } from "../config.ts";
+import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { extractLogs } from "../extract_logs.ts";
 import type { ExtractionMode } from "../line_parser.ts";
 import { summaryLines, warningLines } from "./extraction_report.ts";
-import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
+import {
+  type Command,
+  commandCacheDirectory,
+  COMMON_HELP,
+  expectPositionals,
+  integerOption,
+} from "./command.ts";
 import { formatExtractionProgress, ProgressLine } from "./progress_line.ts";
 
 /** The variable holding the excluded-IP pattern. */
@@ -73,10 +79,7 @@ ${COMMON_HELP}`,
       );
     }
     const secrets = await secretsFromEnvironment(context.env);
-    const cacheDirectory = await resolveCacheDirectory({
-      flag: values.cache as string | undefined,
-      env: context.env,
-    });
+    const cacheDirectory = await commandCacheDirectory(values, context);
     const quiet = values.quiet === true;
     const progress = new ProgressLine(context.stderrIsTerminal && !quiet);
     const started = performance.now();

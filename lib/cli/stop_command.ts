@@ -4,10 +4,15 @@
  * @module
  */
 
-import { resolveCacheDirectory } from "../config.ts";
 import { OperatorError } from "../errors.ts";
 import { readLockHolder, requestStop } from "../run_lock.ts";
-import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
+import {
+  type Command,
+  commandCacheDirectory,
+  COMMON_HELP,
+  expectPositionals,
+  integerOption,
+} from "./command.ts";
 
 /** The `stop` command. */
 export const command: Command = {
@@ -25,10 +30,7 @@ ${COMMON_HELP}`,
   async run({ values, positionals }, context) {
     expectPositionals("stop", positionals, 0, 0, "");
     const timeout = integerOption("stop", "timeout", values.timeout, 0) ?? 600;
-    const cacheDirectory = await resolveCacheDirectory({
-      flag: values.cache as string | undefined,
-      env: context.env,
-    });
+    const cacheDirectory = await commandCacheDirectory(values, context);
     const holder = await readLockHolder(cacheDirectory);
     if (holder === undefined) {
       if (!values.quiet) context.out(`No extraction is running on cache ${cacheDirectory}.`);

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { resolveCacheDirectory } from "../config.ts";
 import {
   type ContentMapping,
   DEFAULT_MAPPING_URL,
@@ -24,6 +23,7 @@ import {
 import type { PrivacyOptions } from "../privacy_rounding.ts";
 import {
   type Command,
+  commandCacheDirectory,
   type CommandContext,
   type CommandInput,
   COMMON_HELP,
@@ -95,10 +95,7 @@ ${COMMON_HELP}`,
         minimum: integerOption(step.name, "privacy-minimum", values["privacy-minimum"], 1),
         modulo: integerOption(step.name, "privacy-modulo", values["privacy-modulo"], 1),
       };
-      const cacheDirectory = await resolveCacheDirectory({
-        flag: values.cache as string | undefined,
-        env: context.env,
-      });
+      const cacheDirectory = await commandCacheDirectory(values, context);
       const wantsMapping = step.mapping === "required" ||
         (step.mapping === "optional" && typeof values.mapping === "string");
       const mapping = wantsMapping

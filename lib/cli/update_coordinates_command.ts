@@ -4,9 +4,8 @@
  * @module
  */
 
-import { resolveCacheDirectory } from "../config.ts";
 import { updateRegionCoordinates } from "../update_region_coordinates.ts";
-import { type Command, COMMON_HELP, expectPositionals } from "./command.ts";
+import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 
 /** The `update_region_code_coordinates` command. */
 export const command: Command = {
@@ -26,10 +25,7 @@ ${COMMON_HELP}`,
   options: {},
   async run({ values, positionals }, context) {
     expectPositionals("update_region_code_coordinates", positionals, 0, 0, "");
-    const cacheDirectory = await resolveCacheDirectory({
-      flag: values.cache as string | undefined,
-      env: context.env,
-    });
+    const cacheDirectory = await commandCacheDirectory(values, context);
     const summary = await updateRegionCoordinates({
       cacheDirectory,
       env: context.env,

@@ -5,9 +5,14 @@
  */
 
 import { secretsFromEnvironment } from "../cache_secrets.ts";
-import { resolveCacheDirectory } from "../config.ts";
 import { refreshRegionCodes, updateRegionCodes } from "../update_region_codes.ts";
-import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
+import {
+  type Command,
+  commandCacheDirectory,
+  COMMON_HELP,
+  expectPositionals,
+  integerOption,
+} from "./command.ts";
 
 /** The `update_indexed_region_codes` command. */
 export const command: Command = {
@@ -48,10 +53,7 @@ ${COMMON_HELP}`,
       1,
     );
     const secrets = await secretsFromEnvironment(context.env);
-    const cacheDirectory = await resolveCacheDirectory({
-      flag: values.cache as string | undefined,
-      env: context.env,
-    });
+    const cacheDirectory = await commandCacheDirectory(values, context);
     const summary = await updateRegionCodes({
       cacheDirectory,
       secrets,
@@ -88,10 +90,7 @@ ${COMMON_HELP}`,
   async run({ values, positionals }, context) {
     expectPositionals("refresh_region_codes", positionals, 0, 0, "");
     const secrets = await secretsFromEnvironment(context.env);
-    const cacheDirectory = await resolveCacheDirectory({
-      flag: values.cache as string | undefined,
-      env: context.env,
-    });
+    const cacheDirectory = await commandCacheDirectory(values, context);
     const summary = await refreshRegionCodes({
       cacheDirectory,
       secrets,
