@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { IpRangeTable } from "./ip_range_table.ts";
 import { loadServiceRanges } from "./service_ranges.ts";
+import { mockServiceEnv } from "../tests/_helpers.ts";
 
 /** A local stand-in for the four range services; `status` and `bodies` can change per test. */
 function mockServer() {
@@ -34,12 +35,7 @@ function mockServer() {
     return body === undefined ? new Response("no", { status: 404 }) : new Response(body);
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
-  const env = new Map([
-    ["GITHUB_META_URL", `${base}/github`],
-    ["AWS_IP_RANGES_URL", `${base}/aws`],
-    ["GCP_IP_RANGES_URL", `${base}/gcp`],
-    ["VPN_RANGES_URL", `${base}/vpn`],
-  ]);
+  const env = new Map(Object.entries(mockServiceEnv(base)));
   return { state, env, server };
 }
 

@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { deriveCacheSecrets } from "./cache_secrets.ts";
 import { extractLogs } from "./extract_logs.ts";
 import { refreshRegionCodes, updateRegionCodes } from "./update_region_codes.ts";
+import { mockIpinfo, mockServiceEnv } from "../tests/_helpers.ts";
 
 const secrets = await deriveCacheSecrets({ password: "region test password", iterations: 1 });
 const IPS = [
@@ -58,14 +59,7 @@ function services() {
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
   const env = (token = "secret-token") =>
-    new Map([
-      ["GITHUB_META_URL", `${base}/github`],
-      ["AWS_IP_RANGES_URL", `${base}/aws`],
-      ["GCP_IP_RANGES_URL", `${base}/gcp`],
-      ["VPN_RANGES_URL", `${base}/vpn`],
-      ["IPINFO_API_URL", base],
-      ["IPINFO_API_KEY", token],
-    ]);
+    new Map(Object.entries({ ...mockServiceEnv(base), IPINFO_API_KEY: token }));
   return { state, env, server };
 }
 
@@ -225,24 +219,13 @@ Deno.test("refresh re-checks today's partition and records changes by index; a q
   db.exec("INSERT INTO ip_regions SELECT ip_index, 'US/California', 'test', 'then' FROM ips");
   db.close();
   let quota = false;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const url = new URL(request.url);
-    if (url.pathname !== "/batch") return new Response(url.pathname === "/vpn" ? "" : "{}");
-    if (quota) return new Response("quota", { status: 429 });
-    const ips = await request.json() as string[];
-    return Response.json(
+  const mock = mockIpinfo((ips) =>
+    quota ? new Response("quota", { status: 429 }) : Response.json(
       Object.fromEntries(ips.map((ip) => [ip, { country: "US", region: "Oregon" }])),
-    );
-  });
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const env = new Map([
-    ["GITHUB_META_URL", `${base}/github`],
-    ["AWS_IP_RANGES_URL", `${base}/aws`],
-    ["GCP_IP_RANGES_URL", `${base}/gcp`],
-    ["VPN_RANGES_URL", `${base}/vpn`],
-    ["IPINFO_API_URL", base],
-    ["IPINFO_API_KEY", "t"],
-  ]);
+    )
+  );
+  const server = mock.server;
+  const env = new Map(Object.entries(mock.env));
   const partitionZero = new Date((27 + 90 * 229) * 86_400_000); // ordinal ≡ 0 (mod 90)
   try {
     quota = true;

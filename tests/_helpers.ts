@@ -7,7 +7,10 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DatabaseSync } from "node:sqlite";
+import type { CacheSecrets } from "../lib/cache_secrets.ts";
 import { textOfMaybeGzip } from "../lib/gzip.ts";
+import { readIpTable } from "../lib/ip_index.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
@@ -160,5 +163,53 @@ export async function copySample(logs: string, copies: number): Promise<void> {
       await Deno.mkdir(join(target, ".."), { recursive: true });
       await Deno.writeFile(target, bytes);
     }
+  }
+}
+
+/** Environment variables pointing every range source and ipinfo at a mock server at `base`. */
+export function mockServiceEnv(base: string): Record<string, string> {
+  return {
+    GITHUB_META_URL: `${base}/github`,
+    AWS_IP_RANGES_URL: `${base}/aws`,
+    GCP_IP_RANGES_URL: `${base}/gcp`,
+    VPN_RANGES_URL: `${base}/vpn`,
+    IPINFO_API_URL: base,
+  };
+}
+
+/**
+ * A mock on 127.0.0.1 serving empty range files and answering ipinfo's `/batch` with
+ * `answer(ips)`; `env` points the tool at it (with an ipinfo token).
+ */
+export function mockIpinfo(
+  answer: (ips: string[]) => Response | Promise<Response>,
+): { server: Deno.HttpServer<Deno.NetAddr>; env: Record<string, string> } {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path !== "/batch") return new Response(path === "/vpn" ? "" : "{}");
+    return await answer(await request.json() as string[]);
+  });
+  const env = {
+    ...mockServiceEnv(`http://127.0.0.1:${server.addr.port}`),
+    IPINFO_API_KEY: "token",
+  };
+  return { server, env };
+}
+
+/** IP → region label of a cache, read through its own (encrypted) IP table. */
+export async function labelsByIp(
+  cache: string,
+  secrets: CacheSecrets,
+): Promise<Record<string, string>> {
+  const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+  try {
+    const ips = await readIpTable(db, secrets);
+    const rows = db.prepare("SELECT ip_index, label FROM ip_regions").all() as {
+      ip_index: number;
+      label: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [ips.get(r.ip_index)!, r.label]).sort());
+  } finally {
+    db.close();
   }
 }

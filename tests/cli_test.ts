@@ -12,6 +12,7 @@ import {
   cliEnv,
   copySample,
   exists,
+  mockServiceEnv,
   ROOT,
   runCli,
   withTmpDir,
@@ -261,12 +262,7 @@ Deno.test("update_indexed_region_codes labels from ranges and says what to set f
         : new Response("");
     });
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const env = cliEnv(home, {
-      GITHUB_META_URL: `${base}/github`,
-      AWS_IP_RANGES_URL: `${base}/none`,
-      GCP_IP_RANGES_URL: `${base}/none`,
-      VPN_RANGES_URL: `${base}/vpn`,
-    });
+    const env = cliEnv(home, mockServiceEnv(base));
     const cache = join(home, "cache");
     const logs = join(ROOT, "fixtures", "hard_cases", "logs");
     assertEquals((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);

@@ -4,15 +4,13 @@
  * coordinates, which must equal ours value by value. Skipped without `../shared`.
  */
 
-import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assertEquals } from "../lib/_assert.ts";
 import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
 import { extractLogs } from "../lib/extract_logs.ts";
-import { readIpTable } from "../lib/ip_index.ts";
 import { COORDINATE_OVERRIDES } from "../lib/known_coordinates.ts";
 import { updateRegionCodes } from "../lib/update_region_codes.ts";
-import { exists, SHARED, withTmpDir } from "./_helpers.ts";
+import { exists, labelsByIp, mockIpinfo, SHARED, withTmpDir } from "./_helpers.ts";
 
 const EXPECTED = join(SHARED, "fixtures", "reference", "generic", "expected", "ips");
 const available = exists(EXPECTED);
@@ -72,40 +70,22 @@ Deno.test({
         workers: 0,
       });
       // What ipinfo answers for 192.0.2.0 (TEST-NET-1): a bogon.
-      const server = Deno.serve(
-        { hostname: "127.0.0.1", port: 0, onListen() {} },
-        async (request) => {
-          const url = new URL(request.url);
-          if (url.pathname !== "/batch") return new Response(url.pathname === "/vpn" ? "" : "{}");
-          const ips = await request.json() as string[];
-          return Response.json(Object.fromEntries(ips.map((ip) => [ip, { ip, bogon: true }])));
-        },
+      const { server, env } = mockIpinfo((ips) =>
+        Response.json(Object.fromEntries(ips.map((ip) => [ip, { ip, bogon: true }])))
       );
-      const base = `http://127.0.0.1:${server.addr.port}`;
-      const env = new Map([
-        ["GITHUB_META_URL", `${base}/github`],
-        ["AWS_IP_RANGES_URL", `${base}/aws`],
-        ["GCP_IP_RANGES_URL", `${base}/gcp`],
-        ["VPN_RANGES_URL", `${base}/vpn`],
-        ["IPINFO_API_URL", base],
-        ["IPINFO_API_KEY", "token"],
-      ]);
       try {
         await updateRegionCodes({
           cacheDirectory: cache,
           secrets,
-          env,
+          env: new Map(Object.entries(env)),
           warn: () => {},
           rangeRetryDelayMs: 0,
         });
       } finally {
         await server.shutdown();
       }
-      const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
-      const ips = await readIpTable(db, secrets);
-      const rows = db.prepare("SELECT ip_index, label FROM ip_regions").all();
-      db.close();
-      const yaml = rows.map((r) => `${ips.get(r.ip_index as number)}: ${r.label}\n`).join("");
+      const labels = await labelsByIp(cache, secrets);
+      const yaml = Object.entries(labels).map(([ip, label]) => `${ip}: ${label}\n`).join("");
       assertEquals(yaml, await Deno.readTextFile(join(EXPECTED, "ip_to_region.yaml")));
     });
   },
