@@ -70,13 +70,26 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
   };
 }
 
+/** How to run the CLI: its environment, folder, and permissions beyond the tasks' ones. */
+export interface CliOptions {
+  /** The whole environment. */
+  env: Record<string, string>;
+  /** Working folder (default the repository). */
+  cwd?: string;
+  /** Extra permission flags (e.g. `--allow-net=127.0.0.1` for the mock services). */
+  permissions?: string[];
+}
+
 /** The `deno run` command line of the CLI. */
-export function cliCommand(
-  args: string[],
-  options: { env: Record<string, string>; cwd?: string },
-): Deno.Command {
+export function cliCommand(args: string[], options: CliOptions): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...CLI_PERMISSIONS, join(ROOT, "cli.ts"), ...args],
+    args: [
+      "run",
+      ...CLI_PERMISSIONS,
+      ...(options.permissions ?? []),
+      join(ROOT, "cli.ts"),
+      ...args,
+    ],
     env: options.env,
     clearEnv: true,
     cwd: options.cwd ?? ROOT,
@@ -87,10 +100,7 @@ export function cliCommand(
 }
 
 /** Runs the CLI to completion. */
-export async function runCli(
-  args: string[],
-  options: { env: Record<string, string>; cwd?: string },
-): Promise<CliResult> {
+export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   const output = await cliCommand(args, options).output();
   const decoder = new TextDecoder();
   return {

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
 import { readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
 import {
-  CLI_PERMISSIONS,
   cliCommand,
   cliEnv,
   copySample,
@@ -266,23 +265,15 @@ Deno.test("update_indexed_region_codes labels from ranges and says what to set f
     const cache = join(home, "cache");
     const logs = join(ROOT, "fixtures", "hard_cases", "logs");
     assertEquals((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...CLI_PERMISSIONS,
-        "--allow-net=127.0.0.1",
-        join(ROOT, "cli.ts"),
-        "update_indexed_region_codes",
-        "--cache",
-        cache,
-      ],
-      env,
-      clearEnv: true,
-    }).output();
+    const { code, stdout, stderr } = await runCli(
+      ["update_indexed_region_codes", "--cache", cache],
+      {
+        env,
+        permissions: ["--allow-net=127.0.0.1"],
+      },
+    );
     await server.shutdown();
-    const stdout = new TextDecoder().decode(output.stdout);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assertEquals(output.code, 0, stderr);
+    assertEquals(code, 0, stderr);
     // 192.0.2.10 is in the mock GitHub range; "-" needs no lookup; 2001:db8::1 is left.
     assertEquals(
       stdout,

@@ -8,7 +8,7 @@ import { assert, assertEquals } from "../lib/_assert.ts";
 import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
 import { extractLogs } from "../lib/extract_logs.ts";
 import {
-  CLI_PERMISSIONS,
+  cliCommand,
   cliEnv,
   labelsByIp,
   mockIpinfo,
@@ -39,22 +39,9 @@ Deno.test("SIGKILL during region lookups: same labels as a clean run, no repeate
       await extractLogs({ logsDirectory: logs, cacheDirectory: cache, secrets, workers: 0 });
     }
     const update = (cache: string) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...CLI_PERMISSIONS,
-          "--allow-net=127.0.0.1",
-          join(ROOT, "cli.ts"),
-          "update_indexed_region_codes",
-          "--cache",
-          cache,
-          "--batch-size",
-          "10",
-        ],
+      cliCommand(["update_indexed_region_codes", "--cache", cache, "--batch-size", "10"], {
         env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
+        permissions: ["--allow-net=127.0.0.1"],
       });
     try {
       assertEquals((await update(clean).output()).code, 0);
