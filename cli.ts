@@ -43,6 +43,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Write the cache as the reference's per-object extraction tree",
     load: async () => (await import("./lib/cli/export_extraction_command.ts")).command,
   },
+  index_ips: {
+    summary: "Import a cache of the Python reference, and check the IP table",
+    load: async () => (await import("./lib/cli/index_ips_command.ts")).command,
+  },
   update_indexed_region_codes: {
     summary: "Give every indexed IP a region label (service ranges, then ipinfo)",
     load: async () => (await import("./lib/cli/update_region_codes_command.ts")).command,

@@ -26,6 +26,8 @@ export interface CacheSecrets {
   fernet: Fernet;
   /** Keyed hash of an IP (HMAC-SHA256): finds its row without decrypting anything. */
   hashIp(ip: string): Uint8Array;
+  /** The reference's older key (plain SHA-256 of the password): reads its old tokens only. */
+  legacyFernet: Fernet;
 }
 
 /** Options of {@linkcode deriveFernetKey}. */
@@ -113,7 +115,8 @@ export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<Cac
   const encoder = new TextEncoder();
   const hashKey = new HmacSha256(key).digest(encoder.encode("s3-log-extraction ip hash v1"));
   const mac = new HmacSha256(hashKey);
-  return { fernet, hashIp: (ip) => mac.digest(encoder.encode(ip)) };
+  const legacyFernet = await Fernet.fromKey(await deriveLegacyFernetKey(options.password));
+  return { fernet, hashIp: (ip) => mac.digest(encoder.encode(ip)), legacyFernet };
 }
 
 /** Where {@linkcode secretsFromEnvironment} reads variables. */
@@ -162,7 +165,6 @@ export async function secretsFromEnvironment(
  * ```ts
  * import { randomPassword } from "./cache_secrets.ts";
  * import { passwordProblems } from "./password_strength.ts";
-import { HmacSha256 } from "./sha256.ts";
  * import { assertEquals } from "./_assert.ts";
  *
  * assertEquals(passwordProblems(randomPassword()), []);

@@ -12,7 +12,7 @@ import { OperatorError } from "./errors.ts";
 import { finishRun, startRun } from "./run_history.ts";
 
 /**
- * Runs `work` on the cache database as the step `command`; `what` says what the step does,
+ * Runs `work` on the cache database as the step `command` (with the id of its run); `what` says what the step does,
  * for the message when the cache holds no extraction yet.
  *
  * @example Usage
@@ -32,7 +32,7 @@ export async function runCacheStep<T>(
   cacheDirectory: string,
   command: string,
   what: string,
-  work: (db: DatabaseSync) => Promise<T>,
+  work: (db: DatabaseSync, runId: number) => Promise<T>,
 ): Promise<T> {
   try {
     await Deno.stat(join(cacheDirectory, DATABASE_FILE));
@@ -45,7 +45,7 @@ export async function runCacheStep<T>(
   const db = openCacheDatabase(cacheDirectory);
   const runId = startRun(db, command);
   try {
-    const result = await work(db);
+    const result = await work(db, runId);
     finishRun(db, runId, "ok", result);
     return result;
   } catch (error) {

@@ -259,7 +259,8 @@ function planFiles(
     summary.files.found++;
     const found = entry.file;
     const known = lookup.get(found.path) as KnownFile | undefined;
-    const changed = known !== undefined &&
+    // Size -1: recorded as finished by the reference (index_ips), size and time unknown.
+    const changed = known !== undefined && known.size !== -1 &&
       (known.size !== found.size || known.mtime !== found.mtime);
     if (known?.status === "done" || (changed && known!.next_offset > 0)) {
       if (changed) {

@@ -38,7 +38,8 @@ export interface PendingIps {
  * const db = openCacheDatabase(dir);
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
  * const ipIndex = new IpIndex(db, secrets);
- * const pending = await ipIndex.prepare(["192.0.2.0", "2001:db8::1"]);
+ * const pending = await ipIndex.prepare(["192.0.2.0", "2001:db8::1", "192.0.2.0"]);
+ * assertEquals(pending.rows.length, 2);
  * ipIndex.insert(pending);
  * const again = await new IpIndex(db, secrets).prepare(["192.0.2.0"]);
  * assertEquals(again.indexes.get("192.0.2.0"), pending.indexes.get("192.0.2.0"));
@@ -72,6 +73,7 @@ export class IpIndex {
     const fresh: [number, string][] = [];
     const used = new Set<number>();
     for (const ip of ips) {
+      if (indexes.has(ip)) continue;
       const known = this.#known.get(ip);
       if (known !== undefined) {
         indexes.set(ip, known);

@@ -65,3 +65,29 @@ function escapeSegment(segment: string, reserved: ReadonlySet<string> = RESERVED
 export function keyToRelativePath(key: string): string {
   return key.split("/").map((segment) => escapeSegment(segment)).join("/");
 }
+
+/**
+ * The object key of a relative folder path of an extraction tree: the inverse of
+ * {@linkcode keyToRelativePath} (a tree written by the reference, which never escapes, reads
+ * back as its raw keys).
+ *
+ * @example Usage
+ * ```ts
+ * import { keyToRelativePath, relativePathToKey } from "./key_path.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(relativePathToKey("ds001161/sub-23/anat/T1w.nii.gz"), "ds001161/sub-23/anat/T1w.nii.gz");
+ * for (const key of ["../../etc/passwd", "a//b/", "ds1/ips.txt", "%%x"]) {
+ *   assertEquals(relativePathToKey(keyToRelativePath(key)), key);
+ * }
+ * ```
+ */
+export function relativePathToKey(path: string): string {
+  return path.split("/").map(unescapeSegment).join("/");
+}
+
+function unescapeSegment(segment: string): string {
+  if (!/^%%(?:[0-9a-f]{2})*$/.test(segment)) return segment;
+  const hex = segment.slice(2).match(/../g) ?? [];
+  return new TextDecoder().decode(new Uint8Array(hex.map((pair) => parseInt(pair, 16))));
+}

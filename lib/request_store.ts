@@ -12,6 +12,7 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Piece, PlannedFile } from "./extraction_plan.ts";
 import { IpIndex } from "./ip_index.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
+import { RowWriter } from "./row_writer.ts";
 
 /** A parsed (or failed) piece waiting to be committed. */
 export interface BatchEntry {
@@ -35,8 +36,6 @@ export interface CommitCounts {
   quarantined: { path: string; line: number; reason: string }[];
 }
 
-const ROWS_PER_STATEMENT = 64;
-const COLUMNS = "(file_id, line, object_id, time, bytes_sent, ip_index, download)";
 const OBJECT_MEMORY_LIMIT = 1_000_000;
 
 /**
@@ -89,8 +88,7 @@ export class RequestStore {
   #objects = new Map<string, number>();
   #selectObject: StatementSync;
   #insertObject: StatementSync;
-  #insertMany: StatementSync;
-  #insertOne: StatementSync;
+  #rowWriter: RowWriter;
   #insertQuarantine: StatementSync;
   #upsertFile: StatementSync;
   #markFailed: StatementSync;
@@ -104,9 +102,7 @@ export class RequestStore {
     this.#insertObject = db.prepare(
       "INSERT INTO objects (key, dataset) VALUES (?, ?) RETURNING id",
     );
-    const values = Array(ROWS_PER_STATEMENT).fill("(?, ?, ?, ?, ?, ?, ?)").join(", ");
-    this.#insertMany = db.prepare(`INSERT INTO requests ${COLUMNS} VALUES ${values}`);
-    this.#insertOne = db.prepare(`INSERT INTO requests ${COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.#rowWriter = new RowWriter(db);
     this.#insertQuarantine = db.prepare(
       "INSERT INTO quarantine (file_id, line, reason, line_token) VALUES (?, ?, ?, ?)",
     );
@@ -164,7 +160,7 @@ export class RequestStore {
     const nextLine = new Map<PlannedFile, number>();
     const objectIdsOf = new Map<string[], number[]>();
     const ipIndexesOf = new Map<string[], number[]>();
-    const rows = new RowWriter(this.#insertMany, this.#insertOne);
+    const rows = this.#rowWriter;
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       this.#ips.insert(pendingIps);
@@ -245,6 +241,7 @@ export class RequestStore {
       rows.flush();
       this.#db.exec("COMMIT");
     } catch (error) {
+      rows.discard();
       this.#db.exec("ROLLBACK");
       throw error;
     }
@@ -262,51 +259,5 @@ export class RequestStore {
     const id = row?.id ?? (this.#insertObject.get(key, datasetOfKey(key)) as { id: number }).id;
     fresh.set(key, id);
     return id;
-  }
-}
-
-/** Buffers request rows across files and inserts them 64 to a statement. */
-class RowWriter {
-  #many: StatementSync;
-  #one: StatementSync;
-  #values: number[] = new Array(ROWS_PER_STATEMENT * 7);
-  #count = 0;
-
-  constructor(many: StatementSync, one: StatementSync) {
-    this.#many = many;
-    this.#one = one;
-  }
-
-  push(
-    fileId: number,
-    line: number,
-    objectId: number,
-    time: number,
-    bytesSent: number,
-    ipIndex: number,
-    download: number,
-  ): void {
-    const v = this.#values;
-    const b = this.#count * 7;
-    v[b] = fileId;
-    v[b + 1] = line;
-    v[b + 2] = objectId;
-    v[b + 3] = time;
-    v[b + 4] = bytesSent;
-    v[b + 5] = ipIndex;
-    v[b + 6] = download;
-    if (++this.#count === ROWS_PER_STATEMENT) {
-      this.#many.run(...v);
-      this.#count = 0;
-    }
-  }
-
-  flush(): void {
-    const v = this.#values;
-    for (let r = 0; r < this.#count; r++) {
-      const b = r * 7;
-      this.#one.run(v[b], v[b + 1], v[b + 2], v[b + 3], v[b + 4], v[b + 5], v[b + 6]);
-    }
-    this.#count = 0;
   }
 }

@@ -40,6 +40,7 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
         ["extract_logs", logs, "--cache", cache],
         ["extract_logs", logs, "--cache", cache, "--json"],
         ["export_extraction", join(dir, "export"), "--cache", cache],
+        ["index_ips", "--cache", cache, "--json"],
         ["extract_logs", logs, "--cache", cache, "--mode", "dandi"],
       ]
     ) {

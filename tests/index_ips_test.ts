@@ -1,0 +1,283 @@
+/**
+ * `index_ips`: the reference's three golden extraction trees imported and exported again give
+ * the same trees (and the same requests as extracting their logs); encrypted files (current and
+ * older key) import the same; a second import changes nothing; a changed folder replaces its
+ * rows; bad folders are reported by file and line without losing the rest; a damaged IP table
+ * is found. Skipped without `../shared`.
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import { openCacheDatabase } from "../lib/cache_database.ts";
+import { type CacheSecrets, deriveCacheSecrets } from "../lib/cache_secrets.ts";
+import { exportExtraction } from "../lib/export_extraction.ts";
+import { extractLogs } from "../lib/extract_logs.ts";
+import { indexIps } from "../lib/index_ips.ts";
+import {
+  cliEnv,
+  exists,
+  readTree,
+  ROOT,
+  runCli,
+  SHARED,
+  TEST_PASSWORD,
+  withTmpDir,
+} from "./_helpers.ts";
+
+const REFERENCE = join(SHARED, "fixtures", "reference");
+const available = exists(REFERENCE);
+const secretsOf = (password: string) => deriveCacheSecrets({ password, iterations: 1 });
+
+async function exported(cacheDirectory: string, secrets: CacheSecrets) {
+  const target = join(cacheDirectory, "export");
+  await Deno.remove(target, { recursive: true }).catch(() => {});
+  await exportExtraction({ cacheDirectory, targetDirectory: target, secrets, plaintextIps: true });
+  const decoder = new TextDecoder();
+  return new Map([...await readTree(target)].map(([path, bytes]) => [path, decoder.decode(bytes)]));
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  for (const [path, bytes] of await readTree(from)) {
+    await Deno.mkdir(join(to, path, ".."), { recursive: true });
+    await Deno.writeFile(join(to, path), bytes);
+  }
+}
+
+function counts(cacheDirectory: string) {
+  const db = openCacheDatabase(cacheDirectory);
+  try {
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return ["requests", "ips", "sealed_ips", "objects", "ip_regions", "log_files"].map(count);
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test({
+  name: "index_ips imports the generic reference cache: same tree, labels, records; twice = once",
+  ignore: !available,
+  fn: () =>
+    withTmpDir(async (dir) => {
+      const secrets = await secretsOf("import password");
+      const cacheDirectory = join(dir, "cache");
+      const source = join(REFERENCE, "generic", "expected");
+      const first = await indexIps({ cacheDirectory, secrets, referenceDirectory: source });
+      assertEquals(first.imported?.objects, 7);
+      assertEquals(first.imported?.labels, 1);
+      assertEquals(first.imported?.recordedLogFiles, 2);
+      assertEquals(first.table, {
+        requests: 7,
+        ips: 1,
+        labelledIps: 1,
+        unresolvedRequests: 0,
+        damagedIps: 0,
+      });
+      const before = counts(cacheDirectory);
+      const tree = await exported(cacheDirectory, secrets);
+      assertEquals(tree, await exportedExpected(join(source, "extraction")));
+
+      const second = await indexIps({ cacheDirectory, secrets, referenceDirectory: source });
+      assertEquals([second.imported?.objects, second.imported?.unchanged], [0, 7]);
+      assertEquals(counts(cacheDirectory), before);
+      assertEquals(await exported(cacheDirectory, secrets), tree);
+
+      // The records make extraction skip the logs the reference already read.
+      const run = await extractLogs({
+        logsDirectory: join(REFERENCE, "generic", "logs"),
+        cacheDirectory,
+        secrets,
+        workers: 0,
+      });
+      assertEquals([run.files.alreadyDone, run.files.changed, run.lines.kept], [2, 0, 0]);
+      assertEquals(await exported(cacheDirectory, secrets), tree);
+
+      const db = openCacheDatabase(cacheDirectory);
+      const labels = db.prepare("SELECT label, source FROM ip_regions").all();
+      db.close();
+      assertEquals(labels.map((row) => ({ ...row })), [{ label: "bogon", source: "reference" }]);
+    }),
+});
+
+async function exportedExpected(root: string): Promise<Map<string, string>> {
+  const decoder = new TextDecoder();
+  const tree = new Map<string, string>();
+  for (const [path, bytes] of await readTree(root)) {
+    if (path.endsWith("/indexed_ips.txt")) continue;
+    tree.set(path.replace(/\/full_ips\.txt$/, "/ips.txt"), decoder.decode(bytes));
+  }
+  return tree;
+}
+
+for (const set of ["dandi-2025", "dandi"]) {
+  Deno.test({
+    name: `index_ips imports the ${set} reference tree: the requests of extracting its logs`,
+    ignore: !available,
+    fn: () =>
+      withTmpDir(async (dir) => {
+        const secrets = await secretsOf("import password");
+        const imported = join(dir, "imported");
+        const summary = await indexIps({
+          cacheDirectory: imported,
+          secrets,
+          referenceDirectory: join(REFERENCE, set, "expected"),
+        });
+        assertEquals(summary.imported?.failed, 0);
+        const extracted = join(dir, "extracted");
+        await extractLogs({
+          logsDirectory: join(REFERENCE, set, "logs"),
+          cacheDirectory: extracted,
+          secrets,
+          mode: "dandi",
+          workers: 0,
+        });
+        const fromImport = await exported(imported, secrets);
+        const fromLogs = await exported(extracted, secrets);
+        if (set === "dandi-2025") {
+          // This set predates download.txt: imported downloads count 0, as the reference does.
+          assertEquals(summary.imported?.withoutDownloads, summary.imported?.objects);
+          for (const [path, text] of fromImport) {
+            if (!path.endsWith("/download.txt")) continue;
+            assertMatch(text, /^(0\n)+$/);
+            fromImport.delete(path);
+            fromLogs.delete(path);
+          }
+        }
+        assertEquals(fromImport, fromLogs);
+      }),
+  });
+}
+
+Deno.test({
+  name: "index_ips reads ips.txt and ip_to_region.yaml as Fernet tokens, current or older key",
+  ignore: !available,
+  fn: () =>
+    withTmpDir(async (dir) => {
+      const secrets = await secretsOf("import password");
+      const source = join(REFERENCE, "generic", "expected");
+      const plain = await withTmpDir(async (cache) => {
+        await indexIps({ cacheDirectory: cache, secrets, referenceDirectory: source });
+        return await exported(cache, secrets);
+      });
+      for (const fernet of [secrets.fernet, secrets.legacyFernet]) {
+        const copy = join(dir, crypto.randomUUID());
+        await copyTree(source, copy);
+        for (const [path] of await readTree(copy)) {
+          if (!path.endsWith("ips.txt") && !path.endsWith("ip_to_region.yaml")) continue;
+          const file = join(copy, path);
+          await Deno.writeTextFile(file, await fernet.encrypt(await Deno.readTextFile(file)));
+        }
+        const cacheDirectory = join(copy, "cache");
+        const summary = await indexIps({ cacheDirectory, secrets, referenceDirectory: copy });
+        assertEquals([summary.imported?.objects, summary.imported?.labels], [7, 1]);
+        assertEquals(await exported(cacheDirectory, secrets), plain);
+      }
+    }),
+});
+
+Deno.test("index_ips replaces a changed folder, and reports bad ones by file and line", () =>
+  withTmpDir(async (dir) => {
+    const source = join(dir, "reference");
+    const write = async (key: string, columns: Record<string, string>) => {
+      const folder = join(source, "extraction", key);
+      await Deno.mkdir(folder, { recursive: true });
+      for (const [name, text] of Object.entries(columns)) {
+        await Deno.writeTextFile(join(folder, name), text);
+      }
+    };
+    const object = (key: string, lines: string[][]) =>
+      write(
+        key,
+        Object.fromEntries(
+          ["timestamps.txt", "bytes_sent.txt", "ips.txt", "download.txt"].map((
+            name,
+            i,
+          ) => [name, lines.map((row) => row[i] + "\n").join("")]),
+        ),
+      );
+    await object("ds1/a", [["220406030553", "10", "192.0.2.1", "1"]]);
+    await object("ds1/b", [["220406030553", "20", "192.0.2.2", "0"], [
+      "220406030554",
+      "x",
+      "192.0.2.3",
+      "1",
+    ]]);
+    await object("ds1/c", [["221399000000", "5", "192.0.2.4", "1"]]);
+    await write("ds1/d", {
+      "timestamps.txt": "220406030553\n",
+      "bytes_sent.txt": "1\n2\n",
+      "ips.txt": "192.0.2.5\n",
+    });
+    const cache = join(dir, "cache");
+    const env = cliEnv(dir);
+    const result = await runCli(["index_ips", source, "--cache", cache], { env });
+    assertEquals(result.code, 1);
+    const b = join(source, "extraction", "ds1", "b");
+    const c = join(source, "extraction", "ds1", "c");
+    assertMatch(result.stderr, new RegExp(`${b}/bytes_sent.txt:2: bad byte count "x"`));
+    assertMatch(result.stderr, new RegExp(`${c}/timestamps.txt:1: bad timestamp "221399000000"`));
+    assertMatch(
+      result.stderr,
+      /ds1\/d: the columns differ in length \(timestamps 1, bytes 2, IPs 1\)/,
+    );
+    assertMatch(result.stderr, /3 object folders were not imported/);
+    assert(!result.stderr.includes("192.0.2."), "no IP in the messages");
+    assert(!result.stdout.includes("192.0.2."), "no IP in the output");
+    assertEquals(counts(cache)[0], 1);
+
+    // Fixed and grown folders are imported once more, replacing their rows.
+    await object("ds1/b", [["220406030553", "20", "192.0.2.2", "0"], [
+      "220406030554",
+      "7",
+      "192.0.2.3",
+      "1",
+    ]]);
+    await object("ds1/c", [["221231000000", "5", "192.0.2.4", "1"]]);
+    await Deno.remove(join(source, "extraction", "ds1", "d"), { recursive: true });
+    await object("ds1/a", [["220406030553", "10", "192.0.2.1", "1"], [
+      "220407000000",
+      "11",
+      "192.0.2.1",
+      "0",
+    ]]);
+    const again = await runCli(["index_ips", source, "--cache", cache, "--json"], { env });
+    assertEquals(again.code, 0, again.stderr);
+    const summary = JSON.parse(again.stdout);
+    assertEquals([summary.imported.objects, summary.imported.requests], [3, 5]);
+    assertEquals(summary.table.requests, 5);
+    assertEquals(summary.table.ips, 4);
+    const twice = await runCli(["index_ips", source, "--cache", cache, "--json"], { env });
+    assertEquals(JSON.parse(twice.stdout).imported.unchanged, 3);
+    assertEquals(JSON.parse(twice.stdout).table, summary.table);
+  }));
+
+Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =>
+  withTmpDir(async (dir) => {
+    const cache = join(dir, "cache");
+    const env = cliEnv(dir);
+    const logs = join(ROOT, "fixtures", "sample_logs");
+    assertEquals((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);
+    const ok = await runCli(["index_ips", "--cache", cache], { env });
+    assertEquals(ok.code, 0, ok.stderr);
+    assertMatch(
+      ok.stdout,
+      /IP table: 156 IPs for 1,170 requests, 0 with a region label \(0%\)\. Every request's IP resolves\./,
+    );
+    const db = openCacheDatabase(cache);
+    db.exec("DELETE FROM ips WHERE ip_index = (SELECT ip_index FROM requests LIMIT 1)");
+    db.close();
+    const damaged = await runCli(["index_ips", "--cache", cache], { env });
+    assertEquals(damaged.code, 1);
+    assertMatch(
+      damaged.stderr,
+      /the IP table is damaged: [1-9]\d* requests have no IP row and 0 IP rows/,
+    );
+    const wrong = await runCli(["index_ips", "--cache", cache], {
+      env: { ...env, S3_LOG_EXTRACTION_PASSWORD: TEST_PASSWORD + "-other" },
+    });
+    assertEquals(wrong.code, 1);
+    assertMatch(wrong.stderr, /another password/);
+    const notReference = await runCli(["index_ips", logs, "--cache", cache], { env });
+    assertEquals(notReference.code, 1);
+    assertMatch(notReference.stderr, /is not a cache written by the reference/);
+  }));
