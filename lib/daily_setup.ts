@@ -1,8 +1,8 @@
 /**
  * Where the nightly run takes its logs, cache and password from. With nothing configured it
  * uses the sample logs bundled in `fixtures/sample_logs/` and a cache `.sample-cache/` in the
- * current directory with a random password of its own, so a newcomer sees the whole pipeline
- * work with one command.
+ * current directory with a random password of its own, and the made-up offline geolocation of
+ * `fixtures/sample_geo/`, so a newcomer sees the whole pipeline work with one command.
  *
  * @module
  */
@@ -27,6 +27,8 @@ export interface DailySetup {
 
 /** The bundled sample log directory. */
 export const SAMPLE_LOGS_URL: URL = new URL("../fixtures/sample_logs/", import.meta.url);
+/** The made-up geolocation data of the sample (a MaxMind DB and service range files). */
+export const SAMPLE_GEO_URL: URL = new URL("../fixtures/sample_geo/", import.meta.url);
 /** Name of the sample cache folder, in the current directory. */
 export const SAMPLE_CACHE = ".sample-cache";
 
@@ -42,6 +44,7 @@ export const SAMPLE_CACHE = ".sample-cache";
  * const setup = await resolveDailySetup({ env: new Map([["HOME", cwd]]), cwd });
  * assertEquals([setup.sample, setup.cacheDirectory], [true, `${cwd}/.sample-cache`]);
  * assertEquals(setup.env.get("S3_LOG_EXTRACTION_PASSWORD")?.length, 43);
+ * assertEquals(setup.env.get("S3_LOG_EXTRACTION_GEO_DB")?.endsWith("fixtures/sample_geo/city.mmdb"), true);
  * await Deno.remove(cwd, { recursive: true });
  * ```
  */
@@ -65,13 +68,20 @@ export async function resolveDailySetup(
     options.cacheFlag ?? join(options.cwd ?? Deno.cwd(), SAMPLE_CACHE),
   );
   const password = await samplePassword(cacheDirectory);
+  const overrides = new Map<string, string | undefined>([
+    ["S3_LOG_EXTRACTION_PASSWORD", password],
+    [SALT_VARIABLE, undefined],
+    // Made-up, offline geolocation: no lookups (paid or not) are ever made for sample IPs.
+    ["S3_LOG_EXTRACTION_GEO_DB", fileURLToPath(new URL("city.mmdb", SAMPLE_GEO_URL))],
+    ["GITHUB_META_URL", new URL("github.json", SAMPLE_GEO_URL).href],
+    ["AWS_IP_RANGES_URL", new URL("aws.json", SAMPLE_GEO_URL).href],
+    ["GCP_IP_RANGES_URL", new URL("gcp.json", SAMPLE_GEO_URL).href],
+    ["VPN_RANGES_URL", new URL("vpn.txt", SAMPLE_GEO_URL).href],
+    ["IPINFO_API_KEY", undefined],
+    ["OPENCAGE_API_KEY", undefined],
+  ]);
   const sampleEnv: Environment = {
-    get: (name) =>
-      name === "S3_LOG_EXTRACTION_PASSWORD"
-        ? password
-        : name === SALT_VARIABLE
-        ? undefined
-        : env.get(name),
+    get: (name) => overrides.has(name) ? overrides.get(name) : env.get(name),
   };
   return {
     logsDirectory: fileURLToPath(SAMPLE_LOGS_URL).replace(/\/$/, ""),

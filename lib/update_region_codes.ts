@@ -13,6 +13,7 @@ import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Environment } from "./config.ts";
 import { readIpTable } from "./ip_index.ts";
+import { GeoDatabase } from "./geo_database.ts";
 import { IpRangeTable } from "./ip_range_table.ts";
 import {
   IPINFO_DEFAULT_URL,
@@ -22,6 +23,9 @@ import {
   type IpinfoClientOptions,
 } from "./ipinfo_client.ts";
 import { loadServiceRanges } from "./service_ranges.ts";
+
+/** Labels per commit when the geo database answers. */
+const GEO_BATCH = 10_000;
 
 /** Options of {@linkcode updateRegionCodes}. */
 export interface UpdateRegionCodesOptions {
@@ -41,6 +45,8 @@ export interface UpdateRegionCodesOptions {
   ipinfo?: Partial<IpinfoClientOptions>;
   /** Retry delay of the range sources in milliseconds (default 1,000). */
   rangeRetryDelayMs?: number;
+  /** A MaxMind DB file that answers instead of ipinfo (offline, no quota). */
+  geoDatabase?: string;
 }
 
 /** What a run did (counts only: never an IP). */
@@ -53,14 +59,18 @@ export interface RegionCodesSummary {
   fromRanges: number;
   /** IPs labelled by ipinfo. */
   fromIpinfo: number;
+  /** IPs labelled by the geo database (`--geo-db`). */
+  fromGeoDb: number;
   /** IPs still without a label (next run). */
   left: number;
   /** Why ipinfo was not asked, or stopped, if it was. */
   ipinfo?: string;
 }
 
+type Classified = { fromRanges: number; fromIpinfo: number; fromGeoDb: number; ipinfo?: string };
+
 /**
- * Labels the IPs of `indexes`: service ranges first, then ipinfo in batches; every batch of
+ * Labels the IPs of `indexes`: service ranges first, then the geo database or ipinfo in batches; every batch of
  * labels is handed to `save` as soon as it is known (so a kill loses at most one batch).
  */
 async function classifyIps(
@@ -68,7 +78,7 @@ async function classifyIps(
   ips: Map<number, string>,
   options: Omit<UpdateRegionCodesOptions, "secrets">,
   save: (labels: Map<number, string>, source: string) => void,
-): Promise<{ fromRanges: number; fromIpinfo: number; ipinfo?: string }> {
+): Promise<Classified> {
   const table = new IpRangeTable(
     await loadServiceRanges({
       cacheDirectory: options.cacheDirectory,
@@ -87,10 +97,17 @@ async function classifyIps(
     else fromRanges.set(index, label);
   }
   save(fromRanges, "ranges");
-  const outcome: { fromRanges: number; fromIpinfo: number; ipinfo?: string } = {
-    fromRanges: fromRanges.size,
-    fromIpinfo: 0,
-  };
+  const outcome: Classified = { fromRanges: fromRanges.size, fromIpinfo: 0, fromGeoDb: 0 };
+  if (options.geoDatabase !== undefined) {
+    const geo = await GeoDatabase.open(options.geoDatabase);
+    outcome.ipinfo = `not used: the geo database ${geo.description} answered`;
+    for (let start = 0; start < rest.length; start += GEO_BATCH) {
+      const batch = rest.slice(start, start + GEO_BATCH);
+      save(new Map(batch.map((index) => [index, geo.label(ips.get(index)!)])), "geo-db");
+      outcome.fromGeoDb += batch.length;
+    }
+    return outcome;
+  }
   const token = options.env.get(IPINFO_TOKEN_VARIABLE);
   if (!token) {
     outcome.ipinfo = `skipped: ${IPINFO_TOKEN_VARIABLE} is not set`;
@@ -181,6 +198,7 @@ export async function updateRegionCodes(
         alreadyLabelled: ips.size - pending.length,
         fromRanges: 0,
         fromIpinfo: 0,
+        fromGeoDb: 0,
         left: 0,
       };
 
@@ -191,7 +209,7 @@ export async function updateRegionCodes(
         (labels, source) => store(db, labels, source),
       );
       Object.assign(summary, outcome);
-      summary.left = pending.length - summary.fromRanges - summary.fromIpinfo;
+      summary.left = pending.length - summary.fromRanges - summary.fromIpinfo - summary.fromGeoDb;
       return summary;
     },
   );
@@ -285,7 +303,8 @@ export async function refreshRegionCodes(
         const changed = new Map<number, string>();
         for (const [index, label] of labels) {
           const old = current.get(index)!;
-          if (label === old) continue;
+          // A geo database that does not know an IP is no reason to forget what was known.
+          if (label === old || (source === "geo-db" && label === "unknown")) continue;
           changed.set(index, label);
           summary.changes.push({ ip_index: index, old, new: label });
         }

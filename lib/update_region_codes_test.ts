@@ -4,6 +4,7 @@ import { deriveCacheSecrets } from "./cache_secrets.ts";
 import { extractLogs } from "./extract_logs.ts";
 import { refreshRegionCodes, updateRegionCodes } from "./update_region_codes.ts";
 import { mockIpinfo, mockServiceEnv } from "../tests/_helpers.ts";
+import { buildMaxMindDb } from "../tests/_mmdb_writer.ts";
 
 const secrets = await deriveCacheSecrets({ password: "region test password", iterations: 1 });
 const IPS = [
@@ -99,7 +100,14 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
       batchSize: 2,
       ...fast,
     });
-    assertEquals(summary, { ips: 7, alreadyLabelled: 0, fromRanges: 3, fromIpinfo: 4, left: 0 });
+    assertEquals(summary, {
+      ips: 7,
+      alreadyLabelled: 0,
+      fromRanges: 3,
+      fromIpinfo: 4,
+      fromGeoDb: 0,
+      left: 0,
+    });
     assertEquals(labels(cache), [
       "AWS/ap-northeast-2 (ranges)",
       "CL (ipinfo)",
@@ -270,5 +278,65 @@ Deno.test("refresh re-checks today's partition and records changes by index; a q
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a geo database answers instead of ipinfo, offline; refresh keeps what it does not know", async () => {
+  const { state, env, server } = services();
+  const cache = await cacheWithIps();
+  const geoDatabase = `${cache}/../city.mmdb`;
+  await Deno.writeFile(
+    geoDatabase,
+    buildMaxMindDb({
+      ipVersion: 6,
+      recordSize: 24,
+      networks: [
+        {
+          prefix: "8.8.8.0/24",
+          record: { country: { iso_code: "US" }, subdivisions: [{ names: { en: "California" } }] },
+        },
+        { prefix: "2001:db8::/32", record: { country: { iso_code: "CL" } } },
+      ],
+    }),
+  );
+  try {
+    const options = { cacheDirectory: cache, secrets, env: env(), warn: () => {}, ...fast };
+    const summary = await updateRegionCodes({ ...options, geoDatabase });
+    assertEquals([summary.fromRanges, summary.fromGeoDb, summary.fromIpinfo, summary.left], [
+      3,
+      4,
+      0,
+      0,
+    ]);
+    assertMatch(summary.ipinfo!, /not used: the geo database Test-City, built 2023-11-14/);
+    assertEquals(state.lookups, []);
+    assertEquals(labels(cache), [
+      "AWS/ap-northeast-2 (ranges)",
+      "CL (geo-db)",
+      "GitHub (ranges)",
+      "US/California (geo-db)",
+      "bogon (geo-db)",
+      "bogon (geo-db)",
+      "unknown (ranges)",
+    ]);
+    // Refreshed with an empty database every day of a partition cycle: an IP it does not know
+    // keeps its label; a reserved address (2001:db8::/32) becomes the bogon it is.
+    await Deno.writeFile(
+      geoDatabase,
+      buildMaxMindDb({ ipVersion: 4, recordSize: 32, networks: [] }),
+    );
+    const changes: string[] = [];
+    for (let day = 0; day < 90; day++) {
+      const refresh = await refreshRegionCodes({
+        ...options,
+        geoDatabase,
+        date: new Date(Date.UTC(2026, 0, 1 + day)),
+      });
+      changes.push(...refresh.changes.map((c) => `${c.old} -> ${c.new}`));
+    }
+    assertEquals(changes, ["CL -> bogon"]);
+    assertEquals(labels(cache).filter((l) => l.startsWith("US/")), ["US/California (geo-db)"]);
+  } finally {
+    await server.shutdown();
   }
 });

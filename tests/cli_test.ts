@@ -12,6 +12,7 @@ import {
   copySample,
   exists,
   mockServiceEnv,
+  offlineRangeEnv,
   ROOT,
   runCli,
   withTmpDir,
@@ -109,6 +110,16 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
     assertMatch(first.stderr, /No log directory is configured: using the bundled sample logs/);
     assertMatch(first.stdout, /Extracted 120 log files .* into .*\.sample-cache/);
     assertMatch(first.stdout, /1,170 kept/);
+    // Made-up offline geolocation: every IP labelled, every place on the map, no lookup.
+    assertMatch(first.stdout, /IP table: 156 IPs for 1,170 requests, 0 with a region label/);
+    assertMatch(
+      first.stdout,
+      /Labelled 156 of 156 IPs \(5 from service ranges, 151 by the geo database\)/,
+    );
+    assertMatch(
+      first.stdout,
+      /Placed 16 region labels \(16 from the built-in tables, 0 by OpenCage\)/,
+    );
     assertMatch(first.stdout, /Wrote the summaries of 64 datasets to /);
     assertMatch(first.stdout, /Daily run finished on the bundled sample logs\. Summaries: /);
     const summaries = join(home, ".sample-cache", "summaries");
@@ -122,8 +133,14 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
       ],
       [1160, 740, 160],
     );
+    const regions = await Deno.readTextFile(join(summaries, "archive", "by_region.tsv"));
+    assertMatch(regions, /\nAWS\/us-east-2\t/);
+    assertMatch(regions, /\nFR\/Grand Est\t/);
+    assert(!regions.includes("missing"), "every IP has a label");
     const second = await runCli(["daily"], { env, cwd: home });
     assertEquals(second.code, 0, second.stderr);
+    assertMatch(second.stdout, /156 with a region label \(100%\)/);
+    assertMatch(second.stdout, /Labelled 0 of 156 IPs .* 156 had a label, 0 are left/);
     assertMatch(second.stdout, /Extracted 0 log files/);
     assertMatch(second.stdout, /120 already done/);
   });
@@ -208,6 +225,7 @@ Deno.test({
       const env = cliEnv(home, {
         S3_LOG_EXTRACTION_LOGS: logs,
         S3_LOG_EXTRACTION_CACHE: join(home, "cache"),
+        ...offlineRangeEnv(),
       });
       const mapping = join(ROOT, "fixtures", "dandi_mapping.json");
       const run = await runCli(["daily", "--mode", "dandi", "--mapping", mapping], { env });
@@ -237,7 +255,8 @@ Deno.test({
         skipped.stderr,
         /generate_dandiset_summaries and generate_dandiset_totals skipped: Cannot read the content-id mapping .*none\.json: No such file/,
       );
-      assertMatch(skipped.stderr, /\[2\/3\] generate_archive_summaries/);
+      assertMatch(skipped.stderr, /refresh_region_codes skipped: nothing to re-check labels with/);
+      assertMatch(skipped.stderr, /\[5\/6\] generate_archive_summaries/);
     });
   },
 });

@@ -7,9 +7,18 @@
 import { join } from "node:path";
 import { loadContentMapping } from "../content_mapping.ts";
 import { resolveDailySetup } from "../daily_setup.ts";
-import { errorText, UsageError } from "../errors.ts";
+import { errorText, OperatorError, UsageError } from "../errors.ts";
 import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
 import { command as extractLogs } from "./extract_logs_command.ts";
+import { command as indexIps } from "./index_ips_command.ts";
+import { command as updateCoordinates } from "./update_coordinates_command.ts";
+import {
+  command as updateRegionCodes,
+  GEO_DB_VARIABLE,
+  geoDatabase,
+  refreshCommand as refreshRegionCodes,
+} from "./update_region_codes_command.ts";
+import { IPINFO_TOKEN_VARIABLE } from "../ipinfo_client.ts";
 import {
   generateArchiveSummariesCommand,
   generateArchiveTotalsCommand,
@@ -27,25 +36,29 @@ export const MODE_VARIABLE = "S3_LOG_EXTRACTION_MODE";
 export const command: Command = {
   name: "daily",
   summary: "Run the nightly pipeline (on the bundled sample when nothing is configured)",
-  usage: "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>]",
-  help: `Runs the steps of the nightly run in order: extract_logs, then generate_summaries,
-generate_totals, generate_archive_summaries, generate_archive_totals (in dandi mode the
-dandiset variants, through the content-id mapping). With no log directory configured (set_logs
-or S3_LOG_EXTRACTION_LOGS) it runs on the sample logs bundled with the tool, into
-.sample-cache/ in the current directory, with a random password of its own kept in
-.sample-cache/password. A step that cannot run (no mapping) is skipped with one line saying
-why; a failing step stops the run (exit code 1).
+  usage: "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>] [--geo-db FILE]",
+  help: `Runs the steps of the nightly run in order: extract_logs, index_ips (checks the IP
+table), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
+then generate_summaries, generate_totals, generate_archive_summaries, generate_archive_totals
+(in dandi mode the dandiset variants, through the content-id mapping). With no log directory
+configured (set_logs or S3_LOG_EXTRACTION_LOGS) it runs on the sample logs bundled with the
+tool, into .sample-cache/ in the current directory, with a random password of its own kept in
+.sample-cache/password and made-up offline geolocation (fixtures/sample_geo/). A step that
+cannot run (no mapping, nothing to re-check labels with) is skipped with one line saying why;
+a failing step stops the run (exit code 1) and names the step.
 
 Options:
   --mode <mode>          generic or dandi (default: S3_LOG_EXTRACTION_MODE, else generic)
   --workers <n>          parse workers for extract_logs
   --mapping <file|url>   content-id mapping for dandi mode (see generate_dandiset_summaries)
+  --geo-db <file>        MaxMind DB answering instead of ipinfo (see update_indexed_region_codes)
 
 ${COMMON_HELP}`,
   options: {
     mode: { type: "string" },
     workers: { type: "string" },
     mapping: { type: "string" },
+    "geo-db": { type: "string" },
   },
   async run({ values, positionals }, context) {
     expectPositionals("daily", positionals, 0, 0, "");
@@ -81,7 +94,18 @@ ${COMMON_HELP}`,
           values: { ...common, workers: values.workers, mode },
           positionals: [setup.logsDirectory],
         }, stepContext)],
+      step(indexIps),
+      step(updateRegionCodes, { "geo-db": values["geo-db"] }),
     ];
+    if (geoDatabase(values, { env: setup.env }) || setup.env.get(IPINFO_TOKEN_VARIABLE)) {
+      steps.push(step(refreshRegionCodes, { "geo-db": values["geo-db"] }));
+    } else if (!quiet) {
+      context.err(
+        `refresh_region_codes skipped: nothing to re-check labels with. Set ` +
+          `${IPINFO_TOKEN_VARIABLE} or ${GEO_DB_VARIABLE} (or give --geo-db).`,
+      );
+    }
+    steps.push(step(updateCoordinates));
     if (mode === "generic") {
       steps.push(step(generateSummariesCommand), step(generateTotalsCommand));
       steps.push(step(generateArchiveSummariesCommand), step(generateArchiveTotalsCommand));
@@ -109,8 +133,19 @@ ${COMMON_HELP}`,
     }
     for (const [index, [name, run]] of steps.entries()) {
       if (!quiet) context.err(`[${index + 1}/${steps.length}] ${name}`);
-      const code = await run();
-      if (code !== 0) return code;
+      let code: number;
+      try {
+        code = await run();
+      } catch (error) {
+        if (error instanceof UsageError || !(error instanceof OperatorError)) throw error;
+        throw new OperatorError(`daily stopped at step ${name}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      if (code !== 0) {
+        context.err(`daily stopped at step ${name} (exit code ${code}); later steps did not run.`);
+        return code;
+      }
       if (context.signal.aborted) return 0;
     }
     if (!quiet) {

@@ -9,16 +9,42 @@ import { refreshRegionCodes, updateRegionCodes } from "../update_region_codes.ts
 import {
   type Command,
   commandCacheDirectory,
+  type CommandContext,
+  type CommandInput,
   COMMON_HELP,
   expectPositionals,
   integerOption,
 } from "./command.ts";
 
+/** The environment variable naming the geo database (as `--geo-db`). */
+export const GEO_DB_VARIABLE = "S3_LOG_EXTRACTION_GEO_DB";
+
+/**
+ * The geo database of a command: `--geo-db`, else `S3_LOG_EXTRACTION_GEO_DB`, else none.
+ *
+ * @example Usage
+ * ```ts
+ * import { geoDatabase } from "./update_region_codes_command.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_GEO_DB", "/srv/dbip-city-lite.mmdb"]]);
+ * assertEquals(geoDatabase({}, { env }), "/srv/dbip-city-lite.mmdb");
+ * assertEquals(geoDatabase({ "geo-db": "x.mmdb" }, { env }), "x.mmdb");
+ * ```
+ */
+export function geoDatabase(
+  values: CommandInput["values"],
+  context: Pick<CommandContext, "env">,
+): string | undefined {
+  const flag = values["geo-db"];
+  return (typeof flag === "string" && flag) || context.env.get(GEO_DB_VARIABLE) || undefined;
+}
+
 /** The `update_indexed_region_codes` command. */
 export const command: Command = {
   name: "update_indexed_region_codes",
   summary: "Give every indexed IP a region label (service ranges, then ipinfo)",
-  usage: "update_indexed_region_codes [--max-lookups N] [--batch-size N]",
+  usage: "update_indexed_region_codes [--max-lookups N] [--batch-size N] [--geo-db FILE]",
   help: `Labels the IPs of the cache that have no region yet. First the published ranges of
 GitHub, AWS, Google Cloud and a VPN/datacenter list (labels GitHub, AWS/<region>,
 GCP/<region>, VPN; fetched at most once a day into <cache>/ranges/), then ipinfo's batch
@@ -29,15 +55,22 @@ this run and keeps everything learned. IPs are decrypted in memory only and neve
 Options:
   --max-lookups <n>  send at most n IPs to ipinfo in this run (paid lookups)
   --batch-size <n>   IPs per ipinfo call and per commit (default and maximum 1000)
+  --geo-db <file>    a MaxMind DB file (.mmdb, e.g. DB-IP's free City Lite) answers instead
+                     of ipinfo: offline, no quota (default: S3_LOG_EXTRACTION_GEO_DB)
 
 Environment:
   S3_LOG_EXTRACTION_PASSWORD, S3_LOG_EXTRACTION_SALT  as for extract_logs
   IPINFO_API_KEY     ipinfo token (unset: only the service ranges are used)
+  S3_LOG_EXTRACTION_GEO_DB  the geo database file, as --geo-db
   IPINFO_API_URL     ipinfo base URL (default https://ipinfo.io)
   GITHUB_META_URL, AWS_IP_RANGES_URL, GCP_IP_RANGES_URL, VPN_RANGES_URL   range sources
 
 ${COMMON_HELP}`,
-  options: { "max-lookups": { type: "string" }, "batch-size": { type: "string" } },
+  options: {
+    "max-lookups": { type: "string" },
+    "batch-size": { type: "string" },
+    "geo-db": { type: "string" },
+  },
   async run({ values, positionals }, context) {
     expectPositionals("update_indexed_region_codes", positionals, 0, 0, "");
     const maxLookups = integerOption(
@@ -61,12 +94,16 @@ ${COMMON_HELP}`,
       warn: (line) => values.quiet || context.err(line),
       maxLookups,
       batchSize,
+      geoDatabase: geoDatabase(values, context),
     });
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
       context.out(
-        `Labelled ${summary.fromRanges + summary.fromIpinfo} of ${summary.ips} IPs ` +
-          `(${summary.fromRanges} from service ranges, ${summary.fromIpinfo} by ipinfo); ` +
+        `Labelled ${summary.fromRanges + summary.fromIpinfo + summary.fromGeoDb} of ` +
+          `${summary.ips} IPs (${summary.fromRanges} from service ranges, ` +
+          (summary.fromGeoDb > 0
+            ? `${summary.fromGeoDb} by the geo database); `
+            : `${summary.fromIpinfo} by ipinfo); `) +
           `${summary.alreadyLabelled} had a label, ${summary.left} are left for the next run.`,
       );
     }
@@ -78,15 +115,15 @@ ${COMMON_HELP}`,
 export const refreshCommand: Command = {
   name: "refresh_region_codes",
   summary: "Re-check today's 1/90 of the labelled IPs and record the labels that changed",
-  usage: "refresh_region_codes",
+  usage: "refresh_region_codes [--geo-db FILE]",
   help: `Re-checks a deterministic 1/90 of the labelled IPs each day, as the reference does (IPs
 sorted as text, ceil(n/90) a day, partition = the day's ordinal modulo 90), so every label is
 re-checked within 90 days. Changed labels are stored and listed by label, never by IP; a
-failed or stopped lookup never replaces a label. Same environment as
-update_indexed_region_codes.
+failed or stopped lookup never replaces a label, nor does a geo database that does not know
+an IP. Same options (--geo-db) and environment as update_indexed_region_codes.
 
 ${COMMON_HELP}`,
-  options: {},
+  options: { "geo-db": { type: "string" } },
   async run({ values, positionals }, context) {
     expectPositionals("refresh_region_codes", positionals, 0, 0, "");
     const secrets = await secretsFromEnvironment(context.env);
@@ -96,6 +133,7 @@ ${COMMON_HELP}`,
       secrets,
       env: context.env,
       warn: (line) => values.quiet || context.err(line),
+      geoDatabase: geoDatabase(values, context),
     });
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
