@@ -28,7 +28,7 @@ const DETAILS: Record<string, unknown> = {
 function services() {
   const state = {
     lookups: [] as string[][],
-    script: [] as (number | "malformed" | "no-retry-after")[],
+    script: [] as (number | "malformed" | "no-retry-after" | "hang")[],
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const url = new URL(request.url);
@@ -47,6 +47,11 @@ function services() {
     }
     const ips = await request.json() as string[];
     const next = state.script.shift();
+    if (next === "hang") {
+      // Answers only when the client gives up (its timeout).
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      return new Response("too late");
+    }
     if (next === "malformed") return new Response("{ not json");
     if (next === 429) {
       return new Response("slow down", { status: 429, headers: { "retry-after": "0" } });
@@ -137,19 +142,21 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
   }
 });
 
-Deno.test("5xx, malformed answers and 429 with Retry-After are retried", async () => {
+Deno.test("timeouts, 5xx, malformed answers and 429 with Retry-After are retried", async () => {
   const { state, env, server } = services();
   const cache = await cacheWithIps();
   try {
-    state.script = [500, "malformed", 429];
+    state.script = ["hang", 500, "malformed", 429];
     const summary = await updateRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
       warn: () => {},
       ...fast,
+      ipinfo: { retryDelayMs: 0, timeoutMs: 200, attempts: 5 },
     });
     assertEquals([summary.fromIpinfo, summary.left, state.lookups.length], [4, 0, 1]);
+    assertEquals(state.script, []);
   } finally {
     await server.shutdown();
   }

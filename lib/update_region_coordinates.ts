@@ -30,6 +30,8 @@ export interface UpdateCoordinatesOptions {
   warn: (message: string) => void;
   /** First retry delay in milliseconds, doubled each time (default 1,000). */
   retryDelayMs?: number;
+  /** How long one OpenCage call may take, in milliseconds (default 30,000). */
+  timeoutMs?: number;
 }
 
 /** What a run did. */
@@ -55,7 +57,7 @@ async function geocode(
   label: string,
   key: string,
   baseUrl: string,
-  retryDelayMs: number,
+  timing: { retryDelayMs: number; timeoutMs: number },
 ): Promise<Lookup> {
   const slash = label.indexOf("/");
   const country = slash === -1
@@ -72,9 +74,9 @@ async function geocode(
   }
   let last = "no answer";
   for (let attempt = 0; attempt < 4; attempt++) {
-    let wait = retryDelayMs * 2 ** attempt;
+    let wait = timing.retryDelayMs * 2 ** attempt;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(timing.timeoutMs) });
       const text = await response.text();
       if (response.status === 401 || response.status === 403) {
         return {
@@ -173,7 +175,7 @@ export async function updateRegionCoordinates(
             label,
             key!,
             options.env.get(OPENCAGE_URL_VARIABLE) || OPENCAGE_DEFAULT_URL,
-            options.retryDelayMs ?? 1000,
+            { retryDelayMs: options.retryDelayMs ?? 1000, timeoutMs: options.timeoutMs ?? 30_000 },
           );
           if (answer.ok && answer.at !== undefined) {
             store(db, label, answer.at, "opencage");

@@ -33,7 +33,8 @@ function coordinates(dir: string): Record<string, [number, number, string]> {
 Deno.test("tables first, then OpenCage within the label's country; the rest is listed with why", async () => {
   const asked: string[] = [];
   let failures = 1;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+  let hangs = 1;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const url = new URL(request.url);
     asked.push(
       `${url.searchParams.get("q")}|${url.searchParams.get("countrycode")}|${
@@ -42,6 +43,11 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
     );
     const q = url.searchParams.get("q");
     if (q === "Berlin" && failures-- > 0) return new Response("busy", { status: 503 });
+    if (q === "California" && hangs-- > 0) {
+      // Answers only once the client has given up (its timeout).
+      await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+      return new Response("too late");
+    }
     const found = { California: [36.7, -119.4], Berlin: [52.52, 13.4] }[q as string];
     return Response.json({
       results: found ? [{ geometry: { lat: found[0], lng: found[1] } }] : [],
@@ -58,6 +64,7 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
       env,
       warn: () => {},
       retryDelayMs: 0,
+      timeoutMs: 200,
     });
     assertEquals([summary.fromTables, summary.fromOpenCage], [2, 2]);
     assertEquals(summary.unresolved, [
@@ -71,14 +78,20 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
       "DE/Berlin": [52.52, 13.4, "opencage"],
       "US/California": [36.7, -119.4, "opencage"],
     });
-    assertEquals(asked, ["Berlin|de|k", "Berlin|de|k", "California|us|k", "Nowhere|xx|k"]);
+    assertEquals(asked, [
+      "Berlin|de|k",
+      "Berlin|de|k",
+      "California|us|k",
+      "California|us|k",
+      "Nowhere|xx|k",
+    ]);
     const again = await updateRegionCoordinates({
       cacheDirectory: dir,
       env,
       warn: () => {},
       retryDelayMs: 0,
     });
-    assertEquals([again.known, again.fromOpenCage, asked.length], [4, 0, 5]); // only XX/Nowhere again
+    assertEquals([again.known, again.fromOpenCage, asked.length], [4, 0, 6]); // only XX/Nowhere again
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
