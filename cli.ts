@@ -39,6 +39,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
     load: async () => (await import("./lib/cli/extract_logs_command.ts")).command,
   },
+  status: {
+    summary: "Show what the cache holds and how the last runs went",
+    load: async () => (await import("./lib/cli/status_command.ts")).command,
+  },
+  validate: {
+    summary: "Check log files for problems, without storing anything",
+    load: async () => (await import("./lib/cli/validate_command.ts")).command,
+  },
   export_extraction: {
     summary: "Write the cache as the reference's per-object extraction tree",
     load: async () => (await import("./lib/cli/export_extraction_command.ts")).command,

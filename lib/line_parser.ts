@@ -159,6 +159,8 @@ export class LogLineParser {
   time = 0;
   /** Bytes sent (`-` read as 0). */
   bytesSent = 0;
+  /** Where the closing quote of the request URI is (the status and sizes follow it). */
+  uriEnd = 0;
   /** The HTTP status of the request. */
   status = 0;
   /** Whether the status is exactly 200 (a whole-object download). */
@@ -257,6 +259,7 @@ export class LogLineParser {
     let without = 0;
     let fallbackStatus = -1;
     let fallbackBytes = 0;
+    let fallbackEnd = 0;
     let q = from;
     while (q < end) {
       q = buf.indexOf(QUOTE, q);
@@ -265,6 +268,7 @@ export class LogLineParser {
         if (endsWithProtocol(buf, from, q)) {
           const status = this.#tailStatus;
           this.bytesSent = this.#tailBytes;
+          this.uriEnd = q;
           if (!this.#anotherProtocolReading(buf, from, q + 1, end)) return status;
           this.reason = "ambiguous_status";
           return -1;
@@ -272,11 +276,13 @@ export class LogLineParser {
         without++;
         fallbackStatus = this.#tailStatus;
         fallbackBytes = this.#tailBytes;
+        fallbackEnd = q;
       }
       q++;
     }
     if (without === 1) {
       this.bytesSent = fallbackBytes;
+      this.uriEnd = fallbackEnd;
       return fallbackStatus;
     }
     this.reason = without === 0 ? "missing_status" : "ambiguous_status";

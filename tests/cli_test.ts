@@ -102,6 +102,42 @@ Deno.test("set_cache stores an absolute path that later commands use", async () 
   });
 });
 
+const SAMPLE_LOGS = join(ROOT, "fixtures", "sample_logs");
+
+Deno.test("validate lists each kind of problem with file:line and exits 1; nothing is written", async () => {
+  await withTmpDir(async (home) => {
+    const env = cliEnv(home);
+    const hard = join(ROOT, "fixtures", "hard_cases", "logs");
+    const result = await runCli(["validate", hard, "--examples", "1"], { env });
+    assertEquals(result.code, 1, result.stderr);
+    assertMatch(
+      result.stdout,
+      /^Read 1 log file in .*: 29 lines, 16 requests that extract_logs would keep\.\n/,
+    );
+    assertMatch(
+      result.stdout,
+      /\nnon_numeric_bytes: 1 line \(the bytes-sent field is neither a number nor '-'\)\n {2}2024-05-01-10-20-30-0123456789HARD01:7\n/,
+    );
+    assertMatch(
+      result.stdout,
+      /\nambiguous_status: 1 line .*\n {2}2024-05-01-10-20-30-0123456789HARD01:5\n/,
+    );
+    const clean = join(home, "clean");
+    await Deno.mkdir(clean);
+    await Deno.writeTextFile(
+      join(clean, "2022-04-06-03-05-53-0123456789ABCDEF"),
+      'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a "GET /ds1/a HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n',
+    );
+    const ok = await runCli(["validate", clean, "--cache", join(home, "cache")], { env });
+    assertEquals(ok.code, 0, ok.stderr);
+    assertMatch(ok.stdout, /No problems found\./);
+    assertEquals(exists(join(home, "cache", "cache.sqlite")), false);
+    const missing = await runCli(["validate", join(home, "nope")], { env });
+    assertEquals(missing.code, 1);
+    assertMatch(missing.stderr, /Cannot read log directory .*nope: it does not exist\./);
+  });
+});
+
 Deno.test("daily on the bundled sample from a fresh folder, twice: the second run reads nothing", async () => {
   await withTmpDir(async (home) => {
     const env = cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" });
@@ -133,6 +169,15 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
       ],
       [1160, 740, 160],
     );
+    const statusArgs = ["status", "--cache", join(home, ".sample-cache"), "--logs", SAMPLE_LOGS];
+    const status = await runCli(statusArgs, { env, cwd: home });
+    assertEquals(status.code, 0, status.stderr);
+    assertMatch(status.stdout, /Log files: 120 done, 0 failed, 0 partly read; 0 of 120 in .* not/);
+    assertMatch(
+      status.stdout,
+      /Requests: 1,170; distinct IPs: 156, 156 with a region label \(100%\)/,
+    );
+    assertMatch(status.stdout, /Last run: generate_archive_totals, ok, /);
     const regions = await Deno.readTextFile(join(summaries, "archive", "by_region.tsv"));
     assertMatch(regions, /\nAWS\/us-east-2\t/);
     assertMatch(regions, /\nFR\/Grand Est\t/);
@@ -141,6 +186,8 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
     assertEquals(second.code, 0, second.stderr);
     assertMatch(second.stdout, /156 with a region label \(100%\)/);
     assertMatch(second.stdout, /Labelled 0 of 156 IPs .* 156 had a label, 0 are left/);
+    const json = JSON.parse((await runCli([...statusArgs, "--json"], { env, cwd: home })).stdout);
+    assertEquals([json.requests, json.logFiles.done, json.pending.pending], [1170, 120, 0]);
     assertMatch(second.stdout, /Extracted 0 log files/);
     assertMatch(second.stdout, /120 already done/);
   });

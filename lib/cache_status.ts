@@ -1,0 +1,142 @@
+/**
+ * `status`: what a cache holds and how its runs went, from counts kept in the database (no
+ * password needed, nothing decrypted, nothing written): log files done, failed and pending,
+ * the last run and its result, requests and IPs stored, the share of IPs with a region label,
+ * and the age of the published summaries.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { DATABASE_FILE } from "./cache_database.ts";
+import { errorText, OperatorError } from "./errors.ts";
+import { discoverLogFiles } from "./log_discovery.ts";
+import { IMPORT_PREFIX } from "./reference_import.ts";
+import type { RunRecord } from "./run_history.ts";
+import { type LockHolder, readLockHolder } from "./run_lock.ts";
+
+/** The state of a cache. */
+export interface CacheStatus {
+  /** The cache directory. */
+  cacheDirectory: string;
+  /** Whether it holds a database (false: nothing extracted yet; the counts are 0). */
+  exists: boolean;
+  /** Size of the database files in bytes. */
+  databaseBytes: number;
+  /** Log files by state (`imported`: object folders imported from the reference). */
+  logFiles: { done: number; failed: number; partial: number; imported: number };
+  /** Files of the log directory not extracted yet, when a log directory was given. */
+  pending?: { logsDirectory: string; logFiles: number; pending: number };
+  /** The run holding the cache now, if one does. */
+  running?: LockHolder;
+  /** The latest run of each command, newest first. */
+  lastRuns: Omit<RunRecord, "summary">[];
+  /** Requests stored. */
+  requests: number;
+  /** Distinct client IPs stored. */
+  ips: number;
+  /** IPs with a region label. */
+  labelledIps: number;
+  /** Lines kept aside as malformed. */
+  quarantinedLines: number;
+  /** When the summaries were last written (ISO 8601), if they were. */
+  summariesWrittenAt?: string;
+}
+
+/**
+ * Reads the state of the cache in `cacheDirectory`; with `logsDirectory`, also counts the log
+ * files there that are not extracted yet (a walk of the folder).
+ *
+ * @example Usage
+ * ```ts
+ * import { cacheStatus } from "./cache_status.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * const status = await cacheStatus({ cacheDirectory });
+ * assertEquals([status.exists, status.requests, status.lastRuns], [false, 0, []]);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function cacheStatus(
+  options: { cacheDirectory: string; logsDirectory?: string },
+): Promise<CacheStatus> {
+  const { cacheDirectory } = options;
+  const status: CacheStatus = {
+    cacheDirectory,
+    exists: false,
+    databaseBytes: 0,
+    logFiles: { done: 0, failed: 0, partial: 0, imported: 0 },
+    lastRuns: [],
+    requests: 0,
+    ips: 0,
+    labelledIps: 0,
+    quarantinedLines: 0,
+  };
+  const path = join(cacheDirectory, DATABASE_FILE);
+  for (const suffix of ["", "-wal"]) {
+    status.databaseBytes += await Deno.stat(path + suffix).then((i) => i.size, () => 0);
+  }
+  status.running = await readLockHolder(cacheDirectory).catch(() => undefined);
+  if (status.running === undefined) delete status.running;
+  const summaries = await Deno.stat(join(cacheDirectory, "summaries")).catch(() => undefined);
+  if (summaries?.mtime) status.summariesWrittenAt = summaries.mtime.toISOString();
+  if (status.databaseBytes === 0) {
+    if (options.logsDirectory !== undefined) {
+      status.pending = countPending(options.logsDirectory, () => false);
+    }
+    return status;
+  }
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { readOnly: true });
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
+    );
+  }
+  try {
+    status.exists = true;
+    const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
+    for (
+      const row of db.prepare(
+        "SELECT status, path LIKE ? AS imported, count(*) AS n FROM log_files GROUP BY 1, 2",
+      ).all(IMPORT_PREFIX + "%") as { status: string; imported: number; n: number }[]
+    ) {
+      if (row.imported && row.status === "done") status.logFiles.imported += row.n;
+      else if (row.status in status.logFiles) {
+        status.logFiles[row.status as "done" | "failed" | "partial"] += row.n;
+      }
+    }
+    status.lastRuns = db.prepare(`
+      SELECT id, command, started_at, finished_at, outcome FROM runs
+      WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
+      .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
+    status.requests = count("SELECT count(*) AS n FROM requests");
+    status.ips = count("SELECT count(*) AS n FROM ips");
+    status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
+    status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
+    if (options.logsDirectory !== undefined) {
+      const done = db.prepare("SELECT 1 FROM log_files WHERE path = ? AND status = 'done'");
+      status.pending = countPending(options.logsDirectory, (p) => done.get(p) !== undefined);
+    }
+  } finally {
+    db.close();
+  }
+  return status;
+}
+
+function countPending(
+  logsDirectory: string,
+  isDone: (path: string) => boolean,
+): CacheStatus["pending"] {
+  let logFiles = 0;
+  let pending = 0;
+  for (const entry of discoverLogFiles(logsDirectory)) {
+    if (entry.kind !== "log") continue;
+    logFiles++;
+    if (!isDone(entry.file.path)) pending++;
+  }
+  return { logsDirectory, logFiles, pending };
+}

@@ -1,0 +1,117 @@
+/**
+ * `s3_log_extraction status`.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { type CacheStatus, cacheStatus } from "../cache_status.ts";
+import { configuredLogsDirectory } from "../config.ts";
+import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
+
+/** The `status` command. */
+export const command: Command = {
+  name: "status",
+  summary: "Show what the cache holds and how the last runs went",
+  usage: "status [--logs <dir>] [--json]",
+  help: `Shows the cache location and size, the run holding it now (if any), log files done,
+failed and pending, the last run of each step and its result, requests and distinct IPs
+stored, the share of IPs with a region label, quarantined lines and the summaries' age. Reads
+counts only: no password needed, nothing written. Pending files are counted in the log
+directory (--logs, else the configured one), which means listing it.
+
+Options:
+  --logs <dir>  the log directory to count pending files in (default: the configured one)
+
+${COMMON_HELP}`,
+  options: { logs: { type: "string" } },
+  async run({ values, positionals }, context) {
+    expectPositionals("status", positionals, 0, 0, "");
+    const cacheDirectory = await commandCacheDirectory(values, context);
+    const logsDirectory = typeof values.logs === "string"
+      ? resolve(values.logs)
+      : await configuredLogsDirectory({ env: context.env });
+    const status = await cacheStatus({ cacheDirectory, logsDirectory });
+    if (values.json) context.out(JSON.stringify(status, null, 2));
+    else if (!values.quiet) { for (const line of describe(status, new Date())) context.out(line); }
+    return 0;
+  },
+};
+
+/**
+ * The lines of `status` for a person.
+ *
+ * @example Usage
+ * ```ts
+ * import { describe } from "./status_command.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const lines = describe({
+ *   cacheDirectory: "/c", exists: true, databaseBytes: 2_500_000,
+ *   logFiles: { done: 120, failed: 1, partial: 0, imported: 0 },
+ *   pending: { logsDirectory: "/logs", logFiles: 125, pending: 5 },
+ *   lastRuns: [{ id: 2, command: "generate_totals", started_at: "2026-01-01T00:00:00.000Z",
+ *     finished_at: "2026-01-01T00:00:03.000Z", outcome: "ok" }],
+ *   requests: 1170, ips: 156, labelledIps: 78, quarantinedLines: 0,
+ *   summariesWrittenAt: "2026-01-01T00:00:03.000Z",
+ * }, new Date("2026-01-01T02:00:03Z"));
+ * assertEquals(lines, [
+ *   "Cache: /c (2.5 MB); no run is holding it.",
+ *   "Log files: 120 done, 1 failed, 0 partly read; 5 of 125 in /logs not extracted yet.",
+ *   "Requests: 1,170; distinct IPs: 156, 78 with a region label (50%); quarantined lines: 0.",
+ *   "Last run: generate_totals, ok, 2026-01-01T00:00:00.000Z (3 s).",
+ *   "Summaries written 2026-01-01T00:00:03.000Z (2.0 h ago).",
+ * ]);
+ * ```
+ */
+export function describe(status: CacheStatus, now: Date): string[] {
+  const n = (value: number) => value.toLocaleString("en-US");
+  if (!status.exists) {
+    return [
+      `Cache: ${status.cacheDirectory}: nothing extracted yet. Run extract_logs (or daily).`,
+      ...(status.pending
+        ? [`Log files: ${n(status.pending.logFiles)} in ${status.pending.logsDirectory}.`]
+        : []),
+    ];
+  }
+  const lines = [
+    `Cache: ${status.cacheDirectory} (${(status.databaseBytes / 1e6).toFixed(1)} MB); ` +
+    (status.running
+      ? `a run (pid ${status.running.pid}, since ${status.running.started_at}) is holding it.`
+      : "no run is holding it."),
+  ];
+  const files = status.logFiles;
+  lines.push(
+    `Log files: ${n(files.done)} done, ${n(files.failed)} failed, ${n(files.partial)} partly read` +
+      (files.imported > 0 ? `, ${n(files.imported)} object folders imported` : "") +
+      (status.pending
+        ? `; ${n(status.pending.pending)} of ${n(status.pending.logFiles)} in ` +
+          `${status.pending.logsDirectory} not extracted yet.`
+        : "."),
+  );
+  const share = status.ips === 0 ? 0 : Math.floor((status.labelledIps / status.ips) * 1000) / 10;
+  lines.push(
+    `Requests: ${n(status.requests)}; distinct IPs: ${n(status.ips)}, ${n(status.labelledIps)} ` +
+      `with a region label (${share}%); quarantined lines: ${n(status.quarantinedLines)}.`,
+  );
+  const last = status.lastRuns[0];
+  if (last !== undefined) {
+    const seconds = last.finished_at === null
+      ? undefined
+      : (Date.parse(last.finished_at) - Date.parse(last.started_at)) / 1000;
+    lines.push(
+      `Last run: ${last.command}, ${last.outcome ?? "did not finish"}, ${last.started_at}` +
+        (seconds === undefined ? "." : ` (${Math.round(seconds)} s).`),
+    );
+    for (const run of status.lastRuns.slice(1)) {
+      if (run.outcome !== "ok") {
+        lines.push(`  last ${run.command}: ${run.outcome ?? "did not finish"}, ${run.started_at}`);
+      }
+    }
+  }
+  if (status.summariesWrittenAt !== undefined) {
+    const hours = (now.getTime() - Date.parse(status.summariesWrittenAt)) / 3_600_000;
+    lines.push(`Summaries written ${status.summariesWrittenAt} (${hours.toFixed(1)} h ago).`);
+  } else lines.push("No summaries yet: run generate_summaries (or daily).");
+  return lines;
+}
