@@ -15,7 +15,8 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import type { Command, CommandContext } from "./lib/cli/command.ts";
+import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts";
+import type { Environment } from "./lib/config.ts";
 import { parseCommandArgs } from "./lib/cli/command.ts";
 import { OperatorError, UsageError } from "./lib/errors.ts";
 
@@ -152,6 +153,8 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
   const controller = new AbortController();
   const ctx = context ?? defaultContext(controller.signal);
   const debug = args.includes("--debug");
+  const isolate = args[0] === "--isolate";
+  if (isolate) args = args.slice(1);
   try {
     const [name, ...rest] = args;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -171,6 +174,23 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
     if (input.values.help) {
       ctx.out(`Usage: ${TOOL} ${command.usage}\n\n${command.summary}.\n\n${command.help}`);
       return 0;
+    }
+    if (isolate && name === "daily") {
+      const runStep = async (step: string, stepInput: CommandInput, env: Environment) =>
+        await (await import("./lib/cli/isolation.ts")).runIsolated({
+          name: step,
+          input: stepInput,
+          env,
+          signal: ctx.signal,
+        });
+      return await command.run(input, { ...ctx, runStep });
+    }
+    if (isolate) {
+      const isolation = await import("./lib/cli/isolation.ts");
+      if (!isolation.canIsolate(name)) {
+        throw new UsageError(`--isolate does not apply to ${name}: run it without.`);
+      }
+      return await isolation.runIsolated({ name, input, env: ctx.env, signal: ctx.signal });
     }
     return await command.run(input, ctx);
   } catch (error) {

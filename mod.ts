@@ -74,6 +74,7 @@ export * from "./lib/run_history.ts";
 export * from "./lib/run_lock.ts";
 export * from "./lib/service_ranges.ts";
 export * from "./lib/sha256.ts";
+export * from "./lib/step_permissions.ts";
 export * from "./lib/sort_orders.ts";
 export * from "./lib/summary_data.ts";
 export * from "./lib/summary_files.ts";

@@ -5,8 +5,6 @@
  * @module
  */
 
-/// <reference lib="deno.worker" />
-
 import type { TaskPiece } from "./extraction_plan.ts";
 import type { ExtractionMode } from "./line_parser.ts";
 import { type PieceOutcome, readTask } from "./piece_reader.ts";
@@ -31,7 +29,13 @@ export interface WorkerAnswer {
   outcomes: PieceOutcome[];
 }
 
-self.onmessage = async (event: MessageEvent<WorkerTask>) => {
+/** The worker's global scope, as much of it as is used (no global type directives needed). */
+const scope = self as unknown as {
+  onmessage: (event: MessageEvent<WorkerTask>) => void;
+  postMessage(message: WorkerAnswer, options: { transfer: Transferable[] }): void;
+};
+
+scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
   const task = event.data;
   const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
   const outcomes = await readTask(task.pieces, { mode: task.mode, excludedIps });
@@ -45,5 +49,5 @@ self.onmessage = async (event: MessageEvent<WorkerTask>) => {
       }
     }
   }
-  self.postMessage({ id: task.id, outcomes } satisfies WorkerAnswer, { transfer: [...transfer] });
+  scope.postMessage({ id: task.id, outcomes }, { transfer: [...transfer] });
 };

@@ -81,17 +81,25 @@ interface Pending {
  */
 const RESERVE = 8;
 
+/**
+ * The worker's module: beside this one in the sources (and in a compiled binary, which keeps
+ * them), or `parse_worker.js` beside the one-file bundle of `deno task bundle`.
+ */
+const WORKER_URL = new URL(
+  import.meta.url.endsWith(".ts") ? "./parse_worker.ts" : "./parse_worker.js",
+  import.meta.url,
+).href;
+
 /** Workers that each hold up to {@linkcode RESERVE} tasks. */
 class WorkerPool implements PieceExecutor {
   #load = new Map<Worker, number>();
   #pending = new Map<number, Pending>();
   #queue: Pending[] = [];
+  #lastError: Error | undefined;
 
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL("./parse_worker.ts", import.meta.url).href, {
-        type: "module",
-      });
+      const worker = new Worker(WORKER_URL, { type: "module" });
       worker.onmessage = (event: MessageEvent<WorkerAnswer>) => this.#done(worker, event.data);
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
@@ -103,6 +111,8 @@ class WorkerPool implements PieceExecutor {
 
   run(task: WorkerTask): Promise<WorkerAnswer> {
     return new Promise((resolve, reject) => {
+      // Every worker died (a crash, or its module could not even be loaded): fail, never wait.
+      if (this.#lastError !== undefined && this.#load.size === 0) return reject(this.#lastError);
       this.#queue.push({ task, resolve, reject });
       this.#dispatch();
     });
@@ -139,6 +149,7 @@ class WorkerPool implements PieceExecutor {
   }
 
   #failed(worker: Worker, error: Error): void {
+    this.#lastError = error;
     for (const [id, pending] of this.#pending) {
       if (pending.worker !== worker) continue;
       this.#pending.delete(id);

@@ -57,6 +57,15 @@ export interface CliResult {
   stderr: string;
 }
 
+function denoDir(): Record<string, string> {
+  const explicit = Deno.env.get("DENO_DIR");
+  const home = Deno.env.get("HOME");
+  if (explicit) return { DENO_DIR: explicit };
+  return home
+    ? { DENO_DIR: join(Deno.env.get("XDG_CACHE_HOME") || join(home, ".cache"), "deno") }
+    : {};
+}
+
 /** Environment for a CLI run: no user settings, a test password, a private HOME. */
 export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -66,6 +75,8 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
     S3_LOG_EXTRACTION_PASSWORD: TEST_PASSWORD,
     NO_COLOR: "1",
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    // Deno's own cache, so that processes the tests start do not compile everything again.
+    ...denoDir(),
     ...extra,
   };
 }
@@ -80,18 +91,18 @@ export interface CliOptions {
   permissions?: string[];
 }
 
-/** The `deno run` command line of the CLI. */
-export function cliCommand(args: string[], options: CliOptions): Deno.Command {
+/**
+ * `deno <args>` in `cwd` (default the repository), with exactly `env` (default: this process's
+ * environment), output piped.
+ */
+export function denoCommand(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string },
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...CLI_PERMISSIONS,
-      ...(options.permissions ?? []),
-      join(ROOT, "cli.ts"),
-      ...args,
-    ],
+    args,
     env: options.env,
-    clearEnv: true,
+    clearEnv: options.env !== undefined,
     cwd: options.cwd ?? ROOT,
     stdin: "null",
     stdout: "piped",
@@ -99,15 +110,46 @@ export function cliCommand(args: string[], options: CliOptions): Deno.Command {
   });
 }
 
-/** Runs the CLI to completion. */
-export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  const output = await cliCommand(args, options).output();
+/** Runs `deno <args>` to completion (see {@linkcode denoCommand}). */
+export async function runDeno(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string },
+): Promise<CliResult> {
+  const output = await denoCommand(args, options).output();
   const decoder = new TextDecoder();
   return {
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** The `deno run` command line of the CLI. */
+export function cliCommand(args: string[], options: CliOptions): Deno.Command {
+  const permissions = [...CLI_PERMISSIONS, ...(options.permissions ?? [])];
+  return denoCommand(["run", ...permissions, join(ROOT, "cli.ts"), ...args], options);
+}
+
+/**
+ * Runs the CLI exactly as `deno task <task>` does (the task's own permission flags from
+ * deno.json, `cli.ts` made absolute), in `options.cwd`, to completion.
+ */
+export async function runTask(
+  task: string,
+  args: string[],
+  options: Omit<CliOptions, "permissions">,
+): Promise<CliResult> {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const words = (config.tasks[task].command as string).split(" ");
+  if (words[0] !== "deno" || words[1] !== "run") throw new Error(`${task} is not a deno run task`);
+  const cli = words.slice(1).map((word) => word === "cli.ts" ? join(ROOT, "cli.ts") : word);
+  return await runDeno([...cli, ...args], options);
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  const permissions = [...CLI_PERMISSIONS, ...(options.permissions ?? [])];
+  return await runDeno(["run", ...permissions, join(ROOT, "cli.ts"), ...args], options);
 }
 
 /** Path of the log generator, or undefined without `../shared`. */

@@ -15,6 +15,7 @@ import {
   offlineRangeEnv,
   ROOT,
   runCli,
+  runTask,
   withTmpDir,
 } from "./_helpers.ts";
 
@@ -141,7 +142,8 @@ Deno.test("validate lists each kind of problem with file:line and exits 1; nothi
 Deno.test("daily on the bundled sample from a fresh folder, twice: the second run reads nothing", async () => {
   await withTmpDir(async (home) => {
     const env = cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" });
-    const first = await runCli(["daily"], { env, cwd: home });
+    // As `deno task daily` runs it: each step isolated, with the task's own permissions.
+    const first = await runTask("daily", [], { env, cwd: home });
     assertEquals(first.code, 0, first.stderr);
     assertMatch(first.stderr, /No log directory is configured: using the bundled sample logs/);
     assertMatch(first.stdout, /Extracted 120 log files .* into .*\.sample-cache/);
@@ -170,7 +172,7 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
       [1160, 740, 160],
     );
     const statusArgs = ["status", "--cache", join(home, ".sample-cache"), "--logs", SAMPLE_LOGS];
-    const status = await runCli(statusArgs, { env, cwd: home });
+    const status = await runTask("status", statusArgs.slice(1), { env, cwd: home });
     assertEquals(status.code, 0, status.stderr);
     assertMatch(status.stdout, /Log files: 120 done, 0 failed, 0 partly read; 0 of 120 in .* not/);
     assertMatch(
@@ -182,11 +184,13 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
     assertMatch(regions, /\nAWS\/us-east-2\t/);
     assertMatch(regions, /\nFR\/Grand Est\t/);
     assert(!regions.includes("missing"), "every IP has a label");
-    const second = await runCli(["daily"], { env, cwd: home });
+    const second = await runTask("daily", [], { env, cwd: home });
     assertEquals(second.code, 0, second.stderr);
     assertMatch(second.stdout, /156 with a region label \(100%\)/);
     assertMatch(second.stdout, /Labelled 0 of 156 IPs .* 156 had a label, 0 are left/);
-    const json = JSON.parse((await runCli([...statusArgs, "--json"], { env, cwd: home })).stdout);
+    const json = JSON.parse(
+      (await runTask("status", [...statusArgs.slice(1), "--json"], { env, cwd: home })).stdout,
+    );
     assertEquals([json.requests, json.logFiles.done, json.pending.pending], [1170, 120, 0]);
     assertMatch(second.stdout, /Extracted 0 log files/);
     assertMatch(second.stdout, /120 already done/);
@@ -275,7 +279,7 @@ Deno.test({
         ...offlineRangeEnv(),
       });
       const mapping = join(ROOT, "fixtures", "dandi_mapping.json");
-      const run = await runCli(["daily", "--mode", "dandi", "--mapping", mapping], { env });
+      const run = await runTask("daily", ["--mode", "dandi", "--mapping", mapping], { env });
       assertEquals(run.code, 0, run.stderr);
       const entries = await Array.fromAsync(Deno.readDir(join(home, "cache", "summaries")));
       const names = entries.map((e) => e.name).sort();
@@ -348,5 +352,41 @@ Deno.test("update_indexed_region_codes labels from ranges and says what to set f
     assertMatch(stderr, /cannot fetch the aws ranges .*HTTP 200|aws ranges .*JSON/);
     assertMatch(stderr, /1 IPs are left without a region: IPINFO_API_KEY is not set\./);
     assert(!stderr.includes("192.0.2.10") && !stderr.includes("2001:db8::1"));
+  });
+});
+
+Deno.test("parse workers that cannot start fail the run with the reason, never hang it", async () => {
+  await withTmpDir(async (home) => {
+    const cache = join(home, "cache");
+    const output = await new Deno.Command(Deno.execPath(), {
+      // Read access to the logs and the cache but not to the worker's module.
+      args: [
+        "run",
+        "--no-prompt",
+        `--allow-read=${cache},${SAMPLE_LOGS},${join(home, ".config")}`,
+        `--allow-write=${cache}`,
+        "--allow-env",
+        "--allow-sys=hostname",
+        join(ROOT, "cli.ts"),
+        "extract_logs",
+        SAMPLE_LOGS,
+        "--cache",
+        cache,
+        "--workers",
+        "2",
+      ],
+      env: cliEnv(home),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assertEquals(output.code, 1, stderr);
+    assertMatch(
+      stderr,
+      /Extraction failed: a parse worker crashed: Requires read access to .*parse_worker\.ts/,
+    );
   });
 });

@@ -21,6 +21,11 @@ export interface CommandContext {
   stderrIsTerminal: boolean;
   /** Aborted by SIGINT / SIGTERM. */
   signal: AbortSignal;
+  /**
+   * Runs a step of `daily` somewhere else (`--isolate`: a process with the step's least
+   * permissions); unset, steps run in this process.
+   */
+  runStep?: (name: string, input: CommandInput, env: Environment) => Promise<number>;
 }
 
 /** A command of the command line. */

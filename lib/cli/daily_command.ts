@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { loadContentMapping } from "../content_mapping.ts";
 import { resolveDailySetup } from "../daily_setup.ts";
 import { errorText, OperatorError, UsageError } from "../errors.ts";
-import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
+import {
+  type Command,
+  type CommandInput,
+  COMMON_HELP,
+  expectPositionals,
+  integerOption,
+} from "./command.ts";
 import { command as extractLogs } from "./extract_logs_command.ts";
 import { command as indexIps } from "./index_ips_command.ts";
 import { command as updateCoordinates } from "./update_coordinates_command.ts";
@@ -83,17 +89,21 @@ ${COMMON_HELP}`,
     }
     const stepContext = { ...context, env: setup.env };
     const common = { cache: setup.cacheDirectory, quiet: values.quiet, json: values.json };
-    const step = (command: Command, values: Record<string, unknown> = {}) =>
+    const runStep = (command: Command, input: CommandInput) =>
+      context.runStep
+        ? context.runStep(command.name, input, setup.env)
+        : command.run(input, stepContext);
+    const step = (command: Command, values: CommandInput["values"] = {}) =>
       [
         command.name,
-        () => command.run({ values: { ...common, ...values }, positionals: [] }, stepContext),
+        () => runStep(command, { values: { ...common, ...values }, positionals: [] }),
       ] as const;
     const steps: (readonly [string, () => Promise<number>])[] = [
       ["extract_logs", () =>
-        extractLogs.run({
+        runStep(extractLogs, {
           values: { ...common, workers: values.workers, mode },
           positionals: [setup.logsDirectory],
-        }, stepContext)],
+        })],
       step(indexIps),
       step(updateRegionCodes, { "geo-db": values["geo-db"] }),
     ];

@@ -1,0 +1,126 @@
+/**
+ * `--isolate`: runs a step in a process of its own, started with only the permissions the step
+ * needs ({@linkcode stepPermissions}) and only the environment variables it reads.
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { configuredLogsDirectory, type Environment, settingsPath } from "../config.ts";
+import { STEP_NEEDS, stepPermissions } from "../step_permissions.ts";
+import { commandCacheDirectory, type CommandInput } from "./command.ts";
+
+/** The command line's entry module, which the isolated process runs. */
+const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
+
+/** A step to run isolated. */
+export interface IsolatedStep {
+  /** The command. */
+  name: string;
+  /** Its parsed command line. */
+  input: CommandInput;
+  /** The environment to give it (only the variables it may read are passed). */
+  env: Environment;
+  /** Stops the step (SIGTERM) when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Whether `name` can run isolated.
+ *
+ * @example Usage
+ * ```ts
+ * import { canIsolate } from "./isolation.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals([canIsolate("extract_logs"), canIsolate("set_cache")], [true, false]);
+ * ```
+ */
+export function canIsolate(name: string): boolean {
+  return Object.hasOwn(STEP_NEEDS, name);
+}
+
+/**
+ * The command line of a parsed input: positionals, then `--name value` / `--flag`.
+ *
+ * @example Usage
+ * ```ts
+ * import { commandLine } from "./isolation.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(
+ *   commandLine({ values: { cache: "/c", quiet: true, json: false, mode: undefined }, positionals: ["/logs"] }),
+ *   ["/logs", "--cache", "/c", "--quiet"],
+ * );
+ * ```
+ */
+export function commandLine(input: CommandInput): string[] {
+  const args = [...input.positionals];
+  for (const [name, value] of Object.entries(input.values)) {
+    if (value === true) args.push(`--${name}`);
+    else if (typeof value === "string") args.push(`--${name}`, value);
+  }
+  return args;
+}
+
+/**
+ * Runs a step in a new Deno process with its least permissions; resolves to its exit code.
+ * Its output goes straight to this process's stdout and stderr.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { runIsolated } from "./isolation.ts";
+ *
+ * const code = await runIsolated({
+ *   name: "generate_totals", input: { values: { cache: "/srv/cache" }, positionals: [] }, env: Deno.env,
+ * });
+ * ```
+ */
+export async function runIsolated(step: IsolatedStep): Promise<number> {
+  const { name, input, env } = step;
+  const values = input.values;
+  const cacheDirectory = await commandCacheDirectory(values, { env });
+  const positional = input.positionals[0] === undefined ? undefined : resolve(input.positionals[0]);
+  const logsDirectory = (name === "extract_logs" || name === "validate") && positional
+    ? positional
+    : typeof values.logs === "string"
+    ? resolve(values.logs)
+    : await configuredLogsDirectory({ env });
+  const readPaths = [values["geo-db"], values.mapping]
+    .filter((v): v is string => typeof v === "string" && !/^[a-z]+:\/\//i.test(v))
+    .map((v) => resolve(v));
+  if (name === "index_ips" && positional) readPaths.push(positional);
+  const writePaths = name === "export_extraction" && positional ? [dirname(positional)] : [];
+  const flags = stepPermissions(name, {
+    cacheDirectory,
+    logsDirectory,
+    settingsFile: settingsPath(env),
+    readPaths,
+    writePaths,
+    env,
+  });
+  const allowed = flags.find((flag) => flag.startsWith("--allow-env="))!.slice(12).split(",");
+  const childEnv: Record<string, string> = {};
+  for (const variable of [...allowed, "DENO_DIR", "PATH"]) {
+    const value = env.get(variable);
+    if (value !== undefined) childEnv[variable] = value;
+  }
+  const args = commandLine({
+    values: { ...values, cache: cacheDirectory },
+    positionals: input.positionals.map((p) => resolve(p)),
+  });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, CLI, name, ...args],
+    env: childEnv,
+    clearEnv: true,
+    stdin: "null",
+  }).spawn();
+  const stop = () => child.kill("SIGTERM");
+  step.signal?.addEventListener("abort", stop);
+  try {
+    return (await child.status).code;
+  } finally {
+    step.signal?.removeEventListener("abort", stop);
+  }
+}
