@@ -42,6 +42,8 @@ export interface CacheStatus {
   quarantinedLines: number;
   /** When the summaries were last written (ISO 8601), if they were. */
   summariesWrittenAt?: string;
+  /** A caveat about the counts, if any. */
+  note?: string;
 }
 
 /**
@@ -91,10 +93,27 @@ export async function cacheStatus(
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path, { readOnly: true });
+    db.prepare("SELECT count(*) FROM meta").get();
   } catch (error) {
-    throw new OperatorError(
-      `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
-    );
+    // A cache on a read-only file system: SQLite cannot open its write-ahead log index there,
+    // but can read the database as an immutable file (without what the log did not hand over),
+    // through a URI that only unrestricted file permissions let through.
+    if ((await Deno.permissions.query({ name: "write" })).state !== "granted") {
+      throw new OperatorError(
+        `Cannot read cache database ${path}: ${errorText(error)}. If its folder is read-only, ` +
+          "SQLite can read it only with unrestricted file permissions: run " +
+          "`deno run -A cli.ts status`, or make the folder writable.",
+      );
+    }
+    try {
+      db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
+      db.prepare("SELECT count(*) FROM meta").get();
+      status.note = "the cache directory is read-only: counts may miss the last writes";
+    } catch (error) {
+      throw new OperatorError(
+        `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
+      );
+    }
   }
   try {
     status.exists = true;

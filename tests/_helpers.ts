@@ -139,11 +139,15 @@ export async function runTask(
   args: string[],
   options: Omit<CliOptions, "permissions">,
 ): Promise<CliResult> {
+  return await runDeno([...await taskArgs(task), ...args], options);
+}
+
+/** The arguments of `deno` in a `deno run` task of deno.json, with `cli.ts` made absolute. */
+export async function taskArgs(task: string): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   const words = (config.tasks[task].command as string).split(" ");
   if (words[0] !== "deno" || words[1] !== "run") throw new Error(`${task} is not a deno run task`);
-  const cli = words.slice(1).map((word) => word === "cli.ts" ? join(ROOT, "cli.ts") : word);
-  return await runDeno([...cli, ...args], options);
+  return words.slice(1).map((word) => word === "cli.ts" ? join(ROOT, "cli.ts") : word);
 }
 
 /** Runs the CLI to completion. */

@@ -16,6 +16,7 @@ import {
   ROOT,
   runCli,
   runTask,
+  taskArgs,
   withTmpDir,
 } from "./_helpers.ts";
 
@@ -389,4 +390,84 @@ Deno.test("parse workers that cannot start fail the run with the reason, never h
       /Extraction failed: a parse worker crashed: Requires read access to .*parse_worker\.ts/,
     );
   });
+});
+
+/** Whether this machine lets a test mount a folder read-only in a private namespace (root). */
+function canMountReadOnly(): boolean {
+  try {
+    const probe = new Deno.Command("unshare", {
+      args: ["-m", "sh", "-c", "mount -t tmpfs none /mnt && mount -o remount,ro /mnt"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return probe.success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "a read-only cache: daily names the step and the folder (exit 1); status says how to read it",
+  // Root on Linux (as CI runs): a read-only bind mount in a private mount namespace.
+  ignore: Deno.build.os !== "linux" || !canMountReadOnly(),
+  fn: async () => {
+    await withTmpDir(async (home) => {
+      const cache = join(home, "cache");
+      const logs = join(home, "logs");
+      await copySample(logs, 1);
+      const env = cliEnv(home, {
+        S3_LOG_EXTRACTION_CACHE: cache,
+        S3_LOG_EXTRACTION_LOGS: logs,
+        ...offlineRangeEnv(),
+      });
+      assertEquals((await runCli(["extract_logs", "--limit", "60"], { env })).code, 0);
+      /** Runs `deno <args>` with the cache mounted read-only. */
+      const readOnly = async (args: string[]) => {
+        const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
+        const script = `mount --bind '${cache}' '${cache}' && ` +
+          `mount -o remount,bind,ro '${cache}' && exec ${deno}`;
+        const output = await new Deno.Command("unshare", {
+          args: ["-m", "sh", "-c", script],
+          env,
+          clearEnv: true,
+          cwd: home,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const decoder = new TextDecoder();
+        return {
+          code: output.code,
+          stdout: decoder.decode(output.stdout),
+          stderr: decoder.decode(output.stderr),
+        };
+      };
+      const daily = await readOnly(await taskArgs("daily"));
+      assertEquals(daily.code, 1, daily.stderr);
+      assertMatch(
+        daily.stderr,
+        new RegExp(
+          `error: Cannot create lock file ${cache}/extraction\\.lock: Read-only file system`,
+        ),
+      );
+      assertMatch(
+        daily.stderr,
+        /daily stopped at step extract_logs \(exit code 1\); later steps did not run\./,
+      );
+      // The status task's narrow permissions cannot let SQLite read a read-only folder…
+      const status = await readOnly(await taskArgs("status"));
+      assertEquals(status.code, 1, status.stderr);
+      assertMatch(
+        status.stderr,
+        /Cannot read cache database .*cache\.sqlite: unable to open database file\. If its folder is read-only, SQLite can read it only with unrestricted file permissions/,
+      );
+      // …unrestricted ones can, and the counts come with a caveat.
+      const full = await readOnly(["run", "-A", join(ROOT, "cli.ts"), "status"]);
+      assertEquals(full.code, 0, full.stderr);
+      assertMatch(
+        full.stdout,
+        /Log files: 60 done, 0 failed, 0 partly read; 60 of 120 in .* not extracted yet\./,
+      );
+      assertMatch(full.stdout, /Note: the cache directory is read-only/);
+    });
+  },
 });

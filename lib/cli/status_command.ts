@@ -109,6 +109,7 @@ export function describe(status: CacheStatus, now: Date): string[] {
       }
     }
   }
+  if (status.note !== undefined) lines.push(`Note: ${status.note}.`);
   if (status.summariesWrittenAt !== undefined) {
     const hours = (now.getTime() - Date.parse(status.summariesWrittenAt)) / 3_600_000;
     lines.push(`Summaries written ${status.summariesWrittenAt} (${hours.toFixed(1)} h ago).`);
