@@ -407,7 +407,8 @@ function canMountReadOnly(): boolean {
 }
 
 Deno.test({
-  name: "a read-only cache: daily names the step and the folder (exit 1); status says how to read it",
+  name:
+    "a read-only cache: daily names the step and the folder (exit 1); status says how to read it",
   // Root on Linux (as CI runs): a read-only bind mount in a private mount namespace.
   ignore: Deno.build.os !== "linux" || !canMountReadOnly(),
   fn: async () => {
