@@ -94,6 +94,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Write summaries/archive_totals.json",
     load: async () => (await import("./lib/cli/summary_commands.ts")).generateArchiveTotalsCommand,
   },
+  report: {
+    summary: "Write the report: <cache>/report/index.html, with charts and a map",
+    load: async () => (await import("./lib/cli/report_command.ts")).command,
+  },
   stop: {
     summary: "Stop a running extraction after its batch in flight, and wait for it",
     load: async () => (await import("./lib/cli/stop_command.ts")).command,

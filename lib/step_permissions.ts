@@ -88,6 +88,7 @@ export const STEP_NEEDS: Readonly<Record<string, StepNeeds>> = {
   generate_archive_totals: { env: [] },
   generate_dandiset_summaries: SUMMARIES,
   generate_dandiset_totals: SUMMARIES,
+  report: { env: [] },
   export_extraction: { env: SECRETS },
   status: { env: [], logs: true },
   validate: { env: [], logs: true },

@@ -308,7 +308,8 @@ Deno.test({
         /generate_dandiset_summaries and generate_dandiset_totals skipped: Cannot read the content-id mapping .*none\.json: No such file/,
       );
       assertMatch(skipped.stderr, /refresh_region_codes skipped: nothing to re-check labels with/);
-      assertMatch(skipped.stderr, /\[5\/6\] generate_archive_summaries/);
+      assertMatch(skipped.stderr, /\[5\/7\] generate_archive_summaries/);
+      assertMatch(skipped.stderr, /\[7\/7\] report/);
     });
   },
 });

@@ -11,11 +11,14 @@ import {
   cliEnv,
   copySample,
   ipsInLogs,
+  offlineRangeEnv,
   readTree,
   ROOT,
   runCli,
   withTmpDir,
 } from "./_helpers.ts";
+
+const SAMPLE_GEO_DB = join(ROOT, "fixtures", "sample_geo", "city.mmdb");
 
 function findIps(haystack: Uint8Array, ips: Set<string>): string[] {
   const text = new TextDecoder("latin1").decode(haystack);
@@ -31,7 +34,7 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
     }
     const ips = await ipsInLogs(logs);
     assert(ips.size > 150, `the corpus has many IPs (${ips.size})`);
-    const env = cliEnv(dir);
+    const env = cliEnv(dir, offlineRangeEnv());
     const cache = join(dir, "cache");
     const outputs: Uint8Array[] = [];
     const encoder = new TextEncoder();
@@ -41,6 +44,15 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
         ["extract_logs", logs, "--cache", cache, "--json"],
         ["export_extraction", join(dir, "export"), "--cache", cache],
         ["index_ips", "--cache", cache, "--json"],
+        ["update_indexed_region_codes", "--cache", cache, "--geo-db", SAMPLE_GEO_DB],
+        ["update_region_code_coordinates", "--cache", cache],
+        ["generate_summaries", "--cache", cache],
+        ["generate_totals", "--cache", cache],
+        ["generate_archive_summaries", "--cache", cache],
+        ["generate_archive_totals", "--cache", cache],
+        ["report", "--cache", cache, "--json"],
+        ["status", "--cache", cache, "--json", "--logs", logs],
+        ["validate", logs, "--examples", "100"],
         ["extract_logs", logs, "--cache", cache, "--mode", "dandi"],
       ]
     ) {
@@ -84,6 +96,9 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
     }
     // 156 distinct IPs on the sample's kept lines (its truth file) + 2 in the hard cases.
     assertEquals(found.size, 158);
-    assert((await readTree(join(dir, "cache"))).has("cache.sqlite"));
+    const cacheFiles = await readTree(join(dir, "cache"));
+    assert(cacheFiles.has("cache.sqlite"));
+    assert(cacheFiles.has("report/index.html"), "the report was searched too");
+    assert(cacheFiles.has("summaries/archive/by_region.tsv"), "the summaries were searched too");
   });
 });

@@ -17,6 +17,7 @@ import {
 } from "./command.ts";
 import { command as extractLogs } from "./extract_logs_command.ts";
 import { command as indexIps } from "./index_ips_command.ts";
+import { command as report } from "./report_command.ts";
 import { command as updateCoordinates } from "./update_coordinates_command.ts";
 import {
   command as updateRegionCodes,
@@ -46,7 +47,7 @@ export const command: Command = {
   help: `Runs the steps of the nightly run in order: extract_logs, index_ips (checks the IP
 table), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
 then generate_summaries, generate_totals, generate_archive_summaries, generate_archive_totals
-(in dandi mode the dandiset variants, through the content-id mapping). With no log directory
+(in dandi mode the dandiset variants, through the content-id mapping), and report. With no log directory
 configured (set_logs or S3_LOG_EXTRACTION_LOGS) it runs on the sample logs bundled with the
 tool, into .sample-cache/ in the current directory, with a random password of its own kept in
 .sample-cache/password and made-up offline geolocation (fixtures/sample_geo/). A step that
@@ -141,6 +142,7 @@ ${COMMON_HELP}`,
       steps.push(step(generateArchiveSummariesCommand, readable ? { mapping } : {}));
       steps.push(step(generateArchiveTotalsCommand));
     }
+    steps.push(step(report));
     for (const [index, [name, run]] of steps.entries()) {
       if (!quiet) context.err(`[${index + 1}/${steps.length}] ${name}`);
       let code: number;
@@ -161,7 +163,8 @@ ${COMMON_HELP}`,
     if (!quiet) {
       context.out(
         `Daily run finished${setup.sample ? " on the bundled sample logs" : ""}. Summaries: ` +
-          `${join(setup.cacheDirectory, "summaries")}`,
+          `${join(setup.cacheDirectory, "summaries")}; report: ` +
+          `${join(setup.cacheDirectory, "report", "index.html")}`,
       );
     }
     return 0;
