@@ -28,8 +28,9 @@ h1 { font-size: 1.6rem; margin: 0.2em 0; } h2 { font-size: 1.2rem; margin-top: 2
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
 .card b { display: block; font-size: 1.35rem; }
+figure { margin: 0; }
 svg { width: 100%; height: auto; display: block; }
-svg text { font-size: 11px; fill: var(--muted); }
+svg text { font-size: 13px; fill: var(--muted); }
 .bar { fill: var(--bar); } .grid { stroke: var(--line); } .axis-line { stroke: var(--muted); }
 .sea { fill: var(--sea); } .land { fill: var(--land); stroke: #aab5a0; stroke-width: 0.3; }
 .place { fill: var(--place); fill-opacity: 0.55; stroke: var(--place); }
@@ -39,8 +40,10 @@ svg text { font-size: 11px; fill: var(--muted); }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; }
-th:first-child, td:first-child { text-align: left; word-break: break-all; }
-.spark { width: 96px; } .spark polyline { fill: none; stroke: var(--bar); stroke-width: 1.5; }
+th:first-child, td:first-child { text-align: left; } td:first-child { overflow-wrap: anywhere; }
+td + td { white-space: nowrap; }
+.spark { width: 96px; display: inline-block; vertical-align: middle; }
+.peak { display: block; color: var(--muted); font-size: 0.75rem; } .spark polyline { fill: none; stroke: var(--bar); stroke-width: 1.5; }
 footer { margin-top: 3em; font-size: 0.85rem; color: var(--muted); }
 @media print { main { max-width: none; } h2, figure, table, .card { break-inside: avoid; }
   .scroll { overflow: visible; } }
@@ -140,7 +143,9 @@ export function renderReport(
 ${table("Regions, most bytes first", "Region", data.byRegion.slice(0, TABLE_ROWS))}
 <h2>Datasets</h2>
 <div class="scroll"><table>
-<caption>${data.datasets.length} datasets, most bytes first</caption>
+<caption>${data.datasets.length} datasets, most bytes first; lines from ${
+    escapeHtml(range)
+  }</caption>
 <thead><tr><th scope="col">Dataset</th><th scope="col">Bytes sent</th><th scope="col">Requests</th><th scope="col">Downloads</th><th scope="col">Requesters</th><th scope="col">Over time</th></tr></thead>
 <tbody>${datasetRows}</tbody></table></div>
 <h2>Most requested assets</h2>

@@ -192,13 +192,17 @@ export function bytesChart(options: BytesChartOptions): string {
  */
 export function sparkline(days: DayBytes[], first: string, last: string, name: string): string {
   const span = (Date.parse(last) - Date.parse(first)) / DAY + 1;
-  const bins = binBytes(days, periodFor(span), first, last);
+  const period = periodFor(span);
+  const bins = binBytes(days, period, first, last);
   const max = Math.max(1, ...bins.map((b) => b.bytes));
   const step = bins.length > 1 ? 96 / (bins.length - 1) : 0;
   const points = bins.map((b, i) =>
     `${(i * step).toFixed(1)},${(22 - (b.bytes / max) * 20).toFixed(1)}`
   );
+  const peak = `peak ${formatBytes(max)} a ${period}`;
   return `<svg class="spark" viewBox="0 0 96 24" role="img" aria-label="${
-    escapeHtml(`Bytes sent over time by ${name}`)
-  }" xmlns="http://www.w3.org/2000/svg"><polyline points="${points.join(" ")}"/></svg>`;
+    escapeHtml(`Bytes sent by ${name} per ${period}, ${first} to ${last}: ${peak}`)
+  }" xmlns="http://www.w3.org/2000/svg"><polyline points="${
+    points.join(" ")
+  }"/></svg><small class="peak">${peak}</small>`;
 }

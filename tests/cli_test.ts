@@ -181,6 +181,15 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
       /Requests: 1,170; distinct IPs: 156, 156 with a region label \(100%\)/,
     );
     assertMatch(status.stdout, /Last run: generate_archive_totals, ok, /);
+    // The report publishes only rounded counts: "<50", or a multiple of 20 from 60 up.
+    const html = await Deno.readTextFile(join(home, ".sample-cache", "report", "index.html"));
+    const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    const counts = cells.filter((cell) => /^(&lt;50|[\d,]+)$/.test(cell));
+    assertEquals(counts.length, 270, "19 regions × 2, 64 datasets × 3, 20 assets × 2");
+    for (const cell of counts) {
+      const value = Number(cell.replaceAll(",", ""));
+      assert(cell === "&lt;50" || (value >= 50 && value % 20 === 0), `unrounded count ${cell}`);
+    }
     const regions = await Deno.readTextFile(join(summaries, "archive", "by_region.tsv"));
     assertMatch(regions, /\nAWS\/us-east-2\t/);
     assertMatch(regions, /\nFR\/Grand Est\t/);
