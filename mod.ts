@@ -30,6 +30,7 @@
 
 export * from "./lib/asset_types.ts";
 export * from "./lib/atomic_files.ts";
+export * from "./lib/aws_credentials.ts";
 export * from "./lib/byte_interner.ts";
 export * from "./lib/byte_units.ts";
 export * from "./lib/cache_database.ts";
@@ -77,8 +78,12 @@ export * from "./lib/report_html.ts";
 export * from "./lib/row_writer.ts";
 export * from "./lib/run_history.ts";
 export * from "./lib/run_lock.ts";
+export * from "./lib/s3_client.ts";
+export * from "./lib/s3_inventory.ts";
+export * from "./lib/s3_log_source.ts";
 export * from "./lib/service_ranges.ts";
 export * from "./lib/sha256.ts";
+export * from "./lib/sigv4.ts";
 export * from "./lib/sort_orders.ts";
 export * from "./lib/step_permissions.ts";
 export * from "./lib/summary_data.ts";

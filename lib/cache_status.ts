@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DATABASE_FILE } from "./cache_database.ts";
 import { errorText, OperatorError } from "./errors.ts";
-import { discoverLogFiles } from "./log_discovery.ts";
+import { discoverLogFiles, isLogFileName } from "./log_discovery.ts";
+import { parseS3Url, type S3Location } from "./s3_client.ts";
+import { readInventory } from "./s3_inventory.ts";
 import { IMPORT_PREFIX } from "./reference_import.ts";
 import type { RunRecord } from "./run_history.ts";
 import { type LockHolder, readLockHolder } from "./run_lock.ts";
@@ -44,6 +46,26 @@ export interface CacheStatus {
   summariesWrittenAt?: string;
   /** A caveat about the counts, if any. */
   note?: string;
+  /** Completion against an S3 Inventory of the log bucket, when one was given. */
+  inventory?: InventoryCompletion;
+}
+
+/** How much of the log objects an S3 Inventory lists are extracted. */
+export interface InventoryCompletion {
+  /** The partition read (`dt=…`). */
+  partition: string;
+  /** `s3://bucket/prefix/` the log objects are below. */
+  location: string;
+  /** Log objects listed below it. */
+  logObjects: number;
+  /** Their total size in bytes. */
+  bytes: number;
+  /** Of them, extracted. */
+  done: number;
+  /** Of them, failed (retried next run). */
+  failed: number;
+  /** `done / logObjects × 100` (0 for none). */
+  percentComplete: number;
 }
 
 /**
@@ -62,7 +84,7 @@ export interface CacheStatus {
  * ```
  */
 export async function cacheStatus(
-  options: { cacheDirectory: string; logsDirectory?: string },
+  options: { cacheDirectory: string; logsDirectory?: string; inventory?: string },
 ): Promise<CacheStatus> {
   const { cacheDirectory } = options;
   const status: CacheStatus = {
@@ -85,7 +107,15 @@ export async function cacheStatus(
   const summaries = await Deno.stat(join(cacheDirectory, "summaries")).catch(() => undefined);
   if (summaries?.mtime) status.summariesWrittenAt = summaries.mtime.toISOString();
   if (status.databaseBytes === 0) {
-    if (options.logsDirectory !== undefined) {
+    if (options.inventory !== undefined) {
+      const remote = options.logsDirectory?.startsWith("s3://");
+      status.inventory = await inventoryCompletion(
+        options.inventory,
+        remote ? parseS3Url(options.logsDirectory!) : undefined,
+        () => undefined,
+      );
+    }
+    if (options.logsDirectory !== undefined && !options.logsDirectory.startsWith("s3://")) {
       status.pending = countPending(options.logsDirectory, () => false);
     }
     return status;
@@ -136,9 +166,18 @@ export async function cacheStatus(
     status.ips = count("SELECT count(*) AS n FROM ips");
     status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
     status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
-    if (options.logsDirectory !== undefined) {
+    const remote = options.logsDirectory?.startsWith("s3://");
+    if (options.logsDirectory !== undefined && !remote) {
       const done = db.prepare("SELECT 1 FROM log_files WHERE path = ? AND status = 'done'");
       status.pending = countPending(options.logsDirectory, (p) => done.get(p) !== undefined);
+    }
+    if (options.inventory !== undefined) {
+      const stateOf = db.prepare("SELECT status FROM log_files WHERE path = ?");
+      status.inventory = await inventoryCompletion(
+        options.inventory,
+        remote ? parseS3Url(options.logsDirectory!) : undefined,
+        (path) => (stateOf.get(path) as { status: string } | undefined)?.status,
+      );
     }
   } finally {
     db.close();
@@ -158,4 +197,38 @@ function countPending(
     if (!isDone(entry.file.path)) pending++;
   }
   return { logsDirectory, logFiles, pending };
+}
+
+async function inventoryCompletion(
+  directory: string,
+  location: S3Location | undefined,
+  stateOf: (path: string) => string | undefined,
+): Promise<InventoryCompletion> {
+  const inventory = await readInventory(directory);
+  const bucket = location?.bucket ?? inventory.bucket;
+  const prefix = location?.prefix ?? "";
+  const completion: InventoryCompletion = {
+    partition: inventory.partition,
+    location: `s3://${bucket}/${prefix}`,
+    logObjects: 0,
+    bytes: 0,
+    done: 0,
+    failed: 0,
+    percentComplete: 0,
+  };
+  if (inventory.bucket !== bucket) return completion;
+  for (const object of inventory.objects) {
+    if (!object.key.startsWith(prefix)) continue;
+    const path = object.key.slice(prefix.length);
+    if (!isLogFileName(path.slice(path.lastIndexOf("/") + 1))) continue;
+    completion.logObjects++;
+    completion.bytes += object.size;
+    const state = stateOf(path);
+    if (state === "done") completion.done++;
+    else if (state === "failed") completion.failed++;
+  }
+  completion.percentComplete = completion.logObjects === 0
+    ? 0
+    : (completion.done / completion.logObjects) * 100;
+  return completion;
 }

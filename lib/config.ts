@@ -233,5 +233,6 @@ export async function configuredLogsDirectory(
 ): Promise<string | undefined> {
   const env = options.env ?? Deno.env;
   const chosen = env.get(LOGS_VARIABLE) || (await readSettings(env)).logs_directory;
-  return chosen ? resolve(chosen) : undefined;
+  if (!chosen) return undefined;
+  return chosen.startsWith("s3://") ? chosen : resolve(chosen);
 }

@@ -16,9 +16,11 @@ import {
   type PlanLimits,
   type PlannedFile,
   planTasks,
+  type TaskPiece,
 } from "./extraction_plan.ts";
 import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
-import { discoverLogFiles } from "./log_discovery.ts";
+import { type DiscoveredEntry, discoverLogFiles } from "./log_discovery.ts";
+import type { RemoteLogs } from "./s3_log_source.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
 import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
 import { type BatchEntry, RequestStore } from "./request_store.ts";
@@ -49,6 +51,8 @@ export interface ExtractLogsOptions {
   planLimits?: PlanLimits;
   /** Commit a batch once it holds this many requests (default 100,000). */
   batchRequests?: number;
+  /** Log files elsewhere (an S3 bucket), read instead of `logsDirectory`, which then names them. */
+  remote?: RemoteLogs;
 }
 
 /** Progress of a run, after each commit. */
@@ -175,7 +179,10 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     const runId = startRun(db, "extract_logs");
     const summary = emptySummary(mode, options);
     try {
-      const planned = planFiles(db, options, summary);
+      const entries = options.remote
+        ? await options.remote.list()
+        : discoverLogFiles(options.logsDirectory);
+      const planned = planFiles(db, entries, options, summary);
       await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
       summary.seconds = (performance.now() - started) / 1000;
       finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
@@ -239,9 +246,29 @@ function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): Extrac
   };
 }
 
+/** What the workers get for `pieces`: paths, or the content of remote files, fetched now. */
+async function taskPieces(pieces: Piece[], remote: RemoteLogs | undefined): Promise<TaskPiece[]> {
+  return await Promise.all(pieces.map(async (p) => {
+    const piece: TaskPiece = {
+      path: p.file.absolutePath,
+      start: p.start,
+      end: p.end,
+      whole: p.whole,
+    };
+    if (remote === undefined) return piece;
+    try {
+      const data = await remote.fetch({ ...p.file });
+      return { ...piece, data, end: data.length };
+    } catch (error) {
+      return { ...piece, fetchError: `cannot be fetched: ${errorText(error)}` };
+    }
+  }));
+}
+
 /** Lists the files to process, in order, and counts the others. */
 function planFiles(
   db: DatabaseSync,
+  entries: Iterable<DiscoveredEntry>,
   options: ExtractLogsOptions,
   summary: ExtractionSummary,
 ): PlannedFile[] {
@@ -250,7 +277,7 @@ function planFiles(
   );
   const planned: PlannedFile[] = [];
   const limit = options.limit ?? Infinity;
-  for (const entry of discoverLogFiles(options.logsDirectory)) {
+  for (const entry of entries) {
     if (entry.kind === "other") {
       summary.files.notLogs++;
       if (summary.notLogExamples.length < 5) summary.notLogExamples.push(entry.path);
@@ -307,7 +334,10 @@ async function runPlan(
   summary: ExtractionSummary,
 ): Promise<void> {
   const store = new RequestStore(db, options.secrets);
-  const limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
+  // Remote logs are fetched whole: never split into pieces.
+  const limits = options.remote
+    ? { ...(options.planLimits ?? DEFAULT_PLAN_LIMITS), pieceBytes: Number.MAX_SAFE_INTEGER }
+    : options.planLimits ?? DEFAULT_PLAN_LIMITS;
   const tasks = planTasks(planned, { limits, compressed: isGzipFile });
   // Tasks dispatched ahead of the commit point (twice what the workers hold). Results are small
   // (columns of numbers), so a deep window costs little memory and keeps workers busy while the
@@ -331,17 +361,9 @@ async function runPlan(
       if (next.done) return;
       const id = nextId++;
       const pieces = next.value;
-      const settled = executor.run({
-        id,
-        pieces: pieces.map((p) => ({
-          path: p.file.absolutePath,
-          start: p.start,
-          end: p.end,
-          whole: p.whole,
-        })),
-        mode: summary.mode,
-        excludedIps,
-      }).then((answer) => ({ answer }), (error) => ({ error }));
+      const settled = taskPieces(pieces, options.remote).then((taskPieces) =>
+        executor.run({ id, pieces: taskPieces, mode: summary.mode, excludedIps })
+      ).then((answer) => ({ answer }), (error) => ({ error }));
       inFlight.set(id, { pieces, settled });
     }
   };

@@ -48,6 +48,10 @@ export interface TaskPiece {
   end: number;
   /** Whether the piece is the whole file. */
   whole: boolean;
+  /** The whole file's content, fetched already (remote logs): then `path` is not read. */
+  data?: Uint8Array;
+  /** Why the content could not be fetched (the file then fails, and is retried next run). */
+  fetchError?: string;
 }
 
 /** Sizes that shape the plan. */

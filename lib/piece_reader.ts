@@ -55,6 +55,7 @@ export async function readPiece(
   options: PieceParserOptions = {},
 ): Promise<PieceOutcome> {
   const parser = new PieceParser(options);
+  if (piece.fetchError !== undefined) return { ok: false, error: piece.fetchError };
   try {
     let bytesRead: number;
     if (piece.whole) {
@@ -70,7 +71,9 @@ export async function readPiece(
 
 async function readWholeFile(piece: TaskPiece, parser: PieceParser): Promise<number> {
   let bytes: Uint8Array;
-  {
+  if (piece.data !== undefined) {
+    bytes = piece.data;
+  } else {
     // Runs in a parse worker, where blocking is free and sync reads of small files are cheaper.
     // deno-lint-ignore no-sync-fn-in-async-fn
     using file = Deno.openSync(piece.path);

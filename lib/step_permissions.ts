@@ -109,6 +109,10 @@ export interface StepScope {
   readPaths?: string[];
   /** The environment the step will get (URL overrides, file variables). */
   env: Environment;
+  /** Other hosts it calls (an S3 endpoint). */
+  hosts?: string[];
+  /** Other variables it reads (AWS credentials). */
+  variables?: string[];
 }
 
 /** The folder of the program's own modules (the parse worker is loaded from there). */
@@ -148,7 +152,7 @@ export function stepPermissions(step: string, scope: StepScope): string[] {
     if (value.startsWith("file:")) read.add(fileURLToPath(value));
     else if (!/^[a-z]+:\/\//i.test(value)) read.add(resolve(value));
   }
-  const hosts = new Set<string>();
+  const hosts = new Set<string>(scope.hosts ?? []);
   for (const [variable, fallback] of needs.urls ?? []) {
     const url = new URL(scope.env.get(variable) || fallback, "file:///");
     if (url.protocol === "http:" || url.protocol === "https:") hosts.add(url.host);
@@ -165,7 +169,7 @@ export function stepPermissions(step: string, scope: StepScope): string[] {
     "--no-prompt",
     `--allow-read=${[...read].join(",")}`,
     `--allow-write=${[...write].join(",")}`,
-    `--allow-env=${[...BASE_VARIABLES, ...needs.env].join(",")}`,
+    `--allow-env=${[...BASE_VARIABLES, ...needs.env, ...(scope.variables ?? [])].join(",")}`,
     "--allow-sys=hostname",
   ];
   if (hosts.size > 0) flags.push(`--allow-net=${[...hosts].join(",")}`);

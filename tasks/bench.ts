@@ -10,7 +10,8 @@
  * - the reference's line rule under gawk (parse only, no output), where gawk is installed;
  * - every summary command on a cache of 10 million requests over 100,000 objects in 1,000
  *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size);
- * - classifying 1,000,000 distinct IPs (15 % IPv6) against 100,000 ranges, table build included.
+ * - classifying 1,000,000 distinct IPs (15 % IPv6) against 100,000 ranges, table build included;
+ * - `extract_logs s3://…` of the small files uploaded to a local s3rver (if installed).
  *
  * Prints a table and writes it into `BENCHMARKS.md` (not with `--quick`).
  *
@@ -22,6 +23,7 @@ import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { openCacheDatabase } from "../lib/cache_database.ts";
 import { IpRangeTable, type LabelledRange } from "../lib/ip_range_table.ts";
+import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -146,6 +148,52 @@ async function extract(what: string, logs: string, workers: string[], floor: Row
     return { what, seconds, bytes: summary.bytesRead, files: summary.files.done, floor };
   } finally {
     await Deno.remove(cache, { recursive: true });
+  }
+}
+
+/**
+ * `extract_logs s3://…` of the small files uploaded to a local s3rver (when `.ci/run` or a
+ * developer installed it into `.tools/s3rver`): objects per second through ListObjectsV2,
+ * GetObject and SigV4, against the same files read locally.
+ */
+async function remoteExtract(root: string, files: string[], floor: Row): Promise<Row | undefined> {
+  if (S3RVER === undefined) return undefined;
+  const dir = await Deno.makeTempDir({ prefix: "s3le-bench-s3-" });
+  try {
+    await using s3 = await startS3(join(dir, "s3"), "bench");
+    log(`uploading ${files.length} objects to a local s3rver…`);
+    const queue = [...files];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+        await s3.put(`logs/${path.slice(root.length + 1)}`, await Deno.readFile(path));
+      }
+    }));
+    const cache = join(dir, "cache");
+    const args = cliArgs("extract_logs", "s3://bench/logs", "--cache", cache, "--json");
+    args.splice(1, 0, "--allow-net=127.0.0.1");
+    const { seconds, stdout } = await run(
+      Deno.execPath(),
+      [...args, "--downloads", "16"],
+      {
+        S3_LOG_EXTRACTION_PASSWORD: PASSWORD,
+        HOME: cache,
+        PATH: Deno.env.get("PATH") ?? "",
+        ...s3Env(s3.endpoint),
+      },
+    );
+    const summary = JSON.parse(stdout);
+    if (summary.files.done !== files.length) {
+      throw new Error(`remote extraction: ${summary.files.done} objects done of ${files.length}`);
+    }
+    return {
+      what: "extract_logs s3:// from a local s3rver, small objects, default workers",
+      seconds,
+      bytes: summary.bytesRead,
+      files: summary.files.done,
+      floor,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 }
 
@@ -327,6 +375,9 @@ rows.push(await extract("extract_logs, small files, default workers", small, [],
 rows.push(
   await extract("extract_logs, small files, --workers 2", small, ["--workers", "2"], smallFloor),
 );
+
+const remote = await remoteExtract(small, smallFiles, smallFloor);
+if (remote) rows.push(remote);
 
 const summaryRequests = quick ? 1_000_000 : 10_000_000;
 const cache = summaryCache(summaryRequests);

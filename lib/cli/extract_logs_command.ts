@@ -4,7 +4,10 @@
  * @module
  */
 
+import { awsCredentials, awsRegion } from "../aws_credentials.ts";
 import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { parseS3Url, S3Client } from "../s3_client.ts";
+import { type RemoteLogs, s3LogSource } from "../s3_log_source.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { extractLogs } from "../extract_logs.ts";
@@ -13,6 +16,7 @@ import { summaryLines, warningLines } from "./extraction_report.ts";
 import {
   type Command,
   commandCacheDirectory,
+  type CommandContext,
   COMMON_HELP,
   expectPositionals,
   integerOption,
@@ -22,12 +26,27 @@ import { formatExtractionProgress, ProgressLine } from "./progress_line.ts";
 /** The variable holding the excluded-IP pattern. */
 export const EXCLUDED_IPS_VARIABLE = "S3_LOG_EXTRACTION_EXCLUDED_IPS";
 
+/** The S3 source of `extract_logs s3://…`, with the credentials and region of `env`. */
+async function remoteLogs(
+  url: string,
+  inventory: string | undefined,
+  downloads: number | undefined,
+  context: CommandContext,
+): Promise<RemoteLogs> {
+  const client = new S3Client({
+    credentials: await awsCredentials(context.env),
+    region: awsRegion(context.env),
+    endpoint: context.env.get("AWS_ENDPOINT_URL") || undefined,
+  });
+  return s3LogSource({ location: parseS3Url(url), client, inventory, downloads });
+}
+
 /** The `extract_logs` command. */
 export const command: Command = {
   name: "extract_logs",
   summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
   usage:
-    "extract_logs [<log directory>] [--mode generic|dandi] [--workers N] [--limit N] [--batch-size N]",
+    "extract_logs [<log directory> | s3://bucket[/prefix]] [--mode generic|dandi] [--workers N] [--limit N] [--batch-size N] [--inventory DIR] [--downloads N]",
   help: `Finds raw S3 log files below the log directory (S3 log objects, flat or in YYYY/MM/DD/
 folders, and consolidated *.log files; gzip detected by content), keeps REST.GET.OBJECT
 requests with a 2xx status, and stores them in <cache>/cache.sqlite. Files already extracted
@@ -36,6 +55,9 @@ file and line; unreadable files are recorded as failed and retried on the next r
 
 Arguments:
   <log directory>  where the logs are (default: S3_LOG_EXTRACTION_LOGS or set_logs)
+  s3://bucket[/prefix]  or read them straight from the log bucket: listed with
+                   ListObjectsV2 (or from --inventory), fetched with GetObject, parsed in
+                   memory (nothing written to disk); same cache, same exactly-once guarantee
 
 Options:
   --mode <mode>    generic (every object; default) or dandi (blobs/... and zarr/<id> pooled)
@@ -43,12 +65,17 @@ Options:
   --limit <n>      process at most n log files this run
   --batch-size <n> commit once a batch holds n requests (default 100000; a batch is also
                    committed every second). Smaller batches lose less to a kill, cost more.
+  --inventory <dir> (s3://) list from this local copy of an S3 Inventory of the bucket
+  --downloads <n>  (s3://) objects fetched at a time (default 8)
 
 Environment:
   S3_LOG_EXTRACTION_PASSWORD      required: encrypts client IPs (keep it; it reads the cache)
   S3_LOG_EXTRACTION_SALT          optional PBKDF2 salt (default s3_log_extraction)
   S3_LOG_EXTRACTION_EXCLUDED_IPS  regular expression matched against the whole client IP;
                                   matching requests are dropped and counted (unset: none)
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
+  AWS_SHARED_CREDENTIALS_FILE, AWS_REGION, AWS_ENDPOINT_URL   (s3://) credentials, region
+                                  and an S3-compatible endpoint
 
 Stop a run with \`s3_log_extraction stop\`, Ctrl+C or SIGTERM: it ends after its batch in
 flight. A run killed outright loses nothing committed and duplicates nothing.
@@ -59,6 +86,8 @@ ${COMMON_HELP}`,
     workers: { type: "string" },
     limit: { type: "string" },
     "batch-size": { type: "string" },
+    inventory: { type: "string" },
+    downloads: { type: "string" },
   },
   async run({ values, positionals }, context) {
     expectPositionals("extract_logs", positionals, 0, 1, "[<log directory>]");
@@ -78,13 +107,17 @@ ${COMMON_HELP}`,
           "`s3_log_extraction set_logs <dir>` or set S3_LOG_EXTRACTION_LOGS.",
       );
     }
+    const downloads = integerOption("extract_logs", "downloads", values.downloads, 1);
+    const remote = logsDirectory.startsWith("s3://")
+      ? await remoteLogs(logsDirectory, values.inventory as string | undefined, downloads, context)
+      : undefined;
     const secrets = await secretsFromEnvironment(context.env);
     const cacheDirectory = await commandCacheDirectory(values, context);
     const quiet = values.quiet === true;
     const progress = new ProgressLine(context.stderrIsTerminal && !quiet);
     const started = performance.now();
     const summary = await extractLogs({
-      logsDirectory,
+      logsDirectory: remote?.description ?? logsDirectory,
       cacheDirectory,
       secrets,
       mode: mode as ExtractionMode,
@@ -92,6 +125,7 @@ ${COMMON_HELP}`,
       workers,
       limit,
       batchRequests,
+      remote,
       signal: context.signal,
       onProgress: (p) =>
         progress.update(formatExtractionProgress(p, (performance.now() - started) / 1000)),

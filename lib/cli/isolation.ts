@@ -7,7 +7,9 @@
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AWS_VARIABLES, awsRegion, credentialsFilePath } from "../aws_credentials.ts";
 import { configuredLogsDirectory, type Environment, settingsPath } from "../config.ts";
+import { parseS3Url } from "../s3_client.ts";
 import { STEP_NEEDS, stepPermissions } from "../step_permissions.ts";
 import { commandCacheDirectory, type CommandInput } from "./command.ts";
 
@@ -81,15 +83,26 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
   const { name, input, env } = step;
   const values = input.values;
   const cacheDirectory = await commandCacheDirectory(values, { env });
-  const positional = input.positionals[0] === undefined ? undefined : resolve(input.positionals[0]);
+  const asPath = (p: string) => (p.startsWith("s3://") ? p : resolve(p));
+  const positional = input.positionals[0] === undefined ? undefined : asPath(input.positionals[0]);
   const logsDirectory = (name === "extract_logs" || name === "validate") && positional
     ? positional
     : typeof values.logs === "string"
-    ? resolve(values.logs)
+    ? asPath(values.logs)
     : await configuredLogsDirectory({ env });
-  const readPaths = [values["geo-db"], values.mapping]
-    .filter((v): v is string => typeof v === "string" && !/^[a-z]+:\/\//i.test(v))
+  const readPaths = [values["geo-db"], values.mapping, values.inventory]
+    .filter((v): v is string => typeof v === "string" && !/^[a-z0-9]+:\/\//i.test(v))
     .map((v) => resolve(v));
+  // Reading the log bucket: its endpoint, the AWS variables and the credentials file.
+  const s3 = logsDirectory?.startsWith("s3://") &&
+    (name === "extract_logs" || name === "status");
+  const hosts: string[] = [];
+  if (s3 && name === "extract_logs") {
+    const endpoint = env.get("AWS_ENDPOINT_URL");
+    const bucket = parseS3Url(logsDirectory!).bucket;
+    hosts.push(endpoint ? new URL(endpoint).host : `${bucket}.s3.${awsRegion(env)}.amazonaws.com`);
+    readPaths.push(credentialsFilePath(env));
+  }
   if (name === "index_ips" && positional) readPaths.push(positional);
   const writePaths = name === "export_extraction" && positional ? [dirname(positional)] : [];
   const flags = stepPermissions(name, {
@@ -99,6 +112,8 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
     readPaths,
     writePaths,
     env,
+    hosts,
+    variables: s3 ? [...AWS_VARIABLES] : [],
   });
   const allowed = flags.find((flag) => flag.startsWith("--allow-env="))!.slice(12).split(",");
   const childEnv: Record<string, string> = {};
@@ -108,7 +123,7 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
   }
   const args = commandLine({
     values: { ...values, cache: cacheDirectory },
-    positionals: input.positionals.map((p) => resolve(p)),
+    positionals: input.positionals.map(asPath),
   });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, CLI, name, ...args],

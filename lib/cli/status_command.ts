@@ -13,7 +13,7 @@ import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } f
 export const command: Command = {
   name: "status",
   summary: "Show what the cache holds and how the last runs went",
-  usage: "status [--logs <dir>] [--json]",
+  usage: "status [--logs <dir> | --logs s3://bucket/prefix] [--inventory DIR] [--json]",
   help: `Shows the cache location and size, the run holding it now (if any), log files done,
 failed and pending, the last run of each step and its result, requests and distinct IPs
 stored, the share of IPs with a region label, quarantined lines and the summaries' age. Reads
@@ -21,17 +21,21 @@ counts only: no password needed, nothing written. Pending files are counted in t
 directory (--logs, else the configured one), which means listing it.
 
 Options:
-  --logs <dir>  the log directory to count pending files in (default: the configured one)
+  --logs <dir>       the log directory to count pending files in (default: the configured
+                     one); an s3:// location names the bucket and prefix for --inventory
+  --inventory <dir>  a local copy of an S3 Inventory of the log bucket: log objects listed,
+                     done, failed, percent complete and total size
 
 ${COMMON_HELP}`,
-  options: { logs: { type: "string" } },
+  options: { logs: { type: "string" }, inventory: { type: "string" } },
   async run({ values, positionals }, context) {
     expectPositionals("status", positionals, 0, 0, "");
     const cacheDirectory = await commandCacheDirectory(values, context);
     const logsDirectory = typeof values.logs === "string"
-      ? resolve(values.logs)
+      ? (values.logs.startsWith("s3://") ? values.logs : resolve(values.logs))
       : await configuredLogsDirectory({ env: context.env });
-    const status = await cacheStatus({ cacheDirectory, logsDirectory });
+    const inventory = typeof values.inventory === "string" ? resolve(values.inventory) : undefined;
+    const status = await cacheStatus({ cacheDirectory, logsDirectory, inventory });
     if (values.json) context.out(JSON.stringify(status, null, 2));
     else if (!values.quiet) { for (const line of describe(status, new Date())) context.out(line); }
     return 0;
@@ -108,6 +112,15 @@ export function describe(status: CacheStatus, now: Date): string[] {
         lines.push(`  last ${run.command}: ${run.outcome ?? "did not finish"}, ${run.started_at}`);
       }
     }
+  }
+  const inventory = status.inventory;
+  if (inventory !== undefined) {
+    lines.push(
+      `Inventory ${inventory.partition}: ${n(inventory.logObjects)} log objects ` +
+        `(${(inventory.bytes / 1e6).toFixed(1)} MB) below ${inventory.location}: ` +
+        `${n(inventory.done)} done, ${n(inventory.failed)} failed, ` +
+        `${inventory.percentComplete.toFixed(1)}% complete.`,
+    );
   }
   if (status.note !== undefined) lines.push(`Note: ${status.note}.`);
   if (status.summariesWrittenAt !== undefined) {
