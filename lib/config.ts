@@ -166,7 +166,7 @@ export async function setCache(
 }
 
 /**
- * Saves the log directory in the settings file (as an absolute path).
+ * Saves the log directory in the settings file (as an absolute path, or an `s3://` location).
  *
  * @example Usage
  * ```ts
@@ -177,6 +177,8 @@ export async function setCache(
  * const env = new Map([["HOME", home]]);
  * await setLogs(home, { env });
  * assertEquals((await readSettings(env)).logs_directory, home);
+ * await setLogs("s3://logs-bucket/server", { env });
+ * assertEquals((await readSettings(env)).logs_directory, "s3://logs-bucket/server");
  * await Deno.remove(home, { recursive: true });
  * ```
  */
@@ -184,7 +186,8 @@ export async function setLogs(
   directory: string,
   options: { env?: Environment } = {},
 ): Promise<string> {
-  const absolute = resolve(directory);
+  // An S3 location (`s3://bucket/prefix`) is kept as it is: extraction reads the bucket.
+  const absolute = directory.startsWith("s3://") ? directory : resolve(directory);
   await updateSettings({ logs_directory: absolute }, options.env ?? Deno.env);
   return absolute;
 }

@@ -13,6 +13,7 @@ import {
   cliCommand,
   cliEnv,
   copySample,
+  offlineRangeEnv,
   readTree,
   runCli,
   runTask,
@@ -261,5 +262,23 @@ remoteTest(
     assertEquals(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
     assertEquals([summary.files.found, summary.files.done, summary.lines.kept], [1003, 1003, 1003]);
+  },
+);
+
+remoteTest(
+  "daily with the log bucket configured runs every step on it",
+  async ({ dir, local, s3 }) => {
+    for (const [path, bytes] of await readTree(local)) await s3.put(`server-logs/${path}`, bytes);
+    const env = cliEnv(dir, {
+      ...s3Env(s3.endpoint),
+      ...offlineRangeEnv(),
+      S3_LOG_EXTRACTION_CACHE: join(dir, "cache"),
+    });
+    const set = await runCli(["set_logs", "s3://logs/server-logs"], { env });
+    assertEquals(set.code, 0, set.stderr);
+    const daily = await runTask("daily", [], { env, cwd: dir });
+    assertEquals(daily.code, 0, daily.stderr);
+    assertMatch(daily.stdout, /Extracted 126 log files from s3:\/\/logs\/server-logs\//);
+    assertMatch(daily.stdout, /Wrote the report to /);
   },
 );

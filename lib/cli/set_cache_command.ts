@@ -33,8 +33,9 @@ ${COMMON_HELP}`,
 export const setLogsCommand: Command = {
   name: "set_logs",
   summary: "Save the log directory used by extract_logs and daily",
-  usage: "set_logs <dir>",
-  help: `Saves <dir> (made absolute) as the log directory in the settings file. The
+  usage: "set_logs <dir> | set_logs s3://bucket[/prefix]",
+  help: `Saves <dir> (made absolute) as the log directory in the settings file, or an S3
+location that extract_logs and daily then read straight from the bucket. The
 S3_LOG_EXTRACTION_LOGS variable overrides it; a directory given to extract_logs wins over both.
 
 ${COMMON_HELP}`,
