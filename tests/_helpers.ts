@@ -16,6 +16,8 @@ import { readIpTable } from "../lib/ip_index.ts";
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
 /** The shared folder beside the repository (reference fixtures, generator), if present. */
 export const SHARED: string = join(ROOT, "..", "shared");
+/** The reference's golden fixtures (in `../shared`). */
+export const REFERENCE: string = join(SHARED, "fixtures", "reference");
 /** A password that passes the strength rules. */
 export const TEST_PASSWORD = "test-only: 6f1c0b9e-8d2a-4c7e-b1f3-2a9d5e7c4b10";
 

@@ -10,9 +10,8 @@ import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
 import { exportExtraction } from "../lib/export_extraction.ts";
 import { extractLogs } from "../lib/extract_logs.ts";
 import type { ExtractionMode } from "../lib/line_parser.ts";
-import { exists, readTree, SHARED, withTmpDir } from "./_helpers.ts";
+import { exists, readTree, REFERENCE, withTmpDir } from "./_helpers.ts";
 
-const REFERENCE = join(SHARED, "fixtures", "reference");
 const available = exists(REFERENCE);
 if (!available) {
   // A skipped test should say why, in the test output.

@@ -17,14 +17,13 @@ import {
   cliEnv,
   exists,
   readTree,
+  REFERENCE,
   ROOT,
   runCli,
-  SHARED,
   TEST_PASSWORD,
   withTmpDir,
 } from "./_helpers.ts";
 
-const REFERENCE = join(SHARED, "fixtures", "reference");
 const available = exists(REFERENCE);
 const secretsOf = (password: string) => deriveCacheSecrets({ password, iterations: 1 });
 

@@ -10,9 +10,9 @@ import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
 import { extractLogs } from "../lib/extract_logs.ts";
 import { COORDINATE_OVERRIDES } from "../lib/known_coordinates.ts";
 import { updateRegionCodes } from "../lib/update_region_codes.ts";
-import { exists, labelsByIp, mockIpinfo, SHARED, withTmpDir } from "./_helpers.ts";
+import { exists, labelsByIp, mockIpinfo, REFERENCE, SHARED, withTmpDir } from "./_helpers.ts";
 
-const EXPECTED = join(SHARED, "fixtures", "reference", "generic", "expected", "ips");
+const EXPECTED = join(REFERENCE, "generic", "expected", "ips");
 const available = exists(EXPECTED);
 
 /** The `key:` / `  field: value` YAML the reference writes, with its `"\xNN"` key escapes. */

@@ -21,9 +21,8 @@ import {
 } from "../lib/generate_summaries.ts";
 import type { ExtractionMode } from "../lib/line_parser.ts";
 import { roundForPrivacy } from "../lib/privacy_rounding.ts";
-import { exists, readTree, ROOT, SHARED, withTmpDir } from "./_helpers.ts";
+import { exists, readTree, REFERENCE, ROOT, withTmpDir } from "./_helpers.ts";
 
-const REFERENCE = join(SHARED, "fixtures", "reference");
 const available = exists(REFERENCE);
 
 async function extracted(cacheDirectory: string, logs: string, mode: ExtractionMode) {
