@@ -12,6 +12,10 @@ import { fileURLToPath } from "node:url";
 import { randomPassword, SALT_VARIABLE } from "./cache_secrets.ts";
 import { configuredLogsDirectory, type Environment, resolveCacheDirectory } from "./config.ts";
 import { OperatorError } from "./errors.ts";
+import { GEO_DB_VARIABLE } from "./geo_database.ts";
+import { IPINFO_TOKEN_VARIABLE } from "./ipinfo_client.ts";
+import { RANGE_SOURCES } from "./service_ranges.ts";
+import { OPENCAGE_KEY_VARIABLE } from "./update_region_coordinates.ts";
 
 /** What the daily run works on. */
 export interface DailySetup {
@@ -29,6 +33,27 @@ export interface DailySetup {
 export const SAMPLE_LOGS_URL: URL = new URL("../fixtures/sample_logs/", import.meta.url);
 /** The made-up geolocation data of the sample (a MaxMind DB and service range files). */
 export const SAMPLE_GEO_URL: URL = new URL("../fixtures/sample_geo/", import.meta.url);
+/**
+ * The sample's made-up range files (`fixtures/sample_geo/`), by the variable that points the
+ * region step at each source.
+ *
+ * @example Usage
+ * ```ts
+ * import { sampleRangeUrls } from "./daily_setup.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(sampleRangeUrls().VPN_RANGES_URL.endsWith("fixtures/sample_geo/vpn.txt"), true);
+ * ```
+ */
+export function sampleRangeUrls(): Record<string, string> {
+  const files = { github: "github.json", aws: "aws.json", gcp: "gcp.json", vpn: "vpn.txt" };
+  return Object.fromEntries(
+    RANGE_SOURCES.map((
+      source,
+    ) => [source.variable, new URL(files[source.name], SAMPLE_GEO_URL).href]),
+  );
+}
+
 /** Name of the sample cache folder, in the current directory. */
 export const SAMPLE_CACHE = ".sample-cache";
 
@@ -72,13 +97,10 @@ export async function resolveDailySetup(
     ["S3_LOG_EXTRACTION_PASSWORD", password],
     [SALT_VARIABLE, undefined],
     // Made-up, offline geolocation: no lookups (paid or not) are ever made for sample IPs.
-    ["S3_LOG_EXTRACTION_GEO_DB", fileURLToPath(new URL("city.mmdb", SAMPLE_GEO_URL))],
-    ["GITHUB_META_URL", new URL("github.json", SAMPLE_GEO_URL).href],
-    ["AWS_IP_RANGES_URL", new URL("aws.json", SAMPLE_GEO_URL).href],
-    ["GCP_IP_RANGES_URL", new URL("gcp.json", SAMPLE_GEO_URL).href],
-    ["VPN_RANGES_URL", new URL("vpn.txt", SAMPLE_GEO_URL).href],
-    ["IPINFO_API_KEY", undefined],
-    ["OPENCAGE_API_KEY", undefined],
+    [GEO_DB_VARIABLE, fileURLToPath(new URL("city.mmdb", SAMPLE_GEO_URL))],
+    ...Object.entries(sampleRangeUrls()),
+    [IPINFO_TOKEN_VARIABLE, undefined],
+    [OPENCAGE_KEY_VARIABLE, undefined],
   ]);
   const sampleEnv: Environment = {
     get: (name) => overrides.has(name) ? overrides.get(name) : env.get(name),

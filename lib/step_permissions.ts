@@ -14,6 +14,7 @@ import { PASSWORD_VARIABLE, SALT_VARIABLE } from "./cache_secrets.ts";
 import { CACHE_VARIABLE, CONFIG_VARIABLE, type Environment, LOGS_VARIABLE } from "./config.ts";
 import { DEFAULT_MAPPING_URL, MAPPING_URL_VARIABLE } from "./content_mapping.ts";
 import { OperatorError } from "./errors.ts";
+import { GEO_DB_VARIABLE } from "./geo_database.ts";
 import { IPINFO_DEFAULT_URL, IPINFO_TOKEN_VARIABLE, IPINFO_URL_VARIABLE } from "./ipinfo_client.ts";
 import { RANGE_SOURCES } from "./service_ranges.ts";
 import {
@@ -33,7 +34,6 @@ const BASE_VARIABLES = [
   "NO_COLOR",
 ];
 const SECRETS = [PASSWORD_VARIABLE, SALT_VARIABLE];
-const GEO_DB_VARIABLE = "S3_LOG_EXTRACTION_GEO_DB";
 const REGION_VARIABLES = [
   ...SECRETS,
   IPINFO_TOKEN_VARIABLE,

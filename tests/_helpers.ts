@@ -7,6 +7,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sampleRangeUrls } from "../lib/daily_setup.ts";
 import { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../lib/cache_secrets.ts";
 import { textOfMaybeGzip } from "../lib/gzip.ts";
@@ -226,13 +227,7 @@ export async function copySample(logs: string, copies: number): Promise<void> {
 
 /** Range sources pointed at the sample's made-up files: daily on real logs stays offline. */
 export function offlineRangeEnv(): Record<string, string> {
-  const folder = new URL("../fixtures/sample_geo/", import.meta.url);
-  return {
-    GITHUB_META_URL: new URL("github.json", folder).href,
-    AWS_IP_RANGES_URL: new URL("aws.json", folder).href,
-    GCP_IP_RANGES_URL: new URL("gcp.json", folder).href,
-    VPN_RANGES_URL: new URL("vpn.txt", folder).href,
-  };
+  return sampleRangeUrls();
 }
 
 /** Environment variables pointing every range source and ipinfo at a mock server at `base`. */

@@ -21,10 +21,10 @@ import { command as report } from "./report_command.ts";
 import { command as updateCoordinates } from "./update_coordinates_command.ts";
 import {
   command as updateRegionCodes,
-  GEO_DB_VARIABLE,
   geoDatabase,
   refreshCommand as refreshRegionCodes,
 } from "./update_region_codes_command.ts";
+import { GEO_DB_VARIABLE } from "../geo_database.ts";
 import { IPINFO_TOKEN_VARIABLE } from "../ipinfo_client.ts";
 import {
   generateArchiveSummariesCommand,

@@ -5,6 +5,7 @@
  */
 
 import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { GEO_DB_VARIABLE } from "../geo_database.ts";
 import { refreshRegionCodes, updateRegionCodes } from "../update_region_codes.ts";
 import {
   type Command,
@@ -15,9 +16,6 @@ import {
   expectPositionals,
   integerOption,
 } from "./command.ts";
-
-/** The environment variable naming the geo database (as `--geo-db`). */
-export const GEO_DB_VARIABLE = "S3_LOG_EXTRACTION_GEO_DB";
 
 /**
  * The geo database of a command: `--geo-db`, else `S3_LOG_EXTRACTION_GEO_DB`, else none.
