@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DATABASE_FILE } from "./cache_database.ts";
 import { errorText, OperatorError } from "./errors.ts";
-import { discoverLogFiles, isLogFileName } from "./log_discovery.ts";
+import { discoverLogFiles } from "./log_discovery.ts";
 import { parseS3Url, type S3Location } from "./s3_client.ts";
 import { readInventory } from "./s3_inventory.ts";
+import { objectEntry } from "./s3_log_source.ts";
 import { IMPORT_PREFIX } from "./reference_import.ts";
 import type { RunRecord } from "./run_history.ts";
 import { type LockHolder, readLockHolder } from "./run_lock.ts";
@@ -106,83 +107,87 @@ export async function cacheStatus(
   if (status.running === undefined) delete status.running;
   const summaries = await Deno.stat(join(cacheDirectory, "summaries")).catch(() => undefined);
   if (summaries?.mtime) status.summariesWrittenAt = summaries.mtime.toISOString();
-  if (status.databaseBytes === 0) {
+  const db = status.databaseBytes > 0 ? openForReading(path, status) : undefined;
+  try {
+    if (db !== undefined) readCounts(db, status);
+    const stateOf = db === undefined ? () => undefined : logFileState(db);
+    const logs = options.logsDirectory;
+    const remote = logs?.startsWith("s3://") ?? false;
+    if (logs !== undefined && !remote) {
+      status.pending = countPending(logs, (p) => stateOf(p) === "done");
+    }
     if (options.inventory !== undefined) {
-      const remote = options.logsDirectory?.startsWith("s3://");
       status.inventory = await inventoryCompletion(
         options.inventory,
-        remote ? parseS3Url(options.logsDirectory!) : undefined,
-        () => undefined,
+        remote ? parseS3Url(logs!) : undefined,
+        stateOf,
       );
     }
-    if (options.logsDirectory !== undefined && !options.logsDirectory.startsWith("s3://")) {
-      status.pending = countPending(options.logsDirectory, () => false);
-    }
-    return status;
+  } finally {
+    db?.close();
   }
-  let db: DatabaseSync;
+  return status;
+}
+
+/**
+ * Opens the database read-only. A cache on a read-only file system cannot open SQLite's
+ * write-ahead log index; it can then be read as an immutable file (without what the log did
+ * not hand over), through a URI that only unrestricted file permissions let through.
+ */
+function openForReading(path: string, status: CacheStatus): DatabaseSync {
   try {
-    db = new DatabaseSync(path, { readOnly: true });
+    const db = new DatabaseSync(path, { readOnly: true });
     db.prepare("SELECT count(*) FROM meta").get();
+    return db;
   } catch (error) {
-    // A cache on a read-only file system: SQLite cannot open its write-ahead log index there,
-    // but can read the database as an immutable file (without what the log did not hand over),
-    // through a URI that only unrestricted file permissions let through.
-    if ((await Deno.permissions.query({ name: "write" })).state !== "granted") {
+    if (Deno.permissions.querySync({ name: "write" }).state !== "granted") {
       throw new OperatorError(
         `Cannot read cache database ${path}: ${errorText(error)}. If its folder is read-only, ` +
           "SQLite can read it only with unrestricted file permissions: run " +
           "`deno run -A cli.ts status`, or make the folder writable.",
       );
     }
-    try {
-      db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
-      db.prepare("SELECT count(*) FROM meta").get();
-      status.note = "the cache directory is read-only: counts may miss the last writes";
-    } catch (error) {
-      throw new OperatorError(
-        `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
-      );
-    }
   }
   try {
-    status.exists = true;
-    const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
-    for (
-      const row of db.prepare(
-        "SELECT status, path LIKE ? AS imported, count(*) AS n FROM log_files GROUP BY 1, 2",
-      ).all(IMPORT_PREFIX + "%") as { status: string; imported: number; n: number }[]
-    ) {
-      if (row.imported && row.status === "done") status.logFiles.imported += row.n;
-      else if (row.status in status.logFiles) {
-        status.logFiles[row.status as "done" | "failed" | "partial"] += row.n;
-      }
-    }
-    status.lastRuns = db.prepare(`
-      SELECT id, command, started_at, finished_at, outcome FROM runs
-      WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
-      .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
-    status.requests = count("SELECT count(*) AS n FROM requests");
-    status.ips = count("SELECT count(*) AS n FROM ips");
-    status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
-    status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
-    const remote = options.logsDirectory?.startsWith("s3://");
-    if (options.logsDirectory !== undefined && !remote) {
-      const done = db.prepare("SELECT 1 FROM log_files WHERE path = ? AND status = 'done'");
-      status.pending = countPending(options.logsDirectory, (p) => done.get(p) !== undefined);
-    }
-    if (options.inventory !== undefined) {
-      const stateOf = db.prepare("SELECT status FROM log_files WHERE path = ?");
-      status.inventory = await inventoryCompletion(
-        options.inventory,
-        remote ? parseS3Url(options.logsDirectory!) : undefined,
-        (path) => (stateOf.get(path) as { status: string } | undefined)?.status,
-      );
-    }
-  } finally {
-    db.close();
+    const db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
+    db.prepare("SELECT count(*) FROM meta").get();
+    status.note = "the cache directory is read-only: counts may miss the last writes";
+    return db;
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
+    );
   }
-  return status;
+}
+
+/** Fills the counts of `status` from the database. */
+function readCounts(db: DatabaseSync, status: CacheStatus): void {
+  status.exists = true;
+  const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
+  for (
+    const row of db.prepare(
+      "SELECT status, path LIKE ? AS imported, count(*) AS n FROM log_files GROUP BY 1, 2",
+    ).all(IMPORT_PREFIX + "%") as { status: string; imported: number; n: number }[]
+  ) {
+    if (row.imported && row.status === "done") status.logFiles.imported += row.n;
+    else if (row.status in status.logFiles) {
+      status.logFiles[row.status as "done" | "failed" | "partial"] += row.n;
+    }
+  }
+  status.lastRuns = db.prepare(`
+    SELECT id, command, started_at, finished_at, outcome FROM runs
+    WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
+    .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
+  status.requests = count("SELECT count(*) AS n FROM requests");
+  status.ips = count("SELECT count(*) AS n FROM ips");
+  status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
+  status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
+}
+
+/** The state (`done`, `failed`, `partial`) of a log file by its path, if it is known. */
+function logFileState(db: DatabaseSync): (path: string) => string | undefined {
+  const select = db.prepare("SELECT status FROM log_files WHERE path = ?");
+  return (path) => (select.get(path) as { status: string } | undefined)?.status;
 }
 
 function countPending(
@@ -218,12 +223,11 @@ async function inventoryCompletion(
   };
   if (inventory.bucket !== bucket) return completion;
   for (const object of inventory.objects) {
-    if (!object.key.startsWith(prefix)) continue;
-    const path = object.key.slice(prefix.length);
-    if (!isLogFileName(path.slice(path.lastIndexOf("/") + 1))) continue;
+    const entry = objectEntry(object, prefix);
+    if (entry?.kind !== "log") continue;
     completion.logObjects++;
     completion.bytes += object.size;
-    const state = stateOf(path);
+    const state = stateOf(entry.file.path);
     if (state === "done") completion.done++;
     else if (state === "failed") completion.failed++;
   }

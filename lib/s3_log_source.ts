@@ -65,22 +65,8 @@ export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
       }
       const entries: DiscoveredEntry[] = [];
       for await (const object of objects) {
-        if (!object.key.startsWith(location.prefix) || object.key.endsWith("/")) continue;
-        const path = object.key.slice(location.prefix.length);
-        const name = path.slice(path.lastIndexOf("/") + 1);
-        entries.push(
-          isLogFileName(name)
-            ? {
-              kind: "log",
-              file: {
-                path,
-                absolutePath: object.key,
-                size: object.size,
-                mtime: object.lastModified,
-              },
-            }
-            : { kind: "other", path },
-        );
+        const entry = objectEntry(object, location.prefix);
+        if (entry !== undefined) entries.push(entry);
       }
       const pathOf = (e: DiscoveredEntry) => (e.kind === "log" ? e.file.path : e.path);
       return entries.sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
@@ -97,5 +83,34 @@ export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
         else running--;
       }
     },
+  };
+}
+
+/**
+ * What an object below `prefix` is for extraction: a log file whose identity is its key below
+ * the prefix (as a local copy's relative path would be), another object, or nothing (outside
+ * the prefix, or a folder marker).
+ *
+ * @example Usage
+ * ```ts
+ * import { objectEntry } from "./s3_log_source.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const object = { key: "logs/2020/01/01/2020-01-01-00-00-00-ABC", size: 5, lastModified: 0 };
+ * assertEquals(objectEntry(object, "logs/"), {
+ *   kind: "log",
+ *   file: { path: "2020/01/01/2020-01-01-00-00-00-ABC", absolutePath: object.key, size: 5, mtime: 0 },
+ * });
+ * assertEquals(objectEntry({ ...object, key: "logs/notes.txt" }, "logs/"), { kind: "other", path: "notes.txt" });
+ * assertEquals(objectEntry(object, "elsewhere/"), undefined);
+ * ```
+ */
+export function objectEntry(object: S3Object, prefix: string): DiscoveredEntry | undefined {
+  if (!object.key.startsWith(prefix) || object.key.endsWith("/")) return undefined;
+  const path = object.key.slice(prefix.length);
+  if (!isLogFileName(path.slice(path.lastIndexOf("/") + 1))) return { kind: "other", path };
+  return {
+    kind: "log",
+    file: { path, absolutePath: object.key, size: object.size, mtime: object.lastModified },
   };
 }
