@@ -167,8 +167,10 @@ export async function readReferenceObject(
   const where = (name: string, index: number) => `${join(object.directory, name)}:${index + 1}`;
   const timestamps = (await read("timestamps.txt")) ?? [];
   const bytes = (await read("bytes_sent.txt")) ?? [];
-  const ipsName = await exists(join(object.directory, "ips.txt")) ? "ips.txt" : "full_ips.txt";
-  const ips = await read(ipsName, true);
+  // `ips.txt`, or `full_ips.txt` as the reference named it before.
+  let ipsName = "ips.txt";
+  let ips = await read(ipsName, true);
+  if (ips === undefined) ips = await read(ipsName = "full_ips.txt", true);
   if (ips === undefined) {
     throw new ReferenceDataError(
       `${object.directory} has timestamps.txt but neither ips.txt nor full_ips.txt.`,
@@ -235,13 +237,4 @@ export function parseReferenceTimestamp(text: string): number | undefined {
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
   const time = Date.UTC(2000 + year, month - 1, day, hour, minute, second) / 1000;
   return formatReferenceTimestamp(time) === text ? time : undefined;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
