@@ -76,9 +76,9 @@ export async function signRequest(
   const service = context.service ?? "s3";
   const stamp = (context.date ?? new Date()).toISOString().replace(/[-:]|\.\d{3}/g, "");
   const day = stamp.slice(0, 8);
-  const payloadHash = request.payloadHash ?? EMPTY_PAYLOAD_HASH;
+  const bodyHash = request.payloadHash ?? EMPTY_PAYLOAD_HASH;
   const signed: Record<string, string> = {
-    "x-amz-content-sha256": payloadHash,
+    "x-amz-content-sha256": bodyHash,
     "x-amz-date": stamp,
   };
   if (context.credentials.sessionToken) {
@@ -100,10 +100,12 @@ export async function signRequest(
     query,
     names.map((name) => `${name}:${headers.get(name)}\n`).join(""),
     names.join(";"),
-    payloadHash,
+    bodyHash,
   ].join("\n");
   const scope = `${day}/${context.region}/${service}/aws4_request`;
-  const toSign = `AWS4-HMAC-SHA256\n${stamp}\n${scope}\n${await sha256Hex(canonical)}`;
+  const toSign = `AWS4-HMAC-SHA256\n${stamp}\n${scope}\n${await payloadHash(
+    encoder.encode(canonical),
+  )}`;
   let key: ArrayBuffer = encoder.encode(`AWS4${context.credentials.secretAccessKey}`).buffer;
   for (const part of [day, context.region, service, "aws4_request"]) key = await hmac(key, part);
   const signature = hex(await hmac(key, toSign));
@@ -145,8 +147,19 @@ async function hmac(key: ArrayBuffer, text: string): Promise<ArrayBuffer> {
   return await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(text));
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+/**
+ * The hex SHA-256 of a request body, as `x-amz-content-sha256` and the signature want it.
+ *
+ * @example Usage
+ * ```ts
+ * import { EMPTY_PAYLOAD_HASH, payloadHash } from "./sigv4.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(await payloadHash(new Uint8Array()), EMPTY_PAYLOAD_HASH);
+ * ```
+ */
+export async function payloadHash(body: Uint8Array): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", body as Uint8Array<ArrayBuffer>));
 }
 
 function hex(buffer: ArrayBuffer): string {

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { signRequest, uriEncode } from "../lib/sigv4.ts";
+import { payloadHash, signRequest, uriEncode } from "../lib/sigv4.ts";
 import { exists, ROOT } from "./_helpers.ts";
 
 /** The s3rver command, if installed. */
@@ -72,13 +72,11 @@ export async function startS3(directory: string, bucket: string): Promise<TestS3
     }
   }
   const put = async (key: string, body: Uint8Array) => {
-    const digest = await crypto.subtle.digest("SHA-256", body as Uint8Array<ArrayBuffer>);
-    const payloadHash = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0"))
-      .join("");
+    const hash = await payloadHash(body);
     const host = `127.0.0.1:${port}`;
     const path = `/${bucket}/${key}`;
     const headers = await signRequest(
-      { method: "PUT", host, path, payloadHash },
+      { method: "PUT", host, path, payloadHash: hash },
       { credentials: S3RVER_CREDENTIALS, region: "us-east-1" },
     );
     const response = await fetch(`http://${host}${path.split("/").map(uriEncode).join("/")}`, {
