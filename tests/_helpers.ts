@@ -32,6 +32,14 @@ export function exists(path: string): boolean {
   }
 }
 
+/** Copies the files below `from` to the same paths below `to`. */
+export async function copyTree(from: string, to: string): Promise<void> {
+  for (const [path, bytes] of await readTree(from)) {
+    await Deno.mkdir(join(to, path, ".."), { recursive: true });
+    await Deno.writeFile(join(to, path), bytes);
+  }
+}
+
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 export async function withTmpDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "s3le-test-" });
@@ -95,14 +103,15 @@ export interface CliOptions {
 }
 
 /**
- * `deno <args>` in `cwd` (default the repository), with exactly `env` (default: this process's
- * environment), output piped.
+ * `program <args>` in `cwd` (default the repository), with exactly `env` (default: this
+ * process's environment), output piped.
  */
-export function denoCommand(
+export function programCommand(
+  program: string,
   args: string[],
   options: { env?: Record<string, string>; cwd?: string },
 ): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(program, {
     args,
     env: options.env,
     clearEnv: options.env !== undefined,
@@ -113,12 +122,13 @@ export function denoCommand(
   });
 }
 
-/** Runs `deno <args>` to completion (see {@linkcode denoCommand}). */
-export async function runDeno(
+/** Runs `program <args>` to completion (see {@linkcode programCommand}). */
+export async function runProgram(
+  program: string,
   args: string[],
   options: { env?: Record<string, string>; cwd?: string },
 ): Promise<CliResult> {
-  const output = await denoCommand(args, options).output();
+  const output = await programCommand(program, args, options).output();
   const decoder = new TextDecoder();
   return {
     code: output.code,
@@ -127,10 +137,22 @@ export async function runDeno(
   };
 }
 
+/** Runs `deno <args>` to completion. */
+export async function runDeno(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string },
+): Promise<CliResult> {
+  return await runProgram(Deno.execPath(), args, options);
+}
+
 /** The `deno run` command line of the CLI. */
 export function cliCommand(args: string[], options: CliOptions): Deno.Command {
   const permissions = [...CLI_PERMISSIONS, ...(options.permissions ?? [])];
-  return denoCommand(["run", ...permissions, join(ROOT, "cli.ts"), ...args], options);
+  return programCommand(
+    Deno.execPath(),
+    ["run", ...permissions, join(ROOT, "cli.ts"), ...args],
+    options,
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   offlineRangeEnv,
   ROOT,
   runCli,
+  runProgram,
   runTask,
   taskArgs,
   withTmpDir,
@@ -437,20 +438,7 @@ Deno.test({
         const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
         const script = `mount --bind '${cache}' '${cache}' && ` +
           `mount -o remount,bind,ro '${cache}' && exec ${deno}`;
-        const output = await new Deno.Command("unshare", {
-          args: ["-m", "sh", "-c", script],
-          env,
-          clearEnv: true,
-          cwd: home,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const decoder = new TextDecoder();
-        return {
-          code: output.code,
-          stdout: decoder.decode(output.stdout),
-          stderr: decoder.decode(output.stderr),
-        };
+        return await runProgram("unshare", ["-m", "sh", "-c", script], { env, cwd: home });
       };
       const daily = await readOnly(await taskArgs("daily"));
       assertEquals(daily.code, 1, daily.stderr);

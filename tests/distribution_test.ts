@@ -10,6 +10,7 @@ import { assert, assertEquals } from "../lib/_assert.ts";
 import {
   CLI_PERMISSIONS,
   cliEnv,
+  copyTree,
   readTree,
   ROOT,
   runCli,
@@ -17,20 +18,13 @@ import {
   withTmpDir,
 } from "./_helpers.ts";
 
-async function copyFolder(from: string, to: string): Promise<void> {
-  for (const [path, bytes] of await readTree(from)) {
-    await Deno.mkdir(join(to, path, ".."), { recursive: true });
-    await Deno.writeFile(join(to, path), bytes);
-  }
-}
-
 Deno.test("the bundle of deno task bundle runs daily on the sample like the sources", async () => {
   await withTmpDir(async (dir) => {
     const env = cliEnv(dir, { S3_LOG_EXTRACTION_PASSWORD: "" });
     // The layout of a checkout: dist/ beside fixtures/ (the sample and its made-up geolocation).
     const tree = join(dir, "tree");
     for (const folder of ["sample_logs", "sample_geo"]) {
-      await copyFolder(join(ROOT, "fixtures", folder), join(tree, "fixtures", folder));
+      await copyTree(join(ROOT, "fixtures", folder), join(tree, "fixtures", folder));
     }
     for (
       const [output, entry] of [["s3_log_extraction.js", "cli.ts"], [

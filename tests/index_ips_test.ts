@@ -15,6 +15,7 @@ import { extractLogs } from "../lib/extract_logs.ts";
 import { indexIps } from "../lib/index_ips.ts";
 import {
   cliEnv,
+  copyTree,
   exists,
   readTree,
   REFERENCE,
@@ -33,13 +34,6 @@ async function exported(cacheDirectory: string, secrets: CacheSecrets) {
   await exportExtraction({ cacheDirectory, targetDirectory: target, secrets, plaintextIps: true });
   const decoder = new TextDecoder();
   return new Map([...await readTree(target)].map(([path, bytes]) => [path, decoder.decode(bytes)]));
-}
-
-async function copyTree(from: string, to: string): Promise<void> {
-  for (const [path, bytes] of await readTree(from)) {
-    await Deno.mkdir(join(to, path, ".."), { recursive: true });
-    await Deno.writeFile(join(to, path), bytes);
-  }
 }
 
 function counts(cacheDirectory: string) {
