@@ -80,6 +80,8 @@ const PREFIX = /^\S+ +\S+ +\[[^\]]*\] +\S+ +\S+ +\S+ +(\S+)/;
 const OPERATION = /^[A-Z0-9]+\.[A-Z0-9_]+(\.[A-Z0-9_]+)?$/;
 const TAIL = /^" +(\d{3}) +\S+ +(\S+) +(\S+)/;
 const NUMBER = /^(\d+|-)$/;
+const DECODER = new TextDecoder();
+const STRICT = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads every log file below `options.logsDirectory` and reports its problems.
@@ -113,7 +115,6 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
     if (entry.examples.length < keep) entry.examples.push(`${path}:${line}`);
   };
   const parser = new LogLineParser();
-  const decoder = new TextDecoder();
   for (const entry of discoverLogFiles(options.logsDirectory)) {
     if (entry.kind !== "log") continue;
     const path = entry.file.path;
@@ -132,7 +133,7 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
       if (end === -1) end = bytes.length;
       line++;
       const outcome = parser.parse(bytes, start, end);
-      const text = decoder.decode(bytes.subarray(start, end));
+      const text = DECODER.decode(bytes.subarray(start, end));
       const problems = lineProblems(parser, outcome, text, bytes.subarray(start, end), start);
       for (const kind of problems) note(kind, path, line);
       if (outcome === LineOutcome.Kept && !problems.includes("invalid_utf8")) report.kept++;
@@ -164,21 +165,19 @@ function lineProblems(
     return problems;
   }
   if (outcome !== LineOutcome.Kept) return problems;
-  const strict = new TextDecoder("utf-8", { fatal: true });
   try {
-    strict.decode(line.subarray(parser.keyStart - lineStart, parser.keyEnd - lineStart));
-    strict.decode(line.subarray(parser.ipStart - lineStart, parser.ipEnd - lineStart));
+    STRICT.decode(line.subarray(parser.keyStart - lineStart, parser.keyEnd - lineStart));
+    STRICT.decode(line.subarray(parser.ipStart - lineStart, parser.ipEnd - lineStart));
   } catch {
     problems.push("invalid_utf8");
     return problems;
   }
   const uriEnd = parser.uriEnd - lineStart;
-  const decoder = new TextDecoder();
-  if (!/HTTP\/\d(\.\d)?$/.test(decoder.decode(line.subarray(0, uriEnd)))) {
+  if (!/HTTP\/\d(\.\d)?$/.test(DECODER.decode(line.subarray(0, uriEnd)))) {
     problems.push("missing_protocol");
   }
   if (parser.status === 200) {
-    const tail = TAIL.exec(decoder.decode(line.subarray(uriEnd)));
+    const tail = TAIL.exec(DECODER.decode(line.subarray(uriEnd)));
     const [sent, size] = [tail?.[2], tail?.[3]];
     if (sent && size && /^\d+$/.test(sent) && /^\d+$/.test(size) && Number(sent) < Number(size)) {
       problems.push("short_download");
