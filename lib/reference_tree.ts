@@ -61,13 +61,15 @@ const TOKEN = /^gA[A-Za-z0-9_-]+={0,2}$/;
  * import { findReferenceObjects } from "./reference_tree.ts";
  * import { assertEquals } from "./_assert.ts";
  *
- * const root = new URL("../../shared/fixtures/reference/generic/expected/extraction", import.meta.url).pathname;
+ * const root = await Deno.makeTempDir();
+ * for (const folder of ["ds1/b.txt", "ds1/a/c.nwb", "ds1/a"]) {
+ *   await Deno.mkdir(`${root}/${folder}`, { recursive: true });
+ *   await Deno.writeTextFile(`${root}/${folder}/timestamps.txt`, "220406030553\n");
+ * }
  * const keys = [];
  * for await (const object of findReferenceObjects(root)) keys.push(object.key);
- * assertEquals(keys.slice(0, 2), [
- *   "ds001161/dataset_description.json",
- *   "ds001161/sub-23/anat/sub-23_run-01_T1w.nii.gz",
- * ]);
+ * assertEquals(keys, ["ds1/a", "ds1/a/c.nwb", "ds1/b.txt"]);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function* findReferenceObjects(root: string): AsyncGenerator<ReferenceObject> {
