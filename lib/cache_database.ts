@@ -7,7 +7,9 @@
  * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
  * `ip_regions` (region label of an IP index, no IP), `region_coordinates` (label → latitude and
  * longitude), `quarantine` (encrypted malformed lines with
- * file and line), `runs` (what each run did) and `meta` (schema version, password check).
+ * file and line), `reference_records` (log files an imported reference cache names, by path or
+ * basename, finished or not), `runs` (what each run did) and `meta` (schema version, password
+ * check, the time range of imported requests).
  *
  * @module
  */
@@ -19,7 +21,7 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 import { InvalidTokenError } from "./fernet.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 
@@ -86,6 +88,12 @@ CREATE TABLE IF NOT EXISTS region_coordinates (
   longitude REAL NOT NULL,
   source TEXT NOT NULL,
   updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reference_records (
+  name TEXT NOT NULL,
+  match TEXT NOT NULL CHECK (match IN ('path', 'basename')),
+  state TEXT NOT NULL CHECK (state IN ('finished', 'unfinished')),
+  PRIMARY KEY (match, name)
 );
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,
@@ -208,4 +216,36 @@ export async function verifyCachePassword(db: DatabaseSync, secrets: CacheSecret
       "S3_LOG_EXTRACTION_PASSWORD (and S3_LOG_EXTRACTION_SALT, if one was used) to the values " +
       "the cache was created with, or use another cache directory.",
   );
+}
+
+/**
+ * Records `mode` as the cache's extraction mode, or throws an {@linkcode OperatorError} when
+ * the cache holds an extraction of the other mode (the two never mix in one cache).
+ *
+ * @example Usage
+ * ```ts
+ * import { claimExtractionMode, openCacheDatabase } from "./cache_database.ts";
+ * import { assertThrows } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * claimExtractionMode(db, "dandi");
+ * claimExtractionMode(db, "dandi");
+ * assertThrows(() => claimExtractionMode(db, "generic"), /holds a dandi extraction/);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function claimExtractionMode(db: DatabaseSync, mode: "generic" | "dandi"): void {
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'extraction_mode'").get() as
+    | { value: string }
+    | undefined;
+  if (row === undefined) {
+    db.prepare("INSERT INTO meta (name, value) VALUES ('extraction_mode', ?)").run(mode);
+  } else if (row.value !== mode) {
+    throw new OperatorError(
+      `Cannot extract in ${mode} mode into this cache: it holds a ${row.value} extraction. ` +
+        `Run with --mode ${row.value}, or use another cache directory for ${mode} mode.`,
+    );
+  }
 }

@@ -43,6 +43,11 @@ export interface CacheStatus {
   labelledIps: number;
   /** Lines kept aside as malformed. */
   quarantinedLines: number;
+  /**
+   * Log files the last extraction held (not read: their requests may be in an imported cache
+   * of the Python tools; see `extract_logs --unrecorded`).
+   */
+  heldLogFiles?: number;
   /** When the summaries were last written (ISO 8601), if they were. */
   summariesWrittenAt?: string;
   /** A caveat about the counts, if any. */
@@ -182,6 +187,11 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
   status.ips = count("SELECT count(*) AS n FROM ips");
   status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
   status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
+  const extraction = db.prepare(`
+    SELECT summary FROM runs WHERE command = 'extract_logs' AND outcome IN ('ok', 'stopped')
+    ORDER BY id DESC LIMIT 1`).get() as { summary: string | null } | undefined;
+  const held = extraction?.summary ? JSON.parse(extraction.summary).files?.held : undefined;
+  if (typeof held === "number" && held > 0) status.heldLogFiles = held;
 }
 
 /** The state (`done`, `failed`, `partial`) of a log file by its path, if it is known. */

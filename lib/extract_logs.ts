@@ -6,9 +6,10 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+import { claimExtractionMode, openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { errorText, OperatorError } from "./errors.ts";
+import { excludedIpSource, type IpMatch } from "./excluded_ips.ts";
 import { isGzip } from "./gzip.ts";
 import {
   DEFAULT_PLAN_LIMITS,
@@ -26,6 +27,7 @@ import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./p
 import { type BatchEntry, RequestStore } from "./request_store.ts";
 import { acquireRunLock, stopRequested } from "./run_lock.ts";
 import { finishRun, startRun } from "./run_history.ts";
+import { SwitchoverGuard, type UnrecordedPolicy } from "./switchover_guard.ts";
 
 /** Options of {@linkcode extractLogs}. */
 export interface ExtractLogsOptions {
@@ -37,8 +39,15 @@ export interface ExtractLogsOptions {
   secrets: CacheSecrets;
   /** `generic` (default) or `dandi`. */
   mode?: ExtractionMode;
-  /** Regular expression matched against the whole client IP: matching requests are dropped. */
+  /** Regular expression over the client IP: matching requests are dropped and counted. */
   excludedIps?: string;
+  /**
+   * Whether `excludedIps` must match the whole IP or is searched anywhere in it (as the
+   * reference's and the DANDI plugin's variables are).
+   *
+   * @default {"whole"}
+   */
+  excludedIpMatch?: IpMatch;
   /** Parse workers (default: cores − 1, at least 1; 0 parses on the calling thread). */
   workers?: number;
   /** Process at most this many log files. */
@@ -53,6 +62,14 @@ export interface ExtractLogsOptions {
   batchRequests?: number;
   /** Log files elsewhere (an S3 bucket), read instead of `logsDirectory`, which then names them. */
   remote?: RemoteLogs;
+  /**
+   * After an import of the Python tools' cache (`index_ips`): what to do with a log file whose
+   * requests may already be in the imported tree (see `SwitchoverGuard`): `hold` it (not read,
+   * reported), `read` it, or `skip` it for good as read by the reference.
+   *
+   * @default {"hold"}
+   */
+  unrecorded?: UnrecordedPolicy;
 }
 
 /** Progress of a run, after each commit. */
@@ -91,6 +108,8 @@ export interface ExtractionSummary {
     changed: number;
     /** Files left for a later run (by --limit or a stop). */
     pending: number;
+    /** Files not read because their requests may be in an imported reference cache. */
+    held: number;
     /** Files below the log directory that are not log files (not read). */
     notLogs: number;
   };
@@ -113,6 +132,8 @@ export interface ExtractionSummary {
   failures: { path: string; reason: string }[];
   /** Up to 20 changed files. */
   changedFiles: string[];
+  /** Up to 20 held files with the reason. */
+  heldFiles: { path: string; reason: string }[];
   /** Up to 5 of the files that are not log files. */
   notLogExamples: string[];
   /** New distinct client IPs added to the IP table. */
@@ -161,7 +182,13 @@ interface KnownFile {
 export async function extractLogs(options: ExtractLogsOptions): Promise<ExtractionSummary> {
   const started = performance.now();
   const mode = options.mode ?? "generic";
-  const excludedIps = compileExcludedIps(options.excludedIps);
+  const excludedIps = excludedIpSource(
+    options.excludedIps === undefined ? undefined : {
+      pattern: options.excludedIps,
+      match: options.excludedIpMatch ?? "whole",
+      variable: "excludedIps",
+    },
+  );
   await Deno.mkdir(options.cacheDirectory, { recursive: true }).catch((error) => {
     throw new OperatorError(
       `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +
@@ -175,7 +202,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
   const db = openCacheDatabase(options.cacheDirectory);
   try {
     await verifyCachePassword(db, options.secrets);
-    checkMode(db, mode);
+    claimExtractionMode(db, mode);
     const runId = startRun(db, "extract_logs");
     const summary = emptySummary(mode, options);
     try {
@@ -198,46 +225,27 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
   }
 }
 
-function compileExcludedIps(source: string | undefined): string | null {
-  if (source === undefined || source === "") return null;
-  const anchored = `^(?:${source})$`;
-  try {
-    new RegExp(anchored);
-  } catch (error) {
-    throw new OperatorError(
-      `The excluded-IP pattern is not a valid regular expression (${errorText(error)}). Fix ` +
-        "S3_LOG_EXTRACTION_EXCLUDED_IPS; it is matched against the whole IP, for example " +
-        "`192\\.0\\.2\\.1|198\\.51\\.100\\.[0-9]+`.",
-    );
-  }
-  return anchored;
-}
-
-function checkMode(db: DatabaseSync, mode: ExtractionMode): void {
-  const row = db.prepare("SELECT value FROM meta WHERE name = 'extraction_mode'").get() as
-    | { value: string }
-    | undefined;
-  if (row === undefined) {
-    db.prepare("INSERT INTO meta (name, value) VALUES ('extraction_mode', ?)").run(mode);
-  } else if (row.value !== mode) {
-    throw new OperatorError(
-      `Cannot extract in ${mode} mode into this cache: it holds a ${row.value} extraction. ` +
-        `Run with --mode ${row.value}, or use another cache directory for ${mode} mode.`,
-    );
-  }
-}
-
 function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): ExtractionSummary {
   return {
     mode,
     logsDirectory: options.logsDirectory,
     cacheDirectory: options.cacheDirectory,
-    files: { found: 0, done: 0, failed: 0, alreadyDone: 0, changed: 0, pending: 0, notLogs: 0 },
+    files: {
+      found: 0,
+      done: 0,
+      failed: 0,
+      alreadyDone: 0,
+      changed: 0,
+      pending: 0,
+      held: 0,
+      notLogs: 0,
+    },
     lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
     malformedByReason: {},
     malformedExamples: [],
     failures: [],
     changedFiles: [],
+    heldFiles: [],
     notLogExamples: [],
     newIps: 0,
     bytesRead: 0,
@@ -277,6 +285,10 @@ function planFiles(
   );
   const planned: PlannedFile[] = [];
   const limit = options.limit ?? Infinity;
+  const guard = new SwitchoverGuard(db, options.unrecorded ?? "hold");
+  const record = db.prepare(`
+    INSERT INTO log_files (path, size, mtime, status, reason, updated_at)
+    VALUES (?, -1, -1, 'done', ?, ?) ON CONFLICT (path) DO NOTHING`);
   for (const entry of entries) {
     if (entry.kind === "other") {
       summary.files.notLogs++;
@@ -286,6 +298,21 @@ function planFiles(
     summary.files.found++;
     const found = entry.file;
     const known = lookup.get(found.path) as KnownFile | undefined;
+    if (known === undefined) {
+      const verdict = guard.verdict(found.path);
+      if (verdict.action === "recorded") {
+        record.run(found.path, verdict.reason, new Date().toISOString());
+        summary.files.alreadyDone++;
+        continue;
+      }
+      if (verdict.action === "held") {
+        summary.files.held++;
+        if (summary.heldFiles.length < EXAMPLES) {
+          summary.heldFiles.push({ path: found.path, reason: verdict.reason });
+        }
+        continue;
+      }
+    }
     // Size -1: recorded as finished by the reference (index_ips), size and time unknown.
     const changed = known !== undefined && known.size !== -1 &&
       (known.size !== found.size || known.mtime !== found.mtime);

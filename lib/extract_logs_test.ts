@@ -148,7 +148,7 @@ Deno.test("one cache, one mode, one password, one run at a time", async () => {
     );
     await assertRejects(
       () => run({ cacheDirectory: cache, excludedIps: "(" }),
-      /excluded-IP pattern is not a valid regular expression/,
+      /excluded-IP pattern of excludedIps is not a valid regular expression \(Invalid regular expression: Unterminated group\)/,
     );
     const lock = await acquireRunLock(cache);
     await assertRejects(() => run({ cacheDirectory: cache }), /Another extraction is running/);

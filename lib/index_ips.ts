@@ -11,6 +11,7 @@ import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { runCacheStep } from "./cache_step.ts";
 import { OperatorError } from "./errors.ts";
+import type { ExtractionMode } from "./line_parser.ts";
 import { checkIpTable, type IpTableCheck } from "./ip_table_check.ts";
 import { importReferenceCache, type ImportSummary } from "./reference_import.ts";
 import { acquireRunLock } from "./run_lock.ts";
@@ -27,6 +28,8 @@ export interface IndexIpsOptions {
   logsDirectory?: string;
   /** Called after each committed import batch with the object folders seen so far. */
   onProgress?: (objects: number) => void;
+  /** The imported tree's extraction mode (default: inferred from its keys). */
+  mode?: ExtractionMode;
 }
 
 /** What `index_ips` did and found. */
@@ -86,6 +89,7 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsSummar
         logsDirectory: options.logsDirectory,
         runId,
         onProgress: options.onProgress,
+        mode: options.mode,
       });
       return { imported, table: await checkIpTable(db, options.secrets) };
     },

@@ -10,7 +10,9 @@
 
 import { join } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { claimExtractionMode } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
+import type { ExtractionMode } from "./line_parser.ts";
 import { parseFlatYaml } from "./flat_yaml.ts";
 import { IpIndex } from "./ip_index.ts";
 import { readReferenceRecords } from "./reference_records.ts";
@@ -23,6 +25,7 @@ import {
   type ReferenceObject,
 } from "./reference_tree.ts";
 import { datasetOfKey } from "./request_store.ts";
+import { IMPORTED_TIMES_META } from "./switchover_guard.ts";
 import { RowWriter } from "./row_writer.ts";
 
 /** Prefix of the `log_files` path of an imported object folder. */
@@ -48,6 +51,12 @@ export interface ImportReferenceOptions {
   runId: number;
   /** Called after each committed batch with the object folders seen so far. */
   onProgress?: (objects: number) => void;
+  /**
+   * The extraction mode of the imported tree; by default `dandi` when every object key is a
+   * DANDI one (`blobs/xxx/yyy/<id>`, `zarr/<id>`), as the plugin writes, else `generic`.
+   * The cache takes this mode, so later extractions cannot mix the two.
+   */
+  mode?: ExtractionMode;
 }
 
 /** What an import did. */
@@ -66,10 +75,17 @@ export interface ImportSummary {
   labels: number;
   /** Labels not taken: the IP had one already, or the label was a spent quota. */
   labelsSkipped: number;
-  /** Finished log files recorded (extraction will skip them). */
+  /** Finished log files recorded, by path or by basename (extraction will skip them). */
   recordedLogFiles: number;
+  /**
+   * Log files the reference started and did not finish (extraction holds them: part of their
+   * requests may be in the tree).
+   */
+  unfinishedLogFiles: number;
   /** Record entries outside the log directory (not recorded). */
   recordsSkipped: number;
+  /** The extraction mode the cache now has (undefined when the tree was empty). */
+  mode?: ExtractionMode;
   /** Object folders that could not be imported. */
   failed: number;
   /** Why, for the first of them (file and line). */
@@ -120,35 +136,50 @@ export async function importReferenceCache(
     labels: 0,
     labelsSkipped: 0,
     recordedLogFiles: 0,
+    unfinishedLogFiles: 0,
     recordsSkipped: 0,
     failed: 0,
     failures: [],
   };
   const writer = new ImportWriter(options, summary);
-  await importObjects(options, writer, summary);
+  const keysAreDandi = await importObjects(options, writer, summary);
+  if (keysAreDandi !== undefined) {
+    summary.mode = options.mode ?? (keysAreDandi ? "dandi" : "generic");
+    claimExtractionMode(options.db, summary.mode);
+  }
   await importLabels(options, writer, summary);
   const records = await readReferenceRecords(options.referenceDirectory, options.logsDirectory);
   summary.recordsSkipped = records.skipped;
-  summary.recordedLogFiles = writer.recordLogFiles(records.paths);
+  summary.recordedLogFiles = writer.recordLogFiles(records.paths) +
+    writer.recordReferenceRecords(records.names, "basename", "finished");
+  summary.unfinishedLogFiles =
+    writer.recordReferenceRecords(records.unfinishedPaths, "path", "unfinished") +
+    writer.recordReferenceRecords(records.unfinishedNames, "basename", "unfinished");
+  writer.recordImportedTimes();
   return summary;
 }
 
+const DANDI_KEY = /^(?:blobs\/[^/]+\/[^/]+\/[^/]+|zarr\/[^/]+)$/;
+
+/** Imports the tree; returns whether every key is a DANDI one (undefined: no object). */
 async function importObjects(
   options: ImportReferenceOptions,
   writer: ImportWriter,
   summary: ImportSummary,
-): Promise<void> {
+): Promise<boolean | undefined> {
   const root = join(options.referenceDirectory, "extraction");
   try {
     await Deno.stat(root);
   } catch {
-    return;
+    return undefined;
   }
+  let keysAreDandi: boolean | undefined;
   let batch: Pending[] = [];
   let rows = 0;
   let seen = 0;
   for await (const object of findReferenceObjects(root)) {
     seen++;
+    keysAreDandi = (keysAreDandi ?? true) && DANDI_KEY.test(object.key);
     let columns: ReferenceColumns;
     try {
       columns = await readReferenceObject(object, options.secrets);
@@ -172,6 +203,7 @@ async function importObjects(
   }
   await writer.commit(batch);
   options.onProgress?.(seen);
+  return keysAreDandi;
 }
 
 async function importLabels(
@@ -209,6 +241,7 @@ class ImportWriter {
   #object: StatementSync;
   #label: StatementSync;
   #record: StatementSync;
+  #referenceRecord: StatementSync;
 
   constructor(options: ImportReferenceOptions, summary: ImportSummary) {
     const db = options.db;
@@ -242,6 +275,10 @@ class ImportWriter {
       INSERT INTO log_files (path, size, mtime, status, reason, run_id, updated_at)
       VALUES (?, -1, -1, 'done', 'finished by the reference (imported record)', ?, ?)
       ON CONFLICT (path) DO NOTHING`);
+    this.#referenceRecord = db.prepare(`
+      INSERT INTO reference_records (name, match, state) VALUES (?, ?, ?)
+      ON CONFLICT (match, name) DO UPDATE SET state = excluded.state
+      WHERE reference_records.state = 'unfinished'`);
   }
 
   isUnchanged(object: ReferenceObject, columns: ReferenceColumns): boolean {
@@ -331,6 +368,45 @@ class ImportWriter {
       }
     });
     return recorded;
+  }
+
+  /** Stores records that extraction matches by `match`; returns how many are new. */
+  recordReferenceRecords(
+    keys: string[],
+    match: "path" | "basename",
+    state: "finished" | "unfinished",
+  ): number {
+    let recorded = 0;
+    this.#transaction(() => {
+      for (const key of keys) {
+        // A path the reference finished is a done log file already (recordLogFiles).
+        const known = this.#selectFile.get(key) as { status: string } | undefined;
+        if (match === "path" && known?.status === "done") continue;
+        recorded += Number(this.#referenceRecord.run(key, match, state).changes);
+      }
+    });
+    return recorded;
+  }
+
+  /**
+   * Keeps the time range of every imported request: a log file no record names but whose name
+   * dates from within it may already be in the imported tree (see `SwitchoverGuard`).
+   */
+  recordImportedTimes(): void {
+    const range = this.#db.prepare(`
+      SELECT min(r.time) AS first, max(r.time) AS last FROM requests r
+      JOIN log_files f ON f.id = r.file_id WHERE f.path >= ? AND f.path < ?`)
+      .get(IMPORT_PREFIX, IMPORT_PREFIX.slice(0, -1) + "0") as {
+        first: number | null;
+        last: number | null;
+      };
+    if (range.first === null || range.last === null) return;
+    this.#transaction(() => {
+      this.#db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)").run(
+        IMPORTED_TIMES_META,
+        JSON.stringify({ first: range.first, last: range.last }),
+      );
+    });
   }
 
   #transaction(work: () => void): void {

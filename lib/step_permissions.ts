@@ -14,6 +14,7 @@ import { PASSWORD_VARIABLE, SALT_VARIABLE } from "./cache_secrets.ts";
 import { CACHE_VARIABLE, CONFIG_VARIABLE, type Environment, LOGS_VARIABLE } from "./config.ts";
 import { DEFAULT_MAPPING_URL, MAPPING_URL_VARIABLE } from "./content_mapping.ts";
 import { OperatorError } from "./errors.ts";
+import { EXCLUDED_IP_VARIABLES } from "./excluded_ips.ts";
 import { GEO_DB_VARIABLE } from "./geo_database.ts";
 import { IPINFO_DEFAULT_URL, IPINFO_TOKEN_VARIABLE, IPINFO_URL_VARIABLE } from "./ipinfo_client.ts";
 import { RANGE_SOURCES } from "./service_ranges.ts";
@@ -55,7 +56,7 @@ export interface StepNeeds {
 }
 
 const EXTRACTION: StepNeeds = {
-  env: [...SECRETS, "S3_LOG_EXTRACTION_EXCLUDED_IPS", "S3_LOG_EXTRACTION_MODE"],
+  env: [...SECRETS, ...EXCLUDED_IP_VARIABLES.map((v) => v.name), "S3_LOG_EXTRACTION_MODE"],
   logs: true,
 };
 const REGIONS: StepNeeds = {

@@ -11,6 +11,11 @@ import { type RemoteLogs, s3LogSource } from "../s3_log_source.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { extractLogs } from "../extract_logs.ts";
+import {
+  describeExcludedIps,
+  excludedIpsFromEnvironment,
+  excludedIpSource,
+} from "../excluded_ips.ts";
 import type { ExtractionMode } from "../line_parser.ts";
 import { summaryLines, warningLines } from "./extraction_report.ts";
 import {
@@ -22,9 +27,6 @@ import {
   integerOption,
 } from "./command.ts";
 import { formatExtractionProgress, ProgressLine } from "./progress_line.ts";
-
-/** The variable holding the excluded-IP pattern. */
-export const EXCLUDED_IPS_VARIABLE = "S3_LOG_EXTRACTION_EXCLUDED_IPS";
 
 /** The S3 source of `extract_logs s3://…`, with the credentials and region of `env`. */
 async function remoteLogs(
@@ -46,7 +48,7 @@ export const command: Command = {
   name: "extract_logs",
   summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
   usage:
-    "extract_logs [<log directory> | s3://bucket[/prefix]] [--mode generic|dandi] [--workers N] [--limit N] [--batch-size N] [--inventory DIR] [--downloads N]",
+    "extract_logs [<log directory> | s3://bucket[/prefix]] [--mode generic|dandi] [--workers N] [--limit N] [--batch-size N] [--inventory DIR] [--downloads N] [--unrecorded hold|read|skip]",
   help: `Finds raw S3 log files below the log directory (S3 log objects, flat or in YYYY/MM/DD/
 folders, and consolidated *.log files; gzip detected by content), keeps REST.GET.OBJECT
 requests with a 2xx status, and stores them in <cache>/cache.sqlite. Files already extracted
@@ -67,12 +69,19 @@ Options:
                    committed every second). Smaller batches lose less to a kill, cost more.
   --inventory <dir> (s3://) list from this local copy of an S3 Inventory of the bucket
   --downloads <n>  (s3://) objects fetched at a time (default 8)
+  --unrecorded <what>  after index_ips imported a cache of the Python tools: what to do with
+                   the log files its records do not name but whose names date from within its
+                   requests (or that it started and did not finish): hold (default: not read,
+                   listed as a warning), read, or skip (as read by the old tools, for good)
 
 Environment:
   S3_LOG_EXTRACTION_PASSWORD      required: encrypts client IPs (keep it; it reads the cache)
   S3_LOG_EXTRACTION_SALT          optional PBKDF2 salt (default s3_log_extraction)
   S3_LOG_EXTRACTION_EXCLUDED_IPS  regular expression matched against the whole client IP;
                                   matching requests are dropped and counted (unset: none)
+  IPS_TO_SKIP, S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX   the DANDI plugin's and the reference's
+                                  variables: searched anywhere in the IP, as they do. Set one
+                                  of the three; two that differ stop the run
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
   AWS_SHARED_CREDENTIALS_FILE, AWS_REGION, AWS_ENDPOINT_URL   (s3://) credentials, region
                                   and an S3-compatible endpoint
@@ -88,6 +97,7 @@ ${COMMON_HELP}`,
     "batch-size": { type: "string" },
     inventory: { type: "string" },
     downloads: { type: "string" },
+    unrecorded: { type: "string" },
   },
   async run({ values, positionals }, context) {
     expectPositionals("extract_logs", positionals, 0, 1, "[<log directory>]");
@@ -95,6 +105,13 @@ ${COMMON_HELP}`,
     if (mode !== "generic" && mode !== "dandi") {
       throw new UsageError(
         `--mode must be generic or dandi (got ${JSON.stringify(mode)}) for extract_logs.`,
+      );
+    }
+    const unrecorded = (values.unrecorded ?? "hold") as string;
+    if (unrecorded !== "hold" && unrecorded !== "read" && unrecorded !== "skip") {
+      throw new UsageError(
+        `--unrecorded must be hold, read or skip (got ${JSON.stringify(unrecorded)}) for ` +
+          "extract_logs.",
       );
     }
     const workers = integerOption("extract_logs", "workers", values.workers, 0);
@@ -111,21 +128,26 @@ ${COMMON_HELP}`,
     const remote = logsDirectory.startsWith("s3://")
       ? await remoteLogs(logsDirectory, values.inventory as string | undefined, downloads, context)
       : undefined;
+    const excluded = excludedIpsFromEnvironment(context.env);
+    excludedIpSource(excluded); // a bad pattern stops the run before anything is read
     const secrets = await secretsFromEnvironment(context.env);
     const cacheDirectory = await commandCacheDirectory(values, context);
     const quiet = values.quiet === true;
     const progress = new ProgressLine(context.stderrIsTerminal && !quiet);
+    if (excluded !== undefined && !quiet) context.err(describeExcludedIps(excluded));
     const started = performance.now();
     const summary = await extractLogs({
       logsDirectory: remote?.description ?? logsDirectory,
       cacheDirectory,
       secrets,
       mode: mode as ExtractionMode,
-      excludedIps: context.env.get(EXCLUDED_IPS_VARIABLE),
+      excludedIps: excluded?.pattern,
+      excludedIpMatch: excluded?.match,
       workers,
       limit,
       batchRequests,
       remote,
+      unrecorded,
       signal: context.signal,
       onProgress: (p) =>
         progress.update(formatExtractionProgress(p, (performance.now() - started) / 1000)),

@@ -18,9 +18,9 @@ import { MALFORMED_REASON_TEXT, type MalformedReason } from "../line_parser.ts";
  *
  * const lines = summaryLines({
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
- *   files: { found: 2, done: 2, failed: 0, alreadyDone: 0, changed: 0, pending: 0, notLogs: 1 },
+ *   files: { found: 2, done: 2, failed: 0, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 1 },
  *   lines: { kept: 7, filtered: 3, excluded: 0, malformed: 0 },
- *   malformedByReason: {}, malformedExamples: [], failures: [], changedFiles: [],
+ *   malformedByReason: {}, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
  *   notLogExamples: ["README.md"], newIps: 1, bytesRead: 6307, seconds: 0.5, stopped: false,
  * });
  * assertEquals(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
@@ -39,7 +39,7 @@ export function summaryLines(summary: ExtractionSummary): string[] {
     `${summary.seconds.toFixed(1)} s (${rate} MB/s).`,
     `  files: ${n(f.found)} found, ${n(f.done)} done, ${n(f.failed)} failed, ` +
     `${n(f.alreadyDone)} already done, ${n(f.changed)} changed, ${n(f.pending)} left for ` +
-    `later, ${n(f.notLogs)} not log files`,
+    `later, ${f.held > 0 ? `${n(f.held)} held, ` : ""}${n(f.notLogs)} not log files`,
     `  lines: ${n(l.kept)} kept, ${n(l.filtered)} filtered, ${n(l.excluded)} excluded, ` +
     `${n(l.malformed)} malformed; ${n(summary.newIps)} new client IPs`,
   ];
@@ -55,9 +55,9 @@ export function summaryLines(summary: ExtractionSummary): string[] {
  *
  * const lines = warningLines({
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
- *   files: { found: 1, done: 0, failed: 1, alreadyDone: 0, changed: 0, pending: 0, notLogs: 0 },
+ *   files: { found: 1, done: 0, failed: 1, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 0 },
  *   lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
- *   malformedByReason: {}, malformedExamples: [], changedFiles: [], notLogExamples: [],
+ *   malformedByReason: {}, malformedExamples: [], changedFiles: [], heldFiles: [], notLogExamples: [],
  *   failures: [{ path: "a.log.gz", reason: "truncated or corrupt gzip data" }],
  *   newIps: 0, bytesRead: 0, seconds: 0, stopped: false,
  * });
@@ -81,6 +81,15 @@ export function warningLines(summary: ExtractionSummary): string[] {
         "change: check what rewrote them. Files:",
     );
     for (const path of summary.changedFiles) lines.push(`  ${path}`);
+  }
+  if (f.held > 0) {
+    lines.push(
+      `warning: ${f.held} log file${f.held === 1 ? " was" : "s were"} not read: the cache ` +
+        "holds an imported cache of the Python tools, and their requests may already be in it. " +
+        "If the old tools never read them, run extract_logs once with --unrecorded read; if " +
+        "they did, run it once with --unrecorded skip. Files:",
+    );
+    for (const held of summary.heldFiles) lines.push(`  ${held.path}: ${held.reason}`);
   }
   if (summary.lines.malformed > 0) {
     const reasons = Object.entries(summary.malformedByReason).map(([reason, count]) =>

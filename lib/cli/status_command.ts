@@ -93,6 +93,13 @@ export function describe(status: CacheStatus, now: Date): string[] {
           `${status.pending.logsDirectory} not extracted yet.`
         : "."),
   );
+  if (status.heldLogFiles !== undefined) {
+    lines.push(
+      `Held: ${n(status.heldLogFiles)} log files were not read by the last extraction: their ` +
+        "requests may be in the imported cache of the Python tools (see extract_logs " +
+        "--unrecorded).",
+    );
+  }
   const share = status.ips === 0 ? 0 : Math.floor((status.labelledIps / status.ips) * 1000) / 10;
   lines.push(
     `Requests: ${n(status.requests)}; distinct IPs: ${n(status.ips)}, ${n(status.labelledIps)} ` +
