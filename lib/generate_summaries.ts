@@ -12,6 +12,7 @@ import { runCacheStep } from "./cache_step.ts";
 import type { ContentMapping } from "./content_mapping.ts";
 import { safeFolderName } from "./key_path.ts";
 import type { PrivacyOptions } from "./privacy_rounding.ts";
+import { COORDINATES_FILE, writePublishedCoordinates } from "./published_coordinates.ts";
 import { formatPythonJson } from "./python_json.ts";
 import {
   type AssetPlace,
@@ -26,6 +27,7 @@ export const SUMMARY_RESERVED_NAMES: ReadonlySet<string> = new Set([
   "archive",
   "totals.json",
   "archive_totals.json",
+  COORDINATES_FILE,
 ]);
 
 /** Options of the summary steps. */
@@ -155,6 +157,7 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
         assets: true,
         regions: true,
       });
+      await writePublishedCoordinates(db, options.cacheDirectory);
       return await writeDatasets(options, data, false);
     },
   );
@@ -188,6 +191,7 @@ export async function generateDandisetSummaries(
         regions: true,
         weeks: true,
       });
+      await writePublishedCoordinates(db, options.cacheDirectory);
       return await writeDatasets(options, data, true);
     },
   );
@@ -267,7 +271,7 @@ export async function generateArchiveSummaries(
       const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
       const archive = collectArchiveData(db, { place });
       const path = join(options.cacheDirectory, "summaries", "archive");
-      await Deno.mkdir(join(options.cacheDirectory, "summaries"), { recursive: true });
+      await writePublishedCoordinates(db, options.cacheDirectory);
       await replaceFolder(path, async (temporary) => {
         for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
           await Deno.writeTextFile(join(temporary, file), text);

@@ -94,7 +94,7 @@ Deno.test("a dataset named archive keeps its own folder; summaries replace stale
   const names = (await Array.fromAsync(Deno.readDir(join(dir, "summaries")))).map((e) => e.name)
     .sort();
   // The dataset "archive" is written under an escaped name; the archive's own folder stays.
-  assertEquals(names, ["%%61726368697665", "archive", "ds"]);
+  assertEquals(names, ["%%61726368697665", "archive", "ds", "region_codes_to_coordinates.yaml"]);
   assertEquals(read(dir, "%%61726368697665/by_asset.tsv").split("\n")[1], "x.json\t5\t<50\t<50");
   assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t12\t<50\t<50");
   await generateTotals({ cacheDirectory: dir });

@@ -52,6 +52,16 @@ export const COORDINATE_OVERRIDES: Readonly<Record<string, Coordinates | null>> 
   bogon: null,
 };
 
+/**
+ * The override values the reference's source writes as integers (`44`, not `44.0`), which its
+ * YAML keeps as such: `[latitude, longitude]` flags by label.
+ */
+export const REFERENCE_INTEGER_COORDINATES: Readonly<
+  Record<string, readonly [boolean, boolean]>
+> = {
+  "RU/Mordoviya Republic": [false, true],
+};
+
 /** Where each AWS region is (its city, approximately). */
 export const AWS_REGION_COORDINATES: Readonly<Record<string, Coordinates>> = {
   "af-south-1": [-33.92, 18.42],

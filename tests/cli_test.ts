@@ -303,6 +303,7 @@ Deno.test({
         "001344",
         "archive",
         "archive_totals.json",
+        "region_codes_to_coordinates.yaml",
         "totals.json",
         "undetermined",
       ]);

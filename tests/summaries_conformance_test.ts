@@ -7,7 +7,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { assertEquals } from "../lib/_assert.ts";
+import { assert, assertEquals } from "../lib/_assert.ts";
 import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
 import { loadContentMapping } from "../lib/content_mapping.ts";
 import { extractLogs } from "../lib/extract_logs.ts";
@@ -57,11 +57,19 @@ Deno.test({
       await generateTotals({ cacheDirectory: cache });
       await generateArchiveSummaries({ cacheDirectory: cache });
       await generateArchiveTotals({ cacheDirectory: cache });
-      const actual = comparable(await textTree(join(cache, "summaries")));
+      const tree = await textTree(join(cache, "summaries"));
+      // The reference keeps the coordinates beside its IP files; the published folder has it.
+      assertEquals(
+        tree.get("region_codes_to_coordinates.yaml"),
+        await Deno.readTextFile(
+          join(REFERENCE, "generic", "expected", "ips", "region_codes_to_coordinates.yaml"),
+        ),
+      );
+      tree.delete("region_codes_to_coordinates.yaml");
       const expected = comparable(
         await textTree(join(REFERENCE, "generic", "expected", "summaries")),
       );
-      assertEquals(actual, expected);
+      assertEquals(comparable(tree), expected);
     });
   },
 });
@@ -113,7 +121,9 @@ Deno.test({
       await generateDandisetSummaries({ cacheDirectory: cache, mapping });
       await generateDandisetTotals({ cacheDirectory: cache, mapping });
       await generateArchiveSummaries({ cacheDirectory: cache, mapping });
-      const actual = comparable(await textTree(join(cache, "summaries")));
+      const tree = await textTree(join(cache, "summaries"));
+      assert(tree.delete("region_codes_to_coordinates.yaml"), "the coordinates are published");
+      const actual = comparable(tree);
       const expectedTree = await textTree(join(REFERENCE, "dandi", "expected", "summaries"));
       const expected = new Map(
         [...expectedTree].map(([path, text]) => [path, roundExpected(path, text)]),
