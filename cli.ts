@@ -98,6 +98,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Write the report: <cache>/report/index.html, with charts and a map",
     load: async () => (await import("./lib/cli/report_command.ts")).command,
   },
+  publish: {
+    summary: "Copy the summaries into the folder the archive serves (optionally a git commit)",
+    load: async () => (await import("./lib/cli/publish_command.ts")).command,
+  },
+  set_publish: {
+    summary: "Save the folder daily publishes into (and whether it commits there)",
+    load: async () => (await import("./lib/cli/publish_command.ts")).setPublishCommand,
+  },
   stop: {
     summary: "Stop a running extraction after its batch in flight, and wait for it",
     load: async () => (await import("./lib/cli/stop_command.ts")).command,

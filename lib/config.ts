@@ -18,6 +18,10 @@ export interface Settings {
   cache_directory?: string;
   /** Absolute path of the log directory. */
   logs_directory?: string;
+  /** Absolute path of the folder `daily` publishes into. */
+  publish_directory?: string;
+  /** Whether `daily` commits what it publishes (the folder is in a git checkout). */
+  publish_git?: boolean;
 }
 
 /** Reads environment variables (a `Map` works in tests). */
@@ -30,6 +34,10 @@ export interface Environment {
 export const CACHE_VARIABLE = "S3_LOG_EXTRACTION_CACHE";
 /** Variable that overrides the configured log directory. */
 export const LOGS_VARIABLE = "S3_LOG_EXTRACTION_LOGS";
+/** Variable that overrides the configured publish folder. */
+export const PUBLISH_VARIABLE = "S3_LOG_EXTRACTION_PUBLISH";
+/** Variable that makes publishing commit (`1`, `true`, `yes`) or not (`0`, `false`, `no`). */
+export const PUBLISH_GIT_VARIABLE = "S3_LOG_EXTRACTION_PUBLISH_GIT";
 /** Variable that overrides where the settings file is. */
 export const CONFIG_VARIABLE = "S3_LOG_EXTRACTION_CONFIG";
 
@@ -238,4 +246,66 @@ export async function configuredLogsDirectory(
   const chosen = env.get(LOGS_VARIABLE) || (await readSettings(env)).logs_directory;
   if (!chosen) return undefined;
   return chosen.startsWith("s3://") ? chosen : resolve(chosen);
+}
+
+/**
+ * Saves the folder `daily` publishes into (as an absolute path) and whether it commits there.
+ *
+ * @example Usage
+ * ```ts
+ * import { readSettings, setPublish } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const home = await Deno.makeTempDir();
+ * const env = new Map([["HOME", home]]);
+ * await setPublish(`${home}/site/content`, { env, git: true });
+ * assertEquals((await readSettings(env)).publish_directory, `${home}/site/content`);
+ * await Deno.remove(home, { recursive: true });
+ * ```
+ */
+export async function setPublish(
+  directory: string,
+  options: { env?: Environment; git?: boolean } = {},
+): Promise<string> {
+  const absolute = resolve(directory);
+  await updateSettings(
+    { publish_directory: absolute, publish_git: options.git ?? false },
+    options.env ?? Deno.env,
+  );
+  return absolute;
+}
+
+/**
+ * Where `daily` publishes: `S3_LOG_EXTRACTION_PUBLISH` (with `S3_LOG_EXTRACTION_PUBLISH_GIT`) >
+ * settings file > undefined (no publishing).
+ *
+ * @example Usage
+ * ```ts
+ * import { configuredPublish } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_PUBLISH", "/srv/site"], ["S3_LOG_EXTRACTION_PUBLISH_GIT", "1"], ["S3_LOG_EXTRACTION_CONFIG", "/nonexistent"]]);
+ * assertEquals(await configuredPublish({ env }), { directory: "/srv/site", git: true });
+ * ```
+ */
+export async function configuredPublish(
+  options: { env?: Environment } = {},
+): Promise<{ directory: string; git: boolean } | undefined> {
+  const env = options.env ?? Deno.env;
+  const settings = await readSettings(env);
+  const directory = env.get(PUBLISH_VARIABLE) || settings.publish_directory;
+  if (!directory) return undefined;
+  const flag = env.get(PUBLISH_GIT_VARIABLE);
+  let git = settings.publish_git === true;
+  if (flag !== undefined && flag !== "") {
+    if (/^(1|true|yes)$/i.test(flag)) git = true;
+    else if (/^(0|false|no)$/i.test(flag)) git = false;
+    else {
+      throw new OperatorError(
+        `${PUBLISH_GIT_VARIABLE} must be 1, true, yes, 0, false or no (got ` +
+          `${JSON.stringify(flag)}). Fix the variable.`,
+      );
+    }
+  }
+  return { directory: resolve(directory), git };
 }

@@ -74,7 +74,9 @@ export function genericPlace(key: string): AssetPlace {
 
 /**
  * The dandiset place of an object key (`blobs/…/<id>` or `zarr/<id>`) through the mapping:
- * its first dandiset and path, or `undetermined` for content the mapping does not know.
+ * its first dandiset and path, or `undetermined` for content the mapping does not know. Its
+ * rank is the content's position in the mapping: `by_asset.tsv` lists a dandiset's contents in
+ * the mapping's order, one row each, as the DANDI plugin does.
  *
  * @example Usage
  * ```ts
@@ -82,11 +84,13 @@ export function genericPlace(key: string): AssetPlace {
  * import { assertEquals } from "./_assert.ts";
  *
  * const place = dandisetPlace({ "1004eb73": { "000026": "sub-I38/x.json" } });
- * assertEquals(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json" });
+ * assertEquals(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json", rank: 0 });
  * assertEquals(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined" });
  * ```
  */
 export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPlace | undefined {
+  // The plugin writes by_asset.tsv in the mapping's order (Python dicts keep the JSON's order).
+  const ranks = new Map(Object.keys(mapping).map((id, i) => [id, i]));
   return (key) => {
     const id = key.startsWith("zarr/")
       ? key.slice(5)
@@ -98,7 +102,7 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
     const first = entry === undefined ? undefined : Object.entries(entry)[0];
     return first === undefined
       ? { dataset: "undetermined", asset: "undetermined" }
-      : { dataset: first[0], asset: first[1] };
+      : { dataset: first[0], asset: first[1], rank: ranks.get(id) };
   };
 }
 

@@ -9,6 +9,7 @@ import { openCacheDatabase } from "./cache_database.ts";
 import {
   generateArchiveSummaries,
   generateArchiveTotals,
+  generateDandisetSummaries,
   generateSummaries,
   generateTotals,
 } from "./generate_summaries.ts";
@@ -110,4 +111,42 @@ Deno.test("the privacy minimum and modulo are options", async () => {
   assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[1], "x\t12\t10\t5");
   assertEquals(read(dir, "ds/requester_count.tsv"), "10");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("dandiset by_asset.tsv lists contents in the mapping's order, one row each, as the plugin", async () => {
+  const dir = await cacheWith([
+    ["blobs/aaa/aaa/aaaa", 1, null, 10, true],
+    ["blobs/bbb/bbb/bbbb", 2, null, 20, true],
+    ["zarr/cccc", 3, null, 30, false],
+    ["blobs/ddd/ddd/dddd", 4, null, 40, true],
+    ["blobs/eee/eee/eeee", 5, null, 50, true],
+    ["blobs/fff/fff/ffff", 6, null, 60, true],
+  ]);
+  // Mapping order: not path order; two contents (two versions) share one path.
+  const mapping = {
+    cccc: { "000001": "z/image.ome.zarr" },
+    bbbb: { "000001": "b/second.nwb" },
+    aaaa: { "000001": "a/first.nwb" },
+    dddd: { "000001": "b/second.nwb" },
+  };
+  await generateDandisetSummaries({ cacheDirectory: dir, mapping });
+  assertEquals(read(dir, "000001/by_asset.tsv").split("\n").map((row) => row.split("\t")[0]), [
+    "asset_path",
+    "z/image.ome.zarr",
+    "b/second.nwb",
+    "a/first.nwb",
+    "b/second.nwb",
+    "",
+  ]);
+  // Content the mapping does not know: one `undetermined` row per content, by key.
+  assertEquals(
+    read(dir, "undetermined/by_asset.tsv"),
+    "asset_path\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n" +
+      "undetermined\t50\t<50\t<50\nundetermined\t60\t<50\t<50\n",
+  );
+  // The weekly table still has one column per path.
+  assertEquals(
+    read(dir, "000001/by_asset_per_week.tsv").split("\n")[0],
+    "week_start\ta/first.nwb\tb/second.nwb\tz/image.ome.zarr",
+  );
 });

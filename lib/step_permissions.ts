@@ -11,7 +11,14 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PASSWORD_VARIABLE, SALT_VARIABLE } from "./cache_secrets.ts";
-import { CACHE_VARIABLE, CONFIG_VARIABLE, type Environment, LOGS_VARIABLE } from "./config.ts";
+import {
+  CACHE_VARIABLE,
+  CONFIG_VARIABLE,
+  type Environment,
+  LOGS_VARIABLE,
+  PUBLISH_GIT_VARIABLE,
+  PUBLISH_VARIABLE,
+} from "./config.ts";
 import { DEFAULT_MAPPING_URL, MAPPING_URL_VARIABLE } from "./content_mapping.ts";
 import { OperatorError } from "./errors.ts";
 import { EXCLUDED_IP_VARIABLES } from "./excluded_ips.ts";
@@ -53,6 +60,8 @@ export interface StepNeeds {
   logs?: boolean;
   /** Variables naming files it reads (a geo database, a mapping file). */
   files?: string[];
+  /** Programs it runs. */
+  run?: string[];
 }
 
 const EXTRACTION: StepNeeds = {
@@ -90,6 +99,7 @@ export const STEP_NEEDS: Readonly<Record<string, StepNeeds>> = {
   generate_dandiset_summaries: SUMMARIES,
   generate_dandiset_totals: SUMMARIES,
   report: { env: [] },
+  publish: { env: [PUBLISH_VARIABLE, PUBLISH_GIT_VARIABLE], run: ["git"] },
   export_extraction: { env: SECRETS },
   status: { env: [], logs: true },
   validate: { env: [], logs: true },
@@ -174,5 +184,6 @@ export function stepPermissions(step: string, scope: StepScope): string[] {
     "--allow-sys=hostname",
   ];
   if (hosts.size > 0) flags.push(`--allow-net=${[...hosts].join(",")}`);
+  if (needs.run) flags.push(`--allow-run=${needs.run.join(",")}`);
   return flags;
 }

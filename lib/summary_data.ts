@@ -25,7 +25,7 @@ export interface ScopeData {
   /** Counts per day (days since 1970-01-01), in day order. */
   byDay: Map<number, Counts>;
   /** Counts per asset path, in asset path order (component by component). */
-  byAsset: Map<string, Counts>;
+  byAsset: [asset: string, counts: Counts][];
   /** Counts per region label, in order of their first request. */
   byRegion: Map<string, Counts>;
   /** Bytes per asset and week (Monday's day number); only when asked for. */
@@ -40,12 +40,17 @@ export interface AssetPlace {
   dataset: string;
   /** Asset path within the dataset. */
   asset: string;
+  /**
+   * Where the asset's row goes in `by_asset.tsv` (the content's position in the DANDI mapping,
+   * as the plugin orders it); rows without one follow, in path order.
+   */
+  rank?: number;
 }
 
 function emptyScope(): ScopeData {
   return {
     byDay: new Map(),
-    byAsset: new Map(),
+    byAsset: [],
     byRegion: new Map(),
     byAssetWeek: new Map(),
     requesters: 0,
@@ -211,7 +216,7 @@ const WEEK_KEYS = 200_000;
  * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb', 'ds1')");
  * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 1, 86401, 50, 8, 0)");
  * const data = collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
- * assertEquals(data.get("ds1")?.byAsset.get("a.nwb"), { bytes: 150, requests: 2, downloads: 1 });
+ * assertEquals(data.get("ds1")?.byAsset, [["a.nwb", { bytes: 150, requests: 2, downloads: 1 }]]);
  * assertEquals(data.get("ds1")?.requesters, 2);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
@@ -283,19 +288,18 @@ export function collectDatasetData(
     for (let id = 1; id <= maxId; id++) {
       if (objectCounts[id * 3 + 1] > 0 && places[id]) objects.push(id);
     }
-    const order = new Map(
-      [...new Set(objects.map((id) => places[id]!.asset))].sort(comparePaths).map((a, i) => [a, i]),
+    // One row per object (a content of the mapping in dandi mode, as the plugin writes them),
+    // by rank, then by path.
+    const rank = (id: number) => places[id]!.rank ?? Infinity;
+    objects.sort((a, b) =>
+      rank(a) - rank(b) || comparePaths(places[a]!.asset, places[b]!.asset) || a - b
     );
-    objects.sort((a, b) => order.get(places[a]!.asset)! - order.get(places[b]!.asset)!);
     for (const id of objects) {
-      const spot = places[id]!;
-      add(
-        scopes[datasetOf[id]].byAsset,
-        spot.asset,
-        objectCounts[id * 3],
-        objectCounts[id * 3 + 1],
-        objectCounts[id * 3 + 2],
-      );
+      scopes[datasetOf[id]].byAsset.push([places[id]!.asset, {
+        bytes: objectCounts[id * 3],
+        requests: objectCounts[id * 3 + 1],
+        downloads: objectCounts[id * 3 + 2],
+      }]);
     }
   }
   if (parts.regions) {
@@ -312,7 +316,7 @@ export function collectDatasetData(
   const order = names.map((name, i) => [name, i] as const).sort(([a], [b]) => comparePaths(a, b));
   return new Map(
     order.map(([name, i]) => [name, scopes[i]] as const).filter(([, scope]) =>
-      scope.byDay.size + scope.byAsset.size + scope.byRegion.size > 0
+      scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
     ),
   );
 }

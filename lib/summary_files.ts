@@ -93,7 +93,7 @@ export interface SummaryFileOptions {
  *
  * const counts = { bytes: 12, requests: 3, downloads: 1 };
  * const files = datasetFiles({
- *   byDay: new Map([[18262, counts]]), byAsset: new Map([["a.json", counts]]),
+ *   byDay: new Map([[18262, counts]]), byAsset: [["a.json", counts]],
  *   byRegion: new Map([["missing", counts]]), byAssetWeek: new Map(), requesters: 1,
  * });
  * assertEquals(files.get("by_day.tsv"),
@@ -133,7 +133,7 @@ export function datasetFiles(
  *
  * const c = (requests: number) => ({ bytes: 1, requests, downloads: 0 });
  * const files = archiveFiles({
- *   byDay: new Map(), byAsset: new Map(), byAssetWeek: new Map(), requesters: 70,
+ *   byDay: new Map(), byAsset: [], byAssetWeek: new Map(), requesters: 70,
  *   byRegion: new Map([["US/Texas", c(30)], ["AWS/us-east-2", c(30)]]),
  * });
  * assertEquals(files.get("by_region.tsv")?.split("\n")[1], "AWS/us-east-2\t1\t<50\t<50");
@@ -183,7 +183,7 @@ export interface PublishedTotals {
  *
  * const c = { bytes: 5, requests: 30, downloads: 2 };
  * const totals = publishedTotals({
- *   byDay: new Map(), byAsset: new Map(), byAssetWeek: new Map(), requesters: 3,
+ *   byDay: new Map(), byAsset: [], byAssetWeek: new Map(), requesters: 3,
  *   byRegion: new Map([["AWS/us-east-2", c], ["US/Ohio", c]]),
  * });
  * assertEquals(totals, {

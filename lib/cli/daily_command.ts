@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import { loadContentMapping } from "../content_mapping.ts";
+import { configuredPublish } from "../config.ts";
 import { resolveDailySetup } from "../daily_setup.ts";
 import { errorText, OperatorError, UsageError } from "../errors.ts";
 import {
@@ -17,6 +18,7 @@ import {
 } from "./command.ts";
 import { command as extractLogs } from "./extract_logs_command.ts";
 import { command as indexIps } from "./index_ips_command.ts";
+import { command as publishCommand } from "./publish_command.ts";
 import { command as report } from "./report_command.ts";
 import { command as updateCoordinates } from "./update_coordinates_command.ts";
 import {
@@ -47,7 +49,8 @@ export const command: Command = {
   help: `Runs the steps of the nightly run in order: extract_logs, index_ips (checks the IP
 table), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
 then generate_summaries, generate_totals, generate_archive_summaries, generate_archive_totals
-(in dandi mode the dandiset variants, through the content-id mapping), and report. With no log directory
+(in dandi mode the dandiset variants, through the content-id mapping), report, and publish
+when a publish folder is configured (set_publish or S3_LOG_EXTRACTION_PUBLISH). With no log directory
 configured (set_logs or S3_LOG_EXTRACTION_LOGS) it runs on the sample logs bundled with the
 tool, into .sample-cache/ in the current directory, with a random password of its own kept in
 .sample-cache/password and made-up offline geolocation (fixtures/sample_geo/). A step that
@@ -143,6 +146,17 @@ ${COMMON_HELP}`,
       steps.push(step(generateArchiveTotalsCommand));
     }
     steps.push(step(report));
+    const publish = setup.sample ? undefined : await configuredPublish({ env: setup.env });
+    if (publish !== undefined) {
+      steps.push([
+        "publish",
+        () =>
+          runStep(publishCommand, {
+            values: { ...common, git: publish.git },
+            positionals: [publish.directory],
+          }),
+      ]);
+    }
     for (const [index, [name, run]] of steps.entries()) {
       if (!quiet) context.err(`[${index + 1}/${steps.length}] ${name}`);
       let code: number;

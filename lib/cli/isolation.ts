@@ -8,7 +8,12 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AWS_VARIABLES, awsRegion, credentialsFilePath } from "../aws_credentials.ts";
-import { configuredLogsDirectory, type Environment, settingsPath } from "../config.ts";
+import {
+  configuredLogsDirectory,
+  configuredPublish,
+  type Environment,
+  settingsPath,
+} from "../config.ts";
 import { parseS3Url } from "../s3_client.ts";
 import { STEP_NEEDS, stepPermissions } from "../step_permissions.ts";
 import { commandCacheDirectory, type CommandInput } from "./command.ts";
@@ -105,6 +110,10 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
   }
   if (name === "index_ips" && positional) readPaths.push(positional);
   const writePaths = name === "export_extraction" && positional ? [dirname(positional)] : [];
+  if (name === "publish") {
+    const target = positional ?? (await configuredPublish({ env }))?.directory;
+    if (target !== undefined) writePaths.push(target);
+  }
   const flags = stepPermissions(name, {
     cacheDirectory,
     logsDirectory,
