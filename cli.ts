@@ -23,6 +23,9 @@ import { OperatorError, UsageError } from "./lib/errors.ts";
 /** The tool's name as typed on the command line. */
 export const TOOL = "s3_log_extraction";
 
+/** First words of the Python tools' command lines that are translated to ours. */
+const REFERENCE_COMMANDS = new Set(["extract", "config", "update"]);
+
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   daily: {
     summary: "Run the nightly pipeline (on the bundled sample when nothing is configured)",
@@ -106,6 +109,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "Save the folder daily publishes into (and whether it commits there)",
     load: async () => (await import("./lib/cli/publish_command.ts")).setPublishCommand,
   },
+  stats: {
+    summary: "The reference's stats: files processed, IPs extracted and classified by kind",
+    load: async () => (await import("./lib/cli/stats_command.ts")).command,
+  },
+  completion: {
+    summary: "The reference's completion: log objects of an S3 Inventory extracted so far",
+    load: async () => (await import("./lib/cli/stats_command.ts")).completionCommand,
+  },
   stop: {
     summary: "Stop a running extraction after its batch in flight, and wait for it",
     load: async () => (await import("./lib/cli/stop_command.ts")).command,
@@ -123,6 +134,10 @@ Usage: ${TOOL} <command> [options]
 
 Commands:
 ${lines.join("\n")}
+
+The Python tools' command lines work too: extract, config cache set, update ip
+indexes|regions|refresh|coordinates, update summaries|totals [--mode dandi|archive], stats,
+completion, stop.
 
 Run \`${TOOL} <command> --help\` for a command's options and environment variables.
 Exit codes: 0 ok, 1 failure (the message says what to do), 2 usage error.`;
@@ -168,6 +183,11 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
   const isolate = args[0] === "--isolate";
   if (isolate) args = args.slice(1);
   try {
+    // The Python tools' command lines (`extract`, `config cache set`, `update …`) as ours.
+    if (REFERENCE_COMMANDS.has(args[0])) {
+      const { fromReferenceCommand } = await import("./lib/cli/reference_commands.ts");
+      args = await fromReferenceCommand(args, ctx.env) ?? args;
+    }
     const [name, ...rest] = args;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       ctx.out(toolHelp());

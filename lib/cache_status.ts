@@ -41,6 +41,12 @@ export interface CacheStatus {
   ips: number;
   /** IPs with a region label. */
   labelledIps: number;
+  /**
+   * The labelled IPs by kind, as the reference's `stats` classifies them (evaluated in this
+   * order: `missing`, `unknown`, `undetermined`, `bogon`, `VPN…`, `AWS…`/`GCP…`, `GitHub…`,
+   * anything else is `determined`).
+   */
+  labelKinds: Record<LabelKind, number>;
   /** Lines kept aside as malformed. */
   quarantinedLines: number;
   /**
@@ -55,6 +61,17 @@ export interface CacheStatus {
   /** Completion against an S3 Inventory of the log bucket, when one was given. */
   inventory?: InventoryCompletion;
 }
+
+/** The kinds of region label the reference's `stats` counts. */
+export type LabelKind =
+  | "determined"
+  | "missing"
+  | "unknown"
+  | "undetermined"
+  | "bogon"
+  | "vpn"
+  | "cloud_service"
+  | "github";
 
 /** How much of the log objects an S3 Inventory lists are extracted. */
 export interface InventoryCompletion {
@@ -102,6 +119,16 @@ export async function cacheStatus(
     requests: 0,
     ips: 0,
     labelledIps: 0,
+    labelKinds: {
+      determined: 0,
+      missing: 0,
+      unknown: 0,
+      undetermined: 0,
+      bogon: 0,
+      vpn: 0,
+      cloud_service: 0,
+      github: 0,
+    },
     quarantinedLines: 0,
   };
   const path = join(cacheDirectory, DATABASE_FILE);
@@ -187,6 +214,12 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
   status.ips = count("SELECT count(*) AS n FROM ips");
   status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
   status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
+  const kinds = db.prepare(`
+    SELECT CASE WHEN label IN ('missing', 'unknown', 'undetermined', 'bogon') THEN label
+      WHEN label GLOB 'VPN*' THEN 'vpn' WHEN label GLOB 'AWS*' OR label GLOB 'GCP*'
+      THEN 'cloud_service' WHEN label GLOB 'GitHub*' THEN 'github' ELSE 'determined' END AS kind,
+      count(*) AS n FROM ip_regions GROUP BY kind`).all() as { kind: LabelKind; n: number }[];
+  for (const { kind, n } of kinds) status.labelKinds[kind] = n;
   const extraction = db.prepare(`
     SELECT summary FROM runs WHERE command = 'extract_logs' AND outcome IN ('ok', 'stopped')
     ORDER BY id DESC LIMIT 1`).get() as { summary: string | null } | undefined;

@@ -219,12 +219,31 @@ export async function setLogs(
 export async function resolveCacheDirectory(
   options: { flag?: string; env?: Environment } = {},
 ): Promise<string> {
+  const absolute = await cacheDirectoryPath(options);
+  await ensureDirectory(absolute, "cache directory");
+  return absolute;
+}
+
+/**
+ * The cache directory to use, as {@linkcode resolveCacheDirectory} chooses it, without creating
+ * it.
+ *
+ * @example Usage
+ * ```ts
+ * import { cacheDirectoryPath } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_CACHE", "/nonexistent/cache"]]);
+ * assertEquals(await cacheDirectoryPath({ env }), "/nonexistent/cache");
+ * ```
+ */
+export async function cacheDirectoryPath(
+  options: { flag?: string; env?: Environment } = {},
+): Promise<string> {
   const env = options.env ?? Deno.env;
   const chosen = options.flag || env.get(CACHE_VARIABLE) ||
     (await readSettings(env)).cache_directory || defaultCacheDirectory(env);
-  const absolute = resolve(chosen);
-  await ensureDirectory(absolute, "cache directory");
-  return absolute;
+  return resolve(chosen);
 }
 
 /**

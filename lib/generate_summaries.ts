@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { replaceFolder, writeTextFileAtomic } from "./atomic_files.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { ContentMapping } from "./content_mapping.ts";
+import { OperatorError } from "./errors.ts";
 import { safeFolderName } from "./key_path.ts";
 import type { PrivacyOptions } from "./privacy_rounding.ts";
 import { COORDINATES_FILE, writePublishedCoordinates } from "./published_coordinates.ts";
@@ -42,6 +43,18 @@ export interface SummaryOptions {
 export interface DandisetSummaryOptions extends SummaryOptions {
   /** The content-id mapping (see `loadContentMapping`). */
   mapping: ContentMapping;
+  /**
+   * Write only these dandisets (the plugin's `--pick`); the other folders stay as they are.
+   *
+   * @default {undefined}
+   */
+  pick?: readonly string[];
+  /**
+   * Write every dandiset but these (the plugin's `--skip`); their folders stay as they are.
+   *
+   * @default {undefined}
+   */
+  skip?: readonly string[];
 }
 
 /** What a summary step wrote. */
@@ -107,21 +120,41 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
 }
 
 async function writeDatasets(
-  options: SummaryOptions,
+  options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
   weeks: boolean,
 ): Promise<SummaryResult> {
   const path = join(options.cacheDirectory, "summaries");
+  const { pick, skip } = options;
+  if (pick !== undefined && skip !== undefined) {
+    throw new OperatorError("Give the dandisets to pick or those to skip, not both.");
+  }
+  const chosen = pick === undefined && skip === undefined
+    ? data
+    : new Map([...data].filter(([name]) => pick ? pick.includes(name) : !skip!.includes(name)));
+  const folderOf = (name: string) => safeFolderName(name, SUMMARY_RESERVED_NAMES);
+  // With a choice of datasets, every other folder is kept as it is.
+  const keep = [...SUMMARY_RESERVED_NAMES];
+  if (chosen !== data) {
+    const written = new Set([...chosen.keys()].map(folderOf));
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        if (!written.has(entry.name) && !keep.includes(entry.name)) keep.push(entry.name);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
   await replaceFolder(path, async (temporary) => {
-    for (const [name, scope] of data) {
-      const folder = join(temporary, safeFolderName(name, SUMMARY_RESERVED_NAMES));
+    for (const [name, scope] of chosen) {
+      const folder = join(temporary, folderOf(name));
       await Deno.mkdir(folder);
       for (const [file, text] of datasetFiles(scope, { privacy: options.privacy, weeks })) {
         await Deno.writeTextFile(join(folder, file), text);
       }
     }
-  }, [...SUMMARY_RESERVED_NAMES]);
-  return { datasets: data.size, path };
+  }, keep);
+  return { datasets: chosen.size, path };
 }
 
 async function writeTotals(

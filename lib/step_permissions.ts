@@ -102,6 +102,8 @@ export const STEP_NEEDS: Readonly<Record<string, StepNeeds>> = {
   publish: { env: [PUBLISH_VARIABLE, PUBLISH_GIT_VARIABLE], run: ["git"] },
   export_extraction: { env: SECRETS },
   status: { env: [], logs: true },
+  stats: { env: [] },
+  completion: { env: [] },
   validate: { env: [], logs: true },
   stop: { env: [] },
 };

@@ -18,6 +18,7 @@ import {
   runCli,
   runTask,
   withTmpDir,
+  writeInventory,
 } from "./_helpers.ts";
 import { s3Env, S3RVER, startS3, type TestS3 } from "./_s3rver.ts";
 
@@ -128,43 +129,6 @@ function committedFiles(cache: string): number {
   }
 }
 
-/** A local copy of an S3 Inventory of `keys` in bucket `logs` (keys URL-encoded, as S3 does). */
-async function inventory(root: string, objects: [string, number][]): Promise<void> {
-  const manifest = join(root, "2026-05-03T01-00Z");
-  await Deno.mkdir(manifest, { recursive: true });
-  await Deno.writeTextFile(
-    join(manifest, "manifest.json"),
-    JSON.stringify({
-      sourceBucket: "logs",
-      fileSchema: "Bucket, Key, Size, LastModifiedDate",
-    }),
-  );
-  const encode = (key: string) =>
-    encodeURIComponent(key).replaceAll("%2F", "/").replaceAll("%20", "+");
-  const half = Math.ceil(objects.length / 2);
-  const symlinks: string[] = [];
-  await Deno.mkdir(join(root, "data"));
-  for (const [i, part] of [objects.slice(0, half), objects.slice(half)].entries()) {
-    const csv = part.map(([key, size]) =>
-      `"logs","${encode(key)}","${size}","2026-05-02T10:00:00.000Z"\n`
-    ).join("");
-    const gz = new Response(new Blob([csv]).stream().pipeThrough(new CompressionStream("gzip")));
-    await Deno.writeFile(
-      join(root, "data", `part-${i}.csv.gz`),
-      new Uint8Array(await gz.arrayBuffer()),
-    );
-    symlinks.push(`s3://inventory-bucket/logs/inventory/data/part-${i}.csv.gz`);
-  }
-  for (const dt of ["2026-05-02-01-00", "2026-05-03-01-00"]) {
-    await Deno.mkdir(join(root, "hive", `dt=${dt}`), { recursive: true });
-    // The older partition names nothing that exists: only the latest one may be read.
-    await Deno.writeTextFile(
-      join(root, "hive", `dt=${dt}`, "symlink.txt"),
-      dt.startsWith("2026-05-03") ? symlinks.join("\n") + "\n" : "s3://x/data/gone.csv.gz\n",
-    );
-  }
-}
-
 remoteTest(
   "an S3 Inventory drives remote extraction, and status --inventory reports completion",
   async ({ dir, local, s3 }) => {
@@ -176,7 +140,7 @@ remoteTest(
       objects.push([key, bytes.length]);
     }
     const inventoryDir = join(dir, "inventory");
-    await inventory(inventoryDir, objects.slice(0, 100));
+    await writeInventory(inventoryDir, objects.slice(0, 100));
     const env = cliEnv(dir, s3Env(s3.endpoint));
     const cache = join(dir, "cache");
     const url = "s3://logs/server logs";

@@ -57,6 +57,8 @@ ${COMMON_HELP}`,
  *   lastRuns: [{ id: 2, command: "generate_totals", started_at: "2026-01-01T00:00:00.000Z",
  *     finished_at: "2026-01-01T00:00:03.000Z", outcome: "ok" }],
  *   requests: 1170, ips: 156, labelledIps: 78, quarantinedLines: 0,
+ *   labelKinds: { determined: 70, missing: 0, unknown: 8, undetermined: 0, bogon: 0, vpn: 0,
+ *     cloud_service: 0, github: 0 },
  *   summariesWrittenAt: "2026-01-01T00:00:03.000Z",
  * }, new Date("2026-01-01T02:00:03Z"));
  * assertEquals(lines, [

@@ -20,6 +20,7 @@ import {
   generateTotals,
   type SummaryResult,
 } from "../generate_summaries.ts";
+import { UsageError } from "../errors.ts";
 import type { PrivacyOptions } from "../privacy_rounding.ts";
 import {
   type Command,
@@ -34,6 +35,9 @@ import {
 const PRIVACY_HELP = `  --privacy-minimum <n>  counts below n are published as "<n>" (default 50)
   --privacy-modulo <n>   other counts are rounded to a multiple of n, halves to even
                          (default 20)`;
+const CHOICE_HELP =
+  `  --pick <ids>           only these dandisets (comma-separated); other folders stay
+  --skip <ids>           every dandiset but these; their folders stay as they are`;
 const MAPPING_HELP =
   `  --mapping <file|url>   content-id mapping {content_id: {dandiset_id: asset_path}},
                          gzipped or plain JSON (default: S3_LOG_EXTRACTION_MAPPING_URL, else
@@ -63,10 +67,13 @@ interface Step {
   summary: string;
   help: string;
   mapping: "none" | "required" | "optional";
+  /** Whether it takes the plugin's `--pick` and `--skip` (comma-separated dandisets). */
+  choice?: boolean;
   run(
     cacheDirectory: string,
     privacy: PrivacyOptions,
     mapping?: ContentMapping,
+    choice?: { pick?: string[]; skip?: string[] },
   ): Promise<SummaryResult>;
   done(result: SummaryResult): string;
 }
@@ -76,16 +83,22 @@ function summaryCommand(step: Step): Command {
     "privacy-minimum": { type: "string" as const },
     "privacy-modulo": { type: "string" as const },
     ...(step.mapping === "none" ? {} : { mapping: { type: "string" as const } }),
+    ...(step.choice
+      ? { pick: { type: "string" as const }, skip: { type: "string" as const } }
+      : {}),
   };
   return {
     name: step.name,
     summary: step.summary,
     usage: `${step.name}${step.mapping === "none" ? "" : " [--mapping <file|url>]"} ` +
-      "[--privacy-minimum N] [--privacy-modulo N]",
+      `${step.choice ? "[--pick ID,ID | --skip ID,ID] " : ""}[--privacy-minimum N] ` +
+      "[--privacy-modulo N]",
     help: `${step.help}
 
 Options:
-${PRIVACY_HELP}${step.mapping === "none" ? "" : "\n" + MAPPING_HELP}
+${PRIVACY_HELP}${step.mapping === "none" ? "" : "\n" + MAPPING_HELP}${
+      step.choice ? "\n" + CHOICE_HELP : ""
+    }
 
 ${COMMON_HELP}`,
     options,
@@ -105,7 +118,15 @@ ${COMMON_HELP}`,
           warn: context.err,
         })
         : undefined;
-      const result = await step.run(cacheDirectory, privacy, mapping);
+      const list = (value: string | boolean | undefined) =>
+        typeof value === "string"
+          ? value.split(",").map((id) => id.trim()).filter(Boolean)
+          : undefined;
+      const choice = { pick: list(values.pick), skip: list(values.skip) };
+      if (choice.pick && choice.skip) {
+        throw new UsageError(`Give --pick or --skip, not both, for ${step.name}.`);
+      }
+      const result = await step.run(cacheDirectory, privacy, mapping, choice);
       if (values.json) context.out(JSON.stringify(result, null, 2));
       else if (!values.quiet) context.out(step.done(result));
       return 0;
@@ -136,8 +157,9 @@ export const generateDandisetSummariesCommand: Command = summaryCommand({
 the first dandiset and asset path the mapping gives, or to "undetermined". Adds
 by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
   mapping: "required",
-  run: (cacheDirectory, privacy, mapping) =>
-    generateDandisetSummaries({ cacheDirectory, privacy, mapping: mapping! }),
+  choice: true,
+  run: (cacheDirectory, privacy, mapping, choice) =>
+    generateDandisetSummaries({ cacheDirectory, privacy, mapping: mapping!, ...choice }),
   done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });
 
