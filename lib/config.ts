@@ -41,9 +41,13 @@ export const PUBLISH_GIT_VARIABLE = "S3_LOG_EXTRACTION_PUBLISH_GIT";
 /** Variable that overrides where the settings file is. */
 export const CONFIG_VARIABLE = "S3_LOG_EXTRACTION_CONFIG";
 
+/** The system-wide settings file, read when the user has none (services, several users). */
+export const SYSTEM_SETTINGS = "/etc/s3-log-extraction/config.json";
+
 /**
- * The settings file: `S3_LOG_EXTRACTION_CONFIG`, else `$XDG_CONFIG_HOME/s3-log-extraction/config.json`,
- * else `~/.config/s3-log-extraction/config.json`.
+ * The settings file: `S3_LOG_EXTRACTION_CONFIG`, else the user's
+ * (`$XDG_CONFIG_HOME/s3-log-extraction/config.json`, else `~/.config/…`), else, when the user
+ * has none, {@linkcode SYSTEM_SETTINGS} if it exists.
  *
  * @example Usage
  * ```ts
@@ -56,7 +60,20 @@ export const CONFIG_VARIABLE = "S3_LOG_EXTRACTION_CONFIG";
 export function settingsPath(env: Environment = Deno.env): string {
   const explicit = env.get(CONFIG_VARIABLE);
   if (explicit) return resolve(explicit);
-  return join(userFolder(env, "XDG_CONFIG_HOME", ".config"), "s3-log-extraction", "config.json");
+  const user = join(
+    userFolder(env, "XDG_CONFIG_HOME", ".config"),
+    "s3-log-extraction",
+    "config.json",
+  );
+  return !isFile(user) && isFile(SYSTEM_SETTINGS) ? SYSTEM_SETTINGS : user;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /**

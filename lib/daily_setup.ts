@@ -9,8 +9,14 @@
 
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomPassword, SALT_VARIABLE } from "./cache_secrets.ts";
-import { configuredLogsDirectory, type Environment, resolveCacheDirectory } from "./config.ts";
+import { PASSWORD_VARIABLE, randomPassword, SALT_VARIABLE } from "./cache_secrets.ts";
+import {
+  configuredLogsDirectory,
+  type Environment,
+  resolveCacheDirectory,
+  settingsPath,
+  SYSTEM_SETTINGS,
+} from "./config.ts";
 import { OperatorError } from "./errors.ts";
 import { GEO_DB_VARIABLE } from "./geo_database.ts";
 import { IPINFO_TOKEN_VARIABLE } from "./ipinfo_client.ts";
@@ -63,10 +69,13 @@ export const SAMPLE_CACHE = ".sample-cache";
  * @example With nothing configured
  * ```ts
  * import { resolveDailySetup } from "./daily_setup.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import { assertEquals, assertRejects } from "./_assert.ts";
  *
  * const cwd = await Deno.makeTempDir();
  * const setup = await resolveDailySetup({ env: new Map([["HOME", cwd]]), cwd });
+ * // With a password set, the sample runs only when asked for.
+ * const env = new Map([["HOME", cwd], ["S3_LOG_EXTRACTION_PASSWORD", "x"]]);
+ * await assertRejects(() => resolveDailySetup({ env, cwd }), /No log directory is configured/);
  * assertEquals([setup.sample, setup.cacheDirectory], [true, `${cwd}/.sample-cache`]);
  * assertEquals(setup.env.get("S3_LOG_EXTRACTION_PASSWORD")?.length, 43);
  * assertEquals(setup.env.get("S3_LOG_EXTRACTION_GEO_DB")?.endsWith("fixtures/sample_geo/city.mmdb"), true);
@@ -74,13 +83,26 @@ export const SAMPLE_CACHE = ".sample-cache";
  * ```
  */
 export async function resolveDailySetup(
-  options: { env: Environment; cwd?: string; cacheFlag?: string },
+  options: { env: Environment; cwd?: string; cacheFlag?: string; sample?: boolean },
 ): Promise<DailySetup> {
   const env = options.env;
   const logsDirectory = await configuredLogsDirectory({ env });
-  if (logsDirectory !== undefined) {
+  if (logsDirectory !== undefined && !options.sample) {
     const cacheDirectory = await resolveCacheDirectory({ flag: options.cacheFlag, env });
     return { logsDirectory, cacheDirectory, sample: false, env };
+  }
+  if (!options.sample && env.get(PASSWORD_VARIABLE)) {
+    // A password means real data is meant: running the sample instead would hide a
+    // misconfigured service (another user's settings, a missing variable) behind exit 0.
+    const user = env.get("USER") || env.get("LOGNAME") || `the user with HOME=${env.get("HOME")}`;
+    throw new OperatorError(
+      `No log directory is configured for ${user}, and S3_LOG_EXTRACTION_PASSWORD is set, so ` +
+        `real logs are meant. Settings are per user: ${settingsPath(env)} has no ` +
+        "logs_directory. Run `set_logs <dir>` (and `set_cache <dir>`) as this user, or set " +
+        "S3_LOG_EXTRACTION_LOGS (for a service: in its environment file), or point " +
+        `S3_LOG_EXTRACTION_CONFIG at a settings file (${SYSTEM_SETTINGS} is read when the ` +
+        "user has none). Give --sample to run on the bundled sample logs.",
+    );
   }
   if (SAMPLE_LOGS_URL.protocol !== "file:") {
     throw new OperatorError(

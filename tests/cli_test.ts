@@ -471,3 +471,22 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a service with a password but no log directory fails naming the user and settings file; --sample runs the sample", async () => {
+  await withTmpDir(async (home) => {
+    // As `User=s3logs` under systemd: its own HOME, no settings, a password in its environment.
+    const env = cliEnv(home, { USER: "s3logs" });
+    const run = await runTask("daily", ["--quiet"], { env, cwd: home });
+    assertEquals(run.code, 1, run.stderr);
+    assertMatch(
+      run.stderr,
+      new RegExp(
+        `^error: No log directory is configured for s3logs, and S3_LOG_EXTRACTION_PASSWORD is set, so real logs are meant\\. Settings are per user: ${home}/\\.config/s3-log-extraction/config\\.json has no logs_directory\\.`,
+      ),
+    );
+    assert(!exists(join(home, ".sample-cache")), "the sample did not run");
+    const sample = await runTask("daily", ["--sample", "--quiet"], { env, cwd: home });
+    assertEquals(sample.code, 0, sample.stderr);
+    assert(exists(join(home, ".sample-cache", "summaries", "totals.json")));
+  });
+});

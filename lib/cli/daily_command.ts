@@ -45,14 +45,15 @@ export const MODE_VARIABLE = "S3_LOG_EXTRACTION_MODE";
 export const command: Command = {
   name: "daily",
   summary: "Run the nightly pipeline (on the bundled sample when nothing is configured)",
-  usage: "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>] [--geo-db FILE]",
+  usage:
+    "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>] [--geo-db FILE] [--sample]",
   help: `Runs the steps of the nightly run in order: extract_logs, index_ips (checks the IP
 table), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
 then generate_summaries, generate_totals, generate_archive_summaries, generate_archive_totals
 (in dandi mode the dandiset variants, through the content-id mapping), report, and publish
 when a publish folder is configured (set_publish or S3_LOG_EXTRACTION_PUBLISH). With no log directory
-configured (set_logs or S3_LOG_EXTRACTION_LOGS) it runs on the sample logs bundled with the
-tool, into .sample-cache/ in the current directory, with a random password of its own kept in
+configured (set_logs or S3_LOG_EXTRACTION_LOGS) and no S3_LOG_EXTRACTION_PASSWORD set (or
+with --sample) it runs on the sample logs bundled with the tool, into .sample-cache/ in the current directory, with a random password of its own kept in
 .sample-cache/password and made-up offline geolocation (fixtures/sample_geo/). A step that
 cannot run (no mapping, nothing to re-check labels with) is skipped with one line saying why;
 a failing step stops the run (exit code 1) and names the step.
@@ -62,6 +63,8 @@ Options:
   --workers <n>          parse workers for extract_logs
   --mapping <file|url>   content-id mapping for dandi mode (see generate_dandiset_summaries)
   --geo-db <file>        MaxMind DB answering instead of ipinfo (see update_indexed_region_codes)
+  --sample               run on the bundled sample logs, whatever is configured (a password
+                         set without a configured log directory is an error otherwise)
 
 ${COMMON_HELP}`,
   options: {
@@ -69,6 +72,7 @@ ${COMMON_HELP}`,
     workers: { type: "string" },
     mapping: { type: "string" },
     "geo-db": { type: "string" },
+    sample: { type: "boolean" },
   },
   async run({ values, positionals }, context) {
     expectPositionals("daily", positionals, 0, 0, "");
@@ -82,6 +86,7 @@ ${COMMON_HELP}`,
     const setup = await resolveDailySetup({
       env: context.env,
       cacheFlag: values.cache as string | undefined,
+      sample: values.sample === true,
     });
     const quiet = values.quiet === true;
     if (setup.sample && !quiet) {
