@@ -243,10 +243,14 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
 if (import.meta.main) {
   const controller = new AbortController();
   let interrupts = 0;
+  // A launcher (`--isolate`) leaves the message to the step it runs, which gets the same signal.
+  const launcher = Deno.args[0] === "--isolate";
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) Deno.exit(130);
-    writeLine(Deno.stderr, "Stopping after the batch in flight (Ctrl+C again quits at once)…");
+    if (!launcher) {
+      writeLine(Deno.stderr, "Stopping after the batch in flight (Ctrl+C again quits at once)…");
+    }
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onSignal);

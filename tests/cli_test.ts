@@ -13,6 +13,7 @@ import {
   exists,
   mockServiceEnv,
   offlineRangeEnv,
+  programCommand,
   ROOT,
   runCli,
   runProgram,
@@ -490,3 +491,62 @@ Deno.test("a service with a password but no log directory fails naming the user 
     assert(exists(join(home, ".sample-cache", "summaries", "totals.json")));
   });
 });
+
+/**
+ * `deno task <task> <args>` as its own process group (a terminal's foreground job, a systemd
+ * unit), frozen once a step holds the extraction lock.
+ */
+async function frozenGroup(
+  task: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  cache: string,
+) {
+  const child = programCommand("setsid", [Deno.execPath(), ...await taskArgs(task), ...args], {
+    env,
+    cwd,
+  }).spawn();
+  while (await readLockHolder(cache).catch(() => undefined) === undefined) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  Deno.kill(-child.pid, "SIGSTOP");
+  return child;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`one ${signal} to the process group stops an isolated step and daily cleanly (exit 0)`, async () => {
+    await withTmpDir(async (home) => {
+      const logs = join(home, "logs");
+      const cache = join(home, "cache");
+      await copySample(logs, 10);
+      const env = cliEnv(home, {
+        S3_LOG_EXTRACTION_LOGS: logs,
+        S3_LOG_EXTRACTION_CACHE: cache,
+        ...offlineRangeEnv(),
+      });
+      const step = await frozenGroup("extract_logs", ["--batch-size", "10"], env, home, cache);
+      Deno.kill(-step.pid, signal);
+      Deno.kill(-step.pid, "SIGCONT");
+      const stepRun = await step.output();
+      const stepErr = new TextDecoder().decode(stepRun.stderr);
+      assertEquals(stepRun.code, 0, stepErr);
+      assertMatch(new TextDecoder().decode(stepRun.stdout), /^Stopped after the batch in flight\./);
+      assertEquals(stepErr.match(/Stopping after the batch in flight/g)?.length, 1, stepErr);
+
+      await Deno.remove(cache, { recursive: true });
+      const daily = await frozenGroup("daily", [], env, home, cache);
+      Deno.kill(-daily.pid, signal);
+      Deno.kill(-daily.pid, "SIGCONT");
+      const dailyRun = await daily.output();
+      const dailyErr = new TextDecoder().decode(dailyRun.stderr);
+      assertEquals(dailyRun.code, 0, dailyErr);
+      assertMatch(
+        dailyErr,
+        /daily stopped after step extract_logs, as asked; later steps did not run/,
+      );
+      const rest = await runCli(["extract_logs", "--cache", cache], { env });
+      assertMatch(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
+    });
+  });
+}

@@ -177,7 +177,15 @@ ${COMMON_HELP}`,
         context.err(`daily stopped at step ${name} (exit code ${code}); later steps did not run.`);
         return code;
       }
-      if (context.signal.aborted) return 0;
+      if (context.signal.aborted) {
+        if (index < steps.length - 1) {
+          context.err(
+            `daily stopped after step ${name}, as asked; later steps did not run. The next run ` +
+              "goes on from there.",
+          );
+        }
+        return 0;
+      }
     }
     if (!quiet) {
       context.out(

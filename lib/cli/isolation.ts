@@ -14,6 +14,7 @@ import {
   type Environment,
   settingsPath,
 } from "../config.ts";
+import { requestStop } from "../run_lock.ts";
 import { parseS3Url } from "../s3_client.ts";
 import { STEP_NEEDS, stepPermissions } from "../step_permissions.ts";
 import { commandCacheDirectory, type CommandInput } from "./command.ts";
@@ -73,7 +74,8 @@ export function commandLine(input: CommandInput): string[] {
 
 /**
  * Runs a step in a new Deno process with its least permissions; resolves to its exit code.
- * Its output goes straight to this process's stdout and stderr.
+ * Its output goes straight to this process's stdout and stderr. Aborting `signal` asks the step
+ * to stop after its batch in flight (through the cache's stop file, not a second signal).
  *
  * @example Usage
  * ```ts ignore
@@ -140,7 +142,10 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
     clearEnv: true,
     stdin: "null",
   }).spawn();
-  const stop = () => child.kill("SIGTERM");
+  // A terminal's Ctrl+C and systemd's stop signal the whole process group (or cgroup): the step
+  // gets that signal itself. Signalling it again would count as a second, "quit at once"
+  // signal; asking through the cache's stop file reaches it either way, and only once.
+  const stop = () => void requestStop(cacheDirectory).catch(() => child.kill("SIGTERM"));
   step.signal?.addEventListener("abort", stop);
   try {
     return (await child.status).code;
