@@ -23,6 +23,28 @@ import { OperatorError, UsageError } from "./lib/errors.ts";
 /** The tool's name as typed on the command line. */
 export const TOOL = "s3_log_extraction";
 
+/**
+ * The commands that write to the cache (or publish a snapshot of it): one at a time per cache,
+ * under its pipeline lock.
+ */
+const WRITING_COMMANDS = new Set([
+  "daily",
+  "extract_logs",
+  "export_extraction",
+  "index_ips",
+  "update_indexed_region_codes",
+  "refresh_region_codes",
+  "update_region_code_coordinates",
+  "generate_summaries",
+  "generate_dandiset_summaries",
+  "generate_totals",
+  "generate_dandiset_totals",
+  "generate_archive_summaries",
+  "generate_archive_totals",
+  "report",
+  "publish",
+]);
+
 /** First words of the Python tools' command lines that are translated to ours. */
 const REFERENCE_COMMANDS = new Set(["extract", "config", "update"]);
 
@@ -207,24 +229,34 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       ctx.out(`Usage: ${TOOL} ${command.usage}\n\n${command.summary}.\n\n${command.help}`);
       return 0;
     }
-    if (isolate && name === "daily") {
-      const runStep = async (step: string, stepInput: CommandInput, env: Environment) =>
-        await (await import("./lib/cli/isolation.ts")).runIsolated({
-          name: step,
-          input: stepInput,
-          env,
-          signal: ctx.signal,
-        });
-      return await command.run(input, { ...ctx, runStep });
-    }
-    if (isolate) {
+    if (isolate && name !== "daily") {
       const isolation = await import("./lib/cli/isolation.ts");
       if (!isolation.canIsolate(name)) {
         throw new UsageError(`--isolate does not apply to ${name}: run it without.`);
       }
       return await isolation.runIsolated({ name, input, env: ctx.env, signal: ctx.signal });
     }
-    return await command.run(input, ctx);
+    // `--isolate daily` runs here and starts each of its steps isolated.
+    const runStep = isolate
+      ? async (step: string, stepInput: CommandInput, env: Environment) =>
+        await (await import("./lib/cli/isolation.ts")).runIsolated({
+          name: step,
+          input: stepInput,
+          env,
+          signal: ctx.signal,
+        })
+      : undefined;
+    if (!WRITING_COMMANDS.has(name)) return await command.run(input, { ...ctx, runStep });
+    const { acquirePipelineLock, RUN_TOKEN_VARIABLE } = await import("./lib/run_lock.ts");
+    const { commandCacheDirectory } = await import("./lib/cli/command.ts");
+    const cacheDirectory = command.cacheOf
+      ? await command.cacheOf(input, ctx)
+      : await commandCacheDirectory(input.values, ctx);
+    using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
+    // The steps `daily` starts run under its lock.
+    const env = ctx.env;
+    const withToken = { get: (v: string) => v === RUN_TOKEN_VARIABLE ? lock.token : env.get(v) };
+    return await command.run(input, { ...ctx, env: withToken, runStep });
   } catch (error) {
     if (error instanceof OperatorError) {
       ctx.err(`error: ${error.message}`);

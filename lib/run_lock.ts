@@ -161,3 +161,89 @@ export async function stopRequested(cacheDirectory: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Lock file of the whole pipeline inside the cache directory. */
+export const PIPELINE_LOCK_FILE = "pipeline.lock";
+/** Variable through which `daily` lets its own steps run under its pipeline lock. */
+export const RUN_TOKEN_VARIABLE = "S3_LOG_EXTRACTION_RUN_TOKEN";
+
+/** A held pipeline lock. */
+export interface PipelineLock extends RunLock {
+  /** The token that lets this run's own steps (child processes) run under it. */
+  token: string;
+}
+
+/**
+ * Takes the cache's pipeline lock for `command`: one writing run at a time (a second `daily`,
+ * or a summary step during an extraction, is refused with the holder's command, pid and start).
+ * A step started by the holder itself (its `S3_LOG_EXTRACTION_RUN_TOKEN` is the holder's
+ * token) runs under the holder's lock.
+ *
+ * @example Usage
+ * ```ts
+ * import { acquirePipelineLock } from "./run_lock.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cache = await Deno.makeTempDir();
+ * const lock = await acquirePipelineLock(cache, "daily", new Map());
+ * await assertRejects(() => acquirePipelineLock(cache, "generate_summaries", new Map()), /daily \(process/);
+ * // The holder's own steps get its token.
+ * (await acquirePipelineLock(cache, "extract_logs", new Map([["S3_LOG_EXTRACTION_RUN_TOKEN", lock.token]]))).release();
+ * lock.release();
+ * await Deno.remove(cache, { recursive: true });
+ * ```
+ */
+export async function acquirePipelineLock(
+  cacheDirectory: string,
+  command: string,
+  env: { get(name: string): string | undefined },
+): Promise<PipelineLock> {
+  const path = join(cacheDirectory, PIPELINE_LOCK_FILE);
+  let file: Deno.FsFile;
+  try {
+    // deno-lint-ignore no-sync-fn-in-async-fn
+    file = Deno.openSync(path, { read: true, write: true, create: true });
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot write to cache ${cacheDirectory} (its lock file ${PIPELINE_LOCK_FILE}: ` +
+        `${(error as Error).message.replace(/: open '.*'$/, "")}). ${command} writes to the ` +
+        "cache: make the folder " +
+        "writable for this user, or choose another with --cache. `status` reads a cache " +
+        "without writing.",
+    );
+  }
+  if (!file.tryLockSync(true)) {
+    file.close();
+    const text = await Deno.readTextFile(path).catch(() => "");
+    let holder: LockHolder & { command?: string; token?: string } | undefined;
+    try {
+      holder = JSON.parse(text);
+    } catch {
+      holder = undefined;
+    }
+    const inherited = env.get(RUN_TOKEN_VARIABLE);
+    if (inherited && holder?.token === inherited) {
+      return { token: inherited, release: () => {}, [Symbol.dispose]: () => {} };
+    }
+    const who = holder
+      ? `${holder.command ?? "a run"} (process ${holder.pid}, started ${holder.started_at})`
+      : "another run";
+    throw new OperatorError(
+      `Cannot run ${command}: ${who} is using cache ${cacheDirectory}. Wait for it to ` +
+        "finish, or end it with `s3_log_extraction stop`; a step started meanwhile would work " +
+        "on a cache that is changing.",
+    );
+  }
+  const token = crypto.randomUUID();
+  const record = { pid: Deno.pid, started_at: new Date().toISOString(), command, token };
+  file.truncateSync(0);
+  file.writeSync(new TextEncoder().encode(JSON.stringify(record) + "\n"));
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    file.unlockSync();
+    file.close();
+  };
+  return { token, release, [Symbol.dispose]: release };
+}

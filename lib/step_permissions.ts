@@ -22,6 +22,7 @@ import {
 import { DEFAULT_MAPPING_URL, MAPPING_URL_VARIABLE } from "./content_mapping.ts";
 import { OperatorError } from "./errors.ts";
 import { EXCLUDED_IP_VARIABLES } from "./excluded_ips.ts";
+import { RUN_TOKEN_VARIABLE } from "./run_lock.ts";
 import { GEO_DB_VARIABLE } from "./geo_database.ts";
 import { IPINFO_DEFAULT_URL, IPINFO_TOKEN_VARIABLE, IPINFO_URL_VARIABLE } from "./ipinfo_client.ts";
 import { RANGE_SOURCES } from "./service_ranges.ts";
@@ -40,6 +41,7 @@ const BASE_VARIABLES = [
   "XDG_CACHE_HOME",
   "XDG_CONFIG_HOME",
   "NO_COLOR",
+  RUN_TOKEN_VARIABLE,
 ];
 const SECRETS = [PASSWORD_VARIABLE, SALT_VARIABLE];
 const REGION_VARIABLES = [

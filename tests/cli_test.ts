@@ -237,7 +237,7 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     assertEquals(concurrent.code, 1);
     assertMatch(
       concurrent.stderr,
-      /^error: Another extraction is running on cache .* \(process \d+, started .*\)\. Wait for it to finish, or end it with `s3_log_extraction stop`\.\n$/,
+      /^error: Cannot run extract_logs: extract_logs \(process \d+, started .*\) is using cache .*\. Wait for it to finish, or end it with `s3_log_extraction stop`; a step started meanwhile would work on a cache that is changing\.\n$/,
     );
     const stop = cliCommand(["stop", "--cache", cache], { env: cliEnv(home) }).spawn();
     // Let the extraction go on only once the stop has been asked for.
@@ -442,18 +442,29 @@ Deno.test({
           `mount -o remount,bind,ro '${cache}' && exec ${deno}`;
         return await runProgram("unshare", ["-m", "sh", "-c", script], { env, cwd: home });
       };
-      const daily = await readOnly(await taskArgs("daily"));
-      assertEquals(daily.code, 1, daily.stderr);
-      assertMatch(
-        daily.stderr,
-        new RegExp(
-          `error: Cannot create lock file ${cache}/extraction\\.lock: Read-only file system`,
-        ),
+      // Every writing step, and daily before its first step, says so in one line (exit 1).
+      const steps = ["daily", "extract_logs", "index_ips", "update_indexed_region_codes"].concat(
+        "update_region_code_coordinates",
+        "generate_summaries",
+        "generate_totals",
+        "generate_archive_summaries",
+        "generate_archive_totals",
+        "report",
+        "export_extraction",
       );
-      assertMatch(
-        daily.stderr,
-        /daily stopped at step extract_logs \(exit code 1\); later steps did not run\./,
-      );
+      for (const step of steps) {
+        const args = step === "export_extraction" ? [join(home, "export")] : [];
+        const run = await readOnly([...await taskArgs(step), ...args]);
+        assertEquals(run.code, 1, `${step}: ${run.stderr}`);
+        assertEquals(
+          run.stderr,
+          `error: Cannot write to cache ${cache} (its lock file pipeline.lock: Read-only file ` +
+            `system (os error 30)). ${step} writes to the cache: make the folder writable for ` +
+            "this user, or choose another with --cache. `status` reads a cache without " +
+            "writing.\n",
+          step,
+        );
+      }
       // The status task's narrow permissions cannot let SQLite read a read-only folder…
       const status = await readOnly(await taskArgs("status"));
       assertEquals(status.code, 1, status.stderr);
@@ -550,3 +561,41 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     });
   });
 }
+
+Deno.test("while daily runs, a second daily and any writing step are refused naming it; readers still read", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    const cache = join(home, "cache");
+    await copySample(logs, 10);
+    const env = cliEnv(home, {
+      S3_LOG_EXTRACTION_LOGS: logs,
+      S3_LOG_EXTRACTION_CACHE: cache,
+      ...offlineRangeEnv(),
+    });
+    const daily = await frozenGroup("daily", [], env, home, cache);
+    try {
+      for (
+        const args of [["daily"], ["generate_summaries"], ["export_extraction", join(home, "x")]]
+      ) {
+        const refused = await runTask(args[0], args.slice(1), { env, cwd: home });
+        assertEquals(refused.code, 1, refused.stderr);
+        assertMatch(
+          refused.stderr,
+          new RegExp(
+            `^error: Cannot run ${
+              args[0]
+            }: daily \\(process ${daily.pid}, started 20[^)]+\\) is using cache ${cache}\\. Wait for it to finish`,
+          ),
+        );
+      }
+      const status = await runTask("status", [], { env, cwd: home });
+      assertEquals(status.code, 0, status.stderr);
+    } finally {
+      Deno.kill(-daily.pid, "SIGCONT");
+    }
+    const run = await daily.output();
+    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+    // Once it is done, the cache is free again.
+    assertEquals((await runTask("generate_summaries", [], { env, cwd: home })).code, 0);
+  });
+});

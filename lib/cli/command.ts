@@ -42,6 +42,11 @@ export interface Command {
   options: ParseArgsOptionsConfig;
   /** Runs with parsed values; returns the exit code. */
   run(input: CommandInput, context: CommandContext): Promise<number>;
+  /**
+   * The cache the command works on, when it is not the one `--cache` and the settings name
+   * (`daily` on the bundled sample).
+   */
+  cacheOf?(input: CommandInput, context: CommandContext): Promise<string>;
 }
 
 /** Parsed command line of one command. */

@@ -74,6 +74,14 @@ ${COMMON_HELP}`,
     "geo-db": { type: "string" },
     sample: { type: "boolean" },
   },
+  async cacheOf({ values }, context) {
+    const setup = await resolveDailySetup({
+      env: context.env,
+      cacheFlag: values.cache as string | undefined,
+      sample: values.sample === true,
+    });
+    return setup.cacheDirectory;
+  },
   async run({ values, positionals }, context) {
     expectPositionals("daily", positionals, 0, 0, "");
     integerOption("daily", "workers", values.workers, 0);
