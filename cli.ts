@@ -165,6 +165,13 @@ Run \`${TOOL} <command> --help\` for a command's options and environment variabl
 Exit codes: 0 ok, 1 failure (the message says what to do), 2 usage error.`;
 }
 
+/** A warning line: `warning: …`, or `<command>: warning: …`. */
+const WARNING = /^(?:[\w-]+: )?warning: /;
+
+function finishedWithWarnings(name: string, count: number): string {
+  return `${name} finished with ${count} warning${count === 1 ? "" : "s"} (see above).`;
+}
+
 function writeLine(stream: { writeSync(p: Uint8Array): number }, line: string): void {
   const bytes = new TextEncoder().encode(line + "\n");
   let written = 0;
@@ -246,7 +253,19 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
           signal: ctx.signal,
         })
       : undefined;
-    if (!WRITING_COMMANDS.has(name)) return await command.run(input, { ...ctx, runStep });
+    // Warnings always reach stderr (--quiet silences progress and results only); a run that
+    // printed any says so in its last line, and in the cache's record of the run.
+    let warnings = 0;
+    const err = (line: string) => {
+      if (WARNING.test(line)) warnings++;
+      ctx.err(line);
+    };
+    const started = new Date().toISOString();
+    if (!WRITING_COMMANDS.has(name)) {
+      const code = await command.run(input, { ...ctx, err, runStep });
+      if (warnings > 0) ctx.err(finishedWithWarnings(name, warnings));
+      return code;
+    }
     const { acquirePipelineLock, RUN_TOKEN_VARIABLE } = await import("./lib/run_lock.ts");
     const { commandCacheDirectory } = await import("./lib/cli/command.ts");
     const cacheDirectory = command.cacheOf
@@ -256,7 +275,15 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
     // The steps `daily` starts run under its lock.
     const env = ctx.env;
     const withToken = { get: (v: string) => v === RUN_TOKEN_VARIABLE ? lock.token : env.get(v) };
-    return await command.run(input, { ...ctx, env: withToken, runStep });
+    try {
+      return await command.run(input, { ...ctx, env: withToken, err, runStep });
+    } finally {
+      if (warnings > 0) {
+        ctx.err(finishedWithWarnings(name, warnings));
+        const { recordWarnings } = await import("./lib/cli/warnings.ts");
+        recordWarnings(cacheDirectory, name, started, warnings);
+      }
+    }
   } catch (error) {
     if (error instanceof OperatorError) {
       ctx.err(`error: ${error.message}`);

@@ -101,7 +101,8 @@ CREATE TABLE IF NOT EXISTS runs (
   started_at TEXT NOT NULL,
   finished_at TEXT,
   outcome TEXT,
-  summary TEXT
+  summary TEXT,
+  warnings INTEGER NOT NULL DEFAULT 0
 );
 `;
 
@@ -151,6 +152,11 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
     try {
       db.exec("BEGIN IMMEDIATE");
       db.exec(SCHEMA);
+      // Schema 4 counts each run's warnings; older caches get the column.
+      const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").all();
+      if (!columns.some((c) => c.name === "warnings")) {
+        db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
+      }
       db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
         String(SCHEMA_VERSION),
       );

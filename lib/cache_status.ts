@@ -207,7 +207,7 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
     }
   }
   status.lastRuns = db.prepare(`
-    SELECT id, command, started_at, finished_at, outcome FROM runs
+    SELECT id, command, started_at, finished_at, outcome, warnings FROM runs
     WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
     .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
   status.requests = count("SELECT count(*) AS n FROM requests");

@@ -77,6 +77,66 @@ export interface RunRecord {
   outcome: RunOutcome | null;
   /** JSON summary, or null. */
   summary: string | null;
+  /** Warnings the run printed. */
+  warnings: number;
+}
+
+/**
+ * Adds `count` warnings to the latest run of `command` that started at `since` or later.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { lastRun, recordRunWarnings, startRun } from "./run_history.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const since = new Date().toISOString();
+ * startRun(db, "extract_logs");
+ * recordRunWarnings(db, "extract_logs", since, 2);
+ * assertEquals(lastRun(db, "extract_logs")?.warnings, 2);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function recordRunWarnings(
+  db: DatabaseSync,
+  command: string,
+  since: string,
+  count: number,
+): void {
+  db.prepare(`
+    UPDATE runs SET warnings = warnings + ? WHERE id =
+      (SELECT max(id) FROM runs WHERE command = ? AND started_at >= ?)`).run(count, command, since);
+}
+
+/**
+ * The runs since `since` that printed warnings, oldest first.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { recordRunWarnings, runsWithWarnings, startRun } from "./run_history.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const since = new Date().toISOString();
+ * startRun(db, "report");
+ * recordRunWarnings(db, "report", since, 1);
+ * assertEquals(runsWithWarnings(db, since), [{ command: "report", warnings: 1 }]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function runsWithWarnings(
+  db: DatabaseSync,
+  since: string,
+): { command: string; warnings: number }[] {
+  return db.prepare(
+    "SELECT command, warnings FROM runs WHERE started_at >= ? AND warnings > 0 ORDER BY id",
+  ).all(since).map((row) => ({ command: row.command as string, warnings: row.warnings as number }));
 }
 
 /**

@@ -599,3 +599,40 @@ Deno.test("while daily runs, a second daily and any writing step are refused nam
     assertEquals((await runTask("generate_summaries", [], { env, cwd: home })).code, 0);
   });
 });
+
+Deno.test("--quiet silences results and progress, never warnings; a run with warnings says so last and in status", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(ROOT, "fixtures", "hard_cases", "logs");
+    const cache = join(home, "cache");
+    const env = cliEnv(home, {
+      S3_LOG_EXTRACTION_LOGS: logs,
+      S3_LOG_EXTRACTION_CACHE: cache,
+      ...offlineRangeEnv(),
+    });
+    const run = await runTask("extract_logs", ["--quiet"], { env, cwd: home });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "");
+    assertMatch(run.stderr, /^warning: \d+ malformed lines were quarantined/m);
+    assertMatch(run.stderr, /\nextract_logs finished with 1 warning \(see above\)\.\n$/);
+    const status = await runTask("status", [], { env, cwd: home });
+    assertMatch(status.stdout, /Last run: extract_logs, ok with 1 warning, /);
+
+    // daily --quiet on the same logs again: the region step warns (no ipinfo key), and the
+    // last line names the steps that warned.
+    await Deno.remove(cache, { recursive: true });
+    const daily = await runTask("daily", ["--quiet"], {
+      env: { ...env, S3_LOG_EXTRACTION_GEO_DB: "" },
+      cwd: home,
+    });
+    assertEquals(daily.code, 0, daily.stderr);
+    assertEquals(daily.stdout, "");
+    assertMatch(
+      daily.stderr,
+      /^warning: \d+ IPs are left without a region: IPINFO_API_KEY is not set/m,
+    );
+    assertMatch(
+      daily.stderr,
+      /\ndaily: steps with warnings: extract_logs \(1\), update_indexed_region_codes \(1\) \(see above\)\.\n$/,
+    );
+  });
+});

@@ -6,7 +6,9 @@
 
 import { join } from "node:path";
 import { loadContentMapping } from "../content_mapping.ts";
+import { openCacheDatabase } from "../cache_database.ts";
 import { configuredPublish } from "../config.ts";
+import { runsWithWarnings } from "../run_history.ts";
 import { resolveDailySetup } from "../daily_setup.ts";
 import { errorText, OperatorError, UsageError } from "../errors.ts";
 import {
@@ -37,6 +39,19 @@ import {
   generateTotalsCommand,
   mappingSource,
 } from "./summary_commands.ts";
+
+function stepWarnings(cacheDirectory: string, since: string) {
+  try {
+    const db = openCacheDatabase(cacheDirectory);
+    try {
+      return runsWithWarnings(db, since);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return [];
+  }
+}
 
 /** The variable holding the default extraction mode of `daily`. */
 export const MODE_VARIABLE = "S3_LOG_EXTRACTION_MODE";
@@ -84,6 +99,7 @@ ${COMMON_HELP}`,
   },
   async run({ values, positionals }, context) {
     expectPositionals("daily", positionals, 0, 0, "");
+    const started = new Date().toISOString();
     integerOption("daily", "workers", values.workers, 0);
     const mode = (values.mode as string | undefined) ?? context.env.get(MODE_VARIABLE) ?? "generic";
     if (mode !== "generic" && mode !== "dandi") {
@@ -144,7 +160,7 @@ ${COMMON_HELP}`,
       })
         .then(() => true, (error) => {
           context.err(
-            `generate_dandiset_summaries and generate_dandiset_totals skipped: ${
+            `warning: generate_dandiset_summaries and generate_dandiset_totals skipped: ${
               errorText(error)
             } ` +
               "Set S3_LOG_EXTRACTION_MAPPING_URL or give --mapping.",
@@ -194,6 +210,15 @@ ${COMMON_HELP}`,
         }
         return 0;
       }
+    }
+    // Steps run in processes of their own record their warnings in the cache.
+    const warned = stepWarnings(setup.cacheDirectory, started);
+    if (warned.length > 0) {
+      context.err(
+        `daily: steps with warnings: ${
+          warned.map((w) => `${w.command} (${w.warnings})`).join(", ")
+        } (see above).`,
+      );
     }
     if (!quiet) {
       context.out(

@@ -157,7 +157,7 @@ ${COMMON_HELP}`,
     } else if (!quiet) {
       for (const line of summaryLines(summary)) context.out(line);
     }
-    if (!quiet) { for (const line of warningLines(summary)) context.err(line); }
+    for (const line of warningLines(summary)) context.err(line);
     return 0;
   },
 };

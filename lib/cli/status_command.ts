@@ -55,7 +55,9 @@ ${COMMON_HELP}`,
  *   logFiles: { done: 120, failed: 1, partial: 0, imported: 0 },
  *   pending: { logsDirectory: "/logs", logFiles: 125, pending: 5 },
  *   lastRuns: [{ id: 2, command: "generate_totals", started_at: "2026-01-01T00:00:00.000Z",
- *     finished_at: "2026-01-01T00:00:03.000Z", outcome: "ok" }],
+ *     finished_at: "2026-01-01T00:00:03.000Z", outcome: "ok", warnings: 0 },
+ *     { id: 1, command: "extract_logs", started_at: "2025-12-31T23:59:00.000Z",
+ *     finished_at: "2025-12-31T23:59:30.000Z", outcome: "ok", warnings: 2 }],
  *   requests: 1170, ips: 156, labelledIps: 78, quarantinedLines: 0,
  *   labelKinds: { determined: 70, missing: 0, unknown: 8, undetermined: 0, bogon: 0, vpn: 0,
  *     cloud_service: 0, github: 0 },
@@ -66,6 +68,7 @@ ${COMMON_HELP}`,
  *   "Log files: 120 done, 1 failed, 0 partly read; 5 of 125 in /logs not extracted yet.",
  *   "Requests: 1,170; distinct IPs: 156, 78 with a region label (50%); quarantined lines: 0.",
  *   "Last run: generate_totals, ok, 2026-01-01T00:00:00.000Z (3 s).",
+ *   "  last extract_logs: ok with 2 warnings, 2025-12-31T23:59:00.000Z",
  *   "Summaries written 2026-01-01T00:00:03.000Z (2.0 h ago).",
  * ]);
  * ```
@@ -112,13 +115,18 @@ export function describe(status: CacheStatus, now: Date): string[] {
     const seconds = last.finished_at === null
       ? undefined
       : (Date.parse(last.finished_at) - Date.parse(last.started_at)) / 1000;
+    const warned = (run: { warnings: number }) =>
+      run.warnings > 0 ? ` with ${run.warnings} warning${run.warnings === 1 ? "" : "s"}` : "";
     lines.push(
-      `Last run: ${last.command}, ${last.outcome ?? "did not finish"}, ${last.started_at}` +
-        (seconds === undefined ? "." : ` (${Math.round(seconds)} s).`),
+      `Last run: ${last.command}, ${last.outcome ?? "did not finish"}${warned(last)}, ` +
+        `${last.started_at}` + (seconds === undefined ? "." : ` (${Math.round(seconds)} s).`),
     );
     for (const run of status.lastRuns.slice(1)) {
-      if (run.outcome !== "ok") {
-        lines.push(`  last ${run.command}: ${run.outcome ?? "did not finish"}, ${run.started_at}`);
+      if (run.outcome !== "ok" || run.warnings > 0) {
+        lines.push(
+          `  last ${run.command}: ${run.outcome ?? "did not finish"}${warned(run)}, ` +
+            run.started_at,
+        );
       }
     }
   }

@@ -29,7 +29,7 @@ ${COMMON_HELP}`,
     const summary = await updateRegionCoordinates({
       cacheDirectory,
       env: context.env,
-      warn: (line) => values.quiet || context.err(line),
+      warn: context.err,
     });
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
