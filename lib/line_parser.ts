@@ -230,10 +230,18 @@ export class LogLineParser {
       }
     }
     p = skipBlanks(buf, p, end);
-    // 9 request URI
-    if (p >= end || buf[p] !== QUOTE) return this.#malformed("missing_request_uri");
-    const status = this.#locateStatus(buf, p + 1, end);
-    if (status < 0) return LineOutcome.Malformed;
+    // 9 request URI: quoted, or a bare "-" (AWS writes any field it has no value for as "-")
+    let status: number;
+    if (p < end && buf[p] === DASH && (p + 1 === end || isBlank(buf[p + 1]))) {
+      if (!this.#readTail(buf, p + 1, end)) return this.#malformed("missing_status");
+      status = this.#tailStatus;
+      this.bytesSent = this.#tailBytes;
+      this.uriEnd = p + 1;
+    } else {
+      if (p >= end || buf[p] !== QUOTE) return this.#malformed("missing_request_uri");
+      status = this.#locateStatus(buf, p + 1, end);
+      if (status < 0) return LineOutcome.Malformed;
+    }
     if (status < 200 || status > 299) return LineOutcome.Filtered;
     if (!this.#parseTime(buf, timeStart, timeEnd)) return this.#malformed("bad_timestamp");
     if (!this.#validIp(buf, ipStart, ipEnd)) return this.#malformed("bad_client_ip");
@@ -313,7 +321,7 @@ export class LogLineParser {
     return false;
   }
 
-  /** Reads `<status> <error> <bytes> <size> <time> <turnaround>` then end or a quote. */
+  /** Reads `<status> <error> <bytes> <size> <time> <turnaround>`, then end, a quote or `-`. */
   #readTail(buf: Uint8Array, p: number, end: number): boolean {
     p = skipBlanks(buf, p, end);
     if (end - p < 3) return false;
@@ -344,7 +352,9 @@ export class LogLineParser {
       if (p < end && !isBlank(buf[p])) return false;
     }
     p = skipBlanks(buf, p, end);
-    if (p < end && buf[p] !== QUOTE) return false;
+    // Then the end of the line, the quoted Referer, or a bare "-" for it.
+    const bareDash = p < end && buf[p] === DASH && (p + 1 === end || isBlank(buf[p + 1]));
+    if (p < end && buf[p] !== QUOTE && !bareDash) return false;
     this.#tailStatus = status;
     this.#tailBytes = bytes;
     return true;

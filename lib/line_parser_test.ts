@@ -91,3 +91,22 @@ Deno.test("the parser reads a line inside a larger buffer without looking outsid
   assertEquals(parser.parse(text, start, end), LineOutcome.Kept);
   assertEquals(parser.bytesSent, 1);
 });
+
+Deno.test("a bare - for the request URI, Referer or User-Agent is a field like any other (AWS writes - for no value)", () => {
+  const parser = new LogLineParser();
+  const parse = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    return [parser.parse(bytes, 0, bytes.length), parser.status, parser.bytesSent];
+  };
+  const head =
+    "8787a3c4 dandiarchive [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - REQ REST.GET.OBJECT k ";
+  const uri = '"GET /k HTTP/1.1"';
+  assertEquals(parse(`${head}- 200 - 512 512 10 9 "-" "curl/8" -`), [LineOutcome.Kept, 200, 512]);
+  assertEquals(parse(`${head}${uri} 206 - 100 512 10 9 - - -`), [LineOutcome.Kept, 206, 100]);
+  assertEquals(parse(`${head}${uri} 200 - 7 7 10 9 - "curl/8" -`), [LineOutcome.Kept, 200, 7]);
+  assertEquals(parse(`${head}- 200 - - 512 10 9 - - - hid SigV4`), [LineOutcome.Kept, 200, 0]);
+  assertEquals(parse(`${head}- 404 NoSuchKey 300 - 10 9 - - -`)[0], LineOutcome.Filtered);
+  // A dash that is not a whole field is no request URI.
+  assertEquals(parse(`${head}-x 200 - 512 512 10 9 - - -`)[0], LineOutcome.Malformed);
+  assertEquals(parser.reason, "missing_request_uri");
+});

@@ -40,10 +40,22 @@ export const PROBLEM_TEXT: Readonly<Record<ProblemKind, string>> = {
   short_download: "status 200 (a download) with fewer bytes sent than the object size",
 };
 
+/**
+ * Kinds that describe ordinary, correctly read lines (partial downloads, request URIs with a
+ * second `HTTP/1.` or none): reported, but not failures unless `validate --strict`.
+ */
+export const INFORMATIONAL_KINDS: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
+  "short_download",
+  "protocol_repeated",
+  "missing_protocol",
+]);
+
 /** One kind of problem found. */
 export interface ProblemCount {
   /** The kind. */
   kind: ProblemKind;
+  /** Whether it is informational (see {@linkcode INFORMATIONAL_KINDS}). */
+  informational: boolean;
   /** What it means. */
   description: string;
   /** Lines that have it. */
@@ -108,7 +120,13 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
   const note = (kind: ProblemKind, path: string, line: number) => {
     let entry = found.get(kind);
     if (entry === undefined) {
-      entry = { kind, description: PROBLEM_TEXT[kind], lines: 0, examples: [] };
+      entry = {
+        kind,
+        informational: INFORMATIONAL_KINDS.has(kind),
+        description: PROBLEM_TEXT[kind],
+        lines: 0,
+        examples: [],
+      };
       found.set(kind, entry);
     }
     entry.lines++;
@@ -173,7 +191,9 @@ function lineProblems(
     return problems;
   }
   const uriEnd = parser.uriEnd - lineStart;
-  if (!/HTTP\/\d(\.\d)?$/.test(DECODER.decode(line.subarray(0, uriEnd)))) {
+  const uri = DECODER.decode(line.subarray(0, uriEnd));
+  // A bare "-" (no request URI recorded) is a field like any other.
+  if (!uri.endsWith(" -") && !/HTTP\/\d(\.\d)?$/.test(uri)) {
     problems.push("missing_protocol");
   }
   if (parser.status === 200) {

@@ -116,7 +116,7 @@ Deno.test("validate lists each kind of problem with file:line and exits 1; nothi
     assertEquals(result.code, 1, result.stderr);
     assertMatch(
       result.stdout,
-      /^Read 1 log file in .*: 29 lines, 16 requests that extract_logs would keep\.\n/,
+      /^Read 1 log file in .*: 30 lines, 17 requests that extract_logs would keep\.\n/,
     );
     assertMatch(
       result.stdout,
@@ -132,6 +132,19 @@ Deno.test("validate lists each kind of problem with file:line and exits 1; nothi
       join(clean, "2022-04-06-03-05-53-0123456789ABCDEF"),
       'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a "GET /ds1/a HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n',
     );
+    // Ordinary lines: a partial download (206 and a short 200), bare "-" fields. Reported as
+    // informational, exit 0; --strict makes them fail.
+    await Deno.writeTextFile(
+      join(clean, "2022-04-06-03-06-53-0123456789ABCDEF"),
+      'o b [06/Apr/2022:03:06:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a "GET /ds1/a HTTP/1.1" 200 - 5 12 5 3 - - -\n' +
+        "o b [06/Apr/2022:03:06:54 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a - 206 - 5 12 5 3 - - -\n",
+    );
+    const informational = await runCli(["validate", clean], { env });
+    assertEquals(informational.code, 0, informational.stdout);
+    assertMatch(informational.stdout, /: 3 lines, 3 requests that extract_logs would keep\./);
+    assertMatch(informational.stdout, /\nshort_download: 1 line \(.*, informational\)\n/);
+    assertEquals((await runCli(["validate", clean, "--strict"], { env })).code, 1);
+    await Deno.remove(join(clean, "2022-04-06-03-06-53-0123456789ABCDEF"));
     const ok = await runCli(["validate", clean, "--cache", join(home, "cache")], { env });
     assertEquals(ok.code, 0, ok.stderr);
     assertMatch(ok.stdout, /No problems found\./);

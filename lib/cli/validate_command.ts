@@ -15,7 +15,7 @@ import { ProgressLine } from "./progress_line.ts";
 export const command: Command = {
   name: "validate",
   summary: "Check log files for problems, without storing anything",
-  usage: "validate [<log directory>] [--examples N]",
+  usage: "validate [<log directory>] [--examples N] [--strict]",
   help: `Reads every log file below the directory (default: the configured one) and reports, per
 kind of problem, how many lines have it and the first file:line examples. Nothing is stored.
 One pass covers the reference's five awk validators and every reason extract_logs quarantines
@@ -24,13 +24,16 @@ a line:
   missing_status, ambiguous_status, non_numeric_bytes, non_numeric_object_size,
   bad_timestamp, bad_client_ip, missing_request_uri, too_few_fields, invalid_utf8,
   blank_line, short_download (status 200 with fewer bytes sent than the object size)
-Exit code 0 when nothing was found, 1 when a problem or an unreadable file was.
+short_download, protocol_repeated and missing_protocol describe ordinary lines that are read
+correctly: they are listed as informational. Exit code 0 when nothing else was found, 1 when a
+problem or an unreadable file was.
 
 Options:
   --examples <n>  examples listed per kind (default 5)
+  --strict        informational kinds fail the exit code too
 
 ${COMMON_HELP}`,
-  options: { examples: { type: "string" } },
+  options: { examples: { type: "string" }, strict: { type: "boolean" } },
   async run({ values, positionals }, context) {
     expectPositionals("validate", positionals, 0, 1, "[<log directory>]");
     const examples = integerOption("validate", "examples", values.examples, 0) ?? 5;
@@ -61,13 +64,15 @@ ${COMMON_HELP}`,
         context.out("No problems found.");
       }
       for (const problem of report.problems) {
-        context.out(`${problem.kind}: ${lines(problem.lines)} (${problem.description})`);
+        const note = problem.informational ? ", informational" : "";
+        context.out(`${problem.kind}: ${lines(problem.lines)} (${problem.description}${note})`);
         for (const where of problem.examples) context.out(`  ${where}`);
       }
       for (const { path, reason } of report.unreadable) {
         context.out(`unreadable: ${path} (${reason})`);
       }
     }
-    return report.problems.length === 0 && report.unreadable.length === 0 ? 0 : 1;
+    const failing = report.problems.filter((p) => values.strict || !p.informational);
+    return failing.length === 0 && report.unreadable.length === 0 ? 0 : 1;
   },
 };
