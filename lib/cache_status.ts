@@ -54,6 +54,11 @@ export interface CacheStatus {
    * of the Python tools; see `extract_logs --unrecorded`).
    */
   heldLogFiles?: number;
+  /**
+   * Log files the last extraction read again because they had changed since an earlier run
+   * (their earlier requests replaced): how many, and the first of them.
+   */
+  replacedLogFiles?: { count: number; examples: string[] };
   /** When the summaries were last written (ISO 8601), if they were. */
   summariesWrittenAt?: string;
   /** A caveat about the counts, if any. */
@@ -169,7 +174,7 @@ export async function cacheStatus(
 function openForReading(path: string, status: CacheStatus): DatabaseSync {
   try {
     const db = new DatabaseSync(path, { readOnly: true });
-    db.prepare("SELECT count(*) FROM meta").get();
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
     return db;
   } catch (error) {
     if (Deno.permissions.querySync({ name: "write" }).state !== "granted") {
@@ -182,7 +187,7 @@ function openForReading(path: string, status: CacheStatus): DatabaseSync {
   }
   try {
     const db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
-    db.prepare("SELECT count(*) FROM meta").get();
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
     status.note = "the cache directory is read-only: counts may miss the last writes";
     return db;
   } catch (error) {
@@ -194,6 +199,11 @@ function openForReading(path: string, status: CacheStatus): DatabaseSync {
 
 /** Fills the counts of `status` from the database. */
 function readCounts(db: DatabaseSync, status: CacheStatus): void {
+  // A run that has just created the file may not have committed its tables yet.
+  const tables = db.prepare(
+    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'runs')",
+  ).get() as { n: number };
+  if (tables.n < 2) return;
   status.exists = true;
   const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
   for (
@@ -206,8 +216,13 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
       status.logFiles[row.status as "done" | "failed" | "partial"] += row.n;
     }
   }
+  // Caches written before runs counted warnings have no such column (status never migrates).
+  const warnings = db.prepare("SELECT name FROM pragma_table_info('runs')").all()
+      .some((c) => c.name === "warnings")
+    ? "warnings"
+    : "0";
   status.lastRuns = db.prepare(`
-    SELECT id, command, started_at, finished_at, outcome, warnings FROM runs
+    SELECT id, command, started_at, finished_at, outcome, ${warnings} AS warnings FROM runs
     WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
     .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
   status.requests = count("SELECT count(*) AS n FROM requests");
@@ -223,8 +238,13 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
   const extraction = db.prepare(`
     SELECT summary FROM runs WHERE command = 'extract_logs' AND outcome IN ('ok', 'stopped')
     ORDER BY id DESC LIMIT 1`).get() as { summary: string | null } | undefined;
-  const held = extraction?.summary ? JSON.parse(extraction.summary).files?.held : undefined;
+  const last = extraction?.summary ? JSON.parse(extraction.summary) : undefined;
+  const held = last?.files?.held;
   if (typeof held === "number" && held > 0) status.heldLogFiles = held;
+  const changed = last?.files?.changed;
+  if (typeof changed === "number" && changed > 0) {
+    status.replacedLogFiles = { count: changed, examples: last.changedFiles ?? [] };
+  }
 }
 
 /** The state (`done`, `failed`, `partial`) of a log file by its path, if it is known. */

@@ -104,7 +104,7 @@ export interface ExtractionSummary {
     failed: number;
     /** Files extracted by earlier runs, unchanged. */
     alreadyDone: number;
-    /** Files extracted earlier whose size or time changed since (not re-read). */
+    /** Files extracted earlier whose size or time changed since: read again, replacing them. */
     changed: number;
     /** Files left for a later run (by --limit or a stop). */
     pending: number;
@@ -130,7 +130,7 @@ export interface ExtractionSummary {
   malformedExamples: { path: string; line: number; reason: string }[];
   /** Up to 20 failed files with their reason. */
   failures: { path: string; reason: string }[];
-  /** Up to 20 changed files. */
+  /** Up to 20 changed (re-read) files. */
   changedFiles: string[];
   /** Up to 20 held files with the reason. */
   heldFiles: { path: string; reason: string }[];
@@ -316,24 +316,28 @@ function planFiles(
     // Size -1: recorded as finished by the reference (index_ips), size and time unknown.
     const changed = known !== undefined && known.size !== -1 &&
       (known.size !== found.size || known.mtime !== found.mtime);
-    if (known?.status === "done" || (changed && known!.next_offset > 0)) {
-      if (changed) {
-        summary.files.changed++;
-        if (summary.changedFiles.length < EXAMPLES) summary.changedFiles.push(found.path);
-      } else {
-        summary.files.alreadyDone++;
-      }
+    if (known?.status === "done" && !changed) {
+      summary.files.alreadyDone++;
       continue;
     }
     if (planned.length >= limit) {
       summary.files.pending++;
       continue;
     }
+    // A file that changed since it was read (a mirror still syncing it, a rewrite) is read
+    // again from its start, its earlier requests replaced in the same transaction: the cache
+    // always holds one clean read of every file.
+    const replaces = changed && (known!.status === "done" || known!.next_offset > 0);
+    if (replaces) {
+      summary.files.changed++;
+      if (summary.changedFiles.length < EXAMPLES) summary.changedFiles.push(found.path);
+    }
     planned.push({
       ...found,
-      nextOffset: known?.next_offset ?? 0,
-      nextLine: known?.next_line ?? 0,
+      nextOffset: replaces ? 0 : known?.next_offset ?? 0,
+      nextLine: replaces ? 0 : known?.next_line ?? 0,
       state: "pending",
+      replaces,
     });
   }
   return planned;

@@ -91,7 +91,7 @@ Deno.test("a stop ends the run after the batch in flight; the next run completes
   });
 });
 
-Deno.test("changed files are reported, not re-read; failed files are retried", async () => {
+Deno.test("changed files are read again, replacing their requests; failed files are retried", async () => {
   await withCaches(2, async ([logs, cache]) => {
     const hard = new URL(
       "../fixtures/hard_cases/logs/2024-05-01-10-20-30-0123456789HARD01",
@@ -118,9 +118,9 @@ Deno.test("changed files are reported, not re-read; failed files are retried", a
     await Deno.writeFile(`${logs}/b.log.gz`, gzip);
     await Deno.writeFile(`${logs}/a.log`, new TextEncoder().encode("\n"), { append: true });
     const second = await run({ cacheDirectory: cache, logsDirectory: logs });
-    assertEquals([second.files.done, second.files.failed, second.files.changed], [1, 0, 1]);
+    assertEquals([second.files.done, second.files.failed, second.files.changed], [2, 0, 1]);
     assertEquals(second.changedFiles, ["a.log"]);
-    assertEquals(second.lines.kept, first.lines.kept, "b.log.gz holds the same lines as a.log");
+    assertEquals(second.lines.kept, 2 * first.lines.kept, "b.log.gz holds the same lines as a.log");
 
     const db = new DatabaseSync(`${cache}/cache.sqlite`, { readOnly: true });
     const files = db.prepare("SELECT path, status, reason FROM log_files ORDER BY path").all();
@@ -129,7 +129,9 @@ Deno.test("changed files are reported, not re-read; failed files are retried", a
       ["b.log.gz", "done", null],
     ]);
     const quarantined = db.prepare("SELECT count(*) AS n FROM quarantine").get() as { n: number };
-    assertEquals(quarantined.n, 20);
+    assertEquals(quarantined.n, 20, "a.log's earlier quarantined lines were replaced");
+    const requests = db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number };
+    assertEquals(requests.n, 2 * first.lines.kept, "a.log's earlier requests were replaced");
     db.close();
   });
 });

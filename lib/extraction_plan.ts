@@ -22,6 +22,11 @@ export interface PlannedFile {
   nextLine: number;
   /** In this run: not finished yet, finished, or failed (later pieces are then dropped). */
   state: "pending" | "done" | "failed";
+  /**
+   * Whether the file changed since an earlier run read it: its earlier requests and quarantined
+   * lines are deleted in the transaction that commits its first piece of this run.
+   */
+  replaces?: boolean;
 }
 
 /** A run of whole lines of one file: the lines that start in `[start, end)`. */

@@ -161,8 +161,16 @@ export class RequestStore {
     const objectIdsOf = new Map<string[], number[]>();
     const ipIndexesOf = new Map<string[], number[]>();
     const rows = this.#rowWriter;
+    // Files read again from their start replace what an earlier run stored of them.
+    const replaced = [
+      ...new Set(
+        live.filter(({ piece }) => piece.file.replaces && piece.start === 0)
+          .map(({ piece }) => piece.file),
+      ),
+    ];
     this.#db.exec("BEGIN IMMEDIATE");
     try {
+      if (replaced.length > 0) this.#forget(replaced.map((file) => file.path));
       this.#ips.insert(pendingIps);
       counts.newIps = pendingIps.rows.length;
       const failedInBatch = new Set<PlannedFile>();
@@ -246,10 +254,26 @@ export class RequestStore {
       throw error;
     }
     for (const apply of progress) apply();
+    for (const file of replaced) file.replaces = false;
     this.#ips.remember(pendingIps);
     if (this.#objects.size + newObjects.size > OBJECT_MEMORY_LIMIT) this.#objects.clear();
     for (const [key, id] of newObjects) this.#objects.set(key, id);
     return counts;
+  }
+
+  /** Deletes the requests and quarantined lines of `paths` and resets their counts. */
+  #forget(paths: string[]): void {
+    const ids = paths.map((path) =>
+      (this.#db.prepare("SELECT id FROM log_files WHERE path = ?").get(path) as { id: number })
+        ?.id
+    ).filter((id) => id !== undefined);
+    if (ids.length === 0) return;
+    const list = ids.join(", ");
+    this.#db.exec(`DELETE FROM requests WHERE file_id IN (${list})`);
+    this.#db.exec(`DELETE FROM quarantine WHERE file_id IN (${list})`);
+    this.#db.exec(`
+      UPDATE log_files SET lines_kept = 0, lines_filtered = 0, lines_excluded = 0,
+        lines_malformed = 0, next_offset = 0, next_line = 0 WHERE id IN (${list})`);
   }
 
   #objectId(key: string, fresh: Map<string, number>): number {

@@ -6,7 +6,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { assert, assertEquals } from "../lib/_assert.ts";
+import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
 import {
   cliCommand,
   cliEnv,
@@ -96,3 +96,89 @@ Deno.test("SIGKILL at random moments loses nothing and duplicates nothing", asyn
     assertEquals(await exportTree(crashed), await exportTree(clean));
   });
 });
+
+Deno.test("files that changed are read again, replacing their requests; SIGKILL meanwhile loses nothing", async () => {
+  await withTmpDir(async (dir) => {
+    const logs = join(dir, "logs");
+    await copySample(logs, 12);
+    const env = cliEnv(dir);
+    const extract = (cache: string) => [
+      "extract_logs",
+      logs,
+      "--cache",
+      cache,
+      "--batch-size",
+      "40",
+      "--workers",
+      "1",
+    ];
+    const crashed = join(dir, "crashed");
+    assertEquals((await runCli(extract(crashed), { env })).code, 0);
+    // A mirror was still syncing: every plain file gets its last line again (a new request),
+    // which the first run never saw.
+    for (const [path, bytes] of await readTree(logs)) {
+      if (path.endsWith(".md") || (bytes[0] === 0x1f && bytes[1] === 0x8b)) continue;
+      const text = new TextDecoder().decode(bytes);
+      const last = text.trimEnd().split("\n").at(-1)!;
+      await Deno.writeTextFile(join(logs, path), `${text.trimEnd()}\n${last}\n`);
+    }
+    const clean = join(dir, "clean");
+    assertEquals((await runCli(extract(clean), { env })).code, 0);
+
+    const child = cliCommand(extract(crashed), { env }).spawn();
+    // Kill once some changed files have been replaced (a condition, not a time).
+    for (;;) {
+      const replaced = replacedFiles(crashed);
+      if (replaced >= 10) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // it had already finished
+    }
+    await child.output();
+    assertEquals(consistencyProblems(crashed).filter((p) => !p.includes("partial")), []);
+    const rest = await runCli([...extract(crashed), "--json"], { env });
+    assertEquals(rest.code, 0, rest.stderr);
+    assert(JSON.parse(rest.stdout).files.changed > 0, "the rest are re-read after the kill");
+    const status = await runCli(["status", "--cache", crashed], { env });
+    assertMatch(
+      status.stdout,
+      /\nRe-read: [\d,]+ log files had changed since extraction and were read again by the last extraction, earlier requests replaced: copy0\//,
+    );
+    assertEquals(consistencyProblems(crashed), []);
+    const exportTree = async (cache: string) => {
+      const target = join(dir, `export-${cache.split("/").pop()}`);
+      await Deno.remove(target, { recursive: true }).catch(() => {});
+      const result = await runCli(
+        ["export_extraction", target, "--cache", cache, "--no-encryption"],
+        { env },
+      );
+      assertEquals(result.code, 0, result.stderr);
+      return await readTree(target);
+    };
+    assertEquals(await exportTree(crashed), await exportTree(clean), "one clean read of each file");
+  });
+});
+
+/** Log files the newest extraction run has committed (0 before it committed any). */
+function replacedFiles(cache: string): number {
+  try {
+    const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+    try {
+      const row = db.prepare(`
+        SELECT count(*) AS n FROM log_files
+        WHERE run_id = (SELECT max(id) FROM runs WHERE command = 'extract_logs')`).get() as {
+        n: number;
+      };
+      const runs = db.prepare("SELECT count(*) AS n FROM runs WHERE command = 'extract_logs'")
+        .get() as { n: number };
+      return runs.n >= 2 ? row.n : 0;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // no database yet, or busy: look again
+  }
+}

@@ -76,9 +76,10 @@ export function warningLines(summary: ExtractionSummary): string[] {
   }
   if (f.changed > 0) {
     lines.push(
-      `warning: ${f.changed} log file${f.changed === 1 ? "" : "s"} changed after ` +
-        "extraction (size or modification time) and were not read again. S3 log objects never " +
-        "change: check what rewrote them. Files:",
+      `warning: ${f.changed} log file${f.changed === 1 ? "" : "s"} changed since ` +
+        "extraction (size or modification time) and were read again, their earlier requests " +
+        "replaced. S3 log objects never change: check what rewrites them (a mirror still " +
+        "syncing?). Files:",
     );
     for (const path of summary.changedFiles) lines.push(`  ${path}`);
   }

@@ -98,6 +98,14 @@ export function describe(status: CacheStatus, now: Date): string[] {
           `${status.pending.logsDirectory} not extracted yet.`
         : "."),
   );
+  if (status.replacedLogFiles !== undefined) {
+    const { count, examples } = status.replacedLogFiles;
+    lines.push(
+      `Re-read: ${n(count)} log file${count === 1 ? "" : "s"} had changed since extraction and ` +
+        `${count === 1 ? "was" : "were"} read again by the last extraction, earlier requests ` +
+        `replaced: ${examples.slice(0, 5).join(", ")}${count > 5 ? ", …" : ""}.`,
+    );
+  }
   if (status.heldLogFiles !== undefined) {
     lines.push(
       `Held: ${n(status.heldLogFiles)} log files were not read by the last extraction: their ` +
