@@ -165,6 +165,19 @@ Run \`${TOOL} <command> --help\` for a command's options and environment variabl
 Exit codes: 0 ok, 1 failure (the message says what to do), 2 usage error.`;
 }
 
+/** Removes a cache folder that holds nothing but lock files (made by a run that failed). */
+function removeIfOnlyLocks(directory: string): void {
+  try {
+    const names = [...Deno.readDirSync(directory)].map((entry) => entry.name);
+    const locks = ["pipeline.lock", "extraction.lock", "stop-request"];
+    if (names.every((name) => locks.includes(name))) {
+      Deno.removeSync(directory, { recursive: true });
+    }
+  } catch {
+    // Left as it is.
+  }
+}
+
 /** A warning line: `warning: …`, or `<command>: warning: …`. */
 const WARNING = /^(?:[\w-]+: )?warning: /;
 
@@ -217,10 +230,16 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       const { fromReferenceCommand } = await import("./lib/cli/reference_commands.ts");
       args = await fromReferenceCommand(args, ctx.env) ?? args;
     }
-    const [name, ...rest] = args;
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    let [name, ...rest] = args;
+    // `help <command>` is `<command> --help`.
+    if (name === "help" && rest.length > 0) [name, rest] = [rest[0], ["--help"]];
+    if (name === undefined) {
+      ctx.err(toolHelp());
+      return 2;
+    }
+    if (name === "--help" || name === "-h" || name === "help") {
       ctx.out(toolHelp());
-      return name === undefined ? 2 : 0;
+      return 0;
     }
     if (name === "--version" || name === "-V") {
       ctx.out(`${TOOL} ${denoJson.version}`);
@@ -267,16 +286,25 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       return code;
     }
     const { acquirePipelineLock, RUN_TOKEN_VARIABLE } = await import("./lib/run_lock.ts");
-    const { commandCacheDirectory } = await import("./lib/cli/command.ts");
+    const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
+    // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
+    const fresh = !command.cacheOf &&
+      await Deno.stat(await readCacheDirectory(input.values, ctx)).then(() => false, () => true);
     const cacheDirectory = command.cacheOf
       ? await command.cacheOf(input, ctx)
       : await commandCacheDirectory(input.values, ctx);
+    let ok = false;
+    using _cleanup = {
+      [Symbol.dispose]: () => fresh && !ok && removeIfOnlyLocks(cacheDirectory),
+    };
     using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
     // The steps `daily` starts run under its lock.
     const env = ctx.env;
     const withToken = { get: (v: string) => v === RUN_TOKEN_VARIABLE ? lock.token : env.get(v) };
     try {
-      return await command.run(input, { ...ctx, env: withToken, err, runStep });
+      const code = await command.run(input, { ...ctx, env: withToken, err, runStep });
+      ok = code === 0;
+      return code;
     } finally {
       if (warnings > 0) {
         ctx.err(finishedWithWarnings(name, warnings));

@@ -20,7 +20,7 @@ import {
   type TaskPiece,
 } from "./extraction_plan.ts";
 import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
-import { type DiscoveredEntry, discoverLogFiles } from "./log_discovery.ts";
+import { checkLogDirectory, type DiscoveredEntry, discoverLogFiles } from "./log_discovery.ts";
 import type { RemoteLogs } from "./s3_log_source.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
 import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
@@ -189,6 +189,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       variable: "excludedIps",
     },
   );
+  if (!options.remote) checkLogDirectory(options.logsDirectory); // before anything is created
   await Deno.mkdir(options.cacheDirectory, { recursive: true }).catch((error) => {
     throw new OperatorError(
       `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +

@@ -71,6 +71,23 @@ export function isLogFileName(name: string): boolean {
  * ```
  */
 export function* discoverLogFiles(root: string): Generator<DiscoveredEntry> {
+  checkLogDirectory(root);
+  yield* walk(root, "");
+}
+
+/**
+ * Throws an {@linkcode OperatorError} unless `root` is a readable directory: what a run checks
+ * before it creates or changes anything.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkLogDirectory } from "./log_discovery.ts";
+ * import { assertThrows } from "./_assert.ts";
+ *
+ * assertThrows(() => checkLogDirectory("/nonexistent/logs"), /it does not exist/);
+ * ```
+ */
+export function checkLogDirectory(root: string): void {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(root);
@@ -87,7 +104,6 @@ export function* discoverLogFiles(root: string): Generator<DiscoveredEntry> {
         "that holds the log files.",
     );
   }
-  yield* walk(root, "");
 }
 
 function* walk(absolute: string, relative: string): Generator<DiscoveredEntry> {

@@ -649,3 +649,60 @@ Deno.test("--quiet silences results and progress, never warnings; a run with war
     );
   });
 });
+
+Deno.test("usage details: negative numbers, too many workers, help <command>, no arguments, mistyped folders and variables", async () => {
+  await withTmpDir(async (home) => {
+    const env = cliEnv(home, { ...offlineRangeEnv() });
+    const hard = join(ROOT, "fixtures", "hard_cases", "logs");
+    const cache = join(home, "cache");
+    const negative = await runCli(["extract_logs", hard, "--workers", "-1", "--cache", cache], {
+      env,
+    });
+    assertEquals([negative.code, negative.stderr], [
+      2,
+      'error: --workers must be a whole number of at least 0 (got "-1") for extract_logs.\n',
+    ]);
+    const limit = await runCli(["extract_logs", hard, "--limit", "-5", "--cache", cache], { env });
+    assertMatch(limit.stderr, /^error: --limit must be a whole number of at least 1 \(got "-5"\)/);
+    const many = await runCli(["extract_logs", hard, "--workers", "1000", "--cache", cache], {
+      env,
+    });
+    assertEquals(many.code, 0, many.stderr);
+    assertMatch(
+      many.stderr,
+      /^warning: --workers 1000 is more than this machine's \d+ cores: using \d+/,
+    );
+
+    const help = await runCli(["help", "extract_logs"], { env });
+    assertEquals(help.code, 0);
+    assertMatch(help.stdout, /^Usage: s3_log_extraction extract_logs /);
+    const none = await runCli([], { env });
+    assertEquals([none.code, none.stdout], [2, ""]);
+    assertMatch(none.stderr, /^s3_log_extraction \d+\.\d+\.\d+: /);
+
+    // Reading a cache that does not exist creates nothing; a first run that fails leaves nothing.
+    const typo = join(home, "cahce");
+    assertEquals((await runCli(["status", "--cache", typo], { env })).code, 0);
+    assert(!exists(typo), "status made no folder");
+    const missing = await runCli(["extract_logs", join(home, "no-logs"), "--cache", typo], { env });
+    assertEquals(missing.code, 1);
+    assert(!exists(typo), "a failed first extraction leaves no cache behind");
+
+    const mode = await runCli(["daily"], {
+      env: { ...env, S3_LOG_EXTRACTION_MODE: "dandy", S3_LOG_EXTRACTION_LOGS: hard },
+    });
+    assertEquals(mode.code, 1);
+    assertMatch(
+      mode.stderr,
+      /^error: S3_LOG_EXTRACTION_MODE must be generic or dandi \(got "dandy"\)/,
+    );
+    const geo = join(home, "not.mmdb");
+    await Deno.writeTextFile(geo, "not a database");
+    const daily = await runCli(["daily", "--geo-db", geo, "--cache", join(home, "daily")], {
+      env: { ...env, S3_LOG_EXTRACTION_LOGS: hard },
+    });
+    assertEquals(daily.code, 1);
+    assertMatch(daily.stderr, /^error: Cannot read the geo database .*not\.mmdb: /);
+    assert(!daily.stderr.includes("[1/"), "no step ran");
+  });
+});

@@ -60,17 +60,29 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
       outputs.push(encoder.encode(result.stdout), encoder.encode(result.stderr));
     }
     // A run killed in the middle leaves a write-ahead log behind: search it too.
+    const killed = join(dir, "killed");
     const child = cliCommand([
       "extract_logs",
       logs,
       "--cache",
-      join(dir, "killed"),
+      killed,
       "--batch-size",
       "5",
     ], {
       env,
     }).spawn();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Kill it once it has written to its database (a condition, not a time): its folder,
+    // database and write-ahead log then exist.
+    let finished = false;
+    child.status.then(() => finished = true);
+    const written = () => {
+      try {
+        return Deno.statSync(join(killed, "cache.sqlite-wal")).size > 0;
+      } catch {
+        return false;
+      }
+    };
+    while (!finished && !written()) await new Promise((resolve) => setTimeout(resolve, 10));
     try {
       child.kill("SIGKILL");
     } catch { /* finished */ }

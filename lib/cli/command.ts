@@ -7,7 +7,7 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../errors.ts";
-import { type Environment, resolveCacheDirectory } from "../config.ts";
+import { cacheDirectoryPath, type Environment, resolveCacheDirectory } from "../config.ts";
 
 /** Where a command writes, and what it may read of its environment. */
 export interface CommandContext {
@@ -89,6 +89,8 @@ export const COMMON_HELP = `Common options:
  * assertEquals(input.positionals, ["logs"]);
  * assertEquals(input.values.workers, "2");
  * assertThrows(() => parseCommandArgs("extract_logs", ["--nope"], {}), /Unknown option --nope/);
+ * // A negative value is a value, for the option's own check to refuse clearly.
+ * assertEquals(parseCommandArgs("extract_logs", ["--workers", "-1"], { workers: { type: "string" } }).values.workers, "-1");
  * ```
  */
 export function parseCommandArgs(
@@ -96,10 +98,21 @@ export function parseCommandArgs(
   args: string[],
   options: ParseArgsOptionsConfig,
 ): CommandInput {
+  // A negative number after an option is its value (`--workers -1`), not an option: say so
+  // to parseArgs, which otherwise calls it ambiguous. The value is then checked as a number.
+  const all = { ...COMMON_OPTIONS, ...options };
+  args = args.flatMap((arg, i) =>
+    /^-\d/.test(arg) && i > 0 && all[args[i - 1].slice(2)]?.type === "string" ? [] : [
+      /^--[\w-]+$/.test(arg) && /^-\d/.test(args[i + 1] ?? "") &&
+        all[arg.slice(2)]?.type === "string"
+        ? `${arg}=${args[i + 1]}`
+        : arg,
+    ]
+  );
   try {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...COMMON_OPTIONS, ...options },
+      options: all,
       allowPositionals: true,
       strict: true,
     });
@@ -196,4 +209,25 @@ export async function commandCacheDirectory(
 ): Promise<string> {
   const flag = typeof values.cache === "string" ? values.cache : undefined;
   return await resolveCacheDirectory({ flag, env: context.env });
+}
+
+/**
+ * The cache directory a reading command looks at (as {@linkcode commandCacheDirectory} chooses
+ * it), without creating it: `status` on a mistyped `--cache` must not make a folder.
+ *
+ * @example Usage
+ * ```ts
+ * import { readCacheDirectory } from "./command.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_CACHE", "/nonexistent/cache"]]);
+ * assertEquals(await readCacheDirectory({}, { env }), "/nonexistent/cache");
+ * ```
+ */
+export async function readCacheDirectory(
+  values: CommandInput["values"],
+  context: Pick<CommandContext, "env">,
+): Promise<string> {
+  const flag = typeof values.cache === "string" ? values.cache : undefined;
+  return await cacheDirectoryPath({ flag, env: context.env });
 }

@@ -28,7 +28,7 @@ import {
   geoDatabase,
   refreshCommand as refreshRegionCodes,
 } from "./update_region_codes_command.ts";
-import { GEO_DB_VARIABLE } from "../geo_database.ts";
+import { GEO_DB_VARIABLE, GeoDatabase } from "../geo_database.ts";
 import { IPINFO_TOKEN_VARIABLE } from "../ipinfo_client.ts";
 import {
   generateArchiveSummariesCommand,
@@ -101,10 +101,17 @@ ${COMMON_HELP}`,
     expectPositionals("daily", positionals, 0, 0, "");
     const started = new Date().toISOString();
     integerOption("daily", "workers", values.workers, 0);
-    const mode = (values.mode as string | undefined) ?? context.env.get(MODE_VARIABLE) ?? "generic";
+    const flagMode = values.mode as string | undefined;
+    const mode = flagMode ?? context.env.get(MODE_VARIABLE) ?? "generic";
     if (mode !== "generic" && mode !== "dandi") {
-      throw new UsageError(
-        `--mode must be generic or dandi (got ${JSON.stringify(mode)}) for daily.`,
+      if (flagMode !== undefined) {
+        throw new UsageError(
+          `--mode must be generic or dandi (got ${JSON.stringify(mode)}) for daily.`,
+        );
+      }
+      throw new OperatorError(
+        `${MODE_VARIABLE} must be generic or dandi (got ${JSON.stringify(mode)}). Fix the ` +
+          "variable (in the service's environment file, if it is set there).",
       );
     }
     const setup = await resolveDailySetup({
@@ -120,6 +127,10 @@ ${COMMON_HELP}`,
           "`set_logs <dir>` (and `set_cache <dir>`).",
       );
     }
+    // Every input is checked before the first step: a bad one found at step 3 would leave the
+    // night's run half done.
+    const geoDb = geoDatabase(values, { env: setup.env });
+    if (geoDb !== undefined) await GeoDatabase.open(geoDb);
     const stepContext = { ...context, env: setup.env };
     const common = { cache: setup.cacheDirectory, quiet: values.quiet, json: values.json };
     const runStep = (command: Command, input: CommandInput) =>

@@ -114,7 +114,15 @@ ${COMMON_HELP}`,
           "extract_logs.",
       );
     }
-    const workers = integerOption("extract_logs", "workers", values.workers, 0);
+    let workers = integerOption("extract_logs", "workers", values.workers, 0);
+    const cores = navigator.hardwareConcurrency;
+    if (workers !== undefined && workers > cores) {
+      context.err(
+        `warning: --workers ${workers} is more than this machine's ${cores} cores: using ` +
+          `${cores} (more parse workers than cores only slow the run down).`,
+      );
+      workers = cores;
+    }
     const limit = integerOption("extract_logs", "limit", values.limit, 1);
     const batchRequests = integerOption("extract_logs", "batch-size", values["batch-size"], 1);
     const logsDirectory = positionals[0] ?? await configuredLogsDirectory({ env: context.env });

@@ -17,7 +17,7 @@ import {
 import { requestStop } from "../run_lock.ts";
 import { parseS3Url } from "../s3_client.ts";
 import { STEP_NEEDS, stepPermissions } from "../step_permissions.ts";
-import { commandCacheDirectory, type CommandInput } from "./command.ts";
+import { type CommandInput, readCacheDirectory } from "./command.ts";
 
 /** The command line's entry module, which the isolated process runs. */
 const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
@@ -89,7 +89,7 @@ export function commandLine(input: CommandInput): string[] {
 export async function runIsolated(step: IsolatedStep): Promise<number> {
   const { name, input, env } = step;
   const values = input.values;
-  const cacheDirectory = await commandCacheDirectory(values, { env });
+  const cacheDirectory = await readCacheDirectory(values, { env });
   const asPath = (p: string) => (p.startsWith("s3://") ? p : resolve(p));
   const positional = input.positionals[0] === undefined ? undefined : asPath(input.positionals[0]);
   const logsDirectory = (name === "extract_logs" || name === "validate") && positional

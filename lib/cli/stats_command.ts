@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { type CacheStatus, cacheStatus, type LabelKind } from "../cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
+import { type Command, COMMON_HELP, expectPositionals, readCacheDirectory } from "./command.ts";
 
 const KINDS: [LabelKind, string][] = [
   ["determined", "Determined"],
@@ -74,7 +74,7 @@ async function statusOf(
   values: Record<string, string | boolean | undefined>,
   context: Parameters<Command["run"]>[1],
 ): Promise<CacheStatus> {
-  const cacheDirectory = await commandCacheDirectory(values, context);
+  const cacheDirectory = await readCacheDirectory(values, context);
   const inventory = typeof values.inventory === "string" ? resolve(values.inventory) : undefined;
   const logs = await configuredLogsDirectory({ env: context.env });
   return await cacheStatus({

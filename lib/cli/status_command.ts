@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { type CacheStatus, cacheStatus } from "../cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
-import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
+import { type Command, COMMON_HELP, expectPositionals, readCacheDirectory } from "./command.ts";
 
 /** The `status` command. */
 export const command: Command = {
@@ -30,7 +30,7 @@ ${COMMON_HELP}`,
   options: { logs: { type: "string" }, inventory: { type: "string" } },
   async run({ values, positionals }, context) {
     expectPositionals("status", positionals, 0, 0, "");
-    const cacheDirectory = await commandCacheDirectory(values, context);
+    const cacheDirectory = await readCacheDirectory(values, context);
     const logsDirectory = typeof values.logs === "string"
       ? (values.logs.startsWith("s3://") ? values.logs : resolve(values.logs))
       : await configuredLogsDirectory({ env: context.env });

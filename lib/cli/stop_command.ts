@@ -8,10 +8,10 @@ import { OperatorError } from "../errors.ts";
 import { readLockHolder, requestStop } from "../run_lock.ts";
 import {
   type Command,
-  commandCacheDirectory,
   COMMON_HELP,
   expectPositionals,
   integerOption,
+  readCacheDirectory,
 } from "./command.ts";
 
 /** The `stop` command. */
@@ -30,7 +30,7 @@ ${COMMON_HELP}`,
   async run({ values, positionals }, context) {
     expectPositionals("stop", positionals, 0, 0, "");
     const timeout = integerOption("stop", "timeout", values.timeout, 0) ?? 600;
-    const cacheDirectory = await commandCacheDirectory(values, context);
+    const cacheDirectory = await readCacheDirectory(values, context);
     const holder = await readLockHolder(cacheDirectory);
     if (holder === undefined) {
       if (!values.quiet) context.out(`No extraction is running on cache ${cacheDirectory}.`);
