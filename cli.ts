@@ -327,7 +327,21 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
   }
 }
 
+/**
+ * `deno task` runs the CLI in the repository's folder and names the caller's folder in
+ * `INIT_CWD`: relative paths on the command line are meant from there.
+ */
+function enterCallersFolder(): void {
+  try {
+    const caller = Deno.env.get("INIT_CWD");
+    if (caller && caller !== Deno.cwd()) Deno.chdir(caller);
+  } catch {
+    // Not allowed to read it (an isolated step: its paths come absolute), or gone.
+  }
+}
+
 if (import.meta.main) {
+  enterCallersFolder();
   const controller = new AbortController();
   let interrupts = 0;
   // A launcher (`--isolate`) leaves the message to the step it runs, which gets the same signal.

@@ -36,7 +36,13 @@ export interface DeriveKeyOptions {
   password: string;
   /** The salt (default {@linkcode DEFAULT_SALT}). */
   salt?: string;
-  /** PBKDF2 iterations (default {@linkcode PBKDF2_ITERATIONS}; lower only in tests). */
+  /**
+   * PBKDF2 iterations; lower only in tests. With the default the password must pass
+   * {@linkcode checkPasswordStrength}, as the command line requires, so that a cache made
+   * through the library can be opened by the command line.
+   *
+   * @default {600000}
+   */
   iterations?: number;
 }
 
@@ -101,15 +107,20 @@ export async function deriveLegacyFernetKey(password: string): Promise<Uint8Arra
  * @example Usage
  * ```ts
  * import { deriveCacheSecrets } from "./cache_secrets.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import { assertEquals, assertRejects } from "./_assert.ts";
  *
  * const secrets = await deriveCacheSecrets({ password: "correct horse battery staple 42" });
  * const a = secrets.hashIp("192.0.2.0");
  * assertEquals(a, secrets.hashIp("192.0.2.0"));
  * assertEquals(a.length, 32);
+ * // The command line's strength rules apply: a cache it could not open is never made.
+ * await assertRejects(() => deriveCacheSecrets({ password: "hunter2" }), /not strong enough/);
  * ```
  */
 export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<CacheSecrets> {
+  if ((options.iterations ?? PBKDF2_ITERATIONS) === PBKDF2_ITERATIONS) {
+    checkPasswordStrength(options.password);
+  }
   const key = await deriveFernetKey(options);
   const fernet = await Fernet.fromKey(key);
   const encoder = new TextEncoder();
@@ -117,6 +128,30 @@ export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<Cac
   const mac = new HmacSha256(hashKey);
   const legacyFernet = await Fernet.fromKey(await deriveLegacyFernetKey(options.password));
   return { fernet, hashIp: (ip) => mac.digest(encoder.encode(ip)), legacyFernet };
+}
+
+/**
+ * Throws an {@linkcode OperatorError} listing what makes `password` too weak for a cache (the
+ * reference's rules: at least 16 characters, 8 distinct, 90 bits by its estimate, not one
+ * piece repeated).
+ *
+ * @example Usage
+ * ```ts
+ * import { checkPasswordStrength } from "./cache_secrets.ts";
+ * import { assertThrows } from "./_assert.ts";
+ *
+ * checkPasswordStrength("correct horse battery staple 42");
+ * assertThrows(() => checkPasswordStrength("Password123!"), /at least 16 characters/);
+ * ```
+ */
+export function checkPasswordStrength(password: string): void {
+  const problems = passwordProblems(password);
+  if (problems.length > 0) {
+    throw new OperatorError(
+      `The value of ${PASSWORD_VARIABLE} is not strong enough: ${problems.join("; ")}. Use a ` +
+        "randomly generated secret, for example the output of `openssl rand -base64 32`.",
+    );
+  }
 }
 
 /** Where {@linkcode secretsFromEnvironment} reads variables. */
@@ -146,13 +181,6 @@ export async function secretsFromEnvironment(
       `${PASSWORD_VARIABLE} is not set: it encrypts the client IPs in the cache. Set it to a ` +
         "long random secret (for example the output of `openssl rand -base64 32`) and keep it: " +
         "the same password is needed to read this cache again.",
-    );
-  }
-  const problems = passwordProblems(password);
-  if (problems.length > 0) {
-    throw new OperatorError(
-      `The value of ${PASSWORD_VARIABLE} is not strong enough: ${problems.join("; ")}. Use a ` +
-        "randomly generated secret, for example the output of `openssl rand -base64 32`.",
     );
   }
   return await deriveCacheSecrets({ password, salt: env.get(SALT_VARIABLE) || DEFAULT_SALT });

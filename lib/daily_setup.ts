@@ -60,6 +60,9 @@ export function sampleRangeUrls(): Record<string, string> {
   );
 }
 
+/** File in the sample cache that marks it as the sample's (its report says so). */
+export const SAMPLE_MARKER = "SAMPLE.txt";
+
 /** Name of the sample cache folder, in the current directory. */
 export const SAMPLE_CACHE = ".sample-cache";
 
@@ -149,6 +152,11 @@ async function samplePassword(cacheDirectory: string): Promise<string> {
   try {
     await Deno.mkdir(cacheDirectory, { recursive: true });
     await Deno.writeTextFile(path, password + "\n", { mode: 0o600 });
+    await Deno.writeTextFile(
+      join(cacheDirectory, SAMPLE_MARKER),
+      "This cache holds the sample logs bundled with s3-log-extraction, labelled with made-up " +
+        "geolocation (fixtures/sample_geo/). Its password is in ./password.\n",
+    );
   } catch (error) {
     throw new OperatorError(
       `Cannot create the sample cache ${cacheDirectory}: ${(error as Error).message}. Run ` +
@@ -156,4 +164,33 @@ async function samplePassword(cacheDirectory: string): Promise<string> {
     );
   }
   return password;
+}
+
+/**
+ * The sample's cache in `cwd` and its password, for the commands given `--sample` after
+ * `daily` ran on the sample (`status --sample`, `report --sample`, `export_extraction --sample`).
+ *
+ * @example Usage
+ * ```ts
+ * import { sampleCache } from "./daily_setup.ts";
+ * import { assertRejects } from "./_assert.ts";
+ *
+ * const cwd = await Deno.makeTempDir();
+ * await assertRejects(() => sampleCache(cwd), /Run `deno task daily` first/);
+ * await Deno.remove(cwd, { recursive: true });
+ * ```
+ */
+export async function sampleCache(
+  cwd: string = Deno.cwd(),
+): Promise<{ cacheDirectory: string; password: string }> {
+  const cacheDirectory = resolve(cwd, SAMPLE_CACHE);
+  try {
+    const password = (await Deno.readTextFile(join(cacheDirectory, "password"))).trim();
+    return { cacheDirectory, password };
+  } catch {
+    throw new OperatorError(
+      `There is no sample cache in ${cwd} (${SAMPLE_CACHE}/). Run \`deno task daily\` first ` +
+        "(with nothing configured and no password set), in this folder.",
+    );
+  }
 }

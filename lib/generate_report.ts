@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { SAMPLE_MARKER } from "./daily_setup.ts";
 import { DatabaseSync } from "node:sqlite";
 import { writeTextFileAtomic } from "./atomic_files.ts";
 import { DATABASE_FILE } from "./cache_database.ts";
@@ -42,7 +43,11 @@ export async function generateReport(
 ): Promise<ReportResult> {
   const data = await readReportData(join(options.cacheDirectory, "summaries"));
   const coordinates = readCoordinates(options.cacheDirectory);
-  const html = renderReport(data, coordinates, options.now ?? new Date());
+  const sample = await Deno.stat(join(options.cacheDirectory, SAMPLE_MARKER)).then(
+    () => true,
+    () => false,
+  );
+  const html = renderReport(data, coordinates, options.now ?? new Date(), { sample });
   const path = join(options.cacheDirectory, "report", "index.html");
   await writeTextFileAtomic(path, html);
   return {

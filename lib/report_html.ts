@@ -25,6 +25,7 @@ body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
 main { max-width: 960px; margin: 0 auto; padding: 16px; }
 h1 { font-size: 1.6rem; margin: 0.2em 0; } h2 { font-size: 1.2rem; margin-top: 2em; }
 .muted, .empty { color: var(--muted); }
+.notice { border-left: 4px solid #b45309; padding: 0.4em 0.8em; background: #fef3c7; color: #451a03; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
 .card b { display: block; font-size: 1.35rem; }
@@ -73,6 +74,7 @@ export function renderReport(
   data: ReportData,
   coordinates: Map<string, [number, number]>,
   generatedAt: Date,
+  options: { sample?: boolean } = {},
 ): string {
   const days = data.byDay.map((d) => d.key).sort();
   const first = days[0];
@@ -125,7 +127,13 @@ export function renderReport(
 </head>
 <body>
 <main>
-<h1>Access report</h1>
+<h1>Access report</h1>${
+    options.sample
+      ? '\n<p class="notice"><strong>Sample data.</strong> This report is of the sample logs ' +
+        "bundled with s3-log-extraction, labelled with made-up geolocation: its regions and " +
+        "map are not real.</p>"
+      : ""
+  }
 <p class="muted">Requests from ${escapeHtml(range)}; made ${
     generatedAt.toISOString().slice(0, 16).replace("T", " ")
   } UTC from the published summaries.</p>

@@ -196,8 +196,21 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
       /Requests: 1,170; distinct IPs: 156, 156 with a region label \(100%\)/,
     );
     assertMatch(status.stdout, /Last run: generate_archive_totals, ok, /);
+    // The sample's cache is visible to the reading commands with --sample, and says what it is.
+    assertMatch(first.stderr, /made-up geolocation \(its regions and map are not real\)/);
+    const sampleStatus = await runTask("status", ["--sample"], { env, cwd: home });
+    assertEquals(sampleStatus.code, 0, sampleStatus.stderr);
+    assertMatch(sampleStatus.stdout, new RegExp(`^Cache: ${home}/\\.sample-cache `));
+    const report = await runTask("report", ["--sample", "--quiet"], { env, cwd: home });
+    assertEquals(report.code, 0, report.stderr);
+    const exported = await runTask("export_extraction", [join(home, "x"), "--sample"], {
+      env,
+      cwd: home,
+    });
+    assertEquals(exported.code, 0, exported.stderr);
     // The report publishes only rounded counts: "<50", or a multiple of 20 from 60 up.
     const html = await Deno.readTextFile(join(home, ".sample-cache", "report", "index.html"));
+    assertMatch(html, /<strong>Sample data\.<\/strong> This report is of the sample logs/);
     const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
     const counts = cells.filter((cell) => /^(&lt;50|[\d,]+)$/.test(cell));
     assertEquals(counts.length, 270, "19 regions × 2, 64 datasets × 3, 20 assets × 2");
@@ -704,5 +717,33 @@ Deno.test("usage details: negative numbers, too many workers, help <command>, no
     assertEquals(daily.code, 1);
     assertMatch(daily.stderr, /^error: Cannot read the geo database .*not\.mmdb: /);
     assert(!daily.stderr.includes("[1/"), "no step ran");
+  });
+});
+
+Deno.test("relative paths given through deno task are the caller's; set_logs warns about a missing folder", async () => {
+  await withTmpDir(async (home) => {
+    const caller = join(home, "work");
+    await Deno.mkdir(join(caller, "logs"), { recursive: true });
+    const env = cliEnv(home);
+    const task = (...args: string[]) =>
+      runProgram(
+        Deno.execPath(),
+        ["task", "--quiet", "--config", join(ROOT, "deno.json"), ...args],
+        {
+          env,
+          cwd: caller,
+        },
+      );
+    const logs = await task("set_logs", "logs");
+    assertEquals(logs.code, 0, logs.stderr);
+    assertMatch(logs.stdout, new RegExp(`^Log directory set to ${caller}/logs `));
+    const missing = await task("set_logs", "elsewhere");
+    assertEquals(missing.code, 0, missing.stderr);
+    assertMatch(
+      missing.stderr,
+      new RegExp(`warning: ${caller}/elsewhere does not exist \\(yet\\)`),
+    );
+    const cache = await task("set_cache", "cache");
+    assertMatch(cache.stdout, new RegExp(`^Cache directory set to ${caller}/cache `));
   });
 });

@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../errors.ts";
 import { cacheDirectoryPath, type Environment, resolveCacheDirectory } from "../config.ts";
+import { sampleCache } from "../daily_setup.ts";
 
 /** Where a command writes, and what it may read of its environment. */
 export interface CommandContext {
@@ -56,6 +57,14 @@ export interface CommandInput {
   /** Positional arguments. */
   positionals: string[];
 }
+
+/** The option of the commands that can look at the sample's cache after `daily` made it. */
+export const SAMPLE_OPTION: ParseArgsOptionsConfig = { sample: { type: "boolean" } };
+
+/** Help text of {@linkcode SAMPLE_OPTION}. */
+export const SAMPLE_HELP =
+  `  --sample        the bundled sample's cache (.sample-cache/ here), made by daily when
+                  nothing is configured`;
 
 /** Options every command accepts. */
 export const COMMON_OPTIONS: ParseArgsOptionsConfig = {
@@ -207,6 +216,7 @@ export async function commandCacheDirectory(
   values: CommandInput["values"],
   context: Pick<CommandContext, "env">,
 ): Promise<string> {
+  if (values.sample === true) return (await sampleCache()).cacheDirectory;
   const flag = typeof values.cache === "string" ? values.cache : undefined;
   return await resolveCacheDirectory({ flag, env: context.env });
 }
@@ -228,6 +238,7 @@ export async function readCacheDirectory(
   values: CommandInput["values"],
   context: Pick<CommandContext, "env">,
 ): Promise<string> {
+  if (values.sample === true) return (await sampleCache()).cacheDirectory;
   const flag = typeof values.cache === "string" ? values.cache : undefined;
   return await cacheDirectoryPath({ flag, env: context.env });
 }

@@ -123,8 +123,9 @@ ${COMMON_HELP}`,
     if (setup.sample && !quiet) {
       context.err(
         `No log directory is configured: using the bundled sample logs, with the cache ` +
-          `${setup.cacheDirectory} and a password of its own. Configure real logs with ` +
-          "`set_logs <dir>` (and `set_cache <dir>`).",
+          `${setup.cacheDirectory}, a password of its own and made-up geolocation (its regions ` +
+          "and map are not real). Look at it with `status --sample` and `report --sample`; " +
+          "configure real logs with `set_logs <dir>` (and `set_cache <dir>`).",
       );
     }
     // Every input is checked before the first step: a bad one found at step 3 would leave the

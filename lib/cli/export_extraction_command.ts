@@ -5,15 +5,23 @@
  */
 
 import { resolve } from "node:path";
-import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { PASSWORD_VARIABLE, secretsFromEnvironment } from "../cache_secrets.ts";
+import { sampleCache } from "../daily_setup.ts";
 import { exportExtraction } from "../export_extraction.ts";
-import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
+import {
+  type Command,
+  commandCacheDirectory,
+  COMMON_HELP,
+  expectPositionals,
+  SAMPLE_HELP,
+  SAMPLE_OPTION,
+} from "./command.ts";
 
 /** The `export_extraction` command. */
 export const command: Command = {
   name: "export_extraction",
   summary: "Write the cache as the reference's per-object extraction tree",
-  usage: "export_extraction <dir> [--no-encryption]",
+  usage: "export_extraction <dir> [--no-encryption] [--sample]",
   help: `Writes one folder per object key with timestamps.txt (YYMMDDhhmmss), bytes_sent.txt,
 ips.txt and download.txt, one request per line in log order, as the Python reference does.
 ips.txt is one Fernet token (readable by the reference with the same password and salt)
@@ -22,15 +30,19 @@ at all. Key segments that are unsafe as folder names ("", ".", "..") are written
 
 Options:
   --no-encryption  write ips.txt as plain text (one IP per line): handle with care
+${SAMPLE_HELP} (its own password)
 
 Environment:
   S3_LOG_EXTRACTION_PASSWORD, S3_LOG_EXTRACTION_SALT  as for extract_logs
 
 ${COMMON_HELP}`,
-  options: { "no-encryption": { type: "boolean" } },
+  options: { "no-encryption": { type: "boolean" }, ...SAMPLE_OPTION },
   async run({ values, positionals }, context) {
     expectPositionals("export_extraction", positionals, 1, 1, "<dir>");
-    const secrets = await secretsFromEnvironment(context.env);
+    const env = values.sample === true
+      ? new Map([[PASSWORD_VARIABLE, (await sampleCache()).password]])
+      : context.env;
+    const secrets = await secretsFromEnvironment(env);
     const cacheDirectory = await commandCacheDirectory(values, context);
     const targetDirectory = resolve(positionals[0]);
     const summary = await exportExtraction({

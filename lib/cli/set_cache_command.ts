@@ -43,6 +43,15 @@ ${COMMON_HELP}`,
   async run({ values, positionals }, context) {
     expectPositionals("set_logs", positionals, 1, 1, "<dir>");
     const saved = await setLogs(positionals[0], { env: context.env });
+    if (!saved.startsWith("s3://")) {
+      const info = await Deno.stat(saved).catch(() => undefined);
+      if (info === undefined || !info.isDirectory) {
+        context.err(
+          `warning: ${saved} ${info ? "is not a directory" : "does not exist"} (yet): ` +
+            "extract_logs and daily will fail until it does. Check the path, or mount it.",
+        );
+      }
+    }
     if (values.json) context.out(JSON.stringify({ logs_directory: saved }));
     else if (!values.quiet) {
       context.out(`Log directory set to ${saved} (saved in ${settingsPath(context.env)}).`);

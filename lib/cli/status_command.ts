@@ -7,13 +7,20 @@
 import { resolve } from "node:path";
 import { type CacheStatus, cacheStatus } from "../cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
-import { type Command, COMMON_HELP, expectPositionals, readCacheDirectory } from "./command.ts";
+import {
+  type Command,
+  COMMON_HELP,
+  expectPositionals,
+  readCacheDirectory,
+  SAMPLE_HELP,
+  SAMPLE_OPTION,
+} from "./command.ts";
 
 /** The `status` command. */
 export const command: Command = {
   name: "status",
   summary: "Show what the cache holds and how the last runs went",
-  usage: "status [--logs <dir> | --logs s3://bucket/prefix] [--inventory DIR] [--json]",
+  usage: "status [--logs <dir> | --logs s3://bucket/prefix] [--inventory DIR] [--json] [--sample]",
   help: `Shows the cache location and size, the run holding it now (if any), log files done,
 failed and pending, the last run of each step and its result, requests and distinct IPs
 stored, the share of IPs with a region label, quarantined lines and the summaries' age. Reads
@@ -25,9 +32,10 @@ Options:
                      one); an s3:// location names the bucket and prefix for --inventory
   --inventory <dir>  a local copy of an S3 Inventory of the log bucket: log objects listed,
                      done, failed, percent complete and total size
+${SAMPLE_HELP}
 
 ${COMMON_HELP}`,
-  options: { logs: { type: "string" }, inventory: { type: "string" } },
+  options: { logs: { type: "string" }, inventory: { type: "string" }, ...SAMPLE_OPTION },
   async run({ values, positionals }, context) {
     expectPositionals("status", positionals, 0, 0, "");
     const cacheDirectory = await readCacheDirectory(values, context);
