@@ -140,6 +140,14 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
       { cause: error },
     );
   }
+  // Only the cache's owner may read its files (umask would leave them readable by all).
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      if ((Deno.statSync(path + suffix).mode ?? 0) & 0o077) Deno.chmodSync(path + suffix, 0o600);
+    } catch {
+      // Not there (yet), or not ours to change.
+    }
+  }
   const version = readSchemaVersion(db);
   if (version > SCHEMA_VERSION) {
     db.close();

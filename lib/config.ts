@@ -2,8 +2,8 @@
  * Where the cache and the logs are: a small JSON file in the user's config folder, overridden by
  * environment variables, overridden by command-line flags.
  *
- * Order for the cache: `--cache` > `S3_LOG_EXTRACTION_CACHE` > `set_cache` > the user cache
- * folder (`$XDG_CACHE_HOME/s3-log-extraction`, else `~/.cache/s3-log-extraction`). For the logs:
+ * Order for the cache: `--cache` > `S3_LOG_EXTRACTION_CACHE` > `set_cache` > the user data
+ * folder (`$XDG_DATA_HOME/s3-log-extraction`, else `~/.local/share/s3-log-extraction`). For the logs:
  * `S3_LOG_EXTRACTION_LOGS` > `set_logs`.
  *
  * @module
@@ -77,18 +77,31 @@ function isFile(path: string): boolean {
 }
 
 /**
- * The cache directory used when nothing is configured.
+ * The cache directory used when nothing is configured: `$XDG_DATA_HOME/s3-log-extraction`, else
+ * `~/.local/share/s3-log-extraction`. It holds paid lookups and the only IP table, so it is not
+ * in the user's cache folder, which users and tools empty freely. A cache that earlier versions
+ * made in the cache folder (`$XDG_CACHE_HOME/s3-log-extraction`, `~/.cache/…`) is used where it
+ * is while the new place holds none.
  *
  * @example Usage
  * ```ts
  * import { defaultCacheDirectory } from "./config.ts";
  * import { assertEquals } from "./_assert.ts";
  *
- * assertEquals(defaultCacheDirectory(new Map([["XDG_CACHE_HOME", "/var/cache"]])), "/var/cache/s3-log-extraction");
+ * assertEquals(defaultCacheDirectory(new Map([["XDG_DATA_HOME", "/var/lib/op"]])), "/var/lib/op/s3-log-extraction");
+ * assertEquals(defaultCacheDirectory(new Map([["HOME", "/home/op"]])), "/home/op/.local/share/s3-log-extraction");
  * ```
  */
 export function defaultCacheDirectory(env: Environment = Deno.env): string {
-  return join(userFolder(env, "XDG_CACHE_HOME", ".cache"), "s3-log-extraction");
+  const data = join(userFolder(env, "XDG_DATA_HOME", ".local/share"), "s3-log-extraction");
+  if (isFile(join(data, "cache.sqlite"))) return data;
+  let old: string;
+  try {
+    old = join(userFolder(env, "XDG_CACHE_HOME", ".cache"), "s3-log-extraction");
+  } catch {
+    return data; // no cache folder to look in
+  }
+  return isFile(join(old, "cache.sqlite")) ? old : data;
 }
 
 function userFolder(env: Environment, variable: string, fallback: string): string {
@@ -155,7 +168,8 @@ async function updateSettings(change: Settings, env: Environment): Promise<void>
 
 async function ensureDirectory(path: string, what: string): Promise<void> {
   try {
-    await Deno.mkdir(path, { recursive: true });
+    // Only its owner may read a cache: it holds the (encrypted) IP table and paid lookups.
+    await Deno.mkdir(path, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new OperatorError(
       `Cannot create ${what} ${path}: ${

@@ -150,7 +150,7 @@ async function samplePassword(cacheDirectory: string): Promise<string> {
   }
   const password = randomPassword();
   try {
-    await Deno.mkdir(cacheDirectory, { recursive: true });
+    await Deno.mkdir(cacheDirectory, { recursive: true, mode: 0o700 });
     await Deno.writeTextFile(path, password + "\n", { mode: 0o600 });
     await Deno.writeTextFile(
       join(cacheDirectory, SAMPLE_MARKER),

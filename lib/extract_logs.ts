@@ -190,7 +190,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     },
   );
   if (!options.remote) checkLogDirectory(options.logsDirectory); // before anything is created
-  await Deno.mkdir(options.cacheDirectory, { recursive: true }).catch((error) => {
+  await Deno.mkdir(options.cacheDirectory, { recursive: true, mode: 0o700 }).catch((error) => {
     throw new OperatorError(
       `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +
         "folder you can write to.",
@@ -211,6 +211,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
         ? await options.remote.list()
         : discoverLogFiles(options.logsDirectory);
       const planned = planFiles(db, entries, options, summary);
+      if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
       await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
       summary.seconds = (performance.now() - started) / 1000;
       finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
@@ -253,6 +254,25 @@ function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): Extrac
     seconds: 0,
     stopped: false,
   };
+}
+
+/**
+ * A log directory that held log files before and now holds none is an unmounted disk or a
+ * mirror gone wrong, not a quiet night: stop, saying so.
+ */
+function checkNotEmptied(db: DatabaseSync, logsDirectory: string): void {
+  const before = db.prepare(
+    "SELECT count(*) AS n FROM log_files WHERE size >= 0 AND path NOT LIKE 'reference:%'",
+  ).get() as { n: number };
+  if (before.n > 0) {
+    throw new OperatorError(
+      `The log directory ${logsDirectory} holds no log files, but ${
+        before.n.toLocaleString("en-US")
+      } ` +
+        "were extracted from it before. Is it mounted, or did its mirror fail? Check it; the " +
+        "cache is unchanged.",
+    );
+  }
 }
 
 /** What the workers get for `pieces`: paths, or the content of remote files, fetched now. */

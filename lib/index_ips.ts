@@ -73,7 +73,7 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsSummar
     );
   }
   await checkReferenceDirectory(reference);
-  await Deno.mkdir(options.cacheDirectory, { recursive: true });
+  await Deno.mkdir(options.cacheDirectory, { recursive: true, mode: 0o700 });
   using _lock = await acquireRunLock(options.cacheDirectory);
   openCacheDatabase(options.cacheDirectory).close();
   return await runCacheStep(

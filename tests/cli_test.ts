@@ -747,3 +747,52 @@ Deno.test("relative paths given through deno task are the caller's; set_logs war
     assertMatch(cache.stdout, new RegExp(`^Cache directory set to ${caller}/cache `));
   });
 });
+
+Deno.test("an empty log directory warns; one that held log files before and now holds none fails", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    await Deno.mkdir(logs);
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: join(home, "cache") });
+    const empty = await runCli(["extract_logs", logs, "--quiet"], { env });
+    assertEquals(empty.code, 0, empty.stderr);
+    assertMatch(empty.stderr, /^warning: no log files were found in .*logs\. Check the path/);
+    await copySample(logs, 1);
+    assertEquals((await runCli(["extract_logs", logs], { env })).code, 0);
+    // The disk is unmounted: the mount point is an empty folder again.
+    await Deno.remove(logs, { recursive: true });
+    await Deno.mkdir(logs);
+    const unmounted = await runCli(["extract_logs", logs], { env });
+    assertEquals(unmounted.code, 1);
+    assertMatch(
+      unmounted.stderr,
+      /^error: The log directory .*logs holds no log files, but 120 were extracted from it before\. Is it mounted/,
+    );
+  });
+});
+
+Deno.test("the default cache is a data folder (an older one in the cache folder is still used); caches are private to their owner", async () => {
+  await withTmpDir(async (home) => {
+    const env = cliEnv(home, { XDG_DATA_HOME: join(home, "data") });
+    const hard = join(ROOT, "fixtures", "hard_cases", "logs");
+    const run = await runCli(["extract_logs", hard, "--json"], { env });
+    assertEquals(run.code, 0, run.stderr);
+    const cache = join(home, "data", "s3-log-extraction");
+    assertEquals(JSON.parse(run.stdout).cacheDirectory, cache);
+    assertEquals(Deno.statSync(cache).mode! & 0o777, 0o700);
+    for (const file of ["cache.sqlite", "cache.sqlite-wal"]) {
+      if (exists(join(cache, file))) {
+        assertEquals(Deno.statSync(join(cache, file)).mode! & 0o777, 0o600, file);
+      }
+    }
+    // An operator upgrading from a version that kept the cache in ~/.cache keeps using it.
+    const other = join(home, "other");
+    const older = cliEnv(other, { XDG_DATA_HOME: join(other, "data") });
+    await Deno.mkdir(join(other, ".cache", "s3-log-extraction"), { recursive: true });
+    await Deno.copyFile(
+      join(cache, "cache.sqlite"),
+      join(other, ".cache", "s3-log-extraction", "cache.sqlite"),
+    );
+    const status = await runCli(["status"], { env: older });
+    assertMatch(status.stdout, new RegExp(`^Cache: ${other}/\\.cache/s3-log-extraction `));
+  });
+});

@@ -67,6 +67,14 @@ export function summaryLines(summary: ExtractionSummary): string[] {
 export function warningLines(summary: ExtractionSummary): string[] {
   const lines: string[] = [];
   const f = summary.files;
+  if (f.found === 0) {
+    lines.push(
+      `warning: no log files were found in ${summary.logsDirectory}` +
+        (f.notLogs > 0 ? ` (${f.notLogs} other files)` : "") +
+        ". Check the path: log files are named like 2020-01-01-05-06-35-0123456789ABCDEF or " +
+        "end in .log.",
+    );
+  }
   if (f.failed > 0) {
     lines.push(
       `warning: ${f.failed} log file${f.failed === 1 ? "" : "s"} could not be read; ` +
