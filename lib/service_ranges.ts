@@ -183,9 +183,14 @@ export interface LoadRangesOptions {
 
 const DAY_MS = 86_400_000;
 
-async function fetchText(url: string, timeoutMs: number, retryDelayMs: number): Promise<string> {
+async function fetchText(
+  url: string,
+  timeoutMs: number,
+  retryDelayMs: number,
+  attempts: number,
+): Promise<string> {
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) {
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
     }
@@ -202,10 +207,15 @@ async function fetchText(url: string, timeoutMs: number, retryDelayMs: number): 
   throw lastError;
 }
 
+const HOUR_MS = 3_600_000;
+const WEEK_MS = 7 * 86_400_000;
+
 /**
  * The ranges of every source, in priority order, from copies younger than a day or fresh
  * fetches (then kept), falling back to an older copy with a warning. A source with neither is
- * left out with a warning.
+ * left out with a warning. A source that failed in the last hour is not asked again (one
+ * warning per nightly run, not one per step); with a copy less than a week old it is tried once
+ * with a short timeout.
  *
  * @example With every source unreachable and nothing kept
  * ```ts
@@ -233,16 +243,34 @@ export async function loadServiceRanges(options: LoadRangesOptions): Promise<Lab
     const copy = join(folder, `${source.name}.txt`);
     const fetchedAt = await Deno.stat(copy).then((info) => info.mtime, () => null);
     let text: string | undefined;
-    if (fetchedAt !== null && now.getTime() - fetchedAt.getTime() < DAY_MS) {
-      text = await Deno.readTextFile(copy);
+    const age = fetchedAt === null ? Infinity : now.getTime() - fetchedAt.getTime();
+    // A source that just failed (the step before, in the same nightly run) is not asked again
+    // for an hour: one warning and one wait per run, not one per step.
+    const failedAt = await Deno.stat(`${copy}.failed`).then((info) => info.mtime, () => null);
+    const failedRecently = failedAt !== null && now.getTime() - failedAt.getTime() < HOUR_MS;
+    if (age < DAY_MS || failedRecently) {
+      text = fetchedAt === null ? undefined : await Deno.readTextFile(copy);
     } else {
+      // With a copy less than a week old, one quick try is enough: the copy serves meanwhile.
+      const recent = age < WEEK_MS;
+      const timeoutMs = options.timeoutMs ?? 30_000;
       try {
-        text = await fetchText(url, options.timeoutMs ?? 30_000, options.retryDelayMs ?? 1000);
+        text = await fetchText(
+          url,
+          recent ? Math.min(timeoutMs, 5_000) : timeoutMs,
+          options.retryDelayMs ?? 1000,
+          recent ? 1 : 3,
+        );
         source.parse(text); // keep only what parses
         await Deno.writeTextFile(`${copy}.tmp`, text);
         await Deno.rename(`${copy}.tmp`, copy);
         await Deno.utime(copy, now, now);
+        await Deno.remove(`${copy}.failed`).catch(() => {});
       } catch (error) {
+        await Deno.writeTextFile(`${copy}.failed`, "").then(() =>
+          Deno.utime(`${copy}.failed`, now, now)
+        )
+          .catch(() => {});
         text = fetchedAt === null ? undefined : await Deno.readTextFile(copy);
         options.warn(
           `warning: cannot fetch the ${source.name} ranges from ${url} (${errorText(error)}); ` +

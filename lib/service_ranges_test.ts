@@ -74,13 +74,21 @@ Deno.test("ranges are fetched once a day, kept, and used in the reference's prio
     await loadServiceRanges(options); // the same day: the kept copies, no request
     assertEquals(state.hits, 4);
 
-    // A day later the services fail (after retries): the kept copies are used, with a warning.
+    // A day later the services fail: with copies less than a week old, one quick try each, then
+    // the kept copies, with a warning.
     state.status = 500;
     const later = new Date(Date.now() + 25 * 3600 * 1000);
     const ranges = await loadServiceRanges({ ...options, now: later });
     assertEquals(new IpRangeTable(ranges).lookup("3.5.141.1"), "AWS/ap-northeast-2");
-    assertEquals(state.hits, 4 + 4 * 3);
+    assertEquals(state.hits, 4 + 4);
     assertEquals(warnings.length, 4);
+    // The next step of the same run asks nothing and warns no more.
+    await loadServiceRanges({ ...options, now: new Date(later.getTime() + 60_000) });
+    assertEquals([state.hits, warnings.length], [8, 4]);
+    // With copies more than a week old: three tries each (with backoff) before the copy.
+    const stale = new Date(Date.now() + 9 * 86400 * 1000);
+    await loadServiceRanges({ ...options, now: stale });
+    assertEquals([state.hits, warnings.length], [8 + 4 * 3, 8]);
     assertMatch(
       warnings[1],
       /cannot fetch the aws ranges from .*\/aws \(HTTP 500\); using the copy of \d{4}-\d\d-\d\d\./,
@@ -89,9 +97,10 @@ Deno.test("ranges are fetched once a day, kept, and used in the reference's prio
     // Malformed JSON is never kept: the good copy stays.
     state.status = 200;
     state.bodies["/aws"] = "{ not json";
-    await loadServiceRanges({ ...options, now: later });
+    const evenLater = new Date(stale.getTime() + 2 * 3600 * 1000);
+    await loadServiceRanges({ ...options, now: evenLater });
     assertEquals(
-      new IpRangeTable(await loadServiceRanges({ ...options, now: later })).lookup("3.5.141.1"),
+      new IpRangeTable(await loadServiceRanges({ ...options, now: evenLater })).lookup("3.5.141.1"),
       "AWS/ap-northeast-2",
     );
     assert(warnings.some((w) => /aws ranges .*JSON/.test(w)), warnings.join("\n"));
