@@ -387,7 +387,7 @@ Deno.test("update_indexed_region_codes labels from ranges and says what to set f
     // 192.0.2.10 is in the mock GitHub range; "-" needs no lookup; 2001:db8::1 is left.
     assertEquals(
       stdout,
-      "Labelled 2 of 3 IPs (2 from service ranges, 0 by ipinfo); 0 had a label, 1 are left for the next run.\n",
+      "Labelled 2 of 3 IPs (2 from service ranges, 0 by ipinfo); 0 had a label, 1 is left for the next run.\n",
     );
     assertMatch(stderr, /cannot fetch the aws ranges .*HTTP 200|aws ranges .*JSON/);
     assertMatch(stderr, /1 IPs are left without a region: IPINFO_API_KEY is not set\./);

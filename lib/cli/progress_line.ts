@@ -18,18 +18,29 @@ import type { ExtractionProgress } from "../extract_logs.ts";
  *   { filesDone: 5, filesPlanned: 10, bytesRead: 50e6, bytesPlanned: 100e6, requests: 1234 },
  *   2,
  * );
- * assertEquals(line, "extract_logs: 5/10 files, 50/100 MB (50%), 1,234 requests, 25 MB/s");
+ * assertEquals(line, "5/10 files, 50/100 MB 50%, 1,234 requests, 25 MB/s");
+ * // A big run still fits 80 columns.
+ * const big = formatExtractionProgress(
+ *   { filesDone: 1234567, filesPlanned: 2345678, bytesRead: 1234567e6, bytesPlanned: 2345678e6, requests: 123456789 },
+ *   1000,
+ * );
+ * assertEquals(big, "1,234,567/2,345,678 files, 1,235/2,346 GB 52%, 123.5M requests, 1,235 MB/s");
  * ```
  */
 export function formatExtractionProgress(progress: ExtractionProgress, seconds: number): string {
-  const mb = (bytes: number) => Math.round(bytes / 1e6).toLocaleString("en-US");
+  const n = (value: number) => Math.round(value).toLocaleString("en-US");
+  const gb = progress.bytesPlanned >= 10e9;
+  const size = (bytes: number) => n(bytes / (gb ? 1e9 : 1e6));
   const percent = progress.bytesPlanned > 0
     ? Math.floor((100 * progress.bytesRead) / progress.bytesPlanned)
     : 100;
   const rate = seconds > 0 ? Math.round(progress.bytesRead / 1e6 / seconds) : 0;
-  return `extract_logs: ${progress.filesDone}/${progress.filesPlanned} files, ` +
-    `${mb(progress.bytesRead)}/${mb(progress.bytesPlanned)} MB (${percent}%), ` +
-    `${progress.requests.toLocaleString("en-US")} requests, ${rate} MB/s`;
+  const requests = progress.requests >= 1e6
+    ? `${(progress.requests / 1e6).toFixed(1)}M`
+    : n(progress.requests);
+  return `${n(progress.filesDone)}/${n(progress.filesPlanned)} files, ` +
+    `${size(progress.bytesRead)}/${size(progress.bytesPlanned)} ${gb ? "GB" : "MB"} ` +
+    `${percent}%, ${requests} requests, ${n(rate)} MB/s`;
 }
 
 /**
@@ -61,7 +72,7 @@ export class ProgressLine {
     const now = performance.now();
     if (now - this.#last < 100) return;
     this.#last = now;
-    const width = Deno.consoleSize?.().columns ?? 100;
+    const width = Math.min(Deno.consoleSize?.().columns ?? 80, 80);
     Deno.stderr.writeSync(this.#encoder.encode(`\r\x1b[K${text.slice(0, width - 1)}`));
     this.#shown = true;
   }

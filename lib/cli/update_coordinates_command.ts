@@ -33,10 +33,14 @@ ${COMMON_HELP}`,
     });
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
+      const n = (value: number) => value.toLocaleString("en-US");
+      const placed = summary.fromTables + summary.fromOpenCage;
+      const left = summary.unresolved.length;
       context.out(
-        `Placed ${summary.fromTables + summary.fromOpenCage} region labels ` +
-          `(${summary.fromTables} from the built-in tables, ${summary.fromOpenCage} by OpenCage); ` +
-          `${summary.known} were placed before; ${summary.unresolved.length} have no coordinates:`,
+        `Placed ${n(placed)} region label${placed === 1 ? "" : "s"} ` +
+          `(${n(summary.fromTables)} from the built-in tables, ${n(summary.fromOpenCage)} by ` +
+          `OpenCage); ${n(summary.known)} ${summary.known === 1 ? "was" : "were"} placed before; ` +
+          `${n(left)} ${left === 1 ? "has" : "have"} no coordinates${left > 0 ? ":" : "."}`,
       );
       for (const { label, reason } of summary.unresolved) context.out(`  ${label}: ${reason}`);
     }

@@ -38,6 +38,8 @@ export function geoDatabase(
   return (typeof flag === "string" && flag) || context.env.get(GEO_DB_VARIABLE) || undefined;
 }
 
+const n = (value: number) => value.toLocaleString("en-US");
+
 /** The `update_indexed_region_codes` command. */
 export const command: Command = {
   name: "update_indexed_region_codes",
@@ -97,12 +99,13 @@ ${COMMON_HELP}`,
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
       context.out(
-        `Labelled ${summary.fromRanges + summary.fromIpinfo + summary.fromGeoDb} of ` +
-          `${summary.ips} IPs (${summary.fromRanges} from service ranges, ` +
+        `Labelled ${n(summary.fromRanges + summary.fromIpinfo + summary.fromGeoDb)} of ` +
+          `${n(summary.ips)} IPs (${n(summary.fromRanges)} from service ranges, ` +
           (summary.fromGeoDb > 0
-            ? `${summary.fromGeoDb} by the geo database); `
-            : `${summary.fromIpinfo} by ipinfo); `) +
-          `${summary.alreadyLabelled} had a label, ${summary.left} are left for the next run.`,
+            ? `${n(summary.fromGeoDb)} by the geo database); `
+            : `${n(summary.fromIpinfo)} by ipinfo); `) +
+          `${n(summary.alreadyLabelled)} had a label, ${n(summary.left)} ` +
+          `${summary.left === 1 ? "is" : "are"} left for the next run.`,
       );
     }
     return 0;
@@ -135,9 +138,11 @@ ${COMMON_HELP}`,
     });
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {
+      const changed = summary.changes.length;
       context.out(
-        `Re-checked ${summary.checked} IPs (partition ${summary.partition} of 90): ` +
-          `${summary.changes.length} labels changed.`,
+        `Re-checked ${n(summary.checked)} IP${summary.checked === 1 ? "" : "s"} (partition ` +
+          `${summary.partition} of 90): ${n(changed)} label${changed === 1 ? "" : "s"} changed` +
+          (changed > 0 ? ":" : "."),
       );
       const transitions = new Map<string, number>();
       for (const change of summary.changes) {
