@@ -14,6 +14,9 @@ import {
   SAMPLE_OPTION,
 } from "./command.ts";
 
+const plural = (count: number, word: string) =>
+  `${count.toLocaleString("en-US")} ${word}${count === 1 ? "" : "s"}`;
+
 /** The `report` command. */
 export const command: Command = {
   name: "report",
@@ -39,7 +42,8 @@ ${COMMON_HELP}`,
     else if (!values.quiet) {
       context.out(
         `Wrote the report to ${result.path} (${(result.bytes / 1000).toFixed(0)} KB, ` +
-          `${result.datasets} datasets, ${result.regionsOnMap} regions on the map).`,
+          `${plural(result.datasets, "dataset")}, ${plural(result.regionsOnMap, "region")} on ` +
+          "the map).",
       );
     }
     return 0;
