@@ -150,3 +150,21 @@ Deno.test("dandiset by_asset.tsv lists contents in the mapping's order, one row 
     "week_start\ta/first.nwb\tb/second.nwb\tz/image.ome.zarr",
   );
 });
+
+Deno.test("stored times of any year (written by older versions) never alias into another dataset or crash", async () => {
+  const dir = await cacheWith([["aaa/x", 1, null, 10, true], ["bbb/y", 2, null, 20, true]]);
+  const db = openCacheDatabase(dir);
+  // Year 2200 in dataset aaa (day 84,006: above the old 65,536-day packing) and 1900 in bbb.
+  db.exec(`INSERT INTO requests VALUES (1, 10, 1, ${Date.UTC(2200, 0, 1) / 1000}, 5, 1, 1)`);
+  db.exec(`INSERT INTO requests VALUES (1, 11, 2, ${Date.UTC(1900, 0, 1) / 1000}, 7, 2, 1)`);
+  db.close();
+  await generateSummaries({ cacheDirectory: dir });
+  assertEquals(read(dir, "aaa/by_day.tsv").split("\n").slice(1, 3), [
+    "2023-11-14\t10\t<50\t<50",
+    "2200-01-01\t5\t<50\t<50",
+  ]);
+  assertEquals(read(dir, "bbb/by_day.tsv").split("\n").slice(1, 3), [
+    "1900-01-01\t7\t<50\t<50",
+    "2023-11-14\t20\t<50\t<50",
+  ]);
+});

@@ -38,7 +38,9 @@ export type MalformedReason =
   | "missing_request_uri"
   | "missing_status"
   | "ambiguous_status"
-  | "invalid_utf8";
+  | "invalid_utf8"
+  | "time_out_of_range"
+  | "implausible_bytes";
 
 /** A sentence for each {@linkcode MalformedReason}, for reports. */
 export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = {
@@ -50,7 +52,16 @@ export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = 
   missing_status: "no status, error code, bytes sent and object size follow the request URI",
   ambiguous_status: "the request URI can end in two places, giving two different statuses",
   invalid_utf8: "the object key or remote IP is not valid UTF-8",
+  time_out_of_range: "the time is before S3 existed (2006) or more than a week in the future",
+  implausible_bytes: "the bytes sent are more than S3's largest object (5 TiB)",
 };
+
+/** The first second S3 could have logged (2006-01-01T00:00:00Z). */
+export const EARLIEST_LOG_TIME = Date.UTC(2006, 0, 1) / 1000;
+/** How far in the future a log's clock may be (a week, in seconds). */
+const FUTURE_MARGIN = 7 * 86_400;
+/** S3's largest object, in bytes (5 TiB): no request sends more. */
+export const MAX_BYTES_SENT = 5 * 1024 ** 4;
 
 /** Which objects a run extracts. */
 export type ExtractionMode = "generic" | "dandi";
@@ -171,10 +182,15 @@ export class LogLineParser {
   #mode: ExtractionMode;
   #tailStatus = 0;
   #tailBytes = 0;
+  #latest: number;
 
-  /** Creates a parser for the given extraction mode (`generic` unless told). */
-  constructor(options: { mode?: ExtractionMode } = {}) {
+  /**
+   * Creates a parser for the given extraction mode (`generic` unless told); times after `now`
+   * plus a week are out of range.
+   */
+  constructor(options: { mode?: ExtractionMode; now?: Date } = {}) {
     this.#mode = options.mode ?? "generic";
+    this.#latest = Math.floor((options.now ?? new Date()).getTime() / 1000) + FUTURE_MARGIN;
   }
 
   /**
@@ -244,6 +260,11 @@ export class LogLineParser {
     }
     if (status < 200 || status > 299) return LineOutcome.Filtered;
     if (!this.#parseTime(buf, timeStart, timeEnd)) return this.#malformed("bad_timestamp");
+    // Values no S3 log holds: stored, they would break or skew every later step.
+    if (this.time < EARLIEST_LOG_TIME || this.time > this.#latest) {
+      return this.#malformed("time_out_of_range");
+    }
+    if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
     if (!this.#validIp(buf, ipStart, ipEnd)) return this.#malformed("bad_client_ip");
     this.keyStart = keyStart;
     this.keyEnd = keyEnd;
@@ -343,7 +364,9 @@ export class LogLineParser {
         while (p < end) {
           const d = buf[p] - ZERO;
           if (d < 0 || d > 9) break;
-          value = value * 10 + d;
+          // Past S3's largest object the value is implausible anyway: stop growing it, so
+          // that 400 digits never become Infinity.
+          if (value <= MAX_BYTES_SENT) value = value * 10 + d;
           p++;
         }
         if (p === fieldStart) return false;

@@ -110,3 +110,39 @@ Deno.test("a bare - for the request URI, Referer or User-Agent is a field like a
   assertEquals(parse(`${head}-x 200 - 512 512 10 9 - - -`)[0], LineOutcome.Malformed);
   assertEquals(parser.reason, "missing_request_uri");
 });
+
+Deno.test("values no S3 log holds are quarantined: times outside 2006..now+a week, bytes above 5 TiB", () => {
+  const parser = new LogLineParser({ now: new Date("2026-12-01T00:00:00Z") });
+  const parse = (time: string, bytes: string) => {
+    const bytesLine = new TextEncoder().encode(
+      `o b [${time}] 192.0.2.0 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - ${bytes} 12 5 3 "-" "-" -`,
+    );
+    const outcome = parser.parse(bytesLine, 0, bytesLine.length);
+    return outcome === LineOutcome.Malformed ? parser.reason : [outcome, parser.bytesSent];
+  };
+  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "5497558138880"), [
+    LineOutcome.Kept,
+    5497558138880,
+  ]);
+  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "5497558138881"), "implausible_bytes");
+  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "9007199254740993"), "implausible_bytes");
+  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "9".repeat(400)), "implausible_bytes");
+  for (
+    const time of [
+      "01/Jan/0000:00:00:00 +0000",
+      "01/Jan/1900:00:00:00 +0000",
+      "31/Dec/2005:23:59:59 +0000",
+      "01/Jan/2200:00:00:00 +0000",
+      "31/Dec/9999:23:59:59 -1400",
+      "09/Dec/2026:00:00:00 +0000",
+    ]
+  ) {
+    assertEquals(parse(time, "1"), "time_out_of_range", time);
+  }
+  assertEquals(parse("01/Jan/2006:00:00:00 +0000", "1"), [LineOutcome.Kept, 1]);
+  assertEquals(
+    parse("07/Dec/2026:00:00:00 +0000", "1"),
+    [LineOutcome.Kept, 1],
+    "clock a few days ahead",
+  );
+});

@@ -8,6 +8,8 @@
  */
 
 import { join } from "node:path";
+import { isIpAddress } from "./ip_address.ts";
+import { EARLIEST_LOG_TIME, MAX_BYTES_SENT } from "./line_parser.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { errorText } from "./errors.ts";
@@ -188,25 +190,38 @@ export async function readReferenceObject(
         }), so requests cannot be matched up.`,
     );
   }
+  // Values are never quoted in these messages: a column mixed up with ips.txt would print IPs.
+  const latest = Date.now() / 1000 + 7 * 86_400;
   const times = timestamps.map((text, i) => {
     const time = parseReferenceTimestamp(text);
     if (time === undefined) {
-      throw new ReferenceDataError(`${where("timestamps.txt", i)}: bad timestamp "${text}".`);
+      throw new ReferenceDataError(
+        `${where("timestamps.txt", i)}: not a timestamp (12 digits YYMMDDhhmmss).`,
+      );
+    }
+    if (time < EARLIEST_LOG_TIME || time > latest) {
+      throw new ReferenceDataError(
+        `${where("timestamps.txt", i)}: a time before S3 existed (2006) or in the future.`,
+      );
     }
     return time;
   });
   const bytesSent = bytes.map((text, i) => {
-    if (!/^\d{1,15}$/.test(text)) {
-      throw new ReferenceDataError(`${where("bytes_sent.txt", i)}: bad byte count "${text}".`);
+    if (!/^\d{1,15}$/.test(text) || Number(text) > MAX_BYTES_SENT) {
+      throw new ReferenceDataError(
+        `${where("bytes_sent.txt", i)}: not a byte count (a whole number up to 5 TiB).`,
+      );
     }
     return Number(text);
   });
   ips.forEach((ip, i) => {
-    if (ip === "") throw new ReferenceDataError(`${where(ipsName, i)}: empty IP.`);
+    if (ip !== "-" && !isIpAddress(ip)) {
+      throw new ReferenceDataError(`${where(ipsName, i)}: not an IPv4 or IPv6 address.`);
+    }
   });
   const downloads = downloadLines?.map((text, i) => {
     if (text !== "0" && text !== "1") {
-      throw new ReferenceDataError(`${where("download.txt", i)}: expected 0 or 1, not "${text}".`);
+      throw new ReferenceDataError(`${where("download.txt", i)}: not 0 or 1.`);
     }
     return Number(text);
   }) ?? times.map(() => 0);

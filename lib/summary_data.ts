@@ -196,8 +196,13 @@ export interface SummaryParts {
   weeks?: boolean;
 }
 
-const DAY_KEYS = 65_536; // days since 1970 stay below this until 2149; keys stay small integers
-const WEEK_KEYS = 200_000;
+// Packed keys: `high * SPAN + low + OFFSET`, so that any day or week a stored time can give
+// (years 0 to 9999, written by older versions or other tools) keeps its own key and never
+// spills into the next dataset or object.
+const DAY_KEYS = 2 ** 23;
+const DAY_OFFSET = 2 ** 22;
+const WEEK_KEYS = 2 ** 20;
+const WEEK_OFFSET = 2 ** 19;
 
 /**
  * Aggregates the cache's requests per dataset: `place` assigns each object key to a dataset
@@ -255,7 +260,7 @@ export function collectDatasetData(
     const dataset = datasetOf[objectId];
     if (dataset === undefined || dataset < 0) return;
     const day = Math.floor(time / 86400);
-    if (parts.days) days.add(dataset * DAY_KEYS + day, bytes, download);
+    if (parts.days) days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download);
     if (parts.assets) {
       objectCounts[objectId * 3] += bytes;
       objectCounts[objectId * 3 + 1]++;
@@ -274,14 +279,14 @@ export function collectDatasetData(
       requesterPairs.add(ip * datasetCount + dataset);
     }
     if (parts.weeks) {
-      const key = objectId * WEEK_KEYS + weekNumber(day);
+      const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
       weeks.set(key, (weeks.get(key) ?? 0) + bytes);
     }
   });
 
   const scopes = names.map(() => emptyScope());
   for (const [key, slot] of [...days.slots].sort(([a], [b]) => a % DAY_KEYS - b % DAY_KEYS)) {
-    scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS, days.counts(slot));
+    scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS - DAY_OFFSET, days.counts(slot));
   }
   if (parts.assets) {
     const objects: number[] = [];
@@ -311,7 +316,7 @@ export function collectDatasetData(
   }
   for (const [key, bytes] of weeks) {
     const id = Math.floor(key / WEEK_KEYS);
-    addWeek(scopes[datasetOf[id]], places[id]!.asset, key % WEEK_KEYS, bytes);
+    addWeek(scopes[datasetOf[id]], places[id]!.asset, key % WEEK_KEYS - WEEK_OFFSET, bytes);
   }
   const order = names.map((name, i) => [name, i] as const).sort(([a], [b]) => comparePaths(a, b));
   return new Map(
@@ -369,7 +374,7 @@ export function collectArchiveData(
       requesters++;
     }
     if (withWeeks) {
-      const key = objectId * WEEK_KEYS + weekNumber(day);
+      const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
       weeks.set(key, (weeks.get(key) ?? 0) + bytes);
     }
   });
@@ -388,7 +393,7 @@ export function collectArchiveData(
     for (const [key, bytes] of weeks) {
       const spot = options.place!(keys.get(Math.floor(key / WEEK_KEYS)) ?? "");
       if (spot !== undefined) {
-        addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS, bytes);
+        addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
       }
     }
   }

@@ -778,10 +778,10 @@ Deno.test("the default cache is a data folder (an older one in the cache folder 
     assertEquals(run.code, 0, run.stderr);
     const cache = join(home, "data", "s3-log-extraction");
     assertEquals(JSON.parse(run.stdout).cacheDirectory, cache);
-    assertEquals(Deno.statSync(cache).mode! & 0o777, 0o700);
+    assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
     for (const file of ["cache.sqlite", "cache.sqlite-wal"]) {
       if (exists(join(cache, file))) {
-        assertEquals(Deno.statSync(join(cache, file)).mode! & 0o777, 0o600, file);
+        assertEquals((await Deno.stat(join(cache, file))).mode! & 0o777, 0o600, file);
       }
     }
     // An operator upgrading from a version that kept the cache in ~/.cache keeps using it.

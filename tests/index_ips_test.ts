@@ -196,6 +196,10 @@ Deno.test("index_ips replaces a changed folder, and reports bad ones by file and
       "1",
     ]]);
     await object("ds1/c", [["221399000000", "5", "192.0.2.4", "1"]]);
+    // Hostile or mixed-up columns: an IP where a byte count belongs, a non-IP, a 1999 time.
+    await object("ds1/e", [["220406030553", "192.0.2.9", "192.0.2.6", "1"]]);
+    await object("ds1/f", [["220406030553", "5", "not-an-ip", "1"]]);
+    await object("ds1/g", [["990406030553", "5", "192.0.2.7", "1"]]);
     await write("ds1/d", {
       "timestamps.txt": "220406030553\n",
       "bytes_sent.txt": "1\n2\n",
@@ -207,13 +211,19 @@ Deno.test("index_ips replaces a changed folder, and reports bad ones by file and
     assertEquals(result.code, 1);
     const b = join(source, "extraction", "ds1", "b");
     const c = join(source, "extraction", "ds1", "c");
-    assertMatch(result.stderr, new RegExp(`${b}/bytes_sent.txt:2: bad byte count "x"`));
-    assertMatch(result.stderr, new RegExp(`${c}/timestamps.txt:1: bad timestamp "221399000000"`));
+    assertMatch(
+      result.stderr,
+      new RegExp(`${b}/bytes_sent.txt:2: not a byte count \\(a whole number up to 5 TiB\\)`),
+    );
+    assertMatch(result.stderr, new RegExp(`${c}/timestamps.txt:1: not a timestamp`));
+    assertMatch(result.stderr, /ds1\/e\/bytes_sent.txt:1: not a byte count/);
+    assertMatch(result.stderr, /ds1\/f\/ips.txt:1: not an IPv4 or IPv6 address/);
+    assertMatch(result.stderr, /ds1\/g\/timestamps.txt:1: a time before S3 existed \(2006\)/);
     assertMatch(
       result.stderr,
       /ds1\/d: the columns differ in length \(timestamps 1, bytes 2, IPs 1\)/,
     );
-    assertMatch(result.stderr, /3 object folders were not imported/);
+    assertMatch(result.stderr, /6 object folders were not imported/);
     assert(!result.stderr.includes("192.0.2."), "no IP in the messages");
     assert(!result.stdout.includes("192.0.2."), "no IP in the output");
     assertEquals(counts(cache)[0], 1);
@@ -226,7 +236,9 @@ Deno.test("index_ips replaces a changed folder, and reports bad ones by file and
       "1",
     ]]);
     await object("ds1/c", [["221231000000", "5", "192.0.2.4", "1"]]);
-    await Deno.remove(join(source, "extraction", "ds1", "d"), { recursive: true });
+    for (const bad of ["d", "e", "f", "g"]) {
+      await Deno.remove(join(source, "extraction", "ds1", bad), { recursive: true });
+    }
     await object("ds1/a", [["220406030553", "10", "192.0.2.1", "1"], [
       "220407000000",
       "11",
