@@ -263,3 +263,84 @@ export function claimExtractionMode(db: DatabaseSync, mode: "generic" | "dandi")
     );
   }
 }
+
+/**
+ * Runs `work` in one write transaction of `db`: committed whole, or rolled back whole (also
+ * when SQLite rolled it back itself, as it does on a full disk). A failure of the storage (a
+ * full disk, a read-only file system, a damaged file) becomes an {@linkcode OperatorError}
+ * naming the cause and what to do; `onRollback` undoes what `work` prepared outside SQLite.
+ *
+ * @example Usage
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { inTransaction } from "./cache_database.ts";
+ * import { assertEquals, assertThrows } from "./_assert.ts";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
+ * inTransaction(db, () => db.exec("INSERT INTO t VALUES (1)"));
+ * assertThrows(() => inTransaction(db, () => db.exec("INSERT INTO t VALUES (NULL)")));
+ * assertEquals(db.prepare("SELECT count(*) AS n FROM t").get(), { n: 1 });
+ * db.close();
+ * ```
+ */
+export function inTransaction(
+  db: DatabaseSync,
+  work: () => void,
+  onRollback: () => void = () => {},
+): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    work();
+    db.exec("COMMIT");
+  } catch (error) {
+    onRollback();
+    // SQLite may have rolled back already (SQLITE_FULL): a second ROLLBACK would fail and hide
+    // the real cause.
+    if (db.isTransaction) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // The original error is what matters.
+      }
+    }
+    throw storageError(error);
+  }
+}
+
+/**
+ * The error to show for a failure of the cache's storage: full disk, read-only file system or
+ * damaged database, each with what to do; other errors as they are.
+ *
+ * @example Usage
+ * ```ts
+ * import { storageError } from "./cache_database.ts";
+ * import { assertMatch } from "./_assert.ts";
+ *
+ * assertMatch(storageError(new Error("database or disk is full")).message, /disk holding the cache is full/);
+ * ```
+ */
+export function storageError(error: unknown): unknown {
+  const message = errorText(error);
+  const known: [RegExp, string][] = [
+    [
+      /database or disk is full|SQLITE_FULL|No space left/i,
+      "The disk holding the cache is full. Free space, then run again: nothing of the interrupted " +
+      "batch was stored, and the run goes on from there.",
+    ],
+    [
+      /readonly database|read-only file system|SQLITE_READONLY/i,
+      "The cache is read-only (its folder or file system). Make it writable for this user, " +
+      "then run again.",
+    ],
+    [
+      /database disk image is malformed|file is not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i,
+      "The cache database is damaged. Restore cache.sqlite from a backup (or move it away and " +
+      "extract again); it cannot be written to as it is.",
+    ],
+  ];
+  for (const [pattern, advice] of known) {
+    if (pattern.test(message)) return new OperatorError(`${advice} (${message})`, { cause: error });
+  }
+  return error;
+}

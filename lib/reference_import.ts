@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { claimExtractionMode } from "./cache_database.ts";
+import { claimExtractionMode, inTransaction } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { ExtractionMode } from "./line_parser.ts";
 import { parseFlatYaml } from "./flat_yaml.ts";
@@ -410,14 +410,6 @@ class ImportWriter {
   }
 
   #transaction(work: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#rows.discard();
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    inTransaction(this.#db, work, () => this.#rows.discard());
   }
 }

@@ -8,6 +8,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { inTransaction } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Piece, PlannedFile } from "./extraction_plan.ts";
 import { IpIndex } from "./ip_index.ts";
@@ -168,8 +169,7 @@ export class RequestStore {
           .map(({ piece }) => piece.file),
       ),
     ];
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
+    inTransaction(this.#db, () => {
       if (replaced.length > 0) this.#forget(replaced.map((file) => file.path));
       this.#ips.insert(pendingIps);
       counts.newIps = pendingIps.rows.length;
@@ -247,12 +247,7 @@ export class RequestStore {
         });
       });
       rows.flush();
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      rows.discard();
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    }, () => rows.discard());
     for (const apply of progress) apply();
     for (const file of replaced) file.replaces = false;
     this.#ips.remember(pendingIps);

@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { verifyCachePassword } from "./cache_database.ts";
+import { inTransaction, verifyCachePassword } from "./cache_database.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Environment } from "./config.ts";
@@ -149,14 +149,9 @@ function store(db: DatabaseSync, labels: Map<number, string>, source: string): v
     "INSERT OR REPLACE INTO ip_regions (ip_index, label, source, updated_at) VALUES (?, ?, ?, ?)",
   );
   const now = new Date().toISOString();
-  db.exec("BEGIN IMMEDIATE");
-  try {
+  inTransaction(db, () => {
     for (const [index, label] of labels) insert.run(index, label, source, now);
-    db.exec("COMMIT");
-  } catch (error) {
-    db.exec("ROLLBACK");
-    throw error;
-  }
+  });
 }
 
 /**
