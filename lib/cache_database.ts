@@ -280,7 +280,7 @@ export function claimExtractionMode(db: DatabaseSync, mode: "generic" | "dandi")
  * db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
  * inTransaction(db, () => db.exec("INSERT INTO t VALUES (1)"));
  * assertThrows(() => inTransaction(db, () => db.exec("INSERT INTO t VALUES (NULL)")));
- * assertEquals(db.prepare("SELECT count(*) AS n FROM t").get(), { n: 1 });
+ * assertEquals({ ...db.prepare("SELECT count(*) AS n FROM t").get() }, { n: 1 });
  * db.close();
  * ```
  */
@@ -317,7 +317,7 @@ export function inTransaction(
  * import { storageError } from "./cache_database.ts";
  * import { assertMatch } from "./_assert.ts";
  *
- * assertMatch(storageError(new Error("database or disk is full")).message, /disk holding the cache is full/);
+ * assertMatch((storageError(new Error("database or disk is full")) as Error).message, /disk holding the cache is full/);
  * ```
  */
 export function storageError(error: unknown): unknown {
