@@ -4,7 +4,8 @@
  */
 
 import { join } from "node:path";
-import { assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "./_assert.ts";
+import { generateReport } from "./generate_report.ts";
 import { openCacheDatabase } from "./cache_database.ts";
 import {
   generateArchiveSummaries,
@@ -167,4 +168,26 @@ Deno.test("stored times of any year (written by older versions) never alias into
     "1900-01-01\t7\t<50\t<50",
     "2023-11-14\t20\t<50\t<50",
   ]);
+});
+
+Deno.test("labels with tabs, line breaks and quotes (from a service, or stored by older versions) are cleaned; the report reads what is published", async () => {
+  const dir = await cacheWith([
+    ['ds/say"hi".nwb', 1, "US/New\tYork", 10, true],
+    ["ds/b.nwb", 2, "US/New York\r\n", 20, true],
+    ["ds/c.nwb", 3, 'FR/"Île"\n', 30, true],
+  ]);
+  await generateSummaries({ cacheDirectory: dir });
+  await generateTotals({ cacheDirectory: dir });
+  await generateArchiveSummaries({ cacheDirectory: dir });
+  await generateArchiveTotals({ cacheDirectory: dir });
+  assertEquals(
+    read(dir, "ds/by_region.tsv"),
+    "region\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n" +
+      'US/New York\t30\t<50\t<50\n"FR/""Île"""\t30\t<50\t<50\n',
+  );
+  assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[3], '"say""hi"".nwb"\t10\t<50\t<50');
+  const report = await generateReport({ cacheDirectory: dir });
+  const html = await Deno.readTextFile(report.path);
+  assert(html.includes("US/New York") && html.includes("FR/&quot;Île&quot;"), "labels shown");
+  assert(html.includes("say&quot;hi&quot;.nwb"), "the quoted asset is read back whole");
 });

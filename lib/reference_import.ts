@@ -14,6 +14,7 @@ import { claimExtractionMode, inTransaction } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { ExtractionMode } from "./line_parser.ts";
 import { parseFlatYaml } from "./flat_yaml.ts";
+import { cleanLabel } from "./region_labels.ts";
 import { IpIndex } from "./ip_index.ts";
 import { readReferenceRecords } from "./reference_records.ts";
 import {
@@ -350,7 +351,7 @@ class ImportWriter {
     this.#transaction(() => {
       this.#ips.insert(pending);
       for (const [ip, label] of labels) {
-        const { changes } = this.#label.run(pending.indexes.get(ip)!, label, now);
+        const { changes } = this.#label.run(pending.indexes.get(ip)!, cleanLabel(label), now);
         if (changes > 0) this.#summary.labels++;
         else this.#summary.labelsSkipped++;
       }

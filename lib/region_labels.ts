@@ -132,3 +132,28 @@ export function countryOfLabel(label: string): string | undefined {
   if (head === "GCP") return GCP_REGION_COUNTRIES[rest];
   return /^[A-Z]{2}$/.test(head) ? head : undefined;
 }
+
+/** The longest region label kept (longer ones are cut). */
+const MAX_LABEL_LENGTH = 200;
+
+/**
+ * A region label as it may be stored and published: control characters (tabs, line breaks,
+ * NUL…) from any source (ipinfo, a geo database, an imported cache, older caches) become
+ * spaces, runs of spaces one, no space at either end, at most 200 characters; an empty label is
+ * `unknown`.
+ *
+ * @example Usage
+ * ```ts
+ * import { cleanLabel } from "./region_labels.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(cleanLabel("US/New\tYork\r\n"), "US/New York");
+ * assertEquals(cleanLabel("\u0000"), "unknown");
+ * ```
+ */
+export function cleanLabel(label: string): string {
+  // deno-lint-ignore no-control-regex
+  const clean = label.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ")
+    .replace(/ {2,}/g, " ").trim();
+  return clean === "" ? "unknown" : [...clean].slice(0, MAX_LABEL_LENGTH).join("");
+}

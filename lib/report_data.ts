@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { errorText, OperatorError } from "./errors.ts";
 import { SUMMARY_RESERVED_NAMES } from "./generate_summaries.ts";
+import { parseTsv } from "./tsv.ts";
 import { safeFolderName } from "./key_path.ts";
 import type { PublishedTotals } from "./summary_files.ts";
 
@@ -115,8 +116,10 @@ function byBytes(a: PublishedRow, b: PublishedRow): number {
  */
 export function parseTable(text: string): PublishedRow[] {
   const count = (value: string) => /^\d+$/.test(value) ? Number(value) : value;
-  return text.split("\n").slice(1).filter((line) => line !== "").map((line) => {
-    const [key, bytes, requests, downloads] = line.split("\t");
-    return { key, bytes: Number(bytes), requests: count(requests), downloads: count(downloads) };
-  });
+  return parseTsv(text).slice(1).map(([key, bytes, requests, downloads]) => ({
+    key,
+    bytes: Number(bytes),
+    requests: count(requests),
+    downloads: count(downloads),
+  }));
 }

@@ -8,6 +8,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
+import { cleanLabel } from "./region_labels.ts";
 import { comparePaths } from "./sort_orders.ts";
 
 /** Bytes, requests and downloads of a group of requests. */
@@ -101,11 +102,19 @@ function scanRequests(db: DatabaseSync, visit: Visit): { labels: string[]; ips: 
   db.exec("DROP TABLE IF EXISTS temp.summary_labels");
   db.exec("CREATE TEMP TABLE summary_labels (label TEXT PRIMARY KEY, id INTEGER NOT NULL)");
   const insertLabel = db.prepare("INSERT INTO temp.summary_labels VALUES (?, ?)");
+  // Labels stored before they were cleaned on the way in are cleaned here: no control
+  // character reaches a published file, and labels that clean alike are one region.
+  const ids = new Map<string, number>();
   for (
     const row of db.prepare("SELECT DISTINCT label FROM ip_regions").iterate() as Iterable<Row>
   ) {
-    insertLabel.run(row.label as string, names.length);
-    names.push(row.label as string);
+    const clean = cleanLabel(row.label as string);
+    let id = ids.get(clean);
+    if (id === undefined) {
+      ids.set(clean, id = names.length);
+      names.push(clean);
+    }
+    insertLabel.run(row.label as string, id);
   }
   db.exec("DROP TABLE IF EXISTS temp.summary_ips");
   db.exec(`CREATE TEMP TABLE summary_ips (ip_index INTEGER PRIMARY KEY, dense INTEGER NOT NULL,

@@ -9,6 +9,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { inTransaction, verifyCachePassword } from "./cache_database.ts";
+import { cleanLabel } from "./region_labels.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import type { Environment } from "./config.ts";
@@ -150,7 +151,7 @@ function store(db: DatabaseSync, labels: Map<number, string>, source: string): v
   );
   const now = new Date().toISOString();
   inTransaction(db, () => {
-    for (const [index, label] of labels) insert.run(index, label, source, now);
+    for (const [index, label] of labels) insert.run(index, cleanLabel(label), source, now);
   });
 }
 
