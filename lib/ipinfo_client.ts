@@ -7,6 +7,7 @@
  */
 
 import { errorText } from "./errors.ts";
+import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from "./retry_after.ts";
 
 /** Variable holding the ipinfo token. */
 export const IPINFO_TOKEN_VARIABLE = "IPINFO_API_KEY";
@@ -70,7 +71,11 @@ export interface IpinfoClientOptions {
   attempts?: number;
   /** First retry delay in milliseconds, doubled each time (default 1,000). */
   retryDelayMs?: number;
-  /** Longest `Retry-After` honoured, in seconds (default 120). */
+  /**
+   * Longest `Retry-After` honoured, in seconds.
+   *
+   * @default {120}
+   */
   maxRetryAfterSeconds?: number;
 }
 
@@ -100,7 +105,7 @@ export class IpinfoClient {
       timeoutMs: 30_000,
       attempts: 4,
       retryDelayMs: 1000,
-      maxRetryAfterSeconds: 120,
+      maxRetryAfterSeconds: MAX_RETRY_AFTER_SECONDS,
       ...options,
     };
   }
@@ -128,9 +133,11 @@ export class IpinfoClient {
           };
         }
         if (response.status === 429) {
-          const header = response.headers.get("retry-after");
-          const after = header === null ? NaN : Number(header); // no header: the quota is spent
-          if (!Number.isFinite(after) || after > o.maxRetryAfterSeconds) {
+          // No header, an unreadable one, or a wait past the cap: the quota is spent.
+          const after = retryAfterSeconds(response.headers.get("retry-after"), {
+            maxSeconds: o.maxRetryAfterSeconds,
+          });
+          if (after === undefined) {
             return {
               ok: false,
               stop: "quota",

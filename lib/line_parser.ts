@@ -40,7 +40,8 @@ export type MalformedReason =
   | "ambiguous_status"
   | "invalid_utf8"
   | "time_out_of_range"
-  | "implausible_bytes";
+  | "implausible_bytes"
+  | "line_too_long";
 
 /** A sentence for each {@linkcode MalformedReason}, for reports. */
 export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = {
@@ -54,7 +55,11 @@ export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = 
   invalid_utf8: "the object key or remote IP is not valid UTF-8",
   time_out_of_range: "the time is before S3 existed (2006) or more than a week in the future",
   implausible_bytes: "the bytes sent are more than S3's largest object (5 TiB)",
+  line_too_long: "the line is longer than 1 MiB (no S3 log line is)",
 };
+
+/** The longest line read (1 MiB): longer ones are malformed, read in linear time. */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** The first second S3 could have logged (2006-01-01T00:00:00Z). */
 export const EARLIEST_LOG_TIME = Date.UTC(2006, 0, 1) / 1000;
@@ -199,6 +204,7 @@ export class LogLineParser {
    * @returns What happened to the line.
    */
   parse(buf: Uint8Array, start: number, end: number): LineOutcome {
+    if (end - start > MAX_LINE_BYTES) return this.#malformed("line_too_long");
     if (end > start && buf[end - 1] === CR) end--;
     let p = skipBlanks(buf, start, end);
     if (p >= end) return this.#malformed("blank_line");

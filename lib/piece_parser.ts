@@ -12,6 +12,7 @@ import {
   LineOutcome,
   LogLineParser,
   type MalformedReason,
+  MAX_LINE_BYTES,
 } from "./line_parser.ts";
 
 /** How many malformed lines of one piece keep their text for the quarantine. */
@@ -119,6 +120,8 @@ export class PieceParser {
   #ips: ByteInterner;
   #ipVerdict: number[];
   #carry: Uint8Array | null = null;
+  /** The head of an over-long line being skipped up to its newline. */
+  #overlong: Uint8Array | null = null;
   #lineCount = 0;
   #rows = 0;
   #keyIds = new Uint32Array(256);
@@ -143,27 +146,52 @@ export class PieceParser {
     this.#ipVerdict = tables.ipVerdicts;
   }
 
-  /** Parses every complete line of `chunk` and keeps the incomplete tail for later. */
+  /**
+   * Parses every complete line of `chunk` and keeps the incomplete tail for later. A tail that
+   * grows past {@linkcode MAX_LINE_BYTES} is not kept: the rest of that line is skipped up to
+   * its newline and the line is quarantined as too long, so a file without newlines costs
+   * linear time and bounded memory.
+   */
   push(chunk: Uint8Array): void {
+    if (this.#overlong !== null) {
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline === -1) return;
+      this.#endOverlong();
+      chunk = chunk.subarray(newline + 1);
+    }
     let buf = chunk;
+    let searchFrom = 0;
     if (this.#carry !== null) {
       buf = new Uint8Array(this.#carry.length + chunk.length);
       buf.set(this.#carry);
       buf.set(chunk, this.#carry.length);
+      searchFrom = this.#carry.length; // the carry holds no newline
       this.#carry = null;
     }
     let start = 0;
     for (;;) {
-      const newline = buf.indexOf(NEWLINE, start);
+      const newline = buf.indexOf(NEWLINE, Math.max(start, searchFrom));
       if (newline === -1) break;
       this.#line(buf, start, newline);
       start = newline + 1;
     }
-    if (start < buf.length) this.#carry = buf.slice(start);
+    if (buf.length - start > MAX_LINE_BYTES) {
+      this.#overlong = buf.slice(start, start + QUARANTINE_TEXT_BYTES);
+    } else if (start < buf.length) {
+      this.#carry = buf.slice(start);
+    }
+  }
+
+  /** Counts and quarantines the over-long line being skipped. */
+  #endOverlong(): void {
+    const head = this.#overlong!;
+    this.#overlong = null;
+    this.#reject(head, 0, head.length, ++this.#lineCount, "line_too_long");
   }
 
   /** Parses the last line (if it has no `\n`) and returns the result. */
   finish(): ParsedPiece {
+    if (this.#overlong !== null) this.#endOverlong();
     if (this.#carry !== null) {
       this.#line(this.#carry, 0, this.#carry.length);
       this.#carry = null;

@@ -88,3 +88,28 @@ Deno.test("many distinct keys and IPs keep their identities through table growth
   }
   assert(piece.ips.every((ip, i) => ip === `10.0.${i >> 8}.${i & 255}`));
 });
+
+Deno.test("a huge line without a newline is quarantined as too long in linear time, and the lines after it are read", () => {
+  const parser = new PieceParser({ mode: "generic" });
+  const good = new TextEncoder().encode(
+    'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a "GET /ds1/a HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n',
+  );
+  parser.push(good);
+  // 50 MB of one line, in the small chunks a gzip stream gives: quadratic before, linear now.
+  const chunk = new Uint8Array(64 * 1024).fill(0x41);
+  for (let i = 0; i < 800; i++) parser.push(chunk);
+  parser.push(new Uint8Array([0x41, 0x0a]));
+  parser.push(good);
+  const parsed = parser.finish();
+  assertEquals([parsed.lineCount, parsed.rows, parsed.malformed], [3, 2, 1]);
+  assertEquals(parsed.malformedByReason, { line_too_long: 1 });
+  assertEquals(parsed.quarantine.map((q) => [q.line, q.reason, q.text.length]), [[
+    2,
+    "line_too_long",
+    4096,
+  ]]);
+  // Also when it is the last line, with no newline at all.
+  const last = new PieceParser({ mode: "generic" });
+  for (let i = 0; i < 20; i++) last.push(chunk);
+  assertEquals(last.finish().malformedByReason, { line_too_long: 1 });
+});

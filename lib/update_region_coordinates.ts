@@ -12,6 +12,7 @@ import { runCacheStep } from "./cache_step.ts";
 import type { Environment } from "./config.ts";
 import { errorText } from "./errors.ts";
 import { type Coordinates, knownCoordinates } from "./known_coordinates.ts";
+import { retryAfterSeconds } from "./retry_after.ts";
 
 /** Variable holding the OpenCage key. */
 export const OPENCAGE_KEY_VARIABLE = "OPENCAGE_API_KEY";
@@ -89,11 +90,12 @@ async function geocode(
         return { ok: false, stop: true, message: "OpenCage's quota is used up (HTTP 402)" };
       }
       if (response.status === 429) {
-        const header = response.headers.get("retry-after");
-        if (header === null) {
+        // No wait, an unreadable one or one of hours: the quota counts as spent for the run.
+        const after = retryAfterSeconds(response.headers.get("retry-after"));
+        if (after === undefined) {
           return { ok: false, stop: true, message: "OpenCage's rate limit is reached (HTTP 429)" };
         }
-        wait = Number(header) * 1000;
+        wait = after * 1000;
         last = "HTTP 429";
       } else if (!response.ok) {
         last = `HTTP ${response.status}`;
@@ -110,7 +112,8 @@ async function geocode(
     }
     if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, wait));
   }
-  return { ok: false, stop: false, message: `OpenCage kept failing (${last})` };
+  // A service that fails four times in a row is down: the other labels would only wait too.
+  return { ok: false, stop: true, message: `OpenCage kept failing (${last})` };
 }
 
 function store(db: DatabaseSync, label: string, at: Coordinates, source: string): void {

@@ -113,3 +113,47 @@ Deno.test("without a key the tables still place what they can, and the run says 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+for (
+  const [name, answer] of [
+    [
+      "Retry-After: 100000 (28 hours)",
+      () => new Response("slow down", { status: 429, headers: { "retry-after": "100000" } }),
+    ],
+    [
+      "a Retry-After that is no number",
+      () => new Response("slow down", { status: 429, headers: { "retry-after": "soon" } }),
+    ],
+    ["5xx on every attempt", () => new Response("down", { status: 503 })],
+  ] as const
+) {
+  Deno.test(`OpenCage answering ${name} stops the run's lookups at once, keeping the tables' places`, async () => {
+    let calls = 0;
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+      calls++;
+      return answer();
+    });
+    const env = new Map([["OPENCAGE_API_KEY", "k"], [
+      "OPENCAGE_API_URL",
+      `http://127.0.0.1:${server.addr.port}/geocode`,
+    ]]);
+    const dir = await cacheWithLabels();
+    const warnings: string[] = [];
+    try {
+      const summary = await updateRegionCoordinates({
+        cacheDirectory: dir,
+        env,
+        warn: (w) => warnings.push(w),
+        retryDelayMs: 0,
+      });
+      // One label was tried (up to four attempts); the others were not asked at all.
+      assertEquals(calls <= 4, true, `${calls} calls`);
+      assertEquals(summary.fromOpenCage, 0);
+      assertEquals(summary.fromTables > 0, true);
+      assertMatch(warnings.join("\n"), /warning: some regions were not placed: OpenCage/);
+    } finally {
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
