@@ -12,7 +12,7 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import { readIpTable } from "./ip_index.ts";
-import { keyToRelativePath } from "./key_path.ts";
+import { keyToRelativePath, LONG_NAMES_FILE } from "./key_path.ts";
 
 /** Options of {@linkcode exportExtraction}. */
 export interface ExportExtractionOptions {
@@ -76,6 +76,8 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     await Deno.mkdir(temporary, { recursive: true });
     const ips = await readIpTable(db, options.secrets);
     const summary: ExportSummary = { objects: 0, requests: 0 };
+    // Names too long for a file system are shortened and listed here.
+    const longNames = new Map<string, string>();
     const rows = db.prepare(`
       SELECT o.key AS key, r.time AS time, r.bytes_sent AS bytes_sent, r.ip_index AS ip_index,
         r.download AS download
@@ -85,7 +87,7 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     let columns = { timestamps: "", bytes: "", ips: "", downloads: "" };
     const flush = async () => {
       if (current === undefined) return;
-      await writeObject(temporary, current, columns, options);
+      await writeObject(temporary, current, columns, options, longNames);
       summary.objects++;
     };
     for (const row of rows) {
@@ -101,6 +103,13 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
       summary.requests++;
     }
     await flush();
+    if (longNames.size > 0) {
+      const manifest = Object.fromEntries([...longNames].sort(([a], [b]) => a < b ? -1 : 1));
+      await Deno.writeTextFile(
+        join(temporary, LONG_NAMES_FILE),
+        JSON.stringify(manifest, null, 2) + "\n",
+      );
+    }
     await Deno.remove(target).catch(() => {});
     await Deno.rename(temporary, target);
     return summary;
@@ -138,8 +147,9 @@ async function writeObject(
   key: string,
   columns: { timestamps: string; bytes: string; ips: string; downloads: string },
   options: ExportExtractionOptions,
+  longNames: Map<string, string>,
 ): Promise<void> {
-  const folder = join(root, keyToRelativePath(key));
+  const folder = join(root, keyToRelativePath(key, longNames));
   if (!folder.startsWith(root + "/")) {
     throw new Error(`object key ${JSON.stringify(key)} does not map inside the target`);
   }

@@ -2,6 +2,8 @@ import { assertEquals, assertRejects } from "./_assert.ts";
 import { deriveCacheSecrets } from "./cache_secrets.ts";
 import { exportExtraction } from "./export_extraction.ts";
 import { extractLogs } from "./extract_logs.ts";
+import { generateSummaries, generateTotals } from "./generate_summaries.ts";
+import { findReferenceObjects } from "./reference_tree.ts";
 import { readTree } from "../tests/_helpers.ts";
 
 const HARD = new URL("../fixtures/hard_cases/logs", import.meta.url).pathname;
@@ -37,4 +39,46 @@ Deno.test("the exported tree escapes unsafe keys and encrypts ips.txt as one tok
     /the folder is not empty/,
   );
   await Deno.remove(cacheDirectory, { recursive: true });
+});
+
+Deno.test("keys too long for a file system are shortened with a manifest: summaries and exports never fail, imports read them back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const long = "d".repeat(300); // a first segment over 255 bytes
+    const deep = Array.from({ length: 400 }, (_, i) => `level-${i}`).join("/"); // > 4,096 bytes
+    const keys = [`${long}/a.nwb`, `ds1/${"s".repeat(280)}.nwb`, `ds2/${deep}`];
+    const logs = `${dir}/logs`;
+    await Deno.mkdir(logs);
+    await Deno.writeTextFile(
+      `${logs}/2024-01-01-00-00-00-0123456789ABCDEF`,
+      keys.map((key) =>
+        `o b [01/Jan/2024:00:00:00 +0000] 192.0.2.1 - R REST.GET.OBJECT ${key} "GET /${key} HTTP/1.1" 200 - 7 7 1 1 "-" "-" -\n`
+      ).join(""),
+    );
+    const cacheDirectory = `${dir}/cache`;
+    assertEquals(
+      (await extractLogs({ logsDirectory: logs, cacheDirectory, secrets })).lines.kept,
+      3,
+    );
+    await generateSummaries({ cacheDirectory });
+    await generateTotals({ cacheDirectory });
+    const totals = JSON.parse(await Deno.readTextFile(`${cacheDirectory}/summaries/totals.json`));
+    assertEquals(Object.keys(totals).sort(), [long, "ds1", "ds2"].sort());
+
+    const target = `${dir}/export`;
+    assertEquals(
+      (await exportExtraction({ cacheDirectory, targetDirectory: target, secrets })).objects,
+      3,
+    );
+    const manifest = JSON.parse(await Deno.readTextFile(`${target}/long_names.json`));
+    assertEquals(
+      Object.values(manifest).sort(),
+      [long, "s".repeat(280) + ".nwb", `ds2/${deep}`].sort(),
+    );
+    const imported = [];
+    for await (const object of findReferenceObjects(target)) imported.push(object.key);
+    assertEquals(imported.sort(), keys.sort());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -6,8 +6,15 @@
  * or is one of the four file names of the reference's tree; such a segment becomes `%%` followed
  * by the hex of its UTF-8 bytes (`..` → `%%2e2e`, empty → `%%`). The mapping is one-to-one.
  *
+ * Names a file system cannot hold are shortened, stably: a segment of more than 200 bytes
+ * becomes `%%h` and 40 hex digits of its SHA-256, a key whose path would pass 3,000 bytes one
+ * segment `%%k` and the hash of the whole key. An export lists them in `long_names.json`
+ * (shortened → original), which an import reads back.
+ *
  * @module
  */
+
+import { sha256 } from "./sha256.ts";
 
 /** The per-object files of the reference's extraction tree. */
 export const EXTRACTION_FILES: readonly string[] = [
@@ -17,7 +24,26 @@ export const EXTRACTION_FILES: readonly string[] = [
   "download.txt",
 ];
 
-const RESERVED = new Set(EXTRACTION_FILES);
+/** The manifest of shortened names at the top of an exported tree. */
+export const LONG_NAMES_FILE = "long_names.json";
+
+const RESERVED = new Set([...EXTRACTION_FILES, LONG_NAMES_FILE]);
+const MAX_SEGMENT_BYTES = 200;
+const MAX_PATH_BYTES = 3000;
+const encoder = new TextEncoder();
+
+function shortened(kind: "h" | "k", text: string): string {
+  const hash = Array.from(sha256(encoder.encode(text)), (b) => b.toString(16).padStart(2, "0"));
+  return `%%${kind}${hash.join("").slice(0, 40)}`;
+}
+
+/** `segment`, or its shortened form when it is too long to be a file name. */
+function fitSegment(segment: string, original: string, longNames?: Map<string, string>): string {
+  if (encoder.encode(segment).length <= MAX_SEGMENT_BYTES) return segment;
+  const short = shortened("h", original);
+  longNames?.set(short, original);
+  return short;
+}
 
 /**
  * A name that is safe as one folder name: kept as it is unless it is empty, `.` or `..`,
@@ -34,7 +60,7 @@ const RESERVED = new Set(EXTRACTION_FILES);
  * ```
  */
 export function safeFolderName(name: string, reserved: ReadonlySet<string> = new Set()): string {
-  return escapeSegment(name.includes("/") ? "%%" + name : name, reserved);
+  return fitSegment(escapeSegment(name.includes("/") ? "%%" + name : name, reserved), name);
 }
 
 function escapeSegment(segment: string, reserved: ReadonlySet<string> = RESERVED): string {
@@ -60,10 +86,19 @@ function escapeSegment(segment: string, reserved: ReadonlySet<string> = RESERVED
  * assertEquals(keyToRelativePath("../../etc/passwd"), "%%2e2e/%%2e2e/etc/passwd");
  * assertEquals(keyToRelativePath("a//b/"), "a/%%/b/%%");
  * assertEquals(keyToRelativePath("ds1/ips.txt"), "ds1/%%6970732e747874");
+ * // Too long for a file system: shortened, and listed.
+ * const longNames = new Map<string, string>();
+ * assertEquals(keyToRelativePath(`ds1/${"x".repeat(300)}`, longNames).length, 4 + 43);
+ * assertEquals([...longNames.values()], ["x".repeat(300)]);
  * ```
  */
-export function keyToRelativePath(key: string): string {
-  return key.split("/").map((segment) => escapeSegment(segment)).join("/");
+export function keyToRelativePath(key: string, longNames?: Map<string, string>): string {
+  const path = key.split("/")
+    .map((segment) => fitSegment(escapeSegment(segment), segment, longNames)).join("/");
+  if (encoder.encode(path).length <= MAX_PATH_BYTES) return path;
+  const short = shortened("k", key);
+  longNames?.set(short, key);
+  return short;
 }
 
 /**
@@ -80,10 +115,23 @@ export function keyToRelativePath(key: string): string {
  * for (const key of ["../../etc/passwd", "a//b/", "ds1/ips.txt", "%%x"]) {
  *   assertEquals(relativePathToKey(keyToRelativePath(key)), key);
  * }
+ * const longNames = new Map<string, string>();
+ * for (const key of [`a/${"y".repeat(300)}/b`, "z/".repeat(2000)]) {
+ *   assertEquals(relativePathToKey(keyToRelativePath(key, longNames), longNames), key);
+ * }
  * ```
  */
-export function relativePathToKey(path: string): string {
-  return path.split("/").map(unescapeSegment).join("/");
+export function relativePathToKey(
+  path: string,
+  longNames: ReadonlyMap<string, string> = new Map(),
+): string {
+  const whole = longNames.get(path);
+  if (whole !== undefined && path.startsWith("%%k")) return whole;
+  return path.split("/").map((segment) =>
+    segment.startsWith("%%h") && longNames.has(segment)
+      ? longNames.get(segment)!
+      : unescapeSegment(segment)
+  ).join("/");
 }
 
 function unescapeSegment(segment: string): string {

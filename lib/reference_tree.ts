@@ -14,7 +14,7 @@ import type { CacheSecrets } from "./cache_secrets.ts";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { errorText } from "./errors.ts";
 import { InvalidTokenError } from "./fernet.ts";
-import { relativePathToKey } from "./key_path.ts";
+import { LONG_NAMES_FILE, relativePathToKey } from "./key_path.ts";
 
 /** One object folder of a reference tree. */
 export interface ReferenceObject {
@@ -75,6 +75,15 @@ const TOKEN = /^gA[A-Za-z0-9_-]+={0,2}$/;
  * ```
  */
 export async function* findReferenceObjects(root: string): AsyncGenerator<ReferenceObject> {
+  // Names this tool's export had to shorten, to read back as the keys they stand for.
+  const longNames = new Map<string, string>(
+    Object.entries(
+      await Deno.readTextFile(join(root, LONG_NAMES_FILE)).then(
+        (text) => JSON.parse(text) as Record<string, string>,
+        () => ({}),
+      ),
+    ),
+  );
   const walk = async function* (relative: string): AsyncGenerator<ReferenceObject> {
     const directory = relative === "" ? root : join(root, relative);
     const folders: string[] = [];
@@ -83,7 +92,9 @@ export async function* findReferenceObjects(root: string): AsyncGenerator<Refere
       if (entry.isDirectory) folders.push(entry.name);
       else if (entry.name === "timestamps.txt") isObject = true;
     }
-    if (isObject) yield { relativePath: relative, key: relativePathToKey(relative), directory };
+    if (isObject) {
+      yield { relativePath: relative, key: relativePathToKey(relative, longNames), directory };
+    }
     folders.sort();
     for (const name of folders) yield* walk(relative === "" ? name : `${relative}/${name}`);
   };
