@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /**
  * Writes a text file atomically (temporary sibling, then rename).
@@ -34,9 +34,13 @@ export async function writeTextFileAtomic(path: string, text: string): Promise<v
 }
 
 /**
- * Replaces the folder `path` by one that `fill` writes: `fill` writes into a temporary sibling,
- * the old folder is renamed away, the new one renamed into place, the old one removed. Entries
- * named in `keep` are moved from the old folder into the new one first.
+ * Replaces the folder `path` by one that `fill` writes, without the folder ever being absent or
+ * a file ever half-written: `fill` writes into a temporary sibling, then each file is renamed
+ * into place (a new folder whole), and what the new tree no longer has is removed. Entries
+ * named in `keep` (at the top) stay as they are. A run killed meanwhile leaves old and new files
+ * side by side, each whole; the next run puts it right, and first removes what interrupted runs
+ * left beside the folder (`<name>.new-*`, `<name>.old-*`, restoring an `.old-*` folder when the
+ * folder itself is gone).
  *
  * @example Usage
  * ```ts
@@ -47,6 +51,8 @@ export async function writeTextFileAtomic(path: string, text: string): Promise<v
  * await replaceFolder(`${dir}/out`, async (tmp) => await Deno.writeTextFile(`${tmp}/x`, "1"));
  * await replaceFolder(`${dir}/out`, async (tmp) => await Deno.writeTextFile(`${tmp}/y`, "2"), ["x"]);
  * assertEquals([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort(), ["x", "y"]);
+ * await replaceFolder(`${dir}/out`, async (tmp) => await Deno.writeTextFile(`${tmp}/z`, "3"));
+ * assertEquals([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name), ["z"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -55,25 +61,83 @@ export async function replaceFolder(
   fill: (temporary: string) => Promise<void>,
   keep: readonly string[] = [],
 ): Promise<void> {
-  const tag = crypto.randomUUID().slice(0, 8);
-  const fresh = `${path}.new-${tag}`;
-  const old = `${path}.old-${tag}`;
+  await repairFolder(path);
+  const fresh = `${path}.new-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(fresh, { recursive: true });
   try {
     await fill(fresh);
-    for (const name of keep) {
-      await Deno.rename(join(path, name), join(fresh, name)).catch((error) => {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
-    }
-    const hadOld = await Deno.rename(path, old).then(() => true, (error) => {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    });
-    await Deno.rename(fresh, path);
-    if (hadOld) await Deno.remove(old, { recursive: true });
+    await Deno.mkdir(path, { recursive: true });
+    await moveInto(fresh, path, new Set(keep));
+    await Deno.remove(fresh, { recursive: true });
   } catch (error) {
     await Deno.remove(fresh, { recursive: true }).catch(() => {});
     throw error;
   }
+}
+
+/** Moves every entry of `from` into `to` by renames, then removes what `from` did not have. */
+async function moveInto(from: string, to: string, keep: ReadonlySet<string>): Promise<void> {
+  const incoming = new Set<string>();
+  for await (const entry of Deno.readDir(from)) {
+    incoming.add(entry.name);
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    const existing = await Deno.lstat(target).catch(() => undefined);
+    if (entry.isDirectory && existing?.isDirectory) {
+      await moveInto(source, target, new Set());
+      continue;
+    }
+    if (existing !== undefined && (entry.isDirectory || existing.isDirectory)) {
+      await Deno.remove(target, { recursive: true });
+    }
+    await Deno.rename(source, target);
+  }
+  for await (const entry of Deno.readDir(to)) {
+    if (!incoming.has(entry.name) && !keep.has(entry.name)) {
+      await Deno.remove(join(to, entry.name), { recursive: true });
+    }
+  }
+}
+
+/**
+ * Removes what interrupted replacements of `path` left beside it; when `path` itself is gone
+ * (an older version renamed it away and was killed), its `.old-*` copy is put back first.
+ *
+ * @example Usage
+ * ```ts
+ * import { repairFolder } from "./atomic_files.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/out.old-0123abcd`);
+ * await Deno.mkdir(`${dir}/out.new-4567ef01`);
+ * await repairFolder(`${dir}/out`);
+ * assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["out"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function repairFolder(path: string): Promise<void> {
+  const parent = dirname(path);
+  const name = basename(path);
+  const leftovers: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(parent)) {
+      if (
+        /^\.(?:new|old)-[0-9a-f]{8}$/.test(entry.name.slice(name.length)) &&
+        entry.name.startsWith(name)
+      ) {
+        leftovers.push(entry.name);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  const present = await Deno.lstat(path).then(() => true, () => false);
+  const old = leftovers.find((entry) => entry.startsWith(`${name}.old-`));
+  if (!present && old !== undefined) {
+    await Deno.rename(join(parent, old), path);
+    leftovers.splice(leftovers.indexOf(old), 1);
+  }
+  for (const entry of leftovers) await Deno.remove(join(parent, entry), { recursive: true });
 }

@@ -146,7 +146,17 @@ export async function cacheStatus(
   if (summaries?.mtime) status.summariesWrittenAt = summaries.mtime.toISOString();
   const db = status.databaseBytes > 0 ? openForReading(path, status) : undefined;
   try {
-    if (db !== undefined) readCounts(db, status);
+    if (db !== undefined) {
+      try {
+        readCounts(db, status);
+      } catch (error) {
+        // Read without locks (a read-only folder), a file another run is writing can look
+        // half-made: say so instead of failing.
+        if (status.note === undefined) throw error;
+        status.exists = false;
+        status.note += `; it could not be read consistently now (${errorText(error)})`;
+      }
+    }
     const stateOf = db === undefined ? () => undefined : logFileState(db);
     const logs = options.logsDirectory;
     const remote = logs?.startsWith("s3://") ?? false;
@@ -174,6 +184,8 @@ export async function cacheStatus(
 function openForReading(path: string, status: CacheStatus): DatabaseSync {
   try {
     const db = new DatabaseSync(path, { readOnly: true });
+    // Before anything else: a run that is writing may hold the lock for a moment.
+    db.exec("PRAGMA busy_timeout = 10000");
     db.prepare("SELECT count(*) FROM sqlite_master").get();
     return db;
   } catch (error) {
@@ -200,10 +212,13 @@ function openForReading(path: string, status: CacheStatus): DatabaseSync {
 /** Fills the counts of `status` from the database. */
 function readCounts(db: DatabaseSync, status: CacheStatus): void {
   // A run that has just created the file may not have committed its tables yet.
+  const needed = ["meta", "runs", "log_files", "requests", "ips", "ip_regions", "quarantine"];
   const tables = db.prepare(
-    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'runs')",
-  ).get() as { n: number };
-  if (tables.n < 2) return;
+    `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${
+      needed.map(() => "?").join(", ")
+    })`,
+  ).get(...needed) as { n: number };
+  if (tables.n < needed.length) return;
   status.exists = true;
   const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
   for (

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { formatReferenceTimestamp } from "./civil_time.ts";
@@ -67,9 +67,10 @@ interface RequestRow {
  * ```
  */
 export async function exportExtraction(options: ExportExtractionOptions): Promise<ExportSummary> {
-  const target = options.targetDirectory;
+  const target = options.targetDirectory.replace(/\/+$/, "");
   await checkTarget(target);
-  const temporary = `${target.replace(/\/+$/, "")}.partial-${crypto.randomUUID().slice(0, 8)}`;
+  await removePartialExports(target);
+  const temporary = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
   const db = openCacheDatabase(options.cacheDirectory);
   try {
     await verifyCachePassword(db, options.secrets);
@@ -123,6 +124,20 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     );
   } finally {
     db.close();
+  }
+}
+
+/** Removes what exports into `target` killed before their rename left beside it. */
+async function removePartialExports(target: string): Promise<void> {
+  const name = basename(target);
+  try {
+    for await (const entry of Deno.readDir(dirname(target))) {
+      if (entry.name.startsWith(`${name}.partial-`) && /-[0-9a-f]{8}$/.test(entry.name)) {
+        await Deno.remove(join(dirname(target), entry.name), { recursive: true });
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

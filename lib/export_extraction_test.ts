@@ -82,3 +82,20 @@ Deno.test("keys too long for a file system are shortened with a manifest: summar
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an export removes what exports killed before their rename left beside the target", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  try {
+    await extractLogs({ logsDirectory: HARD, cacheDirectory, secrets, workers: 0 });
+    await Deno.mkdir(`${cacheDirectory}/export.partial-0000dead/ds1`, { recursive: true });
+    await exportExtraction({
+      cacheDirectory,
+      targetDirectory: `${cacheDirectory}/export`,
+      secrets,
+    });
+    const names = (await Array.fromAsync(Deno.readDir(cacheDirectory))).map((e) => e.name);
+    assertEquals(names.filter((n) => n.startsWith("export")), ["export"]);
+  } finally {
+    await Deno.remove(cacheDirectory, { recursive: true });
+  }
+});

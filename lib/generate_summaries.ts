@@ -7,7 +7,8 @@
  */
 
 import { join } from "node:path";
-import { replaceFolder, writeTextFileAtomic } from "./atomic_files.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { repairFolder, replaceFolder, writeTextFileAtomic } from "./atomic_files.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { ContentMapping } from "./content_mapping.ts";
 import { OperatorError } from "./errors.ts";
@@ -22,6 +23,21 @@ import {
   type ScopeData,
 } from "./summary_data.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
+
+/**
+ * A summary step on the cache: first repairs what an interrupted run left around
+ * `<cache>/summaries/`, so that nothing published before is lost.
+ */
+async function summaryStep<T>(
+  cacheDirectory: string,
+  command: string,
+  work: (db: DatabaseSync) => Promise<T>,
+): Promise<T> {
+  return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
+    await repairFolder(join(cacheDirectory, "summaries"));
+    return await work(db);
+  });
+}
 
 /** Names inside `<cache>/summaries/` that are not datasets. */
 export const SUMMARY_RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -184,20 +200,15 @@ async function writeTotals(
  * ```
  */
 export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
-  return await runCacheStep(
-    options.cacheDirectory,
-    "generate_summaries",
-    "summarise",
-    async (db) => {
-      const data = collectDatasetData(db, genericPlace, {
-        days: true,
-        assets: true,
-        regions: true,
-      });
-      await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data, false);
-    },
-  );
+  return await summaryStep(options.cacheDirectory, "generate_summaries", async (db) => {
+    const data = collectDatasetData(db, genericPlace, {
+      days: true,
+      assets: true,
+      regions: true,
+    });
+    await writePublishedCoordinates(db, options.cacheDirectory);
+    return await writeDatasets(options, data, false);
+  });
 }
 
 /**
@@ -217,21 +228,16 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
 export async function generateDandisetSummaries(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  return await runCacheStep(
-    options.cacheDirectory,
-    "generate_dandiset_summaries",
-    "summarise",
-    async (db) => {
-      const data = collectDatasetData(db, dandisetPlace(options.mapping), {
-        days: true,
-        assets: true,
-        regions: true,
-        weeks: true,
-      });
-      await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data, true);
-    },
-  );
+  return await summaryStep(options.cacheDirectory, "generate_dandiset_summaries", async (db) => {
+    const data = collectDatasetData(db, dandisetPlace(options.mapping), {
+      days: true,
+      assets: true,
+      regions: true,
+      weeks: true,
+    });
+    await writePublishedCoordinates(db, options.cacheDirectory);
+    return await writeDatasets(options, data, true);
+  });
 }
 
 /**
@@ -249,7 +255,7 @@ export async function generateDandisetSummaries(
  * ```
  */
 export async function generateTotals(options: SummaryOptions): Promise<SummaryResult> {
-  return await runCacheStep(options.cacheDirectory, "generate_totals", "summarise", async (db) => {
+  return await summaryStep(options.cacheDirectory, "generate_totals", async (db) => {
     return await writeTotals(options, collectDatasetData(db, genericPlace, { regions: true }));
   });
 }
@@ -270,15 +276,10 @@ export async function generateTotals(options: SummaryOptions): Promise<SummaryRe
 export async function generateDandisetTotals(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  return await runCacheStep(
-    options.cacheDirectory,
-    "generate_dandiset_totals",
-    "summarise",
-    async (db) => {
-      const place = dandisetPlace(options.mapping);
-      return await writeTotals(options, collectDatasetData(db, place, { regions: true }));
-    },
-  );
+  return await summaryStep(options.cacheDirectory, "generate_dandiset_totals", async (db) => {
+    const place = dandisetPlace(options.mapping);
+    return await writeTotals(options, collectDatasetData(db, place, { regions: true }));
+  });
 }
 
 /**
@@ -299,24 +300,19 @@ export async function generateDandisetTotals(
 export async function generateArchiveSummaries(
   options: SummaryOptions & { mapping?: ContentMapping },
 ): Promise<SummaryResult> {
-  return await runCacheStep(
-    options.cacheDirectory,
-    "generate_archive_summaries",
-    "summarise",
-    async (db) => {
-      const weeks = options.mapping !== undefined;
-      const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
-      const archive = collectArchiveData(db, { place });
-      const path = join(options.cacheDirectory, "summaries", "archive");
-      await writePublishedCoordinates(db, options.cacheDirectory);
-      await replaceFolder(path, async (temporary) => {
-        for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
-          await Deno.writeTextFile(join(temporary, file), text);
-        }
-      });
-      return { datasets: 1, path };
-    },
-  );
+  return await summaryStep(options.cacheDirectory, "generate_archive_summaries", async (db) => {
+    const weeks = options.mapping !== undefined;
+    const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
+    const archive = collectArchiveData(db, { place });
+    const path = join(options.cacheDirectory, "summaries", "archive");
+    await writePublishedCoordinates(db, options.cacheDirectory);
+    await replaceFolder(path, async (temporary) => {
+      for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
+        await Deno.writeTextFile(join(temporary, file), text);
+      }
+    });
+    return { datasets: 1, path };
+  });
 }
 
 /**
@@ -334,15 +330,10 @@ export async function generateArchiveSummaries(
  * ```
  */
 export async function generateArchiveTotals(options: SummaryOptions): Promise<SummaryResult> {
-  return await runCacheStep(
-    options.cacheDirectory,
-    "generate_archive_totals",
-    "summarise",
-    async (db) => {
-      const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
-      const totals = publishedTotals(collectArchiveData(db), options.privacy);
-      await writeTextFileAtomic(path, formatPythonJson(totals));
-      return { datasets: 1, path };
-    },
-  );
+  return await summaryStep(options.cacheDirectory, "generate_archive_totals", async (db) => {
+    const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
+    const totals = publishedTotals(collectArchiveData(db), options.privacy);
+    await writeTextFileAtomic(path, formatPythonJson(totals));
+    return { datasets: 1, path };
+  });
 }

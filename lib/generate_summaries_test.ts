@@ -191,3 +191,45 @@ Deno.test("labels with tabs, line breaks and quotes (from a service, or stored b
   assert(html.includes("US/New York") && html.includes("FR/&quot;Île&quot;"), "labels shown");
   assert(html.includes("say&quot;hi&quot;.nwb"), "the quoted asset is read back whole");
 });
+
+Deno.test("summaries never vanish for a reader; what a killed run left beside them is repaired", async () => {
+  const dir = await cacheWith([["ds/a", 1, null, 10, true], ["other/b", 2, null, 20, true]]);
+  await generateSummaries({ cacheDirectory: dir });
+  await generateTotals({ cacheDirectory: dir });
+  await generateArchiveSummaries({ cacheDirectory: dir });
+  const summaries = join(dir, "summaries");
+  // A reader polling as often as the event loop lets it, through several runs.
+  let misses = 0;
+  let polls = 0;
+  let running = true;
+  const poll = async () => {
+    while (running) {
+      polls++;
+      for (const file of ["ds/by_day.tsv", "archive/by_day.tsv", "totals.json"]) {
+        if (!await Deno.stat(join(summaries, file)).then(() => true, () => false)) misses++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  };
+  const reader = poll();
+  for (let i = 0; i < 5; i++) {
+    await generateSummaries({ cacheDirectory: dir });
+    await generateArchiveSummaries({ cacheDirectory: dir });
+  }
+  running = false;
+  await reader;
+  assertEquals(misses, 0, `${polls} polls`);
+
+  // An older version killed between its two renames: summaries/ moved to summaries.old-*, a
+  // half-written summaries.new-* beside it. The next run restores archive/ and totals.json.
+  await Deno.rename(summaries, `${summaries}.old-0000dead`);
+  await Deno.mkdir(`${summaries}.new-0000beef`);
+  await Deno.writeTextFile(`${summaries}.new-0000beef/partial`, "");
+  await generateSummaries({ cacheDirectory: dir });
+  const names = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) =>
+    n.startsWith("summaries")
+  );
+  assertEquals(names, ["summaries"]);
+  assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t30\t<50\t<50");
+  assertEquals(Object.keys(JSON.parse(read(dir, "totals.json"))), ["ds", "other"]);
+});

@@ -89,6 +89,7 @@ export function describe(status: CacheStatus, now: Date): string[] {
       ...(status.pending
         ? [`Log files: ${n(status.pending.logFiles)} in ${status.pending.logsDirectory}.`]
         : []),
+      ...(status.note === undefined ? [] : [`Note: ${status.note}.`]),
     ];
   }
   const lines = [
