@@ -157,7 +157,7 @@ export async function cacheStatus(
         status.note += `; it could not be read consistently now (${errorText(error)})`;
       }
     }
-    const stateOf = db === undefined ? () => undefined : logFileState(db);
+    const stateOf = db === undefined || !status.exists ? () => undefined : logFileState(db);
     const logs = options.logsDirectory;
     const remote = logs?.startsWith("s3://") ?? false;
     if (logs !== undefined && !remote) {

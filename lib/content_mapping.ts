@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BODY_LIMITS, readBody } from "./http_body.ts";
 import { join } from "node:path";
 import { errorText, OperatorError } from "./errors.ts";
 import { textOfMaybeGzip } from "./gzip.ts";
@@ -90,7 +91,7 @@ export async function loadContentMapping(options: LoadMappingOptions): Promise<C
   try {
     const response = await fetch(source, { signal: AbortSignal.timeout(120_000) });
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await readBody(response, BODY_LIMITS.mapping);
     const mapping = await decode(bytes);
     await Deno.mkdir(folder, { recursive: true });
     await Deno.writeFile(`${copy}.tmp`, bytes);

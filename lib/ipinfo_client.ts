@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BODY_LIMITS, readText } from "./http_body.ts";
 import { errorText } from "./errors.ts";
 import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from "./retry_after.ts";
 
@@ -124,7 +125,7 @@ export class IpinfoClient {
           body: JSON.stringify(ips),
           signal: AbortSignal.timeout(o.timeoutMs),
         });
-        const text = await response.text();
+        const text = await readText(response, BODY_LIMITS.ipinfo);
         if (response.status === 401 || response.status === 403) {
           return {
             ok: false,

@@ -69,6 +69,13 @@ export async function readPiece(
   }
 }
 
+/** How many times its size gzipped data may expand: S3 logs compress about 10 to 30 times. */
+const MAX_GZIP_RATIO = 1000;
+/** Small files may expand to this much whatever the ratio. */
+const MIN_GZIP_LIMIT = 64 * 1024 * 1024;
+
+class GzipBombError extends Error {}
+
 async function readWholeFile(piece: TaskPiece, parser: PieceParser): Promise<number> {
   let bytes: Uint8Array;
   if (piece.data !== undefined) {
@@ -83,9 +90,23 @@ async function readWholeFile(piece: TaskPiece, parser: PieceParser): Promise<num
     bytes = got <= piece.end ? buf.subarray(0, got) : concat(buf, readRest(file));
   }
   if (isGzip(bytes)) {
+    // Decompressed piece by piece into the parser (memory bounded by the lines, not the file);
+    // data that expands past any log's ratio is a bomb, and fails the file.
+    const limit = Math.max(MAX_GZIP_RATIO * bytes.length, MIN_GZIP_LIMIT);
+    let expanded = 0;
     try {
-      for await (const chunk of gunzipStream(bytes.slice())) parser.push(chunk);
+      for await (const chunk of gunzipStream(bytes.slice())) {
+        expanded += chunk.length;
+        if (expanded > limit) {
+          throw new GzipBombError(
+            `gzip data expands more than ${MAX_GZIP_RATIO} times (past ` +
+              `${Math.round(limit / 1e6).toLocaleString("en-US")} MB): not a log file`,
+          );
+        }
+        parser.push(chunk);
+      }
     } catch (error) {
+      if (error instanceof GzipBombError) throw error;
       throw new Error(`truncated or corrupt gzip data (${errorText(error)})`);
     }
   } else {

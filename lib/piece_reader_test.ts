@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import type { ParsedPiece } from "./piece_parser.ts";
 import { readPiece } from "./piece_reader.ts";
 
@@ -89,4 +89,30 @@ Deno.test("gzip content is detected by its bytes, whatever the name", async () =
 Deno.test("a file that cannot be read gives a reason instead of an exception", async () => {
   const outcome = await readPiece({ path: "/nonexistent/x.log", start: 0, end: 10, whole: true });
   assertEquals(outcome, { ok: false, error: "the file disappeared before it was read" });
+});
+
+Deno.test("a gzip bomb fails its file with the reason, after bounded work", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // 200 MB of zeros compress to about 200 KB: past 1,000 times its size.
+    const zeros = new Uint8Array(1024 * 1024);
+    const stream = new ReadableStream<BufferSource>({
+      start(controller) {
+        for (let i = 0; i < 200; i++) controller.enqueue(zeros);
+        controller.close();
+      },
+    }).pipeThrough(new CompressionStream("gzip"));
+    const bomb = new Uint8Array(await new Response(stream).arrayBuffer());
+    await Deno.writeFile(`${dir}/2024-01-01-00-00-00-0123456789ABCDEF`, bomb);
+    const outcome = await readPiece({
+      path: `${dir}/2024-01-01-00-00-00-0123456789ABCDEF`,
+      start: 0,
+      end: bomb.length,
+      whole: true,
+    });
+    assertEquals(outcome.ok, false);
+    if (!outcome.ok) assertMatch(outcome.error, /gzip data expands more than 1000 times/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

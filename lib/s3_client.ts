@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BODY_LIMITS, BodyTooLargeError, readBody } from "./http_body.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import { type AwsCredentials, signRequest, uriEncode } from "./sigv4.ts";
 
@@ -147,7 +148,7 @@ export class S3Client {
           { credentials: o.credentials, region: o.region },
         );
         const response = await fetch(url, { headers, signal: AbortSignal.timeout(o.timeoutMs) });
-        const body = new Uint8Array(await response.arrayBuffer());
+        const body = await readBody(response, key ? BODY_LIMITS.object : BODY_LIMITS.listing);
         if (response.ok) return body;
         const code = /<Code>([^<]*)<\/Code>/.exec(new TextDecoder().decode(body))?.[1];
         last = `HTTP ${response.status}${code ? ` ${code}` : ""}`;
@@ -160,6 +161,12 @@ export class S3Client {
         }
       } catch (error) {
         if (error instanceof OperatorError) throw error;
+        if (error instanceof BodyTooLargeError) {
+          throw new OperatorError(
+            `${key ? `s3://${bucket}/${key}` : `The listing of s3://${bucket}`}: ` +
+              `${error.message}, more than any log ${key ? "object" : "listing page"} is.`,
+          );
+        }
         last = errorText(error);
       }
       if (attempt + 1 < o.attempts) {

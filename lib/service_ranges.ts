@@ -7,6 +7,7 @@
  * @module
  */
 
+import { BODY_LIMITS, readText } from "./http_body.ts";
 import { join } from "node:path";
 import type { Environment } from "./config.ts";
 import { errorText } from "./errors.ts";
@@ -196,7 +197,7 @@ async function fetchText(
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      if (response.ok) return await response.text();
+      if (response.ok) return await readText(response, BODY_LIMITS.ranges);
       await response.body?.cancel();
       lastError = new Error(`HTTP ${response.status}`);
       if (response.status < 500 && response.status !== 429) break; // not worth retrying

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { BODY_LIMITS, readText } from "./http_body.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { runCacheStep } from "./cache_step.ts";
 import type { Environment } from "./config.ts";
@@ -78,7 +79,7 @@ async function geocode(
     let wait = timing.retryDelayMs * 2 ** attempt;
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(timing.timeoutMs) });
-      const text = await response.text();
+      const text = await readText(response, BODY_LIMITS.opencage);
       if (response.status === 401 || response.status === 403) {
         return {
           ok: false,

@@ -4,6 +4,7 @@
  */
 
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
 import { readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
 import {
@@ -794,5 +795,18 @@ Deno.test("the default cache is a data folder (an older one in the cache folder 
     );
     const status = await runCli(["status"], { env: older });
     assertMatch(status.stdout, new RegExp(`^Cache: ${other}/\\.cache/s3-log-extraction `));
+  });
+});
+
+Deno.test("status on a cache whose database has no tables yet (a run is creating it) says nothing is there yet", async () => {
+  await withTmpDir(async (home) => {
+    const cache = join(home, "cache");
+    await Deno.mkdir(cache);
+    const db = new DatabaseSync(join(cache, "cache.sqlite"));
+    db.exec("PRAGMA journal_mode = WAL");
+    db.close();
+    const status = await runCli(["status", "--cache", cache], { env: cliEnv(home) });
+    assertEquals(status.code, 0, status.stderr);
+    assertMatch(status.stdout, /nothing extracted yet/);
   });
 });
