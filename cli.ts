@@ -298,6 +298,10 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       [Symbol.dispose]: () => fresh && !ok && removeIfOnlyLocks(cacheDirectory),
     };
     using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
+    if (input.values["new-cache"] === true) {
+      const { startNewCache } = await import("./lib/cache_database.ts");
+      startNewCache(cacheDirectory);
+    }
     // The steps `daily` starts run under its lock.
     const env = ctx.env;
     const withToken = { get: (v: string) => v === RUN_TOKEN_VARIABLE ? lock.token : env.get(v) };

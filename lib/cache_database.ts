@@ -24,6 +24,12 @@ import { InvalidTokenError } from "./fernet.ts";
 export const SCHEMA_VERSION = 4;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
+/**
+ * File beside the database, written when it is created: a cache folder that has it and a
+ * missing or empty database lost its database (deleted, emptied, a restore gone wrong), which
+ * must not silently become a new, empty cache.
+ */
+export const CACHE_MARKER = "cache-created.txt";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -156,6 +162,21 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
         `${version}, this program knows ${SCHEMA_VERSION}). Upgrade s3-log-extraction.`,
     );
   }
+  const marker = join(cacheDirectory, CACHE_MARKER);
+  if (version === 0 && isFile(marker)) {
+    db.close();
+    let since = "";
+    try {
+      since = ` (created ${Deno.readTextFileSync(marker).match(/\d{4}-\d\d-\d\dT[\d:.]+Z/)?.[0]})`;
+    } catch {
+      // the date is a detail
+    }
+    throw new OperatorError(
+      `The cache ${cacheDirectory} had a database${since} that is now missing or empty. ` +
+        `Restore ${DATABASE_FILE} from a backup; to start a new, empty cache there on purpose, ` +
+        "run the command once with --new-cache.",
+    );
+  }
   if (version < SCHEMA_VERSION) {
     try {
       db.exec("BEGIN IMMEDIATE");
@@ -177,6 +198,18 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
           "the cache directory is writable and the disk is not full.",
         { cause: error },
       );
+    }
+    if (version === 0) {
+      try {
+        Deno.writeTextFileSync(
+          marker,
+          `cache.sqlite of this folder was created ${new Date().toISOString()}. It holds the ` +
+            "only (encrypted) IP table and the paid lookups: back them up together.\n",
+          { mode: 0o600 },
+        );
+      } catch {
+        // A read-only folder fails later, with its own message.
+      }
     }
   }
   return db;
@@ -230,6 +263,14 @@ export async function verifyCachePassword(db: DatabaseSync, secrets: CacheSecret
       "S3_LOG_EXTRACTION_PASSWORD (and S3_LOG_EXTRACTION_SALT, if one was used) to the values " +
       "the cache was created with, or use another cache directory.",
   );
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -343,4 +384,59 @@ export function storageError(error: unknown): unknown {
     if (pattern.test(message)) return new OperatorError(`${advice} (${message})`, { cause: error });
   }
   return error;
+}
+
+/**
+ * Lets a cache that lost its database start anew (`--new-cache`): removes the marker of its
+ * earlier database, and the empty database file left behind. Refuses when the cache still has
+ * its database, so that the option can never wipe one.
+ *
+ * @example Usage
+ * ```ts
+ * import { CACHE_MARKER, openCacheDatabase, startNewCache } from "./cache_database.ts";
+ * import { assertThrows } from "./_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * openCacheDatabase(dir).close();
+ * assertThrows(() => startNewCache(dir), /still has its database/);
+ * await Deno.remove(`${dir}/cache.sqlite`);
+ * assertThrows(() => openCacheDatabase(dir), /now missing or empty/);
+ * startNewCache(dir);
+ * openCacheDatabase(dir).close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function startNewCache(cacheDirectory: string): void {
+  const path = join(cacheDirectory, DATABASE_FILE);
+  if (isFile(path)) {
+    const db = new DatabaseSync(path, { readOnly: true });
+    let tables = 0;
+    try {
+      tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'meta'").get() as {
+        n: number;
+      }).n;
+    } catch {
+      tables = 0; // not a database at all: as good as empty
+    } finally {
+      db.close();
+    }
+    if (tables > 0) {
+      throw new OperatorError(
+        `--new-cache: the cache ${cacheDirectory} still has its database: nothing to start ` +
+          "over. Drop the option (or choose another cache with --cache).",
+      );
+    }
+    for (const suffix of ["", "-wal", "-shm"]) {
+      try {
+        Deno.removeSync(path + suffix);
+      } catch {
+        // not there
+      }
+    }
+  }
+  try {
+    Deno.removeSync(join(cacheDirectory, CACHE_MARKER));
+  } catch {
+    // not there
+  }
 }

@@ -5,8 +5,14 @@
  * @module
  */
 
+import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { claimExtractionMode, openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+import {
+  claimExtractionMode,
+  DATABASE_FILE,
+  openCacheDatabase,
+  verifyCachePassword,
+} from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import { excludedIpSource, type IpMatch } from "./excluded_ips.ts";
@@ -213,6 +219,16 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       const planned = planFiles(db, entries, options, summary);
       if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
       await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
+      // Deleted while the run went on, SQLite wrote to a file nobody can open again.
+      if (
+        !await Deno.stat(join(options.cacheDirectory, DATABASE_FILE)).then(() => true, () => false)
+      ) {
+        throw new OperatorError(
+          `The cache database ${join(options.cacheDirectory, DATABASE_FILE)} was deleted while ` +
+            "this run was going: what it stored is lost. Restore it from a backup, or start " +
+            "over with --new-cache.",
+        );
+      }
       summary.seconds = (performance.now() - started) / 1000;
       finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
       return summary;

@@ -810,3 +810,35 @@ Deno.test("status on a cache whose database has no tables yet (a run is creating
     assertMatch(status.stdout, /nothing extracted yet/);
   });
 });
+
+Deno.test("a cache whose database was deleted or emptied is an error, never silently a new cache; --new-cache starts over", async () => {
+  await withTmpDir(async (home) => {
+    const cache = join(home, "cache");
+    const hard = join(ROOT, "fixtures", "hard_cases", "logs");
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
+    assertEquals((await runCli(["extract_logs", hard], { env })).code, 0);
+    for (const loss of ["deleted", "emptied"]) {
+      if (loss === "deleted") {
+        for (const suffix of ["", "-wal", "-shm"]) {
+          await Deno.remove(join(cache, `cache.sqlite${suffix}`)).catch(() => {});
+        }
+      } else {
+        await Deno.writeFile(join(cache, "cache.sqlite"), new Uint8Array());
+      }
+      const again = await runCli(["extract_logs", hard], { env });
+      assertEquals(again.code, 1, loss);
+      assertMatch(
+        again.stderr,
+        /^error: The cache .* had a database \(created 20[^)]+\) that is now missing or empty\. Restore cache\.sqlite from a backup; .* --new-cache\./,
+      );
+      const summaries = await runCli(["generate_summaries"], { env });
+      assertEquals(summaries.code, 1, `${loss}: ${summaries.stderr}`);
+    }
+    const fresh = await runCli(["extract_logs", hard, "--new-cache", "--json"], { env });
+    assertEquals(fresh.code, 0, fresh.stderr);
+    assertEquals(JSON.parse(fresh.stdout).files.done, 1);
+    const refused = await runCli(["extract_logs", hard, "--new-cache"], { env });
+    assertEquals(refused.code, 1);
+    assertMatch(refused.stderr, /--new-cache: the cache .* still has its database/);
+  });
+});

@@ -73,6 +73,7 @@ export const COMMON_OPTIONS: ParseArgsOptionsConfig = {
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
   debug: { type: "boolean" },
+  "new-cache": { type: "boolean" },
 };
 
 /** Help text of the common options. */
@@ -82,6 +83,8 @@ export const COMMON_HELP = `Common options:
   --json          print the result as JSON
   --quiet, -q     print nothing but errors
   --debug         show stack traces of unexpected errors
+  --new-cache     start a new, empty cache where one lost its database (deleted or emptied);
+                  without it such a cache is an error, never silently a new one
   --help, -h      show this help`;
 
 /**
