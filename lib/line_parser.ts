@@ -59,14 +59,14 @@ export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = 
 };
 
 /** The longest line read (1 MiB): longer ones are malformed, read in linear time. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+export const MAX_LINE_BYTES: number = 1024 * 1024;
 
 /** The first second S3 could have logged (2006-01-01T00:00:00Z). */
-export const EARLIEST_LOG_TIME = Date.UTC(2006, 0, 1) / 1000;
+export const EARLIEST_LOG_TIME: number = Date.UTC(2006, 0, 1) / 1000;
 /** How far in the future a log's clock may be (a week, in seconds). */
 const FUTURE_MARGIN = 7 * 86_400;
 /** S3's largest object, in bytes (5 TiB): no request sends more. */
-export const MAX_BYTES_SENT = 5 * 1024 ** 4;
+export const MAX_BYTES_SENT: number = 5 * 1024 ** 4;
 
 /** Which objects a run extracts. */
 export type ExtractionMode = "generic" | "dandi";
