@@ -49,20 +49,12 @@ export interface RunLock extends Disposable {
  */
 export async function acquireRunLock(cacheDirectory: string): Promise<RunLock> {
   const path = join(cacheDirectory, LOCK_FILE);
-  let file: Deno.FsFile;
-  try {
-    // Synchronous on purpose: the lock's file must be closed (and the lock gone) the moment the
-    // run releases it, with no asynchronous operation still holding the descriptor.
-    // deno-lint-ignore no-sync-fn-in-async-fn
-    file = Deno.openSync(path, { read: true, write: true, create: true });
-  } catch (error) {
-    throw new OperatorError(
-      `Cannot create lock file ${path}: ${(error as Error).message}. Check that the cache ` +
+  const held = lockFile(path, (error) =>
+    new OperatorError(
+      `Cannot create lock file ${path}: ${error.message}. Check that the cache ` +
         "directory is writable.",
-    );
-  }
-  if (!file.tryLockSync(true)) {
-    file.close();
+    ));
+  if (held === undefined) {
     const holder = await readLockHolder(cacheDirectory);
     const who = holder ? ` (process ${holder.pid}, started ${holder.started_at})` : "";
     throw new OperatorError(
@@ -70,18 +62,43 @@ export async function acquireRunLock(cacheDirectory: string): Promise<RunLock> {
         "or end it with `s3_log_extraction stop`.",
     );
   }
-  const holder: LockHolder = { pid: Deno.pid, started_at: new Date().toISOString() };
-  file.truncateSync(0);
-  file.writeSync(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
+  const lock = held({ pid: Deno.pid, started_at: new Date().toISOString() });
   await Deno.remove(join(cacheDirectory, STOP_FILE)).catch(() => {});
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    file.unlockSync();
+  return lock;
+}
+
+/**
+ * Opens `path` and takes its exclusive lock (synchronously on purpose: the lock must be gone
+ * the moment the run releases it, with no asynchronous operation still holding the
+ * descriptor). Undefined when another process holds it; else a function that writes the
+ * holder's record into it and returns the held lock.
+ */
+function lockFile(
+  path: string,
+  cannotOpen: (error: Error) => OperatorError,
+): ((record: object) => RunLock) | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true, write: true, create: true });
+  } catch (error) {
+    throw cannotOpen(error as Error);
+  }
+  if (!file.tryLockSync(true)) {
     file.close();
+    return undefined;
+  }
+  return (record) => {
+    file.truncateSync(0);
+    file.writeSync(new TextEncoder().encode(JSON.stringify(record) + "\n"));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      file.unlockSync();
+      file.close();
+    };
+    return { release, [Symbol.dispose]: release };
   };
-  return { release, [Symbol.dispose]: release };
 }
 
 /**
@@ -199,21 +216,14 @@ export async function acquirePipelineLock(
   env: { get(name: string): string | undefined },
 ): Promise<PipelineLock> {
   const path = join(cacheDirectory, PIPELINE_LOCK_FILE);
-  let file: Deno.FsFile;
-  try {
-    // deno-lint-ignore no-sync-fn-in-async-fn
-    file = Deno.openSync(path, { read: true, write: true, create: true });
-  } catch (error) {
-    throw new OperatorError(
+  const held = lockFile(path, (error) =>
+    new OperatorError(
       `Cannot write to cache ${cacheDirectory} (its lock file ${PIPELINE_LOCK_FILE}: ` +
-        `${(error as Error).message.replace(/: open '.*'$/, "")}). ${command} writes to the ` +
-        "cache: make the folder " +
-        "writable for this user, or choose another with --cache. `status` reads a cache " +
-        "without writing.",
-    );
-  }
-  if (!file.tryLockSync(true)) {
-    file.close();
+        `${error.message.replace(/: open '.*'$/, "")}). ${command} writes to the cache: make ` +
+        "the folder writable for this user, or choose another with --cache. `status` reads a " +
+        "cache without writing.",
+    ));
+  if (held === undefined) {
     const text = await Deno.readTextFile(path).catch(() => "");
     let holder: LockHolder & { command?: string; token?: string } | undefined;
     try {
@@ -235,15 +245,6 @@ export async function acquirePipelineLock(
     );
   }
   const token = crypto.randomUUID();
-  const record = { pid: Deno.pid, started_at: new Date().toISOString(), command, token };
-  file.truncateSync(0);
-  file.writeSync(new TextEncoder().encode(JSON.stringify(record) + "\n"));
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    file.unlockSync();
-    file.close();
-  };
-  return { token, release, [Symbol.dispose]: release };
+  const started_at = new Date().toISOString();
+  return { token, ...held({ pid: Deno.pid, started_at, command, token }) };
 }
