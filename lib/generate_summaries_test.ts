@@ -233,3 +233,28 @@ Deno.test("summaries never vanish for a reader; what a killed run left beside th
   assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t30\t<50\t<50");
   assertEquals(Object.keys(JSON.parse(read(dir, "totals.json"))), ["ds", "other"]);
 });
+
+Deno.test("byte sums past 2^53 (9 PB) are exact in every file, as the archive's will soon be", async () => {
+  // 2,001 requests of 5 TiB − 1 byte (odd, so a float sum would round): 11.0 PB in all.
+  const each = 5 * 1024 ** 4 - 1;
+  const rows: [string, number, string | null, number, boolean][] = [];
+  for (let i = 0; i < 2001; i++) rows.push([`ds/${i % 3}.nwb`, i % 7, "US/Oregon", each, true]);
+  const dir = await cacheWith(rows);
+  await generateSummaries({ cacheDirectory: dir });
+  await generateTotals({ cacheDirectory: dir });
+  await generateArchiveSummaries({ cacheDirectory: dir });
+  await generateArchiveTotals({ cacheDirectory: dir });
+  const total = BigInt(each) * 2001n; // 11,000,718,335,576,879
+  const exact = (text: string) => /(\d{16,})/.exec(text)?.[1];
+  assertEquals(exact(read(dir, "archive_totals.json")), String(total));
+  assertEquals(exact(read(dir, "totals.json")), String(total));
+  assertEquals(exact(read(dir, "ds/by_region.tsv")), String(total));
+  assertEquals(exact(read(dir, "archive/by_region.tsv")), String(total));
+  // Per asset: 667 requests each, below 2^53: plain numbers.
+  assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[1], `0.nwb\t${667 * each}\t660\t660`);
+  // Per day (all on 2023-11-14, one request a second): exact too.
+  const days = read(dir, "ds/by_day.tsv").split("\n").slice(1, -1).map((r) =>
+    BigInt(r.split("\t")[1])
+  );
+  assertEquals(days.reduce((a, b) => a + b, 0n), total);
+});

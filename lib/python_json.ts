@@ -16,6 +16,7 @@ function escapeString(text: string): string {
 }
 
 function format(value: unknown, indent: string): string {
+  if (typeof value === "bigint") return value.toString(); // an exact integer past 2^53
   if (value === null || typeof value !== "object") {
     return typeof value === "string" ? escapeString(value) : JSON.stringify(value);
   }

@@ -12,6 +12,9 @@ import { parseTsv } from "./tsv.ts";
 import { safeFolderName } from "./key_path.ts";
 import type { PublishedTotals } from "./summary_files.ts";
 
+/** Totals as read back from the published JSON (numbers: the report only shows them). */
+export type ReadTotals = Omit<PublishedTotals, "total_bytes_sent"> & { total_bytes_sent: number };
+
 /** Bytes, requests and downloads of one row of a published table (counts as published). */
 export interface PublishedRow {
   /** The row's key: a date, a region label or an asset path. */
@@ -29,7 +32,7 @@ export interface DatasetReport {
   /** Its name. */
   name: string;
   /** Its totals. */
-  totals: PublishedTotals;
+  totals: ReadTotals;
   /** Bytes per day. */
   byDay: PublishedRow[];
   /** Its assets, most bytes first. */
@@ -39,7 +42,7 @@ export interface DatasetReport {
 /** Everything the report is drawn from. */
 export interface ReportData {
   /** The archive's totals. */
-  totals: PublishedTotals;
+  totals: ReadTotals;
   /** The archive's bytes per day. */
   byDay: PublishedRow[];
   /** The archive's regions. */
@@ -71,10 +74,10 @@ export async function readReportData(summariesDirectory: string): Promise<Report
       );
     }
   };
-  const totals = JSON.parse(await read("archive_totals.json")) as PublishedTotals;
+  const totals = JSON.parse(await read("archive_totals.json")) as ReadTotals;
   // No totals.json: no dataset summaries were published (dandi mode without a mapping).
   const datasetTotals = await Deno.stat(join(summariesDirectory, "totals.json")).then(
-    async () => JSON.parse(await read("totals.json")) as Record<string, PublishedTotals>,
+    async () => JSON.parse(await read("totals.json")) as Record<string, ReadTotals>,
     () => ({}),
   );
   const datasets: DatasetReport[] = [];

@@ -13,8 +13,8 @@ import { comparePaths } from "./sort_orders.ts";
 
 /** Bytes, requests and downloads of a group of requests. */
 export interface Counts {
-  /** Sum of bytes sent. */
-  bytes: number;
+  /** Sum of bytes sent: exact, a bigint once it passes `Number.MAX_SAFE_INTEGER` (9 PB). */
+  bytes: number | bigint;
   /** Number of requests. */
   requests: number;
   /** Number of requests with status 200. */
@@ -58,20 +58,76 @@ function emptyScope(): ScopeData {
   };
 }
 
+/**
+ * Byte sums are kept exact whatever their size: each accumulator is a low part and a high part
+ * holding whole multiples of 2^40, both exact floats (a request sends at most 5 TiB, 2^42.3).
+ */
+const SPLIT = 2 ** 40;
+
+/** The exact value of a `high` + `low` accumulator: a number while it is safe, else a bigint. */
+function exactBytes(high: number, low: number): number | bigint {
+  const total = high + low;
+  return total <= Number.MAX_SAFE_INTEGER ? total : BigInt(high) + BigInt(low);
+}
+
+/**
+ * The exact sum of two byte counts (a number while it is safe, else a bigint).
+ *
+ * @example Usage
+ * ```ts
+ * import { addBytes } from "./summary_data.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(addBytes(1, 2), 3);
+ * assertEquals(addBytes(Number.MAX_SAFE_INTEGER, 2), 9007199254740993n);
+ * ```
+ */
+export function addBytes(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === "number" && typeof b === "number" && a + b <= Number.MAX_SAFE_INTEGER) {
+    return a + b;
+  }
+  const sum = BigInt(a) + BigInt(b);
+  return sum <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(sum) : sum;
+}
+
 function add(
   map: Map<string | number, Counts>,
   key: string | number,
-  bytes: number,
+  bytes: number | bigint,
   requests: number,
   downloads: number,
 ) {
   const counts = map.get(key);
   if (counts === undefined) map.set(key, { bytes, requests, downloads });
   else {
-    counts.bytes += bytes;
+    counts.bytes = addBytes(counts.bytes, bytes);
     counts.requests += requests;
     counts.downloads += downloads;
   }
+}
+
+/** A running count of requests with an exact byte sum (see {@linkcode SPLIT}). */
+interface Tally {
+  low: number;
+  high: number;
+  requests: number;
+  downloads: number;
+}
+
+function tally(t: Tally, bytes: number, download: number): void {
+  let low = t.low + bytes;
+  if (low >= SPLIT) {
+    const carry = low - (low % SPLIT);
+    t.high += carry;
+    low -= carry;
+  }
+  t.low = low;
+  t.requests++;
+  t.downloads += download;
+}
+
+function countsOf(t: Tally): Counts {
+  return { bytes: exactBytes(t.high, t.low), requests: t.requests, downloads: t.downloads };
 }
 
 interface Row {
@@ -165,6 +221,7 @@ function grow(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
 class CountsTable {
   slots = new Map<number, number>();
   bytes = new Float64Array(1024);
+  high = new Float64Array(1024);
   requests = new Float64Array(1024);
   downloads = new Float64Array(1024);
 
@@ -175,18 +232,25 @@ class CountsTable {
       this.slots.set(key, slot);
       if (slot === this.bytes.length) {
         this.bytes = grow(this.bytes);
+        this.high = grow(this.high);
         this.requests = grow(this.requests);
         this.downloads = grow(this.downloads);
       }
     }
-    this.bytes[slot] += bytes;
+    let low = this.bytes[slot] + bytes;
+    if (low >= SPLIT) {
+      const carry = low - (low % SPLIT);
+      this.high[slot] += carry;
+      low -= carry;
+    }
+    this.bytes[slot] = low;
     this.requests[slot]++;
     this.downloads[slot] += download;
   }
 
   counts(slot: number): Counts {
     return {
-      bytes: this.bytes[slot],
+      bytes: exactBytes(this.high[slot], this.bytes[slot]),
       requests: this.requests[slot],
       downloads: this.downloads[slot],
     };
@@ -261,8 +325,9 @@ export function collectDatasetData(
   }).n;
 
   const days = new CountsTable();
-  const objectCounts = new Float64Array(parts.assets ? (maxId + 1) * 3 : 0);
-  const regions = new Map<number, Counts & { first: number }>();
+  // Per object: low bytes, requests, downloads, high bytes (see SPLIT).
+  const objectCounts = new Float64Array(parts.assets ? (maxId + 1) * 4 : 0);
+  const regions = new Map<number, Tally & { first: number }>();
   const requesterPairs = new Set<number>();
   const weeks = new Map<number, number>();
   const scanned = scanRequests(db, (objectId, ip, label, time, bytes, download, rowid) => {
@@ -271,20 +336,25 @@ export function collectDatasetData(
     const day = Math.floor(time / 86400);
     if (parts.days) days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download);
     if (parts.assets) {
-      objectCounts[objectId * 3] += bytes;
-      objectCounts[objectId * 3 + 1]++;
-      objectCounts[objectId * 3 + 2] += download;
+      const at = objectId * 4;
+      let low = objectCounts[at] + bytes;
+      if (low >= SPLIT) {
+        const carry = low - (low % SPLIT);
+        objectCounts[at + 3] += carry;
+        low -= carry;
+      }
+      objectCounts[at] = low;
+      objectCounts[at + 1]++;
+      objectCounts[at + 2] += download;
     }
     if (parts.regions) {
       const key = dataset * labelCount + label;
-      const counts = regions.get(key);
+      let counts = regions.get(key);
       if (counts === undefined) {
-        regions.set(key, { bytes, requests: 1, downloads: download, first: rowid });
-      } else {
-        counts.bytes += bytes;
-        counts.requests++;
-        counts.downloads += download;
+        counts = { low: 0, high: 0, requests: 0, downloads: 0, first: rowid };
+        regions.set(key, counts);
       }
+      tally(counts, bytes, download);
       requesterPairs.add(ip * datasetCount + dataset);
     }
     if (parts.weeks) {
@@ -300,7 +370,7 @@ export function collectDatasetData(
   if (parts.assets) {
     const objects: number[] = [];
     for (let id = 1; id <= maxId; id++) {
-      if (objectCounts[id * 3 + 1] > 0 && places[id]) objects.push(id);
+      if (objectCounts[id * 4 + 1] > 0 && places[id]) objects.push(id);
     }
     // One row per object (a content of the mapping in dandi mode, as the plugin writes them),
     // by rank, then by path.
@@ -310,16 +380,23 @@ export function collectDatasetData(
     );
     for (const id of objects) {
       scopes[datasetOf[id]].byAsset.push([places[id]!.asset, {
-        bytes: objectCounts[id * 3],
-        requests: objectCounts[id * 3 + 1],
-        downloads: objectCounts[id * 3 + 2],
+        bytes: exactBytes(objectCounts[id * 4 + 3], objectCounts[id * 4]),
+        requests: objectCounts[id * 4 + 1],
+        downloads: objectCounts[id * 4 + 2],
       }]);
     }
   }
   if (parts.regions) {
     for (const [key, c] of [...regions].sort(([, a], [, b]) => a.first - b.first)) {
       const scope = scopes[Math.floor(key / labelCount)];
-      add(scope.byRegion, scanned.labels[key % labelCount], c.bytes, c.requests, c.downloads);
+      const counts = countsOf(c);
+      add(
+        scope.byRegion,
+        scanned.labels[key % labelCount],
+        counts.bytes,
+        counts.requests,
+        counts.downloads,
+      );
     }
     for (const pair of requesterPairs) scopes[pair % datasetCount].requesters++;
   }
@@ -360,7 +437,7 @@ export function collectArchiveData(
   options: { place?: (key: string) => AssetPlace | undefined } = {},
 ): ScopeData {
   const archive = emptyScope();
-  const regionCounts: Counts[] = [];
+  const regionCounts: Tally[] = [];
   let seen = new Uint8Array(1024);
   let requesters = 0;
   const days = new CountsTable();
@@ -369,10 +446,7 @@ export function collectArchiveData(
   const scanned = scanRequests(db, (objectId, ip, label, time, bytes, download) => {
     const day = Math.floor(time / 86400);
     days.add(day, bytes, download);
-    const counts = regionCounts[label] ??= { bytes: 0, requests: 0, downloads: 0 };
-    counts.bytes += bytes;
-    counts.requests++;
-    counts.downloads += download;
+    tally(regionCounts[label] ??= { low: 0, high: 0, requests: 0, downloads: 0 }, bytes, download);
     if (ip >= seen.length) {
       const bigger = new Uint8Array(Math.max(seen.length * 2, ip + 1));
       bigger.set(seen);
@@ -391,7 +465,11 @@ export function collectArchiveData(
     [...days.slots].sort(([a], [b]) => a - b).map(([day, slot]) => [day, days.counts(slot)]),
   );
   scanned.labels.forEach((name, i) => {
-    if (regionCounts[i] !== undefined) archive.byRegion.set(name, regionCounts[i]);
+    if (regionCounts[i] !== undefined) {
+      // Labels that clean alike share a region.
+      const counts = countsOf(regionCounts[i]);
+      add(archive.byRegion, name, counts.bytes, counts.requests, counts.downloads);
+    }
   });
   archive.requesters = requesters;
   if (withWeeks) {

@@ -10,7 +10,7 @@ import { formatDay } from "./calendar_days.ts";
 import { type PrivacyOptions, roundForPrivacy } from "./privacy_rounding.ts";
 import { countryOfLabel } from "./region_labels.ts";
 import { compareCodePoints, compareNatural } from "./sort_orders.ts";
-import type { Counts, ScopeData } from "./summary_data.ts";
+import { addBytes, type Counts, type ScopeData } from "./summary_data.ts";
 import { formatTsv } from "./tsv.ts";
 
 const COUNT_COLUMNS = ["bytes_sent", "number_of_requests", "number_of_downloads"];
@@ -165,7 +165,7 @@ export interface PublishedTotals {
   /** Distinct region labels (every label, as the reference counts them). */
   number_of_unique_regions: number;
   /** Sum of bytes sent (exact). */
-  total_bytes_sent: number;
+  total_bytes_sent: number | bigint;
   /** Requests with status 200, rounded. */
   total_number_of_downloads: number | string;
   /** Requests, rounded. */
@@ -193,9 +193,9 @@ export interface PublishedTotals {
  * ```
  */
 export function publishedTotals(scope: ScopeData, privacy: PrivacyOptions = {}): PublishedTotals {
-  let bytes = 0, requests = 0, downloads = 0;
+  let bytes: number | bigint = 0, requests = 0, downloads = 0;
   for (const c of scope.byRegion.values()) {
-    bytes += c.bytes;
+    bytes = addBytes(bytes, c.bytes);
     requests += c.requests;
     downloads += c.downloads;
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-function field(value: string | number): string {
+function field(value: string | number | bigint): string {
   const text = String(value);
   return /[\t"\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
@@ -23,7 +23,7 @@ function field(value: string | number): string {
  *   'asset_path\tbytes_sent\na.nwb\t12\n"say ""hi"""\t0\n');
  * ```
  */
-export function formatTsv(header: string[], rows: (string | number)[][]): string {
+export function formatTsv(header: string[], rows: (string | number | bigint)[][]): string {
   return [header, ...rows].map((row) => row.map(field).join("\t") + "\n").join("");
 }
 
