@@ -135,9 +135,10 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path);
+    // First: any later statement may meet another run's lock for a moment.
+    db.exec("PRAGMA busy_timeout = 10000");
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
-    db.exec("PRAGMA busy_timeout = 10000");
     db.exec("PRAGMA cache_size = -65536");
   } catch (error) {
     throw new OperatorError(

@@ -61,6 +61,8 @@ export interface CacheStatus {
   replacedLogFiles?: { count: number; examples: string[] };
   /** When the summaries were last written (ISO 8601), if they were. */
   summariesWrittenAt?: string;
+  /** The newest summary step, when it failed or did not finish: the summaries are stale. */
+  summariesFailed?: { command: string; started_at: string };
   /** A caveat about the counts, if any. */
   note?: string;
   /** Completion against an S3 Inventory of the log bucket, when one was given. */
@@ -250,6 +252,21 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
       THEN 'cloud_service' WHEN label GLOB 'GitHub*' THEN 'github' ELSE 'determined' END AS kind,
       count(*) AS n FROM ip_regions GROUP BY kind`).all() as { kind: LabelKind; n: number }[];
   for (const { kind, n } of kinds) status.labelKinds[kind] = n;
+  // The summaries' age is their last successful step's, not a folder's time; a step that
+  // failed since leaves them stale.
+  const steps = db.prepare(`
+    SELECT command, started_at, finished_at, outcome FROM runs
+    WHERE command LIKE 'generate\\_%' ESCAPE '\\' ORDER BY id DESC`).all() as {
+    command: string;
+    started_at: string;
+    finished_at: string | null;
+    outcome: string | null;
+  }[];
+  const lastOk = steps.find((run) => run.outcome === "ok");
+  if (lastOk?.finished_at) status.summariesWrittenAt = lastOk.finished_at;
+  if (steps[0] !== undefined && steps[0].outcome !== "ok") {
+    status.summariesFailed = { command: steps[0].command, started_at: steps[0].started_at };
+  }
   const extraction = db.prepare(`
     SELECT summary FROM runs WHERE command = 'extract_logs' AND outcome IN ('ok', 'stopped')
     ORDER BY id DESC LIMIT 1`).get() as { summary: string | null } | undefined;

@@ -74,7 +74,8 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
   const db = openCacheDatabase(options.cacheDirectory);
   try {
     await verifyCachePassword(db, options.secrets);
-    await Deno.mkdir(temporary, { recursive: true });
+    // Only its owner may read an export: a plaintext one holds client IPs.
+    await Deno.mkdir(temporary, { recursive: true, mode: 0o700 });
     const ips = await readIpTable(db, options.secrets);
     const summary: ExportSummary = { objects: 0, requests: 0 };
     // Names too long for a file system are shortened and listed here.
@@ -174,6 +175,6 @@ async function writeObject(
     : await options.secrets.fernet.encrypt(columns.ips);
   await Deno.writeTextFile(join(folder, "timestamps.txt"), columns.timestamps);
   await Deno.writeTextFile(join(folder, "bytes_sent.txt"), columns.bytes);
-  await Deno.writeTextFile(join(folder, "ips.txt"), ips);
+  await Deno.writeTextFile(join(folder, "ips.txt"), ips, { mode: 0o600 });
   await Deno.writeTextFile(join(folder, "download.txt"), columns.downloads);
 }

@@ -99,3 +99,21 @@ Deno.test("an export removes what exports killed before their rename left beside
     await Deno.remove(cacheDirectory, { recursive: true });
   }
 });
+
+Deno.test("an export is readable by its owner only (a plaintext one holds IPs)", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  try {
+    await extractLogs({ logsDirectory: HARD, cacheDirectory, secrets, workers: 0 });
+    const target = `${cacheDirectory}/plain`;
+    await exportExtraction({
+      cacheDirectory,
+      targetDirectory: target,
+      secrets,
+      plaintextIps: true,
+    });
+    assertEquals((await Deno.stat(target)).mode! & 0o777, 0o700);
+    assertEquals((await Deno.stat(`${target}/ds1/ipv6.json/ips.txt`)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(cacheDirectory, { recursive: true });
+  }
+});

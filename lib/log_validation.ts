@@ -17,6 +17,7 @@ import {
 } from "./line_parser.ts";
 import { discoverLogFiles } from "./log_discovery.ts";
 import { errorText } from "./errors.ts";
+import { isIpAddress } from "./ip_address.ts";
 
 /** A kind of problem `validate` reports. */
 export type ProblemKind =
@@ -154,7 +155,9 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
       const text = DECODER.decode(bytes.subarray(start, end));
       const problems = lineProblems(parser, outcome, text, bytes.subarray(start, end), start);
       for (const kind of problems) note(kind, path, line);
-      if (outcome === LineOutcome.Kept && !problems.includes("invalid_utf8")) report.kept++;
+      // Kept as extraction keeps it: not a line it quarantines after parsing.
+      const rejected = problems.includes("invalid_utf8") || problems.includes("bad_client_ip");
+      if (outcome === LineOutcome.Kept && !rejected) report.kept++;
       start = end + 1;
     }
     report.lines += line;
@@ -183,11 +186,17 @@ function lineProblems(
     return problems;
   }
   if (outcome !== LineOutcome.Kept) return problems;
+  let ip: string;
   try {
     STRICT.decode(line.subarray(parser.keyStart - lineStart, parser.keyEnd - lineStart));
-    STRICT.decode(line.subarray(parser.ipStart - lineStart, parser.ipEnd - lineStart));
+    ip = STRICT.decode(line.subarray(parser.ipStart - lineStart, parser.ipEnd - lineStart));
   } catch {
     problems.push("invalid_utf8");
+    return problems;
+  }
+  // The address check extraction makes (999.1.1.1 and 1.2.3 have the right characters only).
+  if (ip !== "-" && !isIpAddress(ip)) {
+    problems.push("bad_client_ip");
     return problems;
   }
   const uriEnd = parser.uriEnd - lineStart;

@@ -73,3 +73,20 @@ Deno.test("validate keeps what extraction keeps, and writes nothing", async () =
   assertEquals([report.files, report.kept], [extraction.files.done, extraction.lines.kept]);
   await Deno.remove(cacheDirectory, { recursive: true });
 });
+
+Deno.test("validate checks client IPs as extraction does: 999.1.1.1 and 1.2.3 are not addresses", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const line = (ip: string) =>
+      `o b [06/Apr/2022:03:05:53 +0000] ${ip} - R REST.GET.OBJECT ds1/a "GET /ds1/a HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n`;
+    await Deno.writeTextFile(
+      `${dir}/2022-04-06-03-05-53-0123456789ABCDEF`,
+      line("999.1.1.1") + line("1.2.3") + line("192.0.2.1"),
+    );
+    const report = await validateLogs({ logsDirectory: dir });
+    assertEquals(report.kept, 1);
+    assertEquals(report.problems.map((p) => [p.kind, p.lines]), [["bad_client_ip", 2]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

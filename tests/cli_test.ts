@@ -842,3 +842,32 @@ Deno.test("a cache whose database was deleted or emptied is an error, never sile
     assertMatch(refused.stderr, /--new-cache: the cache .* still has its database/);
   });
 });
+
+Deno.test("status says when the last summary step failed, instead of calling old summaries fresh", async () => {
+  await withTmpDir(async (home) => {
+    const cache = join(home, "cache");
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
+    assertEquals(
+      (await runCli(["extract_logs", join(ROOT, "fixtures", "hard_cases", "logs")], { env })).code,
+      0,
+    );
+    assertEquals((await runCli(["generate_summaries"], { env })).code, 0);
+    const mapping = join(home, "broken.json");
+    await Deno.writeTextFile(mapping, "{ not json");
+    assertEquals(
+      (await runCli(["generate_dandiset_summaries", "--mapping", mapping], { env })).code,
+      1,
+    );
+    const db = new DatabaseSync(join(cache, "cache.sqlite"));
+    // A summary step that failed half-way (killed, disk full) leaves a failed run behind.
+    db.exec(
+      "INSERT INTO runs (command, started_at, finished_at, outcome) VALUES ('generate_totals', '2030-01-01T00:00:00.000Z', '2030-01-01T00:00:01.000Z', 'failed')",
+    );
+    db.close();
+    const status = await runCli(["status"], { env });
+    assertMatch(
+      status.stdout,
+      /\nThe last summary step, generate_totals of 2030-01-01T00:00:00\.000Z, did not succeed: the summaries are older than the cache\./,
+    );
+  });
+});

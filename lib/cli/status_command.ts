@@ -161,5 +161,12 @@ export function describe(status: CacheStatus, now: Date): string[] {
     const hours = (now.getTime() - Date.parse(status.summariesWrittenAt)) / 3_600_000;
     lines.push(`Summaries written ${status.summariesWrittenAt} (${hours.toFixed(1)} h ago).`);
   } else lines.push("No summaries yet: run generate_summaries (or daily).");
+  if (status.summariesFailed !== undefined) {
+    const { command, started_at } = status.summariesFailed;
+    lines.push(
+      `The last summary step, ${command} of ${started_at}, did not succeed: the summaries are ` +
+        "older than the cache. Run it again (or daily).",
+    );
+  }
   return lines;
 }
