@@ -7,7 +7,8 @@
 
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { DATABASE_FILE, openCacheDatabase } from "./cache_database.ts";
+import { DATABASE_FILE, openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+import type { CacheSecrets } from "./cache_secrets.ts";
 import { OperatorError } from "./errors.ts";
 import { finishRun, startRun } from "./run_history.ts";
 
@@ -33,6 +34,7 @@ export async function runCacheStep<T>(
   command: string,
   what: string,
   work: (db: DatabaseSync, runId: number) => Promise<T>,
+  secrets?: CacheSecrets,
 ): Promise<T> {
   try {
     await Deno.stat(join(cacheDirectory, DATABASE_FILE));
@@ -43,6 +45,15 @@ export async function runCacheStep<T>(
     );
   }
   const db = openCacheDatabase(cacheDirectory);
+  if (secrets !== undefined) {
+    // A wrong password is refused before the run is recorded.
+    try {
+      await verifyCachePassword(db, secrets);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
   const runId = startRun(db, command);
   try {
     const result = await work(db, runId);

@@ -327,6 +327,13 @@ function planFiles(
     INSERT INTO log_files (path, size, mtime, status, reason, updated_at)
     VALUES (?, -1, -1, 'done', ?, ?) ON CONFLICT (path) DO NOTHING`);
   for (const entry of entries) {
+    if (entry.kind === "unreadable") {
+      summary.files.failed++;
+      if (summary.failures.length < EXAMPLES) {
+        summary.failures.push({ path: entry.path, reason: `this folder ${entry.reason}` });
+      }
+      continue;
+    }
     if (entry.kind === "other") {
       summary.files.notLogs++;
       if (summary.notLogExamples.length < 5) summary.notLogExamples.push(entry.path);

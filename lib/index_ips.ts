@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+import { openCacheDatabase } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { runCacheStep } from "./cache_step.ts";
 import { OperatorError } from "./errors.ts";
@@ -66,10 +66,8 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsSummar
       options.cacheDirectory,
       "index_ips",
       "check the IPs of",
-      async (db) => {
-        await verifyCachePassword(db, options.secrets);
-        return { table: await checkIpTable(db, options.secrets) };
-      },
+      async (db) => ({ table: await checkIpTable(db, options.secrets) }),
+      options.secrets,
     );
   }
   await checkReferenceDirectory(reference);
@@ -81,7 +79,6 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsSummar
     "index_ips",
     "import into",
     async (db, runId) => {
-      await verifyCachePassword(db, options.secrets);
       const imported = await importReferenceCache({
         db,
         secrets: options.secrets,
@@ -93,6 +90,7 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsSummar
       });
       return { imported, table: await checkIpTable(db, options.secrets) };
     },
+    options.secrets,
   );
 }
 

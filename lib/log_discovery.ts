@@ -24,7 +24,8 @@ export interface FoundLogFile {
 /** What {@linkcode discoverLogFiles} yields: a log file, or a file that is not one. */
 export type DiscoveredEntry =
   | { kind: "log"; file: FoundLogFile }
-  | { kind: "other"; path: string };
+  | { kind: "other"; path: string }
+  | { kind: "unreadable"; path: string; reason: string };
 
 const S3_LOG_OBJECT = /^\d{4}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-[0-9A-Za-z]+(\.gz)?$/;
 const CONSOLIDATED_LOG = /\.log(\.gz)?$/;
@@ -111,10 +112,16 @@ function* walk(absolute: string, relative: string): Generator<DiscoveredEntry> {
   try {
     entries = [...Deno.readDirSync(absolute)];
   } catch (error) {
-    throw new OperatorError(
-      `Cannot list log folder ${absolute}: ${error instanceof Error ? error.message : error}. ` +
-        "Check its permissions.",
-    );
+    const reason = `cannot be listed (${error instanceof Error ? error.message : error})`;
+    if (relative === "") {
+      throw new OperatorError(
+        `Cannot list log folder ${absolute}: ${reason}. Check its permissions.`,
+      );
+    }
+    // One folder that cannot be listed must not stop the others: it is reported, and tried
+    // again next run.
+    yield { kind: "unreadable", path: `${relative}/`, reason };
+    return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {

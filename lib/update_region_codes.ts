@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { inTransaction, verifyCachePassword } from "./cache_database.ts";
+import { inTransaction } from "./cache_database.ts";
 import { cleanLabel } from "./region_labels.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
@@ -181,7 +181,6 @@ export async function updateRegionCodes(
     "update_indexed_region_codes",
     "label the IPs of",
     async (db) => {
-      await verifyCachePassword(db, options.secrets);
       const ips = await readIpTable(db, options.secrets);
       const labelled = new Set(
         (db.prepare("SELECT ip_index FROM ip_regions").all() as { ip_index: number }[]).map((r) =>
@@ -208,6 +207,7 @@ export async function updateRegionCodes(
       summary.left = pending.length - summary.fromRanges - summary.fromIpinfo - summary.fromGeoDb;
       return summary;
     },
+    options.secrets,
   );
 }
 
@@ -276,7 +276,6 @@ export async function refreshRegionCodes(
     "refresh_region_codes",
     "refresh the regions of",
     async (db) => {
-      await verifyCachePassword(db, options.secrets);
       const ips = await readIpTable(db, options.secrets);
       const current = new Map(
         (db.prepare("SELECT ip_index, label FROM ip_regions").all() as {
@@ -309,5 +308,6 @@ export async function refreshRegionCodes(
       if (outcome.ipinfo !== undefined) summary.ipinfo = outcome.ipinfo;
       return summary;
     },
+    options.secrets,
   );
 }

@@ -871,3 +871,50 @@ Deno.test("status says when the last summary step failed, instead of calling old
     );
   });
 });
+
+Deno.test("a log folder that cannot be listed is reported and retried; the other folders are extracted", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    await copySample(logs, 1);
+    const blocked = join(logs, "copy0", "2024", "02");
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: join(home, "cache") });
+    // Root reads any folder; a denied read stands for a folder the service user cannot list.
+    const run = await runCli(["extract_logs", logs, "--json"], {
+      env,
+      permissions: [`--deny-read=${blocked}`],
+    });
+    assertEquals(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assertEquals(summary.files.failed, 1);
+    assertEquals(summary.failures[0].path, "copy0/2024/02/");
+    assertMatch(summary.failures[0].reason, /^this folder cannot be listed/);
+    assert(summary.files.done > 50, "the other folders were extracted");
+    const rest = await runCli(["extract_logs", logs, "--json"], { env });
+    assertEquals(JSON.parse(rest.stdout).files.done, 120 - summary.files.done);
+  });
+});
+
+Deno.test("a wrong password is refused before a step records a run", async () => {
+  await withTmpDir(async (home) => {
+    const cache = join(home, "cache");
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
+    assertEquals(
+      (await runCli(["extract_logs", join(ROOT, "fixtures", "hard_cases", "logs")], { env })).code,
+      0,
+    );
+    const runs = () => {
+      const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+      const n = (db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
+      db.close();
+      return n;
+    };
+    const before = runs();
+    const wrong = { ...env, S3_LOG_EXTRACTION_PASSWORD: "another password, strong enough 7f3a" };
+    for (const step of ["update_indexed_region_codes", "refresh_region_codes", "index_ips"]) {
+      const result = await runCli([step], { env: wrong });
+      assertEquals(result.code, 1, step);
+      assertMatch(result.stderr, /another password/);
+    }
+    assertEquals(runs(), before);
+  });
+});
