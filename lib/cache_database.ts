@@ -16,6 +16,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { isFile } from "./config.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { InvalidTokenError } from "./fernet.ts";
@@ -264,14 +265,6 @@ export async function verifyCachePassword(db: DatabaseSync, secrets: CacheSecret
       "S3_LOG_EXTRACTION_PASSWORD (and S3_LOG_EXTRACTION_SALT, if one was used) to the values " +
       "the cache was created with, or use another cache directory.",
   );
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -68,7 +68,18 @@ export function settingsPath(env: Environment = Deno.env): string {
   return !isFile(user) && isFile(SYSTEM_SETTINGS) ? SYSTEM_SETTINGS : user;
 }
 
-function isFile(path: string): boolean {
+/**
+ * Whether `path` is a file this process can see (false when it is missing or not allowed).
+ *
+ * @example Usage
+ * ```ts
+ * import { isFile } from "./config.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(isFile("/nonexistent/config.json"), false);
+ * ```
+ */
+export function isFile(path: string): boolean {
   try {
     return Deno.statSync(path).isFile;
   } catch {
