@@ -95,6 +95,14 @@ export function excludedIpsFromEnvironment(env: Environment): ExcludedIps | unde
  */
 export function excludedIpSource(excluded: ExcludedIps | undefined): string | null {
   if (excluded === undefined || excluded.pattern === "") return null;
+  if (nestedQuantifier(excluded.pattern)) {
+    throw new OperatorError(
+      `The excluded-IP pattern of ${excluded.variable} repeats a group that itself repeats ` +
+        "(like `(a|b*)*`): on some IPs such a pattern takes exponential time and would hang the " +
+        "extraction. List the addresses or ranges instead, for example " +
+        "`192\\.0\\.2\\.1|198\\.51\\.100\\.[0-9]+`.",
+    );
+  }
   const source = excluded.match === "whole" ? `^(?:${excluded.pattern})$` : excluded.pattern;
   try {
     new RegExp(source);
@@ -106,6 +114,36 @@ export function excludedIpSource(excluded: ExcludedIps | undefined): string | nu
     );
   }
   return source;
+}
+
+/**
+ * Whether `pattern` repeats a group that holds a quantifier or an alternation (`(a+)+`,
+ * `(a|b*)*`, `([0-9a-f]|[0-9a-f:])*`): the shapes that make a backtracking engine take
+ * exponential time.
+ */
+function nestedQuantifier(pattern: string): boolean {
+  const risky: boolean[] = []; // per open group: holds a quantifier or an alternation
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      i++;
+    } else if (inClass) {
+      if (c === "]") inClass = false;
+    } else if (c === "[") {
+      inClass = true;
+    } else if (c === "(") {
+      risky.push(false);
+    } else if (c === ")") {
+      const inner = risky.pop() ?? false;
+      const next = pattern[i + 1];
+      if (inner && next !== undefined && "*+{".includes(next)) return true;
+      if (inner && risky.length > 0) risky[risky.length - 1] = true;
+    } else if ("*+{|".includes(c) && risky.length > 0) {
+      risky[risky.length - 1] = true;
+    }
+  }
+  return false;
 }
 
 /**

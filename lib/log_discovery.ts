@@ -50,7 +50,8 @@ export function isLogFileName(name: string): boolean {
 /**
  * Walks `root` depth-first, entries of each folder sorted by name (so the order is the
  * same on every run), and yields every file: log files with their size and mtime, others by
- * path. Links to files are followed; links to folders are not (they are reported as other).
+ * path. Links to files inside the root are followed; links to folders, and to files outside the
+ * root, are not (they are reported as other).
  * Synchronous on purpose: a file system call per file is many times cheaper that way, and the
  * run has nothing else to do while it lists its files.
  *
@@ -73,7 +74,8 @@ export function isLogFileName(name: string): boolean {
  */
 export function* discoverLogFiles(root: string): Generator<DiscoveredEntry> {
   checkLogDirectory(root);
-  yield* walk(root, "");
+  const inside = Deno.realPathSync(root);
+  yield* walk(root, "", inside.endsWith("/") ? inside : `${inside}/`);
 }
 
 /**
@@ -107,7 +109,7 @@ export function checkLogDirectory(root: string): void {
   }
 }
 
-function* walk(absolute: string, relative: string): Generator<DiscoveredEntry> {
+function* walk(absolute: string, relative: string, inside: string): Generator<DiscoveredEntry> {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(absolute)];
@@ -128,7 +130,7 @@ function* walk(absolute: string, relative: string): Generator<DiscoveredEntry> {
     const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
     const absolutePath = join(absolute, entry.name);
     if (entry.isDirectory) {
-      yield* walk(absolutePath, path);
+      yield* walk(absolutePath, path, inside);
       continue;
     }
     if (!isLogFileName(entry.name)) {
@@ -137,6 +139,12 @@ function* walk(absolute: string, relative: string): Generator<DiscoveredEntry> {
     }
     let info: Deno.FileInfo;
     try {
+      // A link is followed only to a file inside the log directory: a link elsewhere
+      // (/etc/shadow) is never read.
+      if (entry.isSymlink && !Deno.realPathSync(absolutePath).startsWith(inside)) {
+        yield { kind: "other", path };
+        continue;
+      }
       info = Deno.statSync(absolutePath);
     } catch {
       yield { kind: "other", path };
