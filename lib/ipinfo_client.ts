@@ -116,13 +116,17 @@ export class IpinfoClient {
     const o = this.#options;
     const url = `${o.baseUrl.replace(/\/$/, "")}/batch?token=${encodeURIComponent(o.token)}`;
     let last = "no answer";
+    // IPs an answer leaves out are asked again alone; after the attempts, the batch's answer
+    // is what was learned (the others are looked up on the next run).
+    const learned = new Map<string, string>();
+    let pending = ips;
     for (let attempt = 0; attempt < o.attempts; attempt++) {
       let wait = o.retryDelayMs * 2 ** attempt;
       try {
         const response = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify(ips),
+          body: JSON.stringify(pending),
           signal: AbortSignal.timeout(o.timeoutMs),
         });
         const text = await readText(response, BODY_LIMITS.ipinfo);
@@ -150,15 +154,22 @@ export class IpinfoClient {
         } else if (!response.ok) {
           last = `HTTP ${response.status}`;
         } else {
-          const labels = parseBatch(text, ips);
-          if (labels !== undefined) return { ok: true, labels };
-          last = "malformed JSON answer";
+          const labels = parseBatch(text, pending);
+          if (labels === undefined) last = "malformed JSON answer";
+          else {
+            for (const [ip, label] of labels) learned.set(ip, label);
+            pending = pending.filter((ip) => !labels.has(ip));
+            if (pending.length === 0) return { ok: true, labels: learned };
+            last = `${pending.length} IPs missing from the answer`;
+            wait = 0;
+          }
         }
       } catch (error) {
         last = errorText(error);
       }
       if (attempt + 1 < o.attempts) await new Promise((resolve) => setTimeout(resolve, wait));
     }
+    if (learned.size > 0) return { ok: true, labels: learned };
     return { ok: false, stop: "failing", message: `ipinfo kept failing (${last})` };
   }
 }
@@ -174,8 +185,10 @@ function parseBatch(text: string, ips: string[]): Map<string, string> | undefine
   const labels = new Map<string, string>();
   for (const ip of ips) {
     const details = (value as Record<string, unknown>)[ip];
-    if (typeof details !== "object" || details === null) return undefined; // incomplete answer
-    labels.set(ip, ipinfoLabel(details as IpinfoDetails));
+    // An IP the answer leaves out is asked again (see lookup).
+    if (typeof details === "object" && details !== null) {
+      labels.set(ip, ipinfoLabel(details as IpinfoDetails));
+    }
   }
   return labels;
 }

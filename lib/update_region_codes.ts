@@ -139,8 +139,10 @@ async function classifyIps(
       );
       break;
     }
-    save(new Map(batch.map((index) => [index, answer.labels.get(ips.get(index)!)!])), "ipinfo");
-    outcome.fromIpinfo += batch.length;
+    // IPs ipinfo would not answer keep no label: they are looked up again on the next run.
+    const answered = batch.filter((index) => answer.labels.has(ips.get(index)!));
+    save(new Map(answered.map((index) => [index, answer.labels.get(ips.get(index)!)!])), "ipinfo");
+    outcome.fromIpinfo += answered.length;
   }
   return outcome;
 }

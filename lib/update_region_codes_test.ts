@@ -28,7 +28,7 @@ const DETAILS: Record<string, unknown> = {
 function services() {
   const state = {
     lookups: [] as string[][],
-    script: [] as (number | "malformed" | "no-retry-after" | "hang")[],
+    script: [] as (number | "malformed" | "no-retry-after" | "hang" | "omit-8.8.8.8")[],
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const url = new URL(request.url);
@@ -59,6 +59,12 @@ function services() {
     if (next === "no-retry-after") return new Response("quota", { status: 429 });
     if (typeof next === "number") return new Response("oops", { status: next });
     state.lookups.push(ips);
+    if (next === "omit-8.8.8.8") {
+      const known = ips.filter((ip) => ip !== "8.8.8.8");
+      return new Response(
+        JSON.stringify(Object.fromEntries(known.map((ip) => [ip, DETAILS[ip] ?? {}]))),
+      );
+    }
     return new Response(
       JSON.stringify(Object.fromEntries(ips.map((ip) => [ip, DETAILS[ip] ?? {}]))),
     );
@@ -345,5 +351,38 @@ Deno.test("a geo database answers instead of ipinfo, offline; refresh keeps what
     assertEquals(labels(cache).filter((l) => l.startsWith("US/")), ["US/California (geo-db)"]);
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("an IP missing from a batch answer is asked again alone; the rest of the run goes on", async () => {
+  const { state, env, server } = services();
+  const cache = await cacheWithIps();
+  const warnings: string[] = [];
+  try {
+    state.script = ["omit-8.8.8.8", "omit-8.8.8.8", "omit-8.8.8.8", "omit-8.8.8.8"];
+    const summary = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: (w) => warnings.push(w),
+      ...fast,
+    });
+    assertEquals(state.lookups.slice(1), [["8.8.8.8"], ["8.8.8.8"], ["8.8.8.8"]]);
+    assertEquals(summary.left, 1, "8.8.8.8 is left for the next run");
+    assert(summary.fromIpinfo > 0, "the others were labelled");
+    assertEquals(warnings, []);
+    // The next run asks only for it, and ipinfo answers this time.
+    const again = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: () => {},
+      ...fast,
+    });
+    assertEquals([again.fromIpinfo, again.left], [1, 0]);
+    assertEquals(state.lookups.at(-1), ["8.8.8.8"]);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(cache.replace(/\/cache$/, ""), { recursive: true });
   }
 });
