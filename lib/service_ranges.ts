@@ -209,6 +209,33 @@ async function fetchText(
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * The ranges of a source's text, refusing a file that does not make sense (so that the last
+ * good copy serves instead): a range wider than /8 (IPv4) or /16 (IPv6), `0.0.0.0/0` above all,
+ * would label a large part of the internet; a region that is not letters, digits and dashes
+ * (HTML, say) is no region.
+ */
+function parseChecked(
+  source: { name: string; parse(text: string): LabelledRange[] },
+  text: string,
+) {
+  const ranges = source.parse(text);
+  for (const { cidr, label } of ranges) {
+    const v6 = cidr.includes(":");
+    const slash = cidr.lastIndexOf("/");
+    // A bare address is one host.
+    const bits = slash === -1 ? (v6 ? 128 : 32) : Number(cidr.slice(slash + 1));
+    const widest = v6 ? 16 : 8;
+    if (!Number.isInteger(bits) || bits < widest) {
+      throw new Error(`the ${source.name} ranges hold an implausible range (${cidr})`);
+    }
+    if (!/^(?:GitHub|VPN|(?:AWS|GCP)\/[A-Za-z0-9-]{1,40})$/.test(label)) {
+      throw new Error(`the ${source.name} ranges hold an implausible region`);
+    }
+  }
+  return ranges;
+}
 const WEEK_MS = 7 * 86_400_000;
 
 /**
@@ -262,7 +289,7 @@ export async function loadServiceRanges(options: LoadRangesOptions): Promise<Lab
           options.retryDelayMs ?? 1000,
           recent ? 1 : 3,
         );
-        source.parse(text); // keep only what parses
+        parseChecked(source, text); // keep only what parses and makes sense
         await Deno.writeTextFile(`${copy}.tmp`, text);
         await Deno.rename(`${copy}.tmp`, copy);
         await Deno.utime(copy, now, now);
@@ -281,7 +308,7 @@ export async function loadServiceRanges(options: LoadRangesOptions): Promise<Lab
         );
       }
     }
-    if (text !== undefined) all.push(...source.parse(text));
+    if (text !== undefined) all.push(...parseChecked(source, text));
   }
   return all;
 }

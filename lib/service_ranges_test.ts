@@ -109,3 +109,26 @@ Deno.test("ranges are fetched once a day, kept, and used in the reference's prio
     await Deno.remove(cacheDirectory, { recursive: true });
   }
 });
+
+Deno.test("a range source that labels a large part of the internet, or regions that are no region, is refused: the last good copy serves", async () => {
+  const { state, env, server } = mockServer();
+  const cacheDirectory = await Deno.makeTempDir();
+  try {
+    const warnings: string[] = [];
+    const options = { cacheDirectory, env, warn: (w: string) => warnings.push(w), retryDelayMs: 0 };
+    await loadServiceRanges(options); // good copies kept
+    const later = new Date(Date.now() + 25 * 3600 * 1000);
+    state.bodies["/vpn"] = "0.0.0.0/0\n";
+    state.bodies["/aws"] = JSON.stringify({
+      prefixes: [{ ip_prefix: "3.5.140.0/22", region: "<script>alert(1)</script>" }],
+    });
+    const table = new IpRangeTable(await loadServiceRanges({ ...options, now: later }));
+    assertEquals(table.lookup("8.8.8.8"), undefined, "0.0.0.0/0 labels nothing");
+    assertEquals(table.lookup("3.5.141.1"), "AWS/ap-northeast-2", "the good copy");
+    assertMatch(warnings.join("\n"), /vpn ranges hold an implausible range \(0\.0\.0\.0\/0\)/);
+    assertMatch(warnings.join("\n"), /aws ranges hold an implausible region/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(cacheDirectory, { recursive: true });
+  }
+});
