@@ -41,7 +41,8 @@ export type MalformedReason =
   | "invalid_utf8"
   | "time_out_of_range"
   | "implausible_bytes"
-  | "line_too_long";
+  | "line_too_long"
+  | "bad_object_key";
 
 /** A sentence for each {@linkcode MalformedReason}, for reports. */
 export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = {
@@ -56,6 +57,7 @@ export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = 
   time_out_of_range: "the time is before S3 existed (2006) or more than a week in the future",
   implausible_bytes: "the bytes sent are more than S3's largest object (5 TiB)",
   line_too_long: "the line is longer than 1 MiB (no S3 log line is)",
+  bad_object_key: "the object key holds a control character (NUL, tab, line break…)",
 };
 
 /** The longest line read (1 MiB): longer ones are malformed, read in linear time. */

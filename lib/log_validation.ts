@@ -156,7 +156,8 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
       const problems = lineProblems(parser, outcome, text, bytes.subarray(start, end), start);
       for (const kind of problems) note(kind, path, line);
       // Kept as extraction keeps it: not a line it quarantines after parsing.
-      const rejected = problems.includes("invalid_utf8") || problems.includes("bad_client_ip");
+      const rejected = ["invalid_utf8", "bad_client_ip", "bad_object_key"]
+        .some((kind) => problems.includes(kind as ProblemKind));
       if (outcome === LineOutcome.Kept && !rejected) report.kept++;
       start = end + 1;
     }
@@ -187,11 +188,17 @@ function lineProblems(
   }
   if (outcome !== LineOutcome.Kept) return problems;
   let ip: string;
+  let key: string;
   try {
-    STRICT.decode(line.subarray(parser.keyStart - lineStart, parser.keyEnd - lineStart));
+    key = STRICT.decode(line.subarray(parser.keyStart - lineStart, parser.keyEnd - lineStart));
     ip = STRICT.decode(line.subarray(parser.ipStart - lineStart, parser.ipEnd - lineStart));
   } catch {
     problems.push("invalid_utf8");
+    return problems;
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) {
+    problems.push("bad_object_key");
     return problems;
   }
   // The address check extraction makes (999.1.1.1 and 1.2.3 have the right characters only).

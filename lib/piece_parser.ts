@@ -15,6 +15,9 @@ import {
   MAX_LINE_BYTES,
 } from "./line_parser.ts";
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** How many malformed lines of one piece keep their text for the quarantine. */
 export const QUARANTINE_LINES_PER_PIECE = 1000;
 /** How many bytes of a malformed line the quarantine keeps. */
@@ -76,6 +79,8 @@ export class InternTables {
   readonly ips: ByteInterner = new ByteInterner();
   /** Per IP id: 0 kept, 1 excluded, 2 not an address. */
   readonly ipVerdicts: number[] = [];
+  /** Per key id: whether it holds a control character (NUL, tab, line break…). */
+  readonly badKeys: boolean[] = [];
 }
 
 /** Options of {@linkcode PieceParser}. */
@@ -119,6 +124,7 @@ export class PieceParser {
   #keys: ByteInterner;
   #ips: ByteInterner;
   #ipVerdict: number[];
+  #badKeys: boolean[];
   #carry: Uint8Array | null = null;
   /** The head of an over-long line being skipped up to its newline. */
   #overlong: Uint8Array | null = null;
@@ -144,6 +150,7 @@ export class PieceParser {
     this.#keys = tables.keys;
     this.#ips = tables.ips;
     this.#ipVerdict = tables.ipVerdicts;
+    this.#badKeys = tables.badKeys;
   }
 
   /**
@@ -233,6 +240,16 @@ export class PieceParser {
     const ipId = this.#ips.intern(buf, parser.ipStart, parser.ipEnd);
     if (keyId < 0 || ipId < 0) {
       this.#reject(buf, start, end, line, "invalid_utf8");
+      return;
+    }
+    // Checked once per distinct key: a control character (a NUL SQLite would cut the key at,
+    // a tab or line break for a TSV) is no S3 log's key field, where keys are URL-encoded.
+    let badKey = this.#badKeys[keyId];
+    if (badKey === undefined) {
+      badKey = this.#badKeys[keyId] = CONTROL.test(this.#keys.values[keyId]);
+    }
+    if (badKey) {
+      this.#reject(buf, start, end, line, "bad_object_key");
       return;
     }
     let verdict = this.#ipVerdict[ipId];

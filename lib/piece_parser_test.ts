@@ -113,3 +113,16 @@ Deno.test("a huge line without a newline is quarantined as too long in linear ti
   for (let i = 0; i < 20; i++) last.push(chunk);
   assertEquals(last.finish().malformedByReason, { line_too_long: 1 });
 });
+
+Deno.test("an object key with a control character (NUL, tab) is quarantined, never stored cut short", () => {
+  const parser = new PieceParser({ mode: "generic" });
+  const line = (key: string) =>
+    `o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ${key} "GET /x HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n`;
+  parser.push(
+    new TextEncoder().encode(line("ds1/a\u0000b") + line("ds1/c\u0001d") + line("ds1/ok")),
+  );
+  const parsed = parser.finish();
+  assertEquals([parsed.rows, parsed.malformed], [1, 2]);
+  assertEquals(parsed.malformedByReason, { bad_object_key: 2 });
+  assertEquals(parsed.keys[parsed.keyIds[0]], "ds1/ok");
+});
