@@ -7,8 +7,10 @@
  * @module
  */
 
+import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { inTransaction } from "./cache_database.ts";
+import { STOP_FILE } from "./run_lock.ts";
 import { cleanLabel } from "./region_labels.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
@@ -48,6 +50,8 @@ export interface UpdateRegionCodesOptions {
   rangeRetryDelayMs?: number;
   /** A MaxMind DB file that answers instead of ipinfo (offline, no quota). */
   geoDatabase?: string;
+  /** Aborting ends the lookups after the batch in flight (what was learned is kept). */
+  signal?: AbortSignal;
 }
 
 /** What a run did (counts only: never an IP). */
@@ -74,12 +78,29 @@ type Classified = { fromRanges: number; fromIpinfo: number; fromGeoDb: number; i
  * Labels the IPs of `indexes`: service ranges first, then the geo database or ipinfo in batches; every batch of
  * labels is handed to `save` as soon as it is known (so a kill loses at most one batch).
  */
+/**
+ * Whether the run was asked to stop: its signal, or a stop request (`stop`, a launcher) made
+ * since `since` (an older one, left by an earlier run, is not this run's).
+ */
+async function stopAsked(
+  options: { signal?: AbortSignal; cacheDirectory: string },
+  since: number,
+): Promise<boolean> {
+  if (options.signal?.aborted) return true;
+  const asked = await Deno.stat(join(options.cacheDirectory, STOP_FILE)).then(
+    (info) => info.mtime?.getTime() ?? 0,
+    () => -1,
+  );
+  return asked >= since;
+}
+
 async function classifyIps(
   indexes: number[],
   ips: Map<number, string>,
   options: Omit<UpdateRegionCodesOptions, "secrets">,
   save: (labels: Map<number, string>, source: string) => void,
 ): Promise<Classified> {
+  const started = Date.now() - 1000; // a stop asked from now on (file times may be rounded)
   const table = new IpRangeTable(
     await loadServiceRanges({
       cacheDirectory: options.cacheDirectory,
@@ -128,6 +149,10 @@ async function classifyIps(
   const batchSize = Math.min(options.batchSize ?? 1000, 1000);
   const budget = Math.min(rest.length, options.maxLookups ?? Infinity);
   for (let start = 0; start < budget; start += batchSize) {
+    if (await stopAsked(options, started)) {
+      outcome.ipinfo = "stopped, as asked, after the batch in flight";
+      break;
+    }
     const batch = rest.slice(start, Math.min(budget, start + batchSize));
     const answer = await client.lookup(batch.map((index) => ips.get(index)!));
     if (!answer.ok) {

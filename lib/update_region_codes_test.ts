@@ -386,3 +386,42 @@ Deno.test("an IP missing from a batch answer is asked again alone; the rest of t
     await Deno.remove(cache.replace(/\/cache$/, ""), { recursive: true });
   }
 });
+
+Deno.test("a stop asked during the lookups ends them after the batch in flight, keeping what was learned", async () => {
+  const { env, server } = services();
+  const cache = await cacheWithIps();
+  try {
+    const controller = new AbortController();
+    // An earlier run's stop request is not this run's.
+    await Deno.writeTextFile(`${cache}/stop-request`, "old\n");
+    await Deno.utime(`${cache}/stop-request`, new Date(0), new Date(0));
+    const summary = await updateRegionCodes({
+      cacheDirectory: cache,
+      secrets,
+      env: env(),
+      warn: () => {},
+      batchSize: 1,
+      signal: controller.signal,
+      ...fast,
+    });
+    assertEquals(summary.fromIpinfo, 4, "an old stop request does not stop this run");
+    const again = await cacheWithIps();
+    controller.abort();
+    const stopped = await updateRegionCodes({
+      cacheDirectory: again,
+      secrets,
+      env: env(),
+      warn: () => {},
+      batchSize: 1,
+      signal: controller.signal,
+      ...fast,
+    });
+    assertEquals(stopped.fromIpinfo, 0);
+    assertMatch(stopped.ipinfo ?? "", /stopped, as asked/);
+    assert(stopped.fromRanges > 0, "the ranges' labels are kept");
+    await Deno.remove(again.replace(/\/cache$/, ""), { recursive: true });
+  } finally {
+    await server.shutdown();
+    await Deno.remove(cache.replace(/\/cache$/, ""), { recursive: true });
+  }
+});
