@@ -166,10 +166,9 @@ Exit codes: 0 ok, 1 failure (the message says what to do), 2 usage error.`;
 }
 
 /** Removes a cache folder that holds nothing but lock files (made by a run that failed). */
-function removeIfOnlyLocks(directory: string): void {
+function removeIfOnlyLocks(directory: string, locks: readonly string[]): void {
   try {
     const names = [...Deno.readDirSync(directory)].map((entry) => entry.name);
-    const locks = ["pipeline.lock", "extraction.lock", "stop-request"];
     if (names.every((name) => locks.includes(name))) {
       Deno.removeSync(directory, { recursive: true });
     }
@@ -285,7 +284,8 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       if (warnings > 0) ctx.err(finishedWithWarnings(name, warnings));
       return code;
     }
-    const { acquirePipelineLock, RUN_TOKEN_VARIABLE } = await import("./lib/run_lock.ts");
+    const { acquirePipelineLock, LOCK_FILE, PIPELINE_LOCK_FILE, RUN_TOKEN_VARIABLE, STOP_FILE } =
+      await import("./lib/run_lock.ts");
     const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
     // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
     const fresh = !command.cacheOf &&
@@ -295,7 +295,9 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       : await commandCacheDirectory(input.values, ctx);
     let ok = false;
     using _cleanup = {
-      [Symbol.dispose]: () => fresh && !ok && removeIfOnlyLocks(cacheDirectory),
+      [Symbol.dispose]: () =>
+        fresh && !ok &&
+        removeIfOnlyLocks(cacheDirectory, [LOCK_FILE, PIPELINE_LOCK_FILE, STOP_FILE]),
     };
     using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
     if (input.values["new-cache"] === true) {

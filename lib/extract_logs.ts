@@ -14,6 +14,7 @@ import {
   verifyCachePassword,
 } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
+import { isFile } from "./config.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import { excludedIpSource, type IpMatch } from "./excluded_ips.ts";
 import { isGzip } from "./gzip.ts";
@@ -220,9 +221,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
       await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
       // Deleted while the run went on, SQLite wrote to a file nobody can open again.
-      if (
-        !await Deno.stat(join(options.cacheDirectory, DATABASE_FILE)).then(() => true, () => false)
-      ) {
+      if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
         throw new OperatorError(
           `The cache database ${join(options.cacheDirectory, DATABASE_FILE)} was deleted while ` +
             "this run was going: what it stored is lost. Restore it from a backup, or start " +

@@ -63,6 +63,23 @@ export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = 
 /** The longest line read (1 MiB): longer ones are malformed, read in linear time. */
 export const MAX_LINE_BYTES: number = 1024 * 1024;
 
+/**
+ * Whether `text` holds a control character (NUL, a tab, a line break, DEL…): no object key of
+ * an S3 log's key field (URL-encoded) does, and SQLite would cut a key at its NUL.
+ *
+ * @example Usage
+ * ```ts
+ * import { hasControlCharacter } from "./line_parser.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals([hasControlCharacter("ds1/a.nwb"), hasControlCharacter("ds1/a\u0000b")], [false, true]);
+ * ```
+ */
+export function hasControlCharacter(text: string): boolean {
+  // deno-lint-ignore no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(text);
+}
+
 /** The first second S3 could have logged (2006-01-01T00:00:00Z). */
 export const EARLIEST_LOG_TIME: number = Date.UTC(2006, 0, 1) / 1000;
 /** How far in the future a log's clock may be (a week, in seconds). */

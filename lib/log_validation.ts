@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { gunzipStream, isGzip } from "./gzip.ts";
 import {
+  hasControlCharacter,
   LineOutcome,
   LogLineParser,
   MALFORMED_REASON_TEXT,
@@ -196,8 +197,7 @@ function lineProblems(
     problems.push("invalid_utf8");
     return problems;
   }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) {
+  if (hasControlCharacter(key)) {
     problems.push("bad_object_key");
     return problems;
   }

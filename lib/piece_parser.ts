@@ -9,14 +9,12 @@ import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "./ip_address.ts";
 import {
   type ExtractionMode,
+  hasControlCharacter,
   LineOutcome,
   LogLineParser,
   type MalformedReason,
   MAX_LINE_BYTES,
 } from "./line_parser.ts";
-
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** How many malformed lines of one piece keep their text for the quarantine. */
 export const QUARANTINE_LINES_PER_PIECE = 1000;
@@ -246,7 +244,7 @@ export class PieceParser {
     // a tab or line break for a TSV) is no S3 log's key field, where keys are URL-encoded.
     let badKey = this.#badKeys[keyId];
     if (badKey === undefined) {
-      badKey = this.#badKeys[keyId] = CONTROL.test(this.#keys.values[keyId]);
+      badKey = this.#badKeys[keyId] = hasControlCharacter(this.#keys.values[keyId]);
     }
     if (badKey) {
       this.#reject(buf, start, end, line, "bad_object_key");

@@ -160,20 +160,29 @@ export async function requestStop(cacheDirectory: string): Promise<void> {
 }
 
 /**
- * Whether a stop was asked for.
+ * Whether a stop was asked for; with `since` (milliseconds since the epoch), only a request made
+ * then or later counts (an older one, left by an earlier run, is not this run's).
  *
  * @example Usage
  * ```ts
- * import { stopRequested } from "./run_lock.ts";
+ * import { requestStop, stopRequested } from "./run_lock.ts";
  * import { assertEquals } from "./_assert.ts";
  *
- * assertEquals(await stopRequested(await Deno.makeTempDir()), false);
+ * const cache = await Deno.makeTempDir();
+ * assertEquals(await stopRequested(cache), false);
+ * await requestStop(cache);
+ * assertEquals(await stopRequested(cache), true);
+ * assertEquals(await stopRequested(cache, { since: Date.now() + 60_000 }), false);
+ * await Deno.remove(cache, { recursive: true });
  * ```
  */
-export async function stopRequested(cacheDirectory: string): Promise<boolean> {
+export async function stopRequested(
+  cacheDirectory: string,
+  options: { since?: number } = {},
+): Promise<boolean> {
   try {
-    await Deno.stat(join(cacheDirectory, STOP_FILE));
-    return true;
+    const info = await Deno.stat(join(cacheDirectory, STOP_FILE));
+    return options.since === undefined || (info.mtime?.getTime() ?? 0) >= options.since;
   } catch {
     return false;
   }

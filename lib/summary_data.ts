@@ -64,6 +64,11 @@ function emptyScope(): ScopeData {
  */
 const SPLIT = 2 ** 40;
 
+/** The whole multiples of 2^40 that a low part moves into its high part (0 while it is small). */
+function carryOf(low: number): number {
+  return low >= SPLIT ? low - (low % SPLIT) : 0;
+}
+
 /** The exact value of a `high` + `low` accumulator: a number while it is safe, else a bigint. */
 function exactBytes(high: number, low: number): number | bigint {
   const total = high + low;
@@ -115,13 +120,10 @@ interface Tally {
 }
 
 function tally(t: Tally, bytes: number, download: number): void {
-  let low = t.low + bytes;
-  if (low >= SPLIT) {
-    const carry = low - (low % SPLIT);
-    t.high += carry;
-    low -= carry;
-  }
-  t.low = low;
+  const low = t.low + bytes;
+  const carry = carryOf(low);
+  t.high += carry;
+  t.low = low - carry;
   t.requests++;
   t.downloads += download;
 }
@@ -237,13 +239,10 @@ class CountsTable {
         this.downloads = grow(this.downloads);
       }
     }
-    let low = this.bytes[slot] + bytes;
-    if (low >= SPLIT) {
-      const carry = low - (low % SPLIT);
-      this.high[slot] += carry;
-      low -= carry;
-    }
-    this.bytes[slot] = low;
+    const low = this.bytes[slot] + bytes;
+    const carry = carryOf(low);
+    this.high[slot] += carry;
+    this.bytes[slot] = low - carry;
     this.requests[slot]++;
     this.downloads[slot] += download;
   }
@@ -337,13 +336,10 @@ export function collectDatasetData(
     if (parts.days) days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download);
     if (parts.assets) {
       const at = objectId * 4;
-      let low = objectCounts[at] + bytes;
-      if (low >= SPLIT) {
-        const carry = low - (low % SPLIT);
-        objectCounts[at + 3] += carry;
-        low -= carry;
-      }
-      objectCounts[at] = low;
+      const low = objectCounts[at] + bytes;
+      const carry = carryOf(low);
+      objectCounts[at + 3] += carry;
+      objectCounts[at] = low - carry;
       objectCounts[at + 1]++;
       objectCounts[at + 2] += download;
     }

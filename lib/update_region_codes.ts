@@ -7,10 +7,9 @@
  * @module
  */
 
-import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { inTransaction } from "./cache_database.ts";
-import { STOP_FILE } from "./run_lock.ts";
+import { stopRequested } from "./run_lock.ts";
 import { cleanLabel } from "./region_labels.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
@@ -78,20 +77,13 @@ type Classified = { fromRanges: number; fromIpinfo: number; fromGeoDb: number; i
  * Labels the IPs of `indexes`: service ranges first, then the geo database or ipinfo in batches; every batch of
  * labels is handed to `save` as soon as it is known (so a kill loses at most one batch).
  */
-/**
- * Whether the run was asked to stop: its signal, or a stop request (`stop`, a launcher) made
- * since `since` (an older one, left by an earlier run, is not this run's).
- */
+/** Whether the run was asked to stop: its signal, or a stop request made since `since`. */
 async function stopAsked(
   options: { signal?: AbortSignal; cacheDirectory: string },
   since: number,
 ): Promise<boolean> {
-  if (options.signal?.aborted) return true;
-  const asked = await Deno.stat(join(options.cacheDirectory, STOP_FILE)).then(
-    (info) => info.mtime?.getTime() ?? 0,
-    () => -1,
-  );
-  return asked >= since;
+  return options.signal?.aborted === true ||
+    await stopRequested(options.cacheDirectory, { since });
 }
 
 async function classifyIps(
