@@ -133,11 +133,26 @@ export async function repairFolder(path: string): Promise<void> {
     if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
-  const present = await Deno.lstat(path).then(() => true, () => false);
+  const present = await pathExists(path);
   const old = leftovers.find((entry) => entry.startsWith(`${name}.old-`));
   if (!present && old !== undefined) {
     await Deno.rename(join(parent, old), path);
     leftovers.splice(leftovers.indexOf(old), 1);
   }
   for (const entry of leftovers) await Deno.remove(join(parent, entry), { recursive: true });
+}
+
+/**
+ * Whether something (a file, a folder, a link) is at `path`.
+ *
+ * @example Usage
+ * ```ts
+ * import { pathExists } from "./atomic_files.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(await pathExists("/nonexistent/folder"), false);
+ * ```
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
 }

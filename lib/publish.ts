@@ -19,6 +19,7 @@
 
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
+import { pathExists } from "./atomic_files.ts";
 import { runCacheStep } from "./cache_step.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import { COORDINATES_FILE } from "./published_coordinates.ts";
@@ -117,10 +118,6 @@ async function copyFolder(from: string, to: string): Promise<void> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
-}
-
 /**
  * Repairs what an interrupted publish left in `target`: a complete staged tree whose
  * `summaries/` was moved away is put in place (or the old one back), then every stage is removed.
@@ -129,12 +126,12 @@ async function repair(target: string): Promise<void> {
   for await (const entry of Deno.readDir(target)) {
     if (!entry.name.startsWith(STAGE_PREFIX) || !entry.isDirectory) continue;
     const stage = join(target, entry.name);
-    if (!await exists(join(target, "summaries"))) {
-      if (await exists(join(stage, COMPLETE)) && await exists(join(stage, "summaries"))) {
+    if (!await pathExists(join(target, "summaries"))) {
+      if (await pathExists(join(stage, COMPLETE)) && await pathExists(join(stage, "summaries"))) {
         await finish(stage, target);
         continue;
       }
-      if (await exists(join(stage, "old-summaries"))) {
+      if (await pathExists(join(stage, "old-summaries"))) {
         await Deno.rename(join(stage, "old-summaries"), join(target, "summaries"));
       }
     }
@@ -145,7 +142,7 @@ async function repair(target: string): Promise<void> {
 /** Puts a complete stage in place and removes it. */
 async function finish(stage: string, target: string): Promise<void> {
   const summaries = join(target, "summaries");
-  if (await exists(summaries)) await Deno.rename(summaries, join(stage, "old-summaries"));
+  if (await pathExists(summaries)) await Deno.rename(summaries, join(stage, "old-summaries"));
   await Deno.rename(join(stage, "summaries"), summaries);
   for (const file of PUBLISHED_FILES) {
     await Deno.rename(join(stage, file), join(target, file));
