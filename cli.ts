@@ -287,9 +287,10 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
     const { acquirePipelineLock, LOCK_FILE, PIPELINE_LOCK_FILE, RUN_TOKEN_VARIABLE, STOP_FILE } =
       await import("./lib/run_lock.ts");
     const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
+    const { pathExists } = await import("./lib/atomic_files.ts");
     // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
     const fresh = !command.cacheOf &&
-      await Deno.stat(await readCacheDirectory(input.values, ctx)).then(() => false, () => true);
+      !await pathExists(await readCacheDirectory(input.values, ctx));
     const cacheDirectory = command.cacheOf
       ? await command.cacheOf(input, ctx)
       : await commandCacheDirectory(input.values, ctx);

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { SAMPLE_MARKER } from "./daily_setup.ts";
 import { DatabaseSync } from "node:sqlite";
-import { writeTextFileAtomic } from "./atomic_files.ts";
+import { pathExists, writeTextFileAtomic } from "./atomic_files.ts";
 import { DATABASE_FILE } from "./cache_database.ts";
 import { readReportData } from "./report_data.ts";
 import { renderReport } from "./report_html.ts";
@@ -43,10 +43,7 @@ export async function generateReport(
 ): Promise<ReportResult> {
   const data = await readReportData(join(options.cacheDirectory, "summaries"));
   const coordinates = readCoordinates(options.cacheDirectory);
-  const sample = await Deno.stat(join(options.cacheDirectory, SAMPLE_MARKER)).then(
-    () => true,
-    () => false,
-  );
+  const sample = await pathExists(join(options.cacheDirectory, SAMPLE_MARKER));
   const html = renderReport(data, coordinates, options.now ?? new Date(), { sample });
   const path = join(options.cacheDirectory, "report", "index.html");
   await writeTextFileAtomic(path, html);
