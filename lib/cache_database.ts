@@ -20,9 +20,10 @@ import { isFile } from "./config.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { InvalidTokenError } from "./fernet.ts";
+import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "./line_parser.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 /**
@@ -188,6 +189,7 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
       if (!columns.some((c) => c.name === "warnings")) {
         db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
       }
+      if (version > 0 && version < 5) setAsideImplausibleRequests(db);
       db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
         String(SCHEMA_VERSION),
       );
@@ -433,4 +435,30 @@ export function startNewCache(cacheDirectory: string): void {
   } catch {
     // not there
   }
+}
+
+/**
+ * Schema 5: requests that versions before it stored although no log line can hold them (bytes
+ * past S3's largest object, stored rounded or as infinity, or a time outside S3's era) could
+ * stop every summary for good or land in the wrong day. They become quarantined lines of their
+ * file (reason as extraction gives it now), and their file's counts say so.
+ */
+function setAsideImplausibleRequests(db: DatabaseSync): void {
+  const latest = Math.floor(Date.now() / 1000) + FUTURE_MARGIN;
+  const badBytes =
+    `typeof(bytes_sent) <> 'integer' OR bytes_sent < 0 OR bytes_sent > ${MAX_BYTES_SENT}`;
+  const badTime = `typeof(time) <> 'integer' OR time < ${EARLIEST_LOG_TIME} OR time > ${latest}`;
+  db.exec(`CREATE TEMP TABLE set_aside AS
+    SELECT rowid AS id, file_id, line,
+      CASE WHEN ${badBytes} THEN 'implausible_bytes' ELSE 'time_out_of_range' END AS reason
+    FROM requests WHERE ${badBytes} OR ${badTime}`);
+  db.exec(`INSERT OR IGNORE INTO quarantine (file_id, line, reason, line_token)
+    SELECT file_id, line, reason, '' FROM temp.set_aside`);
+  db.exec(`UPDATE log_files SET
+      lines_kept = lines_kept - (SELECT count(*) FROM temp.set_aside s WHERE s.file_id = log_files.id),
+      lines_malformed = lines_malformed +
+        (SELECT count(*) FROM temp.set_aside s WHERE s.file_id = log_files.id)
+    WHERE id IN (SELECT file_id FROM temp.set_aside)`);
+  db.exec("DELETE FROM requests WHERE rowid IN (SELECT id FROM temp.set_aside)");
+  db.exec("DROP TABLE temp.set_aside");
 }
