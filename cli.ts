@@ -18,7 +18,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts";
 import type { Environment } from "./lib/config.ts";
 import { parseCommandArgs } from "./lib/cli/command.ts";
-import { OperatorError, UsageError } from "./lib/errors.ts";
+import { fileSystemError, OperatorError, UsageError } from "./lib/errors.ts";
 
 /** The tool's name as typed on the command line. */
 export const TOOL = "s3_log_extraction";
@@ -284,8 +284,14 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       if (warnings > 0) ctx.err(finishedWithWarnings(name, warnings));
       return code;
     }
-    const { acquirePipelineLock, LOCK_FILE, PIPELINE_LOCK_FILE, RUN_TOKEN_VARIABLE, STOP_FILE } =
-      await import("./lib/run_lock.ts");
+    const {
+      acquirePipelineLock,
+      LOCK_FILE,
+      PIPELINE_LOCK_FILE,
+      RUN_TOKEN_VARIABLE,
+      STEP_LOCK_FILE,
+      STOP_FILE,
+    } = await import("./lib/run_lock.ts");
     const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
     const { pathExists } = await import("./lib/atomic_files.ts");
     // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
@@ -298,7 +304,12 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
     using _cleanup = {
       [Symbol.dispose]: () =>
         fresh && !ok &&
-        removeIfOnlyLocks(cacheDirectory, [LOCK_FILE, PIPELINE_LOCK_FILE, STOP_FILE]),
+        removeIfOnlyLocks(cacheDirectory, [
+          LOCK_FILE,
+          PIPELINE_LOCK_FILE,
+          STEP_LOCK_FILE,
+          STOP_FILE,
+        ]),
     };
     using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
     if (input.values["new-cache"] === true) {
@@ -319,7 +330,8 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
         recordWarnings(cacheDirectory, name, started, warnings);
       }
     }
-  } catch (error) {
+  } catch (thrown) {
+    const error = fileSystemError(thrown) ?? thrown;
     if (error instanceof OperatorError) {
       ctx.err(`error: ${error.message}`);
       if (debug && error.cause) ctx.err(String((error.cause as Error).stack ?? error.cause));
@@ -347,6 +359,27 @@ function enterCallersFolder(): void {
   }
 }
 
+/**
+ * A step that `daily --isolate` started stops after its batch in flight when that `daily` ends
+ * without it (killed with SIGKILL: its process is gone and the step has a new parent), instead
+ * of working on as an orphan.
+ */
+async function stopWhenLauncherEnds(controller: AbortController): Promise<void> {
+  const { RUN_TOKEN_VARIABLE, watchLauncher } = await import("./lib/run_lock.ts");
+  try {
+    if (!Deno.env.get(RUN_TOKEN_VARIABLE)) return;
+  } catch {
+    return; // not allowed to read it: not a step of a daily run
+  }
+  watchLauncher(() => {
+    writeLine(
+      Deno.stderr,
+      "warning: the daily run that started this step has ended; stopping after the batch in flight.",
+    );
+    controller.abort();
+  });
+}
+
 if (import.meta.main) {
   enterCallersFolder();
   const controller = new AbortController();
@@ -363,6 +396,7 @@ if (import.meta.main) {
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  await stopWhenLauncherEnds(controller);
   const code = await main(Deno.args, defaultContext(controller.signal));
   Deno.exit(code);
 }

@@ -29,6 +29,26 @@ export class OperatorError extends Error {
 }
 
 /**
+ * A step that stopped as asked (a signal, or `s3_log_extraction stop`) before it changed
+ * anything: not a failure, the next run does the work.
+ *
+ * @example Usage
+ * ```ts
+ * import { StoppedError } from "./errors.ts";
+ * import { assertEquals } from "./_assert.ts";
+ *
+ * assertEquals(new StoppedError().message, "Stopped as asked, before changing anything.");
+ * ```
+ */
+export class StoppedError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super("Stopped as asked, before changing anything.");
+    this.name = "StoppedError";
+  }
+}
+
+/**
  * A command line that cannot be understood (unknown command or option, missing argument).
  * The command exits with code 2.
  *
@@ -65,4 +85,51 @@ export class UsageError extends OperatorError {
  */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What to do about a file system error, by its code. */
+const FILE_SYSTEM_ADVICE: Record<string, string> = {
+  ENOSPC: "the disk is full. Free space, then run again",
+  EDQUOT: "this user's disk quota is used up. Free space or raise the quota, then run again",
+  EROFS: "the file system is read-only. Choose a writable place, or remount it, then run again",
+  EACCES: "permission denied. Make it writable for this user, then run again",
+  EPERM: "the operation is not permitted. Make it writable for this user, then run again",
+  EIO: "the disk reported an input/output error. Check the disk (dmesg), then run again",
+};
+
+/**
+ * An operator's message for a file system error (disk full, quota, read-only, permission,
+ * I/O) naming the path and what to do, or undefined for any other error. Files are written
+ * to a temporary name and renamed into place, so a failed write never leaves a published file
+ * half-written.
+ *
+ * @example Usage
+ * ```ts
+ * import { fileSystemError } from "./errors.ts";
+ * import { assertEquals, assertMatch } from "./_assert.ts";
+ *
+ * // As Deno throws it when a write meets a full disk.
+ * const full = Object.assign(
+ *   new Error("No space left on device (os error 28): writefile '/srv/summaries/ds/by_day.tsv'"),
+ *   { code: "ENOSPC" },
+ * );
+ * assertMatch(fileSystemError(full)!.message, /^Cannot write \/srv\/summaries\/ds\/by_day.tsv: the disk is full/);
+ * assertEquals(fileSystemError(new Error("other")), undefined);
+ * ```
+ */
+export function fileSystemError(error: unknown): OperatorError | undefined {
+  const code = (error as { code?: unknown })?.code;
+  const advice = typeof code === "string" ? FILE_SYSTEM_ADVICE[code] : undefined;
+  if (advice === undefined) return undefined;
+  const [, operation, path] = /: (\w+) '([^']*)'/.exec(errorText(error)) ?? [];
+  const verb = operation === undefined || /write|open|create|copy|rename|truncate/i.test(operation)
+    ? "write"
+    : operation === "mkdir"
+    ? "create folder"
+    : operation;
+  return new OperatorError(
+    `Cannot ${verb} ${path ?? "a file"}: ${advice}. Published files are replaced whole, so ` +
+      "none was left half-written.",
+    { cause: error },
+  );
 }
