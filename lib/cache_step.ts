@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { DATABASE_FILE, openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
-import { OperatorError } from "./errors.ts";
+import { OperatorError, StoppedError } from "./errors.ts";
 import { finishRun, startRun } from "./run_history.ts";
 
 /**
@@ -60,7 +60,8 @@ export async function runCacheStep<T>(
     finishRun(db, runId, "ok", result);
     return result;
   } catch (error) {
-    finishRun(db, runId, "failed", { error: String(error) });
+    if (error instanceof StoppedError) finishRun(db, runId, "stopped", {});
+    else finishRun(db, runId, "failed", { error: String(error) });
     throw error;
   } finally {
     db.close();

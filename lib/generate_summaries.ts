@@ -11,16 +11,18 @@ import type { DatabaseSync } from "node:sqlite";
 import { repairFolder, replaceFolder, writeTextFileAtomic } from "./atomic_files.ts";
 import { runCacheStep } from "./cache_step.ts";
 import type { ContentMapping } from "./content_mapping.ts";
-import { OperatorError } from "./errors.ts";
+import { OperatorError, StoppedError } from "./errors.ts";
 import { safeFolderName } from "./key_path.ts";
 import type { PrivacyOptions } from "./privacy_rounding.ts";
 import { COORDINATES_FILE, writePublishedCoordinates } from "./published_coordinates.ts";
 import { formatPythonJson } from "./python_json.ts";
+import { stopRequested } from "./run_lock.ts";
 import {
   type AssetPlace,
   collectArchiveData,
   collectDatasetData,
   type ScopeData,
+  type StopCheck,
 } from "./summary_data.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
 
@@ -29,13 +31,19 @@ import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts"
  * `<cache>/summaries/`, so that nothing published before is lost.
  */
 async function summaryStep<T>(
-  cacheDirectory: string,
+  options: SummaryOptions,
   command: string,
-  work: (db: DatabaseSync) => Promise<T>,
-): Promise<T> {
+  collect: (db: DatabaseSync, stop: StopCheck) => Promise<T>,
+  write: (db: DatabaseSync, data: T) => Promise<SummaryResult>,
+): Promise<SummaryResult> {
+  const { cacheDirectory, signal } = options;
+  const stop = async () => signal?.aborted === true || await stopRequested(cacheDirectory);
   return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
     await repairFolder(join(cacheDirectory, "summaries"));
-    return await work(db);
+    const data = await collect(db, stop);
+    // Asked to stop during the scan: nothing published changes.
+    if (await stop()) throw new StoppedError();
+    return await write(db, data);
   });
 }
 
@@ -53,6 +61,11 @@ export interface SummaryOptions {
   cacheDirectory: string;
   /** Privacy rounding (default: below 50 → `<50`, else nearest multiple of 20). */
   privacy?: PrivacyOptions;
+  /**
+   * Stops the step (before it writes anything, throwing {@linkcode StoppedError}) when
+   * aborted; so does `s3_log_extraction stop`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of the dandiset steps. */
@@ -200,15 +213,16 @@ async function writeTotals(
  * ```
  */
 export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
-  return await summaryStep(options.cacheDirectory, "generate_summaries", async (db) => {
-    const data = collectDatasetData(db, genericPlace, {
-      days: true,
-      assets: true,
-      regions: true,
-    });
-    await writePublishedCoordinates(db, options.cacheDirectory);
-    return await writeDatasets(options, data, false);
-  });
+  return await summaryStep(
+    options,
+    "generate_summaries",
+    (db, stop) =>
+      collectDatasetData(db, genericPlace, { days: true, assets: true, regions: true }, stop),
+    async (db, data) => {
+      await writePublishedCoordinates(db, options.cacheDirectory);
+      return await writeDatasets(options, data, false);
+    },
+  );
 }
 
 /**
@@ -228,16 +242,17 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
 export async function generateDandisetSummaries(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  return await summaryStep(options.cacheDirectory, "generate_dandiset_summaries", async (db) => {
-    const data = collectDatasetData(db, dandisetPlace(options.mapping), {
-      days: true,
-      assets: true,
-      regions: true,
-      weeks: true,
-    });
-    await writePublishedCoordinates(db, options.cacheDirectory);
-    return await writeDatasets(options, data, true);
-  });
+  const place = dandisetPlace(options.mapping);
+  return await summaryStep(
+    options,
+    "generate_dandiset_summaries",
+    (db, stop) =>
+      collectDatasetData(db, place, { days: true, assets: true, regions: true, weeks: true }, stop),
+    async (db, data) => {
+      await writePublishedCoordinates(db, options.cacheDirectory);
+      return await writeDatasets(options, data, true);
+    },
+  );
 }
 
 /**
@@ -255,9 +270,12 @@ export async function generateDandisetSummaries(
  * ```
  */
 export async function generateTotals(options: SummaryOptions): Promise<SummaryResult> {
-  return await summaryStep(options.cacheDirectory, "generate_totals", async (db) => {
-    return await writeTotals(options, collectDatasetData(db, genericPlace, { regions: true }));
-  });
+  return await summaryStep(
+    options,
+    "generate_totals",
+    (db, stop) => collectDatasetData(db, genericPlace, { regions: true }, stop),
+    (_db, data) => writeTotals(options, data),
+  );
 }
 
 /**
@@ -276,10 +294,13 @@ export async function generateTotals(options: SummaryOptions): Promise<SummaryRe
 export async function generateDandisetTotals(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  return await summaryStep(options.cacheDirectory, "generate_dandiset_totals", async (db) => {
-    const place = dandisetPlace(options.mapping);
-    return await writeTotals(options, collectDatasetData(db, place, { regions: true }));
-  });
+  const place = dandisetPlace(options.mapping);
+  return await summaryStep(
+    options,
+    "generate_dandiset_totals",
+    (db, stop) => collectDatasetData(db, place, { regions: true }, stop),
+    (_db, data) => writeTotals(options, data),
+  );
 }
 
 /**
@@ -300,19 +321,23 @@ export async function generateDandisetTotals(
 export async function generateArchiveSummaries(
   options: SummaryOptions & { mapping?: ContentMapping },
 ): Promise<SummaryResult> {
-  return await summaryStep(options.cacheDirectory, "generate_archive_summaries", async (db) => {
-    const weeks = options.mapping !== undefined;
-    const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
-    const archive = collectArchiveData(db, { place });
-    const path = join(options.cacheDirectory, "summaries", "archive");
-    await writePublishedCoordinates(db, options.cacheDirectory);
-    await replaceFolder(path, async (temporary) => {
-      for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
-        await Deno.writeTextFile(join(temporary, file), text);
-      }
-    });
-    return { datasets: 1, path };
-  });
+  const weeks = options.mapping !== undefined;
+  const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
+  return await summaryStep(
+    options,
+    "generate_archive_summaries",
+    (db, stop) => collectArchiveData(db, { place, stop }),
+    async (db, archive) => {
+      const path = join(options.cacheDirectory, "summaries", "archive");
+      await writePublishedCoordinates(db, options.cacheDirectory);
+      await replaceFolder(path, async (temporary) => {
+        for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
+          await Deno.writeTextFile(join(temporary, file), text);
+        }
+      });
+      return { datasets: 1, path };
+    },
+  );
 }
 
 /**
@@ -330,10 +355,14 @@ export async function generateArchiveSummaries(
  * ```
  */
 export async function generateArchiveTotals(options: SummaryOptions): Promise<SummaryResult> {
-  return await summaryStep(options.cacheDirectory, "generate_archive_totals", async (db) => {
-    const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
-    const totals = publishedTotals(collectArchiveData(db), options.privacy);
-    await writeTextFileAtomic(path, formatPythonJson(totals));
-    return { datasets: 1, path };
-  });
+  return await summaryStep(
+    options,
+    "generate_archive_totals",
+    (db, stop) => collectArchiveData(db, { stop }),
+    async (_db, archive) => {
+      const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
+      await writeTextFileAtomic(path, formatPythonJson(publishedTotals(archive, options.privacy)));
+      return { datasets: 1, path };
+    },
+  );
 }

@@ -258,3 +258,56 @@ Deno.test("byte sums past 2^53 (9 PB) are exact in every file, as the archive's 
   );
   assertEquals(days.reduce((a, b) => a + b, 0n), total);
 });
+
+Deno.test("requests an older version stored past 2^53 bytes, as infinity or outside S3's era are quarantined on upgrade; every step runs", async () => {
+  const dir = await cacheWith([["ds/a.nwb", 1, null, 10, true], ["ds/b.nwb", 2, null, 20, true]]);
+  let db = openCacheDatabase(dir);
+  db.exec(`INSERT INTO log_files (id, path, size, mtime, status, lines_kept, updated_at)
+    VALUES (1, 'log', 1, 1, 'done', 6, 'now')`);
+  db.exec(`INSERT INTO requests VALUES
+    (1, 3, 1, 1700000000, 9007199254740993, 1, 1),
+    (1, 4, 1, 1700000000, 1e400, 1, 1),
+    (1, 5, 2, ${Date.UTC(1900, 0, 1) / 1000}, 7, 2, 1),
+    (1, 6, 2, ${Date.UTC(2200, 0, 1) / 1000}, 7, 2, 1)`);
+  // As a cache of schema 4 reads: node:sqlite refuses the integer past 2^53.
+  assert(/too large/.test(String((() => {
+    try {
+      return db.prepare("SELECT sum(bytes_sent) FROM requests WHERE line = 3").get();
+    } catch (error) {
+      return error;
+    }
+  })())));
+  db.exec("UPDATE meta SET value = '4' WHERE name = 'schema_version'");
+  db.close();
+  db = openCacheDatabase(dir);
+  assertEquals(
+    db.prepare("SELECT line, reason FROM quarantine ORDER BY line").all().map((r) => ({ ...r })),
+    [
+      { line: 3, reason: "implausible_bytes" },
+      { line: 4, reason: "implausible_bytes" },
+      { line: 5, reason: "time_out_of_range" },
+      { line: 6, reason: "time_out_of_range" },
+    ],
+  );
+  assertEquals(
+    { ...db.prepare("SELECT lines_kept, lines_malformed FROM log_files").get() },
+    { lines_kept: 2, lines_malformed: 4 },
+  );
+  assertEquals((db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number }).n, 2);
+  db.close();
+  await generateSummaries({ cacheDirectory: dir });
+  await generateArchiveTotals({ cacheDirectory: dir });
+  assertEquals(read(dir, "ds/by_day.tsv").split("\n").slice(1, -1), ["2023-11-14\t30\t<50\t<50"]);
+});
+
+Deno.test("names that a spreadsheet would run as formulas are published as they are (data for programs, as the plugin writes them)", async () => {
+  const key = 'ds/=HYPERLINK("http://x";"y").nwb';
+  const dir = await cacheWith([[key, 1, null, 10, true], ["+ds/@a.nwb", 2, null, 5, true]]);
+  await generateSummaries({ cacheDirectory: dir });
+  // Quoted as pandas quotes a field holding quotes.
+  assertEquals(
+    read(dir, "ds/by_asset.tsv").split("\n")[1],
+    `"=HYPERLINK(""http://x"";""y"").nwb"\t10\t<50\t<50`,
+  );
+  assertEquals(read(dir, "+ds/by_asset.tsv").split("\n")[1], "@a.nwb\t5\t<50\t<50");
+});

@@ -22,6 +22,8 @@ export interface LockHolder {
   pid: number;
   /** When the run started (ISO 8601). */
   started_at: string;
+  /** The command it runs (the pipeline lock says). */
+  command?: string;
 }
 
 /** A held lock. */
@@ -77,16 +79,8 @@ function lockFile(
   path: string,
   cannotOpen: (error: Error) => OperatorError,
 ): ((record: object) => RunLock) | undefined {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true, write: true, create: true });
-  } catch (error) {
-    throw cannotOpen(error as Error);
-  }
-  if (!file.tryLockSync(true)) {
-    file.close();
-    return undefined;
-  }
+  const file = openLock(path, true, cannotOpen);
+  if (file === undefined) return undefined;
   return (record) => {
     file.truncateSync(0);
     file.writeSync(new TextEncoder().encode(JSON.stringify(record) + "\n"));
@@ -102,7 +96,30 @@ function lockFile(
 }
 
 /**
- * The run holding the lock of a cache, or undefined when no run holds it.
+ * Opens `path` and takes its lock, exclusive or shared, without waiting: the open file, or
+ * undefined when another process holds it the other way (closing the file releases the lock).
+ * A file that cannot be opened throws `cannotOpen`'s error, or counts as not locked.
+ */
+function openLock(
+  path: string,
+  exclusive: boolean,
+  cannotOpen?: (error: Error) => OperatorError,
+): Deno.FsFile | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true, write: true, create: true });
+  } catch (error) {
+    if (cannotOpen) throw cannotOpen(error as Error);
+    return undefined;
+  }
+  if (file.tryLockSync(exclusive)) return file;
+  file.close();
+  return undefined;
+}
+
+/**
+ * The run holding the extraction lock of a cache (`file`: another of its locks, such as
+ * {@linkcode PIPELINE_LOCK_FILE}), or undefined when no run holds it.
  *
  * @example Usage
  * ```ts
@@ -115,8 +132,11 @@ function lockFile(
  * assertEquals((await readLockHolder(cache))?.pid, Deno.pid);
  * ```
  */
-export async function readLockHolder(cacheDirectory: string): Promise<LockHolder | undefined> {
-  const path = join(cacheDirectory, LOCK_FILE);
+export async function readLockHolder(
+  cacheDirectory: string,
+  options: { file?: string } = {},
+): Promise<LockHolder | undefined> {
+  const path = join(cacheDirectory, options.file ?? LOCK_FILE);
   let file: Deno.FsFile;
   try {
     // Synchronous, like acquireRunLock: no pending operation may keep the descriptor alive.
@@ -180,6 +200,7 @@ export async function stopRequested(
   cacheDirectory: string,
   options: { since?: number } = {},
 ): Promise<boolean> {
+  if (launcherEnded()) return true;
   try {
     const info = await Deno.stat(join(cacheDirectory, STOP_FILE));
     return options.since === undefined || (info.mtime?.getTime() ?? 0) >= options.since;
@@ -188,8 +209,47 @@ export async function stopRequested(
   }
 }
 
+/** Whether the `daily` that started this process has ended (see {@linkcode watchLauncher}). */
+let launcherEnded = () => false;
+
+/**
+ * For a step that `daily` started in a process of its own: when that `daily` ends without it
+ * (killed with SIGKILL, the step gets a new parent), `onEnded` runs once, at the latest a second
+ * later or at the step's next {@linkcode stopRequested}, which from then on answers true.
+ *
+ * @example Usage
+ * ```ts
+ * import { watchLauncher } from "./run_lock.ts";
+ *
+ * // In the process of a step: stop after the batch in flight once the launcher is gone.
+ * const controller = new AbortController();
+ * watchLauncher(() => controller.abort());
+ * ```
+ */
+export function watchLauncher(onEnded: () => void): void {
+  const launcher = Deno.ppid;
+  let ended = false;
+  const check = () => {
+    if (!ended && Deno.ppid !== launcher) {
+      ended = true;
+      clearInterval(timer);
+      onEnded();
+    }
+    return ended;
+  };
+  const timer = setInterval(check, 1000);
+  Deno.unrefTimer(timer);
+  launcherEnded = check;
+}
+
 /** Lock file of the whole pipeline inside the cache directory. */
 export const PIPELINE_LOCK_FILE = "pipeline.lock";
+/**
+ * Lock file the steps of a `daily` hold (shared) while they run under its pipeline lock: a new
+ * run waits for a step whose `daily` was killed (the kernel freed the pipeline lock, not the
+ * step).
+ */
+export const STEP_LOCK_FILE = "pipeline-steps.lock";
 /** Variable through which `daily` lets its own steps run under its pipeline lock. */
 export const RUN_TOKEN_VARIABLE = "S3_LOG_EXTRACTION_RUN_TOKEN";
 
@@ -225,16 +285,17 @@ export async function acquirePipelineLock(
   env: { get(name: string): string | undefined },
 ): Promise<PipelineLock> {
   const path = join(cacheDirectory, PIPELINE_LOCK_FILE);
-  const held = lockFile(path, (error) =>
+  const cannotOpen = (error: Error) =>
     new OperatorError(
       `Cannot write to cache ${cacheDirectory} (its lock file ${PIPELINE_LOCK_FILE}: ` +
         `${error.message.replace(/: open '.*'$/, "")}). ${command} writes to the cache: make ` +
         "the folder writable for this user, or choose another with --cache. `status` reads a " +
         "cache without writing.",
-    ));
+    );
+  const held = lockFile(path, cannotOpen);
   if (held === undefined) {
     const text = await Deno.readTextFile(path).catch(() => "");
-    let holder: LockHolder & { command?: string; token?: string } | undefined;
+    let holder: LockHolder & { token?: string } | undefined;
     try {
       holder = JSON.parse(text);
     } catch {
@@ -242,7 +303,9 @@ export async function acquirePipelineLock(
     }
     const inherited = env.get(RUN_TOKEN_VARIABLE);
     if (inherited && holder?.token === inherited) {
-      return { token: inherited, release: () => {}, [Symbol.dispose]: () => {} };
+      const step = openLock(join(cacheDirectory, STEP_LOCK_FILE), false);
+      const release = () => step?.close();
+      return { token: inherited, release, [Symbol.dispose]: release };
     }
     const who = holder
       ? `${holder.command ?? "a run"} (process ${holder.pid}, started ${holder.started_at})`
@@ -255,5 +318,18 @@ export async function acquirePipelineLock(
   }
   const token = crypto.randomUUID();
   const started_at = new Date().toISOString();
-  return { token, ...held({ pid: Deno.pid, started_at, command, token }) };
+  const lock = held({ pid: Deno.pid, started_at, command, token });
+  const steps = openLock(join(cacheDirectory, STEP_LOCK_FILE), true, cannotOpen);
+  if (steps === undefined) {
+    lock.release();
+    throw new OperatorError(
+      `Cannot run ${command}: a step of an earlier daily run is still working on cache ` +
+        `${cacheDirectory} (its daily process ended; the step stops after its batch in flight). ` +
+        "Wait a minute and run again.",
+    );
+  }
+  steps.close();
+  // A stop asked of an earlier run is not this one's.
+  await Deno.remove(join(cacheDirectory, STOP_FILE)).catch(() => {});
+  return { token, ...lock };
 }

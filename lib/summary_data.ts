@@ -7,6 +7,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
+import { StoppedError } from "./errors.ts";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
 import { cleanLabel } from "./region_labels.ts";
 import { comparePaths } from "./sort_orders.ts";
@@ -138,6 +139,12 @@ interface Row {
 
 let visitors = 0;
 
+/** Rowids per part of the scan (about a second of work between two looks at a stop). */
+const SCAN_RANGE = 1 << 20;
+
+/** Whether the step was asked to stop (looked at between parts of the scan). */
+export type StopCheck = () => Promise<boolean>;
+
 /** One request as the scan hands it over. */
 type Visit = (
   objectId: number,
@@ -155,7 +162,11 @@ type Visit = (
  * GROUP BY sorts every row, which dominated at ten million requests). IPs arrive as dense small
  * integers with their label id (0: missing), so the caller's tables stay small-integer keyed.
  */
-function scanRequests(db: DatabaseSync, visit: Visit): { labels: string[]; ips: number } {
+async function scanRequests(
+  db: DatabaseSync,
+  visit: Visit,
+  stop: StopCheck | undefined,
+): Promise<{ labels: string[]; ips: number }> {
   const names = ["missing"];
   db.exec("DROP TABLE IF EXISTS temp.summary_labels");
   db.exec("CREATE TEMP TABLE summary_labels (label TEXT PRIMARY KEY, id INTEGER NOT NULL)");
@@ -203,13 +214,28 @@ function scanRequests(db: DatabaseSync, visit: Visit): { labels: string[]; ips: 
     );
     return 0;
   });
-  db.prepare(
+  // In ranges of rowids, so that a stop asked for (a signal, the stop file) is seen between them.
+  const scan = db.prepare(
     `SELECT count(${name}(r.object_id, s.dense, s.label, r.time, r.bytes_sent, r.download,
       r.rowid, r.ip_index))
-    FROM requests r LEFT JOIN temp.summary_ips s ON s.ip_index = r.ip_index`,
-  ).get();
-  db.exec("DROP TABLE temp.summary_ips");
-  db.exec("DROP TABLE temp.summary_labels");
+    FROM requests r LEFT JOIN temp.summary_ips s ON s.ip_index = r.ip_index
+    WHERE r.rowid >= ? AND r.rowid < ?`,
+  );
+  const first = db.prepare(
+    "SELECT rowid AS r FROM requests WHERE rowid >= ? ORDER BY rowid LIMIT 1",
+  );
+  try {
+    for (let from = Number.MIN_SAFE_INTEGER;;) {
+      const next = (first.get(from) as { r: number } | undefined)?.r;
+      if (next === undefined) break;
+      if (from !== Number.MIN_SAFE_INTEGER && await stop?.()) throw new StoppedError();
+      scan.get(next, next + SCAN_RANGE);
+      from = next + SCAN_RANGE;
+    }
+  } finally {
+    db.exec("DROP TABLE temp.summary_ips");
+    db.exec("DROP TABLE temp.summary_labels");
+  }
   return { labels: names, ips: known };
 }
 
@@ -292,18 +318,19 @@ const WEEK_OFFSET = 2 ** 19;
  * const db = openCacheDatabase(dir);
  * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb', 'ds1')");
  * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 1, 86401, 50, 8, 0)");
- * const data = collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
+ * const data = await collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
  * assertEquals(data.get("ds1")?.byAsset, [["a.nwb", { bytes: 150, requests: 2, downloads: 1 }]]);
  * assertEquals(data.get("ds1")?.requesters, 2);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function collectDatasetData(
+export async function collectDatasetData(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
   parts: SummaryParts = { days: true, assets: true, regions: true },
-): Map<string, ScopeData> {
+  stop?: StopCheck,
+): Promise<Map<string, ScopeData>> {
   const maxId =
     (db.prepare("SELECT coalesce(max(id), 0) AS m FROM objects").get() as { m: number }).m;
   const datasetOf = new Int32Array(maxId + 1).fill(-1);
@@ -329,7 +356,7 @@ export function collectDatasetData(
   const regions = new Map<number, Tally & { first: number }>();
   const requesterPairs = new Set<number>();
   const weeks = new Map<number, number>();
-  const scanned = scanRequests(db, (objectId, ip, label, time, bytes, download, rowid) => {
+  const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download, rowid) => {
     const dataset = datasetOf[objectId];
     if (dataset === undefined || dataset < 0) return;
     const day = Math.floor(time / 86400);
@@ -357,7 +384,7 @@ export function collectDatasetData(
       const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
       weeks.set(key, (weeks.get(key) ?? 0) + bytes);
     }
-  });
+  }, stop);
 
   const scopes = names.map(() => emptyScope());
   for (const [key, slot] of [...days.slots].sort(([a], [b]) => a % DAY_KEYS - b % DAY_KEYS)) {
@@ -421,17 +448,17 @@ export function collectDatasetData(
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 2, 86401, 50, 7, 0)");
- * const archive = collectArchiveData(db);
+ * const archive = await collectArchiveData(db);
  * assertEquals(archive.byDay.get(1), { bytes: 150, requests: 2, downloads: 1 });
  * assertEquals(archive.requesters, 1);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function collectArchiveData(
+export async function collectArchiveData(
   db: DatabaseSync,
-  options: { place?: (key: string) => AssetPlace | undefined } = {},
-): ScopeData {
+  options: { place?: (key: string) => AssetPlace | undefined; stop?: StopCheck } = {},
+): Promise<ScopeData> {
   const archive = emptyScope();
   const regionCounts: Tally[] = [];
   let seen = new Uint8Array(1024);
@@ -439,7 +466,7 @@ export function collectArchiveData(
   const days = new CountsTable();
   const weeks = new Map<number, number>();
   const withWeeks = options.place !== undefined;
-  const scanned = scanRequests(db, (objectId, ip, label, time, bytes, download) => {
+  const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download) => {
     const day = Math.floor(time / 86400);
     days.add(day, bytes, download);
     tally(regionCounts[label] ??= { low: 0, high: 0, requests: 0, downloads: 0 }, bytes, download);
@@ -456,7 +483,7 @@ export function collectArchiveData(
       const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
       weeks.set(key, (weeks.get(key) ?? 0) + bytes);
     }
-  });
+  }, options.stop);
   archive.byDay = new Map(
     [...days.slots].sort(([a], [b]) => a - b).map(([day, slot]) => [day, days.counts(slot)]),
   );

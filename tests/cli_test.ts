@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
-import { readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
+import { PIPELINE_LOCK_FILE, readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
 import {
   cliCommand,
   cliEnv,
@@ -274,7 +274,7 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     assertEquals(stopped.code, 0);
     assertEquals(
       new TextDecoder().decode(stopped.stdout),
-      `The extraction on cache ${cache} has stopped.\n`,
+      `The extraction (process ${child.pid}) on cache ${cache} has stopped.\n`,
     );
     const run = await child.output();
     assertEquals(run.code, 0);
@@ -282,7 +282,59 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     assertMatch(out, /^Stopped after the batch in flight\. Extracted/);
     assert(!/ 0 left for later/.test(out), out);
     const idle = await runCli(["stop", "--cache", cache], { env: cliEnv(home) });
-    assertEquals([idle.code, idle.stdout], [0, `No extraction is running on cache ${cache}.\n`]);
+    assertEquals([idle.code, idle.stdout], [0, `No run is working on cache ${cache}.\n`]);
+  });
+});
+
+Deno.test("stop ends a summary step before it writes: the published files stay as they were", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    const cache = join(home, "cache");
+    await copySample(logs, 10);
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
+    assertEquals((await runCli(["extract_logs", logs], { env })).code, 0);
+    assertEquals((await runCli(["generate_totals"], { env })).code, 0);
+    const before = await Deno.readTextFile(join(cache, "summaries", "totals.json"));
+    const step = cliCommand(["generate_summaries"], { env }).spawn();
+    while (
+      await readLockHolder(cache, { file: PIPELINE_LOCK_FILE }).catch(() => undefined) ===
+        undefined
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    step.kill("SIGSTOP");
+    const stop = cliCommand(["stop"], { env }).spawn();
+    while (!exists(join(cache, STOP_FILE))) await new Promise((r) => setTimeout(r, 20));
+    step.kill("SIGCONT");
+    const stopped = await stop.output();
+    assertEquals(
+      new TextDecoder().decode(stopped.stdout),
+      `generate_summaries (process ${step.pid}) on cache ${cache} has stopped.\n`,
+    );
+    const run = await step.output();
+    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+    assertEquals(
+      new TextDecoder().decode(run.stdout),
+      "Stopped as asked, before writing: generate_summaries changed nothing.\n",
+    );
+    assertEquals(
+      (await Array.fromAsync(Deno.readDir(join(cache, "summaries")))).map((e) => e.name),
+      [
+        "totals.json",
+      ],
+    );
+    assertEquals(await Deno.readTextFile(join(cache, "summaries", "totals.json")), before);
+    assert(!exists(join(cache, STOP_FILE)), "the request is consumed");
+    const db = new DatabaseSync(join(cache, "cache.sqlite"));
+    const last = db.prepare("SELECT command, outcome FROM runs ORDER BY id DESC LIMIT 1").get();
+    db.close();
+    assertEquals({ ...last }, { command: "generate_summaries", outcome: "stopped" });
+    // The next run does the work.
+    assertEquals((await runCli(["generate_summaries", "--quiet"], { env })).code, 0);
+    assert(
+      (await Array.fromAsync(Deno.readDir(join(cache, "summaries")))).length > 1,
+      "dataset folders written",
+    );
   });
 });
 
@@ -447,6 +499,55 @@ function canMountReadOnly(): boolean {
 }
 
 Deno.test({
+  name: "a full disk where summaries and exports go: the path and what to do, never 'a bug'",
+  // Root on Linux (as CI runs): a full tmpfs in a private mount namespace.
+  ignore: Deno.build.os !== "linux" || !canMountReadOnly(),
+  fn: async () => {
+    await withTmpDir(async (home) => {
+      const cache = join(home, "cache");
+      const logs = join(home, "logs");
+      await copySample(logs, 1);
+      const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
+      assertEquals((await runCli(["extract_logs", logs, "--limit", "60"], { env })).code, 0);
+      const full = join(home, "full");
+      await Deno.mkdir(join(cache, "summaries"));
+      await Deno.mkdir(full);
+      /** Runs `deno <args>` with `summaries/` and `full/` on a tmpfs that is full. */
+      const onFullDisk = async (args: string[]) => {
+        const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
+        const fill = (folder: string) =>
+          `mount -t tmpfs -o size=16k none '${folder}' && ` +
+          `(cat /dev/zero > '${folder}/.filler' 2>/dev/null; true) && `;
+        const script = fill(join(cache, "summaries")) + fill(full) + `exec ${deno}`;
+        return await runProgram("unshare", ["-m", "sh", "-c", script], { env, cwd: home });
+      };
+      for (
+        const [step, args, expected] of [
+          [
+            "generate_summaries",
+            [],
+            `^error: Cannot (?:write|create folder) ${cache}/summaries/\\S+: the disk is full\\. ` +
+            "Free space, then run again\\. Published files are replaced whole",
+          ],
+          [
+            "export_extraction",
+            [join(full, "export"), "--no-encryption"],
+            `^error: Cannot export the extraction to ${full}/export: No space left on device ` +
+            ".* Nothing was written; check the folder and the free space, then run " +
+            "export_extraction again\\.\\n$",
+          ],
+        ] as const
+      ) {
+        const run = await onFullDisk([...await taskArgs(step), ...args]);
+        assertEquals(run.code, 1, `${step}: ${run.stderr}`);
+        assertMatch(run.stderr, new RegExp(expected), `${step}: ${run.stderr}`);
+        assert(!run.stderr.includes("bug"), run.stderr);
+      }
+    });
+  },
+});
+
+Deno.test({
   name:
     "a read-only cache: daily names the step and the folder (exit 1); status says how to read it",
   // Root on Linux (as CI runs): a read-only bind mount in a private mount namespace.
@@ -588,6 +689,50 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     });
   });
 }
+
+Deno.test("a step whose daily was killed with SIGKILL keeps the cache locked, then stops after its batch", async () => {
+  await withTmpDir(async (home) => {
+    const logs = join(home, "logs");
+    const cache = join(home, "cache");
+    await copySample(logs, 10);
+    const env = cliEnv(home, {
+      S3_LOG_EXTRACTION_LOGS: logs,
+      S3_LOG_EXTRACTION_CACHE: cache,
+      ...offlineRangeEnv(),
+    });
+    const daily = await frozenGroup("daily", [], env, home, cache);
+    const launcher = JSON.parse(await Deno.readTextFile(join(cache, PIPELINE_LOCK_FILE))).pid;
+    const step = (await readLockHolder(cache))!.pid;
+    assert(launcher !== step, "the step runs in a process of its own");
+    Deno.kill(launcher, "SIGKILL");
+    // The kernel freed daily's lock; the orphaned step still holds the cache.
+    for (const args of [["daily"], ["generate_summaries"]]) {
+      const refused = await runTask(args[0], [], { env, cwd: home });
+      assertEquals(refused.code, 1, refused.stderr);
+      assertMatch(
+        refused.stderr,
+        new RegExp(
+          `^error: Cannot run ${
+            args[0]
+          }: a step of an earlier daily run is still working on cache ${cache} `,
+        ),
+      );
+    }
+    Deno.kill(-daily.pid, "SIGCONT");
+    // Its output ends when the orphaned step (which holds the pipes) has ended.
+    const run = await daily.output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assertMatch(
+      stderr,
+      /warning: the daily run that started this step has ended; stopping after the batch in flight\./,
+    );
+    assertMatch(new TextDecoder().decode(run.stdout), /Stopped after the batch in flight\./);
+    // Nothing half-done is left, and the cache is free again.
+    const rest = await runTask("daily", [], { env, cwd: home });
+    assertEquals(rest.code, 0, rest.stderr);
+    assertMatch(rest.stdout, / 0 failed, /);
+  });
+});
 
 Deno.test("while daily runs, a second daily and any writing step are refused naming it; readers still read", async () => {
   await withTmpDir(async (home) => {

@@ -9,6 +9,7 @@ import { loadContentMapping } from "../content_mapping.ts";
 import { openCacheDatabase } from "../cache_database.ts";
 import { configuredPublish } from "../config.ts";
 import { runsWithWarnings } from "../run_history.ts";
+import { stopRequested } from "../run_lock.ts";
 import { resolveDailySetup } from "../daily_setup.ts";
 import { errorText, OperatorError, UsageError } from "../errors.ts";
 import {
@@ -213,7 +214,8 @@ ${COMMON_HELP}`,
         context.err(`daily stopped at step ${name} (exit code ${code}); later steps did not run.`);
         return code;
       }
-      if (context.signal.aborted) {
+      const asked = context.signal.aborted || await stopRequested(setup.cacheDirectory);
+      if (asked) {
         if (index < steps.length - 1) {
           context.err(
             `daily stopped after step ${name}, as asked; later steps did not run. The next run ` +

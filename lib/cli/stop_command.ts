@@ -5,7 +5,8 @@
  */
 
 import { OperatorError } from "../errors.ts";
-import { readLockHolder, requestStop } from "../run_lock.ts";
+import { join } from "node:path";
+import { PIPELINE_LOCK_FILE, readLockHolder, requestStop, STOP_FILE } from "../run_lock.ts";
 import {
   type Command,
   COMMON_HELP,
@@ -17,10 +18,12 @@ import {
 /** The `stop` command. */
 export const command: Command = {
   name: "stop",
-  summary: "Stop a running extraction after its batch in flight, and wait for it",
+  summary: "Stop the run working on the cache after its batch in flight, and wait for it",
   usage: "stop [--timeout SECONDS]",
-  help: `Asks the extraction running on the cache to stop after the batch it is committing,
-then waits until it has stopped. Everything committed stays; the next run continues.
+  help: `Asks the run working on the cache (daily, an extraction, a summary step, region
+lookups) to stop after the batch it is committing, then waits until it has stopped. Everything
+committed stays, a summary step stopped before writing changes nothing, and the next run
+continues.
 
 Options:
   --timeout <s>   how long to wait (default 600); exit code 1 if it has not stopped by then
@@ -31,26 +34,31 @@ ${COMMON_HELP}`,
     expectPositionals("stop", positionals, 0, 0, "");
     const timeout = integerOption("stop", "timeout", values.timeout, 0) ?? 600;
     const cacheDirectory = await readCacheDirectory(values, context);
-    const holder = await readLockHolder(cacheDirectory);
+    // The extraction lock names the extraction; the pipeline lock any writing step or daily.
+    const holders = async () =>
+      await readLockHolder(cacheDirectory) ??
+        await readLockHolder(cacheDirectory, { file: PIPELINE_LOCK_FILE });
+    const holder = await holders();
     if (holder === undefined) {
-      if (!values.quiet) context.out(`No extraction is running on cache ${cacheDirectory}.`);
+      if (!values.quiet) context.out(`No run is working on cache ${cacheDirectory}.`);
       return 0;
     }
+    const run = `${holder.command ?? "The extraction"} (process ${holder.pid})`;
     await requestStop(cacheDirectory);
-    if (!values.quiet) {
-      context.err(`Asked the extraction (process ${holder.pid}) to stop after its batch…`);
-    }
+    if (!values.quiet) context.err(`Asked ${run} to stop after its batch in flight…`);
     const deadline = Date.now() + timeout * 1000;
-    while (await readLockHolder(cacheDirectory) !== undefined) {
+    while (await holders() !== undefined) {
       if (Date.now() > deadline) {
         throw new OperatorError(
-          `The extraction (process ${holder.pid}) has not stopped after ${timeout} s; it may ` +
-            "be committing a large batch. Run stop again to keep waiting.",
+          `${run} has not stopped after ${timeout} s; it may be committing a large batch. ` +
+            "Run stop again to keep waiting.",
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    if (!values.quiet) context.out(`The extraction on cache ${cacheDirectory} has stopped.`);
+    // Asked and done: the request must not stop the next run.
+    await Deno.remove(join(cacheDirectory, STOP_FILE)).catch(() => {});
+    if (!values.quiet) context.out(`${run} on cache ${cacheDirectory} has stopped.`);
     return 0;
   },
 };

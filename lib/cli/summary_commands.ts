@@ -18,10 +18,10 @@ import {
   generateDandisetTotals,
   generateSummaries,
   generateTotals,
+  type SummaryOptions,
   type SummaryResult,
 } from "../generate_summaries.ts";
-import { UsageError } from "../errors.ts";
-import type { PrivacyOptions } from "../privacy_rounding.ts";
+import { StoppedError, UsageError } from "../errors.ts";
 import {
   type Command,
   commandCacheDirectory,
@@ -62,6 +62,12 @@ export function mappingSource(
   return (typeof flag === "string" && flag) || env.get(MAPPING_URL_VARIABLE) || DEFAULT_MAPPING_URL;
 }
 
+interface StepOptions extends SummaryOptions {
+  mapping?: ContentMapping;
+  pick?: string[];
+  skip?: string[];
+}
+
 interface Step {
   name: string;
   summary: string;
@@ -69,12 +75,8 @@ interface Step {
   mapping: "none" | "required" | "optional";
   /** Whether it takes the plugin's `--pick` and `--skip` (comma-separated dandisets). */
   choice?: boolean;
-  run(
-    cacheDirectory: string,
-    privacy: PrivacyOptions,
-    mapping?: ContentMapping,
-    choice?: { pick?: string[]; skip?: string[] },
-  ): Promise<SummaryResult>;
+  /** Runs the step; `mapping`, `pick` and `skip` as the step takes them. */
+  run(options: StepOptions): Promise<SummaryResult>;
   done(result: SummaryResult): string;
 }
 
@@ -126,7 +128,22 @@ ${COMMON_HELP}`,
       if (choice.pick && choice.skip) {
         throw new UsageError(`Give --pick or --skip, not both, for ${step.name}.`);
       }
-      const result = await step.run(cacheDirectory, privacy, mapping, choice);
+      let result: SummaryResult;
+      try {
+        result = await step.run({
+          cacheDirectory,
+          privacy,
+          mapping,
+          ...choice,
+          signal: context.signal,
+        });
+      } catch (error) {
+        if (!(error instanceof StoppedError)) throw error;
+        if (!values.quiet) {
+          context.out(`Stopped as asked, before writing: ${step.name} changed nothing.`);
+        }
+        return 0;
+      }
       if (values.json) context.out(JSON.stringify(result, null, 2));
       else if (!values.quiet) context.out(step.done(result));
       return 0;
@@ -145,7 +162,7 @@ requester_count.tsv for every dataset (the first segment of the object keys), wi
 reference's columns and privacy rounding. Regions come from the IP labels (missing until
 update_indexed_region_codes has run). The folder is replaced atomically.`,
   mapping: "none",
-  run: (cacheDirectory, privacy) => generateSummaries({ cacheDirectory, privacy }),
+  run: generateSummaries,
   done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });
 
@@ -158,8 +175,7 @@ the first dandiset and asset path the mapping gives, or to "undetermined". Adds
 by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
   mapping: "required",
   choice: true,
-  run: (cacheDirectory, privacy, mapping, choice) =>
-    generateDandisetSummaries({ cacheDirectory, privacy, mapping: mapping!, ...choice }),
+  run: (options) => generateDandisetSummaries({ ...options, mapping: options.mapping! }),
   done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });
 
@@ -171,7 +187,7 @@ export const generateTotalsCommand: Command = summaryCommand({
 total_number_of_requests, total_number_of_downloads, number_of_requesters (rounded once from
 raw counts), number_of_unique_regions and number_of_unique_countries.`,
   mapping: "none",
-  run: (cacheDirectory, privacy) => generateTotals({ cacheDirectory, privacy }),
+  run: generateTotals,
   done: (r) => `Wrote the totals of ${datasets(r)} to ${r.path}.`,
 });
 
@@ -181,8 +197,7 @@ export const generateDandisetTotalsCommand: Command = summaryCommand({
   summary: "Write summaries/totals.json for every dandiset",
   help: `Like generate_totals, with dandisets as datasets (through the content-id mapping).`,
   mapping: "required",
-  run: (cacheDirectory, privacy, mapping) =>
-    generateDandisetTotals({ cacheDirectory, privacy, mapping: mapping! }),
+  run: (options) => generateDandisetTotals({ ...options, mapping: options.mapping! }),
   done: (r) => `Wrote the totals of ${datasets(r)} to ${r.path}.`,
 });
 
@@ -194,8 +209,7 @@ export const generateArchiveSummariesCommand: Command = summaryCommand({
 (distinct client IPs of the whole archive) from raw counts, rounded once; with --mapping also
 by_asset_type_per_week.tsv.`,
   mapping: "optional",
-  run: (cacheDirectory, privacy, mapping) =>
-    generateArchiveSummaries({ cacheDirectory, privacy, mapping }),
+  run: generateArchiveSummaries,
   done: (r) => `Wrote the archive's summaries to ${r.path}.`,
 });
 
@@ -206,6 +220,6 @@ export const generateArchiveTotalsCommand: Command = summaryCommand({
   help: `Writes <cache>/summaries/archive_totals.json: the six totals of the whole archive,
 from raw counts rounded once (requesters are distinct over all datasets).`,
   mapping: "none",
-  run: (cacheDirectory, privacy) => generateArchiveTotals({ cacheDirectory, privacy }),
+  run: generateArchiveTotals,
   done: (r) => `Wrote the archive's totals to ${r.path}.`,
 });
