@@ -8,9 +8,9 @@
  * writes the Python reference's per-object tree; {@linkcode generateSummaries},
  * {@linkcode generateTotals}, {@linkcode generateArchiveSummaries} and
  * {@linkcode generateArchiveTotals} (and their dandiset variants) write the published numbers.
- * Lower-level pieces (the byte-level
- * {@linkcode LogLineParser}, {@linkcode Fernet} tokens compatible with the reference, the
- * settings) are exported for scripts.
+ * {@linkcode generateReport} draws the report, {@linkcode publishSummaries} copies the published
+ * files out, {@linkcode cacheStatus} and {@linkcode validateLogs} look without writing. This
+ * list is the supported API; everything else in `lib/` is internal and may change.
  *
  * @example Extract logs and export them in the reference's format
  * ```ts
@@ -28,73 +28,91 @@
  * @module
  */
 
-export * from "./lib/asset_types.ts";
-export * from "./lib/atomic_files.ts";
-export * from "./lib/aws_credentials.ts";
-export * from "./lib/byte_interner.ts";
-export * from "./lib/byte_units.ts";
-export * from "./lib/cache_database.ts";
-export * from "./lib/cache_secrets.ts";
-export * from "./lib/cache_status.ts";
-export * from "./lib/cache_step.ts";
-export * from "./lib/calendar_days.ts";
-export * from "./lib/civil_time.ts";
-export * from "./lib/config.ts";
-export * from "./lib/content_mapping.ts";
-export * from "./lib/daily_setup.ts";
-export * from "./lib/errors.ts";
-export * from "./lib/excluded_ips.ts";
-export * from "./lib/export_extraction.ts";
-export * from "./lib/extract_logs.ts";
-export * from "./lib/extraction_plan.ts";
-export * from "./lib/fernet.ts";
-export * from "./lib/flat_yaml.ts";
-export * from "./lib/generate_report.ts";
-export * from "./lib/generate_summaries.ts";
-export * from "./lib/geo_database.ts";
-export * from "./lib/gzip.ts";
-export * from "./lib/html_text.ts";
-export * from "./lib/index_ips.ts";
-export * from "./lib/ip_address.ts";
-export * from "./lib/ip_index.ts";
-export * from "./lib/ip_range_table.ts";
-export * from "./lib/ip_table_check.ts";
-export * from "./lib/ipinfo_client.ts";
-export * from "./lib/key_path.ts";
-export * from "./lib/known_coordinates.ts";
-export * from "./lib/line_parser.ts";
-export * from "./lib/log_discovery.ts";
-export * from "./lib/log_validation.ts";
-export * from "./lib/maxmind_db.ts";
-export * from "./lib/password_strength.ts";
-export * from "./lib/piece_parser.ts";
-export * from "./lib/privacy_rounding.ts";
-export * from "./lib/published_coordinates.ts";
-export * from "./lib/python_json.ts";
-export * from "./lib/python_yaml.ts";
-export * from "./lib/reference_import.ts";
-export * from "./lib/reference_records.ts";
-export * from "./lib/reference_tree.ts";
-export * from "./lib/region_labels.ts";
-export * from "./lib/report_data.ts";
-export * from "./lib/report_html.ts";
-export * from "./lib/row_writer.ts";
-export * from "./lib/run_history.ts";
-export * from "./lib/run_lock.ts";
-export * from "./lib/s3_client.ts";
-export * from "./lib/s3_inventory.ts";
-export * from "./lib/s3_log_source.ts";
-export * from "./lib/service_ranges.ts";
-export * from "./lib/sha256.ts";
-export * from "./lib/sigv4.ts";
-export * from "./lib/sort_orders.ts";
-export * from "./lib/step_permissions.ts";
-export * from "./lib/summary_data.ts";
-export * from "./lib/summary_files.ts";
-export * from "./lib/svg_chart.ts";
-export * from "./lib/svg_map.ts";
-export * from "./lib/switchover_guard.ts";
-export * from "./lib/tsv.ts";
-export * from "./lib/update_region_codes.ts";
-export * from "./lib/update_region_coordinates.ts";
-export * from "./lib/world_outline.ts";
+// The steps of the nightly run, in order.
+export {
+  type ExtractionProgress,
+  type ExtractionSummary,
+  extractLogs,
+  type ExtractLogsOptions,
+} from "./lib/extract_logs.ts";
+export { indexIps, type IndexIpsOptions, type IndexIpsSummary } from "./lib/index_ips.ts";
+export {
+  type RegionCodesSummary,
+  updateRegionCodes,
+  type UpdateRegionCodesOptions,
+} from "./lib/update_region_codes.ts";
+export {
+  type CoordinatesSummary,
+  type UpdateCoordinatesOptions,
+  updateRegionCoordinates,
+} from "./lib/update_region_coordinates.ts";
+export {
+  type DandisetSummaryOptions,
+  generateArchiveSummaries,
+  generateArchiveTotals,
+  generateDandisetSummaries,
+  generateDandisetTotals,
+  generateSummaries,
+  generateTotals,
+  type SummaryOptions,
+  type SummaryResult,
+} from "./lib/generate_summaries.ts";
+export { generateReport, type ReportResult } from "./lib/generate_report.ts";
+export { type PublishOptions, type PublishResult, publishSummaries } from "./lib/publish.ts";
+
+// The reference's formats: its per-object tree out, its caches in.
+export {
+  exportExtraction,
+  type ExportExtractionOptions,
+  type ExportSummary,
+} from "./lib/export_extraction.ts";
+export {
+  importReferenceCache,
+  type ImportReferenceOptions,
+  type ImportSummary,
+} from "./lib/reference_import.ts";
+
+// Looking without writing.
+export {
+  type CacheStatus,
+  cacheStatus,
+  type InventoryCompletion,
+  type LabelKind,
+} from "./lib/cache_status.ts";
+export {
+  type ProblemCount,
+  type ProblemKind,
+  validateLogs,
+  type ValidateLogsOptions,
+  type ValidationReport,
+} from "./lib/log_validation.ts";
+
+// What the steps take: the cache's keys, the DANDI mapping, privacy rounding.
+export {
+  type CacheSecrets,
+  deriveCacheSecrets,
+  type DeriveKeyOptions,
+} from "./lib/cache_secrets.ts";
+export {
+  type ContentMapping,
+  loadContentMapping,
+  type LoadMappingOptions,
+} from "./lib/content_mapping.ts";
+export type { PrivacyOptions } from "./lib/privacy_rounding.ts";
+
+// What they throw.
+export { OperatorError, StoppedError, UsageError } from "./lib/errors.ts";
+
+// Types the options and results above are made of.
+export type { Environment } from "./lib/config.ts";
+export type { IpMatch } from "./lib/excluded_ips.ts";
+export type { PlanLimits } from "./lib/extraction_plan.ts";
+export type { DiscoveredEntry, FoundLogFile } from "./lib/log_discovery.ts";
+export type { Fernet, FernetEncryptOptions } from "./lib/fernet.ts";
+export type { IpTableCheck } from "./lib/ip_table_check.ts";
+export type { IpinfoClientOptions } from "./lib/ipinfo_client.ts";
+export type { ExtractionMode, MalformedReason } from "./lib/line_parser.ts";
+export type { RunOutcome, RunRecord } from "./lib/run_history.ts";
+export type { LockHolder } from "./lib/run_lock.ts";
+export type { RemoteLogs } from "./lib/s3_log_source.ts";
+export type { UnrecordedPolicy } from "./lib/switchover_guard.ts";

@@ -1,0 +1,102 @@
+/**
+ * `mod.ts` is the supported API: a curated list. A new export is a decision (add it here and
+ * to the README), never the side effect of an internal module growing a symbol.
+ */
+
+import { fileURLToPath } from "node:url";
+import { assertEquals } from "../lib/_assert.ts";
+
+const FUNCTIONS = [
+  "cacheStatus",
+  "deriveCacheSecrets",
+  "exportExtraction",
+  "extractLogs",
+  "generateArchiveSummaries",
+  "generateArchiveTotals",
+  "generateDandisetSummaries",
+  "generateDandisetTotals",
+  "generateReport",
+  "generateSummaries",
+  "generateTotals",
+  "importReferenceCache",
+  "indexIps",
+  "loadContentMapping",
+  "publishSummaries",
+  "updateRegionCodes",
+  "updateRegionCoordinates",
+  "validateLogs",
+];
+const CLASSES = ["OperatorError", "StoppedError", "UsageError"];
+/** Options, results and the types they are made of. */
+const TYPES = [
+  "CacheSecrets",
+  "CacheStatus",
+  "ContentMapping",
+  "CoordinatesSummary",
+  "DandisetSummaryOptions",
+  "DeriveKeyOptions",
+  "DiscoveredEntry",
+  "Environment",
+  "ExportExtractionOptions",
+  "ExportSummary",
+  "ExtractLogsOptions",
+  "ExtractionMode",
+  "ExtractionProgress",
+  "ExtractionSummary",
+  "Fernet",
+  "FernetEncryptOptions",
+  "FoundLogFile",
+  "ImportReferenceOptions",
+  "ImportSummary",
+  "IndexIpsOptions",
+  "IndexIpsSummary",
+  "InventoryCompletion",
+  "IpMatch",
+  "IpTableCheck",
+  "IpinfoClientOptions",
+  "LabelKind",
+  "LoadMappingOptions",
+  "LockHolder",
+  "MalformedReason",
+  "PlanLimits",
+  "PrivacyOptions",
+  "ProblemCount",
+  "ProblemKind",
+  "PublishOptions",
+  "PublishResult",
+  "RegionCodesSummary",
+  "RemoteLogs",
+  "ReportResult",
+  "RunOutcome",
+  "RunRecord",
+  "SummaryOptions",
+  "SummaryResult",
+  "UnrecordedPolicy",
+  "UpdateCoordinatesOptions",
+  "UpdateRegionCodesOptions",
+  "ValidateLogsOptions",
+  "ValidationReport",
+];
+
+const MOD = new URL("../mod.ts", import.meta.url);
+
+Deno.test("mod.ts exports exactly the curated values", async () => {
+  const mod = await import(MOD.href);
+  assertEquals(Object.keys(mod).sort(), [...FUNCTIONS, ...CLASSES].sort());
+  for (const name of FUNCTIONS) assertEquals(typeof mod[name], "function", name);
+});
+
+Deno.test("mod.ts exports exactly the curated symbols, types included (as deno doc lists them)", async () => {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", fileURLToPath(MOD)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+  const doc = JSON.parse(new TextDecoder().decode(run.stdout));
+  const symbols: { name: string }[] = doc.nodes[MOD.href].symbols;
+  assertEquals(
+    symbols.map((s) => s.name).sort(),
+    [...FUNCTIONS, ...CLASSES, ...TYPES].sort(),
+  );
+});
