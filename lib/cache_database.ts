@@ -20,7 +20,7 @@ import { isFile } from "./config.ts";
 import { errorText, OperatorError } from "./errors.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { InvalidTokenError } from "./fernet.ts";
-import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "./line_parser.ts";
+import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "./log_bounds.ts";
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = 5;

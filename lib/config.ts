@@ -370,3 +370,6 @@ export async function configuredPublish(
   }
   return { directory: resolve(directory), git };
 }
+
+/** File in the sample cache that marks it as the sample's (its report says so). */
+export const SAMPLE_MARKER = "SAMPLE.txt";

@@ -14,6 +14,7 @@ import {
   configuredLogsDirectory,
   type Environment,
   resolveCacheDirectory,
+  SAMPLE_MARKER,
   settingsPath,
   SYSTEM_SETTINGS,
 } from "./config.ts";
@@ -59,9 +60,6 @@ export function sampleRangeUrls(): Record<string, string> {
     ) => [source.variable, new URL(files[source.name], SAMPLE_GEO_URL).href]),
   );
 }
-
-/** File in the sample cache that marks it as the sample's (its report says so). */
-export const SAMPLE_MARKER = "SAMPLE.txt";
 
 /** Name of the sample cache folder, in the current directory. */
 export const SAMPLE_CACHE = ".sample-cache";

@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { SAMPLE_MARKER } from "./daily_setup.ts";
+import { SAMPLE_MARKER } from "./config.ts";
 import { DatabaseSync } from "node:sqlite";
 import { pathExists, writeTextFileAtomic } from "./atomic_files.ts";
 import { DATABASE_FILE } from "./cache_database.ts";

@@ -14,6 +14,7 @@
  */
 
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
+import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "./log_bounds.ts";
 
 /** What happened to a line: kept, filtered out by the rules, or malformed. */
 export const LineOutcome = {
@@ -79,13 +80,6 @@ export function hasControlCharacter(text: string): boolean {
   // deno-lint-ignore no-control-regex
   return /[\u0000-\u001f\u007f]/.test(text);
 }
-
-/** The first second S3 could have logged (2006-01-01T00:00:00Z). */
-export const EARLIEST_LOG_TIME: number = Date.UTC(2006, 0, 1) / 1000;
-/** How far in the future a log's clock may be (a week, in seconds). */
-export const FUTURE_MARGIN: number = 7 * 86_400;
-/** S3's largest object, in bytes (5 TiB): no request sends more. */
-export const MAX_BYTES_SENT: number = 5 * 1024 ** 4;
 
 /** Which objects a run extracts. */
 export type ExtractionMode = "generic" | "dandi";

@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import { isIpAddress } from "./ip_address.ts";
-import { EARLIEST_LOG_TIME, MAX_BYTES_SENT } from "./line_parser.ts";
+import { EARLIEST_LOG_TIME, MAX_BYTES_SENT } from "./log_bounds.ts";
 import type { CacheSecrets } from "./cache_secrets.ts";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { errorText } from "./errors.ts";
