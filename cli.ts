@@ -291,7 +291,7 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       RUN_TOKEN_VARIABLE,
       STEP_LOCK_FILE,
       STOP_FILE,
-    } = await import("./lib/run_lock.ts");
+    } = await import("./lib/store/run_lock.ts");
     const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
     const { pathExists } = await import("./lib/atomic_files.ts");
     // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
@@ -313,7 +313,7 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
     };
     using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
     if (input.values["new-cache"] === true) {
-      const { startNewCache } = await import("./lib/cache_database.ts");
+      const { startNewCache } = await import("./lib/store/cache_database.ts");
       startNewCache(cacheDirectory);
     }
     // The steps `daily` starts run under its lock.
@@ -365,7 +365,7 @@ function enterCallersFolder(): void {
  * of working on as an orphan.
  */
 async function stopWhenLauncherEnds(controller: AbortController): Promise<void> {
-  const { RUN_TOKEN_VARIABLE, watchLauncher } = await import("./lib/run_lock.ts");
+  const { RUN_TOKEN_VARIABLE, watchLauncher } = await import("./lib/store/run_lock.ts");
   try {
     if (!Deno.env.get(RUN_TOKEN_VARIABLE)) return;
   } catch {

@@ -34,18 +34,18 @@ export {
   type ExtractionSummary,
   extractLogs,
   type ExtractLogsOptions,
-} from "./lib/extract_logs.ts";
-export { indexIps, type IndexIpsOptions, type IndexIpsSummary } from "./lib/index_ips.ts";
+} from "./lib/extract/extract_logs.ts";
+export { indexIps, type IndexIpsOptions, type IndexIpsSummary } from "./lib/reference/index_ips.ts";
 export {
   type RegionCodesSummary,
   updateRegionCodes,
   type UpdateRegionCodesOptions,
-} from "./lib/update_region_codes.ts";
+} from "./lib/regions/update_region_codes.ts";
 export {
   type CoordinatesSummary,
   type UpdateCoordinatesOptions,
   updateRegionCoordinates,
-} from "./lib/update_region_coordinates.ts";
+} from "./lib/regions/update_region_coordinates.ts";
 export {
   type DandisetSummaryOptions,
   generateArchiveSummaries,
@@ -56,21 +56,25 @@ export {
   generateTotals,
   type SummaryOptions,
   type SummaryResult,
-} from "./lib/generate_summaries.ts";
-export { generateReport, type ReportResult } from "./lib/generate_report.ts";
-export { type PublishOptions, type PublishResult, publishSummaries } from "./lib/publish.ts";
+} from "./lib/summaries/generate_summaries.ts";
+export { generateReport, type ReportResult } from "./lib/report/generate_report.ts";
+export {
+  type PublishOptions,
+  type PublishResult,
+  publishSummaries,
+} from "./lib/summaries/publish.ts";
 
 // The reference's formats: its per-object tree out, its caches in.
 export {
   exportExtraction,
   type ExportExtractionOptions,
   type ExportSummary,
-} from "./lib/export_extraction.ts";
+} from "./lib/reference/export_extraction.ts";
 export {
   importReferenceCache,
   type ImportReferenceOptions,
   type ImportSummary,
-} from "./lib/reference_import.ts";
+} from "./lib/reference/reference_import.ts";
 
 // Looking without writing.
 export {
@@ -78,41 +82,41 @@ export {
   cacheStatus,
   type InventoryCompletion,
   type LabelKind,
-} from "./lib/cache_status.ts";
+} from "./lib/cli/cache_status.ts";
 export {
   type ProblemCount,
   type ProblemKind,
   validateLogs,
   type ValidateLogsOptions,
   type ValidationReport,
-} from "./lib/log_validation.ts";
+} from "./lib/extract/log_validation.ts";
 
 // What the steps take: the cache's keys, the DANDI mapping, privacy rounding.
 export {
   type CacheSecrets,
   deriveCacheSecrets,
   type DeriveKeyOptions,
-} from "./lib/cache_secrets.ts";
+} from "./lib/crypto/cache_secrets.ts";
 export {
   type ContentMapping,
   loadContentMapping,
   type LoadMappingOptions,
-} from "./lib/content_mapping.ts";
-export type { PrivacyOptions } from "./lib/privacy_rounding.ts";
+} from "./lib/summaries/content_mapping.ts";
+export type { PrivacyOptions } from "./lib/summaries/privacy_rounding.ts";
 
 // What they throw.
 export { OperatorError, StoppedError, UsageError } from "./lib/errors.ts";
 
 // Types the options and results above are made of.
 export type { Environment } from "./lib/config.ts";
-export type { IpMatch } from "./lib/excluded_ips.ts";
-export type { PlanLimits } from "./lib/extraction_plan.ts";
-export type { DiscoveredEntry, FoundLogFile } from "./lib/log_discovery.ts";
-export type { Fernet, FernetEncryptOptions } from "./lib/fernet.ts";
-export type { IpTableCheck } from "./lib/ip_table_check.ts";
-export type { IpinfoClientOptions } from "./lib/ipinfo_client.ts";
-export type { ExtractionMode, MalformedReason } from "./lib/line_parser.ts";
-export type { RunOutcome, RunRecord } from "./lib/run_history.ts";
-export type { LockHolder } from "./lib/run_lock.ts";
-export type { RemoteLogs } from "./lib/s3_log_source.ts";
-export type { UnrecordedPolicy } from "./lib/switchover_guard.ts";
+export type { IpMatch } from "./lib/extract/excluded_ips.ts";
+export type { PlanLimits } from "./lib/extract/extraction_plan.ts";
+export type { DiscoveredEntry, FoundLogFile } from "./lib/extract/log_discovery.ts";
+export type { Fernet, FernetEncryptOptions } from "./lib/crypto/fernet.ts";
+export type { IpTableCheck } from "./lib/store/ip_table_check.ts";
+export type { IpinfoClientOptions } from "./lib/regions/ipinfo_client.ts";
+export type { ExtractionMode, MalformedReason } from "./lib/extract/line_parser.ts";
+export type { RunOutcome, RunRecord } from "./lib/store/run_history.ts";
+export type { LockHolder } from "./lib/store/run_lock.ts";
+export type { RemoteLogs } from "./lib/extract/s3_log_source.ts";
+export type { UnrecordedPolicy } from "./lib/extract/switchover_guard.ts";

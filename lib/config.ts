@@ -373,3 +373,10 @@ export async function configuredPublish(
 
 /** File in the sample cache that marks it as the sample's (its report says so). */
 export const SAMPLE_MARKER = "SAMPLE.txt";
+
+/**
+ * The folder of the program (the repository; for a bundle, the folder above `dist/`): this
+ * module and a bundle both sit one folder below it, so the sample and the entry module are
+ * found from either.
+ */
+export const PROGRAM_URL: URL = new URL("../", import.meta.url);

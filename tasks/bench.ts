@@ -21,8 +21,8 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
-import { openCacheDatabase } from "../lib/cache_database.ts";
-import { IpRangeTable, type LabelledRange } from "../lib/ip_range_table.ts";
+import { openCacheDatabase } from "../lib/store/cache_database.ts";
+import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.ts";
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * `deno task world_outline <land-110m.json>`: writes `lib/world_outline.ts`, the report map's
+ * `deno task world_outline <land-110m.json>`: writes `lib/report/world_outline.ts`, the report map's
  * land outline, from Natural Earth's 1:110m land polygons (public domain) in the TopoJSON that
  * the npm package `world-atlas` redistributes (`npm pack world-atlas@2.0.2`, then
  * `package/land-110m.json`). The outline is one SVG path in an equirectangular projection of
@@ -81,7 +81,7 @@ if (import.meta.main) {
   const source = Deno.args[0];
   if (!source) throw new Error("usage: deno task world_outline <path of land-110m.json>");
   const path = landPath(JSON.parse(await Deno.readTextFile(source)));
-  const target = new URL("../lib/world_outline.ts", import.meta.url);
+  const target = new URL("../lib/report/world_outline.ts", import.meta.url);
   await Deno.writeTextFile(
     target,
     `/**

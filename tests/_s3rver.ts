@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { payloadHash, signRequest, uriEncode } from "../lib/sigv4.ts";
+import { payloadHash, signRequest, uriEncode } from "../lib/s3/sigv4.ts";
 import { exists, ROOT } from "./_helpers.ts";
 
 /** The s3rver command, if installed. */

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
-import { PIPELINE_LOCK_FILE, readLockHolder, STOP_FILE } from "../lib/run_lock.ts";
+import { PIPELINE_LOCK_FILE, readLockHolder, STOP_FILE } from "../lib/store/run_lock.ts";
 import {
   cliCommand,
   cliEnv,

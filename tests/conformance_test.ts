@@ -6,10 +6,10 @@
 
 import { join } from "node:path";
 import { assertEquals } from "../lib/_assert.ts";
-import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { exportExtraction } from "../lib/export_extraction.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
-import type { ExtractionMode } from "../lib/line_parser.ts";
+import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { exportExtraction } from "../lib/reference/export_extraction.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
+import type { ExtractionMode } from "../lib/extract/line_parser.ts";
 import { exists, readTree, REFERENCE, withTmpDir } from "./_helpers.ts";
 
 const available = exists(REFERENCE);

@@ -29,7 +29,7 @@ Deno.test("the bundle of deno task bundle runs daily on the sample like the sour
     for (
       const [output, entry] of [["s3_log_extraction.js", "cli.ts"], [
         "parse_worker.js",
-        "lib/parse_worker.ts",
+        "lib/extract/parse_worker.ts",
       ]]
     ) {
       const bundled = await runDeno(

@@ -7,8 +7,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assertEquals } from "../lib/_assert.ts";
-import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
+import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
 import { generateLogs, GENERATOR, ROOT, type TruthObject, withTmpDir } from "./_helpers.ts";
 
 const secrets = await deriveCacheSecrets({ password: "ground truth password", iterations: 1 });

@@ -8,11 +8,11 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
-import { openCacheDatabase } from "../lib/cache_database.ts";
-import { type CacheSecrets, deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { exportExtraction } from "../lib/export_extraction.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
-import { indexIps } from "../lib/index_ips.ts";
+import { openCacheDatabase } from "../lib/store/cache_database.ts";
+import { type CacheSecrets, deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { exportExtraction } from "../lib/reference/export_extraction.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
+import { indexIps } from "../lib/reference/index_ips.ts";
 import {
   cliEnv,
   copyTree,

@@ -6,10 +6,10 @@
 
 import { join } from "node:path";
 import { assertEquals } from "../lib/_assert.ts";
-import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
-import { COORDINATE_OVERRIDES } from "../lib/known_coordinates.ts";
-import { updateRegionCodes } from "../lib/update_region_codes.ts";
+import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
+import { COORDINATE_OVERRIDES } from "../lib/regions/known_coordinates.ts";
+import { updateRegionCodes } from "../lib/regions/update_region_codes.ts";
 import { exists, labelsByIp, mockIpinfo, REFERENCE, SHARED, withTmpDir } from "./_helpers.ts";
 
 const EXPECTED = join(REFERENCE, "generic", "expected", "ips");

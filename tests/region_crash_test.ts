@@ -5,8 +5,8 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "../lib/_assert.ts";
-import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
+import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
 import {
   cliCommand,
   cliEnv,

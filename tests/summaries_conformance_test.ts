@@ -8,9 +8,9 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assert, assertEquals } from "../lib/_assert.ts";
-import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { loadContentMapping } from "../lib/content_mapping.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
+import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { loadContentMapping } from "../lib/summaries/content_mapping.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
 import {
   generateArchiveSummaries,
   generateArchiveTotals,
@@ -18,9 +18,9 @@ import {
   generateDandisetTotals,
   generateSummaries,
   generateTotals,
-} from "../lib/generate_summaries.ts";
-import type { ExtractionMode } from "../lib/line_parser.ts";
-import { roundForPrivacy } from "../lib/privacy_rounding.ts";
+} from "../lib/summaries/generate_summaries.ts";
+import type { ExtractionMode } from "../lib/extract/line_parser.ts";
+import { roundForPrivacy } from "../lib/summaries/privacy_rounding.ts";
 import { exists, readTree, REFERENCE, ROOT, withTmpDir } from "./_helpers.ts";
 
 const available = exists(REFERENCE);

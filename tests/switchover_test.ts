@@ -9,10 +9,10 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
-import { deriveCacheSecrets } from "../lib/cache_secrets.ts";
-import { exportExtraction } from "../lib/export_extraction.ts";
-import { extractLogs } from "../lib/extract_logs.ts";
-import { indexIps } from "../lib/index_ips.ts";
+import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
+import { exportExtraction } from "../lib/reference/export_extraction.ts";
+import { extractLogs } from "../lib/extract/extract_logs.ts";
+import { indexIps } from "../lib/reference/index_ips.ts";
 import { cliEnv, readTree, ROOT, runCli, TEST_PASSWORD, withTmpDir } from "./_helpers.ts";
 import { s3Env, S3RVER, startS3 } from "./_s3rver.ts";
 

@@ -5,12 +5,12 @@
  */
 
 import { join } from "node:path";
-import { loadContentMapping } from "../content_mapping.ts";
-import { openCacheDatabase } from "../cache_database.ts";
+import { loadContentMapping } from "../summaries/content_mapping.ts";
+import { openCacheDatabase } from "../store/cache_database.ts";
 import { configuredPublish } from "../config.ts";
-import { runsWithWarnings } from "../run_history.ts";
-import { stopRequested } from "../run_lock.ts";
-import { resolveDailySetup } from "../daily_setup.ts";
+import { runsWithWarnings } from "../store/run_history.ts";
+import { stopRequested } from "../store/run_lock.ts";
+import { resolveDailySetup } from "./daily_setup.ts";
 import { errorText, OperatorError, UsageError } from "../errors.ts";
 import {
   type Command,
@@ -29,8 +29,8 @@ import {
   geoDatabase,
   refreshCommand as refreshRegionCodes,
 } from "./update_region_codes_command.ts";
-import { GEO_DB_VARIABLE, GeoDatabase } from "../geo_database.ts";
-import { IPINFO_TOKEN_VARIABLE } from "../ipinfo_client.ts";
+import { GEO_DB_VARIABLE, GeoDatabase } from "../regions/geo_database.ts";
+import { IPINFO_TOKEN_VARIABLE } from "../regions/ipinfo_client.ts";
 import {
   generateArchiveSummariesCommand,
   generateArchiveTotalsCommand,

@@ -5,9 +5,9 @@
  */
 
 import { resolve } from "node:path";
-import { PASSWORD_VARIABLE, secretsFromEnvironment } from "../cache_secrets.ts";
-import { sampleCache } from "../daily_setup.ts";
-import { exportExtraction } from "../export_extraction.ts";
+import { PASSWORD_VARIABLE, secretsFromEnvironment } from "../crypto/cache_secrets.ts";
+import { sampleCache } from "./daily_setup.ts";
+import { exportExtraction } from "../reference/export_extraction.ts";
 import {
   type Command,
   commandCacheDirectory,

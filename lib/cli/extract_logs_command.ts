@@ -4,19 +4,19 @@
  * @module
  */
 
-import { awsCredentials, awsRegion } from "../aws_credentials.ts";
-import { secretsFromEnvironment } from "../cache_secrets.ts";
-import { parseS3Url, S3Client } from "../s3_client.ts";
-import { type RemoteLogs, s3LogSource } from "../s3_log_source.ts";
+import { awsCredentials, awsRegion } from "../s3/aws_credentials.ts";
+import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
+import { parseS3Url, S3Client } from "../s3/s3_client.ts";
+import { type RemoteLogs, s3LogSource } from "../extract/s3_log_source.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { extractLogs } from "../extract_logs.ts";
+import { extractLogs } from "../extract/extract_logs.ts";
 import {
   describeExcludedIps,
   excludedIpsFromEnvironment,
   excludedIpSource,
-} from "../excluded_ips.ts";
-import type { ExtractionMode } from "../line_parser.ts";
+} from "../extract/excluded_ips.ts";
+import type { ExtractionMode } from "../extract/line_parser.ts";
 import { summaryLines, warningLines } from "./extraction_report.ts";
 import {
   type Command,

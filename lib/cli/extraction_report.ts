@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { ExtractionSummary } from "../extract_logs.ts";
-import { MALFORMED_REASON_TEXT, type MalformedReason } from "../line_parser.ts";
+import type { ExtractionSummary } from "../extract/extract_logs.ts";
+import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_parser.ts";
 
 /**
  * The summary lines of a run.

@@ -5,10 +5,10 @@
  */
 
 import { resolve } from "node:path";
-import { secretsFromEnvironment } from "../cache_secrets.ts";
+import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { indexIps, type IndexIpsSummary } from "../index_ips.ts";
+import { indexIps, type IndexIpsSummary } from "../reference/index_ips.ts";
 import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 import { ProgressLine } from "./progress_line.ts";
 

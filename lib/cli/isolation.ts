@@ -7,20 +7,21 @@
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AWS_VARIABLES, awsRegion, credentialsFilePath } from "../aws_credentials.ts";
+import { AWS_VARIABLES, awsRegion, credentialsFilePath } from "../s3/aws_credentials.ts";
 import {
   configuredLogsDirectory,
   configuredPublish,
   type Environment,
+  PROGRAM_URL,
   settingsPath,
 } from "../config.ts";
-import { requestStop } from "../run_lock.ts";
-import { parseS3Url } from "../s3_client.ts";
-import { STEP_NEEDS, stepPermissions } from "../step_permissions.ts";
+import { requestStop } from "../store/run_lock.ts";
+import { parseS3Url } from "../s3/s3_client.ts";
+import { STEP_NEEDS, stepPermissions } from "./step_permissions.ts";
 import { type CommandInput, readCacheDirectory } from "./command.ts";
 
 /** The command line's entry module, which the isolated process runs. */
-const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("cli.ts", PROGRAM_URL));
 
 /** A step to run isolated. */
 export interface IsolatedStep {

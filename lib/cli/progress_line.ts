@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ExtractionProgress } from "../extract_logs.ts";
+import type { ExtractionProgress } from "../extract/extract_logs.ts";
 
 /**
  * Renders extraction progress as one line (files, MB, requests, MB/s).

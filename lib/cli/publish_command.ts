@@ -6,7 +6,7 @@
 
 import { configuredPublish, setPublish, settingsPath } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { publishSummaries } from "../publish.ts";
+import { publishSummaries } from "../summaries/publish.ts";
 import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 
 /** The `publish` command. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { generateReport } from "../generate_report.ts";
+import { generateReport } from "../report/generate_report.ts";
 import {
   type Command,
   commandCacheDirectory,

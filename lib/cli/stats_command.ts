@@ -6,7 +6,7 @@
  */
 
 import { resolve } from "node:path";
-import { type CacheStatus, cacheStatus, type LabelKind } from "../cache_status.ts";
+import { type CacheStatus, cacheStatus, type LabelKind } from "./cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { type Command, COMMON_HELP, expectPositionals, readCacheDirectory } from "./command.ts";

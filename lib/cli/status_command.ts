@@ -5,7 +5,7 @@
  */
 
 import { resolve } from "node:path";
-import { type CacheStatus, cacheStatus } from "../cache_status.ts";
+import { type CacheStatus, cacheStatus } from "./cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import {
   type Command,

@@ -6,7 +6,7 @@
 
 import { OperatorError } from "../errors.ts";
 import { join } from "node:path";
-import { PIPELINE_LOCK_FILE, readLockHolder, requestStop, STOP_FILE } from "../run_lock.ts";
+import { PIPELINE_LOCK_FILE, readLockHolder, requestStop, STOP_FILE } from "../store/run_lock.ts";
 import {
   type Command,
   COMMON_HELP,

@@ -10,7 +10,7 @@ import {
   DEFAULT_MAPPING_URL,
   loadContentMapping,
   MAPPING_URL_VARIABLE,
-} from "../content_mapping.ts";
+} from "../summaries/content_mapping.ts";
 import {
   generateArchiveSummaries,
   generateArchiveTotals,
@@ -20,7 +20,7 @@ import {
   generateTotals,
   type SummaryOptions,
   type SummaryResult,
-} from "../generate_summaries.ts";
+} from "../summaries/generate_summaries.ts";
 import { StoppedError, UsageError } from "../errors.ts";
 import {
   type Command,

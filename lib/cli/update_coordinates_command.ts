@@ -4,7 +4,7 @@
  * @module
  */
 
-import { updateRegionCoordinates } from "../update_region_coordinates.ts";
+import { updateRegionCoordinates } from "../regions/update_region_coordinates.ts";
 import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 
 /** The `update_region_code_coordinates` command. */

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { secretsFromEnvironment } from "../cache_secrets.ts";
-import { GEO_DB_VARIABLE } from "../geo_database.ts";
-import { refreshRegionCodes, updateRegionCodes } from "../update_region_codes.ts";
+import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
+import { GEO_DB_VARIABLE } from "../regions/geo_database.ts";
+import { refreshRegionCodes, updateRegionCodes } from "../regions/update_region_codes.ts";
 import {
   type Command,
   commandCacheDirectory,

@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { validateLogs } from "../log_validation.ts";
+import { validateLogs } from "../extract/log_validation.ts";
 import { type Command, COMMON_HELP, expectPositionals, integerOption } from "./command.ts";
 import { ProgressLine } from "./progress_line.ts";
 

@@ -5,8 +5,8 @@
  */
 
 import { join } from "node:path";
-import { DATABASE_FILE, openCacheDatabase } from "../cache_database.ts";
-import { recordRunWarnings } from "../run_history.ts";
+import { DATABASE_FILE, openCacheDatabase } from "../store/cache_database.ts";
+import { recordRunWarnings } from "../store/run_history.ts";
 
 /**
  * Adds `count` warnings to the run of `command` started at `since` or later in the cache, if

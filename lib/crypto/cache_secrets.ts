@@ -1,0 +1,206 @@
+/**
+ * The secrets that protect a cache: the Fernet key (PBKDF2-HMAC-SHA256, 600,000 iterations,
+ * exactly as the reference derives it, so each side can read the other's tokens) and a key for
+ * the keyed hash that finds an IP again without decrypting the table.
+ *
+ * @module
+ */
+
+import { encodeBase64Url, Fernet } from "./fernet.ts";
+import { OperatorError } from "../errors.ts";
+import { passwordProblems } from "./password_strength.ts";
+import { HmacSha256 } from "../sha256.ts";
+
+/** The reference's salt when `S3_LOG_EXTRACTION_SALT` is not set. */
+export const DEFAULT_SALT = "s3_log_extraction";
+/** PBKDF2 iterations (the OWASP value the reference uses). */
+export const PBKDF2_ITERATIONS = 600_000;
+/** The environment variable that holds the password. */
+export const PASSWORD_VARIABLE = "S3_LOG_EXTRACTION_PASSWORD";
+/** The environment variable that holds the salt. */
+export const SALT_VARIABLE = "S3_LOG_EXTRACTION_SALT";
+
+/** What a cache needs to encrypt IPs and find them again. */
+export interface CacheSecrets {
+  /** Encrypts IPs and quarantined lines. */
+  fernet: Fernet;
+  /** Keyed hash of an IP (HMAC-SHA256): finds its row without decrypting anything. */
+  hashIp(ip: string): Uint8Array;
+  /** The reference's older key (plain SHA-256 of the password): reads its old tokens only. */
+  legacyFernet: Fernet;
+}
+
+/** Options of {@linkcode deriveFernetKey}. */
+export interface DeriveKeyOptions {
+  /** The password. */
+  password: string;
+  /** The salt (default {@linkcode DEFAULT_SALT}). */
+  salt?: string;
+  /**
+   * PBKDF2 iterations; lower only in tests. With the default the password must pass
+   * {@linkcode checkPasswordStrength}, as the command line requires, so that a cache made
+   * through the library can be opened by the command line.
+   *
+   * @default {600000}
+   */
+  iterations?: number;
+}
+
+/**
+ * The reference's Fernet key: PBKDF2-HMAC-SHA256(password, salt, 600,000 iterations, 32 bytes).
+ *
+ * @example Usage
+ * ```ts
+ * import { deriveFernetKey } from "./cache_secrets.ts";
+ * import { encodeBase64Url } from "./fernet.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const key = await deriveFernetKey({ password: "Tr0ub4dor&3-example-passphrase" });
+ * assertEquals(encodeBase64Url(key), "nEF4ShUxXv2XFXhqS8tHoJ8cL3Tt09b2orhuEHz7cTM=");
+ * ```
+ */
+export async function deriveFernetKey(options: DeriveKeyOptions): Promise<Uint8Array<ArrayBuffer>> {
+  const encoder = new TextEncoder();
+  const base = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(options.password),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  const bits = await crypto.subtle.deriveBits(
+    {
+      name: "PBKDF2",
+      hash: "SHA-256",
+      salt: encoder.encode(options.salt ?? DEFAULT_SALT),
+      iterations: options.iterations ?? PBKDF2_ITERATIONS,
+    },
+    base,
+    256,
+  );
+  return new Uint8Array(bits);
+}
+
+/**
+ * The key of the reference's first release: base64url(SHA-256(password)) as a Fernet key, for
+ * reading old caches.
+ *
+ * @example Usage
+ * ```ts
+ * import { deriveLegacyFernetKey } from "./cache_secrets.ts";
+ * import { encodeBase64Url } from "./fernet.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const key = await deriveLegacyFernetKey("Tr0ub4dor&3-example-passphrase");
+ * assertEquals(encodeBase64Url(key), "Xdstqdel9L5CKFZTTY7ZQZlfZl3Xrp40Xs_MLYQpeoc=");
+ * ```
+ */
+export async function deriveLegacyFernetKey(password: string): Promise<Uint8Array<ArrayBuffer>> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(password));
+  return new Uint8Array(digest);
+}
+
+/**
+ * Derives the secrets of a cache from a password: once per process, since PBKDF2 is slow on
+ * purpose.
+ *
+ * @example Usage
+ * ```ts
+ * import { deriveCacheSecrets } from "./cache_secrets.ts";
+ * import { assertEquals, assertRejects } from "../_assert.ts";
+ *
+ * const secrets = await deriveCacheSecrets({ password: "correct horse battery staple 42" });
+ * const a = secrets.hashIp("192.0.2.0");
+ * assertEquals(a, secrets.hashIp("192.0.2.0"));
+ * assertEquals(a.length, 32);
+ * // The command line's strength rules apply: a cache it could not open is never made.
+ * await assertRejects(() => deriveCacheSecrets({ password: "hunter2" }), /not strong enough/);
+ * ```
+ */
+export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<CacheSecrets> {
+  if ((options.iterations ?? PBKDF2_ITERATIONS) === PBKDF2_ITERATIONS) {
+    checkPasswordStrength(options.password);
+  }
+  const key = await deriveFernetKey(options);
+  const fernet = await Fernet.fromKey(key);
+  const encoder = new TextEncoder();
+  const hashKey = new HmacSha256(key).digest(encoder.encode("s3-log-extraction ip hash v1"));
+  const mac = new HmacSha256(hashKey);
+  const legacyFernet = await Fernet.fromKey(await deriveLegacyFernetKey(options.password));
+  return { fernet, hashIp: (ip) => mac.digest(encoder.encode(ip)), legacyFernet };
+}
+
+/**
+ * Throws an {@linkcode OperatorError} listing what makes `password` too weak for a cache (the
+ * reference's rules: at least 16 characters, 8 distinct, 90 bits by its estimate, not one
+ * piece repeated).
+ *
+ * @example Usage
+ * ```ts
+ * import { checkPasswordStrength } from "./cache_secrets.ts";
+ * import { assertThrows } from "../_assert.ts";
+ *
+ * checkPasswordStrength("correct horse battery staple 42");
+ * assertThrows(() => checkPasswordStrength("Password123!"), /at least 16 characters/);
+ * ```
+ */
+export function checkPasswordStrength(password: string): void {
+  const problems = passwordProblems(password);
+  if (problems.length > 0) {
+    throw new OperatorError(
+      `The value of ${PASSWORD_VARIABLE} is not strong enough: ${problems.join("; ")}. Use a ` +
+        "randomly generated secret, for example the output of `openssl rand -base64 32`.",
+    );
+  }
+}
+
+/** Where {@linkcode secretsFromEnvironment} reads variables. */
+export interface EnvironmentReader {
+  /** The value of a variable, or undefined. */
+  get(name: string): string | undefined;
+}
+
+/**
+ * Reads the password (and salt) from the environment, checks its strength and derives the
+ * secrets; a missing or weak password is an {@linkcode OperatorError} that says what to do.
+ *
+ * @example Usage
+ * ```ts
+ * import { secretsFromEnvironment } from "./cache_secrets.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * await assertRejects(() => secretsFromEnvironment(new Map()), /S3_LOG_EXTRACTION_PASSWORD is not set/);
+ * ```
+ */
+export async function secretsFromEnvironment(
+  env: EnvironmentReader = Deno.env,
+): Promise<CacheSecrets> {
+  const password = env.get(PASSWORD_VARIABLE);
+  if (password === undefined || password === "") {
+    throw new OperatorError(
+      `${PASSWORD_VARIABLE} is not set: it encrypts the client IPs in the cache. Set it to a ` +
+        "long random secret (for example the output of `openssl rand -base64 32`) and keep it: " +
+        "the same password is needed to read this cache again.",
+    );
+  }
+  return await deriveCacheSecrets({ password, salt: env.get(SALT_VARIABLE) || DEFAULT_SALT });
+}
+
+/**
+ * A new random password that passes {@linkcode passwordProblems} (43 base64url characters).
+ *
+ * @example Usage
+ * ```ts
+ * import { randomPassword } from "./cache_secrets.ts";
+ * import { passwordProblems } from "./password_strength.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(passwordProblems(randomPassword()), []);
+ * ```
+ */
+export function randomPassword(): string {
+  for (;;) {
+    const password = encodeBase64Url(crypto.getRandomValues(new Uint8Array(32))).replace(/=+$/, "");
+    if (passwordProblems(password).length === 0) return password;
+  }
+}

@@ -1,0 +1,510 @@
+/**
+ * The `extract_logs` step: find the log files not yet extracted, parse them in Web Workers and
+ * commit their requests in order, one batch per transaction.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import {
+  claimExtractionMode,
+  DATABASE_FILE,
+  openCacheDatabase,
+  verifyCachePassword,
+} from "../store/cache_database.ts";
+import type { CacheSecrets } from "../crypto/cache_secrets.ts";
+import { isFile } from "../config.ts";
+import { errorText, OperatorError } from "../errors.ts";
+import { excludedIpSource, type IpMatch } from "./excluded_ips.ts";
+import { isGzip } from "../gzip.ts";
+import {
+  DEFAULT_PLAN_LIMITS,
+  type Piece,
+  type PlanLimits,
+  type PlannedFile,
+  planTasks,
+  type TaskPiece,
+} from "./extraction_plan.ts";
+import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
+import { checkLogDirectory, type DiscoveredEntry, discoverLogFiles } from "./log_discovery.ts";
+import type { RemoteLogs } from "./s3_log_source.ts";
+import type { WorkerAnswer } from "./parse_worker.ts";
+import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
+import { type BatchEntry, RequestStore } from "./request_store.ts";
+import { acquireRunLock, stopRequested } from "../store/run_lock.ts";
+import { finishRun, startRun } from "../store/run_history.ts";
+import { SwitchoverGuard, type UnrecordedPolicy } from "./switchover_guard.ts";
+
+/** Options of {@linkcode extractLogs}. */
+export interface ExtractLogsOptions {
+  /** The directory that holds the log files (searched recursively). */
+  logsDirectory: string;
+  /** The cache directory (holds `cache.sqlite`). */
+  cacheDirectory: string;
+  /** Secrets derived from the cache password. */
+  secrets: CacheSecrets;
+  /** `generic` (default) or `dandi`. */
+  mode?: ExtractionMode;
+  /** Regular expression over the client IP: matching requests are dropped and counted. */
+  excludedIps?: string;
+  /**
+   * Whether `excludedIps` must match the whole IP or is searched anywhere in it (as the
+   * reference's and the DANDI plugin's variables are).
+   *
+   * @default {"whole"}
+   */
+  excludedIpMatch?: IpMatch;
+  /** Parse workers (default: cores − 1, at least 1; 0 parses on the calling thread). */
+  workers?: number;
+  /** Process at most this many log files. */
+  limit?: number;
+  /** Aborting ends the run after the batch in flight. */
+  signal?: AbortSignal;
+  /** Called after every committed batch. */
+  onProgress?: (progress: ExtractionProgress) => void;
+  /** Piece and task sizes (tests use small ones). */
+  planLimits?: PlanLimits;
+  /** Commit a batch once it holds this many requests (default 100,000). */
+  batchRequests?: number;
+  /** Log files elsewhere (an S3 bucket), read instead of `logsDirectory`, which then names them. */
+  remote?: RemoteLogs;
+  /**
+   * After an import of the Python tools' cache (`index_ips`): what to do with a log file whose
+   * requests may already be in the imported tree (see `SwitchoverGuard`): `hold` it (not read,
+   * reported), `read` it, or `skip` it for good as read by the reference.
+   *
+   * @default {"hold"}
+   */
+  unrecorded?: UnrecordedPolicy;
+}
+
+/** Progress of a run, after each commit. */
+export interface ExtractionProgress {
+  /** Files finished in this run. */
+  filesDone: number;
+  /** Files this run set out to process. */
+  filesPlanned: number;
+  /** Bytes read so far. */
+  bytesRead: number;
+  /** Bytes this run set out to read. */
+  bytesPlanned: number;
+  /** Requests stored so far. */
+  requests: number;
+}
+
+/** What a run did. */
+export interface ExtractionSummary {
+  /** Extraction mode. */
+  mode: ExtractionMode;
+  /** Log directory. */
+  logsDirectory: string;
+  /** Cache directory. */
+  cacheDirectory: string;
+  /** Counts of files. */
+  files: {
+    /** Log files found below the log directory. */
+    found: number;
+    /** Files finished in this run. */
+    done: number;
+    /** Files that could not be read (retried next run). */
+    failed: number;
+    /** Files extracted by earlier runs, unchanged. */
+    alreadyDone: number;
+    /** Files extracted earlier whose size or time changed since: read again, replacing them. */
+    changed: number;
+    /** Files left for a later run (by --limit or a stop). */
+    pending: number;
+    /** Files not read because their requests may be in an imported reference cache. */
+    held: number;
+    /** Files below the log directory that are not log files (not read). */
+    notLogs: number;
+  };
+  /** Counts of lines read in this run. */
+  lines: {
+    /** Requests kept. */
+    kept: number;
+    /** Well-formed lines the rules do not keep. */
+    filtered: number;
+    /** Kept requests dropped for their excluded client IP. */
+    excluded: number;
+    /** Malformed lines (quarantined). */
+    malformed: number;
+  };
+  /** Malformed lines by reason. */
+  malformedByReason: Partial<Record<MalformedReason, number>>;
+  /** Up to 20 quarantined lines: file, line number and reason (never the text). */
+  malformedExamples: { path: string; line: number; reason: string }[];
+  /** Up to 20 failed files with their reason. */
+  failures: { path: string; reason: string }[];
+  /** Up to 20 changed (re-read) files. */
+  changedFiles: string[];
+  /** Up to 20 held files with the reason. */
+  heldFiles: { path: string; reason: string }[];
+  /** Up to 5 of the files that are not log files. */
+  notLogExamples: string[];
+  /** New distinct client IPs added to the IP table. */
+  newIps: number;
+  /** Bytes of log files read. */
+  bytesRead: number;
+  /** Wall time in seconds. */
+  seconds: number;
+  /** Whether the run ended early because a stop was asked for. */
+  stopped: boolean;
+}
+
+const EXAMPLES = 20;
+
+interface KnownFile {
+  status: "partial" | "done" | "failed";
+  size: number;
+  mtime: number;
+  next_offset: number;
+  next_line: number;
+}
+
+/**
+ * Extracts every log file below `logsDirectory` that the cache does not hold yet. Safe to run
+ * again at any time (only new files are read), to interrupt (`signal`, `stop`), and to kill:
+ * the cache then holds each file's requests exactly once or not at all.
+ *
+ * @example Extract the bundled sample
+ * ```ts
+ * import { extractLogs } from "./extract_logs.ts";
+ * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * const summary = await extractLogs({
+ *   logsDirectory: new URL("../../fixtures/sample_logs", import.meta.url).pathname,
+ *   cacheDirectory,
+ *   secrets: await deriveCacheSecrets({ password: "example password", iterations: 1 }),
+ *   workers: 0,
+ * });
+ * assertEquals(summary.files.failed, 0);
+ * assertEquals(summary.files.done, summary.files.found);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function extractLogs(options: ExtractLogsOptions): Promise<ExtractionSummary> {
+  const started = performance.now();
+  const mode = options.mode ?? "generic";
+  const excludedIps = excludedIpSource(
+    options.excludedIps === undefined ? undefined : {
+      pattern: options.excludedIps,
+      match: options.excludedIpMatch ?? "whole",
+      variable: "excludedIps",
+    },
+  );
+  if (!options.remote) checkLogDirectory(options.logsDirectory); // before anything is created
+  await Deno.mkdir(options.cacheDirectory, { recursive: true, mode: 0o700 }).catch((error) => {
+    throw new OperatorError(
+      `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +
+        "folder you can write to.",
+    );
+  });
+  using _lock = await acquireRunLock(options.cacheDirectory);
+  // Workers start now, so that they load while the files are listed.
+  const workers = options.workers ?? defaultWorkerCount();
+  const executor = createPieceExecutor(workers);
+  const db = openCacheDatabase(options.cacheDirectory);
+  try {
+    await verifyCachePassword(db, options.secrets);
+    claimExtractionMode(db, mode);
+    const runId = startRun(db, "extract_logs");
+    const summary = emptySummary(mode, options);
+    try {
+      const entries = options.remote
+        ? await options.remote.list()
+        : discoverLogFiles(options.logsDirectory);
+      const planned = planFiles(db, entries, options, summary);
+      if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
+      await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
+      // Deleted while the run went on, SQLite wrote to a file nobody can open again.
+      if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
+        throw new OperatorError(
+          `The cache database ${join(options.cacheDirectory, DATABASE_FILE)} was deleted while ` +
+            "this run was going: what it stored is lost. Restore it from a backup, or start " +
+            "over with --new-cache.",
+        );
+      }
+      summary.seconds = (performance.now() - started) / 1000;
+      finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
+      return summary;
+    } catch (error) {
+      summary.seconds = (performance.now() - started) / 1000;
+      finishRun(db, runId, "failed", { ...summary, error: errorText(error) });
+      throw error;
+    }
+  } finally {
+    executor.close();
+    db.close();
+  }
+}
+
+function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): ExtractionSummary {
+  return {
+    mode,
+    logsDirectory: options.logsDirectory,
+    cacheDirectory: options.cacheDirectory,
+    files: {
+      found: 0,
+      done: 0,
+      failed: 0,
+      alreadyDone: 0,
+      changed: 0,
+      pending: 0,
+      held: 0,
+      notLogs: 0,
+    },
+    lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
+    malformedByReason: {},
+    malformedExamples: [],
+    failures: [],
+    changedFiles: [],
+    heldFiles: [],
+    notLogExamples: [],
+    newIps: 0,
+    bytesRead: 0,
+    seconds: 0,
+    stopped: false,
+  };
+}
+
+/**
+ * A log directory that held log files before and now holds none is an unmounted disk or a
+ * mirror gone wrong, not a quiet night: stop, saying so.
+ */
+function checkNotEmptied(db: DatabaseSync, logsDirectory: string): void {
+  const before = db.prepare(
+    "SELECT count(*) AS n FROM log_files WHERE size >= 0 AND path NOT LIKE 'reference:%'",
+  ).get() as { n: number };
+  if (before.n > 0) {
+    throw new OperatorError(
+      `The log directory ${logsDirectory} holds no log files, but ${
+        before.n.toLocaleString("en-US")
+      } ` +
+        "were extracted from it before. Is it mounted, or did its mirror fail? Check it; the " +
+        "cache is unchanged.",
+    );
+  }
+}
+
+/** What the workers get for `pieces`: paths, or the content of remote files, fetched now. */
+async function taskPieces(pieces: Piece[], remote: RemoteLogs | undefined): Promise<TaskPiece[]> {
+  return await Promise.all(pieces.map(async (p) => {
+    const piece: TaskPiece = {
+      path: p.file.absolutePath,
+      start: p.start,
+      end: p.end,
+      whole: p.whole,
+    };
+    if (remote === undefined) return piece;
+    try {
+      const data = await remote.fetch({ ...p.file });
+      return { ...piece, data, end: data.length };
+    } catch (error) {
+      return { ...piece, fetchError: `cannot be fetched: ${errorText(error)}` };
+    }
+  }));
+}
+
+/** Lists the files to process, in order, and counts the others. */
+function planFiles(
+  db: DatabaseSync,
+  entries: Iterable<DiscoveredEntry>,
+  options: ExtractLogsOptions,
+  summary: ExtractionSummary,
+): PlannedFile[] {
+  const lookup = db.prepare(
+    "SELECT status, size, mtime, next_offset, next_line FROM log_files WHERE path = ?",
+  );
+  const planned: PlannedFile[] = [];
+  const limit = options.limit ?? Infinity;
+  const guard = new SwitchoverGuard(db, options.unrecorded ?? "hold");
+  const record = db.prepare(`
+    INSERT INTO log_files (path, size, mtime, status, reason, updated_at)
+    VALUES (?, -1, -1, 'done', ?, ?) ON CONFLICT (path) DO NOTHING`);
+  for (const entry of entries) {
+    if (entry.kind === "unreadable") {
+      summary.files.failed++;
+      if (summary.failures.length < EXAMPLES) {
+        summary.failures.push({ path: entry.path, reason: `this folder ${entry.reason}` });
+      }
+      continue;
+    }
+    if (entry.kind === "other") {
+      summary.files.notLogs++;
+      if (summary.notLogExamples.length < 5) summary.notLogExamples.push(entry.path);
+      continue;
+    }
+    summary.files.found++;
+    const found = entry.file;
+    const known = lookup.get(found.path) as KnownFile | undefined;
+    if (known === undefined) {
+      const verdict = guard.verdict(found.path);
+      if (verdict.action === "recorded") {
+        record.run(found.path, verdict.reason, new Date().toISOString());
+        summary.files.alreadyDone++;
+        continue;
+      }
+      if (verdict.action === "held") {
+        summary.files.held++;
+        if (summary.heldFiles.length < EXAMPLES) {
+          summary.heldFiles.push({ path: found.path, reason: verdict.reason });
+        }
+        continue;
+      }
+    }
+    // Size -1: recorded as finished by the reference (index_ips), size and time unknown.
+    const changed = known !== undefined && known.size !== -1 &&
+      (known.size !== found.size || known.mtime !== found.mtime);
+    if (known?.status === "done" && !changed) {
+      summary.files.alreadyDone++;
+      continue;
+    }
+    if (planned.length >= limit) {
+      summary.files.pending++;
+      continue;
+    }
+    // A file that changed since it was read (a mirror still syncing it, a rewrite) is read
+    // again from its start, its earlier requests replaced in the same transaction: the cache
+    // always holds one clean read of every file.
+    const replaces = changed && (known!.status === "done" || known!.next_offset > 0);
+    if (replaces) {
+      summary.files.changed++;
+      if (summary.changedFiles.length < EXAMPLES) summary.changedFiles.push(found.path);
+    }
+    planned.push({
+      ...found,
+      nextOffset: replaces ? 0 : known?.next_offset ?? 0,
+      nextLine: replaces ? 0 : known?.next_line ?? 0,
+      state: "pending",
+      replaces,
+    });
+  }
+  return planned;
+}
+
+function isGzipFile(file: PlannedFile): boolean {
+  try {
+    using handle = Deno.openSync(file.absolutePath);
+    const magic = new Uint8Array(2);
+    return handle.readSync(magic) === 2 && isGzip(magic);
+  } catch {
+    return false; // the worker reports the read error
+  }
+}
+
+type Settled = { answer: WorkerAnswer } | { error: unknown };
+
+async function runPlan(
+  db: DatabaseSync,
+  runId: number,
+  planned: PlannedFile[],
+  excludedIps: string | null,
+  { executor, workers }: { executor: PieceExecutor; workers: number },
+  options: ExtractLogsOptions,
+  summary: ExtractionSummary,
+): Promise<void> {
+  const store = new RequestStore(db, options.secrets);
+  // Remote logs are fetched whole: never split into pieces.
+  const limits = options.remote
+    ? { ...(options.planLimits ?? DEFAULT_PLAN_LIMITS), pieceBytes: Number.MAX_SAFE_INTEGER }
+    : options.planLimits ?? DEFAULT_PLAN_LIMITS;
+  const tasks = planTasks(planned, { limits, compressed: isGzipFile });
+  // Tasks dispatched ahead of the commit point (twice what the workers hold). Results are small
+  // (columns of numbers), so a deep window costs little memory and keeps workers busy while the
+  // writer commits.
+  const window = Math.max(4, workers * 16);
+  const batchRequests = options.batchRequests ?? 100_000;
+  const inFlight = new Map<number, { pieces: Piece[]; settled: Promise<Settled> }>();
+  const progress: ExtractionProgress = {
+    filesDone: 0,
+    filesPlanned: planned.length,
+    bytesRead: 0,
+    bytesPlanned: planned.reduce((sum, f) => sum + f.size - f.nextOffset, 0),
+    requests: 0,
+  };
+  let nextId = 0;
+  let nextCommit = 0;
+  let stopping = false;
+  const dispatch = () => {
+    while (!stopping && nextId - nextCommit < window) {
+      const next = tasks.next();
+      if (next.done) return;
+      const id = nextId++;
+      const pieces = next.value;
+      const settled = taskPieces(pieces, options.remote).then((taskPieces) =>
+        executor.run({ id, pieces: taskPieces, mode: summary.mode, excludedIps })
+      ).then((answer) => ({ answer }), (error) => ({ error }));
+      inFlight.set(id, { pieces, settled });
+    }
+  };
+  let batch: BatchEntry[] = [];
+  let batchRows = 0;
+  let batchStarted = performance.now();
+  const commit = async () => {
+    const counts = await store.commit(batch, runId);
+    for (const { outcome } of batch) {
+      if (!outcome.ok) continue;
+      const parsed = outcome.parsed;
+      summary.lines.kept += parsed.rows;
+      summary.lines.filtered += parsed.filtered;
+      summary.lines.excluded += parsed.excluded;
+      summary.lines.malformed += parsed.malformed;
+      for (const [reason, count] of Object.entries(parsed.malformedByReason)) {
+        const key = reason as MalformedReason;
+        summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
+      }
+      summary.bytesRead += outcome.bytesRead;
+    }
+    for (const { piece, outcome } of batch) {
+      if (!outcome.ok && summary.failures.length < EXAMPLES) {
+        summary.failures.push({ path: piece.file.path, reason: outcome.error });
+      }
+    }
+    for (const example of counts.quarantined) {
+      if (summary.malformedExamples.length < EXAMPLES) summary.malformedExamples.push(example);
+    }
+    summary.files.done += counts.filesDone;
+    summary.files.failed += counts.filesFailed;
+    summary.newIps += counts.newIps;
+    progress.filesDone += counts.filesDone + counts.filesFailed;
+    progress.bytesRead = summary.bytesRead;
+    progress.requests += counts.requests;
+    options.onProgress?.({ ...progress });
+    batch = [];
+    batchRows = 0;
+    batchStarted = performance.now();
+    if (!stopping && (options.signal?.aborted || await stopRequested(options.cacheDirectory))) {
+      stopping = true;
+      summary.stopped = true;
+    }
+  };
+  dispatch();
+  while (nextCommit < nextId) {
+    const task = inFlight.get(nextCommit)!;
+    inFlight.delete(nextCommit);
+    nextCommit++;
+    const settled = await task.settled;
+    if ("error" in settled) {
+      throw new OperatorError(
+        `Extraction failed: ${errorText(settled.error)}. Nothing after the last committed ` +
+          "batch was stored; run extract_logs again to continue.",
+      );
+    }
+    task.pieces.forEach((piece, i) => {
+      const outcome = settled.answer.outcomes[i];
+      batch.push({ piece, outcome });
+      if (outcome.ok) batchRows += outcome.parsed.rows;
+    });
+    dispatch();
+    const drained = nextCommit === nextId;
+    if (drained || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
+      await commit();
+      dispatch();
+    }
+  }
+  summary.files.pending += planned.filter((file) => file.state === "pending").length;
+}

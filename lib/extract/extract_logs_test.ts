@@ -1,0 +1,160 @@
+import { DatabaseSync } from "node:sqlite";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import { type CacheSecrets, deriveCacheSecrets } from "../crypto/cache_secrets.ts";
+import { exportExtraction } from "../reference/export_extraction.ts";
+import { extractLogs, type ExtractLogsOptions } from "./extract_logs.ts";
+import { acquireRunLock } from "../store/run_lock.ts";
+import { readTree } from "../../tests/_helpers.ts";
+
+const SAMPLE = new URL("../../fixtures/sample_logs", import.meta.url).pathname;
+const TINY = { pieceBytes: 3000, taskBytes: 20000, taskFiles: 3 };
+const secrets: CacheSecrets = await deriveCacheSecrets({
+  password: "unit test password",
+  iterations: 1,
+});
+
+async function exported(cacheDirectory: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+  const target = `${cacheDirectory}/export`;
+  await exportExtraction({ cacheDirectory, targetDirectory: target, secrets, plaintextIps: true });
+  const tree = await readTree(target);
+  await Deno.remove(target, { recursive: true });
+  return tree;
+}
+
+async function run(
+  options: Partial<ExtractLogsOptions> & { cacheDirectory: string },
+): ReturnType<typeof extractLogs> {
+  return await extractLogs({ logsDirectory: SAMPLE, secrets, workers: 1, ...options });
+}
+
+async function withCaches<T>(count: number, fn: (dirs: string[]) => Promise<T>): Promise<T> {
+  const dirs = await Promise.all(Array.from({ length: count }, () => Deno.makeTempDir()));
+  try {
+    return await fn(dirs);
+  } finally {
+    for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("1 worker, 2 workers, no worker and tiny pieces all store the same requests", async () => {
+  await withCaches(4, async ([a, b, c, d]) => {
+    const one = await run({ cacheDirectory: a });
+    await run({ cacheDirectory: b, workers: 2 });
+    await run({ cacheDirectory: c, workers: 0 });
+    await run({ cacheDirectory: d, workers: 2, planLimits: TINY, batchRequests: 50 });
+    const truth = JSON.parse(
+      await Deno.readTextFile(new URL("../../fixtures/sample_logs.truth.json", import.meta.url)),
+    );
+    assertEquals(one.lines.kept, truth.totals.kept_requests);
+    assertEquals([one.files.found, one.files.done, one.files.notLogs], [120, 120, 1]);
+    const reference = await exported(a);
+    assertEquals(await exported(b), reference);
+    assertEquals(await exported(c), reference);
+    assertEquals(await exported(d), reference);
+  });
+});
+
+Deno.test("a second run reads nothing; --limit runs add up to one full run", async () => {
+  await withCaches(2, async ([full, stepwise]) => {
+    await run({ cacheDirectory: full });
+    const again = await run({ cacheDirectory: full });
+    assertEquals([again.files.done, again.files.alreadyDone, again.lines.kept], [0, 120, 0]);
+    let done = 0;
+    for (let i = 0; i < 3; i++) {
+      const part = await run({ cacheDirectory: stepwise, limit: 50, planLimits: TINY });
+      done += part.files.done;
+      assertEquals(part.files.pending, Math.max(0, 120 - done));
+    }
+    assertEquals(done, 120);
+    assertEquals(await exported(stepwise), await exported(full));
+  });
+});
+
+Deno.test("a stop ends the run after the batch in flight; the next run completes it", async () => {
+  await withCaches(2, async ([clean, stopped]) => {
+    await run({ cacheDirectory: clean });
+    const controller = new AbortController();
+    let batches = 0;
+    const first = await run({
+      cacheDirectory: stopped,
+      planLimits: TINY,
+      batchRequests: 1,
+      signal: controller.signal,
+      onProgress: () => ++batches === 2 && controller.abort(),
+    });
+    assert(first.stopped);
+    assert(first.files.pending > 0, "files are left for the next run");
+    const second = await run({ cacheDirectory: stopped });
+    assertEquals(second.stopped, false);
+    assertEquals(first.files.done + second.files.done, 120);
+    assertEquals(await exported(stopped), await exported(clean));
+  });
+});
+
+Deno.test("changed files are read again, replacing their requests; failed files are retried", async () => {
+  await withCaches(2, async ([logs, cache]) => {
+    const hard = new URL(
+      "../../fixtures/hard_cases/logs/2024-05-01-10-20-30-0123456789HARD01",
+      import.meta.url,
+    );
+    const bytes = await Deno.readFile(hard);
+    const gzip = new Uint8Array(
+      await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")))
+        .arrayBuffer(),
+    );
+    await Deno.writeFile(`${logs}/a.log`, bytes);
+    await Deno.writeFile(`${logs}/b.log.gz`, gzip.subarray(0, 200));
+    const first = await run({ cacheDirectory: cache, logsDirectory: logs });
+    assertEquals([first.files.done, first.files.failed], [1, 1]);
+    assertEquals(first.failures[0].path, "b.log.gz");
+    assert(/truncated or corrupt gzip data/.test(first.failures[0].reason));
+    assertEquals(first.lines.malformed, 10);
+    assertEquals(first.malformedExamples[0], {
+      path: "a.log",
+      line: 5,
+      reason: "ambiguous_status",
+    });
+
+    await Deno.writeFile(`${logs}/b.log.gz`, gzip);
+    await Deno.writeFile(`${logs}/a.log`, new TextEncoder().encode("\n"), { append: true });
+    const second = await run({ cacheDirectory: cache, logsDirectory: logs });
+    assertEquals([second.files.done, second.files.failed, second.files.changed], [2, 0, 1]);
+    assertEquals(second.changedFiles, ["a.log"]);
+    assertEquals(second.lines.kept, 2 * first.lines.kept, "b.log.gz holds the same lines as a.log");
+
+    const db = new DatabaseSync(`${cache}/cache.sqlite`, { readOnly: true });
+    const files = db.prepare("SELECT path, status, reason FROM log_files ORDER BY path").all();
+    assertEquals(files.map((f) => [f.path, f.status, f.reason]), [
+      ["a.log", "done", null],
+      ["b.log.gz", "done", null],
+    ]);
+    const quarantined = db.prepare("SELECT count(*) AS n FROM quarantine").get() as { n: number };
+    assertEquals(quarantined.n, 20, "a.log's earlier quarantined lines were replaced");
+    const requests = db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number };
+    assertEquals(requests.n, 2 * first.lines.kept, "a.log's earlier requests were replaced");
+    db.close();
+  });
+});
+
+Deno.test("one cache, one mode, one password, one run at a time", async () => {
+  await withCaches(1, async ([cache]) => {
+    await run({ cacheDirectory: cache, limit: 1 });
+    await assertRejects(
+      () => run({ cacheDirectory: cache, mode: "dandi" }),
+      /Cannot extract in dandi mode into this cache: it holds a generic extraction/,
+    );
+    const other = await deriveCacheSecrets({ password: "another password", iterations: 1 });
+    await assertRejects(
+      () => run({ cacheDirectory: cache, secrets: other }),
+      /created with another password/,
+    );
+    await assertRejects(
+      () => run({ cacheDirectory: cache, excludedIps: "(" }),
+      /excluded-IP pattern of excludedIps is not a valid regular expression \(Invalid regular expression: Unterminated group\)/,
+    );
+    const lock = await acquireRunLock(cache);
+    await assertRejects(() => run({ cacheDirectory: cache }), /Another extraction is running/);
+    lock.release();
+    assertEquals((await run({ cacheDirectory: cache, limit: 1 })).files.done, 1);
+  });
+});

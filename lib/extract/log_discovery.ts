@@ -1,0 +1,162 @@
+/**
+ * Finds raw S3 log files below a directory: S3 log objects (`2020-01-01-05-06-35-0123456789ABCDEF`,
+ * flat or in `YYYY/MM/DD/` folders) and consolidated files ending in `.log`, each optionally
+ * with `.gz`. Everything else is counted and reported, not read.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { OperatorError } from "../errors.ts";
+
+/** A log file found below the log directory. */
+export interface FoundLogFile {
+  /** Path relative to the log directory, `/`-separated: the file's identity in the cache. */
+  path: string;
+  /** Absolute path. */
+  absolutePath: string;
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in milliseconds since the epoch. */
+  mtime: number;
+}
+
+/** What {@linkcode discoverLogFiles} yields: a log file, or a file that is not one. */
+export type DiscoveredEntry =
+  | { kind: "log"; file: FoundLogFile }
+  | { kind: "other"; path: string }
+  | { kind: "unreadable"; path: string; reason: string };
+
+const S3_LOG_OBJECT = /^\d{4}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-[0-9A-Za-z]+(\.gz)?$/;
+const CONSOLIDATED_LOG = /\.log(\.gz)?$/;
+
+/**
+ * Whether a file name is the name of a raw S3 log (an S3 log object or a `.log` file).
+ *
+ * @example Usage
+ * ```ts
+ * import { isLogFileName } from "./log_discovery.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(isLogFileName("2020-01-01-05-06-35-0123456789ABCDEF"), true);
+ * assertEquals(isLogFileName("01.log.gz"), true);
+ * assertEquals(isLogFileName("README.md"), false);
+ * ```
+ */
+export function isLogFileName(name: string): boolean {
+  return !name.startsWith(".") && (S3_LOG_OBJECT.test(name) || CONSOLIDATED_LOG.test(name));
+}
+
+/**
+ * Walks `root` depth-first, entries of each folder sorted by name (so the order is the
+ * same on every run), and yields every file: log files with their size and mtime, others by
+ * path. Links to files inside the root are followed; links to folders, and to files outside the
+ * root, are not (they are reported as other).
+ * Synchronous on purpose: a file system call per file is many times cheaper that way, and the
+ * run has nothing else to do while it lists its files.
+ *
+ * @example Usage
+ * ```ts
+ * import { discoverLogFiles } from "./log_discovery.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/2020/01/01`, { recursive: true });
+ * await Deno.writeTextFile(`${root}/2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF`, "");
+ * await Deno.writeTextFile(`${root}/notes.txt`, "");
+ * const found = [];
+ * for (const entry of discoverLogFiles(root)) {
+ *   found.push(entry.kind === "log" ? entry.file.path : `other:${entry.path}`);
+ * }
+ * assertEquals(found, ["2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF", "other:notes.txt"]);
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export function* discoverLogFiles(root: string): Generator<DiscoveredEntry> {
+  checkLogDirectory(root);
+  const inside = Deno.realPathSync(root);
+  yield* walk(root, "", inside.endsWith("/") ? inside : `${inside}/`);
+}
+
+/**
+ * Throws an {@linkcode OperatorError} unless `root` is a readable directory: what a run checks
+ * before it creates or changes anything.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkLogDirectory } from "./log_discovery.ts";
+ * import { assertThrows } from "../_assert.ts";
+ *
+ * assertThrows(() => checkLogDirectory("/nonexistent/logs"), /it does not exist/);
+ * ```
+ */
+export function checkLogDirectory(root: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(root);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "it does not exist" : String(error);
+    throw new OperatorError(
+      `Cannot read log directory ${root}: ${why}. Check the path, or configure the log ` +
+        "directory with `s3_log_extraction set_logs <dir>`.",
+    );
+  }
+  if (!info.isDirectory) {
+    throw new OperatorError(
+      `Cannot read log directory ${root}: it is a file, not a directory. Give the directory ` +
+        "that holds the log files.",
+    );
+  }
+}
+
+function* walk(absolute: string, relative: string, inside: string): Generator<DiscoveredEntry> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(absolute)];
+  } catch (error) {
+    const reason = `cannot be listed (${error instanceof Error ? error.message : error})`;
+    if (relative === "") {
+      throw new OperatorError(
+        `Cannot list log folder ${absolute}: ${reason}. Check its permissions.`,
+      );
+    }
+    // One folder that cannot be listed must not stop the others: it is reported, and tried
+    // again next run.
+    yield { kind: "unreadable", path: `${relative}/`, reason };
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    const absolutePath = join(absolute, entry.name);
+    if (entry.isDirectory) {
+      yield* walk(absolutePath, path, inside);
+      continue;
+    }
+    if (!isLogFileName(entry.name)) {
+      yield { kind: "other", path };
+      continue;
+    }
+    let info: Deno.FileInfo;
+    try {
+      // A link is followed only to a file inside the log directory: a link elsewhere
+      // (/etc/shadow) is never read.
+      if (entry.isSymlink && !Deno.realPathSync(absolutePath).startsWith(inside)) {
+        yield { kind: "other", path };
+        continue;
+      }
+      info = Deno.statSync(absolutePath);
+    } catch {
+      yield { kind: "other", path };
+      continue;
+    }
+    if (!info.isFile) {
+      yield { kind: "other", path };
+      continue;
+    }
+    yield {
+      kind: "log",
+      file: { path, absolutePath, size: info.size, mtime: info.mtime?.getTime() ?? 0 },
+    };
+  }
+}

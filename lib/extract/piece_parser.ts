@@ -1,0 +1,310 @@
+/**
+ * Parses a run of log lines (a whole log file or a piece of a large one) into compact columns:
+ * the shape in which workers hand their results to the writer.
+ *
+ * @module
+ */
+
+import { ByteInterner } from "./byte_interner.ts";
+import { isIpAddress } from "../ip_address.ts";
+import {
+  type ExtractionMode,
+  hasControlCharacter,
+  LineOutcome,
+  LogLineParser,
+  type MalformedReason,
+  MAX_LINE_BYTES,
+} from "./line_parser.ts";
+
+/** How many malformed lines of one piece keep their text for the quarantine. */
+export const QUARANTINE_LINES_PER_PIECE = 1000;
+/** How many bytes of a malformed line the quarantine keeps. */
+export const QUARANTINE_TEXT_BYTES = 4096;
+
+/** A malformed line, with its 1-based line number within the piece. */
+export interface QuarantinedLine {
+  /** Line number within the piece (1-based). */
+  line: number;
+  /** Why it is malformed. */
+  reason: MalformedReason;
+  /** The start of the line as text (it may hold an IP: encrypt before storing). */
+  text: string;
+}
+
+/** The parsed content of a piece: kept requests as columns, and counts of the rest. */
+export interface ParsedPiece {
+  /** Number of lines read. */
+  lineCount: number;
+  /** Distinct object keys, indexed by `keyIds`. */
+  keys: string[];
+  /** Distinct client IPs, indexed by `ipIds`. */
+  ips: string[];
+  /** Number of kept requests (the length of each column). */
+  rows: number;
+  /** Object key of each request (index into `keys`). */
+  keyIds: Uint32Array;
+  /** Client IP of each request (index into `ips`). */
+  ipIds: Uint32Array;
+  /** 1-based line number of each request within the piece. */
+  lines: Uint32Array;
+  /** UTC seconds since the epoch of each request. */
+  times: Float64Array;
+  /** Bytes sent of each request. */
+  bytesSent: Float64Array;
+  /** 1 when the status was exactly 200, else 0. */
+  downloads: Uint8Array;
+  /** Well-formed lines the rules do not keep. */
+  filtered: number;
+  /** Kept lines dropped because the client IP matched the excluded-IP pattern. */
+  excluded: number;
+  /** Malformed lines (all of them; `quarantine` holds the first ones). */
+  malformed: number;
+  /** Number of malformed lines by reason. */
+  malformedByReason: Partial<Record<MalformedReason, number>>;
+  /** Malformed lines with their text, at most {@linkcode QUARANTINE_LINES_PER_PIECE}. */
+  quarantine: QuarantinedLine[];
+}
+
+/**
+ * Tables shared by the pieces of one task: each distinct key and IP is decoded (and later sent
+ * to the writer) once per task instead of once per file. The `keys` and `ips` arrays of the
+ * task's pieces are then the same arrays, and ids index into them.
+ */
+export class InternTables {
+  /** Object keys. */
+  readonly keys: ByteInterner = new ByteInterner();
+  /** Client IPs. */
+  readonly ips: ByteInterner = new ByteInterner();
+  /** Per IP id: 0 kept, 1 excluded, 2 not an address. */
+  readonly ipVerdicts: number[] = [];
+  /** Per key id: whether it holds a control character (NUL, tab, line break…). */
+  readonly badKeys: boolean[] = [];
+}
+
+/** Options of {@linkcode PieceParser}. */
+export interface PieceParserOptions {
+  /** Tables shared with the other pieces of the task (default: the piece's own). */
+  tables?: InternTables;
+  /** `generic` (every object) or `dandi` (blobs and pooled Zarr stores). */
+  mode?: ExtractionMode;
+  /** Kept lines whose whole client IP matches this pattern are dropped and counted. */
+  excludedIps?: RegExp;
+}
+
+const NEWLINE = 0x0a;
+const QUARANTINE_DECODER = new TextDecoder();
+const KEPT_IP = 0;
+const EXCLUDED_IP = 1;
+const BAD_IP = 2;
+
+/**
+ * Accumulates parsed lines from one or more chunks of bytes; a line may span chunks.
+ *
+ * @example Parse a small log
+ * ```ts
+ * import { PieceParser } from "./piece_parser.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const log = 'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a ' +
+ *   '"GET /ds1/a HTTP/1.1" 206 - 12 174 205 35 "-" "-" -\n' +
+ *   'o b [06/Apr/2022:03:05:54 +0000] 192.0.2.0 - R REST.HEAD.OBJECT ds1/a ' +
+ *   '"HEAD /ds1/a HTTP/1.1" 200 - - 174 5 3 "-" "-" -\n';
+ * const parser = new PieceParser();
+ * parser.push(new TextEncoder().encode(log));
+ * const piece = parser.finish();
+ * assertEquals([piece.lineCount, piece.rows, piece.filtered], [2, 1, 1]);
+ * assertEquals([piece.keys, piece.bytesSent[0], piece.downloads[0]], [["ds1/a"], 12, 0]);
+ * ```
+ */
+export class PieceParser {
+  #parser: LogLineParser;
+  #excludedIps: RegExp | undefined;
+  #keys: ByteInterner;
+  #ips: ByteInterner;
+  #ipVerdict: number[];
+  #badKeys: boolean[];
+  #carry: Uint8Array | null = null;
+  /** The head of an over-long line being skipped up to its newline. */
+  #overlong: Uint8Array | null = null;
+  #lineCount = 0;
+  #rows = 0;
+  #keyIds = new Uint32Array(256);
+  #ipIds = new Uint32Array(256);
+  #lines = new Uint32Array(256);
+  #times = new Float64Array(256);
+  #bytes = new Float64Array(256);
+  #downloads = new Uint8Array(256);
+  #filtered = 0;
+  #excluded = 0;
+  #malformed = 0;
+  #quarantine: QuarantinedLine[] = [];
+  #reasons: Partial<Record<MalformedReason, number>> = {};
+
+  /** Creates a parser for one piece. */
+  constructor(options: PieceParserOptions = {}) {
+    this.#parser = new LogLineParser({ mode: options.mode });
+    this.#excludedIps = options.excludedIps;
+    const tables = options.tables ?? new InternTables();
+    this.#keys = tables.keys;
+    this.#ips = tables.ips;
+    this.#ipVerdict = tables.ipVerdicts;
+    this.#badKeys = tables.badKeys;
+  }
+
+  /**
+   * Parses every complete line of `chunk` and keeps the incomplete tail for later. A tail that
+   * grows past {@linkcode MAX_LINE_BYTES} is not kept: the rest of that line is skipped up to
+   * its newline and the line is quarantined as too long, so a file without newlines costs
+   * linear time and bounded memory.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.#overlong !== null) {
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline === -1) return;
+      this.#endOverlong();
+      chunk = chunk.subarray(newline + 1);
+    }
+    let buf = chunk;
+    let searchFrom = 0;
+    if (this.#carry !== null) {
+      buf = new Uint8Array(this.#carry.length + chunk.length);
+      buf.set(this.#carry);
+      buf.set(chunk, this.#carry.length);
+      searchFrom = this.#carry.length; // the carry holds no newline
+      this.#carry = null;
+    }
+    let start = 0;
+    for (;;) {
+      const newline = buf.indexOf(NEWLINE, Math.max(start, searchFrom));
+      if (newline === -1) break;
+      this.#line(buf, start, newline);
+      start = newline + 1;
+    }
+    if (buf.length - start > MAX_LINE_BYTES) {
+      this.#overlong = buf.slice(start, start + QUARANTINE_TEXT_BYTES);
+    } else if (start < buf.length) {
+      this.#carry = buf.slice(start);
+    }
+  }
+
+  /** Counts and quarantines the over-long line being skipped. */
+  #endOverlong(): void {
+    const head = this.#overlong!;
+    this.#overlong = null;
+    this.#reject(head, 0, head.length, ++this.#lineCount, "line_too_long");
+  }
+
+  /** Parses the last line (if it has no `\n`) and returns the result. */
+  finish(): ParsedPiece {
+    if (this.#overlong !== null) this.#endOverlong();
+    if (this.#carry !== null) {
+      this.#line(this.#carry, 0, this.#carry.length);
+      this.#carry = null;
+    }
+    const n = this.#rows;
+    return {
+      lineCount: this.#lineCount,
+      keys: this.#keys.values,
+      ips: this.#ips.values,
+      rows: n,
+      // Views, not copies: the columns belong to the result from here on.
+      keyIds: this.#keyIds.subarray(0, n),
+      ipIds: this.#ipIds.subarray(0, n),
+      lines: this.#lines.subarray(0, n),
+      times: this.#times.subarray(0, n),
+      bytesSent: this.#bytes.subarray(0, n),
+      downloads: this.#downloads.subarray(0, n),
+      filtered: this.#filtered,
+      excluded: this.#excluded,
+      malformed: this.#malformed,
+      malformedByReason: this.#reasons,
+      quarantine: this.#quarantine,
+    };
+  }
+
+  #line(buf: Uint8Array, start: number, end: number): void {
+    const line = ++this.#lineCount;
+    const parser = this.#parser;
+    const outcome = parser.parse(buf, start, end);
+    if (outcome === LineOutcome.Filtered) {
+      this.#filtered++;
+      return;
+    }
+    if (outcome === LineOutcome.Malformed) {
+      this.#reject(buf, start, end, line, parser.reason);
+      return;
+    }
+    const keyId = this.#keys.intern(buf, parser.keyStart, parser.keyEnd);
+    const ipId = this.#ips.intern(buf, parser.ipStart, parser.ipEnd);
+    if (keyId < 0 || ipId < 0) {
+      this.#reject(buf, start, end, line, "invalid_utf8");
+      return;
+    }
+    // Checked once per distinct key: a control character (a NUL SQLite would cut the key at,
+    // a tab or line break for a TSV) is no S3 log's key field, where keys are URL-encoded.
+    let badKey = this.#badKeys[keyId];
+    if (badKey === undefined) {
+      badKey = this.#badKeys[keyId] = hasControlCharacter(this.#keys.values[keyId]);
+    }
+    if (badKey) {
+      this.#reject(buf, start, end, line, "bad_object_key");
+      return;
+    }
+    let verdict = this.#ipVerdict[ipId];
+    if (verdict === undefined) {
+      const ip = this.#ips.values[ipId];
+      verdict = ip !== "-" && !isIpAddress(ip)
+        ? BAD_IP
+        : this.#excludedIps?.test(ip)
+        ? EXCLUDED_IP
+        : KEPT_IP;
+      this.#ipVerdict[ipId] = verdict;
+    }
+    if (verdict === BAD_IP) {
+      this.#reject(buf, start, end, line, "bad_client_ip");
+      return;
+    }
+    if (verdict === EXCLUDED_IP) {
+      this.#excluded++;
+      return;
+    }
+    const row = this.#rows++;
+    if (row === this.#keyIds.length) this.#grow();
+    this.#keyIds[row] = keyId;
+    this.#ipIds[row] = ipId;
+    this.#lines[row] = line;
+    this.#times[row] = parser.time;
+    this.#bytes[row] = parser.bytesSent;
+    this.#downloads[row] = parser.download ? 1 : 0;
+  }
+
+  #reject(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    reason: MalformedReason,
+  ): void {
+    this.#malformed++;
+    this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
+    if (this.#quarantine.length >= QUARANTINE_LINES_PER_PIECE) return;
+    const stop = Math.min(end, start + QUARANTINE_TEXT_BYTES);
+    const text = QUARANTINE_DECODER.decode(buf.subarray(start, stop));
+    this.#quarantine.push({ line, reason, text });
+  }
+
+  #grow(): void {
+    const size = this.#keyIds.length * 2;
+    this.#keyIds = extend(this.#keyIds, new Uint32Array(size));
+    this.#ipIds = extend(this.#ipIds, new Uint32Array(size));
+    this.#lines = extend(this.#lines, new Uint32Array(size));
+    this.#times = extend(this.#times, new Float64Array(size));
+    this.#bytes = extend(this.#bytes, new Float64Array(size));
+    this.#downloads = extend(this.#downloads, new Uint8Array(size));
+  }
+}
+
+function extend<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}

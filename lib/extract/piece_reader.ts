@@ -1,0 +1,244 @@
+/**
+ * Reads a piece of a log file and parses it: a byte range of a plain file (cut at line
+ * boundaries), or a whole file, decompressed when its content is gzip.
+ *
+ * @module
+ */
+
+import { errorText } from "../errors.ts";
+import { gunzipStream, isGzip } from "../gzip.ts";
+import type { TaskPiece } from "./extraction_plan.ts";
+import {
+  InternTables,
+  type ParsedPiece,
+  PieceParser,
+  type PieceParserOptions,
+} from "./piece_parser.ts";
+
+/** The result of one piece: parsed, or failed with a reason. */
+export type PieceOutcome =
+  | { ok: true; parsed: ParsedPiece; bytesRead: number }
+  | { ok: false; error: string };
+
+const NEWLINE = 0x0a;
+const EXTEND_BYTES = 64 * 1024;
+
+/**
+ * One read buffer per thread, reused by every piece: a fresh 32 MiB buffer per piece costs more
+ * in page faults than the read itself. Nothing keeps a view of it once a piece is parsed.
+ */
+let scratch = new Uint8Array(0);
+
+function scratchBuffer(size: number): Uint8Array {
+  if (scratch.length < size) scratch = new Uint8Array(size);
+  return scratch.subarray(0, size);
+}
+
+/**
+ * Reads and parses one piece. Never throws: a file that cannot be read gives `ok: false` with a
+ * reason, so one bad file never stops a run.
+ *
+ * @example Usage
+ * ```ts
+ * import { readPiece } from "./piece_reader.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "not a log line\n");
+ * const outcome = await readPiece({ path, start: 0, end: 15, whole: true });
+ * assertEquals(outcome.ok && outcome.parsed.malformed, 1);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readPiece(
+  piece: TaskPiece,
+  options: PieceParserOptions = {},
+): Promise<PieceOutcome> {
+  const parser = new PieceParser(options);
+  if (piece.fetchError !== undefined) return { ok: false, error: piece.fetchError };
+  try {
+    let bytesRead: number;
+    if (piece.whole) {
+      bytesRead = await readWholeFile(piece, parser);
+    } else {
+      bytesRead = readRange(piece, parser);
+    }
+    return { ok: true, parsed: parser.finish(), bytesRead };
+  } catch (error) {
+    return { ok: false, error: describeReadError(error) };
+  }
+}
+
+/** How many times its size gzipped data may expand: S3 logs compress about 10 to 30 times. */
+const MAX_GZIP_RATIO = 1000;
+/** Small files may expand to this much whatever the ratio. */
+const MIN_GZIP_LIMIT = 64 * 1024 * 1024;
+
+class GzipBombError extends Error {}
+
+async function readWholeFile(piece: TaskPiece, parser: PieceParser): Promise<number> {
+  let bytes: Uint8Array;
+  if (piece.data !== undefined) {
+    bytes = piece.data;
+  } else {
+    // Runs in a parse worker, where blocking is free and sync reads of small files are cheaper.
+    // deno-lint-ignore no-sync-fn-in-async-fn
+    using file = Deno.openSync(piece.path);
+    // The planned size plus one byte: a file that grew since planning is read whole below.
+    const buf = scratchBuffer(piece.end + 1);
+    const got = readFully(file, buf);
+    bytes = got <= piece.end ? buf.subarray(0, got) : concat(buf, readRest(file));
+  }
+  if (isGzip(bytes)) {
+    // Decompressed piece by piece into the parser (memory bounded by the lines, not the file);
+    // data that expands past any log's ratio is a bomb, and fails the file.
+    const limit = Math.max(MAX_GZIP_RATIO * bytes.length, MIN_GZIP_LIMIT);
+    let expanded = 0;
+    try {
+      for await (const chunk of gunzipStream(bytes.slice())) {
+        expanded += chunk.length;
+        if (expanded > limit) {
+          throw new GzipBombError(
+            `gzip data expands more than ${MAX_GZIP_RATIO} times (past ` +
+              `${Math.round(limit / 1e6).toLocaleString("en-US")} MB): not a log file`,
+          );
+        }
+        parser.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof GzipBombError) throw error;
+      throw new Error(`truncated or corrupt gzip data (${errorText(error)})`);
+    }
+  } else {
+    parser.push(bytes);
+  }
+  return bytes.length;
+}
+
+function readRest(file: Deno.FsFile): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const chunk = new Uint8Array(EXTEND_BYTES);
+    const n = readFully(file, chunk);
+    if (n > 0) chunks.push(chunk.subarray(0, n));
+    if (n < chunk.length) return chunks;
+  }
+}
+
+function concat(first: Uint8Array, rest: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(first.length + rest.reduce((sum, c) => sum + c.length, 0));
+  out.set(first);
+  let offset = first.length;
+  for (const chunk of rest) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * Parses the lines that start in `[start, end)`; the last one may run past `end`. Returns the
+ * number of bytes of those lines.
+ */
+function readRange(piece: TaskPiece, parser: PieceParser): number {
+  using file = Deno.openSync(piece.path);
+  const from = piece.start === 0 ? 0 : piece.start - 1;
+  const buf = scratchBuffer(piece.end - from);
+  file.seekSync(from, Deno.SeekMode.Start);
+  const got = readFully(file, buf);
+  let first = 0;
+  if (piece.start > 0) {
+    const newline = buf.indexOf(NEWLINE);
+    if (newline === -1 || newline + 1 >= got) return 0; // no line starts in this piece
+    first = newline + 1;
+  }
+  parser.push(buf.subarray(first, got));
+  let owned = got - first;
+  if (got === buf.length && buf[got - 1] !== NEWLINE) {
+    // finish the line that crosses `end`
+    const more = new Uint8Array(EXTEND_BYTES);
+    for (;;) {
+      const n = readFully(file, more);
+      const newline = more.subarray(0, n).indexOf(NEWLINE);
+      const take = newline === -1 ? n : newline + 1;
+      parser.push(more.subarray(0, take));
+      owned += take;
+      if (newline !== -1 || n < more.length) break;
+    }
+  }
+  return owned;
+}
+
+function readFully(file: Deno.FsFile, buf: Uint8Array): number {
+  let total = 0;
+  while (total < buf.length) {
+    const n = file.readSync(buf.subarray(total));
+    if (n === null || n === 0) break;
+    total += n;
+  }
+  return total;
+}
+
+function describeReadError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "the file disappeared before it was read";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return errorText(error);
+}
+
+/**
+ * Reads the pieces of one task in order, sharing one set of {@linkcode InternTables}.
+ *
+ * @example Usage
+ * ```ts
+ * import { readTask } from "./piece_reader.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "");
+ * const outcomes = await readTask([{ path, start: 0, end: 0, whole: true }], {});
+ * assertEquals(outcomes.length, 1);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readTask(
+  pieces: TaskPiece[],
+  options: Omit<PieceParserOptions, "tables">,
+): Promise<PieceOutcome[]> {
+  const tables = new InternTables();
+  const outcomes: PieceOutcome[] = [];
+  for (const piece of pieces) outcomes.push(await readPiece(piece, { ...options, tables }));
+  packColumns(outcomes);
+  return outcomes;
+}
+
+/**
+ * Moves the columns of a task's pieces into one buffer per column, each piece keeping views
+ * into it: a task's answer then transfers six buffers instead of six per file.
+ */
+function packColumns(outcomes: PieceOutcome[]): void {
+  const parsed = outcomes.flatMap((o) => (o.ok ? [o.parsed] : []));
+  const total = parsed.reduce((sum, p) => sum + p.rows, 0);
+  const keyIds = new Uint32Array(total);
+  const ipIds = new Uint32Array(total);
+  const lines = new Uint32Array(total);
+  const times = new Float64Array(total);
+  const bytesSent = new Float64Array(total);
+  const downloads = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parsed) {
+    const end = offset + p.rows;
+    keyIds.set(p.keyIds, offset);
+    ipIds.set(p.ipIds, offset);
+    lines.set(p.lines, offset);
+    times.set(p.times, offset);
+    bytesSent.set(p.bytesSent, offset);
+    downloads.set(p.downloads, offset);
+    p.keyIds = keyIds.subarray(offset, end);
+    p.ipIds = ipIds.subarray(offset, end);
+    p.lines = lines.subarray(offset, end);
+    p.times = times.subarray(offset, end);
+    p.bytesSent = bytesSent.subarray(offset, end);
+    p.downloads = downloads.subarray(offset, end);
+    offset = end;
+  }
+}

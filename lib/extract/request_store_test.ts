@@ -1,0 +1,55 @@
+import { assertEquals, assertRejects } from "../_assert.ts";
+import { openCacheDatabase } from "../store/cache_database.ts";
+import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
+import { OperatorError } from "../errors.ts";
+import { readPiece } from "./piece_reader.ts";
+import { RequestStore } from "./request_store.ts";
+
+Deno.test("a full disk during a commit names the cause, and stores nothing of the batch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/2022-04-06-03-05-53-0123456789ABCDEF`;
+    const line = (i: number) =>
+      `o b [06/Apr/2022:03:05:53 +0000] 192.0.2.${i % 250} - R REST.GET.OBJECT ds1/${i} ` +
+      `"GET /ds1/${i} HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n`;
+    const text = Array.from({ length: 20_000 }, (_, i) => line(i)).join("");
+    await Deno.writeTextFile(path, text);
+    const size = new TextEncoder().encode(text).length;
+    const file = {
+      path: "2022-04-06-03-05-53-0123456789ABCDEF",
+      absolutePath: path,
+      size,
+      mtime: 0,
+      nextOffset: 0,
+      nextLine: 0,
+      state: "pending" as const,
+    };
+    const db = openCacheDatabase(dir);
+    const secrets = await deriveCacheSecrets({ password: "full disk test", iterations: 1 });
+    const store = new RequestStore(db, secrets);
+    // SQLite reports SQLITE_FULL when the database may not grow: a full disk, for the test.
+    const pages = (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+    db.exec(`PRAGMA max_page_count = ${pages + 2}`);
+    const outcome = await readPiece({ path, start: 0, end: size, whole: true });
+    const piece = { file, start: 0, end: size, last: true, whole: true };
+    let message = "";
+    await assertRejects(async () => {
+      try {
+        await store.commit([{ piece, outcome }], 1);
+      } catch (error) {
+        message = (error as Error).message;
+        throw error;
+      }
+    }, OperatorError);
+    assertEquals(
+      message.startsWith("The disk holding the cache is full. Free space, then run again"),
+      true,
+      message,
+    );
+    assertEquals({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
+    assertEquals(db.isTransaction, false);
+    db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,314 @@
+/**
+ * The published IP ranges of GitHub, AWS, Google Cloud and a VPN/datacenter list, with the
+ * reference's labels and priority (GitHub, AWS, GCP, VPN). Each source is fetched at most once
+ * a day and kept in `<cache>/ranges/`; when it cannot be fetched the kept copy is used with a
+ * warning. Every URL can be overridden by an environment variable (tests use a local server).
+ *
+ * @module
+ */
+
+import { BODY_LIMITS, readText } from "../http_body.ts";
+import { join } from "node:path";
+import type { Environment } from "../config.ts";
+import { errorText } from "../errors.ts";
+import type { LabelledRange } from "./ip_range_table.ts";
+
+/** A range source: its name, URL variable, default URL and parser. */
+export interface RangeSource {
+  /** Short name (also the cache file name). */
+  name: "github" | "aws" | "gcp" | "vpn";
+  /** Environment variable overriding the URL. */
+  variable: string;
+  /** The published URL. */
+  url: string;
+  /** Reads the published text into labelled ranges. */
+  parse(text: string): LabelledRange[];
+}
+
+function json(text: string, what: string): Record<string, unknown> {
+  const value = JSON.parse(text);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function entries(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((e) => typeof e === "object" && e !== null) : [];
+}
+
+/**
+ * GitHub's `/meta`: every list of CIDRs except the non-network keys, labelled `GitHub`.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseGithubMeta } from "./service_ranges.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const ranges = parseGithubMeta('{"hooks": ["192.30.252.0/22", "2a0a:a440::/29"], "ssh_keys": ["ssh-ed25519 AAAA"], "domains": {"website": ["github.com"]}}');
+ * assertEquals(ranges.map((r) => r.cidr), ["192.30.252.0/22", "2a0a:a440::/29"]);
+ * ```
+ */
+export function parseGithubMeta(text: string): LabelledRange[] {
+  const skip = new Set([
+    "domains",
+    "ssh_key_fingerprints",
+    "verifiable_password_authentication",
+    "ssh_keys",
+  ]);
+  const ranges: LabelledRange[] = [];
+  for (const [key, value] of Object.entries(json(text, "GitHub meta"))) {
+    if (skip.has(key) || !Array.isArray(value)) continue;
+    for (const cidr of value) if (typeof cidr === "string") ranges.push({ cidr, label: "GitHub" });
+  }
+  return ranges;
+}
+
+/**
+ * AWS `ip-ranges.json`: IPv4 `prefixes` and IPv6 `ipv6_prefixes`, labelled `AWS/<region>`.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseAwsRanges } from "./service_ranges.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const ranges = parseAwsRanges(JSON.stringify({
+ *   prefixes: [{ ip_prefix: "3.5.140.0/22", region: "ap-northeast-2", service: "AMAZON" }],
+ *   ipv6_prefixes: [{ ipv6_prefix: "2600:1f00::/24", region: "us-west-2" }],
+ * }));
+ * assertEquals(ranges, [
+ *   { cidr: "3.5.140.0/22", label: "AWS/ap-northeast-2" },
+ *   { cidr: "2600:1f00::/24", label: "AWS/us-west-2" },
+ * ]);
+ * ```
+ */
+export function parseAwsRanges(text: string): LabelledRange[] {
+  const doc = json(text, "AWS ip-ranges.json");
+  const ranges: LabelledRange[] = [];
+  for (const [list, field] of [["prefixes", "ip_prefix"], ["ipv6_prefixes", "ipv6_prefix"]]) {
+    for (const entry of entries(doc[list])) {
+      if (typeof entry[field] !== "string") continue;
+      const region = typeof entry.region === "string" ? entry.region : "GLOBAL";
+      ranges.push({ cidr: entry[field] as string, label: `AWS/${region}` });
+    }
+  }
+  return ranges;
+}
+
+/**
+ * Google Cloud `cloud.json`: `prefixes` with `ipv4Prefix` or `ipv6Prefix`, labelled
+ * `GCP/<scope>`.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseGcpRanges } from "./service_ranges.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const ranges = parseGcpRanges('{"prefixes": [{"ipv4Prefix": "34.1.208.0/20", "scope": "africa-south1"}]}');
+ * assertEquals(ranges, [{ cidr: "34.1.208.0/20", label: "GCP/africa-south1" }]);
+ * ```
+ */
+export function parseGcpRanges(text: string): LabelledRange[] {
+  const ranges: LabelledRange[] = [];
+  for (const entry of entries(json(text, "GCP cloud.json").prefixes)) {
+    const cidr = entry.ipv4Prefix ?? entry.ipv6Prefix;
+    if (typeof cidr !== "string") continue;
+    const scope = typeof entry.scope === "string" ? entry.scope : "global";
+    ranges.push({ cidr, label: `GCP/${scope}` });
+  }
+  return ranges;
+}
+
+/**
+ * A VPN/datacenter list: one CIDR per line (blank lines and `#` comments ignored), labelled
+ * `VPN`.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseVpnList } from "./service_ranges.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(parseVpnList("# list\n1.2.3.0/24\n\n5.6.0.0/16\n").length, 2);
+ * ```
+ */
+export function parseVpnList(text: string): LabelledRange[] {
+  return text.split("\n").map((line) => line.trim()).filter((line) =>
+    line !== "" && !line.startsWith("#")
+  ).map((cidr) => ({ cidr, label: "VPN" }));
+}
+
+/** The sources in the reference's priority order. */
+export const RANGE_SOURCES: readonly RangeSource[] = [
+  {
+    name: "github",
+    variable: "GITHUB_META_URL",
+    url: "https://api.github.com/meta",
+    parse: parseGithubMeta,
+  },
+  {
+    name: "aws",
+    variable: "AWS_IP_RANGES_URL",
+    url: "https://ip-ranges.amazonaws.com/ip-ranges.json",
+    parse: parseAwsRanges,
+  },
+  {
+    name: "gcp",
+    variable: "GCP_IP_RANGES_URL",
+    url: "https://www.gstatic.com/ipranges/cloud.json",
+    parse: parseGcpRanges,
+  },
+  {
+    name: "vpn",
+    variable: "VPN_RANGES_URL",
+    url:
+      "https://raw.githubusercontent.com/josephrocca/is-vpn/main/vpn-or-datacenter-ipv4-ranges.txt",
+    parse: parseVpnList,
+  },
+];
+
+/** Options of {@linkcode loadServiceRanges}. */
+export interface LoadRangesOptions {
+  /** The cache directory (copies go to `<cache>/ranges/`). */
+  cacheDirectory: string;
+  /** Environment (URL overrides). */
+  env: Environment;
+  /** Reports a warning (a kept copy is used, or a source is left out). */
+  warn: (message: string) => void;
+  /** The current time (default now). */
+  now?: Date;
+  /** Timeout of one fetch in milliseconds (default 30,000). */
+  timeoutMs?: number;
+  /** Delay before the first retry in milliseconds, doubled for the second (default 1,000). */
+  retryDelayMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+async function fetchText(
+  url: string,
+  timeoutMs: number,
+  retryDelayMs: number,
+  attempts: number,
+): Promise<string> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) {
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      if (response.ok) return await readText(response, BODY_LIMITS.ranges);
+      await response.body?.cancel();
+      lastError = new Error(`HTTP ${response.status}`);
+      if (response.status < 500 && response.status !== 429) break; // not worth retrying
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The ranges of a source's text, refusing a file that does not make sense (so that the last
+ * good copy serves instead): a range wider than /8 (IPv4) or /16 (IPv6), `0.0.0.0/0` above all,
+ * would label a large part of the internet; a region that is not letters, digits and dashes
+ * (HTML, say) is no region.
+ */
+function parseChecked(
+  source: { name: string; parse(text: string): LabelledRange[] },
+  text: string,
+) {
+  const ranges = source.parse(text);
+  for (const { cidr, label } of ranges) {
+    const v6 = cidr.includes(":");
+    const slash = cidr.lastIndexOf("/");
+    // A bare address is one host.
+    const bits = slash === -1 ? (v6 ? 128 : 32) : Number(cidr.slice(slash + 1));
+    const widest = v6 ? 16 : 8;
+    if (!Number.isInteger(bits) || bits < widest) {
+      throw new Error(`the ${source.name} ranges hold an implausible range (${cidr})`);
+    }
+    if (!/^(?:GitHub|VPN|(?:AWS|GCP)\/[A-Za-z0-9-]{1,40})$/.test(label)) {
+      throw new Error(`the ${source.name} ranges hold an implausible region`);
+    }
+  }
+  return ranges;
+}
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * The ranges of every source, in priority order, from copies younger than a day or fresh
+ * fetches (then kept), falling back to an older copy with a warning. A source with neither is
+ * left out with a warning. A source that failed in the last hour is not asked again (one
+ * warning per nightly run, not one per step); with a copy less than a week old it is tried once
+ * with a short timeout.
+ *
+ * @example With every source unreachable and nothing kept
+ * ```ts
+ * import { loadServiceRanges } from "./service_ranges.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * const warnings: string[] = [];
+ * const env = new Map(["GITHUB_META_URL", "AWS_IP_RANGES_URL", "GCP_IP_RANGES_URL", "VPN_RANGES_URL"]
+ *   .map((name) => [name, "http://127.0.0.1:9/nothing"]));
+ * const ranges = await loadServiceRanges({
+ *   cacheDirectory, env, warn: (w) => warnings.push(w), timeoutMs: 500, retryDelayMs: 0,
+ * });
+ * assertEquals([ranges.length, warnings.length], [0, 4]);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function loadServiceRanges(options: LoadRangesOptions): Promise<LabelledRange[]> {
+  const folder = join(options.cacheDirectory, "ranges");
+  await Deno.mkdir(folder, { recursive: true });
+  const now = options.now ?? new Date();
+  const all: LabelledRange[] = [];
+  for (const source of RANGE_SOURCES) {
+    const url = options.env.get(source.variable) || source.url;
+    const copy = join(folder, `${source.name}.txt`);
+    const fetchedAt = await Deno.stat(copy).then((info) => info.mtime, () => null);
+    let text: string | undefined;
+    const age = fetchedAt === null ? Infinity : now.getTime() - fetchedAt.getTime();
+    // A source that just failed (the step before, in the same nightly run) is not asked again
+    // for an hour: one warning and one wait per run, not one per step.
+    const failedAt = await Deno.stat(`${copy}.failed`).then((info) => info.mtime, () => null);
+    const failedRecently = failedAt !== null && now.getTime() - failedAt.getTime() < HOUR_MS;
+    if (age < DAY_MS || failedRecently) {
+      text = fetchedAt === null ? undefined : await Deno.readTextFile(copy);
+    } else {
+      // With a copy less than a week old, one quick try is enough: the copy serves meanwhile.
+      const recent = age < WEEK_MS;
+      const timeoutMs = options.timeoutMs ?? 30_000;
+      try {
+        text = await fetchText(
+          url,
+          recent ? Math.min(timeoutMs, 5_000) : timeoutMs,
+          options.retryDelayMs ?? 1000,
+          recent ? 1 : 3,
+        );
+        parseChecked(source, text); // keep only what parses and makes sense
+        await Deno.writeTextFile(`${copy}.tmp`, text);
+        await Deno.rename(`${copy}.tmp`, copy);
+        await Deno.utime(copy, now, now);
+        await Deno.remove(`${copy}.failed`).catch(() => {});
+      } catch (error) {
+        await Deno.writeTextFile(`${copy}.failed`, "").then(() =>
+          Deno.utime(`${copy}.failed`, now, now)
+        )
+          .catch(() => {});
+        text = fetchedAt === null ? undefined : await Deno.readTextFile(copy);
+        options.warn(
+          `warning: cannot fetch the ${source.name} ranges from ${url} (${errorText(error)}); ` +
+            (text === undefined
+              ? `its IPs are looked up like any other. Set ${source.variable} if it moved.`
+              : `using the copy of ${fetchedAt!.toISOString().slice(0, 10)}.`),
+        );
+      }
+    }
+    if (text !== undefined) all.push(...parseChecked(source, text));
+  }
+  return all;
+}

@@ -1,0 +1,78 @@
+/**
+ * `report`: writes `<cache>/report/index.html` from the published summaries and the public
+ * coordinates of region labels, atomically (readers never see half a page).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { SAMPLE_MARKER } from "../config.ts";
+import { DatabaseSync } from "node:sqlite";
+import { pathExists, writeTextFileAtomic } from "../atomic_files.ts";
+import { DATABASE_FILE } from "../store/cache_database.ts";
+import { readReportData } from "./report_data.ts";
+import { renderReport } from "./report_html.ts";
+
+/** What `report` wrote. */
+export interface ReportResult {
+  /** The page. */
+  path: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** Datasets in it. */
+  datasets: number;
+  /** Regions placed on the map. */
+  regionsOnMap: number;
+}
+
+/**
+ * Writes the report of the cache in `options.cacheDirectory`.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateReport } from "./generate_report.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateReport({ cacheDirectory }), /run daily/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateReport(
+  options: { cacheDirectory: string; now?: Date },
+): Promise<ReportResult> {
+  const data = await readReportData(join(options.cacheDirectory, "summaries"));
+  const coordinates = readCoordinates(options.cacheDirectory);
+  const sample = await pathExists(join(options.cacheDirectory, SAMPLE_MARKER));
+  const html = renderReport(data, coordinates, options.now ?? new Date(), { sample });
+  const path = join(options.cacheDirectory, "report", "index.html");
+  await writeTextFileAtomic(path, html);
+  return {
+    path,
+    bytes: new TextEncoder().encode(html).length,
+    datasets: data.datasets.length,
+    regionsOnMap: data.byRegion.filter((r) => coordinates.has(r.key)).length,
+  };
+}
+
+/** Label → [latitude, longitude] of the cache (none when it has no database yet). */
+function readCoordinates(cacheDirectory: string): Map<string, [number, number]> {
+  const coordinates = new Map<string, [number, number]>();
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(join(cacheDirectory, DATABASE_FILE), { readOnly: true });
+  } catch {
+    return coordinates;
+  }
+  try {
+    const rows = db.prepare("SELECT label, latitude, longitude FROM region_coordinates").all() as {
+      label: string;
+      latitude: number;
+      longitude: number;
+    }[];
+    for (const row of rows) coordinates.set(row.label, [row.latitude, row.longitude]);
+  } finally {
+    db.close();
+  }
+  return coordinates;
+}

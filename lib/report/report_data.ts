@@ -1,0 +1,128 @@
+/**
+ * What the report shows, read only from the published files in `<cache>/summaries/` (rounded
+ * as published, never an IP) and the public coordinates of region labels.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { errorText, OperatorError } from "../errors.ts";
+import { SUMMARY_RESERVED_NAMES } from "../summaries/generate_summaries.ts";
+import { parseTsv } from "../summaries/tsv.ts";
+import { safeFolderName } from "../key_path.ts";
+import type { PublishedTotals } from "../summaries/summary_files.ts";
+
+/** Totals as read back from the published JSON (numbers: the report only shows them). */
+export type ReadTotals = Omit<PublishedTotals, "total_bytes_sent"> & { total_bytes_sent: number };
+
+/** Bytes, requests and downloads of one row of a published table (counts as published). */
+export interface PublishedRow {
+  /** The row's key: a date, a region label or an asset path. */
+  key: string;
+  /** Bytes sent (exact). */
+  bytes: number;
+  /** Requests, rounded (`<50` below the minimum). */
+  requests: number | string;
+  /** Downloads, rounded. */
+  downloads: number | string;
+}
+
+/** The published data of one dataset. */
+export interface DatasetReport {
+  /** Its name. */
+  name: string;
+  /** Its totals. */
+  totals: ReadTotals;
+  /** Bytes per day. */
+  byDay: PublishedRow[];
+  /** Its assets, most bytes first. */
+  assets: PublishedRow[];
+}
+
+/** Everything the report is drawn from. */
+export interface ReportData {
+  /** The archive's totals. */
+  totals: ReadTotals;
+  /** The archive's bytes per day. */
+  byDay: PublishedRow[];
+  /** The archive's regions. */
+  byRegion: PublishedRow[];
+  /** The datasets, most bytes first. */
+  datasets: DatasetReport[];
+}
+
+/**
+ * Reads the published summaries in `summariesDirectory`.
+ *
+ * @example Usage
+ * ```ts
+ * import { readReportData } from "./report_data.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * await assertRejects(() => readReportData("/nonexistent/summaries"), /run daily/);
+ * ```
+ */
+export async function readReportData(summariesDirectory: string): Promise<ReportData> {
+  const read = async (path: string) => {
+    try {
+      return await Deno.readTextFile(join(summariesDirectory, path));
+    } catch (error) {
+      throw new OperatorError(
+        `Cannot make the report: ${join(summariesDirectory, path)} cannot be read ` +
+          `(${errorText(error)}). The report is drawn from the published summaries: run daily ` +
+          "(or the generate_* steps) first.",
+      );
+    }
+  };
+  const totals = JSON.parse(await read("archive_totals.json")) as ReadTotals;
+  // No totals.json: no dataset summaries were published (dandi mode without a mapping).
+  const datasetTotals = await Deno.stat(join(summariesDirectory, "totals.json")).then(
+    async () => JSON.parse(await read("totals.json")) as Record<string, ReadTotals>,
+    () => ({}),
+  );
+  const datasets: DatasetReport[] = [];
+  for (const [name, totals] of Object.entries(datasetTotals)) {
+    const folder = safeFolderName(name, SUMMARY_RESERVED_NAMES);
+    datasets.push({
+      name,
+      totals,
+      byDay: parseTable(await read(join(folder, "by_day.tsv"))),
+      assets: parseTable(await read(join(folder, "by_asset.tsv"))).sort(byBytes),
+    });
+  }
+  datasets.sort((a, b) => b.totals.total_bytes_sent - a.totals.total_bytes_sent);
+  return {
+    totals,
+    byDay: parseTable(await read(join("archive", "by_day.tsv"))),
+    byRegion: parseTable(await read(join("archive", "by_region.tsv"))).sort(byBytes),
+    datasets,
+  };
+}
+
+function byBytes(a: PublishedRow, b: PublishedRow): number {
+  return b.bytes - a.bytes || (a.key < b.key ? -1 : 1);
+}
+
+/**
+ * The rows of a published table (`key, bytes_sent, number_of_requests, number_of_downloads`).
+ *
+ * @example Usage
+ * ```ts
+ * import { parseTable } from "./report_data.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(
+ *   parseTable("date\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n2024-01-01\t12\t<50\t60\n"),
+ *   [{ key: "2024-01-01", bytes: 12, requests: "<50", downloads: 60 }],
+ * );
+ * ```
+ */
+export function parseTable(text: string): PublishedRow[] {
+  const count = (value: string) => /^\d+$/.test(value) ? Number(value) : value;
+  return parseTsv(text).slice(1).map(([key, bytes, requests, downloads]) => ({
+    key,
+    bytes: Number(bytes),
+    requests: count(requests),
+    downloads: count(downloads),
+  }));
+}

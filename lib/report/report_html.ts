@@ -1,0 +1,182 @@
+/**
+ * The report page: one self-contained HTML document (inline CSS and SVG, no script, no font or
+ * image from anywhere) drawn from the published data only, readable on a phone, printable.
+ *
+ * @module
+ */
+
+import { formatBytes } from "./byte_units.ts";
+import { escapeHtml } from "./html_text.ts";
+import type { PublishedRow, ReportData } from "./report_data.ts";
+import { bytesChart, sparkline } from "./svg_chart.ts";
+import { type MapRegion, worldMap } from "./svg_map.ts";
+
+/** Datasets that get a full chart (all get a small line in the table). */
+const CHARTED_DATASETS = 10;
+/** Rows of the regions and top-assets tables. */
+const TABLE_ROWS = 20;
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1d2433; --muted: #5b6475; --bar: #3b6ea8; --line: #d8dde6;
+  --place: #d9534f; --cloud: #2a9d8f; --land: #c9d3c0; --sea: #eef3f8; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--ink); background: #fff; }
+main { max-width: 960px; margin: 0 auto; padding: 16px; }
+h1 { font-size: 1.6rem; margin: 0.2em 0; } h2 { font-size: 1.2rem; margin-top: 2em; }
+.muted, .empty { color: var(--muted); }
+.notice { border-left: 4px solid #b45309; padding: 0.4em 0.8em; background: #fef3c7; color: #451a03; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
+.card b { display: block; font-size: 1.35rem; }
+figure { margin: 0; }
+svg { width: 100%; height: auto; display: block; }
+svg text { font-size: 13px; fill: var(--muted); }
+.bar { fill: var(--bar); } .grid { stroke: var(--line); } .axis-line { stroke: var(--muted); }
+.sea { fill: var(--sea); } .land { fill: var(--land); stroke: #aab5a0; stroke-width: 0.3; }
+.place { fill: var(--place); fill-opacity: 0.55; stroke: var(--place); }
+.cloud { fill: var(--cloud); fill-opacity: 0.6; stroke: var(--cloud); }
+.legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; }
+th:first-child, td:first-child { text-align: left; } td:first-child { overflow-wrap: anywhere; }
+td + td { white-space: nowrap; }
+.spark { width: 96px; display: inline-block; vertical-align: middle; }
+.peak { display: block; color: var(--muted); font-size: 0.75rem; } .spark polyline { fill: none; stroke: var(--bar); stroke-width: 1.5; }
+footer { margin-top: 3em; font-size: 0.85rem; color: var(--muted); }
+@media print { main { max-width: none; } h2, figure, table, .card { break-inside: avoid; }
+  .scroll { overflow: visible; } }
+`;
+
+/**
+ * The report page for `data`, with `coordinates` of region labels (`[latitude, longitude]`).
+ *
+ * @example Usage
+ * ```ts
+ * import { renderReport } from "./report_html.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const totals = { number_of_requesters: "<50", number_of_unique_countries: 1,
+ *   number_of_unique_regions: 1, total_bytes_sent: 5000, total_number_of_downloads: "<50",
+ *   total_number_of_requests: "<50" };
+ * const day = { key: "2024-01-01", bytes: 5000, requests: "<50", downloads: "<50" };
+ * const html = renderReport({
+ *   totals, byDay: [day], byRegion: [{ ...day, key: "FR/Grand Est" }],
+ *   datasets: [{ name: "ds1", totals, byDay: [day], assets: [{ ...day, key: "a.nwb" }] }],
+ * }, new Map([["FR/Grand Est", [48.58, 7.75]]]), new Date("2024-02-01T00:00:00Z"));
+ * assertEquals(html.startsWith("<!DOCTYPE html>"), true);
+ * assertEquals(html.includes("<circle "), true);
+ * ```
+ */
+export function renderReport(
+  data: ReportData,
+  coordinates: Map<string, [number, number]>,
+  generatedAt: Date,
+  options: { sample?: boolean } = {},
+): string {
+  const days = data.byDay.map((d) => d.key).sort();
+  const first = days[0];
+  const last = days[days.length - 1];
+  const range = first === undefined ? "no requests yet" : `${first} to ${last}`;
+  const t = data.totals;
+  const cards = [
+    ["Bytes sent", formatBytes(t.total_bytes_sent)],
+    ["Requests", count(t.total_number_of_requests)],
+    ["Downloads", count(t.total_number_of_downloads)],
+    ["Requesters", count(t.number_of_requesters)],
+    ["Countries", count(t.number_of_unique_countries)],
+    ["Regions", count(t.number_of_unique_regions)],
+  ].map(([name, value]) => `<div class="card">${name}<b>${value}</b></div>`).join("");
+  const placed: MapRegion[] = [];
+  const unplaced: string[] = [];
+  for (const region of data.byRegion) {
+    const at = coordinates.get(region.key);
+    if (at === undefined) unplaced.push(`${region.key} (${formatBytes(region.bytes)})`);
+    else placed.push({ label: region.key, bytes: region.bytes, latitude: at[0], longitude: at[1] });
+  }
+  const datasetRows = data.datasets.map((dataset) =>
+    `<tr><td>${escapeHtml(dataset.name)}</td><td>${formatBytes(dataset.totals.total_bytes_sent)}` +
+    `</td><td>${count(dataset.totals.total_number_of_requests)}</td><td>${
+      count(dataset.totals.total_number_of_downloads)
+    }</td><td>${count(dataset.totals.number_of_requesters)}</td><td>${
+      first === undefined ? "" : sparkline(dataset.byDay, first, last, dataset.name)
+    }</td></tr>`
+  ).join("");
+  const assets = data.datasets.flatMap((dataset) =>
+    dataset.assets.slice(0, TABLE_ROWS).map((asset) => ({
+      ...asset,
+      key: `${dataset.name}/${asset.key}`,
+    }))
+  ).sort((a, b) => b.bytes - a.bytes).slice(0, TABLE_ROWS);
+  const charts = data.datasets.slice(0, CHARTED_DATASETS).map((dataset, i) =>
+    `<figure>${
+      bytesChart({ id: `dataset-${i}`, title: `${dataset.name}: bytes sent`, days: dataset.byDay })
+    }<figcaption>${escapeHtml(dataset.name)}: ${
+      formatBytes(dataset.totals.total_bytes_sent)
+    }</figcaption></figure>`
+  ).join("");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Access report, ${escapeHtml(range)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>Access report</h1>${
+    options.sample
+      ? '\n<p class="notice"><strong>Sample data.</strong> This report is of the sample logs ' +
+        "bundled with s3-log-extraction, labelled with made-up geolocation: its regions and " +
+        "map are not real.</p>"
+      : ""
+  }
+<p class="muted">Requests from ${escapeHtml(range)}; made ${
+    generatedAt.toISOString().slice(0, 16).replace("T", " ")
+  } UTC from the published summaries.</p>
+<section aria-label="Totals"><div class="cards">${cards}</div></section>
+<h2>Bytes sent over time</h2>
+<figure>${
+    bytesChart({ id: "archive", title: "Bytes sent by the archive", days: data.byDay })
+  }</figure>
+<h2>Where the bytes went</h2>
+<figure>${worldMap(placed)}
+<figcaption class="legend"><span style="background:var(--place)"></span>places
+<span style="background:var(--cloud)"></span>cloud regions (AWS, Google Cloud); area by bytes sent.${
+    unplaced.length > 0 ? ` Not on the map: ${escapeHtml(unplaced.join(", "))}.` : ""
+  }</figcaption></figure>
+${table("Regions, most bytes first", "Region", data.byRegion.slice(0, TABLE_ROWS))}
+<h2>Datasets</h2>
+<div class="scroll"><table>
+<caption>${data.datasets.length} datasets, most bytes first; lines from ${
+    escapeHtml(range)
+  }</caption>
+<thead><tr><th scope="col">Dataset</th><th scope="col">Bytes sent</th><th scope="col">Requests</th><th scope="col">Downloads</th><th scope="col">Requesters</th><th scope="col">Over time</th></tr></thead>
+<tbody>${datasetRows}</tbody></table></div>
+<h2>Most requested assets</h2>
+${table("Assets, most bytes first", "Asset", assets)}
+<h2>The largest datasets over time</h2>
+${charts}
+<footer>Counts below the privacy minimum are shown as published (for example “&lt;50”); other
+counts are rounded as published. No client IP is used to make this page.</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+function count(value: number | string): string {
+  return typeof value === "number" ? value.toLocaleString("en-US") : escapeHtml(value);
+}
+
+function table(caption: string, head: string, rows: PublishedRow[]): string {
+  const body = rows.map((row) =>
+    `<tr><td>${escapeHtml(row.key)}</td><td>${formatBytes(row.bytes)}</td><td>${
+      count(row.requests)
+    }</td><td>${count(row.downloads)}</td></tr>`
+  ).join("");
+  return `<div class="scroll"><table><caption>${caption}</caption><thead><tr><th scope="col">${head}</th><th scope="col">Bytes sent</th><th scope="col">Requests</th><th scope="col">Downloads</th></tr></thead><tbody>${body}</tbody></table></div>`;
+}

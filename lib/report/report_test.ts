@@ -1,0 +1,107 @@
+import { join } from "node:path";
+import { assert, assertEquals } from "../_assert.ts";
+import { generateReport } from "./generate_report.ts";
+import { renderReport } from "./report_html.ts";
+
+const totals = (bytes: number, requests: number | string) => ({
+  number_of_requesters: "<50",
+  number_of_unique_countries: 1,
+  number_of_unique_regions: 2,
+  total_bytes_sent: bytes,
+  total_number_of_downloads: "<50",
+  total_number_of_requests: requests,
+});
+const HEADER = "date\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n";
+
+Deno.test("names from the logs are escaped, and nothing is loaded from anywhere", () => {
+  const hostile = `ds"><script>alert(1)</script>`;
+  const day = { key: "2024-01-01", bytes: 10, requests: "<50", downloads: "<50" };
+  const html = renderReport(
+    {
+      totals: totals(10, "<50"),
+      byDay: [day],
+      byRegion: [{ ...day, key: "<b>Region</b>" }],
+      datasets: [{
+        name: hostile,
+        totals: totals(10, "<50"),
+        byDay: [day],
+        assets: [{ ...day, key: "a'<i>" }],
+      }],
+    },
+    new Map(),
+    new Date(0),
+  );
+  assertEquals(html.includes("<script"), false);
+  assertEquals(html.includes("<b>Region"), false);
+  assertEquals(html.includes("ds&quot;&gt;&lt;script&gt;"), true);
+  assertEquals(html.includes("a&#39;&lt;i&gt;"), true);
+  for (const reference of [/\ssrc=/, /\shref=/, /url\(/, /@import/, /<link/]) {
+    assertEquals(reference.test(html), false, `${reference} in the page`);
+  }
+  const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? [];
+  assertEquals([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
+});
+
+Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  const summaries = join(cacheDirectory, "summaries");
+  const all: Record<string, unknown> = {};
+  const days = Array.from(
+    { length: 365 },
+    (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10),
+  );
+  for (let d = 0; d < 1000; d++) {
+    const name = `ds${String(d).padStart(6, "0")}`;
+    all[name] = totals(1e9 + d, 60);
+    await Deno.mkdir(join(summaries, name), { recursive: true });
+    const byDay = days.filter((_, i) => (i + d) % 3 === 0).map((day) =>
+      `${day}\t${d * 1000}\t<50\t<50\n`
+    );
+    await Deno.writeTextFile(join(summaries, name, "by_day.tsv"), HEADER + byDay.join(""));
+    const assets = Array.from(
+      { length: 200 },
+      (_, a) => `sub-${a}/file.nwb\t${a * 77}\t<50\t<50\n`,
+    );
+    await Deno.writeTextFile(join(summaries, name, "by_asset.tsv"), HEADER + assets.join(""));
+  }
+  await Deno.mkdir(join(summaries, "archive"));
+  await Deno.writeTextFile(join(summaries, "totals.json"), JSON.stringify(all));
+  await Deno.writeTextFile(
+    join(summaries, "archive_totals.json"),
+    JSON.stringify(totals(1e12, 60000)),
+  );
+  await Deno.writeTextFile(
+    join(summaries, "archive", "by_day.tsv"),
+    HEADER + days.map((day) => `${day}\t${1e9}\t1000\t500\n`).join(""),
+  );
+  await Deno.writeTextFile(
+    join(summaries, "archive", "by_region.tsv"),
+    HEADER + "US/Ohio\t5\t<50\t<50\n",
+  );
+  const result = await generateReport({ cacheDirectory });
+  assertEquals(result.datasets, 1000);
+  assert(result.bytes < 2_000_000, `${result.bytes} bytes`);
+  const html = await Deno.readTextFile(result.path);
+  assertEquals(html.match(/<svg class="spark"/g)?.length, 1000);
+  assertEquals(html.match(/<svg class="chart"/g)?.length, 11); // the archive and the 10 largest
+  await Deno.remove(cacheDirectory, { recursive: true });
+});
+
+Deno.test("without dataset summaries (dandi mode, no mapping) the report shows the archive", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  const summaries = join(cacheDirectory, "summaries");
+  await Deno.mkdir(join(summaries, "archive"), { recursive: true });
+  await Deno.writeTextFile(
+    join(summaries, "archive_totals.json"),
+    JSON.stringify(totals(5, "<50")),
+  );
+  await Deno.writeTextFile(
+    join(summaries, "archive", "by_day.tsv"),
+    HEADER + "2024-01-01\t5\t<50\t<50\n",
+  );
+  await Deno.writeTextFile(join(summaries, "archive", "by_region.tsv"), HEADER);
+  const result = await generateReport({ cacheDirectory });
+  assertEquals([result.datasets, result.regionsOnMap], [0, 0]);
+  assertEquals((await Deno.readTextFile(result.path)).includes("0 datasets"), true);
+  await Deno.remove(cacheDirectory, { recursive: true });
+});

@@ -1,0 +1,208 @@
+/**
+ * Charts of bytes sent over time as inline SVG: bars per day, week or month (by the length of
+ * the range), round axes in KB…PB, and a title and text description for screen readers.
+ *
+ * @module
+ */
+
+import { axisTicks, formatBytes } from "./byte_units.ts";
+import { escapeHtml } from "./html_text.ts";
+
+/** Bytes sent on a day. */
+export interface DayBytes {
+  /** `YYYY-MM-DD`. */
+  key: string;
+  /** Bytes sent that day. */
+  bytes: number;
+}
+
+/** How days are grouped into bars. */
+export type Period = "day" | "week" | "month";
+
+const DAY = 86_400_000;
+
+/**
+ * The bar period for a range of `days` days: days up to three months, weeks up to two years,
+ * months beyond.
+ *
+ * @example Usage
+ * ```ts
+ * import { periodFor } from "./svg_chart.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals([periodFor(90), periodFor(365), periodFor(1000)], ["day", "week", "month"]);
+ * ```
+ */
+export function periodFor(days: number): Period {
+  return days <= 92 ? "day" : days <= 731 ? "week" : "month";
+}
+
+/**
+ * Sums `days` into consecutive bars of `period` from `first` to `last` (`YYYY-MM-DD`), empty
+ * bars included; weeks start on Monday.
+ *
+ * @example Usage
+ * ```ts
+ * import { binBytes } from "./svg_chart.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const days = [{ key: "2024-01-01", bytes: 5 }, { key: "2024-01-09", bytes: 7 }];
+ * assertEquals(binBytes(days, "week", "2024-01-01", "2024-01-09"),
+ *   [{ start: "2024-01-01", bytes: 5 }, { start: "2024-01-08", bytes: 7 }]);
+ * ```
+ */
+export function binBytes(
+  days: DayBytes[],
+  period: Period,
+  first: string,
+  last: string,
+): { start: string; bytes: number }[] {
+  const startOf = (key: string) => {
+    const date = new Date(key + "T00:00:00Z");
+    if (period === "week") date.setTime(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY);
+    if (period === "month") date.setUTCDate(1);
+    return date.toISOString().slice(0, 10);
+  };
+  const bins = new Map<string, number>();
+  const end = new Date(startOf(last) + "T00:00:00Z");
+  const d = new Date(startOf(first) + "T00:00:00Z");
+  while (d <= end) {
+    bins.set(d.toISOString().slice(0, 10), 0);
+    if (period === "month") d.setUTCMonth(d.getUTCMonth() + 1);
+    else d.setTime(d.getTime() + (period === "week" ? 7 : 1) * DAY);
+  }
+  for (const day of days) {
+    const start = startOf(day.key);
+    if (bins.has(start)) bins.set(start, bins.get(start)! + day.bytes);
+  }
+  return [...bins].map(([start, bytes]) => ({ start, bytes }));
+}
+
+/** Options of {@linkcode bytesChart}. */
+export interface BytesChartOptions {
+  /** A unique id (for the title and description). */
+  id: string;
+  /** The chart's title. */
+  title: string;
+  /** Bytes per day. */
+  days: DayBytes[];
+}
+
+/**
+ * A bar chart of bytes sent over time, as an SVG element.
+ *
+ * @example Usage
+ * ```ts
+ * import { bytesChart } from "./svg_chart.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const svg = bytesChart({ id: "archive", title: "Bytes sent per day", days: [
+ *   { key: "2024-01-01", bytes: 2_000_000 }, { key: "2024-01-03", bytes: 500_000 }] });
+ * assertEquals(svg.match(/<rect class="bar"/g)?.length, 3);
+ * assertEquals(svg.includes("2.50 MB in total"), true);
+ * ```
+ */
+export function bytesChart(options: BytesChartOptions): string {
+  const { id, days } = options;
+  const width = 720;
+  const height = 240;
+  const left = 64;
+  const bottom = 28;
+  const top = 8;
+  if (days.length === 0) {
+    return `<p class="empty">No bytes were sent in this period.</p>`;
+  }
+  const keys = days.map((d) => d.key).sort();
+  const first = keys[0];
+  const last = keys[keys.length - 1];
+  const span = (Date.parse(last) - Date.parse(first)) / DAY + 1;
+  const period = periodFor(span);
+  const bins = binBytes(days, period, first, last);
+  const max = Math.max(...bins.map((b) => b.bytes));
+  const ticks = axisTicks(max, 4);
+  const scaleMax = ticks[ticks.length - 1];
+  const plotWidth = width - left - 8;
+  const plotHeight = height - top - bottom;
+  const band = plotWidth / bins.length;
+  const y = (value: number) => top + plotHeight - (value / scaleMax) * plotHeight;
+  const parts: string[] = [];
+  for (const tick of ticks) {
+    parts.push(
+      `<line class="grid" x1="${left}" x2="${width - 8}" y1="${y(tick).toFixed(1)}" y2="${
+        y(tick).toFixed(1)
+      }"/>`,
+      `<text class="axis" x="${left - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end">${
+        formatBytes(tick)
+      }</text>`,
+    );
+  }
+  bins.forEach((bin, i) => {
+    const x = left + i * band;
+    const h = top + plotHeight - y(bin.bytes);
+    parts.push(
+      `<rect class="bar" x="${(x + band * 0.1).toFixed(1)}" y="${y(bin.bytes).toFixed(1)}" ` +
+        `width="${Math.max(band * 0.8, 0.5).toFixed(1)}" height="${h.toFixed(1)}">` +
+        `<title>${bin.start}: ${formatBytes(bin.bytes)}</title></rect>`,
+    );
+  });
+  const labels = Math.min(6, bins.length);
+  for (let k = 0; k < labels; k++) {
+    const i = labels === 1 ? 0 : Math.round((k * (bins.length - 1)) / (labels - 1));
+    const x = left + (i + 0.5) * band;
+    const text = period === "month" ? bins[i].start.slice(0, 7) : bins[i].start;
+    // The first and last labels keep inside the chart.
+    const anchor = labels === 1
+      ? "middle"
+      : k === 0
+      ? "start"
+      : k === labels - 1
+      ? "end"
+      : "middle";
+    const at = anchor === "start" ? left : anchor === "end" ? width - 8 : x;
+    parts.push(
+      `<text class="axis" x="${at.toFixed(1)}" y="${height - 8}" text-anchor="${anchor}">` +
+        `${text}</text>`,
+    );
+  }
+  const total = days.reduce((sum, d) => sum + d.bytes, 0);
+  const peak = bins.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const description = `Bars per ${period} from ${first} to ${last}: ${
+    formatBytes(total)
+  } in total; the largest ${period} began ${peak.start} with ${formatBytes(peak.bytes)}.`;
+  return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" ` +
+    `aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg">` +
+    `<title id="${id}-title">${escapeHtml(options.title)} (per ${period})</title>` +
+    `<desc id="${id}-desc">${description}</desc>` +
+    `<line class="axis-line" x1="${left}" x2="${width - 8}" y1="${top + plotHeight}" y2="${
+      top + plotHeight
+    }"/>` + parts.join("") + `</svg>`;
+}
+
+/**
+ * A small line of bytes per week over `[first, last]`, for tables.
+ *
+ * @example Usage
+ * ```ts
+ * import { sparkline } from "./svg_chart.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const svg = sparkline([{ key: "2024-01-01", bytes: 5 }], "2024-01-01", "2024-01-31", "ds1");
+ * assertEquals(svg.startsWith("<svg"), true);
+ * ```
+ */
+export function sparkline(days: DayBytes[], first: string, last: string, name: string): string {
+  const span = (Date.parse(last) - Date.parse(first)) / DAY + 1;
+  const period = periodFor(span);
+  const bins = binBytes(days, period, first, last);
+  const max = Math.max(1, ...bins.map((b) => b.bytes));
+  const step = bins.length > 1 ? 96 / (bins.length - 1) : 0;
+  const points = bins.map((b, i) =>
+    `${(i * step).toFixed(1)},${(22 - (b.bytes / max) * 20).toFixed(1)}`
+  );
+  const peak = `peak ${formatBytes(max)} a ${period}`;
+  return `<svg class="spark" viewBox="0 0 96 24" role="img" aria-label="${
+    escapeHtml(`Bytes sent by ${name} per ${period}, ${first} to ${last}: ${peak}`)
+  }" xmlns="http://www.w3.org/2000/svg"><polyline points="${
+    points.join(" ")
+  }"/></svg><small class="peak">${peak}</small>`;
+}

@@ -1,0 +1,122 @@
+/**
+ * AWS credentials and region as the AWS tools find them: `AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, else the profile `AWS_PROFILE` (default
+ * `default`) of the shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, default
+ * `~/.aws/credentials`); region from `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Environment } from "../config.ts";
+import { OperatorError } from "../errors.ts";
+import type { AwsCredentials } from "./sigv4.ts";
+
+/** The AWS variables this tool reads. */
+export const AWS_VARIABLES: readonly string[] = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_ENDPOINT_URL",
+];
+
+/**
+ * The path of the shared credentials file.
+ *
+ * @example Usage
+ * ```ts
+ * import { credentialsFilePath } from "./aws_credentials.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(credentialsFilePath(new Map([["HOME", "/home/op"]])), "/home/op/.aws/credentials");
+ * ```
+ */
+export function credentialsFilePath(env: Environment): string {
+  return env.get("AWS_SHARED_CREDENTIALS_FILE") ||
+    join(env.get("HOME") ?? "", ".aws", "credentials");
+}
+
+/**
+ * Finds the credentials; none found is an {@linkcode OperatorError} saying what to set.
+ *
+ * @example From the environment
+ * ```ts
+ * import { awsCredentials } from "./aws_credentials.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const env = new Map([["AWS_ACCESS_KEY_ID", "AKID"], ["AWS_SECRET_ACCESS_KEY", "secret"]]);
+ * assertEquals(await awsCredentials(env), { accessKeyId: "AKID", secretAccessKey: "secret" });
+ * ```
+ */
+export async function awsCredentials(env: Environment): Promise<AwsCredentials> {
+  const id = env.get("AWS_ACCESS_KEY_ID");
+  const secret = env.get("AWS_SECRET_ACCESS_KEY");
+  if (id && secret) {
+    const token = env.get("AWS_SESSION_TOKEN");
+    return token
+      ? { accessKeyId: id, secretAccessKey: secret, sessionToken: token }
+      : { accessKeyId: id, secretAccessKey: secret };
+  }
+  const path = credentialsFilePath(env);
+  const profile = env.get("AWS_PROFILE") || "default";
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    throw new OperatorError(
+      "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and " +
+        `AWS_SESSION_TOKEN for temporary ones), or put profile [${profile}] in ${path}.`,
+    );
+  }
+  const section = iniSection(text, profile);
+  const found = section?.get("aws_access_key_id");
+  const key = section?.get("aws_secret_access_key");
+  if (!found || !key) {
+    throw new OperatorError(
+      `No AWS credentials for profile [${profile}] in ${path}: it needs aws_access_key_id and ` +
+        "aws_secret_access_key. Set AWS_PROFILE to another profile, or the AWS_* variables.",
+    );
+  }
+  const token = section?.get("aws_session_token");
+  return token
+    ? { accessKeyId: found, secretAccessKey: key, sessionToken: token }
+    : { accessKeyId: found, secretAccessKey: key };
+}
+
+/**
+ * The region to sign for.
+ *
+ * @example Usage
+ * ```ts
+ * import { awsRegion } from "./aws_credentials.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(awsRegion(new Map()), "us-east-1");
+ * assertEquals(awsRegion(new Map([["AWS_DEFAULT_REGION", "eu-west-1"]])), "eu-west-1");
+ * ```
+ */
+export function awsRegion(env: Environment): string {
+  return env.get("AWS_REGION") || env.get("AWS_DEFAULT_REGION") || "us-east-1";
+}
+
+function iniSection(text: string, name: string): Map<string, string> | undefined {
+  let current: Map<string, string> | undefined;
+  let wanted: Map<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/[#;].*$/, "").trim();
+    if (line === "") continue;
+    const header = /^\[\s*(?:profile\s+)?([^\]]+?)\s*\]$/.exec(line);
+    if (header) {
+      current = new Map();
+      if (header[1] === name) wanted = current;
+      continue;
+    }
+    const eq = line.indexOf("=");
+    if (current && eq > 0) current.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  return wanted;
+}

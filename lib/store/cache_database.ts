@@ -1,0 +1,464 @@
+/**
+ * The cache database, `<cache>/cache.sqlite`: one SQLite file through Deno's built-in
+ * `node:sqlite`, with atomic commits and its own crash recovery.
+ *
+ * Tables: `objects` (key, dataset), `requests` (file, line, object, time, bytes, IP index,
+ * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
+ * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
+ * `ip_regions` (region label of an IP index, no IP), `region_coordinates` (label → latitude and
+ * longitude), `quarantine` (encrypted malformed lines with
+ * file and line), `reference_records` (log files an imported reference cache names, by path or
+ * basename, finished or not), `runs` (what each run did) and `meta` (schema version, password
+ * check, the time range of imported requests).
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { isFile } from "../config.ts";
+import { errorText, OperatorError } from "../errors.ts";
+import type { CacheSecrets } from "../crypto/cache_secrets.ts";
+import { InvalidTokenError } from "../crypto/fernet.ts";
+import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = 5;
+/** File name of the database inside the cache directory. */
+export const DATABASE_FILE = "cache.sqlite";
+/**
+ * File beside the database, written when it is created: a cache folder that has it and a
+ * missing or empty database lost its database (deleted, emptied, a restore gone wrong), which
+ * must not silently become a new, empty cache.
+ */
+export const CACHE_MARKER = "cache-created.txt";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS objects (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  dataset TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_files (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('partial', 'done', 'failed')),
+  next_offset INTEGER NOT NULL DEFAULT 0,
+  next_line INTEGER NOT NULL DEFAULT 0,
+  lines_kept INTEGER NOT NULL DEFAULT 0,
+  lines_filtered INTEGER NOT NULL DEFAULT 0,
+  lines_excluded INTEGER NOT NULL DEFAULT 0,
+  lines_malformed INTEGER NOT NULL DEFAULT 0,
+  reason TEXT,
+  run_id INTEGER,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requests (
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  object_id INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  bytes_sent INTEGER NOT NULL,
+  ip_index INTEGER NOT NULL,
+  download INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ips (
+  ip_index INTEGER PRIMARY KEY,
+  ip_hash BLOB NOT NULL UNIQUE,
+  sealed_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sealed_ips (
+  id INTEGER PRIMARY KEY,
+  token TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+  file_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  line_token TEXT NOT NULL,
+  PRIMARY KEY (file_id, line)
+);
+CREATE TABLE IF NOT EXISTS ip_regions (
+  ip_index INTEGER PRIMARY KEY,
+  label TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS region_coordinates (
+  label TEXT PRIMARY KEY,
+  latitude REAL NOT NULL,
+  longitude REAL NOT NULL,
+  source TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reference_records (
+  name TEXT NOT NULL,
+  match TEXT NOT NULL CHECK (match IN ('path', 'basename')),
+  state TEXT NOT NULL CHECK (state IN ('finished', 'unfinished')),
+  PRIMARY KEY (match, name)
+);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  command TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  outcome TEXT,
+  summary TEXT,
+  warnings INTEGER NOT NULL DEFAULT 0
+);
+`;
+
+const PASSWORD_CHECK = "s3-log-extraction password check";
+
+/**
+ * Opens (creating when missing) the cache database in `cacheDirectory`, with write-ahead
+ * logging so that readers never block the writer and a killed process loses nothing committed.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assertEquals({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
+  const path = join(cacheDirectory, DATABASE_FILE);
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+    // First: any later statement may meet another run's lock for a moment.
+    db.exec("PRAGMA busy_timeout = 10000");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA cache_size = -65536");
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot open cache database ${path}: ${errorText(error)}. Check that the cache ` +
+        "directory exists and is writable, or choose another with --cache.",
+      { cause: error },
+    );
+  }
+  // Only the cache's owner may read its files (umask would leave them readable by all).
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      if ((Deno.statSync(path + suffix).mode ?? 0) & 0o077) Deno.chmodSync(path + suffix, 0o600);
+    } catch {
+      // Not there (yet), or not ours to change.
+    }
+  }
+  const version = readSchemaVersion(db);
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new OperatorError(
+      `Cannot use cache database ${path}: it was written by a newer version (schema ` +
+        `${version}, this program knows ${SCHEMA_VERSION}). Upgrade s3-log-extraction.`,
+    );
+  }
+  const marker = join(cacheDirectory, CACHE_MARKER);
+  if (version === 0 && isFile(marker)) {
+    db.close();
+    let since = "";
+    try {
+      since = ` (created ${Deno.readTextFileSync(marker).match(/\d{4}-\d\d-\d\dT[\d:.]+Z/)?.[0]})`;
+    } catch {
+      // the date is a detail
+    }
+    throw new OperatorError(
+      `The cache ${cacheDirectory} had a database${since} that is now missing or empty. ` +
+        `Restore ${DATABASE_FILE} from a backup; to start a new, empty cache there on purpose, ` +
+        "run the command once with --new-cache.",
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      db.exec(SCHEMA);
+      // Schema 4 counts each run's warnings; older caches get the column.
+      const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").all();
+      if (!columns.some((c) => c.name === "warnings")) {
+        db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
+      }
+      if (version > 0 && version < 5) setAsideImplausibleRequests(db);
+      db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
+        String(SCHEMA_VERSION),
+      );
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      db.close();
+      throw new OperatorError(
+        `Cannot create the tables of cache database ${path}: ${errorText(error)}. Check that ` +
+          "the cache directory is writable and the disk is not full.",
+        { cause: error },
+      );
+    }
+    if (version === 0) {
+      try {
+        Deno.writeTextFileSync(
+          marker,
+          `cache.sqlite of this folder was created ${new Date().toISOString()}. It holds the ` +
+            "only (encrypted) IP table and the paid lookups: back them up together.\n",
+          { mode: 0o600 },
+        );
+      } catch {
+        // A read-only folder fails later, with its own message.
+      }
+    }
+  }
+  return db;
+}
+
+function readSchemaVersion(db: DatabaseSync): number {
+  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    .get();
+  if (table === undefined) return 0;
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() as
+    | { value: string }
+    | undefined;
+  return row === undefined ? 0 : Number(row.value);
+}
+
+/**
+ * Checks that `secrets` come from the password this cache was created with (and records it for
+ * a new cache), so two passwords never mix in one IP table.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
+ * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * await verifyCachePassword(db, await deriveCacheSecrets({ password: "first password", iterations: 1 }));
+ * const other = await deriveCacheSecrets({ password: "second password", iterations: 1 });
+ * await assertRejects(() => verifyCachePassword(db, other), /another password/);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function verifyCachePassword(db: DatabaseSync, secrets: CacheSecrets): Promise<void> {
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'password_check'").get() as
+    | { value: string }
+    | undefined;
+  if (row === undefined) {
+    const token = await secrets.fernet.encrypt(PASSWORD_CHECK);
+    db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('password_check', ?)").run(token);
+    return;
+  }
+  try {
+    if (await secrets.fernet.decryptText(row.value) === PASSWORD_CHECK) return;
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+  }
+  throw new OperatorError(
+    "Cannot use this cache: it was created with another password. Set " +
+      "S3_LOG_EXTRACTION_PASSWORD (and S3_LOG_EXTRACTION_SALT, if one was used) to the values " +
+      "the cache was created with, or use another cache directory.",
+  );
+}
+
+/**
+ * Records `mode` as the cache's extraction mode, or throws an {@linkcode OperatorError} when
+ * the cache holds an extraction of the other mode (the two never mix in one cache).
+ *
+ * @example Usage
+ * ```ts
+ * import { claimExtractionMode, openCacheDatabase } from "./cache_database.ts";
+ * import { assertThrows } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * claimExtractionMode(db, "dandi");
+ * claimExtractionMode(db, "dandi");
+ * assertThrows(() => claimExtractionMode(db, "generic"), /holds a dandi extraction/);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function claimExtractionMode(db: DatabaseSync, mode: "generic" | "dandi"): void {
+  const row = db.prepare("SELECT value FROM meta WHERE name = 'extraction_mode'").get() as
+    | { value: string }
+    | undefined;
+  if (row === undefined) {
+    db.prepare("INSERT INTO meta (name, value) VALUES ('extraction_mode', ?)").run(mode);
+  } else if (row.value !== mode) {
+    throw new OperatorError(
+      `Cannot extract in ${mode} mode into this cache: it holds a ${row.value} extraction. ` +
+        `Run with --mode ${row.value}, or use another cache directory for ${mode} mode.`,
+    );
+  }
+}
+
+/**
+ * Runs `work` in one write transaction of `db`: committed whole, or rolled back whole (also
+ * when SQLite rolled it back itself, as it does on a full disk). A failure of the storage (a
+ * full disk, a read-only file system, a damaged file) becomes an {@linkcode OperatorError}
+ * naming the cause and what to do; `onRollback` undoes what `work` prepared outside SQLite.
+ *
+ * @example Usage
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { inTransaction } from "./cache_database.ts";
+ * import { assertEquals, assertThrows } from "../_assert.ts";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
+ * inTransaction(db, () => db.exec("INSERT INTO t VALUES (1)"));
+ * assertThrows(() => inTransaction(db, () => db.exec("INSERT INTO t VALUES (NULL)")));
+ * assertEquals({ ...db.prepare("SELECT count(*) AS n FROM t").get() }, { n: 1 });
+ * db.close();
+ * ```
+ */
+export function inTransaction(
+  db: DatabaseSync,
+  work: () => void,
+  onRollback: () => void = () => {},
+): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    work();
+    db.exec("COMMIT");
+  } catch (error) {
+    onRollback();
+    // SQLite may have rolled back already (SQLITE_FULL): a second ROLLBACK would fail and hide
+    // the real cause.
+    if (db.isTransaction) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // The original error is what matters.
+      }
+    }
+    throw storageError(error);
+  }
+}
+
+/**
+ * The error to show for a failure of the cache's storage: full disk, read-only file system or
+ * damaged database, each with what to do; other errors as they are.
+ *
+ * @example Usage
+ * ```ts
+ * import { storageError } from "./cache_database.ts";
+ * import { assertMatch } from "../_assert.ts";
+ *
+ * assertMatch((storageError(new Error("database or disk is full")) as Error).message, /disk holding the cache is full/);
+ * ```
+ */
+export function storageError(error: unknown): unknown {
+  const message = errorText(error);
+  const known: [RegExp, string][] = [
+    [
+      /database or disk is full|SQLITE_FULL|No space left/i,
+      "The disk holding the cache is full. Free space, then run again: nothing of the interrupted " +
+      "batch was stored, and the run goes on from there.",
+    ],
+    [
+      /readonly database|read-only file system|SQLITE_READONLY/i,
+      "The cache is read-only (its folder or file system). Make it writable for this user, " +
+      "then run again.",
+    ],
+    [
+      /database disk image is malformed|file is not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i,
+      "The cache database is damaged. Restore cache.sqlite from a backup (or move it away and " +
+      "extract again); it cannot be written to as it is.",
+    ],
+  ];
+  for (const [pattern, advice] of known) {
+    if (pattern.test(message)) return new OperatorError(`${advice} (${message})`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Lets a cache that lost its database start anew (`--new-cache`): removes the marker of its
+ * earlier database, and the empty database file left behind. Refuses when the cache still has
+ * its database, so that the option can never wipe one.
+ *
+ * @example Usage
+ * ```ts
+ * import { CACHE_MARKER, openCacheDatabase, startNewCache } from "./cache_database.ts";
+ * import { assertThrows } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * openCacheDatabase(dir).close();
+ * assertThrows(() => startNewCache(dir), /still has its database/);
+ * await Deno.remove(`${dir}/cache.sqlite`);
+ * assertThrows(() => openCacheDatabase(dir), /now missing or empty/);
+ * startNewCache(dir);
+ * openCacheDatabase(dir).close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function startNewCache(cacheDirectory: string): void {
+  const path = join(cacheDirectory, DATABASE_FILE);
+  if (isFile(path)) {
+    const db = new DatabaseSync(path, { readOnly: true });
+    let tables = 0;
+    try {
+      tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'meta'").get() as {
+        n: number;
+      }).n;
+    } catch {
+      tables = 0; // not a database at all: as good as empty
+    } finally {
+      db.close();
+    }
+    if (tables > 0) {
+      throw new OperatorError(
+        `--new-cache: the cache ${cacheDirectory} still has its database: nothing to start ` +
+          "over. Drop the option (or choose another cache with --cache).",
+      );
+    }
+    for (const suffix of ["", "-wal", "-shm"]) {
+      try {
+        Deno.removeSync(path + suffix);
+      } catch {
+        // not there
+      }
+    }
+  }
+  try {
+    Deno.removeSync(join(cacheDirectory, CACHE_MARKER));
+  } catch {
+    // not there
+  }
+}
+
+/**
+ * Schema 5: requests that versions before it stored although no log line can hold them (bytes
+ * past S3's largest object, stored rounded or as infinity, or a time outside S3's era) could
+ * stop every summary for good or land in the wrong day. They become quarantined lines of their
+ * file (reason as extraction gives it now), and their file's counts say so.
+ */
+function setAsideImplausibleRequests(db: DatabaseSync): void {
+  const latest = Math.floor(Date.now() / 1000) + FUTURE_MARGIN;
+  const badBytes =
+    `typeof(bytes_sent) <> 'integer' OR bytes_sent < 0 OR bytes_sent > ${MAX_BYTES_SENT}`;
+  const badTime = `typeof(time) <> 'integer' OR time < ${EARLIEST_LOG_TIME} OR time > ${latest}`;
+  db.exec(`CREATE TEMP TABLE set_aside AS
+    SELECT rowid AS id, file_id, line,
+      CASE WHEN ${badBytes} THEN 'implausible_bytes' ELSE 'time_out_of_range' END AS reason
+    FROM requests WHERE ${badBytes} OR ${badTime}`);
+  db.exec(`INSERT OR IGNORE INTO quarantine (file_id, line, reason, line_token)
+    SELECT file_id, line, reason, '' FROM temp.set_aside`);
+  db.exec(`UPDATE log_files SET
+      lines_kept = lines_kept - (SELECT count(*) FROM temp.set_aside s WHERE s.file_id = log_files.id),
+      lines_malformed = lines_malformed +
+        (SELECT count(*) FROM temp.set_aside s WHERE s.file_id = log_files.id)
+    WHERE id IN (SELECT file_id FROM temp.set_aside)`);
+  db.exec("DELETE FROM requests WHERE rowid IN (SELECT id FROM temp.set_aside)");
+  db.exec("DROP TABLE temp.set_aside");
+}

@@ -1,0 +1,368 @@
+/**
+ * The summary steps: per-dataset summaries and totals (datasets are top-level key prefixes, or
+ * dandisets through the content-id mapping), and the archive's summaries and totals. All are
+ * computed from the raw requests in the cache and written atomically into `<cache>/summaries/`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { repairFolder, replaceFolder, writeTextFileAtomic } from "../atomic_files.ts";
+import { runCacheStep } from "../store/cache_step.ts";
+import type { ContentMapping } from "./content_mapping.ts";
+import { OperatorError, StoppedError } from "../errors.ts";
+import { safeFolderName } from "../key_path.ts";
+import type { PrivacyOptions } from "./privacy_rounding.ts";
+import { COORDINATES_FILE, writePublishedCoordinates } from "./published_coordinates.ts";
+import { formatPythonJson } from "./python_json.ts";
+import { stopRequested } from "../store/run_lock.ts";
+import {
+  type AssetPlace,
+  collectArchiveData,
+  collectDatasetData,
+  type ScopeData,
+  type StopCheck,
+} from "./summary_data.ts";
+import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
+
+/**
+ * A summary step on the cache: first repairs what an interrupted run left around
+ * `<cache>/summaries/`, so that nothing published before is lost.
+ */
+async function summaryStep<T>(
+  options: SummaryOptions,
+  command: string,
+  collect: (db: DatabaseSync, stop: StopCheck) => Promise<T>,
+  write: (db: DatabaseSync, data: T) => Promise<SummaryResult>,
+): Promise<SummaryResult> {
+  const { cacheDirectory, signal } = options;
+  const stop = async () => signal?.aborted === true || await stopRequested(cacheDirectory);
+  return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
+    await repairFolder(join(cacheDirectory, "summaries"));
+    const data = await collect(db, stop);
+    // Asked to stop during the scan: nothing published changes.
+    if (await stop()) throw new StoppedError();
+    return await write(db, data);
+  });
+}
+
+/** Names inside `<cache>/summaries/` that are not datasets. */
+export const SUMMARY_RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "archive",
+  "totals.json",
+  "archive_totals.json",
+  COORDINATES_FILE,
+]);
+
+/** Options of the summary steps. */
+export interface SummaryOptions {
+  /** The cache directory. */
+  cacheDirectory: string;
+  /** Privacy rounding (default: below 50 → `<50`, else nearest multiple of 20). */
+  privacy?: PrivacyOptions;
+  /**
+   * Stops the step (before it writes anything, throwing {@linkcode StoppedError}) when
+   * aborted; so does `s3_log_extraction stop`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of the dandiset steps. */
+export interface DandisetSummaryOptions extends SummaryOptions {
+  /** The content-id mapping (see `loadContentMapping`). */
+  mapping: ContentMapping;
+  /**
+   * Write only these dandisets (the plugin's `--pick`); the other folders stay as they are.
+   *
+   * @default {undefined}
+   */
+  pick?: readonly string[];
+  /**
+   * Write every dandiset but these (the plugin's `--skip`); their folders stay as they are.
+   *
+   * @default {undefined}
+   */
+  skip?: readonly string[];
+}
+
+/** What a summary step wrote. */
+export interface SummaryResult {
+  /** Datasets summarised. */
+  datasets: number;
+  /** Where the files are. */
+  path: string;
+}
+
+/**
+ * The generic place of an object key: the dataset is the first path segment, the asset the rest
+ * (`.` for a key without `/`, as the reference's folder layout gives).
+ *
+ * @example Usage
+ * ```ts
+ * import { genericPlace } from "./generate_summaries.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(genericPlace("ds001161/sub-23/anat/T1w.nii.gz"), { dataset: "ds001161", asset: "sub-23/anat/T1w.nii.gz" });
+ * assertEquals(genericPlace("robots.txt"), { dataset: "robots.txt", asset: "." });
+ * ```
+ */
+export function genericPlace(key: string): AssetPlace {
+  const slash = key.indexOf("/");
+  return slash === -1
+    ? { dataset: key, asset: "." }
+    : { dataset: key.slice(0, slash), asset: key.slice(slash + 1) };
+}
+
+/**
+ * The dandiset place of an object key (`blobs/…/<id>` or `zarr/<id>`) through the mapping:
+ * its first dandiset and path, or `undetermined` for content the mapping does not know. Its
+ * rank is the content's position in the mapping: `by_asset.tsv` lists a dandiset's contents in
+ * the mapping's order, one row each, as the DANDI plugin does.
+ *
+ * @example Usage
+ * ```ts
+ * import { dandisetPlace } from "./generate_summaries.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const place = dandisetPlace({ "1004eb73": { "000026": "sub-I38/x.json" } });
+ * assertEquals(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json", rank: 0 });
+ * assertEquals(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined" });
+ * ```
+ */
+export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPlace | undefined {
+  // The plugin writes by_asset.tsv in the mapping's order (Python dicts keep the JSON's order).
+  const ranks = new Map(Object.keys(mapping).map((id, i) => [id, i]));
+  return (key) => {
+    const id = key.startsWith("zarr/")
+      ? key.slice(5)
+      : key.startsWith("blobs/")
+      ? key.slice(key.lastIndexOf("/") + 1)
+      : undefined;
+    if (id === undefined) return undefined;
+    const entry = Object.hasOwn(mapping, id) ? mapping[id] : undefined;
+    const first = entry === undefined ? undefined : Object.entries(entry)[0];
+    return first === undefined
+      ? { dataset: "undetermined", asset: "undetermined" }
+      : { dataset: first[0], asset: first[1], rank: ranks.get(id) };
+  };
+}
+
+async function writeDatasets(
+  options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
+  data: Map<string, ScopeData>,
+  weeks: boolean,
+): Promise<SummaryResult> {
+  const path = join(options.cacheDirectory, "summaries");
+  const { pick, skip } = options;
+  if (pick !== undefined && skip !== undefined) {
+    throw new OperatorError("Give the dandisets to pick or those to skip, not both.");
+  }
+  const chosen = pick === undefined && skip === undefined
+    ? data
+    : new Map([...data].filter(([name]) => pick ? pick.includes(name) : !skip!.includes(name)));
+  const folderOf = (name: string) => safeFolderName(name, SUMMARY_RESERVED_NAMES);
+  // With a choice of datasets, every other folder is kept as it is.
+  const keep = [...SUMMARY_RESERVED_NAMES];
+  if (chosen !== data) {
+    const written = new Set([...chosen.keys()].map(folderOf));
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        if (!written.has(entry.name) && !keep.includes(entry.name)) keep.push(entry.name);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  await replaceFolder(path, async (temporary) => {
+    for (const [name, scope] of chosen) {
+      const folder = join(temporary, folderOf(name));
+      await Deno.mkdir(folder);
+      for (const [file, text] of datasetFiles(scope, { privacy: options.privacy, weeks })) {
+        await Deno.writeTextFile(join(folder, file), text);
+      }
+    }
+  }, keep);
+  return { datasets: chosen.size, path };
+}
+
+async function writeTotals(
+  options: SummaryOptions,
+  data: Map<string, ScopeData>,
+): Promise<SummaryResult> {
+  const path = join(options.cacheDirectory, "summaries", "totals.json");
+  const totals = Object.fromEntries(
+    [...data].map(([name, scope]) => [name, publishedTotals(scope, options.privacy)]),
+  );
+  await writeTextFileAtomic(path, formatPythonJson(totals));
+  return { datasets: data.size, path };
+}
+
+/**
+ * `generate_summaries`: one folder per dataset (top-level key prefix) in `<cache>/summaries/`
+ * with `by_day.tsv`, `by_asset.tsv`, `by_region.tsv` and `requester_count.tsv`.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateSummaries } from "./generate_summaries.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateSummaries({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
+  return await summaryStep(
+    options,
+    "generate_summaries",
+    (db, stop) =>
+      collectDatasetData(db, genericPlace, { days: true, assets: true, regions: true }, stop),
+    async (db, data) => {
+      await writePublishedCoordinates(db, options.cacheDirectory);
+      return await writeDatasets(options, data, false);
+    },
+  );
+}
+
+/**
+ * `generate_dandiset_summaries`: one folder per dandiset, plus `by_asset_per_week.tsv` and
+ * `by_asset_type_per_week.tsv`; content the mapping does not know goes to `undetermined`.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateDandisetSummaries } from "./generate_summaries.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateDandisetSummaries({ cacheDirectory, mapping: {} }), /run extract_logs/i);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateDandisetSummaries(
+  options: DandisetSummaryOptions,
+): Promise<SummaryResult> {
+  const place = dandisetPlace(options.mapping);
+  return await summaryStep(
+    options,
+    "generate_dandiset_summaries",
+    (db, stop) =>
+      collectDatasetData(db, place, { days: true, assets: true, regions: true, weeks: true }, stop),
+    async (db, data) => {
+      await writePublishedCoordinates(db, options.cacheDirectory);
+      return await writeDatasets(options, data, true);
+    },
+  );
+}
+
+/**
+ * `generate_totals`: `<cache>/summaries/totals.json`, the six totals of every dataset, from raw
+ * counts rounded once.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateTotals } from "./generate_summaries.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateTotals({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateTotals(options: SummaryOptions): Promise<SummaryResult> {
+  return await summaryStep(
+    options,
+    "generate_totals",
+    (db, stop) => collectDatasetData(db, genericPlace, { regions: true }, stop),
+    (_db, data) => writeTotals(options, data),
+  );
+}
+
+/**
+ * `generate_dandiset_totals`: `totals.json` keyed by dandiset.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateDandisetTotals } from "./generate_summaries.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateDandisetTotals({ cacheDirectory, mapping: {} }), /run extract_logs/i);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateDandisetTotals(
+  options: DandisetSummaryOptions,
+): Promise<SummaryResult> {
+  const place = dandisetPlace(options.mapping);
+  return await summaryStep(
+    options,
+    "generate_dandiset_totals",
+    (db, stop) => collectDatasetData(db, place, { regions: true }, stop),
+    (_db, data) => writeTotals(options, data),
+  );
+}
+
+/**
+ * `generate_archive_summaries`: `<cache>/summaries/archive/` with `by_day.tsv`,
+ * `by_region.tsv`, `requester_count.tsv` (distinct IPs of the whole archive) and, given the
+ * DANDI mapping, `by_asset_type_per_week.tsv`. From raw counts, rounded once.
+ *
+ * @example Usage
+ * ```ts
+ * import { generateArchiveSummaries } from "./generate_summaries.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateArchiveSummaries({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateArchiveSummaries(
+  options: SummaryOptions & { mapping?: ContentMapping },
+): Promise<SummaryResult> {
+  const weeks = options.mapping !== undefined;
+  const place = options.mapping === undefined ? undefined : dandisetPlace(options.mapping);
+  return await summaryStep(
+    options,
+    "generate_archive_summaries",
+    (db, stop) => collectArchiveData(db, { place, stop }),
+    async (db, archive) => {
+      const path = join(options.cacheDirectory, "summaries", "archive");
+      await writePublishedCoordinates(db, options.cacheDirectory);
+      await replaceFolder(path, async (temporary) => {
+        for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
+          await Deno.writeTextFile(join(temporary, file), text);
+        }
+      });
+      return { datasets: 1, path };
+    },
+  );
+}
+
+/**
+ * `generate_archive_totals`: `<cache>/summaries/archive_totals.json`, the six totals of the
+ * whole archive (distinct requesters over all datasets, not a sum of rounded values).
+ *
+ * @example Usage
+ * ```ts
+ * import { generateArchiveTotals } from "./generate_summaries.ts";
+ * import { assertRejects } from "../_assert.ts";
+ *
+ * const cacheDirectory = await Deno.makeTempDir();
+ * await assertRejects(() => generateArchiveTotals({ cacheDirectory }), /holds no extraction yet/);
+ * await Deno.remove(cacheDirectory, { recursive: true });
+ * ```
+ */
+export async function generateArchiveTotals(options: SummaryOptions): Promise<SummaryResult> {
+  return await summaryStep(
+    options,
+    "generate_archive_totals",
+    (db, stop) => collectArchiveData(db, { stop }),
+    async (_db, archive) => {
+      const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
+      await writeTextFileAtomic(path, formatPythonJson(publishedTotals(archive, options.privacy)));
+      return { datasets: 1, path };
+    },
+  );
+}

@@ -1,0 +1,519 @@
+/**
+ * The numbers behind the summaries, aggregated by SQL from the cache: per dataset, by day, by
+ * asset, by region (and by asset and week), the distinct requesters, and the same for the whole
+ * archive. Counts here are raw; rounding happens when files are written.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { StoppedError } from "../errors.ts";
+import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
+import { cleanLabel } from "../regions/region_labels.ts";
+import { comparePaths } from "./sort_orders.ts";
+
+/** Bytes, requests and downloads of a group of requests. */
+export interface Counts {
+  /** Sum of bytes sent: exact, a bigint once it passes `Number.MAX_SAFE_INTEGER` (9 PB). */
+  bytes: number | bigint;
+  /** Number of requests. */
+  requests: number;
+  /** Number of requests with status 200. */
+  downloads: number;
+}
+
+/** The numbers of one dataset (or of the archive). */
+export interface ScopeData {
+  /** Counts per day (days since 1970-01-01), in day order. */
+  byDay: Map<number, Counts>;
+  /** Counts per asset path, in asset path order (component by component). */
+  byAsset: [asset: string, counts: Counts][];
+  /** Counts per region label, in order of their first request. */
+  byRegion: Map<string, Counts>;
+  /** Bytes per asset and week (Monday's day number); only when asked for. */
+  byAssetWeek: Map<string, Map<number, number>>;
+  /** Distinct client IPs. */
+  requesters: number;
+}
+
+/** Where an object belongs: its dataset and its asset path within it. */
+export interface AssetPlace {
+  /** Dataset name. */
+  dataset: string;
+  /** Asset path within the dataset. */
+  asset: string;
+  /**
+   * Where the asset's row goes in `by_asset.tsv` (the content's position in the DANDI mapping,
+   * as the plugin orders it); rows without one follow, in path order.
+   */
+  rank?: number;
+}
+
+function emptyScope(): ScopeData {
+  return {
+    byDay: new Map(),
+    byAsset: [],
+    byRegion: new Map(),
+    byAssetWeek: new Map(),
+    requesters: 0,
+  };
+}
+
+/**
+ * Byte sums are kept exact whatever their size: each accumulator is a low part and a high part
+ * holding whole multiples of 2^40, both exact floats (a request sends at most 5 TiB, 2^42.3).
+ */
+const SPLIT = 2 ** 40;
+
+/** The whole multiples of 2^40 that a low part moves into its high part (0 while it is small). */
+function carryOf(low: number): number {
+  return low >= SPLIT ? low - (low % SPLIT) : 0;
+}
+
+/** The exact value of a `high` + `low` accumulator: a number while it is safe, else a bigint. */
+function exactBytes(high: number, low: number): number | bigint {
+  const total = high + low;
+  return total <= Number.MAX_SAFE_INTEGER ? total : BigInt(high) + BigInt(low);
+}
+
+/**
+ * The exact sum of two byte counts (a number while it is safe, else a bigint).
+ *
+ * @example Usage
+ * ```ts
+ * import { addBytes } from "./summary_data.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * assertEquals(addBytes(1, 2), 3);
+ * assertEquals(addBytes(Number.MAX_SAFE_INTEGER, 2), 9007199254740993n);
+ * ```
+ */
+export function addBytes(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === "number" && typeof b === "number" && a + b <= Number.MAX_SAFE_INTEGER) {
+    return a + b;
+  }
+  const sum = BigInt(a) + BigInt(b);
+  return sum <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(sum) : sum;
+}
+
+function add(
+  map: Map<string | number, Counts>,
+  key: string | number,
+  bytes: number | bigint,
+  requests: number,
+  downloads: number,
+) {
+  const counts = map.get(key);
+  if (counts === undefined) map.set(key, { bytes, requests, downloads });
+  else {
+    counts.bytes = addBytes(counts.bytes, bytes);
+    counts.requests += requests;
+    counts.downloads += downloads;
+  }
+}
+
+/** A running count of requests with an exact byte sum (see {@linkcode SPLIT}). */
+interface Tally {
+  low: number;
+  high: number;
+  requests: number;
+  downloads: number;
+}
+
+function tally(t: Tally, bytes: number, download: number): void {
+  const low = t.low + bytes;
+  const carry = carryOf(low);
+  t.high += carry;
+  t.low = low - carry;
+  t.requests++;
+  t.downloads += download;
+}
+
+function countsOf(t: Tally): Counts {
+  return { bytes: exactBytes(t.high, t.low), requests: t.requests, downloads: t.downloads };
+}
+
+interface Row {
+  [column: string]: unknown;
+}
+
+let visitors = 0;
+
+/** Rowids per part of the scan (about a second of work between two looks at a stop). */
+const SCAN_RANGE = 1 << 20;
+
+/** Whether the step was asked to stop (looked at between parts of the scan). */
+export type StopCheck = () => Promise<boolean>;
+
+/** One request as the scan hands it over. */
+type Visit = (
+  objectId: number,
+  ip: number,
+  label: number,
+  time: number,
+  bytes: number,
+  download: number,
+  rowid: number,
+) => void;
+
+/**
+ * Calls `visit` for every request, in storage order, from inside one SQLite scan: a scalar
+ * function called per row costs a fraction of handing rows out, and nothing is sorted (SQLite's
+ * GROUP BY sorts every row, which dominated at ten million requests). IPs arrive as dense small
+ * integers with their label id (0: missing), so the caller's tables stay small-integer keyed.
+ */
+async function scanRequests(
+  db: DatabaseSync,
+  visit: Visit,
+  stop: StopCheck | undefined,
+): Promise<{ labels: string[]; ips: number }> {
+  const names = ["missing"];
+  db.exec("DROP TABLE IF EXISTS temp.summary_labels");
+  db.exec("CREATE TEMP TABLE summary_labels (label TEXT PRIMARY KEY, id INTEGER NOT NULL)");
+  const insertLabel = db.prepare("INSERT INTO temp.summary_labels VALUES (?, ?)");
+  // Labels stored before they were cleaned on the way in are cleaned here: no control
+  // character reaches a published file, and labels that clean alike are one region.
+  const ids = new Map<string, number>();
+  for (
+    const row of db.prepare("SELECT DISTINCT label FROM ip_regions").iterate() as Iterable<Row>
+  ) {
+    const clean = cleanLabel(row.label as string);
+    let id = ids.get(clean);
+    if (id === undefined) {
+      ids.set(clean, id = names.length);
+      names.push(clean);
+    }
+    insertLabel.run(row.label as string, id);
+  }
+  db.exec("DROP TABLE IF EXISTS temp.summary_ips");
+  db.exec(`CREATE TEMP TABLE summary_ips (ip_index INTEGER PRIMARY KEY, dense INTEGER NOT NULL,
+    label INTEGER NOT NULL)`);
+  db.exec(`INSERT INTO temp.summary_ips
+    SELECT k.ip_index, row_number() OVER (ORDER BY k.ip_index) - 1, coalesce(l.id, 0)
+    FROM (SELECT ip_index FROM ips UNION SELECT ip_index FROM ip_regions) k
+      LEFT JOIN ip_regions g ON g.ip_index = k.ip_index
+      LEFT JOIN temp.summary_labels l ON l.label = g.label`);
+  let known = (db.prepare("SELECT count(*) AS n FROM temp.summary_ips").get() as { n: number }).n;
+  const others = new Map<number, number>(); // IPs missing from the tables (synthetic stores)
+  const name = `s3le_visit_${visitors++}`;
+  db.function(name, { deterministic: false }, (o, d, l, t, b, w, r, i) => {
+    let dense = d as number | null;
+    if (dense === null) {
+      let other = others.get(i as number);
+      if (other === undefined) others.set(i as number, other = known++);
+      dense = other;
+    }
+    visit(
+      o as number,
+      dense,
+      (l as number | null) ?? 0,
+      t as number,
+      b as number,
+      w as number,
+      r as number,
+    );
+    return 0;
+  });
+  // In ranges of rowids, so that a stop asked for (a signal, the stop file) is seen between them.
+  const scan = db.prepare(
+    `SELECT count(${name}(r.object_id, s.dense, s.label, r.time, r.bytes_sent, r.download,
+      r.rowid, r.ip_index))
+    FROM requests r LEFT JOIN temp.summary_ips s ON s.ip_index = r.ip_index
+    WHERE r.rowid >= ? AND r.rowid < ?`,
+  );
+  const first = db.prepare(
+    "SELECT rowid AS r FROM requests WHERE rowid >= ? ORDER BY rowid LIMIT 1",
+  );
+  try {
+    for (let from = Number.MIN_SAFE_INTEGER;;) {
+      const next = (first.get(from) as { r: number } | undefined)?.r;
+      if (next === undefined) break;
+      if (from !== Number.MIN_SAFE_INTEGER && await stop?.()) throw new StoppedError();
+      scan.get(next, next + SCAN_RANGE);
+      from = next + SCAN_RANGE;
+    }
+  } finally {
+    db.exec("DROP TABLE temp.summary_ips");
+    db.exec("DROP TABLE temp.summary_labels");
+  }
+  return { labels: names, ips: known };
+}
+
+function grow(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(column.length * 2);
+  bigger.set(column);
+  return bigger;
+}
+
+/** Counts per small-integer key, in typed arrays (no object per group). */
+class CountsTable {
+  slots = new Map<number, number>();
+  bytes = new Float64Array(1024);
+  high = new Float64Array(1024);
+  requests = new Float64Array(1024);
+  downloads = new Float64Array(1024);
+
+  add(key: number, bytes: number, download: number): void {
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(key, slot);
+      if (slot === this.bytes.length) {
+        this.bytes = grow(this.bytes);
+        this.high = grow(this.high);
+        this.requests = grow(this.requests);
+        this.downloads = grow(this.downloads);
+      }
+    }
+    const low = this.bytes[slot] + bytes;
+    const carry = carryOf(low);
+    this.high[slot] += carry;
+    this.bytes[slot] = low - carry;
+    this.requests[slot]++;
+    this.downloads[slot] += download;
+  }
+
+  counts(slot: number): Counts {
+    return {
+      bytes: exactBytes(this.high[slot], this.bytes[slot]),
+      requests: this.requests[slot],
+      downloads: this.downloads[slot],
+    };
+  }
+}
+
+/** What to compute. */
+export interface SummaryParts {
+  /** Counts per day. */
+  days?: boolean;
+  /** Counts per asset. */
+  assets?: boolean;
+  /** Counts per region and distinct requesters. */
+  regions?: boolean;
+  /** Bytes per asset and week. */
+  weeks?: boolean;
+}
+
+// Packed keys: `high * SPAN + low + OFFSET`, so that any day or week a stored time can give
+// (years 0 to 9999, written by older versions or other tools) keeps its own key and never
+// spills into the next dataset or object.
+const DAY_KEYS = 2 ** 23;
+const DAY_OFFSET = 2 ** 22;
+const WEEK_KEYS = 2 ** 20;
+const WEEK_OFFSET = 2 ** 19;
+
+/**
+ * Aggregates the cache's requests per dataset: `place` assigns each object key to a dataset
+ * and asset (or undefined to leave it out). Regions are listed in the order of their first
+ * request; days in order; assets in path order (component by component). One scan of the
+ * requests, whatever `parts` asks for.
+ *
+ * @example Generic datasets: the first path segment
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { collectDatasetData } from "./summary_data.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb', 'ds1')");
+ * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 1, 86401, 50, 8, 0)");
+ * const data = await collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
+ * assertEquals(data.get("ds1")?.byAsset, [["a.nwb", { bytes: 150, requests: 2, downloads: 1 }]]);
+ * assertEquals(data.get("ds1")?.requesters, 2);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function collectDatasetData(
+  db: DatabaseSync,
+  place: (key: string) => AssetPlace | undefined,
+  parts: SummaryParts = { days: true, assets: true, regions: true },
+  stop?: StopCheck,
+): Promise<Map<string, ScopeData>> {
+  const maxId =
+    (db.prepare("SELECT coalesce(max(id), 0) AS m FROM objects").get() as { m: number }).m;
+  const datasetOf = new Int32Array(maxId + 1).fill(-1);
+  const places: (AssetPlace | undefined)[] = [];
+  const datasetIds = new Map<string, number>();
+  for (const row of db.prepare("SELECT id, key FROM objects").iterate() as Iterable<Row>) {
+    const spot = place(row.key as string);
+    if (spot === undefined) continue;
+    let id = datasetIds.get(spot.dataset);
+    if (id === undefined) datasetIds.set(spot.dataset, id = datasetIds.size);
+    datasetOf[row.id as number] = id;
+    places[row.id as number] = spot;
+  }
+  const names = [...datasetIds.keys()];
+  const datasetCount = Math.max(1, names.length);
+  const labelCount = 1 + (db.prepare("SELECT count(DISTINCT label) AS n FROM ip_regions").get() as {
+    n: number;
+  }).n;
+
+  const days = new CountsTable();
+  // Per object: low bytes, requests, downloads, high bytes (see SPLIT).
+  const objectCounts = new Float64Array(parts.assets ? (maxId + 1) * 4 : 0);
+  const regions = new Map<number, Tally & { first: number }>();
+  const requesterPairs = new Set<number>();
+  const weeks = new Map<number, number>();
+  const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download, rowid) => {
+    const dataset = datasetOf[objectId];
+    if (dataset === undefined || dataset < 0) return;
+    const day = Math.floor(time / 86400);
+    if (parts.days) days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download);
+    if (parts.assets) {
+      const at = objectId * 4;
+      const low = objectCounts[at] + bytes;
+      const carry = carryOf(low);
+      objectCounts[at + 3] += carry;
+      objectCounts[at] = low - carry;
+      objectCounts[at + 1]++;
+      objectCounts[at + 2] += download;
+    }
+    if (parts.regions) {
+      const key = dataset * labelCount + label;
+      let counts = regions.get(key);
+      if (counts === undefined) {
+        counts = { low: 0, high: 0, requests: 0, downloads: 0, first: rowid };
+        regions.set(key, counts);
+      }
+      tally(counts, bytes, download);
+      requesterPairs.add(ip * datasetCount + dataset);
+    }
+    if (parts.weeks) {
+      const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
+      weeks.set(key, (weeks.get(key) ?? 0) + bytes);
+    }
+  }, stop);
+
+  const scopes = names.map(() => emptyScope());
+  for (const [key, slot] of [...days.slots].sort(([a], [b]) => a % DAY_KEYS - b % DAY_KEYS)) {
+    scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS - DAY_OFFSET, days.counts(slot));
+  }
+  if (parts.assets) {
+    const objects: number[] = [];
+    for (let id = 1; id <= maxId; id++) {
+      if (objectCounts[id * 4 + 1] > 0 && places[id]) objects.push(id);
+    }
+    // One row per object (a content of the mapping in dandi mode, as the plugin writes them),
+    // by rank, then by path.
+    const rank = (id: number) => places[id]!.rank ?? Infinity;
+    objects.sort((a, b) =>
+      rank(a) - rank(b) || comparePaths(places[a]!.asset, places[b]!.asset) || a - b
+    );
+    for (const id of objects) {
+      scopes[datasetOf[id]].byAsset.push([places[id]!.asset, {
+        bytes: exactBytes(objectCounts[id * 4 + 3], objectCounts[id * 4]),
+        requests: objectCounts[id * 4 + 1],
+        downloads: objectCounts[id * 4 + 2],
+      }]);
+    }
+  }
+  if (parts.regions) {
+    for (const [key, c] of [...regions].sort(([, a], [, b]) => a.first - b.first)) {
+      const scope = scopes[Math.floor(key / labelCount)];
+      const counts = countsOf(c);
+      add(
+        scope.byRegion,
+        scanned.labels[key % labelCount],
+        counts.bytes,
+        counts.requests,
+        counts.downloads,
+      );
+    }
+    for (const pair of requesterPairs) scopes[pair % datasetCount].requesters++;
+  }
+  for (const [key, bytes] of weeks) {
+    const id = Math.floor(key / WEEK_KEYS);
+    addWeek(scopes[datasetOf[id]], places[id]!.asset, key % WEEK_KEYS - WEEK_OFFSET, bytes);
+  }
+  const order = names.map((name, i) => [name, i] as const).sort(([a], [b]) => comparePaths(a, b));
+  return new Map(
+    order.map(([name, i]) => [name, scopes[i]] as const).filter(([, scope]) =>
+      scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
+    ),
+  );
+}
+
+/**
+ * Aggregates all requests of the cache (the archive): by day, by region (and distinct
+ * requesters), and, given `place`, bytes per asset and week. One scan of the requests.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { collectArchiveData } from "./summary_data.ts";
+ * import { assertEquals } from "../_assert.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 2, 86401, 50, 7, 0)");
+ * const archive = await collectArchiveData(db);
+ * assertEquals(archive.byDay.get(1), { bytes: 150, requests: 2, downloads: 1 });
+ * assertEquals(archive.requesters, 1);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function collectArchiveData(
+  db: DatabaseSync,
+  options: { place?: (key: string) => AssetPlace | undefined; stop?: StopCheck } = {},
+): Promise<ScopeData> {
+  const archive = emptyScope();
+  const regionCounts: Tally[] = [];
+  let seen = new Uint8Array(1024);
+  let requesters = 0;
+  const days = new CountsTable();
+  const weeks = new Map<number, number>();
+  const withWeeks = options.place !== undefined;
+  const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download) => {
+    const day = Math.floor(time / 86400);
+    days.add(day, bytes, download);
+    tally(regionCounts[label] ??= { low: 0, high: 0, requests: 0, downloads: 0 }, bytes, download);
+    if (ip >= seen.length) {
+      const bigger = new Uint8Array(Math.max(seen.length * 2, ip + 1));
+      bigger.set(seen);
+      seen = bigger;
+    }
+    if (seen[ip] === 0) {
+      seen[ip] = 1;
+      requesters++;
+    }
+    if (withWeeks) {
+      const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
+      weeks.set(key, (weeks.get(key) ?? 0) + bytes);
+    }
+  }, options.stop);
+  archive.byDay = new Map(
+    [...days.slots].sort(([a], [b]) => a - b).map(([day, slot]) => [day, days.counts(slot)]),
+  );
+  scanned.labels.forEach((name, i) => {
+    if (regionCounts[i] !== undefined) {
+      // Labels that clean alike share a region.
+      const counts = countsOf(regionCounts[i]);
+      add(archive.byRegion, name, counts.bytes, counts.requests, counts.downloads);
+    }
+  });
+  archive.requesters = requesters;
+  if (withWeeks) {
+    const keys = new Map<number, string>();
+    for (const row of db.prepare("SELECT id, key FROM objects").iterate() as Iterable<Row>) {
+      keys.set(row.id as number, row.key as string);
+    }
+    for (const [key, bytes] of weeks) {
+      const spot = options.place!(keys.get(Math.floor(key / WEEK_KEYS)) ?? "");
+      if (spot !== undefined) {
+        addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
+      }
+    }
+  }
+  return archive;
+}
+
+/** Adds bytes to an asset's week. */
+function addWeek(scope: ScopeData, asset: string, week: number, bytes: number): void {
+  const monday = mondayOfWeek(week);
+  let weeks = scope.byAssetWeek.get(asset);
+  if (weeks === undefined) scope.byAssetWeek.set(asset, weeks = new Map());
+  weeks.set(monday, (weeks.get(monday) ?? 0) + bytes);
+}
