@@ -632,6 +632,22 @@ Deno.test("a service with a password but no log directory fails naming the user 
 });
 
 /**
+ * Ten sample log files in `<home>/logs`, configured as the logs of the cache `<home>/cache`
+ * through the environment (with the offline range sources).
+ */
+async function configuredSample(home: string) {
+  const logs = join(home, "logs");
+  const cache = join(home, "cache");
+  await copySample(logs, 10);
+  const env = cliEnv(home, {
+    S3_LOG_EXTRACTION_LOGS: logs,
+    S3_LOG_EXTRACTION_CACHE: cache,
+    ...offlineRangeEnv(),
+  });
+  return { logs, cache, env };
+}
+
+/**
  * `deno task <task> <args>` as its own process group (a terminal's foreground job, a systemd
  * unit), frozen once a step holds the extraction lock.
  */
@@ -656,14 +672,7 @@ async function frozenGroup(
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`one ${signal} to the process group stops an isolated step and daily cleanly (exit 0)`, async () => {
     await withTmpDir(async (home) => {
-      const logs = join(home, "logs");
-      const cache = join(home, "cache");
-      await copySample(logs, 10);
-      const env = cliEnv(home, {
-        S3_LOG_EXTRACTION_LOGS: logs,
-        S3_LOG_EXTRACTION_CACHE: cache,
-        ...offlineRangeEnv(),
-      });
+      const { cache, env } = await configuredSample(home);
       const step = await frozenGroup("extract_logs", ["--batch-size", "10"], env, home, cache);
       Deno.kill(-step.pid, signal);
       Deno.kill(-step.pid, "SIGCONT");
@@ -692,14 +701,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 Deno.test("a step whose daily was killed with SIGKILL keeps the cache locked, then stops after its batch", async () => {
   await withTmpDir(async (home) => {
-    const logs = join(home, "logs");
-    const cache = join(home, "cache");
-    await copySample(logs, 10);
-    const env = cliEnv(home, {
-      S3_LOG_EXTRACTION_LOGS: logs,
-      S3_LOG_EXTRACTION_CACHE: cache,
-      ...offlineRangeEnv(),
-    });
+    const { cache, env } = await configuredSample(home);
     const daily = await frozenGroup("daily", [], env, home, cache);
     const launcher = JSON.parse(await Deno.readTextFile(join(cache, PIPELINE_LOCK_FILE))).pid;
     const step = (await readLockHolder(cache))!.pid;
@@ -736,14 +738,7 @@ Deno.test("a step whose daily was killed with SIGKILL keeps the cache locked, th
 
 Deno.test("while daily runs, a second daily and any writing step are refused naming it; readers still read", async () => {
   await withTmpDir(async (home) => {
-    const logs = join(home, "logs");
-    const cache = join(home, "cache");
-    await copySample(logs, 10);
-    const env = cliEnv(home, {
-      S3_LOG_EXTRACTION_LOGS: logs,
-      S3_LOG_EXTRACTION_CACHE: cache,
-      ...offlineRangeEnv(),
-    });
+    const { cache, env } = await configuredSample(home);
     const daily = await frozenGroup("daily", [], env, home, cache);
     try {
       for (
