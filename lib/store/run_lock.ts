@@ -1,9 +1,11 @@
 /**
- * One extraction at a time per cache, and a clean way to ask it to stop.
+ * One writing run at a time per cache, and a clean way to ask it to stop.
  *
- * The lock is an operating-system lock on `<cache>/extraction.lock`: the kernel releases it when
- * the process ends, however it ends, so a run killed with SIGKILL never blocks the next one. A
- * stop is asked for by creating `<cache>/stop-request`, which the run checks between batches.
+ * The locks are operating-system locks: `<cache>/pipeline.lock` (daily or any writing step),
+ * `<cache>/extraction.lock` (an extraction) and, shared, `<cache>/pipeline-steps.lock` (the steps
+ * a daily runs in processes of their own). The kernel releases them when a process ends, however
+ * it ends, so a run killed with SIGKILL never blocks the next one. A stop is asked for by creating
+ * `<cache>/stop-request`, which runs check between batches.
  *
  * @module
  */
