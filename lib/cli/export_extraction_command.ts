@@ -7,7 +7,8 @@
 import { resolve } from "node:path";
 import { PASSWORD_VARIABLE, secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { sampleCache } from "./daily_setup.ts";
-import { exportExtraction } from "../reference/export_extraction.ts";
+import { exportExtraction, type ExportSummary } from "../reference/export_extraction.ts";
+import { StoppedError } from "../errors.ts";
 import {
   type Command,
   commandCacheDirectory,
@@ -45,12 +46,22 @@ ${COMMON_HELP}`,
     const secrets = await secretsFromEnvironment(env);
     const cacheDirectory = await commandCacheDirectory(values, context);
     const targetDirectory = resolve(positionals[0]);
-    const summary = await exportExtraction({
-      cacheDirectory,
-      targetDirectory,
-      secrets,
-      plaintextIps: values["no-encryption"] === true,
-    });
+    let summary: ExportSummary;
+    try {
+      summary = await exportExtraction({
+        cacheDirectory,
+        targetDirectory,
+        secrets,
+        plaintextIps: values["no-encryption"] === true,
+        signal: context.signal,
+      });
+    } catch (error) {
+      if (!(error instanceof StoppedError)) throw error;
+      if (!values.quiet) {
+        context.out(`Stopped as asked: nothing was exported to ${targetDirectory}.`);
+      }
+      return 0;
+    }
     if (values.json) context.out(JSON.stringify({ targetDirectory, ...summary }, null, 2));
     else if (!values.quiet) {
       context.out(

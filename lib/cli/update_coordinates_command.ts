@@ -30,6 +30,7 @@ ${COMMON_HELP}`,
       cacheDirectory,
       env: context.env,
       warn: context.err,
+      signal: context.signal,
     });
     if (values.json) context.out(JSON.stringify(summary, null, 2));
     else if (!values.quiet) {

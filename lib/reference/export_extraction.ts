@@ -10,7 +10,8 @@ import { basename, dirname, join } from "node:path";
 import { openCacheDatabase, verifyCachePassword } from "../store/cache_database.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { formatReferenceTimestamp } from "../extract/civil_time.ts";
-import { errorText, OperatorError } from "../errors.ts";
+import { errorText, OperatorError, StoppedError } from "../errors.ts";
+import { stopRequested } from "../store/run_lock.ts";
 import { readIpTable } from "../store/ip_index.ts";
 import { keyToRelativePath, LONG_NAMES_FILE } from "../key_path.ts";
 
@@ -24,6 +25,11 @@ export interface ExportExtractionOptions {
   secrets: CacheSecrets;
   /** Write `ips.txt` as plain text instead of one Fernet token (default false). */
   plaintextIps?: boolean;
+  /**
+   * Stops the export (throwing {@linkcode StoppedError}, leaving nothing behind) when aborted;
+   * so does `s3_log_extraction stop`. Looked at every thousand objects.
+   */
+  signal?: AbortSignal;
 }
 
 /** What an export wrote. */
@@ -89,6 +95,12 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     let columns = { timestamps: "", bytes: "", ips: "", downloads: "" };
     const flush = async () => {
       if (current === undefined) return;
+      if (
+        summary.objects % 1000 === 0 &&
+        (options.signal?.aborted || await stopRequested(options.cacheDirectory))
+      ) {
+        throw new StoppedError();
+      }
       await writeObject(temporary, current, columns, options, longNames);
       summary.objects++;
     };
@@ -117,7 +129,7 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     return summary;
   } catch (error) {
     await Deno.remove(temporary, { recursive: true }).catch(() => {});
-    if (error instanceof OperatorError) throw error;
+    if (error instanceof OperatorError || error instanceof StoppedError) throw error;
     throw new OperatorError(
       `Cannot export the extraction to ${target}: ${errorText(error)}. Nothing was written; ` +
         "check the folder and the free space, then run export_extraction again.",
@@ -151,7 +163,7 @@ async function checkTarget(target: string): Promise<void> {
       );
     }
   } catch (error) {
-    if (error instanceof OperatorError) throw error;
+    if (error instanceof OperatorError || error instanceof StoppedError) throw error;
     if (!(error instanceof Deno.errors.NotFound)) {
       throw new OperatorError(`Cannot export into ${target}: ${errorText(error)}.`);
     }

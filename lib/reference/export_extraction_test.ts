@@ -1,5 +1,6 @@
 import { assertEquals, assertRejects } from "../_assert.ts";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
+import { StoppedError } from "../errors.ts";
 import { exportExtraction } from "./export_extraction.ts";
 import { extractLogs } from "../extract/extract_logs.ts";
 import { generateSummaries, generateTotals } from "../summaries/generate_summaries.ts";
@@ -116,4 +117,22 @@ Deno.test("an export is readable by its owner only (a plaintext one holds IPs)",
   } finally {
     await Deno.remove(cacheDirectory, { recursive: true });
   }
+});
+
+Deno.test("an export asked to stop leaves nothing behind, and the next one writes the whole tree", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  await extractLogs({ logsDirectory: HARD, cacheDirectory, secrets, workers: 0 });
+  const targetDirectory = `${cacheDirectory}/tree`;
+  await assertRejects(
+    () =>
+      exportExtraction({ cacheDirectory, targetDirectory, secrets, signal: AbortSignal.abort() }),
+    StoppedError,
+  );
+  assertEquals(
+    (await Array.fromAsync(Deno.readDir(cacheDirectory))).filter((e) => e.name.startsWith("tree")),
+    [],
+  );
+  const summary = await exportExtraction({ cacheDirectory, targetDirectory, secrets });
+  assertEquals(summary.objects > 0, true);
+  await Deno.remove(cacheDirectory, { recursive: true });
 });

@@ -14,6 +14,7 @@ import type { Environment } from "../config.ts";
 import { errorText } from "../errors.ts";
 import { type Coordinates, knownCoordinates } from "./known_coordinates.ts";
 import { retryAfterSeconds } from "../retry_after.ts";
+import { stopRequested } from "../store/run_lock.ts";
 
 /** Variable holding the OpenCage key. */
 export const OPENCAGE_KEY_VARIABLE = "OPENCAGE_API_KEY";
@@ -34,6 +35,11 @@ export interface UpdateCoordinatesOptions {
   retryDelayMs?: number;
   /** How long one OpenCage call may take, in milliseconds (default 30,000). */
   timeoutMs?: number;
+  /**
+   * Stops the lookups after the label in flight when aborted (so does
+   * `s3_log_extraction stop`); what was placed stays.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a run did. */
@@ -46,6 +52,8 @@ export interface CoordinatesSummary {
   fromOpenCage: number;
   /** Labels without coordinates, with the reason (placeholders included). */
   unresolved: { label: string; reason: string }[];
+  /** Whether the lookups stopped as asked (a signal, or `stop`) before the last label. */
+  stopped: boolean;
 }
 
 type Lookup = { ok: true; at: Coordinates | undefined } | {
@@ -157,6 +165,7 @@ export async function updateRegionCoordinates(
         fromTables: 0,
         fromOpenCage: 0,
         unresolved: [],
+        stopped: false,
       };
       const key = options.env.get(OPENCAGE_KEY_VARIABLE);
       let stopped: string | undefined = key ? undefined : `${OPENCAGE_KEY_VARIABLE} is not set`;
@@ -172,9 +181,18 @@ export async function updateRegionCoordinates(
             label,
             reason: "a cloud or service region this version does not know",
           });
-        } else if (stopped !== undefined) {
-          summary.unresolved.push({ label, reason: `not looked up: ${stopped}` });
         } else {
+          if (
+            stopped === undefined &&
+            (options.signal?.aborted || await stopRequested(options.cacheDirectory))
+          ) {
+            summary.stopped = true;
+            stopped = "stopped as asked; run again to place it";
+          }
+          if (stopped !== undefined) {
+            summary.unresolved.push({ label, reason: `not looked up: ${stopped}` });
+            continue;
+          }
           const answer = await geocode(
             label,
             key!,
@@ -193,7 +211,7 @@ export async function updateRegionCoordinates(
         }
       }
       if (
-        stopped !== undefined &&
+        stopped !== undefined && !summary.stopped &&
         summary.unresolved.some((u) => u.reason.startsWith("not looked up"))
       ) {
         options.warn(

@@ -1,4 +1,6 @@
-import { assertEquals, assertMatch } from "../_assert.ts";
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import { requestStop, STOP_FILE } from "../store/run_lock.ts";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { updateRegionCoordinates } from "./update_region_coordinates.ts";
 
@@ -157,3 +159,34 @@ for (
     }
   });
 }
+
+Deno.test("a stop asked for during the lookups ends them after the label in flight; a rerun places the rest", async () => {
+  const dir = await cacheWithLabels();
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    asked.push(new URL(request.url).searchParams.get("q")!);
+    if (asked.length === 1) await requestStop(dir);
+    return Response.json({ results: [{ geometry: { lat: 1, lng: 2 } }] });
+  });
+  const env = new Map([["OPENCAGE_API_KEY", "k"], [
+    "OPENCAGE_API_URL",
+    `http://127.0.0.1:${server.addr.port}/geocode`,
+  ]]);
+  const warnings: string[] = [];
+  const first = await updateRegionCoordinates({
+    cacheDirectory: dir,
+    env,
+    warn: (w) => warnings.push(w),
+  });
+  assertEquals([first.stopped, first.fromOpenCage, asked.length, warnings], [true, 1, 1, []]);
+  const notAsked = first.unresolved.filter((u) => u.reason.startsWith("not looked up"));
+  assert(notAsked.length > 0);
+  assert(
+    notAsked.every((u) => u.reason === "not looked up: stopped as asked; run again to place it"),
+  );
+  await Deno.remove(join(dir, STOP_FILE));
+  const second = await updateRegionCoordinates({ cacheDirectory: dir, env, warn: () => {} });
+  assertEquals([second.stopped, second.fromOpenCage], [false, notAsked.length]);
+  await server.shutdown();
+  await Deno.remove(dir, { recursive: true });
+});
