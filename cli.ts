@@ -16,9 +16,9 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts";
-import type { Environment } from "./lib/config.ts";
 import { parseCommandArgs } from "./lib/cli/command.ts";
 import { fileSystemError, OperatorError, UsageError } from "./lib/errors.ts";
+import { type Environment, RUN_TOKEN_VARIABLE } from "./lib/env.ts";
 
 /** The tool's name as typed on the command line. */
 export const TOOL = "s3_log_extraction";
@@ -288,7 +288,6 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       acquirePipelineLock,
       LOCK_FILE,
       PIPELINE_LOCK_FILE,
-      RUN_TOKEN_VARIABLE,
       STEP_LOCK_FILE,
       STOP_FILE,
     } = await import("./lib/store/run_lock.ts");
@@ -365,7 +364,7 @@ function enterCallersFolder(): void {
  * of working on as an orphan.
  */
 async function stopWhenLauncherEnds(controller: AbortController): Promise<void> {
-  const { RUN_TOKEN_VARIABLE, watchLauncher } = await import("./lib/store/run_lock.ts");
+  const { watchLauncher } = await import("./lib/store/run_lock.ts");
   try {
     if (!Deno.env.get(RUN_TOKEN_VARIABLE)) return;
   } catch {

@@ -108,7 +108,7 @@ export type { PrivacyOptions } from "./lib/summaries/privacy_rounding.ts";
 export { OperatorError, StoppedError, UsageError } from "./lib/errors.ts";
 
 // Types the options and results above are made of.
-export type { Environment } from "./lib/config.ts";
+export type { Environment } from "./lib/env.ts";
 export type { IpMatch } from "./lib/extract/excluded_ips.ts";
 export type { PlanLimits } from "./lib/extract/extraction_plan.ts";
 export type { DiscoveredEntry, FoundLogFile } from "./lib/extract/log_discovery.ts";

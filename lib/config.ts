@@ -11,6 +11,14 @@
 
 import { dirname, join, resolve } from "node:path";
 import { OperatorError } from "./errors.ts";
+import {
+  CACHE_VARIABLE,
+  CONFIG_VARIABLE,
+  type Environment,
+  LOGS_VARIABLE,
+  PUBLISH_GIT_VARIABLE,
+  PUBLISH_VARIABLE,
+} from "./env.ts";
 
 /** The settings file's content. */
 export interface Settings {
@@ -23,23 +31,6 @@ export interface Settings {
   /** Whether `daily` commits what it publishes (the folder is in a git checkout). */
   publish_git?: boolean;
 }
-
-/** Reads environment variables (a `Map` works in tests). */
-export interface Environment {
-  /** The value of a variable, or undefined. */
-  get(name: string): string | undefined;
-}
-
-/** Variable that overrides the configured cache directory. */
-export const CACHE_VARIABLE = "S3_LOG_EXTRACTION_CACHE";
-/** Variable that overrides the configured log directory. */
-export const LOGS_VARIABLE = "S3_LOG_EXTRACTION_LOGS";
-/** Variable that overrides the configured publish folder. */
-export const PUBLISH_VARIABLE = "S3_LOG_EXTRACTION_PUBLISH";
-/** Variable that makes publishing commit (`1`, `true`, `yes`) or not (`0`, `false`, `no`). */
-export const PUBLISH_GIT_VARIABLE = "S3_LOG_EXTRACTION_PUBLISH_GIT";
-/** Variable that overrides where the settings file is. */
-export const CONFIG_VARIABLE = "S3_LOG_EXTRACTION_CONFIG";
 
 /** The system-wide settings file, read when the user has none (services, several users). */
 export const SYSTEM_SETTINGS = "/etc/s3-log-extraction/config.json";

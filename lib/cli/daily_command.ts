@@ -29,8 +29,7 @@ import {
   geoDatabase,
   refreshCommand as refreshRegionCodes,
 } from "./update_region_codes_command.ts";
-import { GEO_DB_VARIABLE, GeoDatabase } from "../regions/geo_database.ts";
-import { IPINFO_TOKEN_VARIABLE } from "../regions/ipinfo_client.ts";
+import { GeoDatabase } from "../regions/geo_database.ts";
 import {
   generateArchiveSummariesCommand,
   generateArchiveTotalsCommand,
@@ -40,6 +39,8 @@ import {
   generateTotalsCommand,
   mappingSource,
 } from "./summary_commands.ts";
+import { GEO_DB_VARIABLE, IPINFO_TOKEN_VARIABLE } from "../env.ts";
+import { MODE_VARIABLE } from "../env.ts";
 
 function stepWarnings(cacheDirectory: string, since: string) {
   try {
@@ -53,9 +54,6 @@ function stepWarnings(cacheDirectory: string, since: string) {
     return [];
   }
 }
-
-/** The variable holding the default extraction mode of `daily`. */
-export const MODE_VARIABLE = "S3_LOG_EXTRACTION_MODE";
 
 /** The `daily` command. */
 export const command: Command = {

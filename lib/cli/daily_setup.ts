@@ -9,10 +9,9 @@
 
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PASSWORD_VARIABLE, randomPassword, SALT_VARIABLE } from "../crypto/cache_secrets.ts";
+import { randomPassword } from "../crypto/cache_secrets.ts";
 import {
   configuredLogsDirectory,
-  type Environment,
   PROGRAM_URL,
   resolveCacheDirectory,
   SAMPLE_MARKER,
@@ -20,10 +19,15 @@ import {
   SYSTEM_SETTINGS,
 } from "../config.ts";
 import { OperatorError } from "../errors.ts";
-import { GEO_DB_VARIABLE } from "../regions/geo_database.ts";
-import { IPINFO_TOKEN_VARIABLE } from "../regions/ipinfo_client.ts";
 import { RANGE_SOURCES } from "../regions/service_ranges.ts";
-import { OPENCAGE_KEY_VARIABLE } from "../regions/update_region_coordinates.ts";
+import {
+  type Environment,
+  GEO_DB_VARIABLE,
+  IPINFO_TOKEN_VARIABLE,
+  OPENCAGE_KEY_VARIABLE,
+  PASSWORD_VARIABLE,
+  SALT_VARIABLE,
+} from "../env.ts";
 
 /** What the daily run works on. */
 export interface DailySetup {
@@ -118,7 +122,7 @@ export async function resolveDailySetup(
   );
   const password = await samplePassword(cacheDirectory);
   const overrides = new Map<string, string | undefined>([
-    ["S3_LOG_EXTRACTION_PASSWORD", password],
+    [PASSWORD_VARIABLE, password],
     [SALT_VARIABLE, undefined],
     // Made-up, offline geolocation: no lookups (paid or not) are ever made for sample IPs.
     [GEO_DB_VARIABLE, fileURLToPath(new URL("city.mmdb", SAMPLE_GEO_URL))],

@@ -5,7 +5,7 @@
  */
 
 import { resolve } from "node:path";
-import { PASSWORD_VARIABLE, secretsFromEnvironment } from "../crypto/cache_secrets.ts";
+import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { sampleCache } from "./daily_setup.ts";
 import { exportExtraction, type ExportSummary } from "../reference/export_extraction.ts";
 import { StoppedError } from "../errors.ts";
@@ -17,6 +17,7 @@ import {
   SAMPLE_HELP,
   SAMPLE_OPTION,
 } from "./command.ts";
+import { PASSWORD_VARIABLE } from "../env.ts";
 
 /** The `export_extraction` command. */
 export const command: Command = {

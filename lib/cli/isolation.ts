@@ -7,11 +7,10 @@
 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AWS_VARIABLES, awsRegion, credentialsFilePath } from "../s3/aws_credentials.ts";
+import { awsRegion, credentialsFilePath } from "../s3/aws_credentials.ts";
 import {
   configuredLogsDirectory,
   configuredPublish,
-  type Environment,
   PROGRAM_URL,
   settingsPath,
 } from "../config.ts";
@@ -19,6 +18,7 @@ import { requestStop } from "../store/run_lock.ts";
 import { parseS3Url } from "../s3/s3_client.ts";
 import { STEP_NEEDS, stepPermissions } from "./step_permissions.ts";
 import { type CommandInput, readCacheDirectory } from "./command.ts";
+import { AWS_VARIABLES, type Environment } from "../env.ts";
 
 /** The command line's entry module, which the isolated process runs. */
 const CLI = fileURLToPath(new URL("cli.ts", PROGRAM_URL));

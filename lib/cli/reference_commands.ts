@@ -24,9 +24,10 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { DATABASE_FILE } from "../store/cache_database.ts";
-import { cacheDirectoryPath, type Environment } from "../config.ts";
-import { DEFAULT_MAPPING_URL, MAPPING_URL_VARIABLE } from "../summaries/content_mapping.ts";
+import { cacheDirectoryPath } from "../config.ts";
+import { DEFAULT_MAPPING_URL } from "../summaries/content_mapping.ts";
 import { UsageError } from "../errors.ts";
+import { type Environment, MAPPING_URL_VARIABLE } from "../env.ts";
 
 const ENCRYPTION_VALUES = /^(true|false|1|0|yes|no|y|n|t|f|on|off)$/i;
 

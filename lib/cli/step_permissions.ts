@@ -10,32 +10,31 @@
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PASSWORD_VARIABLE, SALT_VARIABLE } from "../crypto/cache_secrets.ts";
+import { PROGRAM_URL } from "../config.ts";
+import { DEFAULT_MAPPING_URL } from "../summaries/content_mapping.ts";
+import { OperatorError } from "../errors.ts";
+import { EXCLUDED_IP_VARIABLES } from "../extract/excluded_ips.ts";
+import { IPINFO_DEFAULT_URL } from "../regions/ipinfo_client.ts";
+import { RANGE_SOURCES } from "../regions/service_ranges.ts";
+import { OPENCAGE_DEFAULT_URL } from "../regions/update_region_coordinates.ts";
 import {
   CACHE_VARIABLE,
   CONFIG_VARIABLE,
   type Environment,
-  LOGS_VARIABLE,
-  PROGRAM_URL,
-  PUBLISH_GIT_VARIABLE,
-  PUBLISH_VARIABLE,
-} from "../config.ts";
-import { DEFAULT_MAPPING_URL, MAPPING_URL_VARIABLE } from "../summaries/content_mapping.ts";
-import { OperatorError } from "../errors.ts";
-import { EXCLUDED_IP_VARIABLES } from "../extract/excluded_ips.ts";
-import { RUN_TOKEN_VARIABLE } from "../store/run_lock.ts";
-import { GEO_DB_VARIABLE } from "../regions/geo_database.ts";
-import {
-  IPINFO_DEFAULT_URL,
+  GEO_DB_VARIABLE,
   IPINFO_TOKEN_VARIABLE,
   IPINFO_URL_VARIABLE,
-} from "../regions/ipinfo_client.ts";
-import { RANGE_SOURCES } from "../regions/service_ranges.ts";
-import {
-  OPENCAGE_DEFAULT_URL,
+  LOGS_VARIABLE,
+  MAPPING_URL_VARIABLE,
+  MODE_VARIABLE,
   OPENCAGE_KEY_VARIABLE,
   OPENCAGE_URL_VARIABLE,
-} from "../regions/update_region_coordinates.ts";
+  PASSWORD_VARIABLE,
+  PUBLISH_GIT_VARIABLE,
+  PUBLISH_VARIABLE,
+  RUN_TOKEN_VARIABLE,
+  SALT_VARIABLE,
+} from "../env.ts";
 
 /** Variables every step may read: where the cache and settings are, and `NO_COLOR`. */
 const BASE_VARIABLES = [
@@ -73,7 +72,7 @@ export interface StepNeeds {
 }
 
 const EXTRACTION: StepNeeds = {
-  env: [...SECRETS, ...EXCLUDED_IP_VARIABLES.map((v) => v.name), "S3_LOG_EXTRACTION_MODE"],
+  env: [...SECRETS, ...EXCLUDED_IP_VARIABLES.map((v) => v.name), MODE_VARIABLE],
   logs: true,
 };
 const REGIONS: StepNeeds = {

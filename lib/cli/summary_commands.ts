@@ -9,7 +9,6 @@ import {
   type ContentMapping,
   DEFAULT_MAPPING_URL,
   loadContentMapping,
-  MAPPING_URL_VARIABLE,
 } from "../summaries/content_mapping.ts";
 import {
   generateArchiveSummaries,
@@ -31,6 +30,7 @@ import {
   expectPositionals,
   integerOption,
 } from "./command.ts";
+import { MAPPING_URL_VARIABLE } from "../env.ts";
 
 const PRIVACY_HELP = `  --privacy-minimum <n>  counts below n are published as "<n>" (default 50)
   --privacy-modulo <n>   other counts are rounded to a multiple of n, halves to even

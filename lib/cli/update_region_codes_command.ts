@@ -5,7 +5,6 @@
  */
 
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
-import { GEO_DB_VARIABLE } from "../regions/geo_database.ts";
 import { refreshRegionCodes, updateRegionCodes } from "../regions/update_region_codes.ts";
 import {
   type Command,
@@ -16,6 +15,7 @@ import {
   expectPositionals,
   integerOption,
 } from "./command.ts";
+import { GEO_DB_VARIABLE } from "../env.ts";
 
 /**
  * The geo database of a command: `--geo-db`, else `S3_LOG_EXTRACTION_GEO_DB`, else none.

@@ -10,15 +10,12 @@ import { encodeBase64Url, Fernet } from "./fernet.ts";
 import { OperatorError } from "../errors.ts";
 import { passwordProblems } from "./password_strength.ts";
 import { HmacSha256 } from "../sha256.ts";
+import { type Environment, PASSWORD_VARIABLE, SALT_VARIABLE } from "../env.ts";
 
 /** The reference's salt when `S3_LOG_EXTRACTION_SALT` is not set. */
 export const DEFAULT_SALT = "s3_log_extraction";
 /** PBKDF2 iterations (the OWASP value the reference uses). */
 export const PBKDF2_ITERATIONS = 600_000;
-/** The environment variable that holds the password. */
-export const PASSWORD_VARIABLE = "S3_LOG_EXTRACTION_PASSWORD";
-/** The environment variable that holds the salt. */
-export const SALT_VARIABLE = "S3_LOG_EXTRACTION_SALT";
 
 /** What a cache needs to encrypt IPs and find them again. */
 export interface CacheSecrets {
@@ -154,12 +151,6 @@ export function checkPasswordStrength(password: string): void {
   }
 }
 
-/** Where {@linkcode secretsFromEnvironment} reads variables. */
-export interface EnvironmentReader {
-  /** The value of a variable, or undefined. */
-  get(name: string): string | undefined;
-}
-
 /**
  * Reads the password (and salt) from the environment, checks its strength and derives the
  * secrets; a missing or weak password is an {@linkcode OperatorError} that says what to do.
@@ -173,7 +164,7 @@ export interface EnvironmentReader {
  * ```
  */
 export async function secretsFromEnvironment(
-  env: EnvironmentReader = Deno.env,
+  env: Environment = Deno.env,
 ): Promise<CacheSecrets> {
   const password = env.get(PASSWORD_VARIABLE);
   if (password === undefined || password === "") {

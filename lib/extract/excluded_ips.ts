@@ -15,17 +15,22 @@
  * @module
  */
 
-import type { Environment } from "../config.ts";
 import { errorText, OperatorError } from "../errors.ts";
+import {
+  type Environment,
+  EXCLUDED_IP_REGEX_VARIABLE,
+  EXCLUDED_IPS_VARIABLE,
+  IPS_TO_SKIP_VARIABLE,
+} from "../env.ts";
 
 /** How a pattern is matched against a client IP. */
 export type IpMatch = "whole" | "search";
 
 /** The excluded-IP variables, in the order they are described. */
 export const EXCLUDED_IP_VARIABLES: readonly { name: string; match: IpMatch }[] = [
-  { name: "S3_LOG_EXTRACTION_EXCLUDED_IPS", match: "whole" },
-  { name: "S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX", match: "search" },
-  { name: "IPS_TO_SKIP", match: "search" },
+  { name: EXCLUDED_IPS_VARIABLE, match: "whole" },
+  { name: EXCLUDED_IP_REGEX_VARIABLE, match: "search" },
+  { name: IPS_TO_SKIP_VARIABLE, match: "search" },
 ];
 
 /** The exclusion in force. */

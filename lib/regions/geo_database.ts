@@ -11,9 +11,6 @@ import { errorText, OperatorError } from "../errors.ts";
 import { IpRangeTable } from "./ip_range_table.ts";
 import { MaxMindFormatError, MaxMindReader } from "./maxmind_db.ts";
 
-/** The environment variable naming the geo database (as `--geo-db`). */
-export const GEO_DB_VARIABLE = "S3_LOG_EXTRACTION_GEO_DB";
-
 /** IANA special-purpose and reserved ranges (RFC 6890 and successors): ipinfo's bogons. */
 const BOGONS = [
   "0.0.0.0/8",

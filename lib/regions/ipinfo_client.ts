@@ -10,10 +10,6 @@ import { BODY_LIMITS, readText } from "../http_body.ts";
 import { errorText } from "../errors.ts";
 import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from "../retry_after.ts";
 
-/** Variable holding the ipinfo token. */
-export const IPINFO_TOKEN_VARIABLE = "IPINFO_API_KEY";
-/** Variable overriding the ipinfo base URL. */
-export const IPINFO_URL_VARIABLE = "IPINFO_API_URL";
 /** ipinfo's base URL. */
 export const IPINFO_DEFAULT_URL = "https://ipinfo.io";
 

@@ -9,9 +9,15 @@
 
 import { BODY_LIMITS, readText } from "../http_body.ts";
 import { join } from "node:path";
-import type { Environment } from "../config.ts";
 import { errorText } from "../errors.ts";
 import type { LabelledRange } from "./ip_range_table.ts";
+import {
+  AWS_IP_RANGES_URL_VARIABLE,
+  type Environment,
+  GCP_IP_RANGES_URL_VARIABLE,
+  GITHUB_META_URL_VARIABLE,
+  VPN_RANGES_URL_VARIABLE,
+} from "../env.ts";
 
 /** A range source: its name, URL variable, default URL and parser. */
 export interface RangeSource {
@@ -141,25 +147,25 @@ export function parseVpnList(text: string): LabelledRange[] {
 export const RANGE_SOURCES: readonly RangeSource[] = [
   {
     name: "github",
-    variable: "GITHUB_META_URL",
+    variable: GITHUB_META_URL_VARIABLE,
     url: "https://api.github.com/meta",
     parse: parseGithubMeta,
   },
   {
     name: "aws",
-    variable: "AWS_IP_RANGES_URL",
+    variable: AWS_IP_RANGES_URL_VARIABLE,
     url: "https://ip-ranges.amazonaws.com/ip-ranges.json",
     parse: parseAwsRanges,
   },
   {
     name: "gcp",
-    variable: "GCP_IP_RANGES_URL",
+    variable: GCP_IP_RANGES_URL_VARIABLE,
     url: "https://www.gstatic.com/ipranges/cloud.json",
     parse: parseGcpRanges,
   },
   {
     name: "vpn",
-    variable: "VPN_RANGES_URL",
+    variable: VPN_RANGES_URL_VARIABLE,
     url:
       "https://raw.githubusercontent.com/josephrocca/is-vpn/main/vpn-or-datacenter-ipv4-ranges.txt",
     parse: parseVpnList,

@@ -13,18 +13,12 @@ import { stopRequested } from "../store/run_lock.ts";
 import { cleanLabel } from "./region_labels.ts";
 import { runCacheStep } from "../store/cache_step.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
-import type { Environment } from "../config.ts";
 import { readIpTable } from "../store/ip_index.ts";
 import { GeoDatabase } from "./geo_database.ts";
 import { IpRangeTable } from "./ip_range_table.ts";
-import {
-  IPINFO_DEFAULT_URL,
-  IPINFO_TOKEN_VARIABLE,
-  IPINFO_URL_VARIABLE,
-  IpinfoClient,
-  type IpinfoClientOptions,
-} from "./ipinfo_client.ts";
+import { IPINFO_DEFAULT_URL, IpinfoClient, type IpinfoClientOptions } from "./ipinfo_client.ts";
 import { loadServiceRanges } from "./service_ranges.ts";
+import { type Environment, IPINFO_TOKEN_VARIABLE, IPINFO_URL_VARIABLE } from "../env.ts";
 
 /** Labels per commit when the geo database answers. */
 const GEO_BATCH = 10_000;

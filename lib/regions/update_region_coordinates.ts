@@ -10,16 +10,13 @@
 import { BODY_LIMITS, readText } from "../http_body.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { runCacheStep } from "../store/cache_step.ts";
-import type { Environment } from "../config.ts";
 import { errorText } from "../errors.ts";
 import { type Coordinates, knownCoordinates } from "./known_coordinates.ts";
 import { retryAfterSeconds } from "../retry_after.ts";
 import { stopRequested } from "../store/run_lock.ts";
+import { type Environment } from "../env.ts";
+import { OPENCAGE_KEY_VARIABLE, OPENCAGE_URL_VARIABLE } from "../env.ts";
 
-/** Variable holding the OpenCage key. */
-export const OPENCAGE_KEY_VARIABLE = "OPENCAGE_API_KEY";
-/** Variable overriding the OpenCage base URL. */
-export const OPENCAGE_URL_VARIABLE = "OPENCAGE_API_URL";
 /** OpenCage's geocoding endpoint. */
 export const OPENCAGE_DEFAULT_URL = "https://api.opencagedata.com/geocode/v1/json";
 

@@ -8,21 +8,9 @@
  */
 
 import { join } from "node:path";
-import type { Environment } from "../config.ts";
 import { OperatorError } from "../errors.ts";
 import type { AwsCredentials } from "./sigv4.ts";
-
-/** The AWS variables this tool reads. */
-export const AWS_VARIABLES: readonly string[] = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_PROFILE",
-  "AWS_SHARED_CREDENTIALS_FILE",
-  "AWS_REGION",
-  "AWS_DEFAULT_REGION",
-  "AWS_ENDPOINT_URL",
-];
+import { type Environment } from "../env.ts";
 
 /**
  * The path of the shared credentials file.

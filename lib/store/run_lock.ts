@@ -12,6 +12,7 @@
 
 import { join } from "node:path";
 import { OperatorError } from "../errors.ts";
+import { RUN_TOKEN_VARIABLE } from "../env.ts";
 
 /** Lock file name inside the cache directory. */
 export const LOCK_FILE = "extraction.lock";
@@ -252,8 +253,6 @@ export const PIPELINE_LOCK_FILE = "pipeline.lock";
  * step).
  */
 export const STEP_LOCK_FILE = "pipeline-steps.lock";
-/** Variable through which `daily` lets its own steps run under its pipeline lock. */
-export const RUN_TOKEN_VARIABLE = "S3_LOG_EXTRACTION_RUN_TOKEN";
 
 /** A held pipeline lock. */
 export interface PipelineLock extends RunLock {

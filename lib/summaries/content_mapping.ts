@@ -14,8 +14,6 @@ import { textOfMaybeGzip } from "../gzip.ts";
 /** The mapping DANDI publishes (the reference's default). */
 export const DEFAULT_MAPPING_URL =
   "https://raw.githubusercontent.com/dandi-cache/content-id-to-usage-dandiset-path/refs/heads/min/derivatives/content_id_to_usage_dandiset_path.min.json.gz";
-/** Variable that overrides the default mapping URL. */
-export const MAPPING_URL_VARIABLE = "S3_LOG_EXTRACTION_MAPPING_URL";
 
 /** Content id → dandiset id → asset path. */
 export type ContentMapping = Record<string, Record<string, string>>;

@@ -1,0 +1,85 @@
+/**
+ * Every environment variable the tool reads, declared once, and the one type through which it
+ * reads them (a `Map` works in tests). Each module imports the names it reads from here; the
+ * README's table of variables is checked against this list.
+ *
+ * @module
+ */
+
+/** Reads environment variables (a `Map` works in tests). */
+export interface Environment {
+  /** The value of a variable, or undefined. */
+  get(name: string): string | undefined;
+}
+
+/** Variable that overrides where the settings file is. */
+export const CONFIG_VARIABLE: string = "S3_LOG_EXTRACTION_CONFIG";
+
+/** Variable that overrides the configured cache directory. */
+export const CACHE_VARIABLE: string = "S3_LOG_EXTRACTION_CACHE";
+
+/** Variable that overrides the configured log directory. */
+export const LOGS_VARIABLE: string = "S3_LOG_EXTRACTION_LOGS";
+
+/** Variable that overrides the configured publish folder. */
+export const PUBLISH_VARIABLE: string = "S3_LOG_EXTRACTION_PUBLISH";
+
+/** Variable that makes publishing commit (`1`, `true`, `yes`) or not (`0`, `false`, `no`). */
+export const PUBLISH_GIT_VARIABLE: string = "S3_LOG_EXTRACTION_PUBLISH_GIT";
+
+/** The environment variable that holds the password. */
+export const PASSWORD_VARIABLE: string = "S3_LOG_EXTRACTION_PASSWORD";
+
+/** The environment variable that holds the salt. */
+export const SALT_VARIABLE: string = "S3_LOG_EXTRACTION_SALT";
+
+/** The variable holding the default extraction mode of `daily`. */
+export const MODE_VARIABLE: string = "S3_LOG_EXTRACTION_MODE";
+
+/** The environment variable naming the geo database (as `--geo-db`). */
+export const GEO_DB_VARIABLE: string = "S3_LOG_EXTRACTION_GEO_DB";
+
+/** Variable holding the ipinfo token. */
+export const IPINFO_TOKEN_VARIABLE: string = "IPINFO_API_KEY";
+
+/** Variable overriding the ipinfo base URL. */
+export const IPINFO_URL_VARIABLE: string = "IPINFO_API_URL";
+
+/** Variable holding the OpenCage key. */
+export const OPENCAGE_KEY_VARIABLE: string = "OPENCAGE_API_KEY";
+
+/** Variable overriding the OpenCage base URL. */
+export const OPENCAGE_URL_VARIABLE: string = "OPENCAGE_API_URL";
+
+/** Variable that overrides the default mapping URL. */
+export const MAPPING_URL_VARIABLE: string = "S3_LOG_EXTRACTION_MAPPING_URL";
+
+/** Variable through which `daily` lets its own steps run under its pipeline lock. */
+export const RUN_TOKEN_VARIABLE: string = "S3_LOG_EXTRACTION_RUN_TOKEN";
+
+/** The AWS variables this tool reads. */
+export const AWS_VARIABLES: readonly string[] = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_ENDPOINT_URL",
+];
+
+/** Regular expression of client IPs to drop, matched against the whole IP (this tool's). */
+export const EXCLUDED_IPS_VARIABLE: string = "S3_LOG_EXTRACTION_EXCLUDED_IPS";
+/** The reference validators' excluded-IP pattern, searched anywhere in the IP. */
+export const EXCLUDED_IP_REGEX_VARIABLE: string = "S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX";
+/** The DANDI plugin's excluded-IP pattern, searched anywhere in the IP. */
+export const IPS_TO_SKIP_VARIABLE: string = "IPS_TO_SKIP";
+/** Where GitHub's published ranges (its `meta` API) are read. */
+export const GITHUB_META_URL_VARIABLE: string = "GITHUB_META_URL";
+/** Where AWS's `ip-ranges.json` is read. */
+export const AWS_IP_RANGES_URL_VARIABLE: string = "AWS_IP_RANGES_URL";
+/** Where Google Cloud's `cloud.json` ranges are read. */
+export const GCP_IP_RANGES_URL_VARIABLE: string = "GCP_IP_RANGES_URL";
+/** Where the VPN ranges are read. */
+export const VPN_RANGES_URL_VARIABLE: string = "VPN_RANGES_URL";
