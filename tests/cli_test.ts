@@ -554,14 +554,7 @@ Deno.test({
   ignore: Deno.build.os !== "linux" || !canMountReadOnly(),
   fn: async () => {
     await withTmpDir(async (home) => {
-      const cache = join(home, "cache");
-      const logs = join(home, "logs");
-      await copySample(logs, 1);
-      const env = cliEnv(home, {
-        S3_LOG_EXTRACTION_CACHE: cache,
-        S3_LOG_EXTRACTION_LOGS: logs,
-        ...offlineRangeEnv(),
-      });
+      const { cache, env } = await configuredSample(home, { files: 1 });
       assertEquals((await runCli(["extract_logs", "--limit", "60"], { env })).code, 0);
       /** Runs `deno <args>` with the cache mounted read-only. */
       const readOnly = async (args: string[]) => {
@@ -632,13 +625,13 @@ Deno.test("a service with a password but no log directory fails naming the user 
 });
 
 /**
- * Ten sample log files in `<home>/logs`, configured as the logs of the cache `<home>/cache`
+ * Sample log files (`files`, default 10) in `<home>/logs`, configured as the logs of the cache `<home>/cache`
  * through the environment (with the offline range sources).
  */
-async function configuredSample(home: string) {
+async function configuredSample(home: string, options: { files?: number } = {}) {
   const logs = join(home, "logs");
   const cache = join(home, "cache");
-  await copySample(logs, 10);
+  await copySample(logs, options.files ?? 10);
   const env = cliEnv(home, {
     S3_LOG_EXTRACTION_LOGS: logs,
     S3_LOG_EXTRACTION_CACHE: cache,
