@@ -9,7 +9,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../errors.ts";
 import { cacheDirectoryPath, resolveCacheDirectory } from "../config.ts";
 import { sampleCache } from "./daily_setup.ts";
-import { type Environment } from "../env.ts";
+import type { Environment } from "../env.ts";
 
 /** Where a command writes, and what it may read of its environment. */
 export interface CommandContext {

@@ -14,7 +14,7 @@ import { errorText } from "../errors.ts";
 import { type Coordinates, knownCoordinates } from "./known_coordinates.ts";
 import { retryAfterSeconds } from "../retry_after.ts";
 import { stopRequested } from "../store/run_lock.ts";
-import { type Environment } from "../env.ts";
+import type { Environment } from "../env.ts";
 import { OPENCAGE_KEY_VARIABLE, OPENCAGE_URL_VARIABLE } from "../env.ts";
 
 /** OpenCage's geocoding endpoint. */

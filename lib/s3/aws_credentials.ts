@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { OperatorError } from "../errors.ts";
 import type { AwsCredentials } from "./sigv4.ts";
-import { type Environment } from "../env.ts";
+import type { Environment } from "../env.ts";
 
 /**
  * The path of the shared credentials file.
