@@ -157,10 +157,12 @@ type Visit = (
 ) => void;
 
 /**
- * Calls `visit` for every request, in storage order, from inside one SQLite scan: a scalar
+ * Calls `visit` for every request, in storage order, from inside SQLite scans: a scalar
  * function called per row costs a fraction of handing rows out, and nothing is sorted (SQLite's
  * GROUP BY sorts every row, which dominated at ten million requests). IPs arrive as dense small
  * integers with their label id (0: missing), so the caller's tables stay small-integer keyed.
+ * The scan goes by ranges of rowids; between two, `stop` is asked and a true answer throws
+ * {@linkcode StoppedError}.
  */
 async function scanRequests(
   db: DatabaseSync,
