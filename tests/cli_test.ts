@@ -243,7 +243,7 @@ async function frozenExtraction(home: string, logs: string, cache: string) {
   }).spawn();
   for (
     let i = 0;
-    i < 300 && await readLockHolder(cache).catch(() => undefined) === undefined;
+    i < 300 && !(await readLockHolder(cache).catch(() => undefined))?.pid;
     i++
   ) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -296,9 +296,9 @@ Deno.test("stop ends a summary step before it writes: the published files stay a
     assertEquals((await runCli(["generate_totals"], { env })).code, 0);
     const before = await Deno.readTextFile(join(cache, "summaries", "totals.json"));
     const step = cliCommand(["generate_summaries"], { env }).spawn();
+    // Until the holder's record is written (a reader can come between its lock and its write).
     while (
-      await readLockHolder(cache, { file: PIPELINE_LOCK_FILE }).catch(() => undefined) ===
-        undefined
+      !(await readLockHolder(cache, { file: PIPELINE_LOCK_FILE }).catch(() => undefined))?.pid
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -655,7 +655,7 @@ async function frozenGroup(
     env,
     cwd,
   }).spawn();
-  while (await readLockHolder(cache).catch(() => undefined) === undefined) {
+  while (!(await readLockHolder(cache).catch(() => undefined))?.pid) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   Deno.kill(-child.pid, "SIGSTOP");

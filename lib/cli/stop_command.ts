@@ -43,7 +43,9 @@ ${COMMON_HELP}`,
       if (!values.quiet) context.out(`No run is working on cache ${cacheDirectory}.`);
       return 0;
     }
-    const run = `${holder.command ?? "The extraction"} (process ${holder.pid})`;
+    // A record read between the holder's lock and its write has no pid yet.
+    const run = `${holder.command ?? "The extraction"}` +
+      (holder.pid > 0 ? ` (process ${holder.pid})` : "");
     await requestStop(cacheDirectory);
     if (!values.quiet) context.err(`Asked ${run} to stop after its batch in flight…`);
     const deadline = Date.now() + timeout * 1000;
