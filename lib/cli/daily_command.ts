@@ -212,7 +212,7 @@ ${COMMON_HELP}`,
         context.err(`daily stopped at step ${name} (exit code ${code}); later steps did not run.`);
         return code;
       }
-      const asked = context.signal.aborted || await stopRequested(setup.cacheDirectory);
+      const asked = await stopRequested(setup.cacheDirectory, { signal: context.signal });
       if (asked) {
         if (index < steps.length - 1) {
           context.err(

@@ -477,7 +477,7 @@ async function runPlan(
     batch = [];
     batchRows = 0;
     batchStarted = performance.now();
-    if (!stopping && (options.signal?.aborted || await stopRequested(options.cacheDirectory))) {
+    if (!stopping && await stopRequested(options.cacheDirectory, { signal: options.signal })) {
       stopping = true;
       summary.stopped = true;
     }

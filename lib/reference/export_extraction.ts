@@ -97,7 +97,7 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
       if (current === undefined) return;
       if (
         summary.objects % 1000 === 0 &&
-        (options.signal?.aborted || await stopRequested(options.cacheDirectory))
+        await stopRequested(options.cacheDirectory, { signal: options.signal })
       ) {
         throw new StoppedError();
       }

@@ -71,15 +71,6 @@ type Classified = { fromRanges: number; fromIpinfo: number; fromGeoDb: number; i
  * Labels the IPs of `indexes`: service ranges first, then the geo database or ipinfo in batches; every batch of
  * labels is handed to `save` as soon as it is known (so a kill loses at most one batch).
  */
-/** Whether the run was asked to stop: its signal, or a stop request made since `since`. */
-async function stopAsked(
-  options: { signal?: AbortSignal; cacheDirectory: string },
-  since: number,
-): Promise<boolean> {
-  return options.signal?.aborted === true ||
-    await stopRequested(options.cacheDirectory, { since });
-}
-
 async function classifyIps(
   indexes: number[],
   ips: Map<number, string>,
@@ -135,7 +126,7 @@ async function classifyIps(
   const batchSize = Math.min(options.batchSize ?? 1000, 1000);
   const budget = Math.min(rest.length, options.maxLookups ?? Infinity);
   for (let start = 0; start < budget; start += batchSize) {
-    if (await stopAsked(options, started)) {
+    if (await stopRequested(options.cacheDirectory, { since: started, signal: options.signal })) {
       outcome.ipinfo = "stopped, as asked, after the batch in flight";
       break;
     }

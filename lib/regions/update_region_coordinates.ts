@@ -181,7 +181,7 @@ export async function updateRegionCoordinates(
         } else {
           if (
             stopped === undefined &&
-            (options.signal?.aborted || await stopRequested(options.cacheDirectory))
+            await stopRequested(options.cacheDirectory, { signal: options.signal })
           ) {
             summary.stopped = true;
             stopped = "stopped as asked; run again to place it";

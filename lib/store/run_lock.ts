@@ -183,8 +183,9 @@ export async function requestStop(cacheDirectory: string): Promise<void> {
 }
 
 /**
- * Whether a stop was asked for; with `since` (milliseconds since the epoch), only a request made
- * then or later counts (an older one, left by an earlier run, is not this run's).
+ * Whether a stop was asked for: `signal` aborted (a Ctrl+C or SIGTERM), the `daily` that started
+ * this step gone, or the stop file; with `since` (milliseconds since the epoch), only a stop
+ * file made then or later counts (an older one, left by an earlier run, is not this run's).
  *
  * @example Usage
  * ```ts
@@ -196,14 +197,16 @@ export async function requestStop(cacheDirectory: string): Promise<void> {
  * await requestStop(cache);
  * assertEquals(await stopRequested(cache), true);
  * assertEquals(await stopRequested(cache, { since: Date.now() + 60_000 }), false);
+ * await Deno.remove(`${cache}/stop-request`);
+ * assertEquals(await stopRequested(cache, { signal: AbortSignal.abort() }), true);
  * await Deno.remove(cache, { recursive: true });
  * ```
  */
 export async function stopRequested(
   cacheDirectory: string,
-  options: { since?: number } = {},
+  options: { since?: number; signal?: AbortSignal } = {},
 ): Promise<boolean> {
-  if (launcherEnded()) return true;
+  if (options.signal?.aborted || launcherEnded()) return true;
   try {
     const info = await Deno.stat(join(cacheDirectory, STOP_FILE));
     return options.since === undefined || (info.mtime?.getTime() ?? 0) >= options.since;

@@ -37,7 +37,7 @@ async function summaryStep<T>(
   write: (db: DatabaseSync, data: T) => Promise<SummaryResult>,
 ): Promise<SummaryResult> {
   const { cacheDirectory, signal } = options;
-  const stop = async () => signal?.aborted === true || await stopRequested(cacheDirectory);
+  const stop = () => stopRequested(cacheDirectory, { signal });
   return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
     await repairFolder(join(cacheDirectory, "summaries"));
     const data = await collect(db, stop);
