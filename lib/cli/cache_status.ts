@@ -8,9 +8,9 @@
  */
 
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { DATABASE_FILE } from "../store/cache_database.ts";
-import { errorText, OperatorError } from "../errors.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { DATABASE_FILE, openCacheForReading } from "../store/cache_database.ts";
+import { errorText } from "../errors.ts";
 import { discoverLogFiles } from "../extract/log_discovery.ts";
 import { parseS3Url, type S3Location } from "../s3/s3_client.ts";
 import { readInventory } from "../s3/s3_inventory.ts";
@@ -146,7 +146,9 @@ export async function cacheStatus(
   if (status.running === undefined) delete status.running;
   const summaries = await Deno.stat(join(cacheDirectory, "summaries")).catch(() => undefined);
   if (summaries?.mtime) status.summariesWrittenAt = summaries.mtime.toISOString();
-  const db = status.databaseBytes > 0 ? openForReading(path, status) : undefined;
+  const opened = status.databaseBytes > 0 ? openCacheForReading(cacheDirectory) : undefined;
+  if (opened?.note !== undefined) status.note = opened.note;
+  const db = opened?.db;
   try {
     if (db !== undefined) {
       try {
@@ -176,39 +178,6 @@ export async function cacheStatus(
     db?.close();
   }
   return status;
-}
-
-/**
- * Opens the database read-only. A cache on a read-only file system cannot open SQLite's
- * write-ahead log index; it can then be read as an immutable file (without what the log did
- * not hand over), through a URI that only unrestricted file permissions let through.
- */
-function openForReading(path: string, status: CacheStatus): DatabaseSync {
-  try {
-    const db = new DatabaseSync(path, { readOnly: true });
-    // Before anything else: a run that is writing may hold the lock for a moment.
-    db.exec("PRAGMA busy_timeout = 10000");
-    db.prepare("SELECT count(*) FROM sqlite_master").get();
-    return db;
-  } catch (error) {
-    if (Deno.permissions.querySync({ name: "write" }).state !== "granted") {
-      throw new OperatorError(
-        `Cannot read cache database ${path}: ${errorText(error)}. If its folder is read-only, ` +
-          "SQLite can read it only with unrestricted file permissions: run " +
-          "`deno run -A cli.ts status`, or make the folder writable.",
-      );
-    }
-  }
-  try {
-    const db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
-    db.prepare("SELECT count(*) FROM sqlite_master").get();
-    status.note = "the cache directory is read-only: counts may miss the last writes";
-    return db;
-  } catch (error) {
-    throw new OperatorError(
-      `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
-    );
-  }
 }
 
 /** Fills the counts of `status` from the database. */

@@ -21,9 +21,7 @@
  * @module
  */
 
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { DATABASE_FILE } from "../store/cache_database.ts";
+import { openCacheForReading } from "../store/cache_database.ts";
 import { cacheDirectoryPath } from "../config.ts";
 import { DEFAULT_MAPPING_URL } from "../summaries/content_mapping.ts";
 import { UsageError } from "../errors.ts";
@@ -91,13 +89,8 @@ function refuse(command: string, args: string[], name: string, why: string): str
 /** The extraction mode of the cache the command line names (undefined: none yet). */
 async function cacheMode(args: string[], env: Environment): Promise<string | undefined> {
   const directory = await cacheDirectoryPath({ flag: take(args, "cache").value, env });
-  const path = join(directory, DATABASE_FILE);
-  try {
-    await Deno.stat(path);
-  } catch {
-    return undefined;
-  }
-  const db = new DatabaseSync(path, { readOnly: true });
+  const db = openCacheForReading(directory)?.db;
+  if (db === undefined) return undefined;
   try {
     const row = db.prepare("SELECT value FROM meta WHERE name = 'extraction_mode'").get() as
       | { value: string }

@@ -7,8 +7,12 @@
  */
 
 import { BODY_LIMITS, readText } from "../http_body.ts";
-import { errorText } from "../errors.ts";
-import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from "../retry_after.ts";
+import {
+  type AttemptOutcome,
+  MAX_RETRY_AFTER_SECONDS,
+  retryAfterSeconds,
+  withRetries,
+} from "../http_retry.ts";
 
 /** ipinfo's base URL. */
 export const IPINFO_DEFAULT_URL = "https://ipinfo.io";
@@ -111,63 +115,55 @@ export class IpinfoClient {
   async lookup(ips: string[]): Promise<BatchAnswer> {
     const o = this.#options;
     const url = `${o.baseUrl.replace(/\/$/, "")}/batch?token=${encodeURIComponent(o.token)}`;
-    let last = "no answer";
     // IPs an answer leaves out are asked again alone; after the attempts, the batch's answer
     // is what was learned (the others are looked up on the next run).
-    const learned = new Map<string, string>();
-    let pending = ips;
-    for (let attempt = 0; attempt < o.attempts; attempt++) {
-      let wait = o.retryDelayMs * 2 ** attempt;
-      try {
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(pending),
-          signal: AbortSignal.timeout(o.timeoutMs),
-        });
-        const text = await readText(response, BODY_LIMITS.ipinfo);
-        if (response.status === 401 || response.status === 403) {
-          return {
-            ok: false,
-            stop: "refused",
-            message: `ipinfo refused the token (HTTP ${response.status})`,
-          };
-        }
-        if (response.status === 429) {
-          // No header, an unreadable one, or a wait past the cap: the quota is spent.
-          const after = retryAfterSeconds(response.headers.get("retry-after"), {
-            maxSeconds: o.maxRetryAfterSeconds,
-          });
-          if (after === undefined) {
-            return {
-              ok: false,
-              stop: "quota",
-              message: "ipinfo's request quota is used up (HTTP 429)",
-            };
-          }
-          wait = after * 1000;
-          last = `HTTP 429, retry after ${after} s`;
-        } else if (!response.ok) {
-          last = `HTTP ${response.status}`;
-        } else {
-          const labels = parseBatch(text, pending);
-          if (labels === undefined) last = "malformed JSON answer";
-          else {
-            for (const [ip, label] of labels) learned.set(ip, label);
-            pending = pending.filter((ip) => !labels.has(ip));
-            if (pending.length === 0) return { ok: true, labels: learned };
-            last = `${pending.length} IPs missing from the answer`;
-            wait = 0;
-          }
-        }
-      } catch (error) {
-        last = errorText(error);
-      }
-      if (attempt + 1 < o.attempts) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    if (learned.size > 0) return { ok: true, labels: learned };
-    return { ok: false, stop: "failing", message: `ipinfo kept failing (${last})` };
+    const batch: Batch = { pending: ips, learned: new Map() };
+    const result = await withRetries<BatchAnswer>(async (signal) => {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(batch.pending),
+        signal,
+      });
+      const text = await readText(response, BODY_LIMITS.ipinfo);
+      return this.#outcome(response, text, batch);
+    }, { attempts: o.attempts, delayMs: o.retryDelayMs, timeoutMs: o.timeoutMs });
+    if (result.ok) return result.answer;
+    if (batch.learned.size > 0) return { ok: true, labels: batch.learned };
+    return { ok: false, stop: "failing", message: `ipinfo kept failing (${result.last})` };
   }
+
+  /** What one answer of the batch endpoint means for the lookup (learned labels go to `batch`). */
+  #outcome(response: Response, text: string, batch: Batch): AttemptOutcome<BatchAnswer> {
+    if (response.status === 401 || response.status === 403) {
+      const message = `ipinfo refused the token (HTTP ${response.status})`;
+      return { answer: { ok: false, stop: "refused", message } };
+    }
+    if (response.status === 429) {
+      // No header, an unreadable one, or a wait past the cap: the quota is spent.
+      const after = retryAfterSeconds(response.headers.get("retry-after"), {
+        maxSeconds: this.#options.maxRetryAfterSeconds,
+      });
+      if (after === undefined) {
+        const message = "ipinfo's request quota is used up (HTTP 429)";
+        return { answer: { ok: false, stop: "quota", message } };
+      }
+      return { again: `HTTP 429, retry after ${after} s`, waitMs: after * 1000 };
+    }
+    if (!response.ok) return { again: `HTTP ${response.status}` };
+    const labels = parseBatch(text, batch.pending);
+    if (labels === undefined) return { again: "malformed JSON answer" };
+    for (const [ip, label] of labels) batch.learned.set(ip, label);
+    batch.pending = batch.pending.filter((ip) => !labels.has(ip));
+    if (batch.pending.length === 0) return { answer: { ok: true, labels: batch.learned } };
+    return { again: `${batch.pending.length} IPs missing from the answer`, waitMs: 0 };
+  }
+}
+
+/** A batch being looked up: the IPs still to ask, and the labels learned so far. */
+interface Batch {
+  pending: string[];
+  learned: Map<string, string>;
 }
 
 function parseBatch(text: string, ips: string[]): Map<string, string> | undefined {

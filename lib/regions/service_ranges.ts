@@ -7,9 +7,9 @@
  * @module
  */
 
-import { BODY_LIMITS, readText } from "../http_body.ts";
+import { BODY_LIMITS } from "../http_body.ts";
+import { dailyCopy } from "../daily_copy.ts";
 import { join } from "node:path";
-import { errorText } from "../errors.ts";
 import type { LabelledRange } from "./ip_range_table.ts";
 import {
   AWS_IP_RANGES_URL_VARIABLE,
@@ -188,34 +188,6 @@ export interface LoadRangesOptions {
   retryDelayMs?: number;
 }
 
-const DAY_MS = 86_400_000;
-
-async function fetchText(
-  url: string,
-  timeoutMs: number,
-  retryDelayMs: number,
-  attempts: number,
-): Promise<string> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) {
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      if (response.ok) return await readText(response, BODY_LIMITS.ranges);
-      await response.body?.cancel();
-      lastError = new Error(`HTTP ${response.status}`);
-      if (response.status < 500 && response.status !== 429) break; // not worth retrying
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
-}
-
-const HOUR_MS = 3_600_000;
-
 /**
  * The ranges of a source's text, refusing a file that does not make sense (so that the last
  * good copy serves instead): a range wider than /8 (IPv4) or /16 (IPv6), `0.0.0.0/0` above all,
@@ -242,7 +214,6 @@ function parseChecked(
   }
   return ranges;
 }
-const WEEK_MS = 7 * 86_400_000;
 
 /**
  * The ranges of every source, in priority order, from copies younger than a day or fresh
@@ -269,52 +240,30 @@ const WEEK_MS = 7 * 86_400_000;
  */
 export async function loadServiceRanges(options: LoadRangesOptions): Promise<LabelledRange[]> {
   const folder = join(options.cacheDirectory, "ranges");
-  await Deno.mkdir(folder, { recursive: true });
-  const now = options.now ?? new Date();
   const all: LabelledRange[] = [];
   for (const source of RANGE_SOURCES) {
     const url = options.env.get(source.variable) || source.url;
-    const copy = join(folder, `${source.name}.txt`);
-    const fetchedAt = await Deno.stat(copy).then((info) => info.mtime, () => null);
-    let text: string | undefined;
-    const age = fetchedAt === null ? Infinity : now.getTime() - fetchedAt.getTime();
-    // A source that just failed (the step before, in the same nightly run) is not asked again
-    // for an hour: one warning and one wait per run, not one per step.
-    const failedAt = await Deno.stat(`${copy}.failed`).then((info) => info.mtime, () => null);
-    const failedRecently = failedAt !== null && now.getTime() - failedAt.getTime() < HOUR_MS;
-    if (age < DAY_MS || failedRecently) {
-      text = fetchedAt === null ? undefined : await Deno.readTextFile(copy);
-    } else {
-      // With a copy less than a week old, one quick try is enough: the copy serves meanwhile.
-      const recent = age < WEEK_MS;
-      const timeoutMs = options.timeoutMs ?? 30_000;
-      try {
-        text = await fetchText(
-          url,
-          recent ? Math.min(timeoutMs, 5_000) : timeoutMs,
-          options.retryDelayMs ?? 1000,
-          recent ? 1 : 3,
-        );
-        parseChecked(source, text); // keep only what parses and makes sense
-        await Deno.writeTextFile(`${copy}.tmp`, text);
-        await Deno.rename(`${copy}.tmp`, copy);
-        await Deno.utime(copy, now, now);
-        await Deno.remove(`${copy}.failed`).catch(() => {});
-      } catch (error) {
-        await Deno.writeTextFile(`${copy}.failed`, "").then(() =>
-          Deno.utime(`${copy}.failed`, now, now)
-        )
-          .catch(() => {});
-        text = fetchedAt === null ? undefined : await Deno.readTextFile(copy);
-        options.warn(
-          `warning: cannot fetch the ${source.name} ranges from ${url} (${errorText(error)}); ` +
-            (text === undefined
-              ? `its IPs are looked up like any other. Set ${source.variable} if it moved.`
-              : `using the copy of ${fetchedAt!.toISOString().slice(0, 10)}.`),
-        );
-      }
+    const copy = await dailyCopy({
+      path: join(folder, `${source.name}.txt`),
+      url,
+      limit: BODY_LIMITS.ranges,
+      // Keep only what parses and makes sense.
+      check: (bytes) => parseChecked(source, new TextDecoder().decode(bytes)),
+      now: options.now,
+      timeoutMs: options.timeoutMs,
+      retryDelayMs: options.retryDelayMs,
+    });
+    if (copy.failure !== undefined) {
+      options.warn(
+        `warning: cannot fetch the ${source.name} ranges from ${url} (${copy.failure}); ` +
+          (copy.fetchedAt === undefined
+            ? `its IPs are looked up like any other. Set ${source.variable} if it moved.`
+            : `using the copy of ${copy.fetchedAt.toISOString().slice(0, 10)}.`),
+      );
     }
-    if (text !== undefined) all.push(...parseChecked(source, text));
+    if (copy.bytes !== undefined) {
+      all.push(...parseChecked(source, new TextDecoder().decode(copy.bytes)));
+    }
   }
   return all;
 }

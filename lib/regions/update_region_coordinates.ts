@@ -10,9 +10,8 @@
 import { BODY_LIMITS, readText } from "../http_body.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { runCacheStep } from "../store/cache_step.ts";
-import { errorText } from "../errors.ts";
 import { type Coordinates, knownCoordinates } from "./known_coordinates.ts";
-import { retryAfterSeconds } from "../retry_after.ts";
+import { type AttemptOutcome, retryAfterSeconds, withRetries } from "../http_retry.ts";
 import { stopRequested } from "../store/run_lock.ts";
 import type { Environment } from "../env.ts";
 import { OPENCAGE_KEY_VARIABLE, OPENCAGE_URL_VARIABLE } from "../env.ts";
@@ -79,47 +78,40 @@ async function geocode(
   if (country !== undefined && /^[A-Z]{2}$/.test(country)) {
     url.searchParams.set("countrycode", country.toLowerCase());
   }
-  let last = "no answer";
-  for (let attempt = 0; attempt < 4; attempt++) {
-    let wait = timing.retryDelayMs * 2 ** attempt;
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timing.timeoutMs) });
-      const text = await readText(response, BODY_LIMITS.opencage);
-      if (response.status === 401 || response.status === 403) {
-        return {
-          ok: false,
-          stop: true,
-          message: `OpenCage refused the key (HTTP ${response.status})`,
-        };
-      }
-      if (response.status === 402) {
-        return { ok: false, stop: true, message: "OpenCage's quota is used up (HTTP 402)" };
-      }
-      if (response.status === 429) {
-        // No wait, an unreadable one or one of hours: the quota counts as spent for the run.
-        const after = retryAfterSeconds(response.headers.get("retry-after"));
-        if (after === undefined) {
-          return { ok: false, stop: true, message: "OpenCage's rate limit is reached (HTTP 429)" };
-        }
-        wait = after * 1000;
-        last = "HTTP 429";
-      } else if (!response.ok) {
-        last = `HTTP ${response.status}`;
-      } else {
-        const results = JSON.parse(text).results;
-        const geometry = Array.isArray(results) ? results[0]?.geometry : undefined;
-        if (typeof geometry?.lat === "number" && typeof geometry?.lng === "number") {
-          return { ok: true, at: [geometry.lat, geometry.lng] };
-        }
-        return { ok: true, at: undefined };
-      }
-    } catch (error) {
-      last = errorText(error);
-    }
-    if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
+  const result = await withRetries<Lookup>(async (signal) => {
+    const response = await fetch(url, { signal });
+    return answerOf(response, await readText(response, BODY_LIMITS.opencage));
+  }, { delayMs: timing.retryDelayMs, timeoutMs: timing.timeoutMs });
+  if (result.ok) return result.answer;
   // A service that fails four times in a row is down: the other labels would only wait too.
-  return { ok: false, stop: true, message: `OpenCage kept failing (${last})` };
+  return { ok: false, stop: true, message: `OpenCage kept failing (${result.last})` };
+}
+
+/** What one OpenCage answer means: coordinates, none, a reason to stop, or to try again. */
+function answerOf(response: Response, text: string): AttemptOutcome<Lookup> {
+  if (response.status === 401 || response.status === 403) {
+    const message = `OpenCage refused the key (HTTP ${response.status})`;
+    return { answer: { ok: false, stop: true, message } };
+  }
+  if (response.status === 402) {
+    return { answer: { ok: false, stop: true, message: "OpenCage's quota is used up (HTTP 402)" } };
+  }
+  if (response.status === 429) {
+    // No wait, an unreadable one or one of hours: the quota counts as spent for the run.
+    const after = retryAfterSeconds(response.headers.get("retry-after"));
+    if (after === undefined) {
+      const message = "OpenCage's rate limit is reached (HTTP 429)";
+      return { answer: { ok: false, stop: true, message } };
+    }
+    return { again: "HTTP 429", waitMs: after * 1000 };
+  }
+  if (!response.ok) return { again: `HTTP ${response.status}` };
+  const results = JSON.parse(text).results;
+  const geometry = Array.isArray(results) ? results[0]?.geometry : undefined;
+  if (typeof geometry?.lat === "number" && typeof geometry?.lng === "number") {
+    return { answer: { ok: true, at: [geometry.lat, geometry.lng] } };
+  }
+  return { answer: { ok: true, at: undefined } };
 }
 
 function store(db: DatabaseSync, label: string, at: Coordinates, source: string): void {

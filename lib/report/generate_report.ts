@@ -7,9 +7,8 @@
 
 import { join } from "node:path";
 import { SAMPLE_MARKER } from "../config.ts";
-import { DatabaseSync } from "node:sqlite";
 import { pathExists, writeTextFileAtomic } from "../atomic_files.ts";
-import { DATABASE_FILE } from "../store/cache_database.ts";
+import { openCacheForReading } from "../store/cache_database.ts";
 import { readReportData } from "./report_data.ts";
 import { renderReport } from "./report_html.ts";
 
@@ -58,12 +57,8 @@ export async function generateReport(
 /** Label → [latitude, longitude] of the cache (none when it has no database yet). */
 function readCoordinates(cacheDirectory: string): Map<string, [number, number]> {
   const coordinates = new Map<string, [number, number]>();
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(join(cacheDirectory, DATABASE_FILE), { readOnly: true });
-  } catch {
-    return coordinates;
-  }
+  const db = openCacheForReading(cacheDirectory)?.db;
+  if (db === undefined) return coordinates;
   try {
     const rows = db.prepare("SELECT label, latitude, longitude FROM region_coordinates").all() as {
       label: string;

@@ -7,7 +7,8 @@
  */
 
 import { BODY_LIMITS, BodyTooLargeError, readBody } from "../http_body.ts";
-import { errorText, OperatorError } from "../errors.ts";
+import { OperatorError } from "../errors.ts";
+import { withRetries } from "../http_retry.ts";
 import { type AwsCredentials, signRequest, uriEncode } from "./sigv4.ts";
 
 /** A bucket and a key prefix, from `s3://bucket/prefix`. */
@@ -140,42 +141,38 @@ export class S3Client {
       .join("&");
     const url = `${protocol}//${host}${path.split("/").map(uriEncode).join("/")}` +
       (search ? `?${search}` : "");
-    let last = "no answer";
-    for (let attempt = 0; attempt < o.attempts; attempt++) {
+    const where = key ? `s3://${bucket}/${key}` : `the listing of s3://${bucket}`;
+    const result = await withRetries<Uint8Array>(async (signal) => {
+      const headers = await signRequest(
+        { method: "GET", host, path, query },
+        { credentials: o.credentials, region: o.region },
+      );
+      const response = await fetch(url, { headers, signal });
+      let body: Uint8Array;
       try {
-        const headers = await signRequest(
-          { method: "GET", host, path, query },
-          { credentials: o.credentials, region: o.region },
-        );
-        const response = await fetch(url, { headers, signal: AbortSignal.timeout(o.timeoutMs) });
-        const body = await readBody(response, key ? BODY_LIMITS.object : BODY_LIMITS.listing);
-        if (response.ok) return body;
-        const code = /<Code>([^<]*)<\/Code>/.exec(new TextDecoder().decode(body))?.[1];
-        last = `HTTP ${response.status}${code ? ` ${code}` : ""}`;
-        if (response.status < 500 && response.status !== 429 && code !== "SlowDown") {
-          throw new OperatorError(
-            `S3 refused ${key ? `s3://${bucket}/${key}` : `the listing of s3://${bucket}`} ` +
-              `(${last}). Check the bucket, the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) ` +
-              "and AWS_REGION / AWS_ENDPOINT_URL.",
-          );
-        }
+        body = await readBody(response, key ? BODY_LIMITS.object : BODY_LIMITS.listing);
       } catch (error) {
-        if (error instanceof OperatorError) throw error;
-        if (error instanceof BodyTooLargeError) {
-          throw new OperatorError(
-            `${key ? `s3://${bucket}/${key}` : `The listing of s3://${bucket}`}: ` +
-              `${error.message}, more than any log ${key ? "object" : "listing page"} is.`,
-          );
-        }
-        last = errorText(error);
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        throw new OperatorError(
+          `${key ? `s3://${bucket}/${key}` : `The listing of s3://${bucket}`}: ` +
+            `${error.message}, more than any log ${key ? "object" : "listing page"} is.`,
+        );
       }
-      if (attempt + 1 < o.attempts) {
-        await new Promise((resolve) => setTimeout(resolve, o.retryDelayMs * 2 ** attempt));
+      if (response.ok) return { answer: body };
+      const code = /<Code>([^<]*)<\/Code>/.exec(new TextDecoder().decode(body))?.[1];
+      const status = `HTTP ${response.status}${code ? ` ${code}` : ""}`;
+      if (response.status < 500 && response.status !== 429 && code !== "SlowDown") {
+        throw new OperatorError(
+          `S3 refused ${where} (${status}). Check the bucket, the credentials (AWS_PROFILE, ` +
+            "AWS_ACCESS_KEY_ID) and AWS_REGION / AWS_ENDPOINT_URL.",
+        );
       }
-    }
+      return { again: status };
+    }, { attempts: o.attempts, delayMs: o.retryDelayMs, timeoutMs: o.timeoutMs });
+    if (result.ok) return result.answer;
     throw new OperatorError(
-      `S3 kept failing for s3://${bucket}/${key} (${last}) after ${o.attempts} attempts. The ` +
-        "server or the network is in trouble: run again later (what was committed is kept).",
+      `S3 kept failing for s3://${bucket}/${key} (${result.last}) after ${o.attempts} attempts. ` +
+        "The server or the network is in trouble: run again later (what was committed is kept).",
     );
   }
 }

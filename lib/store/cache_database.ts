@@ -405,16 +405,17 @@ export function storageError(error: unknown): unknown {
 export function startNewCache(cacheDirectory: string): void {
   const path = join(cacheDirectory, DATABASE_FILE);
   if (isFile(path)) {
-    const db = new DatabaseSync(path, { readOnly: true });
     let tables = 0;
     try {
-      tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'meta'").get() as {
-        n: number;
-      }).n;
+      const { db } = openCacheForReading(cacheDirectory)!;
+      try {
+        tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'meta'")
+          .get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
     } catch {
       tables = 0; // not a database at all: as good as empty
-    } finally {
-      db.close();
     }
     if (tables > 0) {
       throw new OperatorError(
@@ -461,4 +462,68 @@ function setAsideImplausibleRequests(db: DatabaseSync): void {
     WHERE id IN (SELECT file_id FROM temp.set_aside)`);
   db.exec("DELETE FROM requests WHERE rowid IN (SELECT id FROM temp.set_aside)");
   db.exec("DROP TABLE temp.set_aside");
+}
+
+/** A cache database opened by {@linkcode openCacheForReading}. */
+export interface CacheReader {
+  /** The database, read-only. */
+  db: DatabaseSync;
+  /** Set when the folder is read-only and the file had to be read as immutable. */
+  note?: string;
+}
+
+/**
+ * Opens the cache database of `cacheDirectory` read-only, without creating or changing
+ * anything (undefined when there is no database yet). A cache on a read-only file system cannot
+ * open SQLite's write-ahead log index; it is then read as an immutable file (without what the
+ * log did not hand over, which `note` says), through a URI that only unrestricted file
+ * permissions let through.
+ *
+ * @param cacheDirectory The cache directory.
+ * @returns The database and a note, or undefined when the cache has no database.
+ * @throws {OperatorError} When the file is there but cannot be read.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase, openCacheForReading } from "./cache_database.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(openCacheForReading(dir), undefined);
+ * openCacheDatabase(dir).close();
+ * const reader = openCacheForReading(dir)!;
+ * assert.deepStrictEqual({ ...reader.db.prepare("SELECT count(*) AS n FROM requests").get() }, {
+ *   n: 0,
+ * });
+ * reader.db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openCacheForReading(cacheDirectory: string): CacheReader | undefined {
+  const path = join(cacheDirectory, DATABASE_FILE);
+  if (!isFile(path)) return undefined;
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    // Before anything else: a run that is writing may hold the lock for a moment.
+    db.exec("PRAGMA busy_timeout = 10000");
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return { db };
+  } catch (error) {
+    if (Deno.permissions.querySync({ name: "write" }).state !== "granted") {
+      throw new OperatorError(
+        `Cannot read cache database ${path}: ${errorText(error)}. If its folder is read-only, ` +
+          "SQLite can read it only with unrestricted file permissions: run " +
+          "`deno run -A cli.ts status`, or make the folder writable.",
+      );
+    }
+  }
+  try {
+    const db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return { db, note: "the cache directory is read-only: counts may miss the last writes" };
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot read cache database ${path}: ${errorText(error)}. Check its permissions.`,
+    );
+  }
 }

@@ -1,12 +1,14 @@
 /**
  * The DANDI content-id mapping, `{content_id: {dandiset_id: asset_path}}` (gzipped or plain
- * JSON), from a file or a URL. A URL is fetched at most once a day: the copy is kept in
- * `<cache>/dandi/` and an older copy is used, with a warning, when the URL cannot be reached.
+ * JSON), from a file or a URL. A URL is fetched at most once a day: the copy is kept as
+ * `<cache>/dandi/content_mapping.json` and an older copy is used, with a warning, when the URL
+ * cannot be reached.
  *
  * @module
  */
 
-import { BODY_LIMITS, readBody } from "../http_body.ts";
+import { BODY_LIMITS } from "../http_body.ts";
+import { dailyCopy } from "../daily_copy.ts";
 import { join } from "node:path";
 import { errorText, OperatorError } from "../errors.ts";
 import { textOfMaybeGzip } from "../gzip.ts";
@@ -39,8 +41,12 @@ export interface LoadMappingOptions {
   cacheDirectory: string;
   /** Reports a warning (an old copy is used). */
   warn?: (message: string) => void;
-  /** Today's date `YYYY-MM-DD` (default: today, UTC). */
-  today?: string;
+  /**
+   * The current time (a copy fetched less than a day before serves as is).
+   *
+   * @default {new Date()}
+   */
+  now?: Date;
 }
 
 /**
@@ -79,31 +85,50 @@ export async function loadContentMapping(options: LoadMappingOptions): Promise<C
     }
   }
   const folder = join(options.cacheDirectory, "dandi");
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
-  const copy = join(folder, `content_mapping_${today}.json`);
-  try {
-    return await decode(await Deno.readFile(copy));
-  } catch {
-    // not fetched today yet (or damaged): fetch below
-  }
-  try {
-    const response = await fetch(source, { signal: AbortSignal.timeout(120_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-    const bytes = await readBody(response, BODY_LIMITS.mapping);
-    const mapping = await decode(bytes);
-    await Deno.mkdir(folder, { recursive: true });
-    await Deno.writeFile(`${copy}.tmp`, bytes);
-    await Deno.rename(`${copy}.tmp`, copy);
-    return mapping;
-  } catch (error) {
-    const older = [...await Array.fromAsync(Deno.readDir(folder)).catch(() => [])]
-      .map((entry) => entry.name).filter((name) => /^content_mapping_.*\.json$/.test(name))
-      .sort().pop();
-    if (older === undefined) throw fail(errorText(error));
+  const path = join(folder, "content_mapping.json");
+  await adoptDatedCopy(folder, path);
+  const copy = await dailyCopy({
+    path,
+    url: source,
+    limit: BODY_LIMITS.mapping,
+    check: decode,
+    now: options.now,
+    timeoutMs: MAPPING_TIMEOUT_MS,
+    // A mapping of megabytes needs the full timeout even when a copy is kept.
+    recentCopyTimeoutMs: MAPPING_TIMEOUT_MS,
+  });
+  if (copy.bytes === undefined) throw fail(copy.failure ?? "no copy is kept");
+  if (copy.failure !== undefined) {
     options.warn?.(
-      `warning: cannot fetch the content-id mapping ${source} (${errorText(error)}); using ` +
-        `the copy from ${older.slice(16, 26)}.`,
+      `warning: cannot fetch the content-id mapping ${source} (${copy.failure}); using ` +
+        `the copy from ${copy.fetchedAt!.toISOString().slice(0, 10)}.`,
     );
-    return await decode(await Deno.readFile(join(folder, older)));
   }
+  try {
+    return await decode(copy.bytes);
+  } catch (error) {
+    throw fail(`the kept copy ${path} is damaged (${errorText(error)}); delete it`);
+  }
+}
+
+const MAPPING_TIMEOUT_MS = 120_000;
+
+/**
+ * Earlier versions kept one copy per day (`content_mapping_<YYYY-MM-DD>.json`): the newest
+ * becomes the kept copy, dated by its name, and the others go.
+ */
+async function adoptDatedCopy(folder: string, path: string): Promise<void> {
+  const dated = (await Array.fromAsync(Deno.readDir(folder)).catch(() => []))
+    .map((entry) => entry.name).filter((name) =>
+      /^content_mapping_\d{4}-\d\d-\d\d\.json$/.test(name)
+    )
+    .sort();
+  if (dated.length === 0) return;
+  const newest = dated.pop()!;
+  if (await Deno.stat(path).then(() => false, () => true)) {
+    const at = new Date(`${newest.slice(16, 26)}T00:00:00Z`);
+    await Deno.rename(join(folder, newest), path);
+    await Deno.utime(path, at, at);
+  } else dated.push(newest);
+  for (const name of dated) await Deno.remove(join(folder, name)).catch(() => {});
 }
