@@ -206,15 +206,15 @@ function defaultContext(signal: AbortSignal): CommandContext {
  * @example Usage
  * ```ts
  * import { main } from "./cli.ts";
- * import { assertEquals } from "./lib/_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];
  * const code = await main(["--version"], {
  *   env: new Map(), out: (line) => lines.push(line), err: () => {}, stderrIsTerminal: false,
  *   signal: new AbortController().signal,
  * });
- * assertEquals(code, 0);
- * assertEquals(lines[0].startsWith("s3_log_extraction "), true);
+ * assert.deepStrictEqual(code, 0);
+ * assert.deepStrictEqual(lines[0].startsWith("s3_log_extraction "), true);
  * ```
  */
 export async function main(args: string[], context?: CommandContext): Promise<number> {

@@ -13,11 +13,11 @@ import { basename, dirname, join } from "node:path";
  * @example Usage
  * ```ts
  * import { writeTextFileAtomic } from "./atomic_files.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await writeTextFileAtomic(`${dir}/a/totals.json`, "{}");
- * assertEquals(await Deno.readTextFile(`${dir}/a/totals.json`), "{}");
+ * assert.deepStrictEqual(await Deno.readTextFile(`${dir}/a/totals.json`), "{}");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -45,14 +45,14 @@ export async function writeTextFileAtomic(path: string, text: string): Promise<v
  * @example Usage
  * ```ts
  * import { replaceFolder } from "./atomic_files.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await replaceFolder(`${dir}/out`, async (tmp) => await Deno.writeTextFile(`${tmp}/x`, "1"));
  * await replaceFolder(`${dir}/out`, async (tmp) => await Deno.writeTextFile(`${tmp}/y`, "2"), ["x"]);
- * assertEquals([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort(), ["x", "y"]);
+ * assert.deepStrictEqual([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort(), ["x", "y"]);
  * await replaceFolder(`${dir}/out`, async (tmp) => await Deno.writeTextFile(`${tmp}/z`, "3"));
- * assertEquals([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name), ["z"]);
+ * assert.deepStrictEqual([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name), ["z"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -106,13 +106,13 @@ async function moveInto(from: string, to: string, keep: ReadonlySet<string>): Pr
  * @example Usage
  * ```ts
  * import { repairFolder } from "./atomic_files.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.mkdir(`${dir}/out.old-0123abcd`);
  * await Deno.mkdir(`${dir}/out.new-4567ef01`);
  * await repairFolder(`${dir}/out`);
- * assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["out"]);
+ * assert.deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -148,9 +148,9 @@ export async function repairFolder(path: string): Promise<void> {
  * @example Usage
  * ```ts
  * import { pathExists } from "./atomic_files.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(await pathExists("/nonexistent/folder"), false);
+ * assert.deepStrictEqual(await pathExists("/nonexistent/folder"), false);
  * ```
  */
 export async function pathExists(path: string): Promise<boolean> {

@@ -43,9 +43,9 @@ export const SYSTEM_SETTINGS = "/etc/s3-log-extraction/config.json";
  * @example Usage
  * ```ts
  * import { settingsPath } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(settingsPath(new Map([["HOME", "/home/op"]])), "/home/op/.config/s3-log-extraction/config.json");
+ * assert.deepStrictEqual(settingsPath(new Map([["HOME", "/home/op"]])), "/home/op/.config/s3-log-extraction/config.json");
  * ```
  */
 export function settingsPath(env: Environment = Deno.env): string {
@@ -65,9 +65,9 @@ export function settingsPath(env: Environment = Deno.env): string {
  * @example Usage
  * ```ts
  * import { isFile } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(isFile("/nonexistent/config.json"), false);
+ * assert.deepStrictEqual(isFile("/nonexistent/config.json"), false);
  * ```
  */
 export function isFile(path: string): boolean {
@@ -88,10 +88,10 @@ export function isFile(path: string): boolean {
  * @example Usage
  * ```ts
  * import { defaultCacheDirectory } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(defaultCacheDirectory(new Map([["XDG_DATA_HOME", "/var/lib/op"]])), "/var/lib/op/s3-log-extraction");
- * assertEquals(defaultCacheDirectory(new Map([["HOME", "/home/op"]])), "/home/op/.local/share/s3-log-extraction");
+ * assert.deepStrictEqual(defaultCacheDirectory(new Map([["XDG_DATA_HOME", "/var/lib/op"]])), "/var/lib/op/s3-log-extraction");
+ * assert.deepStrictEqual(defaultCacheDirectory(new Map([["HOME", "/home/op"]])), "/home/op/.local/share/s3-log-extraction");
  * ```
  */
 export function defaultCacheDirectory(env: Environment = Deno.env): string {
@@ -125,10 +125,10 @@ function userFolder(env: Environment, variable: string, fallback: string): strin
  * @example Usage
  * ```ts
  * import { readSettings } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_CONFIG", "/nonexistent/config.json"]]);
- * assertEquals(await readSettings(env), {});
+ * assert.deepStrictEqual(await readSettings(env), {});
  * ```
  */
 export async function readSettings(env: Environment = Deno.env): Promise<Settings> {
@@ -187,12 +187,12 @@ async function ensureDirectory(path: string, what: string): Promise<void> {
  * @example Usage
  * ```ts
  * import { readSettings, setCache } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const home = await Deno.makeTempDir();
  * const env = new Map([["HOME", home]]);
  * await setCache(`${home}/cache`, { env });
- * assertEquals((await readSettings(env)).cache_directory, `${home}/cache`);
+ * assert.deepStrictEqual((await readSettings(env)).cache_directory, `${home}/cache`);
  * await Deno.remove(home, { recursive: true });
  * ```
  */
@@ -212,14 +212,14 @@ export async function setCache(
  * @example Usage
  * ```ts
  * import { readSettings, setLogs } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const home = await Deno.makeTempDir();
  * const env = new Map([["HOME", home]]);
  * await setLogs(home, { env });
- * assertEquals((await readSettings(env)).logs_directory, home);
+ * assert.deepStrictEqual((await readSettings(env)).logs_directory, home);
  * await setLogs("s3://logs-bucket/server", { env });
- * assertEquals((await readSettings(env)).logs_directory, "s3://logs-bucket/server");
+ * assert.deepStrictEqual((await readSettings(env)).logs_directory, "s3://logs-bucket/server");
  * await Deno.remove(home, { recursive: true });
  * ```
  */
@@ -240,12 +240,12 @@ export async function setLogs(
  * @example Usage
  * ```ts
  * import { resolveCacheDirectory } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const env = new Map([["S3_LOG_EXTRACTION_CACHE", `${dir}/from-env`]]);
- * assertEquals(await resolveCacheDirectory({ env }), `${dir}/from-env`);
- * assertEquals(await resolveCacheDirectory({ flag: `${dir}/flag`, env }), `${dir}/flag`);
+ * assert.deepStrictEqual(await resolveCacheDirectory({ env }), `${dir}/from-env`);
+ * assert.deepStrictEqual(await resolveCacheDirectory({ flag: `${dir}/flag`, env }), `${dir}/flag`);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -264,10 +264,10 @@ export async function resolveCacheDirectory(
  * @example Usage
  * ```ts
  * import { cacheDirectoryPath } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_CACHE", "/nonexistent/cache"]]);
- * assertEquals(await cacheDirectoryPath({ env }), "/nonexistent/cache");
+ * assert.deepStrictEqual(await cacheDirectoryPath({ env }), "/nonexistent/cache");
  * ```
  */
 export async function cacheDirectoryPath(
@@ -285,10 +285,10 @@ export async function cacheDirectoryPath(
  * @example Usage
  * ```ts
  * import { configuredLogsDirectory } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_LOGS", "/srv/logs"], ["S3_LOG_EXTRACTION_CONFIG", "/nonexistent"]]);
- * assertEquals(await configuredLogsDirectory({ env }), "/srv/logs");
+ * assert.deepStrictEqual(await configuredLogsDirectory({ env }), "/srv/logs");
  * ```
  */
 export async function configuredLogsDirectory(
@@ -306,12 +306,12 @@ export async function configuredLogsDirectory(
  * @example Usage
  * ```ts
  * import { readSettings, setPublish } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const home = await Deno.makeTempDir();
  * const env = new Map([["HOME", home]]);
  * await setPublish(`${home}/site/content`, { env, git: true });
- * assertEquals((await readSettings(env)).publish_directory, `${home}/site/content`);
+ * assert.deepStrictEqual((await readSettings(env)).publish_directory, `${home}/site/content`);
  * await Deno.remove(home, { recursive: true });
  * ```
  */
@@ -334,10 +334,10 @@ export async function setPublish(
  * @example Usage
  * ```ts
  * import { configuredPublish } from "./config.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_PUBLISH", "/srv/site"], ["S3_LOG_EXTRACTION_PUBLISH_GIT", "1"], ["S3_LOG_EXTRACTION_CONFIG", "/nonexistent"]]);
- * assertEquals(await configuredPublish({ env }), { directory: "/srv/site", git: true });
+ * assert.deepStrictEqual(await configuredPublish({ env }), { directory: "/srv/site", git: true });
  * ```
  */
 export async function configuredPublish(

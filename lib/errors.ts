@@ -11,10 +11,10 @@
  * @example Usage
  * ```ts
  * import { OperatorError } from "./errors.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const error = new OperatorError("Cannot open cache /x: permission denied. Fix the permissions.");
- * assertEquals(error.exitCode, 1);
+ * assert.deepStrictEqual(error.exitCode, 1);
  * ```
  */
 export class OperatorError extends Error {
@@ -35,9 +35,9 @@ export class OperatorError extends Error {
  * @example Usage
  * ```ts
  * import { StoppedError } from "./errors.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(new StoppedError().message, "Stopped as asked, before changing anything.");
+ * assert.deepStrictEqual(new StoppedError().message, "Stopped as asked, before changing anything.");
  * ```
  */
 export class StoppedError extends Error {
@@ -55,9 +55,9 @@ export class StoppedError extends Error {
  * @example Usage
  * ```ts
  * import { UsageError } from "./errors.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(new UsageError("Unknown command 'x'.").exitCode, 2);
+ * assert.deepStrictEqual(new UsageError("Unknown command 'x'.").exitCode, 2);
  * ```
  */
 export class UsageError extends OperatorError {
@@ -77,10 +77,10 @@ export class UsageError extends OperatorError {
  * @example Usage
  * ```ts
  * import { errorText } from "./errors.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(errorText(new Error("disk full")), "disk full");
- * assertEquals(errorText("plain"), "plain");
+ * assert.deepStrictEqual(errorText(new Error("disk full")), "disk full");
+ * assert.deepStrictEqual(errorText("plain"), "plain");
  * ```
  */
 export function errorText(error: unknown): string {
@@ -106,15 +106,15 @@ const FILE_SYSTEM_ADVICE: Record<string, string> = {
  * @example Usage
  * ```ts
  * import { fileSystemError } from "./errors.ts";
- * import { assertEquals, assertMatch } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * // As Deno throws it when a write meets a full disk.
  * const full = Object.assign(
  *   new Error("No space left on device (os error 28): writefile '/srv/summaries/ds/by_day.tsv'"),
  *   { code: "ENOSPC" },
  * );
- * assertMatch(fileSystemError(full)!.message, /^Cannot write \/srv\/summaries\/ds\/by_day.tsv: the disk is full/);
- * assertEquals(fileSystemError(new Error("other")), undefined);
+ * assert.match(fileSystemError(full)!.message, /^Cannot write \/srv\/summaries\/ds\/by_day.tsv: the disk is full/);
+ * assert.deepStrictEqual(fileSystemError(new Error("other")), undefined);
  * ```
  */
 export function fileSystemError(error: unknown): OperatorError | undefined {

@@ -10,10 +10,10 @@
  * @example Usage
  * ```ts
  * import { isGzip } from "./gzip.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(isGzip(new Uint8Array([0x1f, 0x8b, 8])), true);
- * assertEquals(isGzip(new TextEncoder().encode("8787a3c4 dandiarchive")), false);
+ * assert.deepStrictEqual(isGzip(new Uint8Array([0x1f, 0x8b, 8])), true);
+ * assert.deepStrictEqual(isGzip(new TextEncoder().encode("8787a3c4 dandiarchive")), false);
  * ```
  */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -26,12 +26,12 @@ export function isGzip(bytes: Uint8Array): boolean {
  * @example Usage
  * ```ts
  * import { gunzipStream } from "./gzip.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const packed = new Uint8Array(await new Response(
  *   new Blob(["hello"]).stream().pipeThrough(new CompressionStream("gzip")),
  * ).arrayBuffer());
- * assertEquals(await new Response(gunzipStream(packed)).text(), "hello");
+ * assert.deepStrictEqual(await new Response(gunzipStream(packed)).text(), "hello");
  * ```
  */
 export function gunzipStream(bytes: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array> {
@@ -44,9 +44,9 @@ export function gunzipStream(bytes: Uint8Array<ArrayBuffer>): ReadableStream<Uin
  * @example Usage
  * ```ts
  * import { textOfMaybeGzip } from "./gzip.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(await textOfMaybeGzip(new TextEncoder().encode("plain")), "plain");
+ * assert.deepStrictEqual(await textOfMaybeGzip(new TextEncoder().encode("plain")), "plain");
  * ```
  */
 export async function textOfMaybeGzip(bytes: Uint8Array<ArrayBuffer>): Promise<string> {

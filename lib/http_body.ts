@@ -38,10 +38,10 @@ export class BodyTooLargeError extends Error {
  * @example Usage
  * ```ts
  * import { BodyTooLargeError, readBody } from "./http_body.ts";
- * import { assertEquals, assertRejects } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(await readBody(new Response("hello"), 10), new TextEncoder().encode("hello"));
- * await assertRejects(() => readBody(new Response("x".repeat(11)), 10), BodyTooLargeError);
+ * assert.deepStrictEqual(await readBody(new Response("hello"), 10), new TextEncoder().encode("hello"));
+ * await assert.rejects(() => readBody(new Response("x".repeat(11)), 10), BodyTooLargeError);
  * ```
  */
 export async function readBody(
@@ -80,9 +80,9 @@ export async function readBody(
  * @example Usage
  * ```ts
  * import { readText } from "./http_body.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(await readText(new Response("héllo"), 100), "héllo");
+ * assert.deepStrictEqual(await readText(new Response("héllo"), 100), "héllo");
  * ```
  */
 export async function readText(response: Response, limit: number): Promise<string> {

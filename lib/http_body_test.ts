@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "./_assert.ts";
+import assert from "node:assert/strict";
 import { BodyTooLargeError, readBody } from "./http_body.ts";
 
 Deno.test("an endless answer is cut off at the ceiling, with bounded memory", async () => {
@@ -14,11 +14,11 @@ Deno.test("an endless answer is cut off at the ceiling, with bounded memory", as
     ));
   try {
     const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
-    await assertRejects(() => readBody(response, 1024 * 1024), BodyTooLargeError);
-    assertEquals(sent < 64 * 1024 * 1024, true, `${sent} bytes sent before the cut`);
+    await assert.rejects(() => readBody(response, 1024 * 1024), BodyTooLargeError);
+    assert.deepStrictEqual(sent < 64 * 1024 * 1024, true, `${sent} bytes sent before the cut`);
     // A declared length past the ceiling is refused before reading anything.
     const declared = new Response("x".repeat(10), { headers: { "content-length": "10" } });
-    await assertRejects(() => readBody(declared, 5), BodyTooLargeError);
+    await assert.rejects(() => readBody(declared, 5), BodyTooLargeError);
   } finally {
     await server.shutdown();
   }

@@ -62,12 +62,12 @@ function parseIpv6(text: string): number[] | undefined {
  * @example Usage
  * ```ts
  * import { ipAddressBytes } from "./ip_address.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(ipAddressBytes("192.0.2.1"), new Uint8Array([192, 0, 2, 1]));
- * assertEquals(ipAddressBytes("2001:db8::1")?.length, 16);
- * assertEquals(ipAddressBytes("10.192.0.2.1"), undefined);
- * assertEquals(ipAddressBytes("1::2::3"), undefined);
+ * assert.deepStrictEqual(ipAddressBytes("192.0.2.1"), new Uint8Array([192, 0, 2, 1]));
+ * assert.deepStrictEqual(ipAddressBytes("2001:db8::1")?.length, 16);
+ * assert.deepStrictEqual(ipAddressBytes("10.192.0.2.1"), undefined);
+ * assert.deepStrictEqual(ipAddressBytes("1::2::3"), undefined);
  * ```
  */
 export function ipAddressBytes(text: string): Uint8Array | undefined {
@@ -82,11 +82,11 @@ export function ipAddressBytes(text: string): Uint8Array | undefined {
  * @example Usage
  * ```ts
  * import { isIpAddress } from "./ip_address.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(isIpAddress("198.51.100.7"), true);
- * assertEquals(isIpAddress("198.51.100.07"), false);
- * assertEquals(isIpAddress("2001:db8::1"), true);
+ * assert.deepStrictEqual(isIpAddress("198.51.100.7"), true);
+ * assert.deepStrictEqual(isIpAddress("198.51.100.07"), false);
+ * assert.deepStrictEqual(isIpAddress("2001:db8::1"), true);
  * ```
  */
 export function isIpAddress(text: string): boolean {
@@ -100,10 +100,10 @@ export function isIpAddress(text: string): boolean {
  * @example Usage
  * ```ts
  * import { ipv4Number } from "./ip_address.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(ipv4Number("192.0.2.1"), 3221225985);
- * assertEquals(ipv4Number("192.0.2.01"), -1);
+ * assert.deepStrictEqual(ipv4Number("192.0.2.1"), 3221225985);
+ * assert.deepStrictEqual(ipv4Number("192.0.2.01"), -1);
  * ```
  */
 export function ipv4Number(text: string): number {

@@ -53,10 +53,10 @@ function fitSegment(segment: string, original: string, longNames?: Map<string, s
  * @example Usage
  * ```ts
  * import { safeFolderName } from "./key_path.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(safeFolderName("ds001161"), "ds001161");
- * assertEquals(safeFolderName("archive", new Set(["archive"])), "%%61726368697665");
+ * assert.deepStrictEqual(safeFolderName("ds001161"), "ds001161");
+ * assert.deepStrictEqual(safeFolderName("archive", new Set(["archive"])), "%%61726368697665");
  * ```
  */
 export function safeFolderName(name: string, reserved: ReadonlySet<string> = new Set()): string {
@@ -80,16 +80,16 @@ function escapeSegment(segment: string, reserved: ReadonlySet<string> = RESERVED
  * @example Usage
  * ```ts
  * import { keyToRelativePath } from "./key_path.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(keyToRelativePath("ds001161/sub-23/anat/T1w.nii.gz"), "ds001161/sub-23/anat/T1w.nii.gz");
- * assertEquals(keyToRelativePath("../../etc/passwd"), "%%2e2e/%%2e2e/etc/passwd");
- * assertEquals(keyToRelativePath("a//b/"), "a/%%/b/%%");
- * assertEquals(keyToRelativePath("ds1/ips.txt"), "ds1/%%6970732e747874");
+ * assert.deepStrictEqual(keyToRelativePath("ds001161/sub-23/anat/T1w.nii.gz"), "ds001161/sub-23/anat/T1w.nii.gz");
+ * assert.deepStrictEqual(keyToRelativePath("../../etc/passwd"), "%%2e2e/%%2e2e/etc/passwd");
+ * assert.deepStrictEqual(keyToRelativePath("a//b/"), "a/%%/b/%%");
+ * assert.deepStrictEqual(keyToRelativePath("ds1/ips.txt"), "ds1/%%6970732e747874");
  * // Too long for a file system: shortened, and listed.
  * const longNames = new Map<string, string>();
- * assertEquals(keyToRelativePath(`ds1/${"x".repeat(300)}`, longNames).length, 4 + 43);
- * assertEquals([...longNames.values()], ["x".repeat(300)]);
+ * assert.deepStrictEqual(keyToRelativePath(`ds1/${"x".repeat(300)}`, longNames).length, 4 + 43);
+ * assert.deepStrictEqual([...longNames.values()], ["x".repeat(300)]);
  * ```
  */
 export function keyToRelativePath(key: string, longNames?: Map<string, string>): string {
@@ -109,15 +109,15 @@ export function keyToRelativePath(key: string, longNames?: Map<string, string>):
  * @example Usage
  * ```ts
  * import { keyToRelativePath, relativePathToKey } from "./key_path.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(relativePathToKey("ds001161/sub-23/anat/T1w.nii.gz"), "ds001161/sub-23/anat/T1w.nii.gz");
+ * assert.deepStrictEqual(relativePathToKey("ds001161/sub-23/anat/T1w.nii.gz"), "ds001161/sub-23/anat/T1w.nii.gz");
  * for (const key of ["../../etc/passwd", "a//b/", "ds1/ips.txt", "%%x"]) {
- *   assertEquals(relativePathToKey(keyToRelativePath(key)), key);
+ *   assert.deepStrictEqual(relativePathToKey(keyToRelativePath(key)), key);
  * }
  * const longNames = new Map<string, string>();
  * for (const key of [`a/${"y".repeat(300)}/b`, "z/".repeat(2000)]) {
- *   assertEquals(relativePathToKey(keyToRelativePath(key, longNames), longNames), key);
+ *   assert.deepStrictEqual(relativePathToKey(keyToRelativePath(key, longNames), longNames), key);
  * }
  * ```
  */

@@ -149,10 +149,10 @@ function finish(state: Uint32Array, message: Uint8Array, prefixBytes: number): U
  * @example Usage
  * ```ts
  * import { sha256 } from "./sha256.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
- * assertEquals(
+ * assert.deepStrictEqual(
  *   hex(sha256(new TextEncoder().encode("abc"))),
  *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
  * );
@@ -168,12 +168,12 @@ export function sha256(message: Uint8Array): Uint8Array {
  * @example Usage
  * ```ts
  * import { HmacSha256 } from "./sha256.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const encoder = new TextEncoder();
  * const mac = new HmacSha256(encoder.encode("key"));
  * const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
- * assertEquals(
+ * assert.deepStrictEqual(
  *   hex(mac.digest(encoder.encode("The quick brown fox jumps over the lazy dog"))),
  *   "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
  * );

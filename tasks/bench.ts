@@ -237,8 +237,8 @@ function summaryCache(requests: number): string {
   db.exec(`
     BEGIN;
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
-    INSERT INTO objects SELECT i, 'ds' || ((i - 1) / 100) || '/sub-' || (i % 97) || '/file-' || i || '.nwb',
-      'ds' || ((i - 1) / 100) FROM n;
+    INSERT INTO objects SELECT i, 'ds' || ((i - 1) / 100) || '/sub-' || (i % 97) || '/file-' || i || '.nwb'
+      FROM n;
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${requests}),
       u(i, a, b) AS (SELECT i, abs(random()) / 9223372036854775807.0,
         abs(random()) / 9223372036854775807.0 FROM n)

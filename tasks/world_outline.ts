@@ -99,9 +99,9 @@ if (import.meta.main) {
  * @example Usage
  * \`\`\`ts
  * import { WORLD_OUTLINE } from "./world_outline.ts";
- * import { assertEquals } from "./_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(WORLD_OUTLINE.startsWith("M"), true);
+ * assert.deepStrictEqual(WORLD_OUTLINE.startsWith("M"), true);
  * \`\`\`
  */
 export const WORLD_OUTLINE: string =

@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { PIPELINE_LOCK_FILE, readLockHolder, STOP_FILE } from "../lib/store/run_lock.ts";
 import {
   cliCommand,
@@ -29,37 +29,37 @@ Deno.test("help, version and usage errors (exit 2)", async () => {
   await withTmpDir(async (home) => {
     const env = cliEnv(home);
     const help = await runCli(["--help"], { env });
-    assertEquals(help.code, 0);
+    assert.deepStrictEqual(help.code, 0);
     for (
       const name of ["daily", "set_cache", "set_logs", "extract_logs", "export_extraction", "stop"]
     ) {
-      assertMatch(help.stdout, new RegExp(`\\n  ${name} `));
+      assert.match(help.stdout, new RegExp(`\\n  ${name} `));
     }
-    assertEquals((await runCli([], { env })).code, 2);
-    assertMatch(
+    assert.deepStrictEqual((await runCli([], { env })).code, 2);
+    assert.match(
       (await runCli(["--version"], { env })).stdout,
       /^s3_log_extraction \d+\.\d+\.\d+\n$/,
     );
     const commandHelp = await runCli(["extract_logs", "--help"], { env });
-    assertEquals(commandHelp.code, 0);
-    assertMatch(commandHelp.stdout, /S3_LOG_EXTRACTION_EXCLUDED_IPS/);
+    assert.deepStrictEqual(commandHelp.code, 0);
+    assert.match(commandHelp.stdout, /S3_LOG_EXTRACTION_EXCLUDED_IPS/);
 
     const unknown = await runCli(["nope"], { env });
-    assertEquals([unknown.code, unknown.stderr], [
+    assert.deepStrictEqual([unknown.code, unknown.stderr], [
       2,
       "error: Unknown command 'nope'. Run `s3_log_extraction --help` for the commands.\n",
     ]);
     const option = await runCli(["extract_logs", "--nope"], { env });
-    assertEquals([option.code, option.stderr], [
+    assert.deepStrictEqual([option.code, option.stderr], [
       2,
       "error: Unknown option --nope for extract_logs. Run `s3_log_extraction extract_logs --help`.\n",
     ]);
     const workers = await runCli(["extract_logs", "x", "--workers", "two"], { env });
-    assertEquals(workers.code, 2);
-    assertMatch(workers.stderr, /--workers must be a whole number of at least 0 \(got "two"\)/);
+    assert.deepStrictEqual(workers.code, 2);
+    assert.match(workers.stderr, /--workers must be a whole number of at least 0 \(got "two"\)/);
     const noDir = await runCli(["extract_logs"], { env });
-    assertEquals(noDir.code, 2);
-    assertMatch(noDir.stderr, /extract_logs needs <log directory>, or a configured one/);
+    assert.deepStrictEqual(noDir.code, 2);
+    assert.match(noDir.stderr, /extract_logs needs <log directory>, or a configured one/);
   });
 });
 
@@ -69,8 +69,8 @@ Deno.test("missing password, weak password, missing log directory: one line, exi
     const missing = await runCli(["extract_logs", logs], {
       env: cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" }),
     });
-    assertEquals(missing.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(missing.code, 1);
+    assert.match(
       missing.stderr,
       /^error: S3_LOG_EXTRACTION_PASSWORD is not set: it encrypts the client IPs/,
     );
@@ -78,10 +78,10 @@ Deno.test("missing password, weak password, missing log directory: one line, exi
     const weak = await runCli(["extract_logs", logs], {
       env: cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "Password123!Password123!" }),
     });
-    assertEquals(weak.code, 1);
-    assertMatch(weak.stderr, /not strong enough: it is one 12-character piece repeated/);
+    assert.deepStrictEqual(weak.code, 1);
+    assert.match(weak.stderr, /not strong enough: it is one 12-character piece repeated/);
     const bad = await runCli(["extract_logs", join(home, "nowhere")], { env: cliEnv(home) });
-    assertEquals([bad.code, bad.stderr], [
+    assert.deepStrictEqual([bad.code, bad.stderr], [
       1,
       `error: Cannot read log directory ${join(home, "nowhere")}: it does not exist. Check the ` +
       "path, or configure the log directory with `s3_log_extraction set_logs <dir>`.\n",
@@ -93,17 +93,17 @@ Deno.test("set_cache stores an absolute path that later commands use", async () 
   await withTmpDir(async (home) => {
     const env = cliEnv(home);
     const set = await runCli(["set_cache", "relative/cache"], { env, cwd: home });
-    assertEquals(set.code, 0);
-    assertEquals(
+    assert.deepStrictEqual(set.code, 0);
+    assert.deepStrictEqual(
       set.stdout,
       `Cache directory set to ${home}/relative/cache (saved in ${home}/.config/s3-log-extraction/config.json).\n`,
     );
     const logs = join(ROOT, "fixtures", "hard_cases", "logs");
     const run = await runCli(["extract_logs", logs], { env });
-    assertEquals(run.code, 0, run.stderr);
-    assertMatch(run.stdout, new RegExp(`into ${home}/relative/cache \\(generic mode\\)`));
-    assertMatch(run.stderr, /warning: 10 malformed lines were quarantined/);
-    assertMatch(run.stderr, /\n {2}2024-05-01-10-20-30-0123456789HARD01:5 ambiguous_status\n/);
+    assert.deepStrictEqual(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`into ${home}/relative/cache \\(generic mode\\)`));
+    assert.match(run.stderr, /warning: 10 malformed lines were quarantined/);
+    assert.match(run.stderr, /\n {2}2024-05-01-10-20-30-0123456789HARD01:5 ambiguous_status\n/);
   });
 });
 
@@ -114,16 +114,16 @@ Deno.test("validate lists each kind of problem with file:line and exits 1; nothi
     const env = cliEnv(home);
     const hard = join(ROOT, "fixtures", "hard_cases", "logs");
     const result = await runCli(["validate", hard, "--examples", "1"], { env });
-    assertEquals(result.code, 1, result.stderr);
-    assertMatch(
+    assert.deepStrictEqual(result.code, 1, result.stderr);
+    assert.match(
       result.stdout,
       /^Read 1 log file in .*: 30 lines, 17 requests that extract_logs would keep\.\n/,
     );
-    assertMatch(
+    assert.match(
       result.stdout,
       /\nnon_numeric_bytes: 1 line \(the bytes-sent field is neither a number nor '-'\)\n {2}2024-05-01-10-20-30-0123456789HARD01:7\n/,
     );
-    assertMatch(
+    assert.match(
       result.stdout,
       /\nambiguous_status: 1 line .*\n {2}2024-05-01-10-20-30-0123456789HARD01:5\n/,
     );
@@ -141,18 +141,18 @@ Deno.test("validate lists each kind of problem with file:line and exits 1; nothi
         "o b [06/Apr/2022:03:06:54 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a - 206 - 5 12 5 3 - - -\n",
     );
     const informational = await runCli(["validate", clean], { env });
-    assertEquals(informational.code, 0, informational.stdout);
-    assertMatch(informational.stdout, /: 3 lines, 3 requests that extract_logs would keep\./);
-    assertMatch(informational.stdout, /\nshort_download: 1 line \(.*, informational\)\n/);
-    assertEquals((await runCli(["validate", clean, "--strict"], { env })).code, 1);
+    assert.deepStrictEqual(informational.code, 0, informational.stdout);
+    assert.match(informational.stdout, /: 3 lines, 3 requests that extract_logs would keep\./);
+    assert.match(informational.stdout, /\nshort_download: 1 line \(.*, informational\)\n/);
+    assert.deepStrictEqual((await runCli(["validate", clean, "--strict"], { env })).code, 1);
     await Deno.remove(join(clean, "2022-04-06-03-06-53-0123456789ABCDEF"));
     const ok = await runCli(["validate", clean, "--cache", join(home, "cache")], { env });
-    assertEquals(ok.code, 0, ok.stderr);
-    assertMatch(ok.stdout, /No problems found\./);
-    assertEquals(exists(join(home, "cache", "cache.sqlite")), false);
+    assert.deepStrictEqual(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /No problems found\./);
+    assert.deepStrictEqual(exists(join(home, "cache", "cache.sqlite")), false);
     const missing = await runCli(["validate", join(home, "nope")], { env });
-    assertEquals(missing.code, 1);
-    assertMatch(missing.stderr, /Cannot read log directory .*nope: it does not exist\./);
+    assert.deepStrictEqual(missing.code, 1);
+    assert.match(missing.stderr, /Cannot read log directory .*nope: it does not exist\./);
   });
 });
 
@@ -161,26 +161,26 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
     const env = cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" });
     // As `deno task daily` runs it: each step isolated, with the task's own permissions.
     const first = await runTask("daily", [], { env, cwd: home });
-    assertEquals(first.code, 0, first.stderr);
-    assertMatch(first.stderr, /No log directory is configured: using the bundled sample logs/);
-    assertMatch(first.stdout, /Extracted 120 log files .* into .*\.sample-cache/);
-    assertMatch(first.stdout, /1,170 kept/);
+    assert.deepStrictEqual(first.code, 0, first.stderr);
+    assert.match(first.stderr, /No log directory is configured: using the bundled sample logs/);
+    assert.match(first.stdout, /Extracted 120 log files .* into .*\.sample-cache/);
+    assert.match(first.stdout, /1,170 kept/);
     // Made-up offline geolocation: every IP labelled, every place on the map, no lookup.
-    assertMatch(first.stdout, /IP table: 156 IPs for 1,170 requests, 0 with a region label/);
-    assertMatch(
+    assert.match(first.stdout, /IP table: 156 IPs for 1,170 requests, 0 with a region label/);
+    assert.match(
       first.stdout,
       /Labelled 156 of 156 IPs \(5 from service ranges, 151 by the geo database\)/,
     );
-    assertMatch(
+    assert.match(
       first.stdout,
       /Placed 16 region labels \(16 from the built-in tables, 0 by OpenCage\)/,
     );
-    assertMatch(first.stdout, /Wrote the summaries of 64 datasets to /);
-    assertMatch(first.stdout, /Daily run finished on the bundled sample logs\. Summaries: /);
+    assert.match(first.stdout, /Wrote the summaries of 64 datasets to /);
+    assert.match(first.stdout, /Daily run finished on the bundled sample logs\. Summaries: /);
     const summaries = join(home, ".sample-cache", "summaries");
     const archive = JSON.parse(await Deno.readTextFile(join(summaries, "archive_totals.json")));
     // The sample's truth: 1,170 requests, 747 downloads, 156 distinct IPs; rounded once.
-    assertEquals(
+    assert.deepStrictEqual(
       [
         archive.total_number_of_requests,
         archive.total_number_of_downloads,
@@ -190,49 +190,53 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
     );
     const statusArgs = ["status", "--cache", join(home, ".sample-cache"), "--logs", SAMPLE_LOGS];
     const status = await runTask("status", statusArgs.slice(1), { env, cwd: home });
-    assertEquals(status.code, 0, status.stderr);
-    assertMatch(status.stdout, /Log files: 120 done, 0 failed, 0 partly read; 0 of 120 in .* not/);
-    assertMatch(
+    assert.deepStrictEqual(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Log files: 120 done, 0 failed, 0 partly read; 0 of 120 in .* not/);
+    assert.match(
       status.stdout,
       /Requests: 1,170; distinct IPs: 156, 156 with a region label \(100%\)/,
     );
-    assertMatch(status.stdout, /Last run: generate_archive_totals, ok, /);
+    assert.match(status.stdout, /Last run: generate_archive_totals, ok, /);
     // The sample's cache is visible to the reading commands with --sample, and says what it is.
-    assertMatch(first.stderr, /made-up geolocation \(its regions and map are not real\)/);
+    assert.match(first.stderr, /made-up geolocation \(its regions and map are not real\)/);
     const sampleStatus = await runTask("status", ["--sample"], { env, cwd: home });
-    assertEquals(sampleStatus.code, 0, sampleStatus.stderr);
-    assertMatch(sampleStatus.stdout, new RegExp(`^Cache: ${home}/\\.sample-cache `));
+    assert.deepStrictEqual(sampleStatus.code, 0, sampleStatus.stderr);
+    assert.match(sampleStatus.stdout, new RegExp(`^Cache: ${home}/\\.sample-cache `));
     const report = await runTask("report", ["--sample", "--quiet"], { env, cwd: home });
-    assertEquals(report.code, 0, report.stderr);
+    assert.deepStrictEqual(report.code, 0, report.stderr);
     const exported = await runTask("export_extraction", [join(home, "x"), "--sample"], {
       env,
       cwd: home,
     });
-    assertEquals(exported.code, 0, exported.stderr);
+    assert.deepStrictEqual(exported.code, 0, exported.stderr);
     // The report publishes only rounded counts: "<50", or a multiple of 20 from 60 up.
     const html = await Deno.readTextFile(join(home, ".sample-cache", "report", "index.html"));
-    assertMatch(html, /<strong>Sample data\.<\/strong> This report is of the sample logs/);
+    assert.match(html, /<strong>Sample data\.<\/strong> This report is of the sample logs/);
     const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
     const counts = cells.filter((cell) => /^(&lt;50|[\d,]+)$/.test(cell));
-    assertEquals(counts.length, 270, "19 regions × 2, 64 datasets × 3, 20 assets × 2");
+    assert.deepStrictEqual(counts.length, 270, "19 regions × 2, 64 datasets × 3, 20 assets × 2");
     for (const cell of counts) {
       const value = Number(cell.replaceAll(",", ""));
       assert(cell === "&lt;50" || (value >= 50 && value % 20 === 0), `unrounded count ${cell}`);
     }
     const regions = await Deno.readTextFile(join(summaries, "archive", "by_region.tsv"));
-    assertMatch(regions, /\nAWS\/us-east-2\t/);
-    assertMatch(regions, /\nFR\/Grand Est\t/);
+    assert.match(regions, /\nAWS\/us-east-2\t/);
+    assert.match(regions, /\nFR\/Grand Est\t/);
     assert(!regions.includes("missing"), "every IP has a label");
     const second = await runTask("daily", [], { env, cwd: home });
-    assertEquals(second.code, 0, second.stderr);
-    assertMatch(second.stdout, /156 with a region label \(100%\)/);
-    assertMatch(second.stdout, /Labelled 0 of 156 IPs .* 156 had a label, 0 are left/);
+    assert.deepStrictEqual(second.code, 0, second.stderr);
+    assert.match(second.stdout, /156 with a region label \(100%\)/);
+    assert.match(second.stdout, /Labelled 0 of 156 IPs .* 156 had a label, 0 are left/);
     const json = JSON.parse(
       (await runTask("status", [...statusArgs.slice(1), "--json"], { env, cwd: home })).stdout,
     );
-    assertEquals([json.requests, json.logFiles.done, json.pending.pending], [1170, 120, 0]);
-    assertMatch(second.stdout, /Extracted 0 log files/);
-    assertMatch(second.stdout, /120 already done/);
+    assert.deepStrictEqual([json.requests, json.logFiles.done, json.pending.pending], [
+      1170,
+      120,
+      0,
+    ]);
+    assert.match(second.stdout, /Extracted 0 log files/);
+    assert.match(second.stdout, /120 already done/);
   });
 });
 
@@ -261,8 +265,8 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     const concurrent = await runCli(["extract_logs", logs, "--cache", cache], {
       env: cliEnv(home),
     });
-    assertEquals(concurrent.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(concurrent.code, 1);
+    assert.match(
       concurrent.stderr,
       /^error: Cannot run extract_logs: extract_logs \(process \d+, started .*\) is using cache .*\. Wait for it to finish, or end it with `s3_log_extraction stop`; a step started meanwhile would work on a cache that is changing\.\n$/,
     );
@@ -271,18 +275,18 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     while (!exists(join(cache, STOP_FILE))) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGCONT");
     const stopped = await stop.output();
-    assertEquals(stopped.code, 0);
-    assertEquals(
+    assert.deepStrictEqual(stopped.code, 0);
+    assert.deepStrictEqual(
       new TextDecoder().decode(stopped.stdout),
       `The extraction (process ${child.pid}) on cache ${cache} has stopped.\n`,
     );
     const run = await child.output();
-    assertEquals(run.code, 0);
+    assert.deepStrictEqual(run.code, 0);
     const out = new TextDecoder().decode(run.stdout);
-    assertMatch(out, /^Stopped after the batch in flight\. Extracted/);
+    assert.match(out, /^Stopped after the batch in flight\. Extracted/);
     assert(!/ 0 left for later/.test(out), out);
     const idle = await runCli(["stop", "--cache", cache], { env: cliEnv(home) });
-    assertEquals([idle.code, idle.stdout], [0, `No run is working on cache ${cache}.\n`]);
+    assert.deepStrictEqual([idle.code, idle.stdout], [0, `No run is working on cache ${cache}.\n`]);
   });
 });
 
@@ -292,8 +296,8 @@ Deno.test("stop ends a summary step before it writes: the published files stay a
     const cache = join(home, "cache");
     await copySample(logs, 10);
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
-    assertEquals((await runCli(["extract_logs", logs], { env })).code, 0);
-    assertEquals((await runCli(["generate_totals"], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["extract_logs", logs], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["generate_totals"], { env })).code, 0);
     const before = await Deno.readTextFile(join(cache, "summaries", "totals.json"));
     const step = cliCommand(["generate_summaries"], { env }).spawn();
     // Until the holder's record is written (a reader can come between its lock and its write).
@@ -307,30 +311,33 @@ Deno.test("stop ends a summary step before it writes: the published files stay a
     while (!exists(join(cache, STOP_FILE))) await new Promise((r) => setTimeout(r, 20));
     step.kill("SIGCONT");
     const stopped = await stop.output();
-    assertEquals(
+    assert.deepStrictEqual(
       new TextDecoder().decode(stopped.stdout),
       `generate_summaries (process ${step.pid}) on cache ${cache} has stopped.\n`,
     );
     const run = await step.output();
-    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
-    assertEquals(
+    assert.deepStrictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
+    assert.deepStrictEqual(
       new TextDecoder().decode(run.stdout),
       "Stopped as asked, before writing: generate_summaries changed nothing.\n",
     );
-    assertEquals(
+    assert.deepStrictEqual(
       (await Array.fromAsync(Deno.readDir(join(cache, "summaries")))).map((e) => e.name),
       [
         "totals.json",
       ],
     );
-    assertEquals(await Deno.readTextFile(join(cache, "summaries", "totals.json")), before);
+    assert.deepStrictEqual(
+      await Deno.readTextFile(join(cache, "summaries", "totals.json")),
+      before,
+    );
     assert(!exists(join(cache, STOP_FILE)), "the request is consumed");
     const db = new DatabaseSync(join(cache, "cache.sqlite"));
     const last = db.prepare("SELECT command, outcome FROM runs ORDER BY id DESC LIMIT 1").get();
     db.close();
-    assertEquals({ ...last }, { command: "generate_summaries", outcome: "stopped" });
+    assert.deepStrictEqual({ ...last }, { command: "generate_summaries", outcome: "stopped" });
     // The next run does the work.
-    assertEquals((await runCli(["generate_summaries", "--quiet"], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["generate_summaries", "--quiet"], { env })).code, 0);
     assert(
       (await Array.fromAsync(Deno.readDir(join(cache, "summaries")))).length > 1,
       "dataset folders written",
@@ -347,12 +354,12 @@ Deno.test("SIGTERM ends an extraction after its batch in flight, with exit code 
     child.kill("SIGTERM");
     child.kill("SIGCONT");
     const run = await child.output();
-    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
-    assertMatch(new TextDecoder().decode(run.stdout), /^Stopped after the batch in flight\./);
+    assert.deepStrictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
+    assert.match(new TextDecoder().decode(run.stdout), /^Stopped after the batch in flight\./);
     const rest = await runCli(["extract_logs", logs, "--cache", cache], { env: cliEnv(home) });
-    assertEquals(rest.code, 0);
-    assertMatch(rest.stdout, /, 0 left for later/);
-    assertMatch(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
+    assert.deepStrictEqual(rest.code, 0);
+    assert.match(rest.stdout, /, 0 left for later/);
+    assert.match(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
   });
 });
 
@@ -371,10 +378,10 @@ Deno.test({
       });
       const mapping = join(ROOT, "fixtures", "dandi_mapping.json");
       const run = await runTask("daily", ["--mode", "dandi", "--mapping", mapping], { env });
-      assertEquals(run.code, 0, run.stderr);
+      assert.deepStrictEqual(run.code, 0, run.stderr);
       const entries = await Array.fromAsync(Deno.readDir(join(home, "cache", "summaries")));
       const names = entries.map((e) => e.name).sort();
-      assertEquals(names, [
+      assert.deepStrictEqual(names, [
         "000026",
         "000109",
         "000142",
@@ -393,14 +400,14 @@ Deno.test({
           env,
         },
       );
-      assertEquals(skipped.code, 0, skipped.stderr);
-      assertMatch(
+      assert.deepStrictEqual(skipped.code, 0, skipped.stderr);
+      assert.match(
         skipped.stderr,
         /generate_dandiset_summaries and generate_dandiset_totals skipped: Cannot read the content-id mapping .*none\.json: No such file/,
       );
-      assertMatch(skipped.stderr, /refresh_region_codes skipped: nothing to re-check labels with/);
-      assertMatch(skipped.stderr, /\[5\/7\] generate_archive_summaries/);
-      assertMatch(skipped.stderr, /\[7\/7\] report/);
+      assert.match(skipped.stderr, /refresh_region_codes skipped: nothing to re-check labels with/);
+      assert.match(skipped.stderr, /\[5\/7\] generate_archive_summaries/);
+      assert.match(skipped.stderr, /\[7\/7\] report/);
     });
   },
 });
@@ -410,8 +417,8 @@ Deno.test("a summary command on an empty cache says to extract first (exit 1)", 
     const result = await runCli(["generate_summaries", "--cache", join(home, "empty")], {
       env: cliEnv(home),
     });
-    assertEquals(result.code, 1);
-    assertMatch(result.stderr, /holds no extraction yet\. Run extract_logs first/);
+    assert.deepStrictEqual(result.code, 1);
+    assert.match(result.stderr, /holds no extraction yet\. Run extract_logs first/);
   });
 });
 
@@ -427,7 +434,10 @@ Deno.test("update_indexed_region_codes labels from ranges and says what to set f
     const env = cliEnv(home, mockServiceEnv(base));
     const cache = join(home, "cache");
     const logs = join(ROOT, "fixtures", "hard_cases", "logs");
-    assertEquals((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);
+    assert.deepStrictEqual(
+      (await runCli(["extract_logs", logs, "--cache", cache], { env })).code,
+      0,
+    );
     const { code, stdout, stderr } = await runCli(
       ["update_indexed_region_codes", "--cache", cache],
       {
@@ -436,14 +446,14 @@ Deno.test("update_indexed_region_codes labels from ranges and says what to set f
       },
     );
     await server.shutdown();
-    assertEquals(code, 0, stderr);
+    assert.deepStrictEqual(code, 0, stderr);
     // 192.0.2.10 is in the mock GitHub range; "-" needs no lookup; 2001:db8::1 is left.
-    assertEquals(
+    assert.deepStrictEqual(
       stdout,
       "Labelled 2 of 3 IPs (2 from service ranges, 0 by ipinfo); 0 had a label, 1 is left for the next run.\n",
     );
-    assertMatch(stderr, /cannot fetch the aws ranges .*HTTP 200|aws ranges .*JSON/);
-    assertMatch(stderr, /1 IPs are left without a region: IPINFO_API_KEY is not set\./);
+    assert.match(stderr, /cannot fetch the aws ranges .*HTTP 200|aws ranges .*JSON/);
+    assert.match(stderr, /1 IPs are left without a region: IPINFO_API_KEY is not set\./);
     assert(!stderr.includes("192.0.2.10") && !stderr.includes("2001:db8::1"));
   });
 });
@@ -476,8 +486,8 @@ Deno.test("parse workers that cannot start fail the run with the reason, never h
       signal: AbortSignal.timeout(60_000),
     }).output();
     const stderr = new TextDecoder().decode(output.stderr);
-    assertEquals(output.code, 1, stderr);
-    assertMatch(
+    assert.deepStrictEqual(output.code, 1, stderr);
+    assert.match(
       stderr,
       /Extraction failed: a parse worker crashed: Requires read access to .*parse_worker\.ts/,
     );
@@ -508,7 +518,10 @@ Deno.test({
       const logs = join(home, "logs");
       await copySample(logs, 1);
       const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
-      assertEquals((await runCli(["extract_logs", logs, "--limit", "60"], { env })).code, 0);
+      assert.deepStrictEqual(
+        (await runCli(["extract_logs", logs, "--limit", "60"], { env })).code,
+        0,
+      );
       const full = join(home, "full");
       await Deno.mkdir(join(cache, "summaries"));
       await Deno.mkdir(full);
@@ -539,8 +552,8 @@ Deno.test({
         ] as const
       ) {
         const run = await onFullDisk([...await taskArgs(step), ...args]);
-        assertEquals(run.code, 1, `${step}: ${run.stderr}`);
-        assertMatch(run.stderr, new RegExp(expected), `${step}: ${run.stderr}`);
+        assert.deepStrictEqual(run.code, 1, `${step}: ${run.stderr}`);
+        assert.match(run.stderr, new RegExp(expected), `${step}: ${run.stderr}`);
         assert(!run.stderr.includes("bug"), run.stderr);
       }
     });
@@ -555,7 +568,7 @@ Deno.test({
   fn: async () => {
     await withTmpDir(async (home) => {
       const { cache, env } = await configuredSample(home, { files: 1 });
-      assertEquals((await runCli(["extract_logs", "--limit", "60"], { env })).code, 0);
+      assert.deepStrictEqual((await runCli(["extract_logs", "--limit", "60"], { env })).code, 0);
       /** Runs `deno <args>` with the cache mounted read-only. */
       const readOnly = async (args: string[]) => {
         const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
@@ -576,8 +589,8 @@ Deno.test({
       for (const step of steps) {
         const args = step === "export_extraction" ? [join(home, "export")] : [];
         const run = await readOnly([...await taskArgs(step), ...args]);
-        assertEquals(run.code, 1, `${step}: ${run.stderr}`);
-        assertEquals(
+        assert.deepStrictEqual(run.code, 1, `${step}: ${run.stderr}`);
+        assert.deepStrictEqual(
           run.stderr,
           `error: Cannot write to cache ${cache} (its lock file pipeline.lock: Read-only file ` +
             `system (os error 30)). ${step} writes to the cache: make the folder writable for ` +
@@ -588,19 +601,19 @@ Deno.test({
       }
       // The status task's narrow permissions cannot let SQLite read a read-only folder…
       const status = await readOnly(await taskArgs("status"));
-      assertEquals(status.code, 1, status.stderr);
-      assertMatch(
+      assert.deepStrictEqual(status.code, 1, status.stderr);
+      assert.match(
         status.stderr,
         /Cannot read cache database .*cache\.sqlite: unable to open database file\. If its folder is read-only, SQLite can read it only with unrestricted file permissions/,
       );
       // …unrestricted ones can, and the counts come with a caveat.
       const full = await readOnly(["run", "-A", join(ROOT, "cli.ts"), "status"]);
-      assertEquals(full.code, 0, full.stderr);
-      assertMatch(
+      assert.deepStrictEqual(full.code, 0, full.stderr);
+      assert.match(
         full.stdout,
         /Log files: 60 done, 0 failed, 0 partly read; 60 of 120 in .* not extracted yet\./,
       );
-      assertMatch(full.stdout, /Note: the cache directory is read-only/);
+      assert.match(full.stdout, /Note: the cache directory is read-only/);
     });
   },
 });
@@ -610,8 +623,8 @@ Deno.test("a service with a password but no log directory fails naming the user 
     // As `User=s3logs` under systemd: its own HOME, no settings, a password in its environment.
     const env = cliEnv(home, { USER: "s3logs" });
     const run = await runTask("daily", ["--quiet"], { env, cwd: home });
-    assertEquals(run.code, 1, run.stderr);
-    assertMatch(
+    assert.deepStrictEqual(run.code, 1, run.stderr);
+    assert.match(
       run.stderr,
       new RegExp(
         `^error: No log directory is configured for s3logs, and S3_LOG_EXTRACTION_PASSWORD is set, so real logs are meant\\. Settings are per user: ${home}/\\.config/s3-log-extraction/config\\.json has no logs_directory\\.`,
@@ -619,7 +632,7 @@ Deno.test("a service with a password but no log directory fails naming the user 
     );
     assert(!exists(join(home, ".sample-cache")), "the sample did not run");
     const sample = await runTask("daily", ["--sample", "--quiet"], { env, cwd: home });
-    assertEquals(sample.code, 0, sample.stderr);
+    assert.deepStrictEqual(sample.code, 0, sample.stderr);
     assert(exists(join(home, ".sample-cache", "summaries", "totals.json")));
   });
 });
@@ -671,9 +684,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.kill(-step.pid, "SIGCONT");
       const stepRun = await step.output();
       const stepErr = new TextDecoder().decode(stepRun.stderr);
-      assertEquals(stepRun.code, 0, stepErr);
-      assertMatch(new TextDecoder().decode(stepRun.stdout), /^Stopped after the batch in flight\./);
-      assertEquals(stepErr.match(/Stopping after the batch in flight/g)?.length, 1, stepErr);
+      assert.deepStrictEqual(stepRun.code, 0, stepErr);
+      assert.match(
+        new TextDecoder().decode(stepRun.stdout),
+        /^Stopped after the batch in flight\./,
+      );
+      assert.deepStrictEqual(
+        stepErr.match(/Stopping after the batch in flight/g)?.length,
+        1,
+        stepErr,
+      );
 
       await Deno.remove(cache, { recursive: true });
       const daily = await frozenGroup("daily", [], env, home, cache);
@@ -681,13 +701,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       Deno.kill(-daily.pid, "SIGCONT");
       const dailyRun = await daily.output();
       const dailyErr = new TextDecoder().decode(dailyRun.stderr);
-      assertEquals(dailyRun.code, 0, dailyErr);
-      assertMatch(
+      assert.deepStrictEqual(dailyRun.code, 0, dailyErr);
+      assert.match(
         dailyErr,
         /daily stopped after step extract_logs, as asked; later steps did not run/,
       );
       const rest = await runCli(["extract_logs", "--cache", cache], { env });
-      assertMatch(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
+      assert.match(rest.stdout, / 0 failed, [1-9][\d,]* already done/);
     });
   });
 }
@@ -703,8 +723,8 @@ Deno.test("a step whose daily was killed with SIGKILL keeps the cache locked, th
     // The kernel freed daily's lock; the orphaned step still holds the cache.
     for (const args of [["daily"], ["generate_summaries"]]) {
       const refused = await runTask(args[0], [], { env, cwd: home });
-      assertEquals(refused.code, 1, refused.stderr);
-      assertMatch(
+      assert.deepStrictEqual(refused.code, 1, refused.stderr);
+      assert.match(
         refused.stderr,
         new RegExp(
           `^error: Cannot run ${
@@ -717,15 +737,15 @@ Deno.test("a step whose daily was killed with SIGKILL keeps the cache locked, th
     // Its output ends when the orphaned step (which holds the pipes) has ended.
     const run = await daily.output();
     const stderr = new TextDecoder().decode(run.stderr);
-    assertMatch(
+    assert.match(
       stderr,
       /warning: the daily run that started this step has ended; stopping after the batch in flight\./,
     );
-    assertMatch(new TextDecoder().decode(run.stdout), /Stopped after the batch in flight\./);
+    assert.match(new TextDecoder().decode(run.stdout), /Stopped after the batch in flight\./);
     // Nothing half-done is left, and the cache is free again.
     const rest = await runTask("daily", [], { env, cwd: home });
-    assertEquals(rest.code, 0, rest.stderr);
-    assertMatch(rest.stdout, / 0 failed, /);
+    assert.deepStrictEqual(rest.code, 0, rest.stderr);
+    assert.match(rest.stdout, / 0 failed, /);
   });
 });
 
@@ -738,8 +758,8 @@ Deno.test("while daily runs, a second daily and any writing step are refused nam
         const args of [["daily"], ["generate_summaries"], ["export_extraction", join(home, "x")]]
       ) {
         const refused = await runTask(args[0], args.slice(1), { env, cwd: home });
-        assertEquals(refused.code, 1, refused.stderr);
-        assertMatch(
+        assert.deepStrictEqual(refused.code, 1, refused.stderr);
+        assert.match(
           refused.stderr,
           new RegExp(
             `^error: Cannot run ${
@@ -749,14 +769,14 @@ Deno.test("while daily runs, a second daily and any writing step are refused nam
         );
       }
       const status = await runTask("status", [], { env, cwd: home });
-      assertEquals(status.code, 0, status.stderr);
+      assert.deepStrictEqual(status.code, 0, status.stderr);
     } finally {
       Deno.kill(-daily.pid, "SIGCONT");
     }
     const run = await daily.output();
-    assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+    assert.deepStrictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
     // Once it is done, the cache is free again.
-    assertEquals((await runTask("generate_summaries", [], { env, cwd: home })).code, 0);
+    assert.deepStrictEqual((await runTask("generate_summaries", [], { env, cwd: home })).code, 0);
   });
 });
 
@@ -770,12 +790,12 @@ Deno.test("--quiet silences results and progress, never warnings; a run with war
       ...offlineRangeEnv(),
     });
     const run = await runTask("extract_logs", ["--quiet"], { env, cwd: home });
-    assertEquals(run.code, 0, run.stderr);
-    assertEquals(run.stdout, "");
-    assertMatch(run.stderr, /^warning: \d+ malformed lines were quarantined/m);
-    assertMatch(run.stderr, /\nextract_logs finished with 1 warning \(see above\)\.\n$/);
+    assert.deepStrictEqual(run.code, 0, run.stderr);
+    assert.deepStrictEqual(run.stdout, "");
+    assert.match(run.stderr, /^warning: \d+ malformed lines were quarantined/m);
+    assert.match(run.stderr, /\nextract_logs finished with 1 warning \(see above\)\.\n$/);
     const status = await runTask("status", [], { env, cwd: home });
-    assertMatch(status.stdout, /Last run: extract_logs, ok with 1 warning, /);
+    assert.match(status.stdout, /Last run: extract_logs, ok with 1 warning, /);
 
     // daily --quiet on the same logs again: the region step warns (no ipinfo key), and the
     // last line names the steps that warned.
@@ -784,13 +804,13 @@ Deno.test("--quiet silences results and progress, never warnings; a run with war
       env: { ...env, S3_LOG_EXTRACTION_GEO_DB: "" },
       cwd: home,
     });
-    assertEquals(daily.code, 0, daily.stderr);
-    assertEquals(daily.stdout, "");
-    assertMatch(
+    assert.deepStrictEqual(daily.code, 0, daily.stderr);
+    assert.deepStrictEqual(daily.stdout, "");
+    assert.match(
       daily.stderr,
       /^warning: \d+ IPs are left without a region: IPINFO_API_KEY is not set/m,
     );
-    assertMatch(
+    assert.match(
       daily.stderr,
       /\ndaily: steps with warnings: extract_logs \(1\), update_indexed_region_codes \(1\) \(see above\)\.\n$/,
     );
@@ -805,41 +825,41 @@ Deno.test("usage details: negative numbers, too many workers, help <command>, no
     const negative = await runCli(["extract_logs", hard, "--workers", "-1", "--cache", cache], {
       env,
     });
-    assertEquals([negative.code, negative.stderr], [
+    assert.deepStrictEqual([negative.code, negative.stderr], [
       2,
       'error: --workers must be a whole number of at least 0 (got "-1") for extract_logs.\n',
     ]);
     const limit = await runCli(["extract_logs", hard, "--limit", "-5", "--cache", cache], { env });
-    assertMatch(limit.stderr, /^error: --limit must be a whole number of at least 1 \(got "-5"\)/);
+    assert.match(limit.stderr, /^error: --limit must be a whole number of at least 1 \(got "-5"\)/);
     const many = await runCli(["extract_logs", hard, "--workers", "1000", "--cache", cache], {
       env,
     });
-    assertEquals(many.code, 0, many.stderr);
-    assertMatch(
+    assert.deepStrictEqual(many.code, 0, many.stderr);
+    assert.match(
       many.stderr,
       /^warning: --workers 1000 is more than this machine's \d+ cores: using \d+/,
     );
 
     const help = await runCli(["help", "extract_logs"], { env });
-    assertEquals(help.code, 0);
-    assertMatch(help.stdout, /^Usage: s3_log_extraction extract_logs /);
+    assert.deepStrictEqual(help.code, 0);
+    assert.match(help.stdout, /^Usage: s3_log_extraction extract_logs /);
     const none = await runCli([], { env });
-    assertEquals([none.code, none.stdout], [2, ""]);
-    assertMatch(none.stderr, /^s3_log_extraction \d+\.\d+\.\d+: /);
+    assert.deepStrictEqual([none.code, none.stdout], [2, ""]);
+    assert.match(none.stderr, /^s3_log_extraction \d+\.\d+\.\d+: /);
 
     // Reading a cache that does not exist creates nothing; a first run that fails leaves nothing.
     const typo = join(home, "cahce");
-    assertEquals((await runCli(["status", "--cache", typo], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["status", "--cache", typo], { env })).code, 0);
     assert(!exists(typo), "status made no folder");
     const missing = await runCli(["extract_logs", join(home, "no-logs"), "--cache", typo], { env });
-    assertEquals(missing.code, 1);
+    assert.deepStrictEqual(missing.code, 1);
     assert(!exists(typo), "a failed first extraction leaves no cache behind");
 
     const mode = await runCli(["daily"], {
       env: { ...env, S3_LOG_EXTRACTION_MODE: "dandy", S3_LOG_EXTRACTION_LOGS: hard },
     });
-    assertEquals(mode.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(mode.code, 1);
+    assert.match(
       mode.stderr,
       /^error: S3_LOG_EXTRACTION_MODE must be generic or dandi \(got "dandy"\)/,
     );
@@ -848,8 +868,8 @@ Deno.test("usage details: negative numbers, too many workers, help <command>, no
     const daily = await runCli(["daily", "--geo-db", geo, "--cache", join(home, "daily")], {
       env: { ...env, S3_LOG_EXTRACTION_LOGS: hard },
     });
-    assertEquals(daily.code, 1);
-    assertMatch(daily.stderr, /^error: Cannot read the geo database .*not\.mmdb: /);
+    assert.deepStrictEqual(daily.code, 1);
+    assert.match(daily.stderr, /^error: Cannot read the geo database .*not\.mmdb: /);
     assert(!daily.stderr.includes("[1/"), "no step ran");
   });
 });
@@ -869,16 +889,16 @@ Deno.test("relative paths given through deno task are the caller's; set_logs war
         },
       );
     const logs = await task("set_logs", "logs");
-    assertEquals(logs.code, 0, logs.stderr);
-    assertMatch(logs.stdout, new RegExp(`^Log directory set to ${caller}/logs `));
+    assert.deepStrictEqual(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, new RegExp(`^Log directory set to ${caller}/logs `));
     const missing = await task("set_logs", "elsewhere");
-    assertEquals(missing.code, 0, missing.stderr);
-    assertMatch(
+    assert.deepStrictEqual(missing.code, 0, missing.stderr);
+    assert.match(
       missing.stderr,
       new RegExp(`warning: ${caller}/elsewhere does not exist \\(yet\\)`),
     );
     const cache = await task("set_cache", "cache");
-    assertMatch(cache.stdout, new RegExp(`^Cache directory set to ${caller}/cache `));
+    assert.match(cache.stdout, new RegExp(`^Cache directory set to ${caller}/cache `));
   });
 });
 
@@ -888,16 +908,16 @@ Deno.test("an empty log directory warns; one that held log files before and now 
     await Deno.mkdir(logs);
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: join(home, "cache") });
     const empty = await runCli(["extract_logs", logs, "--quiet"], { env });
-    assertEquals(empty.code, 0, empty.stderr);
-    assertMatch(empty.stderr, /^warning: no log files were found in .*logs\. Check the path/);
+    assert.deepStrictEqual(empty.code, 0, empty.stderr);
+    assert.match(empty.stderr, /^warning: no log files were found in .*logs\. Check the path/);
     await copySample(logs, 1);
-    assertEquals((await runCli(["extract_logs", logs], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["extract_logs", logs], { env })).code, 0);
     // The disk is unmounted: the mount point is an empty folder again.
     await Deno.remove(logs, { recursive: true });
     await Deno.mkdir(logs);
     const unmounted = await runCli(["extract_logs", logs], { env });
-    assertEquals(unmounted.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(unmounted.code, 1);
+    assert.match(
       unmounted.stderr,
       /^error: The log directory .*logs holds no log files, but 120 were extracted from it before\. Is it mounted/,
     );
@@ -909,13 +929,13 @@ Deno.test("the default cache is a data folder (an older one in the cache folder 
     const env = cliEnv(home, { XDG_DATA_HOME: join(home, "data") });
     const hard = join(ROOT, "fixtures", "hard_cases", "logs");
     const run = await runCli(["extract_logs", hard, "--json"], { env });
-    assertEquals(run.code, 0, run.stderr);
+    assert.deepStrictEqual(run.code, 0, run.stderr);
     const cache = join(home, "data", "s3-log-extraction");
-    assertEquals(JSON.parse(run.stdout).cacheDirectory, cache);
-    assertEquals((await Deno.stat(cache)).mode! & 0o777, 0o700);
+    assert.deepStrictEqual(JSON.parse(run.stdout).cacheDirectory, cache);
+    assert.deepStrictEqual((await Deno.stat(cache)).mode! & 0o777, 0o700);
     for (const file of ["cache.sqlite", "cache.sqlite-wal"]) {
       if (exists(join(cache, file))) {
-        assertEquals((await Deno.stat(join(cache, file))).mode! & 0o777, 0o600, file);
+        assert.deepStrictEqual((await Deno.stat(join(cache, file))).mode! & 0o777, 0o600, file);
       }
     }
     // An operator upgrading from a version that kept the cache in ~/.cache keeps using it.
@@ -927,7 +947,7 @@ Deno.test("the default cache is a data folder (an older one in the cache folder 
       join(other, ".cache", "s3-log-extraction", "cache.sqlite"),
     );
     const status = await runCli(["status"], { env: older });
-    assertMatch(status.stdout, new RegExp(`^Cache: ${other}/\\.cache/s3-log-extraction `));
+    assert.match(status.stdout, new RegExp(`^Cache: ${other}/\\.cache/s3-log-extraction `));
   });
 });
 
@@ -939,8 +959,8 @@ Deno.test("status on a cache whose database has no tables yet (a run is creating
     db.exec("PRAGMA journal_mode = WAL");
     db.close();
     const status = await runCli(["status", "--cache", cache], { env: cliEnv(home) });
-    assertEquals(status.code, 0, status.stderr);
-    assertMatch(status.stdout, /nothing extracted yet/);
+    assert.deepStrictEqual(status.code, 0, status.stderr);
+    assert.match(status.stdout, /nothing extracted yet/);
   });
 });
 
@@ -949,7 +969,7 @@ Deno.test("a cache whose database was deleted or emptied is an error, never sile
     const cache = join(home, "cache");
     const hard = join(ROOT, "fixtures", "hard_cases", "logs");
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
-    assertEquals((await runCli(["extract_logs", hard], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["extract_logs", hard], { env })).code, 0);
     for (const loss of ["deleted", "emptied"]) {
       if (loss === "deleted") {
         for (const suffix of ["", "-wal", "-shm"]) {
@@ -959,20 +979,20 @@ Deno.test("a cache whose database was deleted or emptied is an error, never sile
         await Deno.writeFile(join(cache, "cache.sqlite"), new Uint8Array());
       }
       const again = await runCli(["extract_logs", hard], { env });
-      assertEquals(again.code, 1, loss);
-      assertMatch(
+      assert.deepStrictEqual(again.code, 1, loss);
+      assert.match(
         again.stderr,
         /^error: The cache .* had a database \(created 20[^)]+\) that is now missing or empty\. Restore cache\.sqlite from a backup; .* --new-cache\./,
       );
       const summaries = await runCli(["generate_summaries"], { env });
-      assertEquals(summaries.code, 1, `${loss}: ${summaries.stderr}`);
+      assert.deepStrictEqual(summaries.code, 1, `${loss}: ${summaries.stderr}`);
     }
     const fresh = await runCli(["extract_logs", hard, "--new-cache", "--json"], { env });
-    assertEquals(fresh.code, 0, fresh.stderr);
-    assertEquals(JSON.parse(fresh.stdout).files.done, 1);
+    assert.deepStrictEqual(fresh.code, 0, fresh.stderr);
+    assert.deepStrictEqual(JSON.parse(fresh.stdout).files.done, 1);
     const refused = await runCli(["extract_logs", hard, "--new-cache"], { env });
-    assertEquals(refused.code, 1);
-    assertMatch(refused.stderr, /--new-cache: the cache .* still has its database/);
+    assert.deepStrictEqual(refused.code, 1);
+    assert.match(refused.stderr, /--new-cache: the cache .* still has its database/);
   });
 });
 
@@ -980,14 +1000,14 @@ Deno.test("status says when the last summary step failed, instead of calling old
   await withTmpDir(async (home) => {
     const cache = join(home, "cache");
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
-    assertEquals(
+    assert.deepStrictEqual(
       (await runCli(["extract_logs", join(ROOT, "fixtures", "hard_cases", "logs")], { env })).code,
       0,
     );
-    assertEquals((await runCli(["generate_summaries"], { env })).code, 0);
+    assert.deepStrictEqual((await runCli(["generate_summaries"], { env })).code, 0);
     const mapping = join(home, "broken.json");
     await Deno.writeTextFile(mapping, "{ not json");
-    assertEquals(
+    assert.deepStrictEqual(
       (await runCli(["generate_dandiset_summaries", "--mapping", mapping], { env })).code,
       1,
     );
@@ -998,7 +1018,7 @@ Deno.test("status says when the last summary step failed, instead of calling old
     );
     db.close();
     const status = await runCli(["status"], { env });
-    assertMatch(
+    assert.match(
       status.stdout,
       /\nThe last summary step, generate_totals of 2030-01-01T00:00:00\.000Z, did not succeed: the summaries are older than the cache\./,
     );
@@ -1016,14 +1036,14 @@ Deno.test("a log folder that cannot be listed is reported and retried; the other
       env,
       permissions: [`--deny-read=${blocked}`],
     });
-    assertEquals(run.code, 0, run.stderr);
+    assert.deepStrictEqual(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
-    assertEquals(summary.files.failed, 1);
-    assertEquals(summary.failures[0].path, "copy0/2024/02/");
-    assertMatch(summary.failures[0].reason, /^this folder cannot be listed/);
+    assert.deepStrictEqual(summary.files.failed, 1);
+    assert.deepStrictEqual(summary.failures[0].path, "copy0/2024/02/");
+    assert.match(summary.failures[0].reason, /^this folder cannot be listed/);
     assert(summary.files.done > 50, "the other folders were extracted");
     const rest = await runCli(["extract_logs", logs, "--json"], { env });
-    assertEquals(JSON.parse(rest.stdout).files.done, 120 - summary.files.done);
+    assert.deepStrictEqual(JSON.parse(rest.stdout).files.done, 120 - summary.files.done);
   });
 });
 
@@ -1031,7 +1051,7 @@ Deno.test("a wrong password is refused before a step records a run", async () =>
   await withTmpDir(async (home) => {
     const cache = join(home, "cache");
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
-    assertEquals(
+    assert.deepStrictEqual(
       (await runCli(["extract_logs", join(ROOT, "fixtures", "hard_cases", "logs")], { env })).code,
       0,
     );
@@ -1045,9 +1065,9 @@ Deno.test("a wrong password is refused before a step records a run", async () =>
     const wrong = { ...env, S3_LOG_EXTRACTION_PASSWORD: "another password, strong enough 7f3a" };
     for (const step of ["update_indexed_region_codes", "refresh_region_codes", "index_ips"]) {
       const result = await runCli([step], { env: wrong });
-      assertEquals(result.code, 1, step);
-      assertMatch(result.stderr, /another password/);
+      assert.deepStrictEqual(result.code, 1, step);
+      assert.match(result.stderr, /another password/);
     }
-    assertEquals(runs(), before);
+    assert.deepStrictEqual(runs(), before);
   });
 });

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
@@ -64,7 +64,7 @@ for (const workers of [1, 2]) {
         join(REFERENCE, "generic", "expected", "extraction"),
         (path, text) => [path, text],
       );
-      assertEquals(actual, expected);
+      assert.deepStrictEqual(actual, expected);
     },
   });
 }
@@ -80,7 +80,7 @@ Deno.test({
       join(REFERENCE, "dandi-2025", "expected", "extraction"),
       (path, text) => [path.replace(/\/full_ips\.txt$/, "/ips.txt"), text],
     );
-    assertEquals(actual, expected);
+    assert.deepStrictEqual(actual, expected);
   },
 });
 
@@ -96,6 +96,6 @@ Deno.test({
       (path, text) =>
         path.endsWith("/indexed_ips.txt") ? undefined : [path, text.replaceAll("\r\n", "\n")],
     );
-    assertEquals(actual, expected);
+    assert.deepStrictEqual(actual, expected);
   },
 });

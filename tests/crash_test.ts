@@ -6,7 +6,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import {
   cliCommand,
   cliEnv,
@@ -60,7 +60,7 @@ Deno.test("SIGKILL at random moments loses nothing and duplicates nothing", asyn
       cache: string,
     ) => ["extract_logs", logs, "--cache", cache, "--batch-size", "40"];
     const started = performance.now();
-    assertEquals((await runCli(extract(clean), { env })).code, 0);
+    assert.deepStrictEqual((await runCli(extract(clean), { env })).code, 0);
     const cleanMs = performance.now() - started;
 
     let interrupted = 0;
@@ -74,12 +74,15 @@ Deno.test("SIGKILL at random moments loses nothing and duplicates nothing", asyn
       }
       const { code } = await child.output();
       if (code !== 0) interrupted++;
-      assertEquals(consistencyProblems(crashed).filter((p) => !p.includes("partial")), []);
+      assert.deepStrictEqual(
+        consistencyProblems(crashed).filter((p) => !p.includes("partial")),
+        [],
+      );
     }
     assert(interrupted > 0, "at least one run was killed before it finished");
     const last = await runCli(extract(crashed), { env });
-    assertEquals(last.code, 0, last.stderr);
-    assertEquals(consistencyProblems(crashed), []);
+    assert.deepStrictEqual(last.code, 0, last.stderr);
+    assert.deepStrictEqual(consistencyProblems(crashed), []);
 
     const exportTree = async (cache: string) => {
       const target = join(dir, `export-${cache.split("/").pop()}`);
@@ -90,10 +93,10 @@ Deno.test("SIGKILL at random moments loses nothing and duplicates nothing", asyn
         cache,
         "--no-encryption",
       ], { env });
-      assertEquals(result.code, 0, result.stderr);
+      assert.deepStrictEqual(result.code, 0, result.stderr);
       return await readTree(target);
     };
-    assertEquals(await exportTree(crashed), await exportTree(clean));
+    assert.deepStrictEqual(await exportTree(crashed), await exportTree(clean));
   });
 });
 
@@ -113,7 +116,7 @@ Deno.test("files that changed are read again, replacing their requests; SIGKILL 
       "1",
     ];
     const crashed = join(dir, "crashed");
-    assertEquals((await runCli(extract(crashed), { env })).code, 0);
+    assert.deepStrictEqual((await runCli(extract(crashed), { env })).code, 0);
     // A mirror was still syncing: every plain file gets its last line again (a new request),
     // which the first run never saw.
     for (const [path, bytes] of await readTree(logs)) {
@@ -123,7 +126,7 @@ Deno.test("files that changed are read again, replacing their requests; SIGKILL 
       await Deno.writeTextFile(join(logs, path), `${text.trimEnd()}\n${last}\n`);
     }
     const clean = join(dir, "clean");
-    assertEquals((await runCli(extract(clean), { env })).code, 0);
+    assert.deepStrictEqual((await runCli(extract(clean), { env })).code, 0);
 
     const child = cliCommand(extract(crashed), { env }).spawn();
     // Kill once some changed files have been replaced (a condition, not a time).
@@ -138,16 +141,16 @@ Deno.test("files that changed are read again, replacing their requests; SIGKILL 
       // it had already finished
     }
     await child.output();
-    assertEquals(consistencyProblems(crashed).filter((p) => !p.includes("partial")), []);
+    assert.deepStrictEqual(consistencyProblems(crashed).filter((p) => !p.includes("partial")), []);
     const rest = await runCli([...extract(crashed), "--json"], { env });
-    assertEquals(rest.code, 0, rest.stderr);
+    assert.deepStrictEqual(rest.code, 0, rest.stderr);
     assert(JSON.parse(rest.stdout).files.changed > 0, "the rest are re-read after the kill");
     const status = await runCli(["status", "--cache", crashed], { env });
-    assertMatch(
+    assert.match(
       status.stdout,
       /\nRe-read: [\d,]+ log files had changed since extraction and were read again by the last extraction, earlier requests replaced: copy0\//,
     );
-    assertEquals(consistencyProblems(crashed), []);
+    assert.deepStrictEqual(consistencyProblems(crashed), []);
     const exportTree = async (cache: string) => {
       const target = join(dir, `export-${cache.split("/").pop()}`);
       await Deno.remove(target, { recursive: true }).catch(() => {});
@@ -155,10 +158,14 @@ Deno.test("files that changed are read again, replacing their requests; SIGKILL 
         ["export_extraction", target, "--cache", cache, "--no-encryption"],
         { env },
       );
-      assertEquals(result.code, 0, result.stderr);
+      assert.deepStrictEqual(result.code, 0, result.stderr);
       return await readTree(target);
     };
-    assertEquals(await exportTree(crashed), await exportTree(clean), "one clean read of each file");
+    assert.deepStrictEqual(
+      await exportTree(crashed),
+      await exportTree(clean),
+      "one clean read of each file",
+    );
   });
 });
 

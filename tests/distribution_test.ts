@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import {
   CLI_PERMISSIONS,
   cliEnv,
@@ -44,7 +44,7 @@ Deno.test("the bundle of deno task bundle runs daily on the sample like the sour
         ],
         {},
       );
-      assertEquals(bundled.code, 0, bundled.stderr);
+      assert.deepStrictEqual(bundled.code, 0, bundled.stderr);
     }
     const work = join(dir, "bundle-run");
     await Deno.mkdir(work);
@@ -59,16 +59,16 @@ Deno.test("the bundle of deno task bundle runs daily on the sample like the sour
       ],
       { cwd: work, env },
     );
-    assertEquals(fromBundle.code, 0, fromBundle.stderr);
+    assert.deepStrictEqual(fromBundle.code, 0, fromBundle.stderr);
     assert(fromBundle.stdout.includes("Daily run finished on the bundled sample logs"));
     const sources = join(dir, "source-run");
     await Deno.mkdir(sources);
     const fromSources = await runCli(["daily", "--workers", "1"], { env, cwd: sources });
-    assertEquals(fromSources.code, 0, fromSources.stderr);
+    assert.deepStrictEqual(fromSources.code, 0, fromSources.stderr);
     const published = (root: string) => readTree(join(root, ".sample-cache", "summaries"));
     const expected = await published(sources);
-    assertEquals(expected.size > 200, true, `${expected.size} summary files`);
-    assertEquals(await published(work), expected);
+    assert.deepStrictEqual(expected.size > 200, true, `${expected.size} summary files`);
+    assert.deepStrictEqual(await published(work), expected);
   });
 });
 
@@ -117,8 +117,8 @@ console.log(JSON.stringify({ kept: run.lines.kept, datasets: summaries.datasets 
         ],
         { cwd: dir },
       );
-      assertEquals(result.code, 0, result.stderr);
-      assertEquals(JSON.parse(result.stdout), { kept: 1170, datasets: 64 });
+      assert.deepStrictEqual(result.code, 0, result.stderr);
+      assert.deepStrictEqual(JSON.parse(result.stdout), { kept: 1170, datasets: 64 });
     } finally {
       await server.shutdown();
     }

@@ -4,7 +4,7 @@
  * fails here.
  */
 
-import { assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import * as env from "../lib/env.ts";
 
 /** Read from the system, not the tool's own: the user's folders (see "Settings are per user"). */
@@ -23,7 +23,7 @@ Deno.test("the README's table of environment variables lists exactly those lib/e
   );
   const documented = section.split("\n").filter((line) => line.startsWith("| `"))
     .flatMap((line) => [...line.split("|")[1].matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]));
-  assertEquals(
+  assert.deepStrictEqual(
     documented.sort(),
     [...declared.filter((name) => !INTERNAL.includes(name)), ...SYSTEM].sort(),
   );

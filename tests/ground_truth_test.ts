@@ -6,7 +6,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import { generateLogs, GENERATOR, ROOT, type TruthObject, withTmpDir } from "./_helpers.ts";
@@ -26,7 +26,7 @@ async function storedObjects(
       workers,
       planLimits: SMALL_PIECES,
     });
-    assertEquals([summary.files.failed, summary.lines.malformed], [0, 0]);
+    assert.deepStrictEqual([summary.files.failed, summary.lines.malformed], [0, 0]);
     const db = new DatabaseSync(join(cacheDirectory, "cache.sqlite"), { readOnly: true });
     const rows = db.prepare(`
       SELECT o.key AS key, count(*) AS requests, sum(r.bytes_sent) AS bytes_sent,
@@ -70,7 +70,10 @@ async function gzipEveryThird(root: string): Promise<void> {
 Deno.test("the bundled sample equals its truth, with 1 and 2 workers", async () => {
   const expected = await truthObjects(join(ROOT, "fixtures", "sample_logs.truth.json"));
   for (const workers of [1, 2]) {
-    assertEquals(await storedObjects(join(ROOT, "fixtures", "sample_logs"), workers), expected);
+    assert.deepStrictEqual(
+      await storedObjects(join(ROOT, "fixtures", "sample_logs"), workers),
+      expected,
+    );
   }
 });
 
@@ -110,7 +113,9 @@ for (const { name, args } of cases) {
         ]);
         if (tree) await gzipEveryThird(logs);
         const expected = await truthObjects(truth);
-        for (const workers of [1, 2]) assertEquals(await storedObjects(logs, workers), expected);
+        for (const workers of [1, 2]) {
+          assert.deepStrictEqual(await storedObjects(logs, workers), expected);
+        }
       });
     },
   });

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { exportExtraction } from "../lib/reference/export_extraction.ts";
@@ -56,10 +56,10 @@ Deno.test({
       const cacheDirectory = join(dir, "cache");
       const source = join(REFERENCE, "generic", "expected");
       const first = await indexIps({ cacheDirectory, secrets, referenceDirectory: source });
-      assertEquals(first.imported?.objects, 7);
-      assertEquals(first.imported?.labels, 1);
-      assertEquals(first.imported?.recordedLogFiles, 2);
-      assertEquals(first.table, {
+      assert.deepStrictEqual(first.imported?.objects, 7);
+      assert.deepStrictEqual(first.imported?.labels, 1);
+      assert.deepStrictEqual(first.imported?.recordedLogFiles, 2);
+      assert.deepStrictEqual(first.table, {
         requests: 7,
         ips: 1,
         labelledIps: 1,
@@ -68,12 +68,12 @@ Deno.test({
       });
       const before = counts(cacheDirectory);
       const tree = await exported(cacheDirectory, secrets);
-      assertEquals(tree, await exportedExpected(join(source, "extraction")));
+      assert.deepStrictEqual(tree, await exportedExpected(join(source, "extraction")));
 
       const second = await indexIps({ cacheDirectory, secrets, referenceDirectory: source });
-      assertEquals([second.imported?.objects, second.imported?.unchanged], [0, 7]);
-      assertEquals(counts(cacheDirectory), before);
-      assertEquals(await exported(cacheDirectory, secrets), tree);
+      assert.deepStrictEqual([second.imported?.objects, second.imported?.unchanged], [0, 7]);
+      assert.deepStrictEqual(counts(cacheDirectory), before);
+      assert.deepStrictEqual(await exported(cacheDirectory, secrets), tree);
 
       // The records make extraction skip the logs the reference already read.
       const run = await extractLogs({
@@ -82,13 +82,16 @@ Deno.test({
         secrets,
         workers: 0,
       });
-      assertEquals([run.files.alreadyDone, run.files.changed, run.lines.kept], [2, 0, 0]);
-      assertEquals(await exported(cacheDirectory, secrets), tree);
+      assert.deepStrictEqual([run.files.alreadyDone, run.files.changed, run.lines.kept], [2, 0, 0]);
+      assert.deepStrictEqual(await exported(cacheDirectory, secrets), tree);
 
       const db = openCacheDatabase(cacheDirectory);
       const labels = db.prepare("SELECT label, source FROM ip_regions").all();
       db.close();
-      assertEquals(labels.map((row) => ({ ...row })), [{ label: "bogon", source: "reference" }]);
+      assert.deepStrictEqual(labels.map((row) => ({ ...row })), [{
+        label: "bogon",
+        source: "reference",
+      }]);
     }),
 });
 
@@ -115,7 +118,7 @@ for (const set of ["dandi-2025", "dandi"]) {
           secrets,
           referenceDirectory: join(REFERENCE, set, "expected"),
         });
-        assertEquals(summary.imported?.failed, 0);
+        assert.deepStrictEqual(summary.imported?.failed, 0);
         const extracted = join(dir, "extracted");
         await extractLogs({
           logsDirectory: join(REFERENCE, set, "logs"),
@@ -128,15 +131,15 @@ for (const set of ["dandi-2025", "dandi"]) {
         const fromLogs = await exported(extracted, secrets);
         if (set === "dandi-2025") {
           // This set predates download.txt: imported downloads count 0, as the reference does.
-          assertEquals(summary.imported?.withoutDownloads, summary.imported?.objects);
+          assert.deepStrictEqual(summary.imported?.withoutDownloads, summary.imported?.objects);
           for (const [path, text] of fromImport) {
             if (!path.endsWith("/download.txt")) continue;
-            assertMatch(text, /^(0\n)+$/);
+            assert.match(text, /^(0\n)+$/);
             fromImport.delete(path);
             fromLogs.delete(path);
           }
         }
-        assertEquals(fromImport, fromLogs);
+        assert.deepStrictEqual(fromImport, fromLogs);
       }),
   });
 }
@@ -162,8 +165,8 @@ Deno.test({
         }
         const cacheDirectory = join(copy, "cache");
         const summary = await indexIps({ cacheDirectory, secrets, referenceDirectory: copy });
-        assertEquals([summary.imported?.objects, summary.imported?.labels], [7, 1]);
-        assertEquals(await exported(cacheDirectory, secrets), plain);
+        assert.deepStrictEqual([summary.imported?.objects, summary.imported?.labels], [7, 1]);
+        assert.deepStrictEqual(await exported(cacheDirectory, secrets), plain);
       }
     }),
 });
@@ -208,25 +211,25 @@ Deno.test("index_ips replaces a changed folder, and reports bad ones by file and
     const cache = join(dir, "cache");
     const env = cliEnv(dir);
     const result = await runCli(["index_ips", source, "--cache", cache], { env });
-    assertEquals(result.code, 1);
+    assert.deepStrictEqual(result.code, 1);
     const b = join(source, "extraction", "ds1", "b");
     const c = join(source, "extraction", "ds1", "c");
-    assertMatch(
+    assert.match(
       result.stderr,
       new RegExp(`${b}/bytes_sent.txt:2: not a byte count \\(a whole number up to 5 TiB\\)`),
     );
-    assertMatch(result.stderr, new RegExp(`${c}/timestamps.txt:1: not a timestamp`));
-    assertMatch(result.stderr, /ds1\/e\/bytes_sent.txt:1: not a byte count/);
-    assertMatch(result.stderr, /ds1\/f\/ips.txt:1: not an IPv4 or IPv6 address/);
-    assertMatch(result.stderr, /ds1\/g\/timestamps.txt:1: a time before S3 existed \(2006\)/);
-    assertMatch(
+    assert.match(result.stderr, new RegExp(`${c}/timestamps.txt:1: not a timestamp`));
+    assert.match(result.stderr, /ds1\/e\/bytes_sent.txt:1: not a byte count/);
+    assert.match(result.stderr, /ds1\/f\/ips.txt:1: not an IPv4 or IPv6 address/);
+    assert.match(result.stderr, /ds1\/g\/timestamps.txt:1: a time before S3 existed \(2006\)/);
+    assert.match(
       result.stderr,
       /ds1\/d: the columns differ in length \(timestamps 1, bytes 2, IPs 1\)/,
     );
-    assertMatch(result.stderr, /6 object folders were not imported/);
+    assert.match(result.stderr, /6 object folders were not imported/);
     assert(!result.stderr.includes("192.0.2."), "no IP in the messages");
     assert(!result.stdout.includes("192.0.2."), "no IP in the output");
-    assertEquals(counts(cache)[0], 1);
+    assert.deepStrictEqual(counts(cache)[0], 1);
 
     // Fixed and grown folders are imported once more, replacing their rows.
     await object("ds1/b", [["220406030553", "20", "192.0.2.2", "0"], [
@@ -246,14 +249,14 @@ Deno.test("index_ips replaces a changed folder, and reports bad ones by file and
       "0",
     ]]);
     const again = await runCli(["index_ips", source, "--cache", cache, "--json"], { env });
-    assertEquals(again.code, 0, again.stderr);
+    assert.deepStrictEqual(again.code, 0, again.stderr);
     const summary = JSON.parse(again.stdout);
-    assertEquals([summary.imported.objects, summary.imported.requests], [3, 5]);
-    assertEquals(summary.table.requests, 5);
-    assertEquals(summary.table.ips, 4);
+    assert.deepStrictEqual([summary.imported.objects, summary.imported.requests], [3, 5]);
+    assert.deepStrictEqual(summary.table.requests, 5);
+    assert.deepStrictEqual(summary.table.ips, 4);
     const twice = await runCli(["index_ips", source, "--cache", cache, "--json"], { env });
-    assertEquals(JSON.parse(twice.stdout).imported.unchanged, 3);
-    assertEquals(JSON.parse(twice.stdout).table, summary.table);
+    assert.deepStrictEqual(JSON.parse(twice.stdout).imported.unchanged, 3);
+    assert.deepStrictEqual(JSON.parse(twice.stdout).table, summary.table);
   }));
 
 Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =>
@@ -261,10 +264,13 @@ Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =
     const cache = join(dir, "cache");
     const env = cliEnv(dir);
     const logs = join(ROOT, "fixtures", "sample_logs");
-    assertEquals((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);
+    assert.deepStrictEqual(
+      (await runCli(["extract_logs", logs, "--cache", cache], { env })).code,
+      0,
+    );
     const ok = await runCli(["index_ips", "--cache", cache], { env });
-    assertEquals(ok.code, 0, ok.stderr);
-    assertMatch(
+    assert.deepStrictEqual(ok.code, 0, ok.stderr);
+    assert.match(
       ok.stdout,
       /IP table: 156 IPs for 1,170 requests, 0 with a region label \(0%\)\. Every request's IP resolves\./,
     );
@@ -272,17 +278,17 @@ Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =
     db.exec("DELETE FROM ips WHERE ip_index = (SELECT ip_index FROM requests LIMIT 1)");
     db.close();
     const damaged = await runCli(["index_ips", "--cache", cache], { env });
-    assertEquals(damaged.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(damaged.code, 1);
+    assert.match(
       damaged.stderr,
       /the IP table is damaged: [1-9]\d* requests have no IP row and 0 IP rows/,
     );
     const wrong = await runCli(["index_ips", "--cache", cache], {
       env: { ...env, S3_LOG_EXTRACTION_PASSWORD: TEST_PASSWORD + "-other" },
     });
-    assertEquals(wrong.code, 1);
-    assertMatch(wrong.stderr, /another password/);
+    assert.deepStrictEqual(wrong.code, 1);
+    assert.match(wrong.stderr, /another password/);
     const notReference = await runCli(["index_ips", logs, "--cache", cache], { env });
-    assertEquals(notReference.code, 1);
-    assertMatch(notReference.stderr, /is not a cache written by the reference/);
+    assert.deepStrictEqual(notReference.code, 1);
+    assert.match(notReference.stderr, /is not a cache written by the reference/);
   }));

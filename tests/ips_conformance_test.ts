@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import { COORDINATE_OVERRIDES } from "../lib/regions/known_coordinates.ts";
@@ -50,7 +50,7 @@ Deno.test({
         [label, at],
       ) => [label, at === null ? [null, null] : [...at]]),
     );
-    assertEquals(ours, expected);
+    assert.deepStrictEqual(ours, expected);
   },
 });
 
@@ -86,7 +86,7 @@ Deno.test({
       }
       const labels = await labelsByIp(cache, secrets);
       const yaml = Object.entries(labels).map(([ip, label]) => `${ip}: ${label}\n`).join("");
-      assertEquals(yaml, await Deno.readTextFile(join(EXPECTED, "ip_to_region.yaml")));
+      assert.deepStrictEqual(yaml, await Deno.readTextFile(join(EXPECTED, "ip_to_region.yaml")));
     });
   },
 });

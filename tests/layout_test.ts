@@ -5,7 +5,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 
 const LIB = fileURLToPath(new URL("../lib/", import.meta.url));
 /** The folders in order; `.` is `lib/` itself. */
@@ -48,7 +48,7 @@ Deno.test("every folder of lib/ imports only from itself and the folders before 
       }
     }
   }
-  assertEquals(wrong, []);
+  assert.deepStrictEqual(wrong, []);
   // Every folder is placed in the order.
-  assertEquals([...folders].filter((f) => !ORDER.includes(f)), []);
+  assert.deepStrictEqual([...folders].filter((f) => !ORDER.includes(f)), []);
 });

@@ -4,7 +4,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 
 const FUNCTIONS = [
   "cacheStatus",
@@ -82,8 +82,8 @@ const MOD = new URL("../mod.ts", import.meta.url);
 
 Deno.test("mod.ts exports exactly the curated values", async () => {
   const mod = await import(MOD.href);
-  assertEquals(Object.keys(mod).sort(), [...FUNCTIONS, ...CLASSES].sort());
-  for (const name of FUNCTIONS) assertEquals(typeof mod[name], "function", name);
+  assert.deepStrictEqual(Object.keys(mod).sort(), [...FUNCTIONS, ...CLASSES].sort());
+  for (const name of FUNCTIONS) assert.deepStrictEqual(typeof mod[name], "function", name);
 });
 
 Deno.test("mod.ts exports exactly the curated symbols, types included (as deno doc lists them)", async () => {
@@ -92,10 +92,10 @@ Deno.test("mod.ts exports exactly the curated symbols, types included (as deno d
     stdout: "piped",
     stderr: "piped",
   }).output();
-  assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
+  assert.deepStrictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
   const doc = JSON.parse(new TextDecoder().decode(run.stdout));
   const symbols: { name: string }[] = doc.nodes[MOD.href].symbols;
-  assertEquals(
+  assert.deepStrictEqual(
     symbols.map((s) => s.name).sort(),
     [...FUNCTIONS, ...CLASSES, ...TYPES].sort(),
   );

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import {
   cliCommand,
   cliEnv,
@@ -97,7 +97,7 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
         for (const ip of findIps(bytes, ips)) leaks.push(`${folder}/${path}: ${ip}`);
       }
     }
-    assertEquals(leaks, []);
+    assert.deepStrictEqual(leaks, []);
 
     // Positive control: the search finds the IPs where they are meant to be, in a plaintext export.
     const plain = join(dir, "plain");
@@ -107,7 +107,7 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
       for (const ip of findIps(bytes, ips)) found.add(ip);
     }
     // 156 distinct IPs on the sample's kept lines (its truth file) + 2 in the hard cases.
-    assertEquals(found.size, 158);
+    assert.deepStrictEqual(found.size, 158);
     const cacheFiles = await readTree(join(dir, "cache"));
     assert(cacheFiles.has("cache.sqlite"));
     assert(cacheFiles.has("report/index.html"), "the report was searched too");

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import {
   cliEnv,
   copySample,
@@ -49,7 +49,7 @@ async function git(dir: string, ...args: string[]): Promise<string> {
       GIT_CONFIG_NOSYSTEM: "1",
     },
   });
-  assertEquals(result.code, 0, result.stderr);
+  assert.deepStrictEqual(result.code, 0, result.stderr);
   return result.stdout.trim();
 }
 
@@ -87,7 +87,7 @@ function readCoordinates(
       : key;
   const map = new Map<string, { latitude: number | null; longitude: number | null }>();
   const lines = text.split("\n");
-  assertEquals(lines.at(-1), "", "a final newline");
+  assert.deepStrictEqual(lines.at(-1), "", "a final newline");
   for (let i = 0; i < lines.length - 1; i += 3) {
     const key = /^(.+):$/.exec(lines[i])?.[1];
     const latitude = /^ {2}latitude: (.+)$/.exec(lines[i + 1])?.[1];
@@ -116,7 +116,7 @@ async function readAsThePage(content: string, dandi: boolean): Promise<string[]>
     const byDay = rows(await read(`summaries/${id}/by_day.tsv`));
     assert(byDay.length > 0, id);
     for (const row of byDay) {
-      assertMatch(row[0], /^\d{4}-\d{2}-\d{2}$/);
+      assert.match(row[0], /^\d{4}-\d{2}-\d{2}$/);
       assert(Number.isInteger(parseInt(row[1], 10)), `${id}: ${row[1]}`);
     }
     if (id !== "archive") bytes += byDay.reduce((sum, row) => sum + parseInt(row[1], 10), 0);
@@ -124,7 +124,10 @@ async function readAsThePage(content: string, dandi: boolean): Promise<string[]>
       assert(Number.isInteger(parseInt(row[1], 10)), `${id}: ${row[1]}`);
     }
     if (id !== "archive") {
-      assertEquals(totals[id].total_bytes_sent, byDay.reduce((s, r) => s + parseInt(r[1], 10), 0));
+      assert.deepStrictEqual(
+        totals[id].total_bytes_sent,
+        byDay.reduce((s, r) => s + parseInt(r[1], 10), 0),
+      );
       for (const row of rows(await read(`summaries/${id}/by_asset.tsv`))) {
         assert(row[0] !== "" && Number.isInteger(parseInt(row[1], 10)), `${id}: ${row}`);
       }
@@ -133,15 +136,18 @@ async function readAsThePage(content: string, dandi: boolean): Promise<string[]>
       const [header, ...weeks] = (await read(`summaries/${id}/by_asset_type_per_week.tsv`))
         .split("\n").filter((line) => line !== "");
       const columns = header.split("\t");
-      assertEquals(columns[0], "week_start");
+      assert.deepStrictEqual(columns[0], "week_start");
       assert(columns.length > 1);
-      for (const week of weeks) assertEquals(week.split("\t").length, columns.length);
+      for (const week of weeks) assert.deepStrictEqual(week.split("\t").length, columns.length);
     }
   }
-  assertEquals(archive.total_bytes_sent, bytes, "the archive is the sum of its datasets");
+  assert.deepStrictEqual(archive.total_bytes_sent, bytes, "the archive is the sum of its datasets");
   const coordinates = readCoordinates(await read("region_codes_to_coordinates.yaml"));
-  assertEquals(coordinates.get("RU/Mordoviya Republic"), { latitude: 54.5, longitude: 44 });
-  assertEquals(coordinates.get("unknown"), { latitude: null, longitude: null });
+  assert.deepStrictEqual(coordinates.get("RU/Mordoviya Republic"), {
+    latitude: 54.5,
+    longitude: 44,
+  });
+  assert.deepStrictEqual(coordinates.get("unknown"), { latitude: null, longitude: null });
   return ids;
 }
 
@@ -160,23 +166,31 @@ Deno.test("daily publishes into a configured git checkout as the page reads it; 
     const mapping = join(home, "mapping.json");
     await sampleMapping(mapping);
     const set = await runCli(["set_publish", content, "--git"], { env });
-    assertEquals(set.code, 0, set.stderr);
+    assert.deepStrictEqual(set.code, 0, set.stderr);
     const run = await runTask("daily", ["--mode", "dandi", "--mapping", mapping], { env });
-    assertEquals(run.code, 0, run.stderr);
-    assertMatch(run.stderr, /\[\d+\/\d+\] publish\n/);
+    assert.deepStrictEqual(run.code, 0, run.stderr);
+    assert.match(run.stderr, /\[\d+\/\d+\] publish\n/);
     const ids = await readAsThePage(content, true);
-    assertEquals(ids.sort(), ["000001", "000002", "undetermined"]);
-    assertEquals(await Deno.readTextFile(join(content, "NOTES.md")), "kept by hand\n");
-    assertEquals(await git(repo, "status", "--porcelain"), "", "everything published is committed");
+    assert.deepStrictEqual(ids.sort(), ["000001", "000002", "undetermined"]);
+    assert.deepStrictEqual(await Deno.readTextFile(join(content, "NOTES.md")), "kept by hand\n");
+    assert.deepStrictEqual(
+      await git(repo, "status", "--porcelain"),
+      "",
+      "everything published is committed",
+    );
     const log = await git(repo, "log", "--format=%s");
-    assertMatch(log.split("\n")[0], /^Update access summaries: \d+ datasets, summaries of 20/);
+    assert.match(log.split("\n")[0], /^Update access summaries: \d+ datasets, summaries of 20/);
     const files = await git(repo, "show", "--name-only", "--format=", "HEAD");
     assert(files.split("\n").every((f) => f.startsWith("content/") && !f.includes("NOTES")));
     assert(![...(await readTree(content)).keys()].some((p) => p.includes(".s3-log-extraction")));
 
     const again = await runTask("daily", ["--mode", "dandi", "--mapping", mapping], { env });
-    assertEquals(again.code, 0, again.stderr);
-    assertEquals((await git(repo, "log", "--format=%s")).split("\n").length, 2, "nothing new");
+    assert.deepStrictEqual(again.code, 0, again.stderr);
+    assert.deepStrictEqual(
+      (await git(repo, "log", "--format=%s")).split("\n").length,
+      2,
+      "nothing new",
+    );
   });
 });
 
@@ -188,18 +202,18 @@ Deno.test("publish removes datasets that are gone, touches nothing else, refuses
     const env = cliEnv(home, { ...offlineRangeEnv() });
     const content = join(home, "site");
     const none = await runCli(["publish", content, "--cache", join(home, "empty")], { env });
-    assertEquals(none.code, 1);
-    assertMatch(none.stderr, /^error: Cannot publish cache .*: it holds no extraction yet/);
+    assert.deepStrictEqual(none.code, 1);
+    assert.match(none.stderr, /^error: Cannot publish cache .*: it holds no extraction yet/);
 
     const step = async (...args: string[]) => {
       const result = await runCli([...args, "--cache", cache], { env });
-      assertEquals(result.code, 0, result.stderr);
+      assert.deepStrictEqual(result.code, 0, result.stderr);
       return result;
     };
     await step("extract_logs", join(logs, "copy0", "2024", "01"));
     const early = await runCli(["publish", content, "--cache", cache], { env });
-    assertEquals(early.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(early.code, 1);
+    assert.match(
       early.stderr,
       /has not run on this cache\. Run the summary steps \(or daily\) first/,
     );
@@ -210,17 +224,17 @@ Deno.test("publish removes datasets that are gone, touches nothing else, refuses
     await Deno.writeTextFile(join(content, "summaries", "gone-dataset", "by_day.tsv"), "x\n");
     await Deno.writeTextFile(join(content, "CNAME"), "usage.example.org\n");
     const published = await step("publish", content);
-    assertMatch(published.stdout, /^Published the summaries of 20\S+ \(\d+ datasets\) into /);
+    assert.match(published.stdout, /^Published the summaries of 20\S+ \(\d+ datasets\) into /);
     const first = await readAsThePage(content, false);
     assert(!first.includes("gone-dataset"));
-    assertEquals(await Deno.readTextFile(join(content, "CNAME")), "usage.example.org\n");
+    assert.deepStrictEqual(await Deno.readTextFile(join(content, "CNAME")), "usage.example.org\n");
     const before = await readTree(content);
 
     await step("extract_logs", join(logs, "copy0", "2024", "02"));
     const stale = await runCli(["publish", content, "--cache", cache], { env });
-    assertEquals(stale.code, 1);
-    assertMatch(stale.stderr, /are older than the last extract_logs .* Run the summary steps/);
-    assertEquals(await readTree(content), before, "a refused publish changes nothing");
+    assert.deepStrictEqual(stale.code, 1);
+    assert.match(stale.stderr, /are older than the last extract_logs .* Run the summary steps/);
+    assert.deepStrictEqual(await readTree(content), before, "a refused publish changes nothing");
 
     // A publish killed between its two renames: summaries/ moved away, the new one staged.
     for (const name of ["summaries", "totals", "archive_summaries", "archive_totals"]) {
@@ -233,6 +247,6 @@ Deno.test("publish removes datasets that are gone, touches nothing else, refuses
     const second = await readAsThePage(content, false);
     assert(second.length >= first.length);
     assert(![...(await readTree(content)).keys()].some((p) => p.includes(".s3-log-extraction")));
-    assertEquals(await Deno.readTextFile(join(content, "CNAME")), "usage.example.org\n");
+    assert.deepStrictEqual(await Deno.readTextFile(join(content, "CNAME")), "usage.example.org\n");
   });
 });

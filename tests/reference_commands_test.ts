@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import {
   cliEnv,
   copySample,
@@ -30,17 +30,17 @@ Deno.test("the reference's daily pipeline runs as written: extract, update ip â€
       const result = task
         ? await runTask(task, args, { env })
         : await runCli(args, { env, permissions: ["--allow-net=127.0.0.1"] });
-      assertEquals(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
+      assert.deepStrictEqual(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
       return result;
     };
     const set = await ok(["config", "cache", "set", cache]);
-    assertMatch(set.stdout, /^Cache directory set to /);
+    assert.match(set.stdout, /^Cache directory set to /);
     // HEAD's defaults: --workers -2 (all cores but one), encryption on; through the task too.
     const extracted = await ok(
       [logs, "--workers", "-2", "--encryption", "true", "--json"],
       "extract",
     );
-    assertEquals(JSON.parse(extracted.stdout).files.failed, 0);
+    assert.deepStrictEqual(JSON.parse(extracted.stdout).files.failed, 0);
     assert(JSON.parse(extracted.stdout).lines.kept > 500);
     await ok(["update", "ip", "regions", "--batch-limit", "1"]);
     await ok(["update", "ip", "refresh"]);
@@ -57,19 +57,23 @@ Deno.test("the reference's daily pipeline runs as written: extract, update ip â€
 
     const stats = await ok(["stats"]);
     const lines = stats.stdout.split("\n");
-    assertMatch(lines[0], /^Extracted IPs {3}: \d+$/);
-    assertMatch(lines[1], /^Classified IPs {2}: \d+$/);
-    assertMatch(lines[2], /^Percent classif\.: \d+\.\d\d%$/);
+    assert.match(lines[0], /^Extracted IPs {3}: \d+$/);
+    assert.match(lines[1], /^Classified IPs {2}: \d+$/);
+    assert.match(lines[2], /^Percent classif\.: \d+\.\d\d%$/);
     const labels = ["Determined", "Missing", "Unknown", "Undetermined", "Bogon", "VPN"]
       .concat("Cloud service", "GitHub");
     labels.forEach((label, i) =>
-      assertMatch(
+      assert.match(
         lines[3 + i],
         new RegExp(`^  ${label.padEnd(14)}: [ \\d]{7}  \\([ \\d]{3}\\.\\d\\d%\\)$`),
       )
     );
     const counts = lines.slice(3, 11).map((line) => Number(line.slice(18, 25)));
-    assertEquals(counts.reduce((a, b) => a + b, 0), Number(lines[1].slice(18)), "kinds add up");
+    assert.deepStrictEqual(
+      counts.reduce((a, b) => a + b, 0),
+      Number(lines[1].slice(18)),
+      "kinds add up",
+    );
     assert(counts[0] > 0, "the geo database determined some");
     // No IP anywhere in what stats prints.
     assert(!/\d+\.\d+\.\d+\.\d+|[0-9a-f]+:[0-9a-f:]+:/.test(stats.stdout), stats.stdout);
@@ -81,8 +85,8 @@ Deno.test("reference options that do not apply are refused with the reason (exit
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: join(home, "cache") });
     const refused = async (args: string[], pattern: RegExp) => {
       const result = await runCli(args, { env });
-      assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-      assertMatch(result.stderr, pattern);
+      assert.deepStrictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, pattern);
     };
     await refused(
       ["extract", home, "--encryption", "false"],
@@ -120,10 +124,10 @@ Deno.test("after a plugin import, `extract --mode remote` and `update summaries`
     ], {
       env,
     });
-    assertEquals(first.code, 0, first.stderr);
+    assert.deepStrictEqual(first.code, 0, first.stderr);
     const again = await runCli(["extract", logs, "--mode", "remote", "--json"], { env });
-    assertEquals(again.code, 0, again.stderr);
-    assertEquals(JSON.parse(again.stdout).mode, "dandi");
+    assert.deepStrictEqual(again.code, 0, again.stderr);
+    assert.deepStrictEqual(JSON.parse(again.stdout).mode, "dandi");
     const mapping = join(home, "mapping.json");
     await Deno.writeTextFile(mapping, "{}");
     const summaries = await runCli(
@@ -138,8 +142,8 @@ Deno.test("after a plugin import, `extract --mode remote` and `update summaries`
       ],
       { env },
     );
-    assertEquals(summaries.code, 0, summaries.stderr);
-    assertMatch(summaries.stdout, /^Wrote the summaries of 1 dataset to /);
+    assert.deepStrictEqual(summaries.code, 0, summaries.stderr);
+    assert.match(summaries.stdout, /^Wrote the summaries of 1 dataset to /);
     const files = [...(await readTree(join(cache, "summaries"))).keys()];
     assert(files.includes("undetermined/by_asset_type_per_week.tsv"), "dandiset summaries");
 
@@ -147,13 +151,13 @@ Deno.test("after a plugin import, `extract --mode remote` and `update summaries`
     const inventory = join(home, "inventory");
     await writeInventory(inventory, keys.map((key) => [key, 1]));
     const completion = await runCli(["completion", "--inventory", inventory], { env });
-    assertEquals(completion.code, 0, completion.stderr);
-    assertEquals(
+    assert.deepStrictEqual(completion.code, 0, completion.stderr);
+    assert.deepStrictEqual(
       completion.stdout,
       `Processed files  : ${keys.length}\nInventory files  : ${keys.length}\nPercent complete : 100.00%\n`,
     );
     const stats = await runCli(["stats", "--inventory", inventory], { env });
-    assertEquals(
+    assert.deepStrictEqual(
       stats.stdout.split("\n").slice(0, 4),
       [
         `File count      : ${keys.length}`,

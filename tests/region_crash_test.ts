@@ -4,7 +4,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import {
@@ -44,7 +44,7 @@ Deno.test("SIGKILL during region lookups: same labels as a clean run, no repeate
         permissions: ["--allow-net=127.0.0.1"],
       });
     try {
-      assertEquals((await update(clean).output()).code, 0);
+      assert.deepStrictEqual((await update(clean).output()).code, 0);
       lookups.clear();
       let interrupted = 0;
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -56,9 +56,9 @@ Deno.test("SIGKILL during region lookups: same labels as a clean run, no repeate
         if ((await child.output()).code !== 0) interrupted++;
       }
       const last = await update(killed).output();
-      assertEquals(last.code, 0, new TextDecoder().decode(last.stderr));
+      assert.deepStrictEqual(last.code, 0, new TextDecoder().decode(last.stderr));
       assert(interrupted > 0, "at least one run was killed while looking up");
-      assertEquals(await labelsByIp(killed, secrets), await labelsByIp(clean, secrets));
+      assert.deepStrictEqual(await labelsByIp(killed, secrets), await labelsByIp(clean, secrets));
       const repeated = [...lookups.values()].filter((n) => n > 1).length;
       assert([...lookups.values()].every((n) => n <= 2), "no IP looked up more than twice");
       assert(repeated <= 10 * interrupted, `${repeated} IPs repeated: at most one batch per kill`);

@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import {
   cliCommand,
   cliEnv,
@@ -48,7 +48,7 @@ async function exported(cache: string, env: Record<string, string>): Promise<Map
   const result = await runCli(["export_extraction", target, "--cache", cache, "--no-encryption"], {
     env,
   });
-  assertEquals(result.code, 0, result.stderr);
+  assert.deepStrictEqual(result.code, 0, result.stderr);
   const decoder = new TextDecoder();
   return new Map([...await readTree(target)].map(([p, b]) => [p, decoder.decode(b)]));
 }
@@ -78,7 +78,7 @@ remoteTest(
     await s3.put("elsewhere/2024-01-01-00-00-00-0000000000000000", new Uint8Array(10));
     const env = cliEnv(dir, s3Env(s3.endpoint));
     const localRun = await runCli(["extract_logs", local, "--cache", join(dir, "a")], { env });
-    assertEquals(localRun.code, 0, localRun.stderr);
+    assert.deepStrictEqual(localRun.code, 0, localRun.stderr);
     const remote = await runCli(
       [
         "extract_logs",
@@ -91,25 +91,39 @@ remoteTest(
       ],
       { env, permissions: NET },
     );
-    assertEquals(remote.code, 0, remote.stderr);
+    assert.deepStrictEqual(remote.code, 0, remote.stderr);
     const summary = JSON.parse(remote.stdout);
-    assertEquals(summary.logsDirectory, "s3://logs/server-logs/");
-    assertEquals([summary.files.found, summary.files.done, summary.files.notLogs], [126, 126, 2]);
-    assertEquals(await exported(join(dir, "b"), env), await exported(join(dir, "a"), env));
+    assert.deepStrictEqual(summary.logsDirectory, "s3://logs/server-logs/");
+    assert.deepStrictEqual([summary.files.found, summary.files.done, summary.files.notLogs], [
+      126,
+      126,
+      2,
+    ]);
+    assert.deepStrictEqual(
+      await exported(join(dir, "b"), env),
+      await exported(join(dir, "a"), env),
+    );
     // As `deno task extract_logs` runs it: isolated, network to the endpoint's host only.
     const isolated = await runTask(
       "extract_logs",
       ["s3://logs/server-logs", "--cache", join(dir, "c")],
       { env },
     );
-    assertEquals(isolated.code, 0, isolated.stderr);
-    assertEquals(await exported(join(dir, "c"), env), await exported(join(dir, "a"), env));
+    assert.deepStrictEqual(isolated.code, 0, isolated.stderr);
+    assert.deepStrictEqual(
+      await exported(join(dir, "c"), env),
+      await exported(join(dir, "a"), env),
+    );
     const again = await runCli(
       ["extract_logs", "s3://logs/server-logs", "--cache", join(dir, "b"), "--json"],
       { env, permissions: NET },
     );
     const second = JSON.parse(again.stdout);
-    assertEquals([second.files.done, second.files.alreadyDone, second.bytesRead], [0, 126, 0]);
+    assert.deepStrictEqual([second.files.done, second.files.alreadyDone, second.bytesRead], [
+      0,
+      126,
+      0,
+    ]);
   },
 );
 
@@ -148,16 +162,16 @@ remoteTest(
       ["extract_logs", url, "--inventory", inventoryDir, "--cache", cache, "--json"],
       { env, permissions: NET },
     );
-    assertEquals(first.code, 0, first.stderr);
+    assert.deepStrictEqual(first.code, 0, first.stderr);
     const listed = objects.slice(0, 100).filter(([key]) => !key.endsWith("notes+more.txt"));
-    assertEquals(JSON.parse(first.stdout).files.done, listed.length);
+    assert.deepStrictEqual(JSON.parse(first.stdout).files.done, listed.length);
     const status = await runCli(
       ["status", "--cache", cache, "--inventory", inventoryDir, "--logs", url],
       { env },
     );
-    assertEquals(status.code, 0, status.stderr);
+    assert.deepStrictEqual(status.code, 0, status.stderr);
     const bytes = listed.reduce((sum, [, size]) => sum + size, 0);
-    assertMatch(
+    assert.match(
       status.stdout,
       new RegExp(
         `Inventory dt=2026-05-03-01-00: ${listed.length} log objects \\(${
@@ -178,7 +192,7 @@ remoteTest(
       env,
       permissions: NET,
     });
-    assertEquals(whole.code, 0, whole.stderr);
+    assert.deepStrictEqual(whole.code, 0, whole.stderr);
     const killed = join(dir, "killed");
     const child = cliCommand(
       ["extract_logs", "s3://logs", "--cache", killed, "--batch-size", "20", "--downloads", "1"],
@@ -198,8 +212,8 @@ remoteTest(
       env,
       permissions: NET,
     });
-    assertEquals(rerun.code, 0, rerun.stderr);
-    assertEquals(await exported(killed, env), await exported(clean, env));
+    assert.deepStrictEqual(rerun.code, 0, rerun.stderr);
+    assert.deepStrictEqual(await exported(killed, env), await exported(clean, env));
   },
 );
 
@@ -223,9 +237,13 @@ remoteTest(
       env,
       permissions: NET,
     });
-    assertEquals(run.code, 0, run.stderr);
+    assert.deepStrictEqual(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
-    assertEquals([summary.files.found, summary.files.done, summary.lines.kept], [1003, 1003, 1003]);
+    assert.deepStrictEqual([summary.files.found, summary.files.done, summary.lines.kept], [
+      1003,
+      1003,
+      1003,
+    ]);
   },
 );
 
@@ -239,10 +257,10 @@ remoteTest(
       S3_LOG_EXTRACTION_CACHE: join(dir, "cache"),
     });
     const set = await runCli(["set_logs", "s3://logs/server-logs"], { env });
-    assertEquals(set.code, 0, set.stderr);
+    assert.deepStrictEqual(set.code, 0, set.stderr);
     const daily = await runTask("daily", [], { env, cwd: dir });
-    assertEquals(daily.code, 0, daily.stderr);
-    assertMatch(daily.stdout, /Extracted 126 log files from s3:\/\/logs\/server-logs\//);
-    assertMatch(daily.stdout, /Wrote the report to /);
+    assert.deepStrictEqual(daily.code, 0, daily.stderr);
+    assert.match(daily.stdout, /Extracted 126 log files from s3:\/\/logs\/server-logs\//);
+    assert.match(daily.stdout, /Wrote the report to /);
   },
 );

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { cliEnv, runTask, withTmpDir } from "./_helpers.ts";
 
 const CHROMIUM = ["chromium", "chromium-browser", "google-chrome"].find((name) => {
@@ -75,9 +75,9 @@ Deno.test({
     await withTmpDir(async (home) => {
       const env = cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" });
       const daily = await runTask("daily", [], { env, cwd: home });
-      assertEquals(daily.code, 0, daily.stderr);
+      assert.deepStrictEqual(daily.code, 0, daily.stderr);
       const page = join(home, ".sample-cache", "report", "index.html");
-      assertMatch(daily.stdout, new RegExp(`report: ${page.replaceAll(".", "\\.")}`));
+      assert.match(daily.stdout, new RegExp(`report: ${page.replaceAll(".", "\\.")}`));
       const url = `file://${page}`;
       const screenshot = join(home, "report.png");
       const profile = join(home, "chromium");
@@ -86,21 +86,21 @@ Deno.test({
         profile,
         join(home, "net.json"),
       );
-      assertEquals(shot.requested, [], "the page requests nothing");
+      assert.deepStrictEqual(shot.requested, [], "the page requests nothing");
       const png = await Deno.readFile(screenshot);
-      assertEquals([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
+      assert.deepStrictEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
       const view = new DataView(png.buffer);
-      assertEquals([view.getUint32(16), view.getUint32(20)], [1000, 1400], "its size");
+      assert.deepStrictEqual([view.getUint32(16), view.getUint32(20)], [1000, 1400], "its size");
       assert(png.length > 50_000, `a real picture, not a blank page (${png.length} bytes)`);
       const dom = (await chromium(["--dump-dom", url], profile, join(home, "net2.json"))).stdout;
       const count = (pattern: RegExp) => dom.match(pattern)?.length ?? 0;
       assert(count(/<svg class="chart"/g) >= 2, "the archive's chart and the datasets'");
       assert(count(/<rect class="bar"/g) > 20, "bars in the charts");
-      assertEquals(count(/<svg class="map"/g), 1);
+      assert.deepStrictEqual(count(/<svg class="map"/g), 1);
       assert(count(/<circle class="place"/g) >= 10, "places on the map");
       assert(count(/<rect class="cloud"/g) >= 1, "a cloud region on the map");
       assert((dom.match(/<path class="land" d="([^"]*)"/)?.[1].length ?? 0) > 10_000, "land");
-      assertEquals(count(/<svg class="spark"/g), 64, "a line for every dataset");
+      assert.deepStrictEqual(count(/<svg class="spark"/g), 64, "a line for every dataset");
       // Positive control: a page that does load something shows up in the log.
       const bad = join(home, "bad.html");
       await Deno.writeTextFile(bad, '<img src="http://127.0.0.1:9/missing.png" alt="">');
@@ -109,7 +109,7 @@ Deno.test({
         profile,
         join(home, "net3.json"),
       );
-      assertEquals(control.requested, ["http://127.0.0.1:9/missing.png"]);
+      assert.deepStrictEqual(control.requested, ["http://127.0.0.1:9/missing.png"]);
     });
   },
 });

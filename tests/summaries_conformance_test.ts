@@ -7,7 +7,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { assert, assertEquals } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { loadContentMapping } from "../lib/summaries/content_mapping.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
@@ -59,7 +59,7 @@ Deno.test({
       await generateArchiveTotals({ cacheDirectory: cache });
       const tree = await textTree(join(cache, "summaries"));
       // The reference keeps the coordinates beside its IP files; the published folder has it.
-      assertEquals(
+      assert.deepStrictEqual(
         tree.get("region_codes_to_coordinates.yaml"),
         await Deno.readTextFile(
           join(REFERENCE, "generic", "expected", "ips", "region_codes_to_coordinates.yaml"),
@@ -69,7 +69,7 @@ Deno.test({
       const expected = comparable(
         await textTree(join(REFERENCE, "generic", "expected", "summaries")),
       );
-      assertEquals(comparable(tree), expected);
+      assert.deepStrictEqual(comparable(tree), expected);
     });
   },
 });
@@ -130,7 +130,7 @@ Deno.test({
       );
       // The reference's DANDI suite has no archive by_day/by_region of its own: it checks them
       // against the same raw sums, which we round once.
-      assertEquals(actual, expected);
+      assert.deepStrictEqual(actual, expected);
     });
   },
 });

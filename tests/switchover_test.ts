@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../lib/_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
@@ -93,12 +93,16 @@ Deno.test("a plugin cache imported, then its logs extracted again from a folder:
     const plugin = await pluginCache(dir, SAMPLE, all);
     const cache = join(dir, "cache");
     const imported = await indexIps({ cacheDirectory: cache, secrets, referenceDirectory: plugin });
-    assertEquals(imported.imported?.recordedLogFiles, all.length);
-    assertEquals(await requestsOf(cache), expected);
-    assertEquals(imported.imported?.mode, "dandi", "the plugin's tree is a dandi extraction");
+    assert.deepStrictEqual(imported.imported?.recordedLogFiles, all.length);
+    assert.deepStrictEqual(await requestsOf(cache), expected);
+    assert.deepStrictEqual(
+      imported.imported?.mode,
+      "dandi",
+      "the plugin's tree is a dandi extraction",
+    );
     const generic = await runCli(["extract_logs", SAMPLE, "--cache", cache], { env: cliEnv(dir) });
-    assertEquals(generic.code, 1);
-    assertMatch(generic.stderr, /it holds a dandi extraction. Run with --mode dandi/);
+    assert.deepStrictEqual(generic.code, 1);
+    assert.match(generic.stderr, /it holds a dandi extraction. Run with --mode dandi/);
 
     const run = await extractLogs({
       logsDirectory: SAMPLE,
@@ -106,8 +110,12 @@ Deno.test("a plugin cache imported, then its logs extracted again from a folder:
       secrets,
       mode: "dandi",
     });
-    assertEquals([run.files.alreadyDone, run.files.done, run.lines.kept], [all.length, 0, 0]);
-    assertEquals(await requestsOf(cache), expected);
+    assert.deepStrictEqual([run.files.alreadyDone, run.files.done, run.lines.kept], [
+      all.length,
+      0,
+      0,
+    ]);
+    assert.deepStrictEqual(await requestsOf(cache), expected);
   });
 });
 
@@ -126,17 +134,17 @@ Deno.test("files the records do not name but that may be in the tree are held, t
     const cache = join(dir, "cache");
     const env = cliEnv(dir);
     const imported = await runCli(["index_ips", plugin, "--cache", cache], { env });
-    assertEquals(imported.code, 0, imported.stderr);
-    assertMatch(imported.stderr, /warning: 1 log files were started and not finished/);
+    assert.deepStrictEqual(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, /warning: 1 log files were started and not finished/);
     const held = await runCli(["extract_logs", SAMPLE, "--mode", "dandi", "--cache", cache], {
       env,
     });
-    assertEquals(held.code, 0, held.stderr);
-    assertMatch(held.stderr, /warning: 11 log files were not read: the cache holds an imported/);
-    assertMatch(held.stderr, /--unrecorded read; .* --unrecorded skip/);
-    assertMatch(held.stdout, / 11 held, /);
+    assert.deepStrictEqual(held.code, 0, held.stderr);
+    assert.match(held.stderr, /warning: 11 log files were not read: the cache holds an imported/);
+    assert.match(held.stderr, /--unrecorded read; .* --unrecorded skip/);
+    assert.match(held.stdout, / 11 held, /);
     const status = await runCli(["status", "--cache", cache], { env });
-    assertMatch(status.stdout, /Held: 11 log files were not read by the last extraction/);
+    assert.match(status.stdout, /Held: 11 log files were not read by the last extraction/);
 
     const first = await extractLogs({
       logsDirectory: SAMPLE,
@@ -144,11 +152,11 @@ Deno.test("files the records do not name but that may be in the tree are held, t
       secrets,
       mode: "dandi",
     });
-    assertEquals([first.files.held, first.files.done, first.lines.kept], [11, 0, 0]);
-    assertEquals(first.heldFiles.map((f) => f.path), all.slice(-11));
-    assertMatch(first.heldFiles[0].reason, /started it and did not finish it/);
-    assertMatch(first.heldFiles[1].reason, /dates from within the imported requests/);
-    assertEquals(await requestsOf(cache), expected, "nothing counted twice");
+    assert.deepStrictEqual([first.files.held, first.files.done, first.lines.kept], [11, 0, 0]);
+    assert.deepStrictEqual(first.heldFiles.map((f) => f.path), all.slice(-11));
+    assert.match(first.heldFiles[0].reason, /started it and did not finish it/);
+    assert.match(first.heldFiles[1].reason, /dates from within the imported requests/);
+    assert.deepStrictEqual(await requestsOf(cache), expected, "nothing counted twice");
 
     // The operator knows the old tools read them: skip, for good.
     const skipped = await extractLogs({
@@ -158,15 +166,19 @@ Deno.test("files the records do not name but that may be in the tree are held, t
       mode: "dandi",
       unrecorded: "skip",
     });
-    assertEquals([skipped.files.held, skipped.files.alreadyDone], [0, all.length]);
+    assert.deepStrictEqual([skipped.files.held, skipped.files.alreadyDone], [0, all.length]);
     const again = await extractLogs({
       logsDirectory: SAMPLE,
       cacheDirectory: cache,
       secrets,
       mode: "dandi",
     });
-    assertEquals([again.files.held, again.files.alreadyDone, again.lines.kept], [0, all.length, 0]);
-    assertEquals(await requestsOf(cache), expected);
+    assert.deepStrictEqual([again.files.held, again.files.alreadyDone, again.lines.kept], [
+      0,
+      all.length,
+      0,
+    ]);
+    assert.deepStrictEqual(await requestsOf(cache), expected);
   });
 });
 
@@ -193,10 +205,10 @@ Deno.test("after an import, logs dated after the tree are read; those the old to
       secrets,
       mode: "dandi",
     });
-    assertEquals(run.files.alreadyDone, oldFiles.length);
+    assert.deepStrictEqual(run.files.alreadyDone, oldFiles.length);
     // Only files named within a day after the tree's last request can be held.
     const newFiles = all.length - oldFiles.length;
-    assertEquals(run.files.done + run.files.held, newFiles);
+    assert.deepStrictEqual(run.files.done + run.files.held, newFiles);
     assert(run.files.done > newFiles - 3, `${run.files.held} held`);
     for (const { path } of run.heldFiles) assert(path.startsWith("2024/04/0"), path);
     const read = await extractLogs({
@@ -206,8 +218,8 @@ Deno.test("after an import, logs dated after the tree are read; those the old to
       mode: "dandi",
       unrecorded: "read",
     });
-    assertEquals(read.files.done, run.files.held);
-    assertEquals(await requestsOf(cache), expected, "every request exactly once");
+    assert.deepStrictEqual(read.files.done, run.files.held);
+    assert.deepStrictEqual(await requestsOf(cache), expected, "every request exactly once");
   });
 });
 
@@ -233,10 +245,14 @@ Deno.test({
         ["extract_logs", "s3://dandiarchive-logs", "--mode", "dandi", "--cache", cache, "--json"],
         { env: cliEnv(dir, s3Env(s3.endpoint)), permissions: ["--allow-net=127.0.0.1"] },
       );
-      assertEquals(run.code, 0, run.stderr);
+      assert.deepStrictEqual(run.code, 0, run.stderr);
       const files = JSON.parse(run.stdout).files;
-      assertEquals([files.found, files.alreadyDone, files.done], [all.length, all.length, 0]);
-      assertEquals(await requestsOf(cache), expected);
+      assert.deepStrictEqual([files.found, files.alreadyDone, files.done], [
+        all.length,
+        all.length,
+        0,
+      ]);
+      assert.deepStrictEqual(await requestsOf(cache), expected);
     }),
 });
 
@@ -264,24 +280,28 @@ Deno.test("IPS_TO_SKIP and S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX are searched, our
     };
     const excluded = async (extra: Record<string, string>) => {
       const result = await run(extra);
-      assertEquals(result.code, 0, result.stderr);
+      assert.deepStrictEqual(result.code, 0, result.stderr);
       return [JSON.parse(result.stdout).lines.excluded, result.stderr.trim()];
     };
-    assertEquals(await excluded({ IPS_TO_SKIP: "192\\.0\\.2\\.1" }), [
+    assert.deepStrictEqual(await excluded({ IPS_TO_SKIP: "192\\.0\\.2\\.1" }), [
       2,
       "Excluding the client IPs that IPS_TO_SKIP matches (searched anywhere in the IP).",
     ]);
-    assertEquals(
+    assert.deepStrictEqual(
       (await excluded({ S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX: "^192\\.0\\.2\\.1$" }))[0],
       1,
     );
-    assertEquals(await excluded({ S3_LOG_EXTRACTION_EXCLUDED_IPS: "192\\.0\\.2\\.1" }), [
+    assert.deepStrictEqual(await excluded({ S3_LOG_EXTRACTION_EXCLUDED_IPS: "192\\.0\\.2\\.1" }), [
       1,
       "Excluding the client IPs that S3_LOG_EXTRACTION_EXCLUDED_IPS matches (matching the whole IP).",
     ]);
-    assertEquals(await excluded({ IPS_TO_SKIP: "" }), [0, ""], "an empty pattern excludes nothing");
+    assert.deepStrictEqual(
+      await excluded({ IPS_TO_SKIP: "" }),
+      [0, ""],
+      "an empty pattern excludes nothing",
+    );
     // Equal settings agree; differing ones stop the run before anything is read.
-    assertEquals(
+    assert.deepStrictEqual(
       (await excluded({
         IPS_TO_SKIP: "192\\.0\\.2\\.1",
         S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX: "192\\.0\\.2\\.1",
@@ -292,14 +312,14 @@ Deno.test("IPS_TO_SKIP and S3_LOG_EXTRACTION_EXCLUDED_IP_REGEX are searched, our
       IPS_TO_SKIP: "192\\.0\\.2\\.1",
       S3_LOG_EXTRACTION_EXCLUDED_IPS: "192\\.0\\.2\\.1",
     });
-    assertEquals(conflict.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(conflict.code, 1);
+    assert.match(
       conflict.stderr,
       /^error: IPS_TO_SKIP and S3_LOG_EXTRACTION_EXCLUDED_IPS are both set and exclude different client IPs\. Keep one/,
     );
     const bad = await run({ IPS_TO_SKIP: "(192" });
-    assertEquals(bad.code, 1);
-    assertMatch(
+    assert.deepStrictEqual(bad.code, 1);
+    assert.match(
       bad.stderr,
       /^error: The excluded-IP pattern of IPS_TO_SKIP is not a valid regular expression \(Invalid regular expression: Unterminated group\)/,
     );

@@ -105,11 +105,11 @@ export interface InventoryCompletion {
  * @example Usage
  * ```ts
  * import { cacheStatus } from "./cache_status.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const status = await cacheStatus({ cacheDirectory });
- * assertEquals([status.exists, status.requests, status.lastRuns], [false, 0, []]);
+ * assert.deepStrictEqual([status.exists, status.requests, status.lastRuns], [false, 0, []]);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

@@ -94,16 +94,16 @@ export const COMMON_HELP = `Common options:
  * @example Usage
  * ```ts
  * import { parseCommandArgs } from "./command.ts";
- * import { assertEquals, assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const input = parseCommandArgs("extract_logs", ["logs", "--workers", "2"], {
  *   workers: { type: "string" },
  * });
- * assertEquals(input.positionals, ["logs"]);
- * assertEquals(input.values.workers, "2");
- * assertThrows(() => parseCommandArgs("extract_logs", ["--nope"], {}), /Unknown option --nope/);
+ * assert.deepStrictEqual(input.positionals, ["logs"]);
+ * assert.deepStrictEqual(input.values.workers, "2");
+ * assert.throws(() => parseCommandArgs("extract_logs", ["--nope"], {}), /Unknown option --nope/);
  * // A negative value is a value, for the option's own check to refuse clearly.
- * assertEquals(parseCommandArgs("extract_logs", ["--workers", "-1"], { workers: { type: "string" } }).values.workers, "-1");
+ * assert.deepStrictEqual(parseCommandArgs("extract_logs", ["--workers", "-1"], { workers: { type: "string" } }).values.workers, "-1");
  * ```
  */
 export function parseCommandArgs(
@@ -144,11 +144,11 @@ export function parseCommandArgs(
  * @example Usage
  * ```ts
  * import { integerOption } from "./command.ts";
- * import { assertEquals, assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(integerOption("extract_logs", "workers", "3", 0), 3);
- * assertEquals(integerOption("extract_logs", "workers", undefined, 0), undefined);
- * assertThrows(() => integerOption("extract_logs", "workers", "x", 0), /--workers must be/);
+ * assert.deepStrictEqual(integerOption("extract_logs", "workers", "3", 0), 3);
+ * assert.deepStrictEqual(integerOption("extract_logs", "workers", undefined, 0), undefined);
+ * assert.throws(() => integerOption("extract_logs", "workers", "x", 0), /--workers must be/);
  * ```
  */
 export function integerOption(
@@ -174,9 +174,9 @@ export function integerOption(
  * @example Usage
  * ```ts
  * import { expectPositionals } from "./command.ts";
- * import { assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertThrows(() => expectPositionals("set_cache", [], 1, 1, "<dir>"), /set_cache needs <dir>/);
+ * assert.throws(() => expectPositionals("set_cache", [], 1, 1, "<dir>"), /set_cache needs <dir>/);
  * ```
  */
 export function expectPositionals(
@@ -207,12 +207,12 @@ export function expectPositionals(
  * @example Usage
  * ```ts
  * import { commandCacheDirectory } from "./command.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const env = new Map([["S3_LOG_EXTRACTION_CACHE", `${dir}/from-env`]]);
- * assertEquals(await commandCacheDirectory({ cache: `${dir}/flag` }, { env }), `${dir}/flag`);
- * assertEquals(await commandCacheDirectory({}, { env }), `${dir}/from-env`);
+ * assert.deepStrictEqual(await commandCacheDirectory({ cache: `${dir}/flag` }, { env }), `${dir}/flag`);
+ * assert.deepStrictEqual(await commandCacheDirectory({}, { env }), `${dir}/from-env`);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -232,10 +232,10 @@ export async function commandCacheDirectory(
  * @example Usage
  * ```ts
  * import { readCacheDirectory } from "./command.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_CACHE", "/nonexistent/cache"]]);
- * assertEquals(await readCacheDirectory({}, { env }), "/nonexistent/cache");
+ * assert.deepStrictEqual(await readCacheDirectory({}, { env }), "/nonexistent/cache");
  * ```
  */
 export async function readCacheDirectory(

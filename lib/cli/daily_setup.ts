@@ -52,9 +52,9 @@ export const SAMPLE_GEO_URL: URL = new URL("fixtures/sample_geo/", PROGRAM_URL);
  * @example Usage
  * ```ts
  * import { sampleRangeUrls } from "./daily_setup.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(sampleRangeUrls().VPN_RANGES_URL.endsWith("fixtures/sample_geo/vpn.txt"), true);
+ * assert.deepStrictEqual(sampleRangeUrls().VPN_RANGES_URL.endsWith("fixtures/sample_geo/vpn.txt"), true);
  * ```
  */
 export function sampleRangeUrls(): Record<string, string> {
@@ -75,16 +75,16 @@ export const SAMPLE_CACHE = ".sample-cache";
  * @example With nothing configured
  * ```ts
  * import { resolveDailySetup } from "./daily_setup.ts";
- * import { assertEquals, assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cwd = await Deno.makeTempDir();
  * const setup = await resolveDailySetup({ env: new Map([["HOME", cwd]]), cwd });
  * // With a password set, the sample runs only when asked for.
  * const env = new Map([["HOME", cwd], ["S3_LOG_EXTRACTION_PASSWORD", "x"]]);
- * await assertRejects(() => resolveDailySetup({ env, cwd }), /No log directory is configured/);
- * assertEquals([setup.sample, setup.cacheDirectory], [true, `${cwd}/.sample-cache`]);
- * assertEquals(setup.env.get("S3_LOG_EXTRACTION_PASSWORD")?.length, 43);
- * assertEquals(setup.env.get("S3_LOG_EXTRACTION_GEO_DB")?.endsWith("fixtures/sample_geo/city.mmdb"), true);
+ * await assert.rejects(() => resolveDailySetup({ env, cwd }), /No log directory is configured/);
+ * assert.deepStrictEqual([setup.sample, setup.cacheDirectory], [true, `${cwd}/.sample-cache`]);
+ * assert.deepStrictEqual(setup.env.get("S3_LOG_EXTRACTION_PASSWORD")?.length, 43);
+ * assert.deepStrictEqual(setup.env.get("S3_LOG_EXTRACTION_GEO_DB")?.endsWith("fixtures/sample_geo/city.mmdb"), true);
  * await Deno.remove(cwd, { recursive: true });
  * ```
  */
@@ -176,10 +176,10 @@ async function samplePassword(cacheDirectory: string): Promise<string> {
  * @example Usage
  * ```ts
  * import { sampleCache } from "./daily_setup.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cwd = await Deno.makeTempDir();
- * await assertRejects(() => sampleCache(cwd), /Run `deno task daily` first/);
+ * await assert.rejects(() => sampleCache(cwd), /Run `deno task daily` first/);
  * await Deno.remove(cwd, { recursive: true });
  * ```
  */

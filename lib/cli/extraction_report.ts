@@ -14,7 +14,7 @@ import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_par
  * @example Usage
  * ```ts
  * import { summaryLines } from "./extraction_report.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const lines = summaryLines({
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
@@ -23,7 +23,7 @@ import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_par
  *   malformedByReason: {}, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
  *   notLogExamples: ["README.md"], newIps: 1, bytesRead: 6307, seconds: 0.5, stopped: false,
  * });
- * assertEquals(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
+ * assert.deepStrictEqual(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
  * ```
  */
 export function summaryLines(summary: ExtractionSummary): string[] {
@@ -51,7 +51,7 @@ export function summaryLines(summary: ExtractionSummary): string[] {
  * @example Usage
  * ```ts
  * import { warningLines } from "./extraction_report.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const lines = warningLines({
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
@@ -61,7 +61,7 @@ export function summaryLines(summary: ExtractionSummary): string[] {
  *   failures: [{ path: "a.log.gz", reason: "truncated or corrupt gzip data" }],
  *   newIps: 0, bytesRead: 0, seconds: 0, stopped: false,
  * });
- * assertEquals(lines[0], "warning: 1 log file could not be read; it is retried on the next run:");
+ * assert.deepStrictEqual(lines[0], "warning: 1 log file could not be read; it is retried on the next run:");
  * ```
  */
 export function warningLines(summary: ExtractionSummary): string[] {

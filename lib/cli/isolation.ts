@@ -41,9 +41,9 @@ export interface IsolatedStep {
  * @example Usage
  * ```ts
  * import { canIsolate } from "./isolation.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals([canIsolate("extract_logs"), canIsolate("set_cache")], [true, false]);
+ * assert.deepStrictEqual([canIsolate("extract_logs"), canIsolate("set_cache")], [true, false]);
  * ```
  */
 export function canIsolate(name: string): boolean {
@@ -56,9 +56,9 @@ export function canIsolate(name: string): boolean {
  * @example Usage
  * ```ts
  * import { commandLine } from "./isolation.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(
+ * assert.deepStrictEqual(
  *   commandLine({ values: { cache: "/c", quiet: true, json: false, mode: undefined }, positionals: ["/logs"] }),
  *   ["/logs", "--cache", "/c", "--quiet"],
  * );

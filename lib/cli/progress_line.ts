@@ -12,19 +12,19 @@ import type { ExtractionProgress } from "../extract/extract_logs.ts";
  * @example Usage
  * ```ts
  * import { formatExtractionProgress } from "./progress_line.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const line = formatExtractionProgress(
  *   { filesDone: 5, filesPlanned: 10, bytesRead: 50e6, bytesPlanned: 100e6, requests: 1234 },
  *   2,
  * );
- * assertEquals(line, "5/10 files, 50/100 MB 50%, 1,234 requests, 25 MB/s");
+ * assert.deepStrictEqual(line, "5/10 files, 50/100 MB 50%, 1,234 requests, 25 MB/s");
  * // A big run still fits 80 columns.
  * const big = formatExtractionProgress(
  *   { filesDone: 1234567, filesPlanned: 2345678, bytesRead: 1234567e6, bytesPlanned: 2345678e6, requests: 123456789 },
  *   1000,
  * );
- * assertEquals(big, "1,234,567/2,345,678 files, 1,235/2,346 GB 52%, 123.5M requests, 1,235 MB/s");
+ * assert.deepStrictEqual(big, "1,234,567/2,345,678 files, 1,235/2,346 GB 52%, 123.5M requests, 1,235 MB/s");
  * ```
  */
 export function formatExtractionProgress(progress: ExtractionProgress, seconds: number): string {

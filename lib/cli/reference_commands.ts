@@ -110,14 +110,14 @@ async function cacheMode(args: string[], env: Environment): Promise<string | und
  * @example Usage
  * ```ts
  * import { fromReferenceCommand } from "./reference_commands.ts";
- * import { assertEquals, assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_CACHE", "/nonexistent"]]);
- * assertEquals(await fromReferenceCommand(["config", "cache", "set", "/srv/cache"], env), ["set_cache", "/srv/cache"]);
- * assertEquals(await fromReferenceCommand(["update", "ip", "regions", "--batch-limit", "3"], env), ["update_indexed_region_codes", "--max-lookups", "3000"]);
- * assertEquals(await fromReferenceCommand(["update", "totals", "--mode", "archive"], env), ["generate_archive_totals"]);
- * assertEquals(await fromReferenceCommand(["extract_logs", "/logs"], env), undefined);
- * await assertRejects(() => fromReferenceCommand(["extract", "/logs", "--encryption", "false"], env), /not supported/);
+ * assert.deepStrictEqual(await fromReferenceCommand(["config", "cache", "set", "/srv/cache"], env), ["set_cache", "/srv/cache"]);
+ * assert.deepStrictEqual(await fromReferenceCommand(["update", "ip", "regions", "--batch-limit", "3"], env), ["update_indexed_region_codes", "--max-lookups", "3000"]);
+ * assert.deepStrictEqual(await fromReferenceCommand(["update", "totals", "--mode", "archive"], env), ["generate_archive_totals"]);
+ * assert.deepStrictEqual(await fromReferenceCommand(["extract_logs", "/logs"], env), undefined);
+ * await assert.rejects(() => fromReferenceCommand(["extract", "/logs", "--encryption", "false"], env), /not supported/);
  * ```
  */
 export async function fromReferenceCommand(

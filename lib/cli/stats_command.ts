@@ -30,13 +30,13 @@ const percent = (part: number, whole: number) => whole === 0 ? 0 : (part / whole
  * @example Usage
  * ```ts
  * import { statsLines } from "./stats_command.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const lines = statsLines({
  *   ips: 4, labelledIps: 2,
  *   labelKinds: { determined: 1, missing: 0, unknown: 0, undetermined: 0, bogon: 1, vpn: 0, cloud_service: 0, github: 0 },
  * });
- * assertEquals(lines.slice(0, 4), [
+ * assert.deepStrictEqual(lines.slice(0, 4), [
  *   "Extracted IPs   : 4",
  *   "Classified IPs  : 2",
  *   "Percent classif.: 50.00%",

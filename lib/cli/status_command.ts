@@ -56,7 +56,7 @@ ${COMMON_HELP}`,
  * @example Usage
  * ```ts
  * import { describe } from "./status_command.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const lines = describe({
  *   cacheDirectory: "/c", exists: true, databaseBytes: 2_500_000,
@@ -71,7 +71,7 @@ ${COMMON_HELP}`,
  *     cloud_service: 0, github: 0 },
  *   summariesWrittenAt: "2026-01-01T00:00:03.000Z",
  * }, new Date("2026-01-01T02:00:03Z"));
- * assertEquals(lines, [
+ * assert.deepStrictEqual(lines, [
  *   "Cache: /c (2.5 MB); no run is holding it.",
  *   "Log files: 120 done, 1 failed, 0 partly read; 5 of 125 in /logs not extracted yet.",
  *   "Requests: 1,170; distinct IPs: 156, 78 with a region label (50%); quarantined lines: 0.",

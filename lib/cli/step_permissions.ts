@@ -143,14 +143,14 @@ export interface StepScope {
  * @example Usage
  * ```ts
  * import { stepPermissions } from "./step_permissions.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const flags = stepPermissions("update_region_code_coordinates", {
  *   cacheDirectory: "/srv/cache", settingsFile: "/home/op/.config/s3-log-extraction/config.json",
  *   env: new Map(),
  * });
- * assertEquals(flags.find((f) => f.startsWith("--allow-net")), "--allow-net=api.opencagedata.com");
- * assertEquals(flags.some((f) => f.startsWith("--allow-run")), false);
+ * assert.deepStrictEqual(flags.find((f) => f.startsWith("--allow-net")), "--allow-net=api.opencagedata.com");
+ * assert.deepStrictEqual(flags.some((f) => f.startsWith("--allow-run")), false);
  * ```
  */
 export function stepPermissions(step: string, scope: StepScope): string[] {

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { stepPermissions } from "./step_permissions.ts";
 
 const scope = {
@@ -11,35 +11,38 @@ const flag = (flags: string[], name: string) =>
 
 Deno.test("extraction reads the logs, writes only the cache, has no network", () => {
   const flags = stepPermissions("extract_logs", { ...scope, env: new Map() });
-  assertEquals(flag(flags, "read")?.slice(0, 2), ["/srv/cache", scope.settingsFile]);
-  assertEquals(flag(flags, "read")?.includes("/srv/logs"), true);
-  assertEquals(flag(flags, "write"), ["/srv/cache"]);
-  assertEquals(flag(flags, "net"), undefined);
-  assertEquals(flag(flags, "env")?.includes("S3_LOG_EXTRACTION_PASSWORD"), true);
-  assertEquals(flag(flags, "env")?.includes("IPINFO_API_KEY"), false);
-  assertEquals(flags.includes("--no-prompt"), true);
+  assert.deepStrictEqual(flag(flags, "read")?.slice(0, 2), ["/srv/cache", scope.settingsFile]);
+  assert.deepStrictEqual(flag(flags, "read")?.includes("/srv/logs"), true);
+  assert.deepStrictEqual(flag(flags, "write"), ["/srv/cache"]);
+  assert.deepStrictEqual(flag(flags, "net"), undefined);
+  assert.deepStrictEqual(flag(flags, "env")?.includes("S3_LOG_EXTRACTION_PASSWORD"), true);
+  assert.deepStrictEqual(flag(flags, "env")?.includes("IPINFO_API_KEY"), false);
+  assert.deepStrictEqual(flags.includes("--no-prompt"), true);
 });
 
 Deno.test("region steps reach only their services' hosts, overridden or not", () => {
   const defaults = stepPermissions("update_indexed_region_codes", { ...scope, env: new Map() });
-  assertEquals(flag(defaults, "net"), [
+  assert.deepStrictEqual(flag(defaults, "net"), [
     "ipinfo.io",
     "api.github.com",
     "ip-ranges.amazonaws.com",
     "www.gstatic.com",
     "raw.githubusercontent.com",
   ]);
-  assertEquals(flag(defaults, "read")?.includes("/srv/logs"), false);
+  assert.deepStrictEqual(flag(defaults, "read")?.includes("/srv/logs"), false);
   const env = new Map([
     ["IPINFO_API_URL", "http://127.0.0.1:8123"],
     ["GITHUB_META_URL", "file:///opt/ranges/github.json"],
     ["S3_LOG_EXTRACTION_GEO_DB", "/opt/geo/city.mmdb"],
   ]);
   const mocked = stepPermissions("refresh_region_codes", { ...scope, env });
-  assertEquals(flag(mocked, "net")?.[0], "127.0.0.1:8123");
-  assertEquals(flag(mocked, "net")?.includes("api.github.com"), false);
+  assert.deepStrictEqual(flag(mocked, "net")?.[0], "127.0.0.1:8123");
+  assert.deepStrictEqual(flag(mocked, "net")?.includes("api.github.com"), false);
   const read = flag(mocked, "read") ?? [];
-  assertEquals([read.includes("/opt/ranges/github.json"), read.includes("/opt/geo/city.mmdb")], [
+  assert.deepStrictEqual([
+    read.includes("/opt/ranges/github.json"),
+    read.includes("/opt/geo/city.mmdb"),
+  ], [
     true,
     true,
   ]);
@@ -47,18 +50,18 @@ Deno.test("region steps reach only their services' hosts, overridden or not", ()
 
 Deno.test("summaries need no secret and no network unless the mapping is a URL", () => {
   const flags = stepPermissions("generate_summaries", { ...scope, env: new Map() });
-  assertEquals(flag(flags, "net"), undefined);
-  assertEquals(flag(flags, "env")?.includes("S3_LOG_EXTRACTION_PASSWORD"), false);
+  assert.deepStrictEqual(flag(flags, "net"), undefined);
+  assert.deepStrictEqual(flag(flags, "env")?.includes("S3_LOG_EXTRACTION_PASSWORD"), false);
   const dandi = stepPermissions("generate_dandiset_summaries", {
     ...scope,
     env: new Map([["S3_LOG_EXTRACTION_MAPPING_URL", "/data/mapping.json.gz"]]),
   });
-  assertEquals(flag(dandi, "net"), undefined);
-  assertEquals(flag(dandi, "read")?.includes("/data/mapping.json.gz"), true);
+  assert.deepStrictEqual(flag(dandi, "net"), undefined);
+  assert.deepStrictEqual(flag(dandi, "read")?.includes("/data/mapping.json.gz"), true);
 });
 
 Deno.test("a path with a comma cannot be expressed, and says so", () => {
-  assertThrows(
+  assert.throws(
     () => stepPermissions("generate_totals", { ...scope, cacheDirectory: "/a,b", env: new Map() }),
     Error,
     "holds a comma",

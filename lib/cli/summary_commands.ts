@@ -50,9 +50,9 @@ const MAPPING_HELP =
  * @example Usage
  * ```ts
  * import { mappingSource } from "./summary_commands.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(mappingSource(undefined, new Map([["S3_LOG_EXTRACTION_MAPPING_URL", "http://x/m.json"]])), "http://x/m.json");
+ * assert.deepStrictEqual(mappingSource(undefined, new Map([["S3_LOG_EXTRACTION_MAPPING_URL", "http://x/m.json"]])), "http://x/m.json");
  * ```
  */
 export function mappingSource(

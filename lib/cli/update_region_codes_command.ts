@@ -23,11 +23,11 @@ import { GEO_DB_VARIABLE } from "../env.ts";
  * @example Usage
  * ```ts
  * import { geoDatabase } from "./update_region_codes_command.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_GEO_DB", "/srv/dbip-city-lite.mmdb"]]);
- * assertEquals(geoDatabase({}, { env }), "/srv/dbip-city-lite.mmdb");
- * assertEquals(geoDatabase({ "geo-db": "x.mmdb" }, { env }), "x.mmdb");
+ * assert.deepStrictEqual(geoDatabase({}, { env }), "/srv/dbip-city-lite.mmdb");
+ * assert.deepStrictEqual(geoDatabase({ "geo-db": "x.mmdb" }, { env }), "x.mmdb");
  * ```
  */
 export function geoDatabase(

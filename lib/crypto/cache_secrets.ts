@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeBase64Url, Fernet } from "./fernet.ts";
+import { encodeFernetBase64, Fernet } from "./fernet.ts";
 import { OperatorError } from "../errors.ts";
 import { passwordProblems } from "./password_strength.ts";
 import { HmacSha256 } from "../sha256.ts";
@@ -49,11 +49,11 @@ export interface DeriveKeyOptions {
  * @example Usage
  * ```ts
  * import { deriveFernetKey } from "./cache_secrets.ts";
- * import { encodeBase64Url } from "./fernet.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import { encodeFernetBase64 } from "./fernet.ts";
+ * import assert from "node:assert/strict";
  *
  * const key = await deriveFernetKey({ password: "Tr0ub4dor&3-example-passphrase" });
- * assertEquals(encodeBase64Url(key), "nEF4ShUxXv2XFXhqS8tHoJ8cL3Tt09b2orhuEHz7cTM=");
+ * assert.deepStrictEqual(encodeFernetBase64(key), "nEF4ShUxXv2XFXhqS8tHoJ8cL3Tt09b2orhuEHz7cTM=");
  * ```
  */
 export async function deriveFernetKey(options: DeriveKeyOptions): Promise<Uint8Array<ArrayBuffer>> {
@@ -85,11 +85,11 @@ export async function deriveFernetKey(options: DeriveKeyOptions): Promise<Uint8A
  * @example Usage
  * ```ts
  * import { deriveLegacyFernetKey } from "./cache_secrets.ts";
- * import { encodeBase64Url } from "./fernet.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import { encodeFernetBase64 } from "./fernet.ts";
+ * import assert from "node:assert/strict";
  *
  * const key = await deriveLegacyFernetKey("Tr0ub4dor&3-example-passphrase");
- * assertEquals(encodeBase64Url(key), "Xdstqdel9L5CKFZTTY7ZQZlfZl3Xrp40Xs_MLYQpeoc=");
+ * assert.deepStrictEqual(encodeFernetBase64(key), "Xdstqdel9L5CKFZTTY7ZQZlfZl3Xrp40Xs_MLYQpeoc=");
  * ```
  */
 export async function deriveLegacyFernetKey(password: string): Promise<Uint8Array<ArrayBuffer>> {
@@ -104,14 +104,14 @@ export async function deriveLegacyFernetKey(password: string): Promise<Uint8Arra
  * @example Usage
  * ```ts
  * import { deriveCacheSecrets } from "./cache_secrets.ts";
- * import { assertEquals, assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const secrets = await deriveCacheSecrets({ password: "correct horse battery staple 42" });
  * const a = secrets.hashIp("192.0.2.0");
- * assertEquals(a, secrets.hashIp("192.0.2.0"));
- * assertEquals(a.length, 32);
+ * assert.deepStrictEqual(a, secrets.hashIp("192.0.2.0"));
+ * assert.deepStrictEqual(a.length, 32);
  * // The command line's strength rules apply: a cache it could not open is never made.
- * await assertRejects(() => deriveCacheSecrets({ password: "hunter2" }), /not strong enough/);
+ * await assert.rejects(() => deriveCacheSecrets({ password: "hunter2" }), /not strong enough/);
  * ```
  */
 export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<CacheSecrets> {
@@ -135,10 +135,10 @@ export async function deriveCacheSecrets(options: DeriveKeyOptions): Promise<Cac
  * @example Usage
  * ```ts
  * import { checkPasswordStrength } from "./cache_secrets.ts";
- * import { assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * checkPasswordStrength("correct horse battery staple 42");
- * assertThrows(() => checkPasswordStrength("Password123!"), /at least 16 characters/);
+ * assert.throws(() => checkPasswordStrength("Password123!"), /at least 16 characters/);
  * ```
  */
 export function checkPasswordStrength(password: string): void {
@@ -158,9 +158,9 @@ export function checkPasswordStrength(password: string): void {
  * @example Usage
  * ```ts
  * import { secretsFromEnvironment } from "./cache_secrets.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * await assertRejects(() => secretsFromEnvironment(new Map()), /S3_LOG_EXTRACTION_PASSWORD is not set/);
+ * await assert.rejects(() => secretsFromEnvironment(new Map()), /S3_LOG_EXTRACTION_PASSWORD is not set/);
  * ```
  */
 export async function secretsFromEnvironment(
@@ -184,14 +184,17 @@ export async function secretsFromEnvironment(
  * ```ts
  * import { randomPassword } from "./cache_secrets.ts";
  * import { passwordProblems } from "./password_strength.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(passwordProblems(randomPassword()), []);
+ * assert.deepStrictEqual(passwordProblems(randomPassword()), []);
  * ```
  */
 export function randomPassword(): string {
   for (;;) {
-    const password = encodeBase64Url(crypto.getRandomValues(new Uint8Array(32))).replace(/=+$/, "");
+    const password = encodeFernetBase64(crypto.getRandomValues(new Uint8Array(32))).replace(
+      /=+$/,
+      "",
+    );
     if (passwordProblems(password).length === 0) return password;
   }
 }

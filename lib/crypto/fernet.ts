@@ -35,11 +35,11 @@ export class InvalidTokenError extends Error {
  * @example Round trip
  * ```ts
  * import { Fernet } from "./fernet.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const fernet = await Fernet.fromKey(crypto.getRandomValues(new Uint8Array(32)));
  * const token = await fernet.encrypt("192.0.2.0\n");
- * assertEquals(new TextDecoder().decode(await fernet.decrypt(token)), "192.0.2.0\n");
+ * assert.deepStrictEqual(new TextDecoder().decode(await fernet.decrypt(token)), "192.0.2.0\n");
  * ```
  */
 export class Fernet {
@@ -53,7 +53,7 @@ export class Fernet {
 
   /** Creates a Fernet from the raw 32-byte key or its base64url text form. */
   static async fromKey(key: Uint8Array<ArrayBuffer> | string): Promise<Fernet> {
-    const raw = typeof key === "string" ? decodeBase64Url(key) : key;
+    const raw = typeof key === "string" ? decodeFernetBase64(key) : key;
     if (raw.length !== 32) throw new RangeError("Cannot use Fernet key: it must be 32 bytes long");
     const signing = await crypto.subtle.importKey(
       "raw",
@@ -88,14 +88,14 @@ export class Fernet {
     const body = token.subarray(0, HEADER + cipher.length);
     const mac = await crypto.subtle.sign("HMAC", this.#signing, body);
     token.set(new Uint8Array(mac), HEADER + cipher.length);
-    return encodeBase64Url(token);
+    return encodeFernetBase64(token);
   }
 
   /** Decrypts a token (no time-to-live is enforced, as in the reference). */
   async decrypt(token: string): Promise<Uint8Array<ArrayBuffer>> {
     let raw: Uint8Array<ArrayBuffer>;
     try {
-      raw = decodeBase64Url(token.trim());
+      raw = decodeFernetBase64(token.trim());
     } catch {
       throw new InvalidTokenError("Cannot decrypt token: it is not base64url text");
     }
@@ -129,13 +129,13 @@ export class Fernet {
  *
  * @example Usage
  * ```ts
- * import { encodeBase64Url } from "./fernet.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import { encodeFernetBase64 } from "./fernet.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(encodeBase64Url(new Uint8Array([0xfb, 0xff])), "-_8=");
+ * assert.deepStrictEqual(encodeFernetBase64(new Uint8Array([0xfb, 0xff])), "-_8=");
  * ```
  */
-export function encodeBase64Url(bytes: Uint8Array): string {
+export function encodeFernetBase64(bytes: Uint8Array): string {
   return bytes.toBase64({ alphabet: "base64url" });
 }
 
@@ -144,12 +144,12 @@ export function encodeBase64Url(bytes: Uint8Array): string {
  *
  * @example Usage
  * ```ts
- * import { decodeBase64Url } from "./fernet.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import { decodeFernetBase64 } from "./fernet.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(decodeBase64Url("-_8="), new Uint8Array([0xfb, 0xff]));
+ * assert.deepStrictEqual(decodeFernetBase64("-_8="), new Uint8Array([0xfb, 0xff]));
  * ```
  */
-export function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> {
+export function decodeFernetBase64(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.fromBase64(text, { alphabet: "base64url" });
 }

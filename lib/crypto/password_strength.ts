@@ -14,10 +14,10 @@ const PRINTABLE_WHITESPACE = " \t\n\r\x0b\x0c";
  * @example Usage
  * ```ts
  * import { passwordProblems } from "./password_strength.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(passwordProblems("Tr0ub4dor&3-example-passphrase"), []);
- * assertEquals(passwordProblems("hunter2").length, 3);
+ * assert.deepStrictEqual(passwordProblems("Tr0ub4dor&3-example-passphrase"), []);
+ * assert.deepStrictEqual(passwordProblems("hunter2").length, 3);
  * ```
  */
 export function passwordProblems(password: string): string[] {
@@ -47,9 +47,9 @@ export function passwordProblems(password: string): string[] {
  * @example Usage
  * ```ts
  * import { estimatedEntropyBits } from "./password_strength.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(Math.round(estimatedEntropyBits("Password123!") * 10) / 10, 78.7);
+ * assert.deepStrictEqual(Math.round(estimatedEntropyBits("Password123!") * 10) / 10, 78.7);
  * ```
  */
 export function estimatedEntropyBits(password: string): number {

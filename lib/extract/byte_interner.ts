@@ -15,14 +15,14 @@ const DECODER = new TextDecoder("utf-8", { fatal: true });
  * @example Usage
  * ```ts
  * import { ByteInterner } from "./byte_interner.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const bytes = new TextEncoder().encode("a/b c/d a/b");
  * const interner = new ByteInterner();
- * assertEquals(interner.intern(bytes, 0, 3), 0);
- * assertEquals(interner.intern(bytes, 4, 7), 1);
- * assertEquals(interner.intern(bytes, 8, 11), 0);
- * assertEquals(interner.values, ["a/b", "c/d"]);
+ * assert.deepStrictEqual(interner.intern(bytes, 0, 3), 0);
+ * assert.deepStrictEqual(interner.intern(bytes, 4, 7), 1);
+ * assert.deepStrictEqual(interner.intern(bytes, 8, 11), 0);
+ * assert.deepStrictEqual(interner.values, ["a/b", "c/d"]);
  * ```
  */
 export class ByteInterner {

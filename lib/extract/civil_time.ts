@@ -11,10 +11,10 @@
  * @example Usage
  * ```ts
  * import { daysFromCivil } from "./civil_time.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(daysFromCivil(1970, 1, 1), 0);
- * assertEquals(daysFromCivil(2022, 4, 6), 19088);
+ * assert.deepStrictEqual(daysFromCivil(1970, 1, 1), 0);
+ * assert.deepStrictEqual(daysFromCivil(2022, 4, 6), 19088);
  * ```
  */
 export function daysFromCivil(year: number, month: number, day: number): number {
@@ -33,10 +33,10 @@ export function daysFromCivil(year: number, month: number, day: number): number 
  * @example Usage
  * ```ts
  * import { daysInMonth } from "./civil_time.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(daysInMonth(2024, 2), 29);
- * assertEquals(daysInMonth(2100, 2), 28);
+ * assert.deepStrictEqual(daysInMonth(2024, 2), 29);
+ * assert.deepStrictEqual(daysInMonth(2100, 2), 28);
  * ```
  */
 export function daysInMonth(year: number, month: number): number {
@@ -53,9 +53,9 @@ export function daysInMonth(year: number, month: number): number {
  * @example Usage
  * ```ts
  * import { formatReferenceTimestamp } from "./civil_time.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatReferenceTimestamp(Date.UTC(2022, 3, 6, 3, 5, 53) / 1000), "220406030553");
+ * assert.deepStrictEqual(formatReferenceTimestamp(Date.UTC(2022, 3, 6, 3, 5, 53) / 1000), "220406030553");
  * ```
  */
 export function formatReferenceTimestamp(epochSeconds: number): string {

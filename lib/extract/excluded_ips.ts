@@ -50,13 +50,13 @@ export interface ExcludedIps {
  * @example Usage
  * ```ts
  * import { excludedIpsFromEnvironment } from "./excluded_ips.ts";
- * import { assertEquals, assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const plugin = new Map([["IPS_TO_SKIP", "192\\.0\\.2\\.1"]]);
- * assertEquals(excludedIpsFromEnvironment(plugin)?.match, "search");
- * assertEquals(excludedIpsFromEnvironment(new Map([["IPS_TO_SKIP", ""]])), undefined);
+ * assert.deepStrictEqual(excludedIpsFromEnvironment(plugin)?.match, "search");
+ * assert.deepStrictEqual(excludedIpsFromEnvironment(new Map([["IPS_TO_SKIP", ""]])), undefined);
  * const both = new Map([["IPS_TO_SKIP", "a"], ["S3_LOG_EXTRACTION_EXCLUDED_IPS", "b"]]);
- * assertThrows(() => excludedIpsFromEnvironment(both), /IPS_TO_SKIP and S3_LOG_EXTRACTION_EXCLUDED_IPS/);
+ * assert.throws(() => excludedIpsFromEnvironment(both), /IPS_TO_SKIP and S3_LOG_EXTRACTION_EXCLUDED_IPS/);
  * ```
  */
 export function excludedIpsFromEnvironment(env: Environment): ExcludedIps | undefined {
@@ -89,13 +89,13 @@ export function excludedIpsFromEnvironment(env: Environment): ExcludedIps | unde
  * @example Usage
  * ```ts
  * import { excludedIpSource } from "./excluded_ips.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const whole = excludedIpSource({ pattern: "192\\.0\\.2\\.1", match: "whole", variable: "S3_LOG_EXTRACTION_EXCLUDED_IPS" });
- * assertEquals(new RegExp(whole!).test("192.0.2.10"), false);
+ * assert.deepStrictEqual(new RegExp(whole!).test("192.0.2.10"), false);
  * const search = excludedIpSource({ pattern: "192\\.0\\.2\\.1", match: "search", variable: "IPS_TO_SKIP" });
- * assertEquals(new RegExp(search!).test("192.0.2.10"), true);
- * assertEquals(excludedIpSource(undefined), null);
+ * assert.deepStrictEqual(new RegExp(search!).test("192.0.2.10"), true);
+ * assert.deepStrictEqual(excludedIpSource(undefined), null);
  * ```
  */
 export function excludedIpSource(excluded: ExcludedIps | undefined): string | null {
@@ -157,9 +157,9 @@ function nestedQuantifier(pattern: string): boolean {
  * @example Usage
  * ```ts
  * import { describeExcludedIps } from "./excluded_ips.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(
+ * assert.deepStrictEqual(
  *   describeExcludedIps({ pattern: "x", match: "search", variable: "IPS_TO_SKIP" }),
  *   "Excluding the client IPs that IPS_TO_SKIP matches (searched anywhere in the IP).",
  * );

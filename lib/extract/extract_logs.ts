@@ -172,7 +172,7 @@ interface KnownFile {
  * ```ts
  * import { extractLogs } from "./extract_logs.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const summary = await extractLogs({
@@ -181,8 +181,8 @@ interface KnownFile {
  *   secrets: await deriveCacheSecrets({ password: "example password", iterations: 1 }),
  *   workers: 0,
  * });
- * assertEquals(summary.files.failed, 0);
- * assertEquals(summary.files.done, summary.files.found);
+ * assert.deepStrictEqual(summary.files.failed, 0);
+ * assert.deepStrictEqual(summary.files.done, summary.files.found);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { type CacheSecrets, deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { exportExtraction } from "../reference/export_extraction.ts";
 import { extractLogs, type ExtractLogsOptions } from "./extract_logs.ts";
@@ -45,12 +45,12 @@ Deno.test("1 worker, 2 workers, no worker and tiny pieces all store the same req
     const truth = JSON.parse(
       await Deno.readTextFile(new URL("../../fixtures/sample_logs.truth.json", import.meta.url)),
     );
-    assertEquals(one.lines.kept, truth.totals.kept_requests);
-    assertEquals([one.files.found, one.files.done, one.files.notLogs], [120, 120, 1]);
+    assert.deepStrictEqual(one.lines.kept, truth.totals.kept_requests);
+    assert.deepStrictEqual([one.files.found, one.files.done, one.files.notLogs], [120, 120, 1]);
     const reference = await exported(a);
-    assertEquals(await exported(b), reference);
-    assertEquals(await exported(c), reference);
-    assertEquals(await exported(d), reference);
+    assert.deepStrictEqual(await exported(b), reference);
+    assert.deepStrictEqual(await exported(c), reference);
+    assert.deepStrictEqual(await exported(d), reference);
   });
 });
 
@@ -58,15 +58,19 @@ Deno.test("a second run reads nothing; --limit runs add up to one full run", asy
   await withCaches(2, async ([full, stepwise]) => {
     await run({ cacheDirectory: full });
     const again = await run({ cacheDirectory: full });
-    assertEquals([again.files.done, again.files.alreadyDone, again.lines.kept], [0, 120, 0]);
+    assert.deepStrictEqual([again.files.done, again.files.alreadyDone, again.lines.kept], [
+      0,
+      120,
+      0,
+    ]);
     let done = 0;
     for (let i = 0; i < 3; i++) {
       const part = await run({ cacheDirectory: stepwise, limit: 50, planLimits: TINY });
       done += part.files.done;
-      assertEquals(part.files.pending, Math.max(0, 120 - done));
+      assert.deepStrictEqual(part.files.pending, Math.max(0, 120 - done));
     }
-    assertEquals(done, 120);
-    assertEquals(await exported(stepwise), await exported(full));
+    assert.deepStrictEqual(done, 120);
+    assert.deepStrictEqual(await exported(stepwise), await exported(full));
   });
 });
 
@@ -85,9 +89,9 @@ Deno.test("a stop ends the run after the batch in flight; the next run completes
     assert(first.stopped);
     assert(first.files.pending > 0, "files are left for the next run");
     const second = await run({ cacheDirectory: stopped });
-    assertEquals(second.stopped, false);
-    assertEquals(first.files.done + second.files.done, 120);
-    assertEquals(await exported(stopped), await exported(clean));
+    assert.deepStrictEqual(second.stopped, false);
+    assert.deepStrictEqual(first.files.done + second.files.done, 120);
+    assert.deepStrictEqual(await exported(stopped), await exported(clean));
   });
 });
 
@@ -105,11 +109,11 @@ Deno.test("changed files are read again, replacing their requests; failed files 
     await Deno.writeFile(`${logs}/a.log`, bytes);
     await Deno.writeFile(`${logs}/b.log.gz`, gzip.subarray(0, 200));
     const first = await run({ cacheDirectory: cache, logsDirectory: logs });
-    assertEquals([first.files.done, first.files.failed], [1, 1]);
-    assertEquals(first.failures[0].path, "b.log.gz");
+    assert.deepStrictEqual([first.files.done, first.files.failed], [1, 1]);
+    assert.deepStrictEqual(first.failures[0].path, "b.log.gz");
     assert(/truncated or corrupt gzip data/.test(first.failures[0].reason));
-    assertEquals(first.lines.malformed, 10);
-    assertEquals(first.malformedExamples[0], {
+    assert.deepStrictEqual(first.lines.malformed, 10);
+    assert.deepStrictEqual(first.malformedExamples[0], {
       path: "a.log",
       line: 5,
       reason: "ambiguous_status",
@@ -118,20 +122,32 @@ Deno.test("changed files are read again, replacing their requests; failed files 
     await Deno.writeFile(`${logs}/b.log.gz`, gzip);
     await Deno.writeFile(`${logs}/a.log`, new TextEncoder().encode("\n"), { append: true });
     const second = await run({ cacheDirectory: cache, logsDirectory: logs });
-    assertEquals([second.files.done, second.files.failed, second.files.changed], [2, 0, 1]);
-    assertEquals(second.changedFiles, ["a.log"]);
-    assertEquals(second.lines.kept, 2 * first.lines.kept, "b.log.gz holds the same lines as a.log");
+    assert.deepStrictEqual([second.files.done, second.files.failed, second.files.changed], [
+      2,
+      0,
+      1,
+    ]);
+    assert.deepStrictEqual(second.changedFiles, ["a.log"]);
+    assert.deepStrictEqual(
+      second.lines.kept,
+      2 * first.lines.kept,
+      "b.log.gz holds the same lines as a.log",
+    );
 
     const db = new DatabaseSync(`${cache}/cache.sqlite`, { readOnly: true });
     const files = db.prepare("SELECT path, status, reason FROM log_files ORDER BY path").all();
-    assertEquals(files.map((f) => [f.path, f.status, f.reason]), [
+    assert.deepStrictEqual(files.map((f) => [f.path, f.status, f.reason]), [
       ["a.log", "done", null],
       ["b.log.gz", "done", null],
     ]);
     const quarantined = db.prepare("SELECT count(*) AS n FROM quarantine").get() as { n: number };
-    assertEquals(quarantined.n, 20, "a.log's earlier quarantined lines were replaced");
+    assert.deepStrictEqual(quarantined.n, 20, "a.log's earlier quarantined lines were replaced");
     const requests = db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number };
-    assertEquals(requests.n, 2 * first.lines.kept, "a.log's earlier requests were replaced");
+    assert.deepStrictEqual(
+      requests.n,
+      2 * first.lines.kept,
+      "a.log's earlier requests were replaced",
+    );
     db.close();
   });
 });
@@ -139,22 +155,22 @@ Deno.test("changed files are read again, replacing their requests; failed files 
 Deno.test("one cache, one mode, one password, one run at a time", async () => {
   await withCaches(1, async ([cache]) => {
     await run({ cacheDirectory: cache, limit: 1 });
-    await assertRejects(
+    await assert.rejects(
       () => run({ cacheDirectory: cache, mode: "dandi" }),
       /Cannot extract in dandi mode into this cache: it holds a generic extraction/,
     );
     const other = await deriveCacheSecrets({ password: "another password", iterations: 1 });
-    await assertRejects(
+    await assert.rejects(
       () => run({ cacheDirectory: cache, secrets: other }),
       /created with another password/,
     );
-    await assertRejects(
+    await assert.rejects(
       () => run({ cacheDirectory: cache, excludedIps: "(" }),
       /excluded-IP pattern of excludedIps is not a valid regular expression \(Invalid regular expression: Unterminated group\)/,
     );
     const lock = await acquireRunLock(cache);
-    await assertRejects(() => run({ cacheDirectory: cache }), /Another extraction is running/);
+    await assert.rejects(() => run({ cacheDirectory: cache }), /Another extraction is running/);
     lock.release();
-    assertEquals((await run({ cacheDirectory: cache, limit: 1 })).files.done, 1);
+    assert.deepStrictEqual((await run({ cacheDirectory: cache, limit: 1 })).files.done, 1);
   });
 });

@@ -83,7 +83,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
  * @example Usage
  * ```ts
  * import { planTasks, type PlannedFile } from "./extraction_plan.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const file = (path: string, size: number): PlannedFile => ({
  *   path, absolutePath: "/logs/" + path, size, mtime: 0, nextOffset: 0, nextLine: 0, state: "pending",
@@ -91,7 +91,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
  * const tasks = [...planTasks([file("a", 10), file("b", 10), file("big", 250)], {
  *   limits: { pieceBytes: 100, taskBytes: 50, taskFiles: 10 },
  * })];
- * assertEquals(tasks.map((task) => task.map((p) => `${p.file.path}:${p.start}-${p.end}`)), [
+ * assert.deepStrictEqual(tasks.map((task) => task.map((p) => `${p.file.path}:${p.start}-${p.end}`)), [
  *   ["a:0-10", "b:0-10"],
  *   ["big:0-100"],
  *   ["big:100-200"],

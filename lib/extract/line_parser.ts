@@ -71,9 +71,9 @@ export const MAX_LINE_BYTES: number = 1024 * 1024;
  * @example Usage
  * ```ts
  * import { hasControlCharacter } from "./line_parser.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals([hasControlCharacter("ds1/a.nwb"), hasControlCharacter("ds1/a\u0000b")], [false, true]);
+ * assert.deepStrictEqual([hasControlCharacter("ds1/a.nwb"), hasControlCharacter("ds1/a\u0000b")], [false, true]);
  * ```
  */
 export function hasControlCharacter(text: string): boolean {
@@ -162,17 +162,17 @@ function endsWithProtocol(buf: Uint8Array, from: number, q: number): boolean {
  * @example Parse one line
  * ```ts
  * import { LineOutcome, LogLineParser } from "./line_parser.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const line = new TextEncoder().encode(
  *   'owner bucket [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - REQ1 REST.GET.OBJECT ds1/a.json ' +
  *     '"GET /ds1/a.json HTTP/1.1" 200 - 12 174 205 35 "-" "curl/8" -',
  * );
  * const parser = new LogLineParser();
- * assertEquals(parser.parse(line, 0, line.length), LineOutcome.Kept);
- * assertEquals(new TextDecoder().decode(line.subarray(parser.keyStart, parser.keyEnd)), "ds1/a.json");
- * assertEquals(parser.time, Date.UTC(2022, 3, 6, 3, 5, 53) / 1000);
- * assertEquals([parser.bytesSent, parser.download], [12, true]);
+ * assert.deepStrictEqual(parser.parse(line, 0, line.length), LineOutcome.Kept);
+ * assert.deepStrictEqual(new TextDecoder().decode(line.subarray(parser.keyStart, parser.keyEnd)), "ds1/a.json");
+ * assert.deepStrictEqual(parser.time, Date.UTC(2022, 3, 6, 3, 5, 53) / 1000);
+ * assert.deepStrictEqual([parser.bytesSent, parser.download], [12, true]);
  * ```
  */
 export class LogLineParser {

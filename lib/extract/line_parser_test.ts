@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { type ExtractionMode, LineOutcome, LogLineParser } from "./line_parser.ts";
 
@@ -23,7 +23,7 @@ const line = (key: string, uri: string, rest: string, ip = "192.0.2.0") =>
   );
 
 Deno.test("dandi mode keeps blobs whole and pools zarr chunks into zarr/<id>", () => {
-  assertEquals(
+  assert.deepStrictEqual(
     describe(
       line(
         "blobs/11e/c89/11ec8933-1456",
@@ -34,7 +34,7 @@ Deno.test("dandi mode keeps blobs whole and pools zarr chunks into zarr/<id>", (
     ).key,
     "blobs/11e/c89/11ec8933-1456",
   );
-  assertEquals(
+  assert.deepStrictEqual(
     describe(
       line(
         "zarr/cb65c877/0/0/0/1/5/19",
@@ -45,11 +45,11 @@ Deno.test("dandi mode keeps blobs whole and pools zarr chunks into zarr/<id>", (
     ).key,
     "zarr/cb65c877",
   );
-  assertEquals(
+  assert.deepStrictEqual(
     describe(line("ds001/a.json", '"GET /ds001/a.json HTTP/1.1"', "200 - 7 7 1 1"), "dandi"),
     { outcome: "filtered" },
   );
-  assertEquals(
+  assert.deepStrictEqual(
     describe(line("blobsX/a", '"GET /blobsX/a HTTP/1.1"', "200 - 7 7 1 1"), "dandi"),
     { outcome: "filtered" },
     "the reference's 5-character prefix test lets blobsX through; we require blobs/",
@@ -58,7 +58,7 @@ Deno.test("dandi mode keeps blobs whole and pools zarr chunks into zarr/<id>", (
 
 Deno.test("a URI with HTTP/1.1 inside is read by its structure, not its first HTTP/1.", () => {
   // The reference splits at the first "HTTP/1." and would read status 404 here.
-  assertEquals(
+  assert.deepStrictEqual(
     describe(
       line("a/b", '"GET /a/b?note=" HTTP/1.1" 404 - 1 2&x=1 HTTP/1.1"', "206 - 300 900 1 1"),
     ),
@@ -68,16 +68,16 @@ Deno.test("a URI with HTTP/1.1 inside is read by its structure, not its first HT
 
 Deno.test("a request URI without protocol is still read when only one reading exists", () => {
   // cocoonlife/s3-log-parse#1: `"GET /" HTTP/1.1"` for key %2522
-  assertEquals(
+  assert.deepStrictEqual(
     describe(line("%2522", '"GET /" HTTP/1.1"', "200 - 5 5 1 1")),
     { outcome: "kept", key: "%2522", timestamp: "220406030553", bytes_sent: 5, download: 1 },
   );
-  assertEquals(describe(line("a", '"GET /a"', "200 - 5 5 1 1")).outcome, "kept");
+  assert.deepStrictEqual(describe(line("a", '"GET /a"', "200 - 5 5 1 1")).outcome, "kept");
 });
 
 Deno.test("bytes sent beyond 2^32 are exact", () => {
   const parsed = describe(line("a", '"GET /a HTTP/1.1"', "200 - 53687091200 53687091200 1 1"));
-  assertEquals(parsed.bytes_sent, 53687091200);
+  assert.deepStrictEqual(parsed.bytes_sent, 53687091200);
 });
 
 Deno.test("the parser reads a line inside a larger buffer without looking outside it", () => {
@@ -88,8 +88,8 @@ Deno.test("the parser reads a line inside a larger buffer without looking outsid
   const start = 3;
   const end = text.indexOf(0x0a, start);
   const parser = new LogLineParser();
-  assertEquals(parser.parse(text, start, end), LineOutcome.Kept);
-  assertEquals(parser.bytesSent, 1);
+  assert.deepStrictEqual(parser.parse(text, start, end), LineOutcome.Kept);
+  assert.deepStrictEqual(parser.bytesSent, 1);
 });
 
 Deno.test("a bare - for the request URI, Referer or User-Agent is a field like any other (AWS writes - for no value)", () => {
@@ -101,14 +101,30 @@ Deno.test("a bare - for the request URI, Referer or User-Agent is a field like a
   const head =
     "8787a3c4 dandiarchive [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - REQ REST.GET.OBJECT k ";
   const uri = '"GET /k HTTP/1.1"';
-  assertEquals(parse(`${head}- 200 - 512 512 10 9 "-" "curl/8" -`), [LineOutcome.Kept, 200, 512]);
-  assertEquals(parse(`${head}${uri} 206 - 100 512 10 9 - - -`), [LineOutcome.Kept, 206, 100]);
-  assertEquals(parse(`${head}${uri} 200 - 7 7 10 9 - "curl/8" -`), [LineOutcome.Kept, 200, 7]);
-  assertEquals(parse(`${head}- 200 - - 512 10 9 - - - hid SigV4`), [LineOutcome.Kept, 200, 0]);
-  assertEquals(parse(`${head}- 404 NoSuchKey 300 - 10 9 - - -`)[0], LineOutcome.Filtered);
+  assert.deepStrictEqual(parse(`${head}- 200 - 512 512 10 9 "-" "curl/8" -`), [
+    LineOutcome.Kept,
+    200,
+    512,
+  ]);
+  assert.deepStrictEqual(parse(`${head}${uri} 206 - 100 512 10 9 - - -`), [
+    LineOutcome.Kept,
+    206,
+    100,
+  ]);
+  assert.deepStrictEqual(parse(`${head}${uri} 200 - 7 7 10 9 - "curl/8" -`), [
+    LineOutcome.Kept,
+    200,
+    7,
+  ]);
+  assert.deepStrictEqual(parse(`${head}- 200 - - 512 10 9 - - - hid SigV4`), [
+    LineOutcome.Kept,
+    200,
+    0,
+  ]);
+  assert.deepStrictEqual(parse(`${head}- 404 NoSuchKey 300 - 10 9 - - -`)[0], LineOutcome.Filtered);
   // A dash that is not a whole field is no request URI.
-  assertEquals(parse(`${head}-x 200 - 512 512 10 9 - - -`)[0], LineOutcome.Malformed);
-  assertEquals(parser.reason, "missing_request_uri");
+  assert.deepStrictEqual(parse(`${head}-x 200 - 512 512 10 9 - - -`)[0], LineOutcome.Malformed);
+  assert.deepStrictEqual(parser.reason, "missing_request_uri");
 });
 
 Deno.test("values no S3 log holds are quarantined: times outside 2006..now+a week, bytes above 5 TiB", () => {
@@ -120,13 +136,16 @@ Deno.test("values no S3 log holds are quarantined: times outside 2006..now+a wee
     const outcome = parser.parse(bytesLine, 0, bytesLine.length);
     return outcome === LineOutcome.Malformed ? parser.reason : [outcome, parser.bytesSent];
   };
-  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "5497558138880"), [
+  assert.deepStrictEqual(parse("06/Apr/2022:03:05:53 +0000", "5497558138880"), [
     LineOutcome.Kept,
     5497558138880,
   ]);
-  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "5497558138881"), "implausible_bytes");
-  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "9007199254740993"), "implausible_bytes");
-  assertEquals(parse("06/Apr/2022:03:05:53 +0000", "9".repeat(400)), "implausible_bytes");
+  assert.deepStrictEqual(parse("06/Apr/2022:03:05:53 +0000", "5497558138881"), "implausible_bytes");
+  assert.deepStrictEqual(
+    parse("06/Apr/2022:03:05:53 +0000", "9007199254740993"),
+    "implausible_bytes",
+  );
+  assert.deepStrictEqual(parse("06/Apr/2022:03:05:53 +0000", "9".repeat(400)), "implausible_bytes");
   for (
     const time of [
       "01/Jan/0000:00:00:00 +0000",
@@ -137,10 +156,10 @@ Deno.test("values no S3 log holds are quarantined: times outside 2006..now+a wee
       "09/Dec/2026:00:00:00 +0000",
     ]
   ) {
-    assertEquals(parse(time, "1"), "time_out_of_range", time);
+    assert.deepStrictEqual(parse(time, "1"), "time_out_of_range", time);
   }
-  assertEquals(parse("01/Jan/2006:00:00:00 +0000", "1"), [LineOutcome.Kept, 1]);
-  assertEquals(
+  assert.deepStrictEqual(parse("01/Jan/2006:00:00:00 +0000", "1"), [LineOutcome.Kept, 1]);
+  assert.deepStrictEqual(
     parse("07/Dec/2026:00:00:00 +0000", "1"),
     [LineOutcome.Kept, 1],
     "clock a few days ahead",

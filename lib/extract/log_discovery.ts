@@ -36,11 +36,11 @@ const CONSOLIDATED_LOG = /\.log(\.gz)?$/;
  * @example Usage
  * ```ts
  * import { isLogFileName } from "./log_discovery.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(isLogFileName("2020-01-01-05-06-35-0123456789ABCDEF"), true);
- * assertEquals(isLogFileName("01.log.gz"), true);
- * assertEquals(isLogFileName("README.md"), false);
+ * assert.deepStrictEqual(isLogFileName("2020-01-01-05-06-35-0123456789ABCDEF"), true);
+ * assert.deepStrictEqual(isLogFileName("01.log.gz"), true);
+ * assert.deepStrictEqual(isLogFileName("README.md"), false);
  * ```
  */
 export function isLogFileName(name: string): boolean {
@@ -58,7 +58,7 @@ export function isLogFileName(name: string): boolean {
  * @example Usage
  * ```ts
  * import { discoverLogFiles } from "./log_discovery.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const root = await Deno.makeTempDir();
  * await Deno.mkdir(`${root}/2020/01/01`, { recursive: true });
@@ -68,7 +68,7 @@ export function isLogFileName(name: string): boolean {
  * for (const entry of discoverLogFiles(root)) {
  *   found.push(entry.kind === "log" ? entry.file.path : `other:${entry.path}`);
  * }
- * assertEquals(found, ["2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF", "other:notes.txt"]);
+ * assert.deepStrictEqual(found, ["2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF", "other:notes.txt"]);
  * await Deno.remove(root, { recursive: true });
  * ```
  */
@@ -85,9 +85,9 @@ export function* discoverLogFiles(root: string): Generator<DiscoveredEntry> {
  * @example Usage
  * ```ts
  * import { checkLogDirectory } from "./log_discovery.ts";
- * import { assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertThrows(() => checkLogDirectory("/nonexistent/logs"), /it does not exist/);
+ * assert.throws(() => checkLogDirectory("/nonexistent/logs"), /it does not exist/);
  * ```
  */
 export function checkLogDirectory(root: string): void {

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { discoverLogFiles } from "./log_discovery.ts";
 
 Deno.test("links are followed only to files inside the log directory", async () => {
@@ -15,7 +15,7 @@ Deno.test("links are followed only to files inside the log directory", async () 
     const found = [...discoverLogFiles(`${dir}/logs`)].map((entry) =>
       entry.kind === "log" ? entry.file.path : `${entry.kind}:${entry.path}`
     );
-    assertEquals(found, [
+    assert.deepStrictEqual(found, [
       "2024/2024-01-01-00-00-00-AAAA",
       "other:2024-01-02-00-00-00-BBBB",
       "2024-01-03-00-00-00-CCCC",

@@ -103,13 +103,13 @@ const STRICT = new TextDecoder("utf-8", { fatal: true });
  * @example Usage
  * ```ts
  * import { validateLogs } from "./log_validation.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const logsDirectory = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${logsDirectory}/2022-04-06-03-05-53-0123456789ABCDEF`,
  *   'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a "GET /ds1/a HTTP/1.1" 200 - 12 99 5 3 "-" "-" -\n');
  * const report = await validateLogs({ logsDirectory });
- * assertEquals(report.problems.map((p) => [p.kind, p.lines, p.examples]), [
+ * assert.deepStrictEqual(report.problems.map((p) => [p.kind, p.lines, p.examples]), [
  *   ["short_download", 1, ["2022-04-06-03-05-53-0123456789ABCDEF:1"]],
  * ]);
  * await Deno.remove(logsDirectory, { recursive: true });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { extractLogs } from "./extract_logs.ts";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { validateLogs } from "./log_validation.ts";
@@ -23,10 +23,14 @@ Deno.test("validate reports every quarantine reason of the hard cases, where ext
     const kinds = (byLine.get(entry.line) ?? []).filter((k) => k !== "protocol_repeated");
     // validate says more precisely why no status was found (line 7: bytes sent is "12x").
     const reason = entry.line === 7 ? "non_numeric_bytes" : entry.reason;
-    assertEquals(kinds, entry.outcome === "malformed" ? [reason] : [], `line ${entry.line}`);
+    assert.deepStrictEqual(
+      kinds,
+      entry.outcome === "malformed" ? [reason] : [],
+      `line ${entry.line}`,
+    );
   }
-  assertEquals(byLine.get(2)?.includes("protocol_repeated"), true);
-  assertEquals(
+  assert.deepStrictEqual(byLine.get(2)?.includes("protocol_repeated"), true);
+  assert.deepStrictEqual(
     report.kept,
     expected.lines.filter((l: { outcome: string }) => l.outcome === "kept").length,
   );
@@ -50,7 +54,7 @@ Deno.test("validate finds unknown operations, missing protocols, bad sizes and s
   await Deno.writeFile(join(logs, "2022-04-06-03-05-54-0123456789ABCDEF"), gzipped);
   await Deno.writeFile(join(logs, "2022-04-06-03-05-55-0123456789ABCDEF"), gzipped.slice(0, 40));
   const report = await validateLogs({ logsDirectory: logs });
-  assertEquals(
+  assert.deepStrictEqual(
     report.problems.map((p) => [p.kind, p.lines, p.examples[0]]),
     [
       ["missing_protocol", 2, `${name}:3`],
@@ -59,8 +63,10 @@ Deno.test("validate finds unknown operations, missing protocols, bad sizes and s
       ["unknown_operation", 2, `${name}:2`],
     ],
   );
-  assertEquals([report.files, report.lines, report.kept], [2, 14, 8]);
-  assertEquals(report.unreadable.map((u) => u.path), ["2022-04-06-03-05-55-0123456789ABCDEF"]);
+  assert.deepStrictEqual([report.files, report.lines, report.kept], [2, 14, 8]);
+  assert.deepStrictEqual(report.unreadable.map((u) => u.path), [
+    "2022-04-06-03-05-55-0123456789ABCDEF",
+  ]);
   await Deno.remove(logs, { recursive: true });
 });
 
@@ -70,7 +76,10 @@ Deno.test("validate keeps what extraction keeps, and writes nothing", async () =
   const secrets = await deriveCacheSecrets({ password: "validate", iterations: 1 });
   const extraction = await extractLogs({ logsDirectory, cacheDirectory, secrets, workers: 0 });
   const report = await validateLogs({ logsDirectory });
-  assertEquals([report.files, report.kept], [extraction.files.done, extraction.lines.kept]);
+  assert.deepStrictEqual([report.files, report.kept], [
+    extraction.files.done,
+    extraction.lines.kept,
+  ]);
   await Deno.remove(cacheDirectory, { recursive: true });
 });
 
@@ -84,8 +93,8 @@ Deno.test("validate checks client IPs as extraction does: 999.1.1.1 and 1.2.3 ar
       line("999.1.1.1") + line("1.2.3") + line("192.0.2.1"),
     );
     const report = await validateLogs({ logsDirectory: dir });
-    assertEquals(report.kept, 1);
-    assertEquals(report.problems.map((p) => [p.kind, p.lines]), [["bad_client_ip", 2]]);
+    assert.deepStrictEqual(report.kept, 1);
+    assert.deepStrictEqual(report.problems.map((p) => [p.kind, p.lines]), [["bad_client_ip", 2]]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

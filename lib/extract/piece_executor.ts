@@ -22,7 +22,7 @@ export interface PieceExecutor {
  * @example Usage
  * ```ts
  * import { defaultWorkerCount } from "./piece_executor.ts";
- * import { assert } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * assert(defaultWorkerCount() >= 1);
  * ```
@@ -37,7 +37,7 @@ export function defaultWorkerCount(): number {
  * @example Usage
  * ```ts
  * import { createPieceExecutor } from "./piece_executor.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "");
@@ -46,7 +46,7 @@ export function defaultWorkerCount(): number {
  *   id: 7, pieces: [{ path, start: 0, end: 0, whole: true }], mode: "generic", excludedIps: null,
  * });
  * executor.close();
- * assertEquals([answer.id, answer.outcomes[0].ok], [7, true]);
+ * assert.deepStrictEqual([answer.id, answer.outcomes[0].ok], [7, true]);
  * await Deno.remove(path);
  * ```
  */

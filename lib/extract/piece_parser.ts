@@ -103,7 +103,7 @@ const BAD_IP = 2;
  * @example Parse a small log
  * ```ts
  * import { PieceParser } from "./piece_parser.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const log = 'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a ' +
  *   '"GET /ds1/a HTTP/1.1" 206 - 12 174 205 35 "-" "-" -\n' +
@@ -112,8 +112,8 @@ const BAD_IP = 2;
  * const parser = new PieceParser();
  * parser.push(new TextEncoder().encode(log));
  * const piece = parser.finish();
- * assertEquals([piece.lineCount, piece.rows, piece.filtered], [2, 1, 1]);
- * assertEquals([piece.keys, piece.bytesSent[0], piece.downloads[0]], [["ds1/a"], 12, 0]);
+ * assert.deepStrictEqual([piece.lineCount, piece.rows, piece.filtered], [2, 1, 1]);
+ * assert.deepStrictEqual([piece.keys, piece.bytesSent[0], piece.downloads[0]], [["ds1/a"], 12, 0]);
  * ```
  */
 export class PieceParser {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { type ParsedPiece, PieceParser, QUARANTINE_LINES_PER_PIECE } from "./piece_parser.ts";
 
@@ -28,12 +28,12 @@ Deno.test("every hand-written hard case is read as fixtures/hard_cases/expected.
   const parser = new PieceParser();
   parser.push(await Deno.readFile(new URL(`logs/${expected.file}`, HARD_CASES)));
   const piece = parser.finish();
-  assertEquals(piece.lineCount, expected.lines.length);
+  assert.deepStrictEqual(piece.lineCount, expected.lines.length);
   const actual = outcomesByLine(piece);
   for (const { line, why, ...fields } of expected.lines) {
-    assertEquals(actual.get(line), fields, `line ${line}: ${why}`);
+    assert.deepStrictEqual(actual.get(line), fields, `line ${line}: ${why}`);
   }
-  assertEquals(piece.filtered + piece.malformed + piece.rows, piece.lineCount);
+  assert.deepStrictEqual(piece.filtered + piece.malformed + piece.rows, piece.lineCount);
 });
 
 Deno.test("splitting the input anywhere gives the same result as one push", async () => {
@@ -46,7 +46,7 @@ Deno.test("splitting the input anywhere gives the same result as one push", asyn
     const parser = new PieceParser();
     parser.push(bytes.subarray(0, cut));
     parser.push(bytes.subarray(cut));
-    assertEquals(outcomesByLine(parser.finish()), reference, `cut at ${cut}`);
+    assert.deepStrictEqual(outcomesByLine(parser.finish()), reference, `cut at ${cut}`);
   }
 });
 
@@ -62,18 +62,29 @@ Deno.test("excluded IPs: the whole IP must match, and dropped requests are count
     ),
   );
   const piece = parser.finish();
-  assertEquals([piece.rows, piece.excluded, piece.filtered, piece.malformed], [1, 2, 0, 1]);
-  assertEquals(piece.ips[piece.ipIds[0]], "192.0.2.10");
+  assert.deepStrictEqual([piece.rows, piece.excluded, piece.filtered, piece.malformed], [
+    1,
+    2,
+    0,
+    1,
+  ]);
+  assert.deepStrictEqual(piece.ips[piece.ipIds[0]], "192.0.2.10");
 });
 
 Deno.test("the quarantine keeps the first lines' text and counts the rest", () => {
   const parser = new PieceParser();
   parser.push(new TextEncoder().encode("garbage line\n".repeat(QUARANTINE_LINES_PER_PIECE + 5)));
   const piece = parser.finish();
-  assertEquals(piece.malformed, QUARANTINE_LINES_PER_PIECE + 5);
-  assertEquals(piece.quarantine.length, QUARANTINE_LINES_PER_PIECE);
-  assertEquals(piece.malformedByReason, { too_few_fields: QUARANTINE_LINES_PER_PIECE + 5 });
-  assertEquals(piece.quarantine[0], { line: 1, reason: "too_few_fields", text: "garbage line" });
+  assert.deepStrictEqual(piece.malformed, QUARANTINE_LINES_PER_PIECE + 5);
+  assert.deepStrictEqual(piece.quarantine.length, QUARANTINE_LINES_PER_PIECE);
+  assert.deepStrictEqual(piece.malformedByReason, {
+    too_few_fields: QUARANTINE_LINES_PER_PIECE + 5,
+  });
+  assert.deepStrictEqual(piece.quarantine[0], {
+    line: 1,
+    reason: "too_few_fields",
+    text: "garbage line",
+  });
 });
 
 Deno.test("many distinct keys and IPs keep their identities through table growth", () => {
@@ -82,9 +93,9 @@ Deno.test("many distinct keys and IPs keep their identities through table growth
   for (let i = 0; i < 5000; i++) lines.push(REQUEST(`10.0.${i >> 8}.${i & 255}`, `ds/${i % 3000}`));
   parser.push(new TextEncoder().encode(lines.join("")));
   const piece = parser.finish();
-  assertEquals([piece.rows, piece.keys.length, piece.ips.length], [5000, 3000, 5000]);
+  assert.deepStrictEqual([piece.rows, piece.keys.length, piece.ips.length], [5000, 3000, 5000]);
   for (let row = 0; row < piece.rows; row++) {
-    assertEquals(piece.keys[piece.keyIds[row]], `ds/${row % 3000}`);
+    assert.deepStrictEqual(piece.keys[piece.keyIds[row]], `ds/${row % 3000}`);
   }
   assert(piece.ips.every((ip, i) => ip === `10.0.${i >> 8}.${i & 255}`));
 });
@@ -101,9 +112,9 @@ Deno.test("a huge line without a newline is quarantined as too long in linear ti
   parser.push(new Uint8Array([0x41, 0x0a]));
   parser.push(good);
   const parsed = parser.finish();
-  assertEquals([parsed.lineCount, parsed.rows, parsed.malformed], [3, 2, 1]);
-  assertEquals(parsed.malformedByReason, { line_too_long: 1 });
-  assertEquals(parsed.quarantine.map((q) => [q.line, q.reason, q.text.length]), [[
+  assert.deepStrictEqual([parsed.lineCount, parsed.rows, parsed.malformed], [3, 2, 1]);
+  assert.deepStrictEqual(parsed.malformedByReason, { line_too_long: 1 });
+  assert.deepStrictEqual(parsed.quarantine.map((q) => [q.line, q.reason, q.text.length]), [[
     2,
     "line_too_long",
     4096,
@@ -111,7 +122,7 @@ Deno.test("a huge line without a newline is quarantined as too long in linear ti
   // Also when it is the last line, with no newline at all.
   const last = new PieceParser({ mode: "generic" });
   for (let i = 0; i < 20; i++) last.push(chunk);
-  assertEquals(last.finish().malformedByReason, { line_too_long: 1 });
+  assert.deepStrictEqual(last.finish().malformedByReason, { line_too_long: 1 });
 });
 
 Deno.test("an object key with a control character (NUL, tab) is quarantined, never stored cut short", () => {
@@ -122,7 +133,7 @@ Deno.test("an object key with a control character (NUL, tab) is quarantined, nev
     new TextEncoder().encode(line("ds1/a\u0000b") + line("ds1/c\u0001d") + line("ds1/ok")),
   );
   const parsed = parser.finish();
-  assertEquals([parsed.rows, parsed.malformed], [1, 2]);
-  assertEquals(parsed.malformedByReason, { bad_object_key: 2 });
-  assertEquals(parsed.keys[parsed.keyIds[0]], "ds1/ok");
+  assert.deepStrictEqual([parsed.rows, parsed.malformed], [1, 2]);
+  assert.deepStrictEqual(parsed.malformedByReason, { bad_object_key: 2 });
+  assert.deepStrictEqual(parsed.keys[parsed.keyIds[0]], "ds1/ok");
 });

@@ -41,12 +41,12 @@ function scratchBuffer(size: number): Uint8Array {
  * @example Usage
  * ```ts
  * import { readPiece } from "./piece_reader.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "not a log line\n");
  * const outcome = await readPiece({ path, start: 0, end: 15, whole: true });
- * assertEquals(outcome.ok && outcome.parsed.malformed, 1);
+ * assert.deepStrictEqual(outcome.ok && outcome.parsed.malformed, 1);
  * await Deno.remove(path);
  * ```
  */
@@ -191,12 +191,12 @@ function describeReadError(error: unknown): string {
  * @example Usage
  * ```ts
  * import { readTask } from "./piece_reader.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "");
  * const outcomes = await readTask([{ path, start: 0, end: 0, whole: true }], {});
- * assertEquals(outcomes.length, 1);
+ * assert.deepStrictEqual(outcomes.length, 1);
  * await Deno.remove(path);
  * ```
  */

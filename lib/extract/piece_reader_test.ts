@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import type { ParsedPiece } from "./piece_parser.ts";
 import { readPiece } from "./piece_reader.ts";
 
@@ -39,9 +39,9 @@ Deno.test("pieces cut anywhere partition the lines: same rows, lines and bytes a
   const expected = rows(whole.parsed, 0);
   for (const pieceBytes of [1, 7, 100, 313, 1000, 4096, size]) {
     const { all, lines, bytes } = await readInPieces(path, size, pieceBytes);
-    assertEquals(all, expected, `pieces of ${pieceBytes} bytes`);
-    assertEquals(lines, whole.parsed.lineCount);
-    assertEquals(bytes, size);
+    assert.deepStrictEqual(all, expected, `pieces of ${pieceBytes} bytes`);
+    assert.deepStrictEqual(lines, whole.parsed.lineCount);
+    assert.deepStrictEqual(bytes, size);
   }
 });
 
@@ -54,8 +54,8 @@ Deno.test("a line longer than several pieces is read once, by the piece where it
   const text = line("a", "x") + line("long", "y".repeat(200_000)) + line("c", "z");
   await Deno.writeTextFile(path, text);
   const { all, lines, bytes } = await readInPieces(path, text.length, 65536);
-  assertEquals(all, ["1 a 5", "2 long 5", "3 c 5"]);
-  assertEquals([lines, bytes], [3, text.length]);
+  assert.deepStrictEqual(all, ["1 a 5", "2 long 5", "3 c 5"]);
+  assert.deepStrictEqual([lines, bytes], [3, text.length]);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -76,19 +76,19 @@ Deno.test("gzip content is detected by its bytes, whatever the name", async () =
     whole: true,
   });
   assert(fromGzip.ok && fromPlain.ok);
-  assertEquals(rows(fromGzip.parsed, 0), rows(fromPlain.parsed, 0));
-  assertEquals(fromGzip.bytesRead, compressed.length);
+  assert.deepStrictEqual(rows(fromGzip.parsed, 0), rows(fromPlain.parsed, 0));
+  assert.deepStrictEqual(fromGzip.bytesRead, compressed.length);
 
   await Deno.writeFile(path, compressed.subarray(0, compressed.length - 100));
   const truncated = await readPiece({ path, start: 0, end: compressed.length - 100, whole: true });
-  assertEquals(truncated.ok, false);
+  assert.deepStrictEqual(truncated.ok, false);
   assert(!truncated.ok && /truncated or corrupt gzip data/.test(truncated.error));
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("a file that cannot be read gives a reason instead of an exception", async () => {
   const outcome = await readPiece({ path: "/nonexistent/x.log", start: 0, end: 10, whole: true });
-  assertEquals(outcome, { ok: false, error: "the file disappeared before it was read" });
+  assert.deepStrictEqual(outcome, { ok: false, error: "the file disappeared before it was read" });
 });
 
 Deno.test("a gzip bomb fails its file with the reason, after bounded work", async () => {
@@ -110,8 +110,8 @@ Deno.test("a gzip bomb fails its file with the reason, after bounded work", asyn
       end: bomb.length,
       whole: true,
     });
-    assertEquals(outcome.ok, false);
-    if (!outcome.ok) assertMatch(outcome.error, /gzip data expands more than 1000 times/);
+    assert.deepStrictEqual(outcome.ok, false);
+    if (!outcome.ok) assert.match(outcome.error, /gzip data expands more than 1000 times/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

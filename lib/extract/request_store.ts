@@ -40,23 +40,6 @@ export interface CommitCounts {
 const OBJECT_MEMORY_LIMIT = 1_000_000;
 
 /**
- * The dataset of an object key: its first path segment (the whole key if it has no `/`).
- *
- * @example Usage
- * ```ts
- * import { datasetOfKey } from "./request_store.ts";
- * import { assertEquals } from "../_assert.ts";
- *
- * assertEquals(datasetOfKey("ds001161/sub-23/anat/T1w.nii.gz"), "ds001161");
- * assertEquals(datasetOfKey("robots.txt"), "robots.txt");
- * ```
- */
-export function datasetOfKey(key: string): string {
-  const slash = key.indexOf("/");
-  return slash === -1 ? key : key.slice(0, slash);
-}
-
-/**
  * Writes batches of parsed pieces into the cache database.
  *
  * @example Commit one parsed file
@@ -65,7 +48,7 @@ export function datasetOfKey(key: string): string {
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { readPiece } from "./piece_reader.ts";
  * import { RequestStore } from "./request_store.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const path = `${dir}/2022-04-06-03-05-53-0123456789ABCDEF`;
@@ -77,7 +60,7 @@ export function datasetOfKey(key: string): string {
  * const store = new RequestStore(db, await deriveCacheSecrets({ password: "example", iterations: 1 }));
  * const outcome = await readPiece({ path, start: 0, end: 106, whole: true });
  * const counts = await store.commit([{ piece: { file, start: 0, end: 106, last: true, whole: true }, outcome }], 1);
- * assertEquals([counts.requests, counts.filesDone, counts.newIps], [1, 1, 1]);
+ * assert.deepStrictEqual([counts.requests, counts.filesDone, counts.newIps], [1, 1, 1]);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -101,7 +84,7 @@ export class RequestStore {
     this.#ips = new IpIndex(db, secrets);
     this.#selectObject = db.prepare("SELECT id FROM objects WHERE key = ?");
     this.#insertObject = db.prepare(
-      "INSERT INTO objects (key, dataset) VALUES (?, ?) RETURNING id",
+      "INSERT INTO objects (key) VALUES (?) RETURNING id",
     );
     this.#rowWriter = new RowWriter(db);
     this.#insertQuarantine = db.prepare(
@@ -275,7 +258,7 @@ export class RequestStore {
     const known = this.#objects.get(key) ?? fresh.get(key);
     if (known !== undefined) return known;
     const row = this.#selectObject.get(key) as { id: number } | undefined;
-    const id = row?.id ?? (this.#insertObject.get(key, datasetOfKey(key)) as { id: number }).id;
+    const id = row?.id ?? (this.#insertObject.get(key) as { id: number }).id;
     fresh.set(key, id);
     return id;
   }

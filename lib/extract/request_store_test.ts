@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { OperatorError } from "../errors.ts";
@@ -33,7 +33,7 @@ Deno.test("a full disk during a commit names the cause, and stores nothing of th
     const outcome = await readPiece({ path, start: 0, end: size, whole: true });
     const piece = { file, start: 0, end: size, last: true, whole: true };
     let message = "";
-    await assertRejects(async () => {
+    await assert.rejects(async () => {
       try {
         await store.commit([{ piece, outcome }], 1);
       } catch (error) {
@@ -41,13 +41,13 @@ Deno.test("a full disk during a commit names the cause, and stores nothing of th
         throw error;
       }
     }, OperatorError);
-    assertEquals(
+    assert.deepStrictEqual(
       message.startsWith("The disk holding the cache is full. Free space, then run again"),
       true,
       message,
     );
-    assertEquals({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
-    assertEquals(db.isTransaction, false);
+    assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
+    assert.deepStrictEqual(db.isTransaction, false);
     db.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

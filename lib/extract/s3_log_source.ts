@@ -41,11 +41,11 @@ export interface S3LogSourceOptions {
  * ```ts
  * import { S3Client } from "../s3/s3_client.ts";
  * import { s3LogSource } from "./s3_log_source.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const client = new S3Client({ credentials: { accessKeyId: "a", secretAccessKey: "b" }, region: "us-east-1" });
  * const source = s3LogSource({ location: { bucket: "logs", prefix: "server/" }, client });
- * assertEquals(source.description, "s3://logs/server/");
+ * assert.deepStrictEqual(source.description, "s3://logs/server/");
  * ```
  */
 export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
@@ -94,15 +94,15 @@ export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
  * @example Usage
  * ```ts
  * import { objectEntry } from "./s3_log_source.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const object = { key: "logs/2020/01/01/2020-01-01-00-00-00-ABC", size: 5, lastModified: 0 };
- * assertEquals(objectEntry(object, "logs/"), {
+ * assert.deepStrictEqual(objectEntry(object, "logs/"), {
  *   kind: "log",
  *   file: { path: "2020/01/01/2020-01-01-00-00-00-ABC", absolutePath: object.key, size: 5, mtime: 0 },
  * });
- * assertEquals(objectEntry({ ...object, key: "logs/notes.txt" }, "logs/"), { kind: "other", path: "notes.txt" });
- * assertEquals(objectEntry(object, "elsewhere/"), undefined);
+ * assert.deepStrictEqual(objectEntry({ ...object, key: "logs/notes.txt" }, "logs/"), { kind: "other", path: "notes.txt" });
+ * assert.deepStrictEqual(objectEntry(object, "elsewhere/"), undefined);
  * ```
  */
 export function objectEntry(object: S3Object, prefix: string): DiscoveredEntry | undefined {

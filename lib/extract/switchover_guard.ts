@@ -40,11 +40,11 @@ const DATED_PATH = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})(?:\/|\.log)/;
  * @example Usage
  * ```ts
  * import { logFileNameTime } from "./switchover_guard.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(logFileNameTime("2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF"), 1577855195);
- * assertEquals(logFileNameTime("2020/01/02.log"), 1577923200);
- * assertEquals(logFileNameTime("access.log"), undefined);
+ * assert.deepStrictEqual(logFileNameTime("2020/01/01/2020-01-01-05-06-35-0123456789ABCDEF"), 1577855195);
+ * assert.deepStrictEqual(logFileNameTime("2020/01/02.log"), 1577923200);
+ * assert.deepStrictEqual(logFileNameTime("access.log"), undefined);
  * ```
  */
 export function logFileNameTime(path: string): number | undefined {
@@ -70,7 +70,7 @@ export class SwitchoverGuard {
    * ```ts
    * import { DatabaseSync } from "node:sqlite";
    * import { SwitchoverGuard } from "./switchover_guard.ts";
-   * import { assertEquals } from "../_assert.ts";
+   * import assert from "node:assert/strict";
    *
    * const db = new DatabaseSync(":memory:");
    * db.exec("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -78,9 +78,9 @@ export class SwitchoverGuard {
    * db.exec(`INSERT INTO meta VALUES ('reference_request_times', '{"first":1577836800,"last":1577923200}')`);
    * db.exec("INSERT INTO reference_records VALUES ('2020-01-01-05-06-35-AB', 'basename', 'finished')");
    * const guard = new SwitchoverGuard(db, "hold");
-   * assertEquals(guard.verdict("2020/01/01/2020-01-01-05-06-35-AB").action, "recorded");
-   * assertEquals(guard.verdict("2020/01/02/2020-01-02-07-00-00-CD").action, "held");
-   * assertEquals(guard.verdict("2020/01/05/2020-01-05-07-00-00-EF").action, "read");
+   * assert.deepStrictEqual(guard.verdict("2020/01/01/2020-01-01-05-06-35-AB").action, "recorded");
+   * assert.deepStrictEqual(guard.verdict("2020/01/02/2020-01-02-07-00-00-CD").action, "held");
+   * assert.deepStrictEqual(guard.verdict("2020/01/05/2020-01-05-07-00-00-EF").action, "read");
    * db.close();
    * ```
    */

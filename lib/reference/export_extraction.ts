@@ -58,7 +58,7 @@ interface RequestRow {
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { exportExtraction } from "./export_extraction.ts";
  * import { extractLogs } from "../extract/extract_logs.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const secrets = await deriveCacheSecrets({ password: "example password", iterations: 1 });
@@ -68,7 +68,7 @@ interface RequestRow {
  * });
  * const target = `${cacheDirectory}/extraction`;
  * const summary = await exportExtraction({ cacheDirectory, targetDirectory: target, secrets, plaintextIps: true });
- * assertEquals(summary.objects > 0, true);
+ * assert.deepStrictEqual(summary.objects > 0, true);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

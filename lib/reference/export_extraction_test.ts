@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { StoppedError } from "../errors.ts";
 import { exportExtraction } from "./export_extraction.ts";
@@ -23,19 +23,19 @@ Deno.test("the exported tree escapes unsafe keys and encrypts ips.txt as one tok
   const plain = await readTree(`${cacheDirectory}/plain`);
   const sealed = await readTree(`${cacheDirectory}/sealed`);
   const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
-  assertEquals(text(plain.get("ds3/%%2e2e/%%2e2e/etc/passwd/bytes_sent.txt")), "12\n");
-  assertEquals(text(plain.get("ds1/ipv6.json/ips.txt")), "2001:db8::1\n");
-  assertEquals(text(plain.get("ds1/zone.json/timestamps.txt")), "240501000000\n");
-  assertEquals([...plain.keys()], [...sealed.keys()]);
+  assert.deepStrictEqual(text(plain.get("ds3/%%2e2e/%%2e2e/etc/passwd/bytes_sent.txt")), "12\n");
+  assert.deepStrictEqual(text(plain.get("ds1/ipv6.json/ips.txt")), "2001:db8::1\n");
+  assert.deepStrictEqual(text(plain.get("ds1/zone.json/timestamps.txt")), "240501000000\n");
+  assert.deepStrictEqual([...plain.keys()], [...sealed.keys()]);
   for (const [path, bytes] of sealed) {
     if (!path.endsWith("/ips.txt")) {
-      assertEquals(bytes, plain.get(path));
+      assert.deepStrictEqual(bytes, plain.get(path));
       continue;
     }
-    assertEquals(text(bytes).includes("\n"), false, "one token, no newline");
-    assertEquals(await secrets.fernet.decryptText(text(bytes)), text(plain.get(path)));
+    assert.deepStrictEqual(text(bytes).includes("\n"), false, "one token, no newline");
+    assert.deepStrictEqual(await secrets.fernet.decryptText(text(bytes)), text(plain.get(path)));
   }
-  await assertRejects(
+  await assert.rejects(
     () => exportExtraction({ cacheDirectory, targetDirectory: `${cacheDirectory}/plain`, secrets }),
     /the folder is not empty/,
   );
@@ -57,28 +57,28 @@ Deno.test("keys too long for a file system are shortened with a manifest: summar
       ).join(""),
     );
     const cacheDirectory = `${dir}/cache`;
-    assertEquals(
+    assert.deepStrictEqual(
       (await extractLogs({ logsDirectory: logs, cacheDirectory, secrets })).lines.kept,
       3,
     );
     await generateSummaries({ cacheDirectory });
     await generateTotals({ cacheDirectory });
     const totals = JSON.parse(await Deno.readTextFile(`${cacheDirectory}/summaries/totals.json`));
-    assertEquals(Object.keys(totals).sort(), [long, "ds1", "ds2"].sort());
+    assert.deepStrictEqual(Object.keys(totals).sort(), [long, "ds1", "ds2"].sort());
 
     const target = `${dir}/export`;
-    assertEquals(
+    assert.deepStrictEqual(
       (await exportExtraction({ cacheDirectory, targetDirectory: target, secrets })).objects,
       3,
     );
     const manifest = JSON.parse(await Deno.readTextFile(`${target}/long_names.json`));
-    assertEquals(
+    assert.deepStrictEqual(
       Object.values(manifest).sort(),
       [long, "s".repeat(280) + ".nwb", `ds2/${deep}`].sort(),
     );
     const imported = [];
     for await (const object of findReferenceObjects(target)) imported.push(object.key);
-    assertEquals(imported.sort(), keys.sort());
+    assert.deepStrictEqual(imported.sort(), keys.sort());
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -95,7 +95,7 @@ Deno.test("an export removes what exports killed before their rename left beside
       secrets,
     });
     const names = (await Array.fromAsync(Deno.readDir(cacheDirectory))).map((e) => e.name);
-    assertEquals(names.filter((n) => n.startsWith("export")), ["export"]);
+    assert.deepStrictEqual(names.filter((n) => n.startsWith("export")), ["export"]);
   } finally {
     await Deno.remove(cacheDirectory, { recursive: true });
   }
@@ -112,8 +112,11 @@ Deno.test("an export is readable by its owner only (a plaintext one holds IPs)",
       secrets,
       plaintextIps: true,
     });
-    assertEquals((await Deno.stat(target)).mode! & 0o777, 0o700);
-    assertEquals((await Deno.stat(`${target}/ds1/ipv6.json/ips.txt`)).mode! & 0o777, 0o600);
+    assert.deepStrictEqual((await Deno.stat(target)).mode! & 0o777, 0o700);
+    assert.deepStrictEqual(
+      (await Deno.stat(`${target}/ds1/ipv6.json/ips.txt`)).mode! & 0o777,
+      0o600,
+    );
   } finally {
     await Deno.remove(cacheDirectory, { recursive: true });
   }
@@ -123,16 +126,16 @@ Deno.test("an export asked to stop leaves nothing behind, and the next one write
   const cacheDirectory = await Deno.makeTempDir();
   await extractLogs({ logsDirectory: HARD, cacheDirectory, secrets, workers: 0 });
   const targetDirectory = `${cacheDirectory}/tree`;
-  await assertRejects(
+  await assert.rejects(
     () =>
       exportExtraction({ cacheDirectory, targetDirectory, secrets, signal: AbortSignal.abort() }),
     StoppedError,
   );
-  assertEquals(
+  assert.deepStrictEqual(
     (await Array.fromAsync(Deno.readDir(cacheDirectory))).filter((e) => e.name.startsWith("tree")),
     [],
   );
   const summary = await exportExtraction({ cacheDirectory, targetDirectory, secrets });
-  assertEquals(summary.objects > 0, true);
+  assert.deepStrictEqual(summary.objects > 0, true);
   await Deno.remove(cacheDirectory, { recursive: true });
 });

@@ -38,16 +38,16 @@ const HEX_LENGTHS: Record<string, number> = { x: 2, u: 4, U: 8 };
  * @example Usage
  * ```ts
  * import { parseFlatYaml } from "./flat_yaml.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const text = "192.0.2.0: bogon\n'2001:db8::1': US/California\n198.51.100.7: null\n" +
  *   '203.0.113.9: "CL/Valpara\\xEDso"\n';
- * assertEquals(
+ * assert.deepStrictEqual(
  *   [...parseFlatYaml(text, "ip_to_region.yaml")],
  *   [["192.0.2.0", "bogon"], ["2001:db8::1", "US/California"], ["198.51.100.7", null],
  *    ["203.0.113.9", "CL/Valparaíso"]],
  * );
- * assertEquals(parseFlatYaml("{}\n", "empty.yaml").size, 0);
+ * assert.deepStrictEqual(parseFlatYaml("{}\n", "empty.yaml").size, 0);
  * ```
  */
 export function parseFlatYaml(text: string, source: string): Map<string, string | null> {

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { parseFlatYaml } from "./flat_yaml.ts";
 
 Deno.test("parseFlatYaml reads PyYAML's quoting of keys and values", () => {
@@ -11,7 +11,7 @@ Deno.test("parseFlatYaml reads PyYAML's quoting of keys and values", () => {
     "198.51.100.3: US/New York # a comment",
     "",
   ].join("\r\n");
-  assertEquals([...parseFlatYaml(text, "x.yaml")], [
+  assert.deepStrictEqual([...parseFlatYaml(text, "x.yaml")], [
     ["2001:db8::1", "it's quoted"],
     ["203.0.113.9", 'tab\there é "q"'],
     ["198.51.100.1", null],
@@ -21,14 +21,14 @@ Deno.test("parseFlatYaml reads PyYAML's quoting of keys and values", () => {
 });
 
 Deno.test("parseFlatYaml names the file and line it cannot read", () => {
-  assertThrows(
+  assert.throws(
     () => parseFlatYaml("a: b\n  nested: c\n", "ips/ip_to_region.yaml"),
     Error,
     "Cannot read ips/ip_to_region.yaml:2: nested or continued values are not supported",
   );
-  assertThrows(() => parseFlatYaml("a: 'open\n", "f.yaml"), Error, "f.yaml:1: unterminated");
-  assertThrows(() => parseFlatYaml('a: "\\q"\n', "f.yaml"), Error, "f.yaml:1: unknown escape \\q");
-  assertThrows(
+  assert.throws(() => parseFlatYaml("a: 'open\n", "f.yaml"), Error, "f.yaml:1: unterminated");
+  assert.throws(() => parseFlatYaml('a: "\\q"\n', "f.yaml"), Error, "f.yaml:1: unknown escape \\q");
+  assert.throws(
     () => parseFlatYaml("just text\n", "f.yaml"),
     Error,
     "f.yaml:1: expected `key: value`",

@@ -48,14 +48,14 @@ export interface IndexIpsSummary {
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { extractLogs } from "../extract/extract_logs.ts";
  * import { indexIps } from "./index_ips.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
  * const logsDirectory = new URL("../../fixtures/sample_logs", import.meta.url).pathname;
  * await extractLogs({ logsDirectory, cacheDirectory, secrets, workers: 0 });
  * const { table } = await indexIps({ cacheDirectory, secrets });
- * assertEquals([table.unresolvedRequests, table.damagedIps], [0, 0]);
+ * assert.deepStrictEqual([table.unresolvedRequests, table.damagedIps], [0, 0]);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

@@ -25,7 +25,6 @@ import {
   ReferenceDataError,
   type ReferenceObject,
 } from "./reference_tree.ts";
-import { datasetOfKey } from "../extract/request_store.ts";
 import { IMPORTED_TIMES_META } from "../extract/switchover_guard.ts";
 import { RowWriter } from "../store/row_writer.ts";
 
@@ -106,7 +105,7 @@ interface Pending {
  * import { openCacheDatabase } from "../store/cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { importReferenceCache } from "./reference_import.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const reference = await Deno.makeTempDir();
  * await Deno.mkdir(`${reference}/extraction/ds1/a.txt`, { recursive: true });
@@ -118,8 +117,8 @@ interface Pending {
  * const db = openCacheDatabase(cache);
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
  * const options = { db, secrets, referenceDirectory: reference, runId: 1 };
- * assertEquals((await importReferenceCache(options)).requests, 1);
- * assertEquals((await importReferenceCache(options)).unchanged, 1);
+ * assert.deepStrictEqual((await importReferenceCache(options)).requests, 1);
+ * assert.deepStrictEqual((await importReferenceCache(options)).unchanged, 1);
  * db.close();
  * await Deno.remove(reference, { recursive: true });
  * await Deno.remove(cache, { recursive: true });
@@ -267,7 +266,7 @@ class ImportWriter {
         reason = excluded.reason, run_id = excluded.run_id, updated_at = excluded.updated_at`);
     this.#deleteRows = db.prepare("DELETE FROM requests WHERE file_id = ?");
     this.#object = db.prepare(`
-      INSERT INTO objects (key, dataset) VALUES (?, ?)
+      INSERT INTO objects (key) VALUES (?)
       ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id`);
     this.#label = db.prepare(`
       INSERT INTO ip_regions (ip_index, label, source, updated_at) VALUES (?, ?, 'reference', ?)
@@ -320,7 +319,7 @@ class ImportWriter {
           now,
         ) as { id: number };
         this.#deleteRows.run(fileId);
-        const { id: objectId } = this.#object.get(object.key, datasetOfKey(object.key)) as {
+        const { id: objectId } = this.#object.get(object.key) as {
           id: number;
         };
         for (let i = 0; i < count; i++) {

@@ -39,7 +39,7 @@ const RECORD = /^(.+)_(file|s3-url)-processing-(start|end)\.txt$/;
  * @example Usage
  * ```ts
  * import { readReferenceRecords } from "./reference_records.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const root = await Deno.makeTempDir();
  * await Deno.mkdir(`${root}/records`);
@@ -50,7 +50,7 @@ const RECORD = /^(.+)_(file|s3-url)-processing-(start|end)\.txt$/;
  *   "2020-01-01-05-06-35-0123456789ABCDEF\n2020-01-02-05-06-35-0123456789ABCDEF\n");
  * await Deno.writeTextFile(`${records}/DandiRemoteS3LogAccessExtractor_s3-url-processing-end.txt`,
  *   "2020-01-01-05-06-35-0123456789ABCDEF\n");
- * assertEquals(await readReferenceRecords(root, "/srv/logs"), {
+ * assert.deepStrictEqual(await readReferenceRecords(root, "/srv/logs"), {
  *   paths: ["2020/01/01.log", "2020/01/02.log"],
  *   names: ["2020-01-01-05-06-35-0123456789ABCDEF"],
  *   unfinishedPaths: [],

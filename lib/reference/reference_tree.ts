@@ -61,7 +61,7 @@ const TOKEN = /^gA[A-Za-z0-9_-]+={0,2}$/;
  * @example Usage
  * ```ts
  * import { findReferenceObjects } from "./reference_tree.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const root = await Deno.makeTempDir();
  * for (const folder of ["ds1/b.txt", "ds1/a/c.nwb", "ds1/a"]) {
@@ -70,7 +70,7 @@ const TOKEN = /^gA[A-Za-z0-9_-]+={0,2}$/;
  * }
  * const keys = [];
  * for await (const object of findReferenceObjects(root)) keys.push(object.key);
- * assertEquals(keys, ["ds1/a", "ds1/a/c.nwb", "ds1/b.txt"]);
+ * assert.deepStrictEqual(keys, ["ds1/a", "ds1/a/c.nwb", "ds1/b.txt"]);
  * await Deno.remove(root, { recursive: true });
  * ```
  */
@@ -109,14 +109,14 @@ export async function* findReferenceObjects(root: string): AsyncGenerator<Refere
  * ```ts
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { readReferenceText } from "./reference_tree.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, await secrets.legacyFernet.encrypt("192.0.2.0\n"));
- * assertEquals(await readReferenceText(path, secrets), "192.0.2.0\n");
+ * assert.deepStrictEqual(await readReferenceText(path, secrets), "192.0.2.0\n");
  * await Deno.writeTextFile(path, "192.0.2.0\n");
- * assertEquals(await readReferenceText(path, secrets), "192.0.2.0\n");
+ * assert.deepStrictEqual(await readReferenceText(path, secrets), "192.0.2.0\n");
  * await Deno.remove(path);
  * ```
  */
@@ -144,7 +144,7 @@ export async function readReferenceText(path: string, secrets: CacheSecrets): Pr
  * ```ts
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { readReferenceObject } from "./reference_tree.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const directory = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${directory}/timestamps.txt`, "220406030553\n");
@@ -152,7 +152,7 @@ export async function readReferenceText(path: string, secrets: CacheSecrets): Pr
  * await Deno.writeTextFile(`${directory}/full_ips.txt`, "192.0.2.0\n");
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
  * const columns = await readReferenceObject({ relativePath: "a", key: "a", directory }, secrets);
- * assertEquals([columns.times, columns.bytesSent, columns.ips, columns.downloads],
+ * assert.deepStrictEqual([columns.times, columns.bytesSent, columns.ips, columns.downloads],
  *   [[Date.UTC(2022, 3, 6, 3, 5, 53) / 1000], [512], ["192.0.2.0"], [0]]);
  * await Deno.remove(directory, { recursive: true });
  * ```
@@ -253,10 +253,10 @@ export async function readReferenceObject(
  * @example Usage
  * ```ts
  * import { parseReferenceTimestamp } from "./reference_tree.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(parseReferenceTimestamp("220406030553"), Date.UTC(2022, 3, 6, 3, 5, 53) / 1000);
- * assertEquals(parseReferenceTimestamp("220231000000"), undefined);
+ * assert.deepStrictEqual(parseReferenceTimestamp("220406030553"), Date.UTC(2022, 3, 6, 3, 5, 53) / 1000);
+ * assert.deepStrictEqual(parseReferenceTimestamp("220231000000"), undefined);
  * ```
  */
 export function parseReferenceTimestamp(text: string): number | undefined {

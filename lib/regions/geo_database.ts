@@ -44,12 +44,12 @@ const BOGONS = [
  * @example Usage
  * ```ts
  * import { geoRecordLabel } from "./geo_database.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const record = { country: { iso_code: "US" }, subdivisions: [{ names: { en: "California" } }] };
- * assertEquals(geoRecordLabel(record), "US/California");
- * assertEquals(geoRecordLabel({ country: { iso_code: "NL" } }), "NL");
- * assertEquals(geoRecordLabel({ city: { names: { en: "Paris" } } }), undefined);
+ * assert.deepStrictEqual(geoRecordLabel(record), "US/California");
+ * assert.deepStrictEqual(geoRecordLabel({ country: { iso_code: "NL" } }), "NL");
+ * assert.deepStrictEqual(geoRecordLabel({ city: { names: { en: "Paris" } } }), undefined);
  * ```
  */
 export function geoRecordLabel(record: unknown): string | undefined {
@@ -70,9 +70,9 @@ export function geoRecordLabel(record: unknown): string | undefined {
  * @example Usage
  * ```ts
  * import { GeoDatabase } from "./geo_database.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * await assertRejects(() => GeoDatabase.open("/nonexistent.mmdb"), /Cannot read the geo database/);
+ * await assert.rejects(() => GeoDatabase.open("/nonexistent.mmdb"), /Cannot read the geo database/);
  * ```
  */
 export class GeoDatabase {

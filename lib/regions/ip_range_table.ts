@@ -42,10 +42,10 @@ function toBigInt(bytes: Uint8Array): bigint {
  * @example Usage
  * ```ts
  * import { cidrBounds } from "./ip_range_table.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(cidrBounds("192.0.2.77/24"), { bits: 32, start: 3221225984n, end: 3221226239n });
- * assertEquals(cidrBounds("not a cidr"), undefined);
+ * assert.deepStrictEqual(cidrBounds("192.0.2.77/24"), { bits: 32, start: 3221225984n, end: 3221226239n });
+ * assert.deepStrictEqual(cidrBounds("not a cidr"), undefined);
  * ```
  */
 export function cidrBounds(
@@ -180,17 +180,17 @@ class MinHeap {
  * @example Usage
  * ```ts
  * import { IpRangeTable } from "./ip_range_table.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const table = new IpRangeTable([
  *   { cidr: "192.30.252.0/22", label: "GitHub" },
  *   { cidr: "192.30.0.0/16", label: "AWS/us-east-1" },
  *   { cidr: "2600:1f00::/24", label: "AWS/us-west-2" },
  * ]);
- * assertEquals(table.lookup("192.30.253.1"), "GitHub"); // first range wins
- * assertEquals(table.lookup("192.30.1.1"), "AWS/us-east-1");
- * assertEquals(table.lookup("2600:1f00::5"), "AWS/us-west-2");
- * assertEquals(table.lookup("198.51.100.1"), undefined);
+ * assert.deepStrictEqual(table.lookup("192.30.253.1"), "GitHub"); // first range wins
+ * assert.deepStrictEqual(table.lookup("192.30.1.1"), "AWS/us-east-1");
+ * assert.deepStrictEqual(table.lookup("2600:1f00::5"), "AWS/us-west-2");
+ * assert.deepStrictEqual(table.lookup("198.51.100.1"), undefined);
  * ```
  */
 export class IpRangeTable {

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { cidrBounds, IpRangeTable, type LabelledRange } from "./ip_range_table.ts";
 import { ipAddressBytes } from "../ip_address.ts";
 
@@ -37,10 +37,10 @@ Deno.test("the table agrees with the first-match rule on random overlapping rang
   }
   ranges.push({ cidr: "bad", label: "X" }, { cidr: "10.0.0.0/33", label: "X" });
   const table = new IpRangeTable(ranges);
-  assertEquals(table.skipped, 2);
+  assert.deepStrictEqual(table.skipped, 2);
   for (let i = 0; i < 3000; i++) {
     const ip = i % 2 === 0 ? v4() : v6();
-    assertEquals(table.lookup(ip), naive(ranges, ip), ip);
+    assert.deepStrictEqual(table.lookup(ip), naive(ranges, ip), ip);
   }
 });
 
@@ -50,11 +50,14 @@ Deno.test("edges: range ends, host bits set, /0 and /32, not an IP", () => {
     { cidr: "198.51.100.7/32", label: "B" },
     { cidr: "::/0", label: "C" },
   ]);
-  assertEquals(
+  assert.deepStrictEqual(
     ["192.0.1.255", "192.0.2.0", "192.0.2.255", "192.0.3.0"].map((ip) => table.lookup(ip)),
     [undefined, "A", "A", undefined],
   );
-  assertEquals([table.lookup("198.51.100.7"), table.lookup("198.51.100.8")], ["B", undefined]);
-  assertEquals(table.lookup("2001:db8::1"), "C"); // an IPv6 range never holds an IPv4 address
-  assertEquals(table.lookup("-"), undefined);
+  assert.deepStrictEqual([table.lookup("198.51.100.7"), table.lookup("198.51.100.8")], [
+    "B",
+    undefined,
+  ]);
+  assert.deepStrictEqual(table.lookup("2001:db8::1"), "C"); // an IPv6 range never holds an IPv4 address
+  assert.deepStrictEqual(table.lookup("-"), undefined);
 });

@@ -34,11 +34,11 @@ export interface IpinfoDetails {
  * @example Usage
  * ```ts
  * import { ipinfoLabel } from "./ipinfo_client.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(ipinfoLabel({ country: "US", region: "California" }), "US/California");
- * assertEquals(ipinfoLabel({ ip: "192.0.2.0", bogon: true } as never), "bogon");
- * assertEquals(ipinfoLabel({}), "unknown");
+ * assert.deepStrictEqual(ipinfoLabel({ country: "US", region: "California" }), "US/California");
+ * assert.deepStrictEqual(ipinfoLabel({ ip: "192.0.2.0", bogon: true } as never), "bogon");
+ * assert.deepStrictEqual(ipinfoLabel({}), "unknown");
  * ```
  */
 export function ipinfoLabel(details: IpinfoDetails): string {
@@ -86,13 +86,13 @@ export interface IpinfoClientOptions {
  * @example A refused token stops the lookups
  * ```ts
  * import { IpinfoClient } from "./ipinfo_client.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} },
  *   () => new Response("bad token", { status: 403 }));
  * const client = new IpinfoClient({ token: "t", baseUrl: `http://127.0.0.1:${server.addr.port}` });
  * const answer = await client.lookup(["198.51.100.7"]);
- * assertEquals(answer.ok ? "" : answer.stop, "refused");
+ * assert.deepStrictEqual(answer.ok ? "" : answer.stop, "refused");
  * await server.shutdown();
  * ```
  */

@@ -157,12 +157,12 @@ export const GCP_REGION_COORDINATES: Readonly<Record<string, Coordinates>> = {
  * @example Usage
  * ```ts
  * import { knownCoordinates } from "./known_coordinates.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(knownCoordinates("CL/Valparaíso"), [-32.5976089, -70.8529753]);
- * assertEquals(knownCoordinates("AWS/eu-west-1"), [53.35, -6.26]);
- * assertEquals(knownCoordinates("VPN"), null);
- * assertEquals(knownCoordinates("US/California"), undefined);
+ * assert.deepStrictEqual(knownCoordinates("CL/Valparaíso"), [-32.5976089, -70.8529753]);
+ * assert.deepStrictEqual(knownCoordinates("AWS/eu-west-1"), [53.35, -6.26]);
+ * assert.deepStrictEqual(knownCoordinates("VPN"), null);
+ * assert.deepStrictEqual(knownCoordinates("US/California"), undefined);
  * ```
  */
 export function knownCoordinates(label: string): Coordinates | null | undefined {

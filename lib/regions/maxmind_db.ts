@@ -46,9 +46,9 @@ export class MaxMindFormatError extends Error {
  * @example Usage
  * ```ts
  * import { MaxMindReader } from "./maxmind_db.ts";
- * import { assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertThrows(() => new MaxMindReader(new Uint8Array(64)), Error, "no MaxMind DB metadata");
+ * assert.throws(() => new MaxMindReader(new Uint8Array(64)), Error, "no MaxMind DB metadata");
  * ```
  */
 export class MaxMindReader {

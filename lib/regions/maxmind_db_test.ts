@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { GeoDatabase } from "./geo_database.ts";
 import { MaxMindReader } from "./maxmind_db.ts";
 import { buildMaxMindDb } from "../../tests/_mmdb_writer.ts";
@@ -26,16 +26,19 @@ for (const ipVersion of [4, 6] as const) {
         ...(ipVersion === 6 ? [{ prefix: "2001:db8:1::/48", record: BERLIN }] : []),
       ];
       const reader = new MaxMindReader(buildMaxMindDb({ ipVersion, recordSize, networks }));
-      assertEquals(reader.metadata.record_size, recordSize);
-      assertEquals(reader.metadata.database_type, "Test-City");
-      assertEquals(reader.lookup("192.0.2.0"), CALIFORNIA);
-      assertEquals(reader.lookup("192.0.2.255"), CALIFORNIA);
-      assertEquals(reader.lookup("198.51.100.127"), NETHERLANDS);
-      assertEquals(reader.lookup("198.51.100.128"), undefined);
-      assertEquals(reader.lookup("192.0.3.0"), undefined);
-      assertEquals(reader.lookup("not an ip"), undefined);
-      assertEquals(reader.lookup("2001:db8:1:ffff::9"), ipVersion === 6 ? BERLIN : undefined);
-      assertEquals(reader.lookup("2001:db8:2::1"), undefined);
+      assert.deepStrictEqual(reader.metadata.record_size, recordSize);
+      assert.deepStrictEqual(reader.metadata.database_type, "Test-City");
+      assert.deepStrictEqual(reader.lookup("192.0.2.0"), CALIFORNIA);
+      assert.deepStrictEqual(reader.lookup("192.0.2.255"), CALIFORNIA);
+      assert.deepStrictEqual(reader.lookup("198.51.100.127"), NETHERLANDS);
+      assert.deepStrictEqual(reader.lookup("198.51.100.128"), undefined);
+      assert.deepStrictEqual(reader.lookup("192.0.3.0"), undefined);
+      assert.deepStrictEqual(reader.lookup("not an ip"), undefined);
+      assert.deepStrictEqual(
+        reader.lookup("2001:db8:1:ffff::9"),
+        ipVersion === 6 ? BERLIN : undefined,
+      );
+      assert.deepStrictEqual(reader.lookup("2001:db8:2::1"), undefined);
     });
   }
 }
@@ -48,16 +51,16 @@ Deno.test("MaxMindReader reads 28-bit records whose values need the shared middl
   // Data pointers above 2^24 need the high nibble of the middle byte (left and right).
   const bytes = buildMaxMindDb({ ipVersion: 4, recordSize: 28, networks, dataPadding: 2 ** 24 });
   const reader = new MaxMindReader(bytes);
-  assertEquals(reader.lookup("192.0.2.1"), CALIFORNIA);
-  assertEquals(reader.lookup("198.51.100.1"), NETHERLANDS);
-  assertEquals(reader.lookup("203.0.113.1"), undefined);
+  assert.deepStrictEqual(reader.lookup("192.0.2.1"), CALIFORNIA);
+  assert.deepStrictEqual(reader.lookup("198.51.100.1"), NETHERLANDS);
+  assert.deepStrictEqual(reader.lookup("203.0.113.1"), undefined);
 });
 
 Deno.test("MaxMindReader refuses files that are not MaxMind DBs", () => {
   const bytes = buildMaxMindDb({ ipVersion: 4, recordSize: 24, networks: [] });
-  assertThrows(() => new MaxMindReader(bytes.slice(0, 20)), Error, "no MaxMind DB metadata");
+  assert.throws(() => new MaxMindReader(bytes.slice(0, 20)), Error, "no MaxMind DB metadata");
   const text = new TextEncoder().encode("\u00ab\u00cd\u00efMaxMind.com");
-  assertThrows(() => new MaxMindReader(text), Error, "no MaxMind DB metadata");
+  assert.throws(() => new MaxMindReader(text), Error, "no MaxMind DB metadata");
   // A tree that claims more nodes than the file holds.
   const damaged = buildMaxMindDb({
     ipVersion: 4,
@@ -67,7 +70,7 @@ Deno.test("MaxMindReader refuses files that are not MaxMind DBs", () => {
   const marker = damaged.length - 200 > 0 ? damaged.slice() : damaged;
   const at = indexOfText(marker, "node_count");
   marker[at + "node_count".length + 1] = 0xff; // the count's first byte
-  assertThrows(() => new MaxMindReader(marker), Error);
+  assert.throws(() => new MaxMindReader(marker), Error);
 });
 
 function indexOfText(bytes: Uint8Array, text: string): number {
@@ -94,14 +97,14 @@ Deno.test("GeoDatabase labels as ipinfo does: CC/Region, CC, bogon, unknown", as
     }),
   );
   const db = await GeoDatabase.open(path);
-  assertEquals(db.label("203.0.113.9"), "US/California");
-  assertEquals(db.label("198.51.100.9"), "NL");
-  assertEquals(db.label("2001:db8:1::1"), "DE/Land Berlin");
-  assertEquals(db.label("192.0.2.0"), "bogon");
-  assertEquals(db.label("10.1.2.3"), "bogon");
-  assertEquals(db.label("fe80::1"), "bogon");
-  assertEquals(db.label("8.8.8.8"), "unknown");
-  assertEquals(db.description, "Test-City, built 2023-11-14");
+  assert.deepStrictEqual(db.label("203.0.113.9"), "US/California");
+  assert.deepStrictEqual(db.label("198.51.100.9"), "NL");
+  assert.deepStrictEqual(db.label("2001:db8:1::1"), "DE/Land Berlin");
+  assert.deepStrictEqual(db.label("192.0.2.0"), "bogon");
+  assert.deepStrictEqual(db.label("10.1.2.3"), "bogon");
+  assert.deepStrictEqual(db.label("fe80::1"), "bogon");
+  assert.deepStrictEqual(db.label("8.8.8.8"), "unknown");
+  assert.deepStrictEqual(db.description, "Test-City, built 2023-11-14");
   await Deno.writeTextFile(path, "not a database");
   await assertRejectsMessage(() => GeoDatabase.open(path), `Cannot read the geo database ${path}`);
   await Deno.remove(path);
@@ -111,7 +114,7 @@ async function assertRejectsMessage(fn: () => Promise<unknown>, text: string): P
   try {
     await fn();
   } catch (error) {
-    assertEquals(String(error).includes(text), true, String(error));
+    assert.deepStrictEqual(String(error).includes(text), true, String(error));
     return;
   }
   throw new Error("expected a rejection");

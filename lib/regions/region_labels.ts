@@ -113,14 +113,14 @@ export const GCP_REGION_COUNTRIES: Readonly<Record<string, string>> = {
  * @example Usage
  * ```ts
  * import { countryOfLabel } from "./region_labels.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(countryOfLabel("US/California"), "US");
- * assertEquals(countryOfLabel("AWS/eu-west-1"), "IE");
- * assertEquals(countryOfLabel("GCP/us-central1"), "US");
- * assertEquals(countryOfLabel("CL"), "CL");
- * assertEquals(countryOfLabel("missing"), undefined);
- * assertEquals(countryOfLabel("AWS/GLOBAL"), undefined);
+ * assert.deepStrictEqual(countryOfLabel("US/California"), "US");
+ * assert.deepStrictEqual(countryOfLabel("AWS/eu-west-1"), "IE");
+ * assert.deepStrictEqual(countryOfLabel("GCP/us-central1"), "US");
+ * assert.deepStrictEqual(countryOfLabel("CL"), "CL");
+ * assert.deepStrictEqual(countryOfLabel("missing"), undefined);
+ * assert.deepStrictEqual(countryOfLabel("AWS/GLOBAL"), undefined);
  * ```
  */
 export function countryOfLabel(label: string): string | undefined {
@@ -145,10 +145,10 @@ const MAX_LABEL_LENGTH = 200;
  * @example Usage
  * ```ts
  * import { cleanLabel } from "./region_labels.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(cleanLabel("US/New\tYork\r\n"), "US/New York");
- * assertEquals(cleanLabel("\u0000"), "unknown");
+ * assert.deepStrictEqual(cleanLabel("US/New\tYork\r\n"), "US/New York");
+ * assert.deepStrictEqual(cleanLabel("\u0000"), "unknown");
  * ```
  */
 export function cleanLabel(label: string): string {

@@ -49,10 +49,10 @@ function entries(value: unknown): Record<string, unknown>[] {
  * @example Usage
  * ```ts
  * import { parseGithubMeta } from "./service_ranges.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const ranges = parseGithubMeta('{"hooks": ["192.30.252.0/22", "2a0a:a440::/29"], "ssh_keys": ["ssh-ed25519 AAAA"], "domains": {"website": ["github.com"]}}');
- * assertEquals(ranges.map((r) => r.cidr), ["192.30.252.0/22", "2a0a:a440::/29"]);
+ * assert.deepStrictEqual(ranges.map((r) => r.cidr), ["192.30.252.0/22", "2a0a:a440::/29"]);
  * ```
  */
 export function parseGithubMeta(text: string): LabelledRange[] {
@@ -76,13 +76,13 @@ export function parseGithubMeta(text: string): LabelledRange[] {
  * @example Usage
  * ```ts
  * import { parseAwsRanges } from "./service_ranges.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const ranges = parseAwsRanges(JSON.stringify({
  *   prefixes: [{ ip_prefix: "3.5.140.0/22", region: "ap-northeast-2", service: "AMAZON" }],
  *   ipv6_prefixes: [{ ipv6_prefix: "2600:1f00::/24", region: "us-west-2" }],
  * }));
- * assertEquals(ranges, [
+ * assert.deepStrictEqual(ranges, [
  *   { cidr: "3.5.140.0/22", label: "AWS/ap-northeast-2" },
  *   { cidr: "2600:1f00::/24", label: "AWS/us-west-2" },
  * ]);
@@ -108,10 +108,10 @@ export function parseAwsRanges(text: string): LabelledRange[] {
  * @example Usage
  * ```ts
  * import { parseGcpRanges } from "./service_ranges.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const ranges = parseGcpRanges('{"prefixes": [{"ipv4Prefix": "34.1.208.0/20", "scope": "africa-south1"}]}');
- * assertEquals(ranges, [{ cidr: "34.1.208.0/20", label: "GCP/africa-south1" }]);
+ * assert.deepStrictEqual(ranges, [{ cidr: "34.1.208.0/20", label: "GCP/africa-south1" }]);
  * ```
  */
 export function parseGcpRanges(text: string): LabelledRange[] {
@@ -132,9 +132,9 @@ export function parseGcpRanges(text: string): LabelledRange[] {
  * @example Usage
  * ```ts
  * import { parseVpnList } from "./service_ranges.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(parseVpnList("# list\n1.2.3.0/24\n\n5.6.0.0/16\n").length, 2);
+ * assert.deepStrictEqual(parseVpnList("# list\n1.2.3.0/24\n\n5.6.0.0/16\n").length, 2);
  * ```
  */
 export function parseVpnList(text: string): LabelledRange[] {
@@ -225,7 +225,7 @@ function parseChecked(
  * @example With every source unreachable and nothing kept
  * ```ts
  * import { loadServiceRanges } from "./service_ranges.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const warnings: string[] = [];
@@ -234,7 +234,7 @@ function parseChecked(
  * const ranges = await loadServiceRanges({
  *   cacheDirectory, env, warn: (w) => warnings.push(w), timeoutMs: 500, retryDelayMs: 0,
  * });
- * assertEquals([ranges.length, warnings.length], [0, 4]);
+ * assert.deepStrictEqual([ranges.length, warnings.length], [0, 4]);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { IpRangeTable } from "./ip_range_table.ts";
 import { loadServiceRanges } from "./service_ranges.ts";
 import { mockServiceEnv } from "../../tests/_helpers.ts";
@@ -46,7 +46,7 @@ Deno.test("ranges are fetched once a day, kept, and used in the reference's prio
     const warnings: string[] = [];
     const options = { cacheDirectory, env, warn: (w: string) => warnings.push(w), retryDelayMs: 0 };
     const table = new IpRangeTable(await loadServiceRanges(options));
-    assertEquals(
+    assert.deepStrictEqual(
       [
         "192.30.253.1",
         "192.30.1.1",
@@ -69,27 +69,27 @@ Deno.test("ranges are fetched once a day, kept, and used in the reference's prio
         null,
       ],
     );
-    assertEquals([state.hits, warnings], [4, []]);
+    assert.deepStrictEqual([state.hits, warnings], [4, []]);
 
     await loadServiceRanges(options); // the same day: the kept copies, no request
-    assertEquals(state.hits, 4);
+    assert.deepStrictEqual(state.hits, 4);
 
     // A day later the services fail: with copies less than a week old, one quick try each, then
     // the kept copies, with a warning.
     state.status = 500;
     const later = new Date(Date.now() + 25 * 3600 * 1000);
     const ranges = await loadServiceRanges({ ...options, now: later });
-    assertEquals(new IpRangeTable(ranges).lookup("3.5.141.1"), "AWS/ap-northeast-2");
-    assertEquals(state.hits, 4 + 4);
-    assertEquals(warnings.length, 4);
+    assert.deepStrictEqual(new IpRangeTable(ranges).lookup("3.5.141.1"), "AWS/ap-northeast-2");
+    assert.deepStrictEqual(state.hits, 4 + 4);
+    assert.deepStrictEqual(warnings.length, 4);
     // The next step of the same run asks nothing and warns no more.
     await loadServiceRanges({ ...options, now: new Date(later.getTime() + 60_000) });
-    assertEquals([state.hits, warnings.length], [8, 4]);
+    assert.deepStrictEqual([state.hits, warnings.length], [8, 4]);
     // With copies more than a week old: three tries each (with backoff) before the copy.
     const stale = new Date(Date.now() + 9 * 86400 * 1000);
     await loadServiceRanges({ ...options, now: stale });
-    assertEquals([state.hits, warnings.length], [8 + 4 * 3, 8]);
-    assertMatch(
+    assert.deepStrictEqual([state.hits, warnings.length], [8 + 4 * 3, 8]);
+    assert.match(
       warnings[1],
       /cannot fetch the aws ranges from .*\/aws \(HTTP 500\); using the copy of \d{4}-\d\d-\d\d\./,
     );
@@ -99,7 +99,7 @@ Deno.test("ranges are fetched once a day, kept, and used in the reference's prio
     state.bodies["/aws"] = "{ not json";
     const evenLater = new Date(stale.getTime() + 2 * 3600 * 1000);
     await loadServiceRanges({ ...options, now: evenLater });
-    assertEquals(
+    assert.deepStrictEqual(
       new IpRangeTable(await loadServiceRanges({ ...options, now: evenLater })).lookup("3.5.141.1"),
       "AWS/ap-northeast-2",
     );
@@ -123,10 +123,10 @@ Deno.test("a range source that labels a large part of the internet, or regions t
       prefixes: [{ ip_prefix: "3.5.140.0/22", region: "<script>alert(1)</script>" }],
     });
     const table = new IpRangeTable(await loadServiceRanges({ ...options, now: later }));
-    assertEquals(table.lookup("8.8.8.8"), undefined, "0.0.0.0/0 labels nothing");
-    assertEquals(table.lookup("3.5.141.1"), "AWS/ap-northeast-2", "the good copy");
-    assertMatch(warnings.join("\n"), /vpn ranges hold an implausible range \(0\.0\.0\.0\/0\)/);
-    assertMatch(warnings.join("\n"), /aws ranges hold an implausible region/);
+    assert.deepStrictEqual(table.lookup("8.8.8.8"), undefined, "0.0.0.0/0 labels nothing");
+    assert.deepStrictEqual(table.lookup("3.5.141.1"), "AWS/ap-northeast-2", "the good copy");
+    assert.match(warnings.join("\n"), /vpn ranges hold an implausible range \(0\.0\.0\.0\/0\)/);
+    assert.match(warnings.join("\n"), /aws ranges hold an implausible region/);
   } finally {
     await server.shutdown();
     await Deno.remove(cacheDirectory, { recursive: true });

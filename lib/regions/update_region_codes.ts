@@ -166,11 +166,11 @@ function store(db: DatabaseSync, labels: Map<number, string>, source: string): v
  * ```ts
  * import { updateRegionCodes } from "./update_region_codes.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const secrets = await deriveCacheSecrets({ password: "example password", iterations: 1 });
- * await assertRejects(
+ * await assert.rejects(
  *   () => updateRegionCodes({ cacheDirectory, secrets, env: new Map(), warn: () => {} }),
  *   /holds no extraction yet/,
  * );
@@ -234,11 +234,11 @@ export interface RefreshSummary {
  * @example The reference's example: 2026-07-01 is partition 88
  * ```ts
  * import { refreshPartition } from "./update_region_codes.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(refreshPartition(new Date("2026-07-01T12:00:00Z"), 900), { partition: 88, start: 880, end: 890 });
+ * assert.deepStrictEqual(refreshPartition(new Date("2026-07-01T12:00:00Z"), 900), { partition: 88, start: 880, end: 890 });
  * // With few IPs most days check none: 5 IPs, 1 a day, partitions 0-4 only.
- * assertEquals(refreshPartition(new Date("2026-07-01T12:00:00Z"), 5), { partition: 88, start: 5, end: 5 });
+ * assert.deepStrictEqual(refreshPartition(new Date("2026-07-01T12:00:00Z"), 5), { partition: 88, start: 5, end: 5 });
  * ```
  */
 export function refreshPartition(
@@ -261,11 +261,11 @@ export function refreshPartition(
  * ```ts
  * import { refreshRegionCodes } from "./update_region_codes.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const secrets = await deriveCacheSecrets({ password: "example password", iterations: 1 });
- * await assertRejects(
+ * await assert.rejects(
  *   () => refreshRegionCodes({ cacheDirectory, secrets, env: new Map(), warn: () => {} }),
  *   /holds no extraction yet/,
  * );

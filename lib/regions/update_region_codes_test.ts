@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { extractLogs } from "../extract/extract_logs.ts";
@@ -111,7 +111,7 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
       batchSize: 2,
       ...fast,
     });
-    assertEquals(summary, {
+    assert.deepStrictEqual(summary, {
       ips: 7,
       alreadyLabelled: 0,
       fromRanges: 3,
@@ -119,7 +119,7 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
       fromGeoDb: 0,
       left: 0,
     });
-    assertEquals(labels(cache), [
+    assert.deepStrictEqual(labels(cache), [
       "AWS/ap-northeast-2 (ranges)",
       "CL (ipinfo)",
       "GitHub (ranges)",
@@ -128,7 +128,7 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
       "unknown (ipinfo)",
       "unknown (ranges)",
     ]);
-    assertEquals(state.lookups.flat().sort(), [
+    assert.deepStrictEqual(state.lookups.flat().sort(), [
       "192.0.2.0",
       "2001:db8::7",
       "203.0.113.9",
@@ -141,8 +141,12 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
       warn: (w) => warnings.push(w),
       ...fast,
     });
-    assertEquals([again.alreadyLabelled, again.fromIpinfo, state.lookups.length], [7, 0, 2]);
-    assertEquals(warnings, []);
+    assert.deepStrictEqual([again.alreadyLabelled, again.fromIpinfo, state.lookups.length], [
+      7,
+      0,
+      2,
+    ]);
+    assert.deepStrictEqual(warnings, []);
   } finally {
     await server.shutdown();
   }
@@ -161,8 +165,8 @@ Deno.test("timeouts, 5xx, malformed answers and 429 with Retry-After are retried
       ...fast,
       ipinfo: { retryDelayMs: 0, timeoutMs: 200, attempts: 5 },
     });
-    assertEquals([summary.fromIpinfo, summary.left, state.lookups.length], [4, 0, 1]);
-    assertEquals(state.script, []);
+    assert.deepStrictEqual([summary.fromIpinfo, summary.left, state.lookups.length], [4, 0, 1]);
+    assert.deepStrictEqual(state.script, []);
   } finally {
     await server.shutdown();
   }
@@ -182,8 +186,8 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
       batchSize: 1,
       ...fast,
     });
-    assertEquals([quota.fromRanges, quota.fromIpinfo, quota.left], [3, 0, 4]);
-    assertMatch(
+    assert.deepStrictEqual([quota.fromRanges, quota.fromIpinfo, quota.left], [3, 0, 4]);
+    assert.match(
       warnings[0],
       /quota is used up \(HTTP 429\); lookups stopped for this run\. Everything learned is kept/,
     );
@@ -194,8 +198,8 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
       warn: (w) => warnings.push(w),
       ...fast,
     });
-    assertEquals([refused.alreadyLabelled, refused.fromIpinfo], [3, 0]);
-    assertMatch(warnings[1], /refused the token \(HTTP 403\).*\(check IPINFO_API_KEY\)/);
+    assert.deepStrictEqual([refused.alreadyLabelled, refused.fromIpinfo], [3, 0]);
+    assert.match(warnings[1], /refused the token \(HTTP 403\).*\(check IPINFO_API_KEY\)/);
     const capped = await updateRegionCodes({
       cacheDirectory: cache,
       secrets,
@@ -205,7 +209,7 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
       maxLookups: 2,
       ...fast,
     });
-    assertEquals([capped.fromIpinfo, capped.left], [2, 2]);
+    assert.deepStrictEqual([capped.fromIpinfo, capped.left], [2, 2]);
     const noToken = await updateRegionCodes({
       cacheDirectory: cache,
       secrets,
@@ -213,7 +217,7 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
       warn: (w) => warnings.push(w),
       ...fast,
     });
-    assertEquals(noToken.ipinfo, "skipped: IPINFO_API_KEY is not set");
+    assert.deepStrictEqual(noToken.ipinfo, "skipped: IPINFO_API_KEY is not set");
     for (const warning of warnings) {
       for (const ip of IPS.slice(0, 6)) assert(!warning.includes(ip), warning);
     }
@@ -258,7 +262,7 @@ Deno.test("refresh re-checks today's partition and records changes by index; a q
       date: partitionZero,
       ...fast,
     });
-    assertEquals([stopped.partition, stopped.checked, stopped.changes.length], [0, 1, 0]);
+    assert.deepStrictEqual([stopped.partition, stopped.checked, stopped.changes.length], [0, 1, 0]);
     quota = false;
     const refreshed = await refreshRegionCodes({
       cacheDirectory: cache,
@@ -268,11 +272,11 @@ Deno.test("refresh re-checks today's partition and records changes by index; a q
       date: partitionZero,
       ...fast,
     });
-    assertEquals(refreshed.changes.map(({ old, new: now }) => [old, now]), [[
+    assert.deepStrictEqual(refreshed.changes.map(({ old, new: now }) => [old, now]), [[
       "US/California",
       "US/Oregon",
     ]]);
-    assertEquals(labels(cache), [
+    assert.deepStrictEqual(labels(cache), [
       "US/California (test)",
       "US/California (test)",
       "US/California (test)",
@@ -287,7 +291,7 @@ Deno.test("refresh re-checks today's partition and records changes by index; a q
       date: new Date(partitionZero.getTime() + 86_400_000 * 7),
       ...fast,
     });
-    assertEquals(otherDay.checked, 0, "with 5 IPs, only partitions 0-4 hold one");
+    assert.deepStrictEqual(otherDay.checked, 0, "with 5 IPs, only partitions 0-4 hold one");
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
@@ -315,15 +319,20 @@ Deno.test("a geo database answers instead of ipinfo, offline; refresh keeps what
   try {
     const options = { cacheDirectory: cache, secrets, env: env(), warn: () => {}, ...fast };
     const summary = await updateRegionCodes({ ...options, geoDatabase });
-    assertEquals([summary.fromRanges, summary.fromGeoDb, summary.fromIpinfo, summary.left], [
+    assert.deepStrictEqual([
+      summary.fromRanges,
+      summary.fromGeoDb,
+      summary.fromIpinfo,
+      summary.left,
+    ], [
       3,
       4,
       0,
       0,
     ]);
-    assertMatch(summary.ipinfo!, /not used: the geo database Test-City, built 2023-11-14/);
-    assertEquals(state.lookups, []);
-    assertEquals(labels(cache), [
+    assert.match(summary.ipinfo!, /not used: the geo database Test-City, built 2023-11-14/);
+    assert.deepStrictEqual(state.lookups, []);
+    assert.deepStrictEqual(labels(cache), [
       "AWS/ap-northeast-2 (ranges)",
       "CL (geo-db)",
       "GitHub (ranges)",
@@ -347,8 +356,10 @@ Deno.test("a geo database answers instead of ipinfo, offline; refresh keeps what
       });
       changes.push(...refresh.changes.map((c) => `${c.old} -> ${c.new}`));
     }
-    assertEquals(changes, ["CL -> bogon"]);
-    assertEquals(labels(cache).filter((l) => l.startsWith("US/")), ["US/California (geo-db)"]);
+    assert.deepStrictEqual(changes, ["CL -> bogon"]);
+    assert.deepStrictEqual(labels(cache).filter((l) => l.startsWith("US/")), [
+      "US/California (geo-db)",
+    ]);
   } finally {
     await server.shutdown();
   }
@@ -367,10 +378,10 @@ Deno.test("an IP missing from a batch answer is asked again alone; the rest of t
       warn: (w) => warnings.push(w),
       ...fast,
     });
-    assertEquals(state.lookups.slice(1), [["8.8.8.8"], ["8.8.8.8"], ["8.8.8.8"]]);
-    assertEquals(summary.left, 1, "8.8.8.8 is left for the next run");
+    assert.deepStrictEqual(state.lookups.slice(1), [["8.8.8.8"], ["8.8.8.8"], ["8.8.8.8"]]);
+    assert.deepStrictEqual(summary.left, 1, "8.8.8.8 is left for the next run");
     assert(summary.fromIpinfo > 0, "the others were labelled");
-    assertEquals(warnings, []);
+    assert.deepStrictEqual(warnings, []);
     // The next run asks only for it, and ipinfo answers this time.
     const again = await updateRegionCodes({
       cacheDirectory: cache,
@@ -379,8 +390,8 @@ Deno.test("an IP missing from a batch answer is asked again alone; the rest of t
       warn: () => {},
       ...fast,
     });
-    assertEquals([again.fromIpinfo, again.left], [1, 0]);
-    assertEquals(state.lookups.at(-1), ["8.8.8.8"]);
+    assert.deepStrictEqual([again.fromIpinfo, again.left], [1, 0]);
+    assert.deepStrictEqual(state.lookups.at(-1), ["8.8.8.8"]);
   } finally {
     await server.shutdown();
     await Deno.remove(cache.replace(/\/cache$/, ""), { recursive: true });
@@ -404,7 +415,7 @@ Deno.test("a stop asked during the lookups ends them after the batch in flight, 
       signal: controller.signal,
       ...fast,
     });
-    assertEquals(summary.fromIpinfo, 4, "an old stop request does not stop this run");
+    assert.deepStrictEqual(summary.fromIpinfo, 4, "an old stop request does not stop this run");
     const again = await cacheWithIps();
     controller.abort();
     const stopped = await updateRegionCodes({
@@ -416,8 +427,8 @@ Deno.test("a stop asked during the lookups ends them after the batch in flight, 
       signal: controller.signal,
       ...fast,
     });
-    assertEquals(stopped.fromIpinfo, 0);
-    assertMatch(stopped.ipinfo ?? "", /stopped, as asked/);
+    assert.deepStrictEqual(stopped.fromIpinfo, 0);
+    assert.match(stopped.ipinfo ?? "", /stopped, as asked/);
     assert(stopped.fromRanges > 0, "the ranges' labels are kept");
     await Deno.remove(again.replace(/\/cache$/, ""), { recursive: true });
   } finally {

@@ -126,10 +126,10 @@ function store(db: DatabaseSync, label: string, at: Coordinates, source: string)
  * @example With nothing extracted
  * ```ts
  * import { updateRegionCoordinates } from "./update_region_coordinates.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(
+ * await assert.rejects(
  *   () => updateRegionCoordinates({ cacheDirectory, env: new Map(), warn: () => {} }),
  *   /holds no extraction yet/,
  * );

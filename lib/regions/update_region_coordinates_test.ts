@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { requestStop, STOP_FILE } from "../store/run_lock.ts";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { updateRegionCoordinates } from "./update_region_coordinates.ts";
@@ -68,19 +68,19 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
       retryDelayMs: 0,
       timeoutMs: 200,
     });
-    assertEquals([summary.fromTables, summary.fromOpenCage], [2, 2]);
-    assertEquals(summary.unresolved, [
+    assert.deepStrictEqual([summary.fromTables, summary.fromOpenCage], [2, 2]);
+    assert.deepStrictEqual(summary.unresolved, [
       { label: "AWS/us-east-99", reason: "a cloud or service region this version does not know" },
       { label: "VPN", reason: "not a place" },
       { label: "XX/Nowhere", reason: "OpenCage found no place" },
     ]);
-    assertEquals(coordinates(dir), {
+    assert.deepStrictEqual(coordinates(dir), {
       "AWS/eu-west-1": [53.35, -6.26, "table"],
       "CL/Valparaíso": [-32.5976089, -70.8529753, "table"],
       "DE/Berlin": [52.52, 13.4, "opencage"],
       "US/California": [36.7, -119.4, "opencage"],
     });
-    assertEquals(asked, [
+    assert.deepStrictEqual(asked, [
       "Berlin|de|k",
       "Berlin|de|k",
       "California|us|k",
@@ -93,7 +93,7 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
       warn: () => {},
       retryDelayMs: 0,
     });
-    assertEquals([again.known, again.fromOpenCage, asked.length], [4, 0, 6]); // only XX/Nowhere again
+    assert.deepStrictEqual([again.known, again.fromOpenCage, asked.length], [4, 0, 6]); // only XX/Nowhere again
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
@@ -109,8 +109,8 @@ Deno.test("without a key the tables still place what they can, and the run says 
       env: new Map(),
       warn: (w) => warnings.push(w),
     });
-    assertEquals([summary.fromTables, summary.fromOpenCage], [2, 0]);
-    assertMatch(warnings[0], /not placed: OPENCAGE_API_KEY is not set\. Set OPENCAGE_API_KEY/);
+    assert.deepStrictEqual([summary.fromTables, summary.fromOpenCage], [2, 0]);
+    assert.match(warnings[0], /not placed: OPENCAGE_API_KEY is not set\. Set OPENCAGE_API_KEY/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -149,10 +149,10 @@ for (
         retryDelayMs: 0,
       });
       // One label was tried (up to four attempts); the others were not asked at all.
-      assertEquals(calls <= 4, true, `${calls} calls`);
-      assertEquals(summary.fromOpenCage, 0);
-      assertEquals(summary.fromTables > 0, true);
-      assertMatch(warnings.join("\n"), /warning: some regions were not placed: OpenCage/);
+      assert.deepStrictEqual(calls <= 4, true, `${calls} calls`);
+      assert.deepStrictEqual(summary.fromOpenCage, 0);
+      assert.deepStrictEqual(summary.fromTables > 0, true);
+      assert.match(warnings.join("\n"), /warning: some regions were not placed: OpenCage/);
     } finally {
       await server.shutdown();
       await Deno.remove(dir, { recursive: true });
@@ -178,7 +178,12 @@ Deno.test("a stop asked for during the lookups ends them after the label in flig
     env,
     warn: (w) => warnings.push(w),
   });
-  assertEquals([first.stopped, first.fromOpenCage, asked.length, warnings], [true, 1, 1, []]);
+  assert.deepStrictEqual([first.stopped, first.fromOpenCage, asked.length, warnings], [
+    true,
+    1,
+    1,
+    [],
+  ]);
   const notAsked = first.unresolved.filter((u) => u.reason.startsWith("not looked up"));
   assert(notAsked.length > 0);
   assert(
@@ -186,7 +191,7 @@ Deno.test("a stop asked for during the lookups ends them after the label in flig
   );
   await Deno.remove(join(dir, STOP_FILE));
   const second = await updateRegionCoordinates({ cacheDirectory: dir, env, warn: () => {} });
-  assertEquals([second.stopped, second.fromOpenCage], [false, notAsked.length]);
+  assert.deepStrictEqual([second.stopped, second.fromOpenCage], [false, notAsked.length]);
   await server.shutdown();
   await Deno.remove(dir, { recursive: true });
 });

@@ -13,12 +13,12 @@ const UNITS = ["B", "KB", "MB", "GB", "TB", "PB"];
  * @example Usage
  * ```ts
  * import { formatBytes } from "./byte_units.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatBytes(0), "0 B");
- * assertEquals(formatBytes(1_223_231_172), "1.22 GB");
- * assertEquals(formatBytes(987), "987 B");
- * assertEquals(formatBytes(3.5e15), "3.50 PB");
+ * assert.deepStrictEqual(formatBytes(0), "0 B");
+ * assert.deepStrictEqual(formatBytes(1_223_231_172), "1.22 GB");
+ * assert.deepStrictEqual(formatBytes(987), "987 B");
+ * assert.deepStrictEqual(formatBytes(3.5e15), "3.50 PB");
  * ```
  */
 export function formatBytes(bytes: number): string {
@@ -39,10 +39,10 @@ export function formatBytes(bytes: number): string {
  * @example Usage
  * ```ts
  * import { axisTicks } from "./byte_units.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(axisTicks(175_855_946, 4), [0, 50_000_000, 100_000_000, 150_000_000, 200_000_000]);
- * assertEquals(axisTicks(0, 4), [0, 1]);
+ * assert.deepStrictEqual(axisTicks(175_855_946, 4), [0, 50_000_000, 100_000_000, 150_000_000, 200_000_000]);
+ * assert.deepStrictEqual(axisTicks(0, 4), [0, 1]);
  * ```
  */
 export function axisTicks(max: number, count: number): number[] {

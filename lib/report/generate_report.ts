@@ -30,10 +30,10 @@ export interface ReportResult {
  * @example Usage
  * ```ts
  * import { generateReport } from "./generate_report.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateReport({ cacheDirectory }), /run daily/);
+ * await assert.rejects(() => generateReport({ cacheDirectory }), /run daily/);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

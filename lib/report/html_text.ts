@@ -19,9 +19,9 @@ const ENTITIES: Record<string, string> = {
  * @example Usage
  * ```ts
  * import { escapeHtml } from "./html_text.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(escapeHtml(`ds1/<script>"x"&'y'`), "ds1/&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
+ * assert.deepStrictEqual(escapeHtml(`ds1/<script>"x"&'y'`), "ds1/&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
  * ```
  */
 export function escapeHtml(text: string): string {

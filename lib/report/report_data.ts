@@ -57,9 +57,9 @@ export interface ReportData {
  * @example Usage
  * ```ts
  * import { readReportData } from "./report_data.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * await assertRejects(() => readReportData("/nonexistent/summaries"), /run daily/);
+ * await assert.rejects(() => readReportData("/nonexistent/summaries"), /run daily/);
  * ```
  */
 export async function readReportData(summariesDirectory: string): Promise<ReportData> {
@@ -109,9 +109,9 @@ function byBytes(a: PublishedRow, b: PublishedRow): number {
  * @example Usage
  * ```ts
  * import { parseTable } from "./report_data.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(
+ * assert.deepStrictEqual(
  *   parseTable("date\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n2024-01-01\t12\t<50\t60\n"),
  *   [{ key: "2024-01-01", bytes: 12, requests: "<50", downloads: 60 }],
  * );

@@ -56,7 +56,7 @@ footer { margin-top: 3em; font-size: 0.85rem; color: var(--muted); }
  * @example Usage
  * ```ts
  * import { renderReport } from "./report_html.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const totals = { number_of_requesters: "<50", number_of_unique_countries: 1,
  *   number_of_unique_regions: 1, total_bytes_sent: 5000, total_number_of_downloads: "<50",
@@ -66,8 +66,8 @@ footer { margin-top: 3em; font-size: 0.85rem; color: var(--muted); }
  *   totals, byDay: [day], byRegion: [{ ...day, key: "FR/Grand Est" }],
  *   datasets: [{ name: "ds1", totals, byDay: [day], assets: [{ ...day, key: "a.nwb" }] }],
  * }, new Map([["FR/Grand Est", [48.58, 7.75]]]), new Date("2024-02-01T00:00:00Z"));
- * assertEquals(html.startsWith("<!DOCTYPE html>"), true);
- * assertEquals(html.includes("<circle "), true);
+ * assert.deepStrictEqual(html.startsWith("<!DOCTYPE html>"), true);
+ * assert.deepStrictEqual(html.includes("<circle "), true);
  * ```
  */
 export function renderReport(

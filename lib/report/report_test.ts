@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { generateReport } from "./generate_report.ts";
 import { renderReport } from "./report_html.ts";
 
@@ -31,15 +31,15 @@ Deno.test("names from the logs are escaped, and nothing is loaded from anywhere"
     new Map(),
     new Date(0),
   );
-  assertEquals(html.includes("<script"), false);
-  assertEquals(html.includes("<b>Region"), false);
-  assertEquals(html.includes("ds&quot;&gt;&lt;script&gt;"), true);
-  assertEquals(html.includes("a&#39;&lt;i&gt;"), true);
+  assert.deepStrictEqual(html.includes("<script"), false);
+  assert.deepStrictEqual(html.includes("<b>Region"), false);
+  assert.deepStrictEqual(html.includes("ds&quot;&gt;&lt;script&gt;"), true);
+  assert.deepStrictEqual(html.includes("a&#39;&lt;i&gt;"), true);
   for (const reference of [/\ssrc=/, /\shref=/, /url\(/, /@import/, /<link/]) {
-    assertEquals(reference.test(html), false, `${reference} in the page`);
+    assert.deepStrictEqual(reference.test(html), false, `${reference} in the page`);
   }
   const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? [];
-  assertEquals([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
+  assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
 });
 
 Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () => {
@@ -79,11 +79,11 @@ Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () 
     HEADER + "US/Ohio\t5\t<50\t<50\n",
   );
   const result = await generateReport({ cacheDirectory });
-  assertEquals(result.datasets, 1000);
+  assert.deepStrictEqual(result.datasets, 1000);
   assert(result.bytes < 2_000_000, `${result.bytes} bytes`);
   const html = await Deno.readTextFile(result.path);
-  assertEquals(html.match(/<svg class="spark"/g)?.length, 1000);
-  assertEquals(html.match(/<svg class="chart"/g)?.length, 11); // the archive and the 10 largest
+  assert.deepStrictEqual(html.match(/<svg class="spark"/g)?.length, 1000);
+  assert.deepStrictEqual(html.match(/<svg class="chart"/g)?.length, 11); // the archive and the 10 largest
   await Deno.remove(cacheDirectory, { recursive: true });
 });
 
@@ -101,7 +101,7 @@ Deno.test("without dataset summaries (dandi mode, no mapping) the report shows t
   );
   await Deno.writeTextFile(join(summaries, "archive", "by_region.tsv"), HEADER);
   const result = await generateReport({ cacheDirectory });
-  assertEquals([result.datasets, result.regionsOnMap], [0, 0]);
-  assertEquals((await Deno.readTextFile(result.path)).includes("0 datasets"), true);
+  assert.deepStrictEqual([result.datasets, result.regionsOnMap], [0, 0]);
+  assert.deepStrictEqual((await Deno.readTextFile(result.path)).includes("0 datasets"), true);
   await Deno.remove(cacheDirectory, { recursive: true });
 });

@@ -28,9 +28,9 @@ const DAY = 86_400_000;
  * @example Usage
  * ```ts
  * import { periodFor } from "./svg_chart.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals([periodFor(90), periodFor(365), periodFor(1000)], ["day", "week", "month"]);
+ * assert.deepStrictEqual([periodFor(90), periodFor(365), periodFor(1000)], ["day", "week", "month"]);
  * ```
  */
 export function periodFor(days: number): Period {
@@ -44,10 +44,10 @@ export function periodFor(days: number): Period {
  * @example Usage
  * ```ts
  * import { binBytes } from "./svg_chart.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const days = [{ key: "2024-01-01", bytes: 5 }, { key: "2024-01-09", bytes: 7 }];
- * assertEquals(binBytes(days, "week", "2024-01-01", "2024-01-09"),
+ * assert.deepStrictEqual(binBytes(days, "week", "2024-01-01", "2024-01-09"),
  *   [{ start: "2024-01-01", bytes: 5 }, { start: "2024-01-08", bytes: 7 }]);
  * ```
  */
@@ -94,12 +94,12 @@ export interface BytesChartOptions {
  * @example Usage
  * ```ts
  * import { bytesChart } from "./svg_chart.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const svg = bytesChart({ id: "archive", title: "Bytes sent per day", days: [
  *   { key: "2024-01-01", bytes: 2_000_000 }, { key: "2024-01-03", bytes: 500_000 }] });
- * assertEquals(svg.match(/<rect class="bar"/g)?.length, 3);
- * assertEquals(svg.includes("2.50 MB in total"), true);
+ * assert.deepStrictEqual(svg.match(/<rect class="bar"/g)?.length, 3);
+ * assert.deepStrictEqual(svg.includes("2.50 MB in total"), true);
  * ```
  */
 export function bytesChart(options: BytesChartOptions): string {
@@ -184,10 +184,10 @@ export function bytesChart(options: BytesChartOptions): string {
  * @example Usage
  * ```ts
  * import { sparkline } from "./svg_chart.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const svg = sparkline([{ key: "2024-01-01", bytes: 5 }], "2024-01-01", "2024-01-31", "ds1");
- * assertEquals(svg.startsWith("<svg"), true);
+ * assert.deepStrictEqual(svg.startsWith("<svg"), true);
  * ```
  */
 export function sparkline(days: DayBytes[], first: string, last: string, name: string): string {

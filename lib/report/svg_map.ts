@@ -28,9 +28,9 @@ export interface MapRegion {
  * @example Usage
  * ```ts
  * import { isCloudLabel } from "./svg_map.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals([isCloudLabel("AWS/us-east-2"), isCloudLabel("US/Ohio")], [true, false]);
+ * assert.deepStrictEqual([isCloudLabel("AWS/us-east-2"), isCloudLabel("US/Ohio")], [true, false]);
  * ```
  */
 export function isCloudLabel(label: string): boolean {
@@ -43,14 +43,14 @@ export function isCloudLabel(label: string): boolean {
  * @example Usage
  * ```ts
  * import { worldMap } from "./svg_map.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const svg = worldMap([
  *   { label: "FR/Grand Est", bytes: 2e9, latitude: 48.58, longitude: 7.75 },
  *   { label: "AWS/us-east-2", bytes: 1e9, latitude: 39.96, longitude: -83 },
  * ]);
- * assertEquals(svg.match(/<circle /g)?.length, 1);
- * assertEquals(svg.match(/<rect class="cloud"/g)?.length, 1);
+ * assert.deepStrictEqual(svg.match(/<circle /g)?.length, 1);
+ * assert.deepStrictEqual(svg.match(/<rect class="cloud"/g)?.length, 1);
  * ```
  */
 export function worldMap(regions: MapRegion[]): string {

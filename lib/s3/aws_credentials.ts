@@ -18,9 +18,9 @@ import type { Environment } from "../env.ts";
  * @example Usage
  * ```ts
  * import { credentialsFilePath } from "./aws_credentials.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(credentialsFilePath(new Map([["HOME", "/home/op"]])), "/home/op/.aws/credentials");
+ * assert.deepStrictEqual(credentialsFilePath(new Map([["HOME", "/home/op"]])), "/home/op/.aws/credentials");
  * ```
  */
 export function credentialsFilePath(env: Environment): string {
@@ -34,10 +34,10 @@ export function credentialsFilePath(env: Environment): string {
  * @example From the environment
  * ```ts
  * import { awsCredentials } from "./aws_credentials.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const env = new Map([["AWS_ACCESS_KEY_ID", "AKID"], ["AWS_SECRET_ACCESS_KEY", "secret"]]);
- * assertEquals(await awsCredentials(env), { accessKeyId: "AKID", secretAccessKey: "secret" });
+ * assert.deepStrictEqual(await awsCredentials(env), { accessKeyId: "AKID", secretAccessKey: "secret" });
  * ```
  */
 export async function awsCredentials(env: Environment): Promise<AwsCredentials> {
@@ -81,10 +81,10 @@ export async function awsCredentials(env: Environment): Promise<AwsCredentials> 
  * @example Usage
  * ```ts
  * import { awsRegion } from "./aws_credentials.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(awsRegion(new Map()), "us-east-1");
- * assertEquals(awsRegion(new Map([["AWS_DEFAULT_REGION", "eu-west-1"]])), "eu-west-1");
+ * assert.deepStrictEqual(awsRegion(new Map()), "us-east-1");
+ * assert.deepStrictEqual(awsRegion(new Map([["AWS_DEFAULT_REGION", "eu-west-1"]])), "eu-west-1");
  * ```
  */
 export function awsRegion(env: Environment): string {

@@ -51,10 +51,10 @@ export interface S3ClientOptions {
  * @example Usage
  * ```ts
  * import { parseS3Url } from "./s3_client.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(parseS3Url("s3://logs-bucket/server-logs"), { bucket: "logs-bucket", prefix: "server-logs/" });
- * assertEquals(parseS3Url("s3://logs-bucket"), { bucket: "logs-bucket", prefix: "" });
+ * assert.deepStrictEqual(parseS3Url("s3://logs-bucket/server-logs"), { bucket: "logs-bucket", prefix: "server-logs/" });
+ * assert.deepStrictEqual(parseS3Url("s3://logs-bucket"), { bucket: "logs-bucket", prefix: "" });
  * ```
  */
 export function parseS3Url(url: string): S3Location {
@@ -77,10 +77,10 @@ export function parseS3Url(url: string): S3Location {
  * @example Usage
  * ```ts
  * import { S3Client } from "./s3_client.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const client = new S3Client({ credentials: { accessKeyId: "a", secretAccessKey: "b" }, region: "eu-west-1" });
- * assertEquals(client.host("logs"), "logs.s3.eu-west-1.amazonaws.com");
+ * assert.deepStrictEqual(client.host("logs"), "logs.s3.eu-west-1.amazonaws.com");
  * ```
  */
 export class S3Client {

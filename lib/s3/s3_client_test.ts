@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { S3Client } from "./s3_client.ts";
 
 const credentials = { accessKeyId: "AKID", secretAccessKey: "secret" };
@@ -43,9 +43,9 @@ Deno.test("list follows continuation tokens and decodes XML entities", async () 
   try {
     const keys = [];
     for await (const object of client.list({ bucket: "logs", prefix: "p/" })) keys.push(object);
-    assertEquals(keys.map((k) => k.key), ["p/a", "p/b & c"]);
-    assertEquals(keys[0].lastModified, Date.UTC(2024, 0, 1));
-    assertEquals(seen, [
+    assert.deepStrictEqual(keys.map((k) => k.key), ["p/a", "p/b & c"]);
+    assert.deepStrictEqual(keys[0].lastModified, Date.UTC(2024, 0, 1));
+    assert.deepStrictEqual(seen, [
       "/logs/?list-type=2&prefix=p%2F",
       "/logs/?list-type=2&prefix=p%2F&continuation-token=t%2F2",
     ]);
@@ -63,7 +63,7 @@ Deno.test("5xx and SlowDown are retried; 403 stops with what to check", async ()
       : new Response("content")
   );
   try {
-    assertEquals(new TextDecoder().decode(await client.get("logs", "a b")), "content");
+    assert.deepStrictEqual(new TextDecoder().decode(await client.get("logs", "a b")), "content");
   } finally {
     await server.shutdown();
   }
@@ -71,7 +71,7 @@ Deno.test("5xx and SlowDown are retried; 403 stops with what to check", async ()
     new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 })
   );
   try {
-    await assertRejects(
+    await assert.rejects(
       () => denied.client.get("logs", "k"),
       Error,
       "S3 refused s3://logs/k (HTTP 403 AccessDenied). Check the bucket, the credentials",
@@ -84,7 +84,7 @@ Deno.test("5xx and SlowDown are retried; 403 stops with what to check", async ()
 Deno.test("a server that keeps failing ends the request with the last reason", async () => {
   const { server, client } = mockS3(() => new Response("busy", { status: 503 }));
   try {
-    await assertRejects(
+    await assert.rejects(
       () => client.get("logs", "k"),
       Error,
       "S3 kept failing for s3://logs/k (HTTP 503)",

@@ -28,10 +28,10 @@ export interface Inventory {
  * @example Usage
  * ```ts
  * import { readInventory } from "./s3_inventory.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const directory = await Deno.makeTempDir();
- * await assertRejects(() => readInventory(directory), /no hive\/dt=\* partition/);
+ * await assert.rejects(() => readInventory(directory), /no hive\/dt=\* partition/);
  * await Deno.remove(directory);
  * ```
  */
@@ -98,9 +98,9 @@ export async function readInventory(directory: string): Promise<Inventory> {
  * @example Usage
  * ```ts
  * import { decodeInventoryKey } from "./s3_inventory.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(decodeInventoryKey("logs/2020/a+b%2Bc%C3%A9"), "logs/2020/a b+cé");
+ * assert.deepStrictEqual(decodeInventoryKey("logs/2020/a+b%2Bc%C3%A9"), "logs/2020/a b+cé");
  * ```
  */
 export function decodeInventoryKey(key: string): string {
@@ -113,9 +113,9 @@ export function decodeInventoryKey(key: string): string {
  * @example Usage
  * ```ts
  * import { parseCsv } from "./s3_inventory.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(parseCsv('"b","a,""q""",3\nb,c,4\n'), [["b", 'a,"q"', "3"], ["b", "c", "4"]]);
+ * assert.deepStrictEqual(parseCsv('"b","a,""q""",3\nb,c,4\n'), [["b", 'a,"q"', "3"], ["b", "c", "4"]]);
  * ```
  */
 export function parseCsv(text: string): string[][] {

@@ -56,7 +56,7 @@ const encoder = new TextEncoder();
  * @example AWS's published example (GET Object with a Range header)
  * ```ts
  * import { signRequest } from "./sigv4.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const headers = await signRequest(
  *   { method: "GET", host: "examplebucket.s3.amazonaws.com", path: "/test.txt",
@@ -65,7 +65,7 @@ const encoder = new TextEncoder();
  *       secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
  *     region: "us-east-1", date: new Date("2013-05-24T00:00:00Z") },
  * );
- * assertEquals(headers.authorization.endsWith(
+ * assert.deepStrictEqual(headers.authorization.endsWith(
  *   "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"), true);
  * ```
  */
@@ -122,9 +122,9 @@ export async function signRequest(
  * @example Usage
  * ```ts
  * import { uriEncode } from "./sigv4.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(uriEncode("a b/c*é"), "a%20b%2Fc%2A%C3%A9");
+ * assert.deepStrictEqual(uriEncode("a b/c*é"), "a%20b%2Fc%2A%C3%A9");
  * ```
  */
 export function uriEncode(text: string): string {
@@ -153,9 +153,9 @@ async function hmac(key: ArrayBuffer, text: string): Promise<ArrayBuffer> {
  * @example Usage
  * ```ts
  * import { EMPTY_PAYLOAD_HASH, payloadHash } from "./sigv4.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(await payloadHash(new Uint8Array()), EMPTY_PAYLOAD_HASH);
+ * assert.deepStrictEqual(await payloadHash(new Uint8Array()), EMPTY_PAYLOAD_HASH);
  * ```
  */
 export async function payloadHash(body: Uint8Array): Promise<string> {

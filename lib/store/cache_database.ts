@@ -2,7 +2,7 @@
  * The cache database, `<cache>/cache.sqlite`: one SQLite file through Deno's built-in
  * `node:sqlite`, with atomic commits and its own crash recovery.
  *
- * Tables: `objects` (key, dataset), `requests` (file, line, object, time, bytes, IP index,
+ * Tables: `objects` (key), `requests` (file, line, object, time, bytes, IP index,
  * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
  * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
  * `ip_regions` (region label of an IP index, no IP), `region_coordinates` (label → latitude and
@@ -23,7 +23,7 @@ import { InvalidTokenError } from "../crypto/fernet.ts";
 import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 /**
@@ -40,8 +40,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 CREATE TABLE IF NOT EXISTS objects (
   id INTEGER PRIMARY KEY,
-  key TEXT NOT NULL UNIQUE,
-  dataset TEXT NOT NULL
+  key TEXT NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS log_files (
   id INTEGER PRIMARY KEY,
@@ -123,11 +122,11 @@ const PASSWORD_CHECK = "s3-log-extraction password check";
  * @example Usage
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * assertEquals({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
+ * assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -190,6 +189,12 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
         db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
       }
       if (version > 0 && version < 5) setAsideImplausibleRequests(db);
+      // Schema 6 drops `objects.dataset`, written and never read (a key's dataset is where
+      // summaries put it, by mode).
+      const objectColumns = db.prepare("SELECT name FROM pragma_table_info('objects')").all();
+      if (objectColumns.some((c) => c.name === "dataset")) {
+        db.exec("ALTER TABLE objects DROP COLUMN dataset");
+      }
       db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
         String(SCHEMA_VERSION),
       );
@@ -237,13 +242,13 @@ function readSchemaVersion(db: DatabaseSync): number {
  * ```ts
  * import { openCacheDatabase, verifyCachePassword } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * await verifyCachePassword(db, await deriveCacheSecrets({ password: "first password", iterations: 1 }));
  * const other = await deriveCacheSecrets({ password: "second password", iterations: 1 });
- * await assertRejects(() => verifyCachePassword(db, other), /another password/);
+ * await assert.rejects(() => verifyCachePassword(db, other), /another password/);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -276,13 +281,13 @@ export async function verifyCachePassword(db: DatabaseSync, secrets: CacheSecret
  * @example Usage
  * ```ts
  * import { claimExtractionMode, openCacheDatabase } from "./cache_database.ts";
- * import { assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * claimExtractionMode(db, "dandi");
  * claimExtractionMode(db, "dandi");
- * assertThrows(() => claimExtractionMode(db, "generic"), /holds a dandi extraction/);
+ * assert.throws(() => claimExtractionMode(db, "generic"), /holds a dandi extraction/);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -311,13 +316,13 @@ export function claimExtractionMode(db: DatabaseSync, mode: "generic" | "dandi")
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
  * import { inTransaction } from "./cache_database.ts";
- * import { assertEquals, assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
  * db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
  * inTransaction(db, () => db.exec("INSERT INTO t VALUES (1)"));
- * assertThrows(() => inTransaction(db, () => db.exec("INSERT INTO t VALUES (NULL)")));
- * assertEquals({ ...db.prepare("SELECT count(*) AS n FROM t").get() }, { n: 1 });
+ * assert.throws(() => inTransaction(db, () => db.exec("INSERT INTO t VALUES (NULL)")));
+ * assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n FROM t").get() }, { n: 1 });
  * db.close();
  * ```
  */
@@ -352,9 +357,9 @@ export function inTransaction(
  * @example Usage
  * ```ts
  * import { storageError } from "./cache_database.ts";
- * import { assertMatch } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertMatch((storageError(new Error("database or disk is full")) as Error).message, /disk holding the cache is full/);
+ * assert.match((storageError(new Error("database or disk is full")) as Error).message, /disk holding the cache is full/);
  * ```
  */
 export function storageError(error: unknown): unknown {
@@ -390,13 +395,13 @@ export function storageError(error: unknown): unknown {
  * @example Usage
  * ```ts
  * import { CACHE_MARKER, openCacheDatabase, startNewCache } from "./cache_database.ts";
- * import { assertThrows } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * openCacheDatabase(dir).close();
- * assertThrows(() => startNewCache(dir), /still has its database/);
+ * assert.throws(() => startNewCache(dir), /still has its database/);
  * await Deno.remove(`${dir}/cache.sqlite`);
- * assertThrows(() => openCacheDatabase(dir), /now missing or empty/);
+ * assert.throws(() => openCacheDatabase(dir), /now missing or empty/);
  * startNewCache(dir);
  * openCacheDatabase(dir).close();
  * await Deno.remove(dir, { recursive: true });

@@ -19,10 +19,10 @@ import { finishRun, startRun } from "./run_history.ts";
  * @example Usage
  * ```ts
  * import { runCacheStep } from "./cache_step.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(
+ * await assert.rejects(
  *   () => runCacheStep(cacheDirectory, "generate_summaries", "summarise", async () => 0),
  *   /Cannot summarise cache .*: it holds no extraction yet/,
  * );

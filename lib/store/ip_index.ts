@@ -32,19 +32,19 @@ export interface PendingIps {
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { IpIndex, readIpTable } from "./ip_index.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
  * const ipIndex = new IpIndex(db, secrets);
  * const pending = await ipIndex.prepare(["192.0.2.0", "2001:db8::1", "192.0.2.0"]);
- * assertEquals(pending.rows.length, 2);
+ * assert.deepStrictEqual(pending.rows.length, 2);
  * ipIndex.insert(pending);
  * const again = await new IpIndex(db, secrets).prepare(["192.0.2.0"]);
- * assertEquals(again.indexes.get("192.0.2.0"), pending.indexes.get("192.0.2.0"));
- * assertEquals(again.rows.length, 0);
- * assertEquals((await readIpTable(db, secrets)).get(pending.indexes.get("2001:db8::1")!), "2001:db8::1");
+ * assert.deepStrictEqual(again.indexes.get("192.0.2.0"), pending.indexes.get("192.0.2.0"));
+ * assert.deepStrictEqual(again.rows.length, 0);
+ * assert.deepStrictEqual((await readIpTable(db, secrets)).get(pending.indexes.get("2001:db8::1")!), "2001:db8::1");
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -122,12 +122,12 @@ export class IpIndex {
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { readIpTable } from "./ip_index.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * const secrets = await deriveCacheSecrets({ password: "example", iterations: 1 });
- * assertEquals((await readIpTable(db, secrets)).size, 0);
+ * assert.deepStrictEqual((await readIpTable(db, secrets)).size, 0);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

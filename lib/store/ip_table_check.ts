@@ -33,7 +33,7 @@ export interface IpTableCheck {
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { IpIndex } from "./ip_index.ts";
  * import { checkIpTable } from "./ip_table_check.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
@@ -43,7 +43,7 @@ export interface IpTableCheck {
  * ipIndex.insert(pending);
  * db.prepare("INSERT INTO requests VALUES (1, 1, 1, 0, 10, ?, 1), (1, 2, 1, 0, 10, 12345, 1)")
  *   .run(pending.indexes.get("192.0.2.0")!);
- * assertEquals(await checkIpTable(db, secrets),
+ * assert.deepStrictEqual(await checkIpTable(db, secrets),
  *   { requests: 2, ips: 1, labelledIps: 0, unresolvedRequests: 1, damagedIps: 0 });
  * db.close();
  * await Deno.remove(dir, { recursive: true });

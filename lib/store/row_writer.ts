@@ -19,14 +19,14 @@ const COLUMNS = "(file_id, line, object_id, time, bytes_sent, ip_index, download
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { RowWriter } from "./row_writer.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * const rows = new RowWriter(db);
  * for (let line = 1; line <= 100; line++) rows.push(1, line, 1, 0, 10, 7, 1);
  * rows.flush();
- * assertEquals({ ...db.prepare("SELECT count(*) AS n, sum(bytes_sent) AS b FROM requests").get() },
+ * assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n, sum(bytes_sent) AS b FROM requests").get() },
  *   { n: 100, b: 1000 });
  * db.close();
  * await Deno.remove(dir, { recursive: true });

@@ -15,14 +15,15 @@ export type RunOutcome = "ok" | "stopped" | "failed";
  * @example Usage
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
- * import { finishRun, lastRun, startRun } from "./run_history.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import { finishRun, startRun } from "./run_history.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * const id = startRun(db, "extract_logs");
  * finishRun(db, id, "ok", { files: 2 });
- * assertEquals(lastRun(db, "extract_logs")?.outcome, "ok");
+ * const row = db.prepare("SELECT outcome FROM runs WHERE id = ?").get(id);
+ * assert.deepStrictEqual(row?.outcome, "ok");
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -87,15 +88,15 @@ export interface RunRecord {
  * @example Usage
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
- * import { lastRun, recordRunWarnings, startRun } from "./run_history.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import { recordRunWarnings, startRun } from "./run_history.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * const since = new Date().toISOString();
- * startRun(db, "extract_logs");
+ * const id = startRun(db, "extract_logs");
  * recordRunWarnings(db, "extract_logs", since, 2);
- * assertEquals(lastRun(db, "extract_logs")?.warnings, 2);
+ * assert.deepStrictEqual(db.prepare("SELECT warnings FROM runs WHERE id = ?").get(id)?.warnings, 2);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -118,14 +119,14 @@ export function recordRunWarnings(
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { recordRunWarnings, runsWithWarnings, startRun } from "./run_history.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * const since = new Date().toISOString();
  * startRun(db, "report");
  * recordRunWarnings(db, "report", since, 1);
- * assertEquals(runsWithWarnings(db, since), [{ command: "report", warnings: 1 }]);
+ * assert.deepStrictEqual(runsWithWarnings(db, since), [{ command: "report", warnings: 1 }]);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -137,26 +138,4 @@ export function runsWithWarnings(
   return db.prepare(
     "SELECT command, warnings FROM runs WHERE started_at >= ? AND warnings > 0 ORDER BY id",
   ).all(since).map((row) => ({ command: row.command as string, warnings: row.warnings as number }));
-}
-
-/**
- * The latest run of a command, if any.
- *
- * @example Usage
- * ```ts
- * import { openCacheDatabase } from "./cache_database.ts";
- * import { lastRun } from "./run_history.ts";
- * import { assertEquals } from "../_assert.ts";
- *
- * const dir = await Deno.makeTempDir();
- * const db = openCacheDatabase(dir);
- * assertEquals(lastRun(db, "extract_logs"), undefined);
- * db.close();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export function lastRun(db: DatabaseSync, command: string): RunRecord | undefined {
-  return db.prepare("SELECT * FROM runs WHERE command = ? ORDER BY id DESC LIMIT 1").get(
-    command,
-  ) as RunRecord | undefined;
 }

@@ -42,11 +42,11 @@ export interface RunLock extends Disposable {
  * @example Usage
  * ```ts
  * import { acquireRunLock } from "./run_lock.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cache = await Deno.makeTempDir();
  * const lock = await acquireRunLock(cache);
- * await assertRejects(() => acquireRunLock(cache), /Another extraction is running/);
+ * await assert.rejects(() => acquireRunLock(cache), /Another extraction is running/);
  * lock.release();
  * (await acquireRunLock(cache)).release();
  * await Deno.remove(cache, { recursive: true });
@@ -127,12 +127,12 @@ function openLock(
  * @example Usage
  * ```ts
  * import { acquireRunLock, readLockHolder } from "./run_lock.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cache = await Deno.makeTempDir();
- * assertEquals(await readLockHolder(cache), undefined);
+ * assert.deepStrictEqual(await readLockHolder(cache), undefined);
  * using _lock = await acquireRunLock(cache);
- * assertEquals((await readLockHolder(cache))?.pid, Deno.pid);
+ * assert.deepStrictEqual((await readLockHolder(cache))?.pid, Deno.pid);
  * ```
  */
 export async function readLockHolder(
@@ -170,11 +170,11 @@ export async function readLockHolder(
  * @example Usage
  * ```ts
  * import { requestStop, stopRequested } from "./run_lock.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cache = await Deno.makeTempDir();
  * await requestStop(cache);
- * assertEquals(await stopRequested(cache), true);
+ * assert.deepStrictEqual(await stopRequested(cache), true);
  * await Deno.remove(cache, { recursive: true });
  * ```
  */
@@ -190,15 +190,15 @@ export async function requestStop(cacheDirectory: string): Promise<void> {
  * @example Usage
  * ```ts
  * import { requestStop, stopRequested } from "./run_lock.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cache = await Deno.makeTempDir();
- * assertEquals(await stopRequested(cache), false);
+ * assert.deepStrictEqual(await stopRequested(cache), false);
  * await requestStop(cache);
- * assertEquals(await stopRequested(cache), true);
- * assertEquals(await stopRequested(cache, { since: Date.now() + 60_000 }), false);
+ * assert.deepStrictEqual(await stopRequested(cache), true);
+ * assert.deepStrictEqual(await stopRequested(cache, { since: Date.now() + 60_000 }), false);
  * await Deno.remove(`${cache}/stop-request`);
- * assertEquals(await stopRequested(cache, { signal: AbortSignal.abort() }), true);
+ * assert.deepStrictEqual(await stopRequested(cache, { signal: AbortSignal.abort() }), true);
  * await Deno.remove(cache, { recursive: true });
  * ```
  */
@@ -272,11 +272,11 @@ export interface PipelineLock extends RunLock {
  * @example Usage
  * ```ts
  * import { acquirePipelineLock } from "./run_lock.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cache = await Deno.makeTempDir();
  * const lock = await acquirePipelineLock(cache, "daily", new Map());
- * await assertRejects(() => acquirePipelineLock(cache, "generate_summaries", new Map()), /daily \(process/);
+ * await assert.rejects(() => acquirePipelineLock(cache, "generate_summaries", new Map()), /daily \(process/);
  * // The holder's own steps get its token.
  * (await acquirePipelineLock(cache, "extract_logs", new Map([["S3_LOG_EXTRACTION_RUN_TOKEN", lock.token]]))).release();
  * lock.release();

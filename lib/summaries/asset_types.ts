@@ -22,10 +22,10 @@ const VIDEO = [".mp4", ".mov", ".wmv", ".avi", ".mkv"];
  * @example Usage
  * ```ts
  * import { pathSuffixes } from "./asset_types.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(pathSuffixes("sub-1/x.NII.gz"), [".nii", ".gz"]);
- * assertEquals(pathSuffixes(".hidden"), []);
+ * assert.deepStrictEqual(pathSuffixes("sub-1/x.NII.gz"), [".nii", ".gz"]);
+ * assert.deepStrictEqual(pathSuffixes(".hidden"), []);
  * ```
  */
 export function pathSuffixes(path: string): string[] {
@@ -40,12 +40,12 @@ export function pathSuffixes(path: string): string[] {
  * @example Usage
  * ```ts
  * import { assetType } from "./asset_types.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(assetType("sub-1/x.nwb.zarr"), "Neurophysiology");
- * assertEquals(assetType("sub-1/x.ome.zarr"), "Microscopy");
- * assertEquals(assetType("sub-1/x.mp4"), "Video");
- * assertEquals(assetType("undetermined"), "Miscellaneous");
+ * assert.deepStrictEqual(assetType("sub-1/x.nwb.zarr"), "Neurophysiology");
+ * assert.deepStrictEqual(assetType("sub-1/x.ome.zarr"), "Microscopy");
+ * assert.deepStrictEqual(assetType("sub-1/x.mp4"), "Video");
+ * assert.deepStrictEqual(assetType("undetermined"), "Miscellaneous");
  * ```
  */
 export function assetType(path: string): string {

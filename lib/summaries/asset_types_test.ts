@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { assetType } from "./asset_types.ts";
 import { formatDay, mondayOfWeek, weekNumber } from "./calendar_days.ts";
 
@@ -16,7 +16,7 @@ Deno.test("asset types of reference-behaviour.md §7.6", () => {
     ["x.tar.zarr", "Miscellaneous"],
     ["undetermined", "Miscellaneous"],
   ];
-  for (const [path, type] of table) assertEquals(assetType(path), type, path);
+  for (const [path, type] of table) assert.deepStrictEqual(assetType(path), type, path);
 });
 
 Deno.test("week starts of reference-behaviour.md §11.3 (Monday of the request's date)", () => {
@@ -33,6 +33,6 @@ Deno.test("week starts of reference-behaviour.md §11.3 (Monday of the request's
     ["1969-12-31", "1969-12-29"],
   ];
   for (const [date, monday] of table) {
-    assertEquals(formatDay(mondayOfWeek(weekNumber(day(date)))), monday, date);
+    assert.deepStrictEqual(formatDay(mondayOfWeek(weekNumber(day(date)))), monday, date);
   }
 });

@@ -11,9 +11,9 @@
  * @example Usage
  * ```ts
  * import { formatDay } from "./calendar_days.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatDay(18262), "2020-01-01");
+ * assert.deepStrictEqual(formatDay(18262), "2020-01-01");
  * ```
  */
 export function formatDay(day: number): string {
@@ -27,9 +27,9 @@ export function formatDay(day: number): string {
  * @example Usage
  * ```ts
  * import { formatDay, mondayOfWeek, weekNumber } from "./calendar_days.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatDay(mondayOfWeek(weekNumber(18262))), "2019-12-30"); // 2020-01-01, a Wednesday
+ * assert.deepStrictEqual(formatDay(mondayOfWeek(weekNumber(18262))), "2019-12-30"); // 2020-01-01, a Wednesday
  * ```
  */
 export function weekNumber(day: number): number {
@@ -42,9 +42,9 @@ export function weekNumber(day: number): number {
  * @example Usage
  * ```ts
  * import { formatDay, mondayOfWeek } from "./calendar_days.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatDay(mondayOfWeek(0)), "1969-12-29");
+ * assert.deepStrictEqual(formatDay(mondayOfWeek(0)), "1969-12-29");
  * ```
  */
 export function mondayOfWeek(week: number): number {

@@ -55,12 +55,12 @@ export interface LoadMappingOptions {
  * @example From a file
  * ```ts
  * import { loadContentMapping } from "./content_mapping.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/m.json`, '{"abc": {"000026": "sub-1/x.nwb"}}');
  * const mapping = await loadContentMapping({ source: `${dir}/m.json`, cacheDirectory: dir });
- * assertEquals(mapping.abc, { "000026": "sub-1/x.nwb" });
+ * assert.deepStrictEqual(mapping.abc, { "000026": "sub-1/x.nwb" });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -101,10 +101,10 @@ export interface SummaryResult {
  * @example Usage
  * ```ts
  * import { genericPlace } from "./generate_summaries.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(genericPlace("ds001161/sub-23/anat/T1w.nii.gz"), { dataset: "ds001161", asset: "sub-23/anat/T1w.nii.gz" });
- * assertEquals(genericPlace("robots.txt"), { dataset: "robots.txt", asset: "." });
+ * assert.deepStrictEqual(genericPlace("ds001161/sub-23/anat/T1w.nii.gz"), { dataset: "ds001161", asset: "sub-23/anat/T1w.nii.gz" });
+ * assert.deepStrictEqual(genericPlace("robots.txt"), { dataset: "robots.txt", asset: "." });
  * ```
  */
 export function genericPlace(key: string): AssetPlace {
@@ -123,11 +123,11 @@ export function genericPlace(key: string): AssetPlace {
  * @example Usage
  * ```ts
  * import { dandisetPlace } from "./generate_summaries.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const place = dandisetPlace({ "1004eb73": { "000026": "sub-I38/x.json" } });
- * assertEquals(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json", rank: 0 });
- * assertEquals(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined" });
+ * assert.deepStrictEqual(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json", rank: 0 });
+ * assert.deepStrictEqual(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined" });
  * ```
  */
 export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPlace | undefined {
@@ -205,10 +205,10 @@ async function writeTotals(
  * @example Usage
  * ```ts
  * import { generateSummaries } from "./generate_summaries.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateSummaries({ cacheDirectory }), /holds no extraction yet/);
+ * await assert.rejects(() => generateSummaries({ cacheDirectory }), /holds no extraction yet/);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
@@ -232,10 +232,10 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
  * @example Usage
  * ```ts
  * import { generateDandisetSummaries } from "./generate_summaries.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateDandisetSummaries({ cacheDirectory, mapping: {} }), /run extract_logs/i);
+ * await assert.rejects(() => generateDandisetSummaries({ cacheDirectory, mapping: {} }), /run extract_logs/i);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
@@ -262,10 +262,10 @@ export async function generateDandisetSummaries(
  * @example Usage
  * ```ts
  * import { generateTotals } from "./generate_summaries.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateTotals({ cacheDirectory }), /holds no extraction yet/);
+ * await assert.rejects(() => generateTotals({ cacheDirectory }), /holds no extraction yet/);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
@@ -284,10 +284,10 @@ export async function generateTotals(options: SummaryOptions): Promise<SummaryRe
  * @example Usage
  * ```ts
  * import { generateDandisetTotals } from "./generate_summaries.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateDandisetTotals({ cacheDirectory, mapping: {} }), /run extract_logs/i);
+ * await assert.rejects(() => generateDandisetTotals({ cacheDirectory, mapping: {} }), /run extract_logs/i);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
@@ -311,10 +311,10 @@ export async function generateDandisetTotals(
  * @example Usage
  * ```ts
  * import { generateArchiveSummaries } from "./generate_summaries.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateArchiveSummaries({ cacheDirectory }), /holds no extraction yet/);
+ * await assert.rejects(() => generateArchiveSummaries({ cacheDirectory }), /holds no extraction yet/);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
@@ -347,10 +347,10 @@ export async function generateArchiveSummaries(
  * @example Usage
  * ```ts
  * import { generateArchiveTotals } from "./generate_summaries.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(() => generateArchiveTotals({ cacheDirectory }), /holds no extraction yet/);
+ * await assert.rejects(() => generateArchiveTotals({ cacheDirectory }), /holds no extraction yet/);
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */

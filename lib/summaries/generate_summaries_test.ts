@@ -4,7 +4,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { generateReport } from "../report/generate_report.ts";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import {
@@ -25,7 +25,7 @@ async function cacheWith(
   rows.forEach(([key, ip, label, bytes, download], i) => {
     if (!objects.has(key)) {
       objects.set(key, objects.size + 1);
-      db.prepare("INSERT INTO objects VALUES (?, ?, ?)").run(objects.size, key, key.split("/")[0]);
+      db.prepare("INSERT INTO objects VALUES (?, ?)").run(objects.size, key);
     }
     db.prepare("INSERT INTO requests VALUES (1, ?, ?, ?, ?, ?, ?)").run(
       i + 1,
@@ -57,11 +57,11 @@ Deno.test("archive counts come from raw counts rounded once, not from rounded da
   await generateSummaries({ cacheDirectory: dir });
   await generateArchiveSummaries({ cacheDirectory: dir });
   await generateArchiveTotals({ cacheDirectory: dir });
-  assertEquals(read(dir, "a/by_day.tsv").split("\n")[1], "2023-11-14\t30\t<50\t<50");
-  assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t90\t80\t80");
+  assert.deepStrictEqual(read(dir, "a/by_day.tsv").split("\n")[1], "2023-11-14\t30\t<50\t<50");
+  assert.deepStrictEqual(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t90\t80\t80");
   // 30 distinct IPs in all: the union, not 3 × "<50" summed (the reference) or 90.
-  assertEquals(read(dir, "archive/requester_count.tsv"), "<50");
-  assertEquals(JSON.parse(read(dir, "archive_totals.json")).total_number_of_requests, 80);
+  assert.deepStrictEqual(read(dir, "archive/requester_count.tsv"), "<50");
+  assert.deepStrictEqual(JSON.parse(read(dir, "archive_totals.json")).total_number_of_requests, 80);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -78,8 +78,8 @@ Deno.test("countries: cloud regions are their real country, bare labels do not c
   ]);
   await generateTotals({ cacheDirectory: dir });
   const totals = JSON.parse(read(dir, "totals.json")).ds;
-  assertEquals(totals.number_of_unique_countries, 3); // IE, US, CL
-  assertEquals(totals.number_of_unique_regions, 8);
+  assert.deepStrictEqual(totals.number_of_unique_countries, 3); // IE, US, CL
+  assert.deepStrictEqual(totals.number_of_unique_regions, 8);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -96,11 +96,22 @@ Deno.test("a dataset named archive keeps its own folder; summaries replace stale
   const names = (await Array.fromAsync(Deno.readDir(join(dir, "summaries")))).map((e) => e.name)
     .sort();
   // The dataset "archive" is written under an escaped name; the archive's own folder stays.
-  assertEquals(names, ["%%61726368697665", "archive", "ds", "region_codes_to_coordinates.yaml"]);
-  assertEquals(read(dir, "%%61726368697665/by_asset.tsv").split("\n")[1], "x.json\t5\t<50\t<50");
-  assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t12\t<50\t<50");
+  assert.deepStrictEqual(names, [
+    "%%61726368697665",
+    "archive",
+    "ds",
+    "region_codes_to_coordinates.yaml",
+  ]);
+  assert.deepStrictEqual(
+    read(dir, "%%61726368697665/by_asset.tsv").split("\n")[1],
+    "x.json\t5\t<50\t<50",
+  );
+  assert.deepStrictEqual(
+    read(dir, "archive/by_day.tsv").split("\n")[1],
+    "2023-11-14\t12\t<50\t<50",
+  );
   await generateTotals({ cacheDirectory: dir });
-  assertEquals(Object.keys(JSON.parse(read(dir, "totals.json"))), ["archive", "ds"]);
+  assert.deepStrictEqual(Object.keys(JSON.parse(read(dir, "totals.json"))), ["archive", "ds"]);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -109,8 +120,8 @@ Deno.test("the privacy minimum and modulo are options", async () => {
   for (let i = 0; i < 12; i++) rows.push(["ds/x", i, null, 1, i < 7]);
   const dir = await cacheWith(rows);
   await generateSummaries({ cacheDirectory: dir, privacy: { minimum: 5, modulo: 5 } });
-  assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[1], "x\t12\t10\t5");
-  assertEquals(read(dir, "ds/requester_count.tsv"), "10");
+  assert.deepStrictEqual(read(dir, "ds/by_asset.tsv").split("\n")[1], "x\t12\t10\t5");
+  assert.deepStrictEqual(read(dir, "ds/requester_count.tsv"), "10");
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -131,22 +142,25 @@ Deno.test("dandiset by_asset.tsv lists contents in the mapping's order, one row 
     dddd: { "000001": "b/second.nwb" },
   };
   await generateDandisetSummaries({ cacheDirectory: dir, mapping });
-  assertEquals(read(dir, "000001/by_asset.tsv").split("\n").map((row) => row.split("\t")[0]), [
-    "asset_path",
-    "z/image.ome.zarr",
-    "b/second.nwb",
-    "a/first.nwb",
-    "b/second.nwb",
-    "",
-  ]);
+  assert.deepStrictEqual(
+    read(dir, "000001/by_asset.tsv").split("\n").map((row) => row.split("\t")[0]),
+    [
+      "asset_path",
+      "z/image.ome.zarr",
+      "b/second.nwb",
+      "a/first.nwb",
+      "b/second.nwb",
+      "",
+    ],
+  );
   // Content the mapping does not know: one `undetermined` row per content, by key.
-  assertEquals(
+  assert.deepStrictEqual(
     read(dir, "undetermined/by_asset.tsv"),
     "asset_path\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n" +
       "undetermined\t50\t<50\t<50\nundetermined\t60\t<50\t<50\n",
   );
   // The weekly table still has one column per path.
-  assertEquals(
+  assert.deepStrictEqual(
     read(dir, "000001/by_asset_per_week.tsv").split("\n")[0],
     "week_start\ta/first.nwb\tb/second.nwb\tz/image.ome.zarr",
   );
@@ -160,11 +174,11 @@ Deno.test("stored times of any year (written by older versions) never alias into
   db.exec(`INSERT INTO requests VALUES (1, 11, 2, ${Date.UTC(1900, 0, 1) / 1000}, 7, 2, 1)`);
   db.close();
   await generateSummaries({ cacheDirectory: dir });
-  assertEquals(read(dir, "aaa/by_day.tsv").split("\n").slice(1, 3), [
+  assert.deepStrictEqual(read(dir, "aaa/by_day.tsv").split("\n").slice(1, 3), [
     "2023-11-14\t10\t<50\t<50",
     "2200-01-01\t5\t<50\t<50",
   ]);
-  assertEquals(read(dir, "bbb/by_day.tsv").split("\n").slice(1, 3), [
+  assert.deepStrictEqual(read(dir, "bbb/by_day.tsv").split("\n").slice(1, 3), [
     "1900-01-01\t7\t<50\t<50",
     "2023-11-14\t20\t<50\t<50",
   ]);
@@ -180,12 +194,15 @@ Deno.test("labels with tabs, line breaks and quotes (from a service, or stored b
   await generateTotals({ cacheDirectory: dir });
   await generateArchiveSummaries({ cacheDirectory: dir });
   await generateArchiveTotals({ cacheDirectory: dir });
-  assertEquals(
+  assert.deepStrictEqual(
     read(dir, "ds/by_region.tsv"),
     "region\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n" +
       'US/New York\t30\t<50\t<50\n"FR/""Île"""\t30\t<50\t<50\n',
   );
-  assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[3], '"say""hi"".nwb"\t10\t<50\t<50');
+  assert.deepStrictEqual(
+    read(dir, "ds/by_asset.tsv").split("\n")[3],
+    '"say""hi"".nwb"\t10\t<50\t<50',
+  );
   const report = await generateReport({ cacheDirectory: dir });
   const html = await Deno.readTextFile(report.path);
   assert(html.includes("US/New York") && html.includes("FR/&quot;Île&quot;"), "labels shown");
@@ -218,7 +235,7 @@ Deno.test("summaries never vanish for a reader; what a killed run left beside th
   }
   running = false;
   await reader;
-  assertEquals(misses, 0, `${polls} polls`);
+  assert.deepStrictEqual(misses, 0, `${polls} polls`);
 
   // An older version killed between its two renames: summaries/ moved to summaries.old-*, a
   // half-written summaries.new-* beside it. The next run restores archive/ and totals.json.
@@ -229,9 +246,12 @@ Deno.test("summaries never vanish for a reader; what a killed run left beside th
   const names = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) =>
     n.startsWith("summaries")
   );
-  assertEquals(names, ["summaries"]);
-  assertEquals(read(dir, "archive/by_day.tsv").split("\n")[1], "2023-11-14\t30\t<50\t<50");
-  assertEquals(Object.keys(JSON.parse(read(dir, "totals.json"))), ["ds", "other"]);
+  assert.deepStrictEqual(names, ["summaries"]);
+  assert.deepStrictEqual(
+    read(dir, "archive/by_day.tsv").split("\n")[1],
+    "2023-11-14\t30\t<50\t<50",
+  );
+  assert.deepStrictEqual(Object.keys(JSON.parse(read(dir, "totals.json"))), ["ds", "other"]);
 });
 
 Deno.test("byte sums past 2^53 (9 PB) are exact in every file, as the archive's will soon be", async () => {
@@ -246,17 +266,20 @@ Deno.test("byte sums past 2^53 (9 PB) are exact in every file, as the archive's 
   await generateArchiveTotals({ cacheDirectory: dir });
   const total = BigInt(each) * 2001n; // 11,000,718,335,576,879
   const exact = (text: string) => /(\d{16,})/.exec(text)?.[1];
-  assertEquals(exact(read(dir, "archive_totals.json")), String(total));
-  assertEquals(exact(read(dir, "totals.json")), String(total));
-  assertEquals(exact(read(dir, "ds/by_region.tsv")), String(total));
-  assertEquals(exact(read(dir, "archive/by_region.tsv")), String(total));
+  assert.deepStrictEqual(exact(read(dir, "archive_totals.json")), String(total));
+  assert.deepStrictEqual(exact(read(dir, "totals.json")), String(total));
+  assert.deepStrictEqual(exact(read(dir, "ds/by_region.tsv")), String(total));
+  assert.deepStrictEqual(exact(read(dir, "archive/by_region.tsv")), String(total));
   // Per asset: 667 requests each, below 2^53: plain numbers.
-  assertEquals(read(dir, "ds/by_asset.tsv").split("\n")[1], `0.nwb\t${667 * each}\t660\t660`);
+  assert.deepStrictEqual(
+    read(dir, "ds/by_asset.tsv").split("\n")[1],
+    `0.nwb\t${667 * each}\t660\t660`,
+  );
   // Per day (all on 2023-11-14, one request a second): exact too.
   const days = read(dir, "ds/by_day.tsv").split("\n").slice(1, -1).map((r) =>
     BigInt(r.split("\t")[1])
   );
-  assertEquals(days.reduce((a, b) => a + b, 0n), total);
+  assert.deepStrictEqual(days.reduce((a, b) => a + b, 0n), total);
 });
 
 Deno.test("requests an older version stored past 2^53 bytes, as infinity or outside S3's era are quarantined on upgrade; every step runs", async () => {
@@ -280,7 +303,7 @@ Deno.test("requests an older version stored past 2^53 bytes, as infinity or outs
   db.exec("UPDATE meta SET value = '4' WHERE name = 'schema_version'");
   db.close();
   db = openCacheDatabase(dir);
-  assertEquals(
+  assert.deepStrictEqual(
     db.prepare("SELECT line, reason FROM quarantine ORDER BY line").all().map((r) => ({ ...r })),
     [
       { line: 3, reason: "implausible_bytes" },
@@ -289,15 +312,20 @@ Deno.test("requests an older version stored past 2^53 bytes, as infinity or outs
       { line: 6, reason: "time_out_of_range" },
     ],
   );
-  assertEquals(
+  assert.deepStrictEqual(
     { ...db.prepare("SELECT lines_kept, lines_malformed FROM log_files").get() },
     { lines_kept: 2, lines_malformed: 4 },
   );
-  assertEquals((db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number }).n, 2);
+  assert.deepStrictEqual(
+    (db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number }).n,
+    2,
+  );
   db.close();
   await generateSummaries({ cacheDirectory: dir });
   await generateArchiveTotals({ cacheDirectory: dir });
-  assertEquals(read(dir, "ds/by_day.tsv").split("\n").slice(1, -1), ["2023-11-14\t30\t<50\t<50"]);
+  assert.deepStrictEqual(read(dir, "ds/by_day.tsv").split("\n").slice(1, -1), [
+    "2023-11-14\t30\t<50\t<50",
+  ]);
 });
 
 Deno.test("names that a spreadsheet would run as formulas are published as they are (data for programs, as the plugin writes them)", async () => {
@@ -305,9 +333,9 @@ Deno.test("names that a spreadsheet would run as formulas are published as they 
   const dir = await cacheWith([[key, 1, null, 10, true], ["+ds/@a.nwb", 2, null, 5, true]]);
   await generateSummaries({ cacheDirectory: dir });
   // Quoted as pandas quotes a field holding quotes.
-  assertEquals(
+  assert.deepStrictEqual(
     read(dir, "ds/by_asset.tsv").split("\n")[1],
     `"=HYPERLINK(""http://x"";""y"").nwb"\t10\t<50\t<50`,
   );
-  assertEquals(read(dir, "+ds/by_asset.tsv").split("\n")[1], "@a.nwb\t5\t<50\t<50");
+  assert.deepStrictEqual(read(dir, "+ds/by_asset.tsv").split("\n")[1], "@a.nwb\t5\t<50\t<50");
 });

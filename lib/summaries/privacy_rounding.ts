@@ -20,10 +20,10 @@ export interface PrivacyOptions {
  * @example The reference's table
  * ```ts
  * import { roundForPrivacy } from "./privacy_rounding.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals([0, 49, 50, 55, 70, 90, 150].map((n) => roundForPrivacy(n)), ["<50", "<50", 40, 60, 80, 80, 160]);
- * assertEquals(roundForPrivacy(8, { minimum: 5, modulo: 5 }), 10);
+ * assert.deepStrictEqual([0, 49, 50, 55, 70, 90, 150].map((n) => roundForPrivacy(n)), ["<50", "<50", 40, 60, 80, 80, 160]);
+ * assert.deepStrictEqual(roundForPrivacy(8, { minimum: 5, modulo: 5 }), 10);
  * ```
  */
 export function roundForPrivacy(count: number, options: PrivacyOptions = {}): number | string {

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { roundForPrivacy } from "./privacy_rounding.ts";
 
 Deno.test("the rounding table of reference-behaviour.md §7.1", () => {
@@ -18,9 +18,12 @@ Deno.test("the rounding table of reference-behaviour.md §7.1", () => {
     [150, 160],
   ];
   for (const [count, published] of table) {
-    assertEquals(roundForPrivacy(count), published, `${count}`);
+    assert.deepStrictEqual(roundForPrivacy(count), published, `${count}`);
   }
   const five = { modulo: 5, minimum: 5 };
-  assertEquals([4, 5, 7, 8].map((n) => roundForPrivacy(n, five)), ["<5", 5, 5, 10]);
-  assertEquals([9, 3].map((n) => roundForPrivacy(n, { modulo: 10, minimum: 5 })), [10, "<5"]);
+  assert.deepStrictEqual([4, 5, 7, 8].map((n) => roundForPrivacy(n, five)), ["<5", 5, 5, 10]);
+  assert.deepStrictEqual([9, 3].map((n) => roundForPrivacy(n, { modulo: 10, minimum: 5 })), [
+    10,
+    "<5",
+  ]);
 });

@@ -183,10 +183,10 @@ async function git(target: string, args: string[]): Promise<string> {
  * @example Usage
  * ```ts
  * import { publishSummaries } from "./publish.ts";
- * import { assertRejects } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
- * await assertRejects(
+ * await assert.rejects(
  *   () => publishSummaries({ cacheDirectory, targetDirectory: `${cacheDirectory}/site` }),
  *   /holds no extraction yet/,
  * );

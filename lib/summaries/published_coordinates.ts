@@ -26,13 +26,13 @@ export const COORDINATES_FILE = "region_codes_to_coordinates.yaml";
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
  * import { publishedCoordinates } from "./published_coordinates.ts";
- * import { assertMatch } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
  * db.exec("CREATE TABLE region_coordinates (label TEXT, latitude REAL, longitude REAL)");
  * db.exec("INSERT INTO region_coordinates VALUES ('US/Oregon', 44.0, -120.5)");
- * assertMatch(publishedCoordinates(db), /\nUS\/Oregon:\n  latitude: 44\.0\n  longitude: -120\.5\n/);
- * assertMatch(publishedCoordinates(db), /\nRU\/Mordoviya Republic:\n  latitude: 54\.5\n  longitude: 44\n/);
+ * assert.match(publishedCoordinates(db), /\nUS\/Oregon:\n  latitude: 44\.0\n  longitude: -120\.5\n/);
+ * assert.match(publishedCoordinates(db), /\nRU\/Mordoviya Republic:\n  latitude: 54\.5\n  longitude: 44\n/);
  * db.close();
  * ```
  */

@@ -39,9 +39,9 @@ function format(value: unknown, indent: string): string {
  * @example Usage
  * ```ts
  * import { formatPythonJson } from "./python_json.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatPythonJson({ b: 1, a: { "é": "<50" } }), '{\n  "a": {\n    "\\u00e9": "<50"\n  },\n  "b": 1\n}');
+ * assert.deepStrictEqual(formatPythonJson({ b: 1, a: { "é": "<50" } }), '{\n  "a": {\n    "\\u00e9": "<50"\n  },\n  "b": 1\n}');
  * ```
  */
 export function formatPythonJson(value: unknown): string {

@@ -68,11 +68,11 @@ function plainAllowed(text: string): boolean {
  * @example Usage
  * ```ts
  * import { formatYamlKey } from "./python_yaml.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatYamlKey("US/California"), "US/California");
- * assertEquals(formatYamlKey("NO"), "'NO'"); // Norway, not the boolean
- * assertEquals(formatYamlKey("CL/Valparaíso"), '"CL/Valpara\\xEDso"');
+ * assert.deepStrictEqual(formatYamlKey("US/California"), "US/California");
+ * assert.deepStrictEqual(formatYamlKey("NO"), "'NO'"); // Norway, not the boolean
+ * assert.deepStrictEqual(formatYamlKey("CL/Valparaíso"), '"CL/Valpara\\xEDso"');
  * ```
  */
 export function formatYamlKey(text: string): string {
@@ -100,12 +100,12 @@ export function formatYamlKey(text: string): string {
  * @example Usage
  * ```ts
  * import { formatYamlNumber } from "./python_yaml.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatYamlNumber({ float: 42 }), "42.0");
- * assertEquals(formatYamlNumber({ float: -79.7833 }), "-79.7833");
- * assertEquals(formatYamlNumber({ float: 0.00001 }), "1.0e-05");
- * assertEquals(formatYamlNumber({ int: 44 }), "44");
+ * assert.deepStrictEqual(formatYamlNumber({ float: 42 }), "42.0");
+ * assert.deepStrictEqual(formatYamlNumber({ float: -79.7833 }), "-79.7833");
+ * assert.deepStrictEqual(formatYamlNumber({ float: 0.00001 }), "1.0e-05");
+ * assert.deepStrictEqual(formatYamlNumber({ int: 44 }), "44");
  * ```
  */
 export function formatYamlNumber(value: PythonNumber): string {
@@ -144,13 +144,13 @@ export interface CoordinatesEntry {
  * @example Usage
  * ```ts
  * import { formatCoordinatesYaml } from "./python_yaml.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const yaml = formatCoordinatesYaml(new Map([
  *   ["unknown", { latitude: null, longitude: null }],
  *   ["FR/Grand Est", { latitude: { float: 48.580002 }, longitude: { float: 7.75 } }],
  * ]));
- * assertEquals(yaml, "FR/Grand Est:\n  latitude: 48.580002\n  longitude: 7.75\nunknown:\n  latitude: null\n  longitude: null\n");
+ * assert.deepStrictEqual(yaml, "FR/Grand Est:\n  latitude: 48.580002\n  longitude: 7.75\nunknown:\n  latitude: null\n  longitude: null\n");
  * ```
  */
 export function formatCoordinatesYaml(entries: ReadonlyMap<string, CoordinatesEntry>): string {

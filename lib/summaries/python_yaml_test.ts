@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { assertEquals } from "../_assert.ts";
+import assert from "node:assert/strict";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { COORDINATE_OVERRIDES } from "../regions/known_coordinates.ts";
 import { publishedCoordinates } from "./published_coordinates.ts";
@@ -48,7 +48,7 @@ Deno.test("keys get PyYAML's style: plain, single-quoted where plain would mean 
     ["JP/東京", '"JP/\\u6771\\u4EAC"'],
     ["emoji \u{1F600}", '"emoji \\U0001F600"'],
   ];
-  for (const [key, expected] of cases) assertEquals(formatYamlKey(key), expected, key);
+  for (const [key, expected] of cases) assert.deepStrictEqual(formatYamlKey(key), expected, key);
 });
 
 Deno.test("floats are Python's repr, ints their digits", () => {
@@ -69,16 +69,16 @@ Deno.test("floats are Python's repr, ints their digits", () => {
     [-Infinity, "-.inf"],
   ];
   for (const [value, expected] of cases) {
-    assertEquals(formatYamlNumber({ float: value }), expected, String(value));
+    assert.deepStrictEqual(formatYamlNumber({ float: value }), expected, String(value));
   }
-  assertEquals(formatYamlNumber({ int: -5 }), "-5");
+  assert.deepStrictEqual(formatYamlNumber({ int: -5 }), "-5");
 });
 
 Deno.test("region_codes_to_coordinates.yaml is the reference's golden file, byte for byte", async () => {
   const golden = await Deno.readTextFile(GOLDEN);
   const empty = new DatabaseSync(":memory:");
   empty.exec("CREATE TABLE region_coordinates (label TEXT, latitude REAL, longitude REAL)");
-  assertEquals(publishedCoordinates(empty), golden);
+  assert.deepStrictEqual(publishedCoordinates(empty), golden);
   empty.close();
   // A cache whose coordinates step placed the override labels (stored as REAL) writes the same.
   const dir = await Deno.makeTempDir();
@@ -89,9 +89,9 @@ Deno.test("region_codes_to_coordinates.yaml is the reference's golden file, byte
   for (const [label, at] of Object.entries(COORDINATE_OVERRIDES)) {
     if (at !== null) insert.run(label, at[0], at[1]);
   }
-  assertEquals(publishedCoordinates(db), golden);
+  assert.deepStrictEqual(publishedCoordinates(db), golden);
   insert.run("US/Oregon", 44.0, -120.5);
-  assertEquals(
+  assert.deepStrictEqual(
     publishedCoordinates(db),
     golden.replace("UY/", "US/Oregon:\n  latitude: 44.0\n  longitude: -120.5\nUY/"),
   );
@@ -108,6 +108,6 @@ Deno.test({
       new URL("../../../shared/fixtures/reference/generic/expected/ips", import.meta.url).pathname,
       "region_codes_to_coordinates.yaml",
     );
-    assertEquals(await Deno.readTextFile(shared), await Deno.readTextFile(GOLDEN));
+    assert.deepStrictEqual(await Deno.readTextFile(shared), await Deno.readTextFile(GOLDEN));
   },
 });

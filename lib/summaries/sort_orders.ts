@@ -11,9 +11,9 @@
  * @example Usage
  * ```ts
  * import { compareCodePoints } from "./sort_orders.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(["b", "B", "a"].sort(compareCodePoints), ["B", "a", "b"]);
+ * assert.deepStrictEqual(["b", "B", "a"].sort(compareCodePoints), ["B", "a", "b"]);
  * ```
  */
 export function compareCodePoints(a: string, b: string): number {
@@ -34,9 +34,9 @@ export function compareCodePoints(a: string, b: string): number {
  * @example Usage
  * ```ts
  * import { comparePaths } from "./sort_orders.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(["x/a-b", "x/a/b"].sort(comparePaths), ["x/a/b", "x/a-b"]);
+ * assert.deepStrictEqual(["x/a-b", "x/a/b"].sort(comparePaths), ["x/a/b", "x/a-b"]);
  * ```
  */
 export function comparePaths(a: string, b: string): number {
@@ -55,9 +55,9 @@ export function comparePaths(a: string, b: string): number {
  * @example Usage
  * ```ts
  * import { compareNatural } from "./sort_orders.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(["a10", "a9", "B1"].sort(compareNatural), ["B1", "a9", "a10"]);
+ * assert.deepStrictEqual(["a10", "a9", "B1"].sort(compareNatural), ["B1", "a9", "a10"]);
  * ```
  */
 export function compareNatural(a: string, b: string): number {

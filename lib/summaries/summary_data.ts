@@ -82,10 +82,10 @@ function exactBytes(high: number, low: number): number | bigint {
  * @example Usage
  * ```ts
  * import { addBytes } from "./summary_data.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(addBytes(1, 2), 3);
- * assertEquals(addBytes(Number.MAX_SAFE_INTEGER, 2), 9007199254740993n);
+ * assert.deepStrictEqual(addBytes(1, 2), 3);
+ * assert.deepStrictEqual(addBytes(Number.MAX_SAFE_INTEGER, 2), 9007199254740993n);
  * ```
  */
 export function addBytes(a: number | bigint, b: number | bigint): number | bigint {
@@ -314,15 +314,15 @@ const WEEK_OFFSET = 2 ** 19;
  * ```ts
  * import { openCacheDatabase } from "../store/cache_database.ts";
  * import { collectDatasetData } from "./summary_data.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb', 'ds1')");
+ * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb')");
  * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 1, 86401, 50, 8, 0)");
  * const data = await collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
- * assertEquals(data.get("ds1")?.byAsset, [["a.nwb", { bytes: 150, requests: 2, downloads: 1 }]]);
- * assertEquals(data.get("ds1")?.requesters, 2);
+ * assert.deepStrictEqual(data.get("ds1")?.byAsset, [["a.nwb", { bytes: 150, requests: 2, downloads: 1 }]]);
+ * assert.deepStrictEqual(data.get("ds1")?.requesters, 2);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -445,14 +445,14 @@ export async function collectDatasetData(
  * ```ts
  * import { openCacheDatabase } from "../store/cache_database.ts";
  * import { collectArchiveData } from "./summary_data.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 2, 86401, 50, 7, 0)");
  * const archive = await collectArchiveData(db);
- * assertEquals(archive.byDay.get(1), { bytes: 150, requests: 2, downloads: 1 });
- * assertEquals(archive.requesters, 1);
+ * assert.deepStrictEqual(archive.byDay.get(1), { bytes: 150, requests: 2, downloads: 1 });
+ * assert.deepStrictEqual(archive.requesters, 1);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

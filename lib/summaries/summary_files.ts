@@ -89,16 +89,16 @@ export interface SummaryFileOptions {
  * @example Usage
  * ```ts
  * import { datasetFiles } from "./summary_files.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const counts = { bytes: 12, requests: 3, downloads: 1 };
  * const files = datasetFiles({
  *   byDay: new Map([[18262, counts]]), byAsset: [["a.json", counts]],
  *   byRegion: new Map([["missing", counts]]), byAssetWeek: new Map(), requesters: 1,
  * });
- * assertEquals(files.get("by_day.tsv"),
+ * assert.deepStrictEqual(files.get("by_day.tsv"),
  *   "date\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n2020-01-01\t12\t<50\t<50\n");
- * assertEquals(files.get("requester_count.tsv"), "<50");
+ * assert.deepStrictEqual(files.get("requester_count.tsv"), "<50");
  * ```
  */
 export function datasetFiles(
@@ -129,15 +129,15 @@ export function datasetFiles(
  * @example Usage
  * ```ts
  * import { archiveFiles } from "./summary_files.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const c = (requests: number) => ({ bytes: 1, requests, downloads: 0 });
  * const files = archiveFiles({
  *   byDay: new Map(), byAsset: [], byAssetWeek: new Map(), requesters: 70,
  *   byRegion: new Map([["US/Texas", c(30)], ["AWS/us-east-2", c(30)]]),
  * });
- * assertEquals(files.get("by_region.tsv")?.split("\n")[1], "AWS/us-east-2\t1\t<50\t<50");
- * assertEquals(files.get("requester_count.tsv"), "80");
+ * assert.deepStrictEqual(files.get("by_region.tsv")?.split("\n")[1], "AWS/us-east-2\t1\t<50\t<50");
+ * assert.deepStrictEqual(files.get("requester_count.tsv"), "80");
  * ```
  */
 export function archiveFiles(
@@ -179,14 +179,14 @@ export interface PublishedTotals {
  * @example Usage
  * ```ts
  * import { publishedTotals } from "./summary_files.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const c = { bytes: 5, requests: 30, downloads: 2 };
  * const totals = publishedTotals({
  *   byDay: new Map(), byAsset: [], byAssetWeek: new Map(), requesters: 3,
  *   byRegion: new Map([["AWS/us-east-2", c], ["US/Ohio", c]]),
  * });
- * assertEquals(totals, {
+ * assert.deepStrictEqual(totals, {
  *   number_of_requesters: "<50", number_of_unique_countries: 1, number_of_unique_regions: 2,
  *   total_bytes_sent: 10, total_number_of_downloads: "<50", total_number_of_requests: 60,
  * });

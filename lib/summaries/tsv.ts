@@ -17,9 +17,9 @@ function field(value: string | number | bigint): string {
  * @example Usage
  * ```ts
  * import { formatTsv } from "./tsv.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(formatTsv(["asset_path", "bytes_sent"], [["a.nwb", 12], ['say "hi"', 0]]),
+ * assert.deepStrictEqual(formatTsv(["asset_path", "bytes_sent"], [["a.nwb", 12], ['say "hi"', 0]]),
  *   'asset_path\tbytes_sent\na.nwb\t12\n"say ""hi"""\t0\n');
  * ```
  */
@@ -34,10 +34,10 @@ export function formatTsv(header: string[], rows: (string | number | bigint)[][]
  * @example Usage
  * ```ts
  * import { formatTsv, parseTsv } from "./tsv.ts";
- * import { assertEquals } from "../_assert.ts";
+ * import assert from "node:assert/strict";
  *
  * const rows = [["a\tb", 1], ['say "hi"', 2], ["two\nlines", 3]];
- * assertEquals(parseTsv(formatTsv(["name", "n"], rows)), [["name", "n"], ...rows.map((r) => r.map(String))]);
+ * assert.deepStrictEqual(parseTsv(formatTsv(["name", "n"], rows)), [["name", "n"], ...rows.map((r) => r.map(String))]);
  * ```
  */
 export function parseTsv(text: string): string[][] {
