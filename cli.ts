@@ -83,15 +83,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   update_indexed_region_codes: {
     summary: "Give every indexed IP a region label (service ranges, then ipinfo)",
-    load: async () => (await import("./lib/cli/update_region_codes_command.ts")).command,
+    load: async () => (await import("./lib/cli/update_indexed_region_codes_command.ts")).command,
   },
   refresh_region_codes: {
     summary: "Re-check today's 1/90 of the labelled IPs and record the labels that changed",
-    load: async () => (await import("./lib/cli/update_region_codes_command.ts")).refreshCommand,
+    load: async () =>
+      (await import("./lib/cli/update_indexed_region_codes_command.ts")).refreshCommand,
   },
   update_region_code_coordinates: {
     summary: "Give every region label coordinates (built-in tables, then OpenCage)",
-    load: async () => (await import("./lib/cli/update_coordinates_command.ts")).command,
+    load: async () => (await import("./lib/cli/update_region_code_coordinates_command.ts")).command,
   },
   generate_summaries: {
     summary: "Write per-dataset summaries (datasets = top-level key prefixes)",

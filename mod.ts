@@ -31,21 +31,21 @@
 // The steps of the nightly run, in order.
 export {
   type ExtractionProgress,
-  type ExtractionSummary,
+  type ExtractionResult,
   extractLogs,
   type ExtractLogsOptions,
 } from "./lib/extract/extract_logs.ts";
-export { indexIps, type IndexIpsOptions, type IndexIpsSummary } from "./lib/reference/index_ips.ts";
+export { indexIps, type IndexIpsOptions, type IndexIpsResult } from "./lib/reference/index_ips.ts";
 export {
-  type RegionCodesSummary,
-  updateRegionCodes,
-  type UpdateRegionCodesOptions,
-} from "./lib/regions/update_region_codes.ts";
+  type RegionCodesResult,
+  updateIndexedRegionCodes,
+  type UpdateIndexedRegionCodesOptions,
+} from "./lib/regions/update_indexed_region_codes.ts";
 export {
-  type CoordinatesSummary,
-  type UpdateCoordinatesOptions,
-  updateRegionCoordinates,
-} from "./lib/regions/update_region_coordinates.ts";
+  type CoordinatesResult,
+  updateRegionCodeCoordinates,
+  type UpdateRegionCodeCoordinatesOptions,
+} from "./lib/regions/update_region_code_coordinates.ts";
 export {
   type DandisetSummaryOptions,
   generateArchiveSummaries,
@@ -68,12 +68,12 @@ export {
 export {
   exportExtraction,
   type ExportExtractionOptions,
-  type ExportSummary,
+  type ExportResult,
 } from "./lib/reference/export_extraction.ts";
 export {
   importReferenceCache,
   type ImportReferenceOptions,
-  type ImportSummary,
+  type ImportResult,
 } from "./lib/reference/reference_import.ts";
 
 // Looking without writing.

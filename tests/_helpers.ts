@@ -11,7 +11,7 @@ import { sampleRangeUrls } from "../lib/cli/daily_setup.ts";
 import { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { textOfMaybeGzip } from "../lib/gzip.ts";
-import { readIpTable } from "../lib/store/ip_index.ts";
+import { readIpTable } from "../lib/store/ip_table.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import { COORDINATE_OVERRIDES } from "../lib/regions/known_coordinates.ts";
-import { updateRegionCodes } from "../lib/regions/update_region_codes.ts";
+import { updateIndexedRegionCodes } from "../lib/regions/update_indexed_region_codes.ts";
 import { exists, labelsByIp, mockIpinfo, REFERENCE, SHARED, withTmpDir } from "./_helpers.ts";
 
 const EXPECTED = join(REFERENCE, "generic", "expected", "ips");
@@ -74,7 +74,7 @@ Deno.test({
         Response.json(Object.fromEntries(ips.map((ip) => [ip, { ip, bogon: true }])))
       );
       try {
-        await updateRegionCodes({
+        await updateIndexedRegionCodes({
           cacheDirectory: cache,
           secrets,
           env: new Map(Object.entries(env)),

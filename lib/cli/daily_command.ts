@@ -23,12 +23,12 @@ import { command as extractLogs } from "./extract_logs_command.ts";
 import { command as indexIps } from "./index_ips_command.ts";
 import { command as publishCommand } from "./publish_command.ts";
 import { command as report } from "./report_command.ts";
-import { command as updateCoordinates } from "./update_coordinates_command.ts";
+import { command as updateCoordinates } from "./update_region_code_coordinates_command.ts";
 import {
-  command as updateRegionCodes,
+  command as updateIndexedRegionCodes,
   geoDatabase,
   refreshCommand as refreshRegionCodes,
-} from "./update_region_codes_command.ts";
+} from "./update_indexed_region_codes_command.ts";
 import { GeoDatabase } from "../regions/geo_database.ts";
 import {
   generateArchiveSummariesCommand,
@@ -149,7 +149,7 @@ ${COMMON_HELP}`,
           positionals: [setup.logsDirectory],
         })],
       step(indexIps),
-      step(updateRegionCodes, { "geo-db": values["geo-db"] }),
+      step(updateIndexedRegionCodes, { "geo-db": values["geo-db"] }),
     ];
     if (geoDatabase(values, { env: setup.env }) || setup.env.get(IPINFO_TOKEN_VARIABLE)) {
       steps.push(step(refreshRegionCodes, { "geo-db": values["geo-db"] }));

@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { sampleCache } from "./daily_setup.ts";
-import { exportExtraction, type ExportSummary } from "../reference/export_extraction.ts";
+import { exportExtraction, type ExportResult } from "../reference/export_extraction.ts";
 import { StoppedError } from "../errors.ts";
 import {
   type Command,
@@ -47,7 +47,7 @@ ${COMMON_HELP}`,
     const secrets = await secretsFromEnvironment(env);
     const cacheDirectory = await commandCacheDirectory(values, context);
     const targetDirectory = resolve(positionals[0]);
-    let summary: ExportSummary;
+    let summary: ExportResult;
     try {
       summary = await exportExtraction({
         cacheDirectory,

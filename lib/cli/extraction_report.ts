@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ExtractionSummary } from "../extract/extract_logs.ts";
+import type { ExtractionResult } from "../extract/extract_logs.ts";
 import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_parser.ts";
 
 /**
@@ -26,7 +26,7 @@ import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_par
  * assert.deepStrictEqual(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
  * ```
  */
-export function summaryLines(summary: ExtractionSummary): string[] {
+export function summaryLines(summary: ExtractionResult): string[] {
   const f = summary.files;
   const l = summary.lines;
   const n = (value: number) => value.toLocaleString("en-US");
@@ -64,7 +64,7 @@ export function summaryLines(summary: ExtractionSummary): string[] {
  * assert.deepStrictEqual(lines[0], "warning: 1 log file could not be read; it is retried on the next run:");
  * ```
  */
-export function warningLines(summary: ExtractionSummary): string[] {
+export function warningLines(summary: ExtractionResult): string[] {
   const lines: string[] = [];
   const f = summary.files;
   if (f.found === 0) {

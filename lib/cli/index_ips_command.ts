@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
-import { indexIps, type IndexIpsSummary } from "../reference/index_ips.ts";
+import { indexIps, type IndexIpsResult } from "../reference/index_ips.ts";
 import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 import { ProgressLine } from "./progress_line.ts";
 
@@ -100,7 +100,7 @@ ${COMMON_HELP}`,
   },
 };
 
-function describe({ imported, table }: IndexIpsSummary): string[] {
+function describe({ imported, table }: IndexIpsResult): string[] {
   const n = (value: number) => value.toLocaleString("en-US");
   const lines: string[] = [];
   if (imported !== undefined) {

@@ -16,7 +16,7 @@ import { OperatorError } from "../errors.ts";
 import { EXCLUDED_IP_VARIABLES } from "../extract/excluded_ips.ts";
 import { IPINFO_DEFAULT_URL } from "../regions/ipinfo_client.ts";
 import { RANGE_SOURCES } from "../regions/service_ranges.ts";
-import { OPENCAGE_DEFAULT_URL } from "../regions/update_region_coordinates.ts";
+import { OPENCAGE_DEFAULT_URL } from "../regions/update_region_code_coordinates.ts";
 import {
   CACHE_VARIABLE,
   CONFIG_VARIABLE,

@@ -94,7 +94,7 @@ export interface ExtractionProgress {
 }
 
 /** What a run did. */
-export interface ExtractionSummary {
+export interface ExtractionResult {
   /** Extraction mode. */
   mode: ExtractionMode;
   /** Log directory. */
@@ -186,7 +186,7 @@ interface KnownFile {
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
-export async function extractLogs(options: ExtractLogsOptions): Promise<ExtractionSummary> {
+export async function extractLogs(options: ExtractLogsOptions): Promise<ExtractionResult> {
   const started = performance.now();
   const mode = options.mode ?? "generic";
   const excludedIps = excludedIpSource(
@@ -242,7 +242,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
   }
 }
 
-function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): ExtractionSummary {
+function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): ExtractionResult {
   return {
     mode,
     logsDirectory: options.logsDirectory,
@@ -294,7 +294,7 @@ function checkNotEmptied(db: DatabaseSync, logsDirectory: string): void {
 async function taskPieces(pieces: Piece[], remote: RemoteLogs | undefined): Promise<TaskPiece[]> {
   return await Promise.all(pieces.map(async (p) => {
     const piece: TaskPiece = {
-      path: p.file.absolutePath,
+      path: p.file.location,
       start: p.start,
       end: p.end,
       whole: p.whole,
@@ -314,7 +314,7 @@ function planFiles(
   db: DatabaseSync,
   entries: Iterable<DiscoveredEntry>,
   options: ExtractLogsOptions,
-  summary: ExtractionSummary,
+  summary: ExtractionResult,
 ): PlannedFile[] {
   const lookup = db.prepare(
     "SELECT status, size, mtime, next_offset, next_line FROM log_files WHERE path = ?",
@@ -388,7 +388,7 @@ function planFiles(
 
 function isGzipFile(file: PlannedFile): boolean {
   try {
-    using handle = Deno.openSync(file.absolutePath);
+    using handle = Deno.openSync(file.location);
     const magic = new Uint8Array(2);
     return handle.readSync(magic) === 2 && isGzip(magic);
   } catch {
@@ -405,7 +405,7 @@ async function runPlan(
   excludedIps: string | null,
   { executor, workers }: { executor: PieceExecutor; workers: number },
   options: ExtractLogsOptions,
-  summary: ExtractionSummary,
+  summary: ExtractionResult,
 ): Promise<void> {
   const store = new RequestStore(db, options.secrets);
   // Remote logs are fetched whole: never split into pieces.

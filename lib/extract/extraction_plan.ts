@@ -11,7 +11,7 @@ export interface PlannedFile {
   /** Path relative to the log directory, with `/` separators: the file's identity. */
   path: string;
   /** Absolute path on this machine. */
-  absolutePath: string;
+  location: string;
   /** Size in bytes when planned. */
   size: number;
   /** Modification time (milliseconds since the epoch) when planned. */
@@ -86,7 +86,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
  * import assert from "node:assert/strict";
  *
  * const file = (path: string, size: number): PlannedFile => ({
- *   path, absolutePath: "/logs/" + path, size, mtime: 0, nextOffset: 0, nextLine: 0, state: "pending",
+ *   path, location: "/logs/" + path, size, mtime: 0, nextOffset: 0, nextLine: 0, state: "pending",
  * });
  * const tasks = [...planTasks([file("a", 10), file("b", 10), file("big", 250)], {
  *   limits: { pieceBytes: 100, taskBytes: 50, taskFiles: 10 },

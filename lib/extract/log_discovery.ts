@@ -13,8 +13,8 @@ import { OperatorError } from "../errors.ts";
 export interface FoundLogFile {
   /** Path relative to the log directory, `/`-separated: the file's identity in the cache. */
   path: string;
-  /** Absolute path. */
-  absolutePath: string;
+  /** Where to read it: an absolute path, or the object's key in the log bucket. */
+  location: string;
   /** Size in bytes. */
   size: number;
   /** Modification time in milliseconds since the epoch. */
@@ -128,9 +128,9 @@ function* walk(absolute: string, relative: string, inside: string): Generator<Di
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    const absolutePath = join(absolute, entry.name);
+    const location = join(absolute, entry.name);
     if (entry.isDirectory) {
-      yield* walk(absolutePath, path, inside);
+      yield* walk(location, path, inside);
       continue;
     }
     if (!isLogFileName(entry.name)) {
@@ -141,11 +141,11 @@ function* walk(absolute: string, relative: string, inside: string): Generator<Di
     try {
       // A link is followed only to a file inside the log directory: a link elsewhere
       // (/etc/shadow) is never read.
-      if (entry.isSymlink && !Deno.realPathSync(absolutePath).startsWith(inside)) {
+      if (entry.isSymlink && !Deno.realPathSync(location).startsWith(inside)) {
         yield { kind: "other", path };
         continue;
       }
-      info = Deno.statSync(absolutePath);
+      info = Deno.statSync(location);
     } catch {
       yield { kind: "other", path };
       continue;
@@ -156,7 +156,7 @@ function* walk(absolute: string, relative: string, inside: string): Generator<Di
     }
     yield {
       kind: "log",
-      file: { path, absolutePath, size: info.size, mtime: info.mtime?.getTime() ?? 0 },
+      file: { path, location, size: info.size, mtime: info.mtime?.getTime() ?? 0 },
     };
   }
 }

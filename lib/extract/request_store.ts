@@ -11,7 +11,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { inTransaction } from "../store/cache_database.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import type { Piece, PlannedFile } from "./extraction_plan.ts";
-import { IpIndex } from "../store/ip_index.ts";
+import { IpIndex } from "../store/ip_table.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
 import { RowWriter } from "../store/row_writer.ts";
 
@@ -54,7 +54,7 @@ const OBJECT_MEMORY_LIMIT = 1_000_000;
  * const path = `${dir}/2022-04-06-03-05-53-0123456789ABCDEF`;
  * await Deno.writeTextFile(path, 'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds1/a ' +
  *   '"GET /ds1/a HTTP/1.1" 200 - 12 12 5 3 "-" "-" -\n');
- * const file = { path: "2022-04-06-03-05-53-0123456789ABCDEF", absolutePath: path, size: 106,
+ * const file = { path: "2022-04-06-03-05-53-0123456789ABCDEF", location: path, size: 106,
  *   mtime: 0, nextOffset: 0, nextLine: 0, state: "pending" as const };
  * const db = openCacheDatabase(dir);
  * const store = new RequestStore(db, await deriveCacheSecrets({ password: "example", iterations: 1 }));

@@ -17,7 +17,7 @@ Deno.test("a full disk during a commit names the cause, and stores nothing of th
     const size = new TextEncoder().encode(text).length;
     const file = {
       path: "2022-04-06-03-05-53-0123456789ABCDEF",
-      absolutePath: path,
+      location: path,
       size,
       mtime: 0,
       nextOffset: 0,

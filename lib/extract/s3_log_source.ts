@@ -76,7 +76,7 @@ export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
       if (running < limit) running++;
       else await new Promise<void>((resolve) => waiting.push(resolve));
       try {
-        return await client.get(location.bucket, file.absolutePath);
+        return await client.get(location.bucket, file.location);
       } finally {
         const next = waiting.shift();
         if (next) next();
@@ -99,7 +99,7 @@ export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
  * const object = { key: "logs/2020/01/01/2020-01-01-00-00-00-ABC", size: 5, lastModified: 0 };
  * assert.deepStrictEqual(objectEntry(object, "logs/"), {
  *   kind: "log",
- *   file: { path: "2020/01/01/2020-01-01-00-00-00-ABC", absolutePath: object.key, size: 5, mtime: 0 },
+ *   file: { path: "2020/01/01/2020-01-01-00-00-00-ABC", location: object.key, size: 5, mtime: 0 },
  * });
  * assert.deepStrictEqual(objectEntry({ ...object, key: "logs/notes.txt" }, "logs/"), { kind: "other", path: "notes.txt" });
  * assert.deepStrictEqual(objectEntry(object, "elsewhere/"), undefined);
@@ -111,6 +111,6 @@ export function objectEntry(object: S3Object, prefix: string): DiscoveredEntry |
   if (!isLogFileName(path.slice(path.lastIndexOf("/") + 1))) return { kind: "other", path };
   return {
     kind: "log",
-    file: { path, absolutePath: object.key, size: object.size, mtime: object.lastModified },
+    file: { path, location: object.key, size: object.size, mtime: object.lastModified },
   };
 }

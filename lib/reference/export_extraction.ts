@@ -12,7 +12,7 @@ import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { formatReferenceTimestamp } from "../extract/civil_time.ts";
 import { errorText, OperatorError, StoppedError } from "../errors.ts";
 import { stopRequested } from "../store/run_lock.ts";
-import { readIpTable } from "../store/ip_index.ts";
+import { readIpTable } from "../store/ip_table.ts";
 import { keyToRelativePath, LONG_NAMES_FILE } from "../key_path.ts";
 
 /** Options of {@linkcode exportExtraction}. */
@@ -33,7 +33,7 @@ export interface ExportExtractionOptions {
 }
 
 /** What an export wrote. */
-export interface ExportSummary {
+export interface ExportResult {
   /** Objects (folders with files) written. */
   objects: number;
   /** Requests written. */
@@ -72,7 +72,7 @@ interface RequestRow {
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
-export async function exportExtraction(options: ExportExtractionOptions): Promise<ExportSummary> {
+export async function exportExtraction(options: ExportExtractionOptions): Promise<ExportResult> {
   const target = options.targetDirectory.replace(/\/+$/, "");
   await checkTarget(target);
   await removePartialExports(target);
@@ -83,7 +83,7 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     // Only its owner may read an export: a plaintext one holds client IPs.
     await Deno.mkdir(temporary, { recursive: true, mode: 0o700 });
     const ips = await readIpTable(db, options.secrets);
-    const summary: ExportSummary = { objects: 0, requests: 0 };
+    const summary: ExportResult = { objects: 0, requests: 0 };
     // Names too long for a file system are shortened and listed here.
     const longNames = new Map<string, string>();
     const rows = db.prepare(`

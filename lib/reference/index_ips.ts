@@ -13,7 +13,7 @@ import { runCacheStep } from "../store/cache_step.ts";
 import { OperatorError } from "../errors.ts";
 import type { ExtractionMode } from "../extract/line_parser.ts";
 import { checkIpTable, type IpTableCheck } from "../store/ip_table_check.ts";
-import { importReferenceCache, type ImportSummary } from "./reference_import.ts";
+import { importReferenceCache, type ImportResult } from "./reference_import.ts";
 import { acquireRunLock } from "../store/run_lock.ts";
 
 /** Options of {@linkcode indexIps}. */
@@ -33,9 +33,9 @@ export interface IndexIpsOptions {
 }
 
 /** What `index_ips` did and found. */
-export interface IndexIpsSummary {
+export interface IndexIpsResult {
   /** The import, when a reference cache was given. */
-  imported?: ImportSummary;
+  imported?: ImportResult;
   /** The check of the IP table. */
   table: IpTableCheck;
 }
@@ -59,7 +59,7 @@ export interface IndexIpsSummary {
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
-export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsSummary> {
+export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsResult> {
   const reference = options.referenceDirectory;
   if (reference === undefined) {
     return await runCacheStep(

@@ -15,7 +15,7 @@ import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import type { ExtractionMode } from "../extract/line_parser.ts";
 import { parseFlatYaml } from "./flat_yaml.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
-import { IpIndex } from "../store/ip_index.ts";
+import { IpIndex } from "../store/ip_table.ts";
 import { readReferenceRecords } from "./reference_records.ts";
 import {
   findReferenceObjects,
@@ -60,7 +60,7 @@ export interface ImportReferenceOptions {
 }
 
 /** What an import did. */
-export interface ImportSummary {
+export interface ImportResult {
   /** Object folders imported (new or changed). */
   objects: number;
   /** Object folders already imported and unchanged. */
@@ -126,8 +126,8 @@ interface Pending {
  */
 export async function importReferenceCache(
   options: ImportReferenceOptions,
-): Promise<ImportSummary> {
-  const summary: ImportSummary = {
+): Promise<ImportResult> {
+  const summary: ImportResult = {
     objects: 0,
     unchanged: 0,
     requests: 0,
@@ -165,7 +165,7 @@ const DANDI_KEY = /^(?:blobs\/[^/]+\/[^/]+\/[^/]+|zarr\/[^/]+)$/;
 async function importObjects(
   options: ImportReferenceOptions,
   writer: ImportWriter,
-  summary: ImportSummary,
+  summary: ImportResult,
 ): Promise<boolean | undefined> {
   const root = join(options.referenceDirectory, "extraction");
   try {
@@ -209,7 +209,7 @@ async function importObjects(
 async function importLabels(
   options: ImportReferenceOptions,
   writer: ImportWriter,
-  summary: ImportSummary,
+  summary: ImportResult,
 ): Promise<void> {
   const path = join(options.referenceDirectory, "ips", "ip_to_region.yaml");
   let text: string;
@@ -231,7 +231,7 @@ async function importLabels(
 class ImportWriter {
   #db: DatabaseSync;
   #runId: number;
-  #summary: ImportSummary;
+  #summary: ImportResult;
   #ips: IpIndex;
   #rows: RowWriter;
   #selectFile: StatementSync;
@@ -243,7 +243,7 @@ class ImportWriter {
   #record: StatementSync;
   #referenceRecord: StatementSync;
 
-  constructor(options: ImportReferenceOptions, summary: ImportSummary) {
+  constructor(options: ImportReferenceOptions, summary: ImportResult) {
     const db = options.db;
     this.#db = db;
     this.#runId = options.runId;

@@ -8,7 +8,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
-import { readIpTable } from "./ip_index.ts";
+import { readIpTable } from "./ip_table.ts";
 
 /** What the check found. */
 export interface IpTableCheck {
@@ -31,7 +31,7 @@ export interface IpTableCheck {
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { IpIndex } from "./ip_index.ts";
+ * import { IpIndex } from "./ip_table.ts";
  * import { checkIpTable } from "./ip_table_check.ts";
  * import assert from "node:assert/strict";
  *

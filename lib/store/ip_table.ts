@@ -31,7 +31,7 @@ export interface PendingIps {
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { IpIndex, readIpTable } from "./ip_index.ts";
+ * import { IpIndex, readIpTable } from "./ip_table.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -121,7 +121,7 @@ export class IpIndex {
  * ```ts
  * import { openCacheDatabase } from "./cache_database.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
- * import { readIpTable } from "./ip_index.ts";
+ * import { readIpTable } from "./ip_table.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

@@ -5,7 +5,10 @@
  */
 
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
-import { refreshRegionCodes, updateRegionCodes } from "../regions/update_region_codes.ts";
+import {
+  refreshRegionCodes,
+  updateIndexedRegionCodes,
+} from "../regions/update_indexed_region_codes.ts";
 import {
   type Command,
   commandCacheDirectory,
@@ -22,7 +25,7 @@ import { GEO_DB_VARIABLE } from "../env.ts";
  *
  * @example Usage
  * ```ts
- * import { geoDatabase } from "./update_region_codes_command.ts";
+ * import { geoDatabase } from "./update_indexed_region_codes_command.ts";
  * import assert from "node:assert/strict";
  *
  * const env = new Map([["S3_LOG_EXTRACTION_GEO_DB", "/srv/dbip-city-lite.mmdb"]]);
@@ -87,7 +90,7 @@ ${COMMON_HELP}`,
     );
     const secrets = await secretsFromEnvironment(context.env);
     const cacheDirectory = await commandCacheDirectory(values, context);
-    const summary = await updateRegionCodes({
+    const summary = await updateIndexedRegionCodes({
       cacheDirectory,
       secrets,
       env: context.env,

@@ -19,8 +19,8 @@ import { OPENCAGE_KEY_VARIABLE, OPENCAGE_URL_VARIABLE } from "../env.ts";
 /** OpenCage's geocoding endpoint. */
 export const OPENCAGE_DEFAULT_URL = "https://api.opencagedata.com/geocode/v1/json";
 
-/** Options of {@linkcode updateRegionCoordinates}. */
-export interface UpdateCoordinatesOptions {
+/** Options of {@linkcode updateRegionCodeCoordinates}. */
+export interface UpdateRegionCodeCoordinatesOptions {
   /** The cache directory. */
   cacheDirectory: string;
   /** Environment: `OPENCAGE_API_KEY`, `OPENCAGE_API_URL`. */
@@ -39,7 +39,7 @@ export interface UpdateCoordinatesOptions {
 }
 
 /** What a run did. */
-export interface CoordinatesSummary {
+export interface CoordinatesResult {
   /** Labels that already had coordinates. */
   known: number;
   /** Labels placed from the built-in tables. */
@@ -125,20 +125,20 @@ function store(db: DatabaseSync, label: string, at: Coordinates, source: string)
  *
  * @example With nothing extracted
  * ```ts
- * import { updateRegionCoordinates } from "./update_region_coordinates.ts";
+ * import { updateRegionCodeCoordinates } from "./update_region_code_coordinates.ts";
  * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * await assert.rejects(
- *   () => updateRegionCoordinates({ cacheDirectory, env: new Map(), warn: () => {} }),
+ *   () => updateRegionCodeCoordinates({ cacheDirectory, env: new Map(), warn: () => {} }),
  *   /holds no extraction yet/,
  * );
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
-export async function updateRegionCoordinates(
-  options: UpdateCoordinatesOptions,
-): Promise<CoordinatesSummary> {
+export async function updateRegionCodeCoordinates(
+  options: UpdateRegionCodeCoordinatesOptions,
+): Promise<CoordinatesResult> {
   return await runCacheStep(
     options.cacheDirectory,
     "update_region_code_coordinates",
@@ -148,7 +148,7 @@ export async function updateRegionCoordinates(
         `SELECT DISTINCT label FROM ip_regions
       WHERE label NOT IN (SELECT label FROM region_coordinates) ORDER BY label`,
       ).all() as { label: string }[]).map((row) => row.label);
-      const summary: CoordinatesSummary = {
+      const summary: CoordinatesResult = {
         known:
           (db.prepare("SELECT count(*) AS n FROM region_coordinates").get() as { n: number }).n,
         fromTables: 0,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { extractLogs } from "../extract/extract_logs.ts";
-import { refreshRegionCodes, updateRegionCodes } from "./update_region_codes.ts";
+import { refreshRegionCodes, updateIndexedRegionCodes } from "./update_indexed_region_codes.ts";
 import { mockIpinfo, mockServiceEnv } from "../../tests/_helpers.ts";
 import { buildMaxMindDb } from "../../tests/_mmdb_writer.ts";
 
@@ -103,7 +103,7 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
   const cache = await cacheWithIps();
   const warnings: string[] = [];
   try {
-    const summary = await updateRegionCodes({
+    const summary = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -134,7 +134,7 @@ Deno.test("ranges first, then ipinfo in batches; a rerun looks nothing up again"
       "203.0.113.9",
       "8.8.8.8",
     ]);
-    const again = await updateRegionCodes({
+    const again = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -157,7 +157,7 @@ Deno.test("timeouts, 5xx, malformed answers and 429 with Retry-After are retried
   const cache = await cacheWithIps();
   try {
     state.script = ["hang", 500, "malformed", 429];
-    const summary = await updateRegionCodes({
+    const summary = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -178,7 +178,7 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
   const warnings: string[] = [];
   try {
     state.script = ["no-retry-after"];
-    const quota = await updateRegionCodes({
+    const quota = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -191,7 +191,7 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
       warnings[0],
       /quota is used up \(HTTP 429\); lookups stopped for this run\. Everything learned is kept/,
     );
-    const refused = await updateRegionCodes({
+    const refused = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env("wrong"),
@@ -200,7 +200,7 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
     });
     assert.deepStrictEqual([refused.alreadyLabelled, refused.fromIpinfo], [3, 0]);
     assert.match(warnings[1], /refused the token \(HTTP 403\).*\(check IPINFO_API_KEY\)/);
-    const capped = await updateRegionCodes({
+    const capped = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -210,7 +210,7 @@ Deno.test("a quota or a refused token stops lookups, keeps what was learned, and
       ...fast,
     });
     assert.deepStrictEqual([capped.fromIpinfo, capped.left], [2, 2]);
-    const noToken = await updateRegionCodes({
+    const noToken = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(""),
@@ -318,7 +318,7 @@ Deno.test("a geo database answers instead of ipinfo, offline; refresh keeps what
   );
   try {
     const options = { cacheDirectory: cache, secrets, env: env(), warn: () => {}, ...fast };
-    const summary = await updateRegionCodes({ ...options, geoDatabase });
+    const summary = await updateIndexedRegionCodes({ ...options, geoDatabase });
     assert.deepStrictEqual([
       summary.fromRanges,
       summary.fromGeoDb,
@@ -371,7 +371,7 @@ Deno.test("an IP missing from a batch answer is asked again alone; the rest of t
   const warnings: string[] = [];
   try {
     state.script = ["omit-8.8.8.8", "omit-8.8.8.8", "omit-8.8.8.8", "omit-8.8.8.8"];
-    const summary = await updateRegionCodes({
+    const summary = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -383,7 +383,7 @@ Deno.test("an IP missing from a batch answer is asked again alone; the rest of t
     assert(summary.fromIpinfo > 0, "the others were labelled");
     assert.deepStrictEqual(warnings, []);
     // The next run asks only for it, and ipinfo answers this time.
-    const again = await updateRegionCodes({
+    const again = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -406,7 +406,7 @@ Deno.test("a stop asked during the lookups ends them after the batch in flight, 
     // An earlier run's stop request is not this run's.
     await Deno.writeTextFile(`${cache}/stop-request`, "old\n");
     await Deno.utime(`${cache}/stop-request`, new Date(0), new Date(0));
-    const summary = await updateRegionCodes({
+    const summary = await updateIndexedRegionCodes({
       cacheDirectory: cache,
       secrets,
       env: env(),
@@ -418,7 +418,7 @@ Deno.test("a stop asked during the lookups ends them after the batch in flight, 
     assert.deepStrictEqual(summary.fromIpinfo, 4, "an old stop request does not stop this run");
     const again = await cacheWithIps();
     controller.abort();
-    const stopped = await updateRegionCodes({
+    const stopped = await updateIndexedRegionCodes({
       cacheDirectory: again,
       secrets,
       env: env(),

@@ -13,7 +13,7 @@ import { stopRequested } from "../store/run_lock.ts";
 import { cleanLabel } from "./region_labels.ts";
 import { runCacheStep } from "../store/cache_step.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
-import { readIpTable } from "../store/ip_index.ts";
+import { readIpTable } from "../store/ip_table.ts";
 import { GeoDatabase } from "./geo_database.ts";
 import { IpRangeTable } from "./ip_range_table.ts";
 import { IPINFO_DEFAULT_URL, IpinfoClient, type IpinfoClientOptions } from "./ipinfo_client.ts";
@@ -23,8 +23,8 @@ import { type Environment, IPINFO_TOKEN_VARIABLE, IPINFO_URL_VARIABLE } from "..
 /** Labels per commit when the geo database answers. */
 const GEO_BATCH = 10_000;
 
-/** Options of {@linkcode updateRegionCodes}. */
-export interface UpdateRegionCodesOptions {
+/** Options of {@linkcode updateIndexedRegionCodes}. */
+export interface UpdateIndexedRegionCodesOptions {
   /** The cache directory. */
   cacheDirectory: string;
   /** Secrets of the cache (to decrypt the IPs in memory). */
@@ -48,7 +48,7 @@ export interface UpdateRegionCodesOptions {
 }
 
 /** What a run did (counts only: never an IP). */
-export interface RegionCodesSummary {
+export interface RegionCodesResult {
   /** IPs in the cache. */
   ips: number;
   /** IPs that had a label already. */
@@ -74,7 +74,7 @@ type Classified = { fromRanges: number; fromIpinfo: number; fromGeoDb: number; i
 async function classifyIps(
   indexes: number[],
   ips: Map<number, string>,
-  options: Omit<UpdateRegionCodesOptions, "secrets">,
+  options: Omit<UpdateIndexedRegionCodesOptions, "secrets">,
   save: (labels: Map<number, string>, source: string) => void,
 ): Promise<Classified> {
   const started = Date.now() - 1000; // a stop asked from now on (file times may be rounded)
@@ -164,22 +164,22 @@ function store(db: DatabaseSync, labels: Map<number, string>, source: string): v
  *
  * @example With nothing extracted
  * ```ts
- * import { updateRegionCodes } from "./update_region_codes.ts";
+ * import { updateIndexedRegionCodes } from "./update_indexed_region_codes.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import assert from "node:assert/strict";
  *
  * const cacheDirectory = await Deno.makeTempDir();
  * const secrets = await deriveCacheSecrets({ password: "example password", iterations: 1 });
  * await assert.rejects(
- *   () => updateRegionCodes({ cacheDirectory, secrets, env: new Map(), warn: () => {} }),
+ *   () => updateIndexedRegionCodes({ cacheDirectory, secrets, env: new Map(), warn: () => {} }),
  *   /holds no extraction yet/,
  * );
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
-export async function updateRegionCodes(
-  options: UpdateRegionCodesOptions,
-): Promise<RegionCodesSummary> {
+export async function updateIndexedRegionCodes(
+  options: UpdateIndexedRegionCodesOptions,
+): Promise<RegionCodesResult> {
   return await runCacheStep(
     options.cacheDirectory,
     "update_indexed_region_codes",
@@ -192,7 +192,7 @@ export async function updateRegionCodes(
         ),
       );
       const pending = [...ips.keys()].filter((index) => !labelled.has(index)).sort((a, b) => a - b);
-      const summary: RegionCodesSummary = {
+      const summary: RegionCodesResult = {
         ips: ips.size,
         alreadyLabelled: ips.size - pending.length,
         fromRanges: 0,
@@ -216,7 +216,7 @@ export async function updateRegionCodes(
 }
 
 /** What a refresh did (by IP index and label only: never an IP). */
-export interface RefreshSummary {
+export interface RefreshResult {
   /** Today's partition (0–89). */
   partition: number;
   /** IPs re-checked. */
@@ -233,7 +233,7 @@ export interface RefreshSummary {
  *
  * @example The reference's example: 2026-07-01 is partition 88
  * ```ts
- * import { refreshPartition } from "./update_region_codes.ts";
+ * import { refreshPartition } from "./update_indexed_region_codes.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepStrictEqual(refreshPartition(new Date("2026-07-01T12:00:00Z"), 900), { partition: 88, start: 880, end: 890 });
@@ -259,7 +259,7 @@ export function refreshPartition(
  *
  * @example With nothing extracted
  * ```ts
- * import { refreshRegionCodes } from "./update_region_codes.ts";
+ * import { refreshRegionCodes } from "./update_indexed_region_codes.ts";
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import assert from "node:assert/strict";
  *
@@ -273,8 +273,8 @@ export function refreshPartition(
  * ```
  */
 export async function refreshRegionCodes(
-  options: UpdateRegionCodesOptions & { date?: Date },
-): Promise<RefreshSummary> {
+  options: UpdateIndexedRegionCodesOptions & { date?: Date },
+): Promise<RefreshResult> {
   return await runCacheStep(
     options.cacheDirectory,
     "refresh_region_codes",
@@ -297,7 +297,7 @@ export async function refreshRegionCodes(
         labelled.length,
       );
       const today = labelled.slice(start, end);
-      const summary: RefreshSummary = { partition, checked: today.length, changes: [] };
+      const summary: RefreshResult = { partition, checked: today.length, changes: [] };
       const outcome = await classifyIps(today, ips, options, (labels, source) => {
         const changed = new Map<number, string>();
         for (const [index, label] of labels) {

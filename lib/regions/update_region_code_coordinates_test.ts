@@ -2,7 +2,7 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { requestStop, STOP_FILE } from "../store/run_lock.ts";
 import { openCacheDatabase } from "../store/cache_database.ts";
-import { updateRegionCoordinates } from "./update_region_coordinates.ts";
+import { updateRegionCodeCoordinates } from "./update_region_code_coordinates.ts";
 
 const LABELS = [
   "US/California",
@@ -61,7 +61,7 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
   ]]);
   const dir = await cacheWithLabels();
   try {
-    const summary = await updateRegionCoordinates({
+    const summary = await updateRegionCodeCoordinates({
       cacheDirectory: dir,
       env,
       warn: () => {},
@@ -87,7 +87,7 @@ Deno.test("tables first, then OpenCage within the label's country; the rest is l
       "California|us|k",
       "Nowhere|xx|k",
     ]);
-    const again = await updateRegionCoordinates({
+    const again = await updateRegionCodeCoordinates({
       cacheDirectory: dir,
       env,
       warn: () => {},
@@ -104,7 +104,7 @@ Deno.test("without a key the tables still place what they can, and the run says 
   const dir = await cacheWithLabels();
   const warnings: string[] = [];
   try {
-    const summary = await updateRegionCoordinates({
+    const summary = await updateRegionCodeCoordinates({
       cacheDirectory: dir,
       env: new Map(),
       warn: (w) => warnings.push(w),
@@ -142,7 +142,7 @@ for (
     const dir = await cacheWithLabels();
     const warnings: string[] = [];
     try {
-      const summary = await updateRegionCoordinates({
+      const summary = await updateRegionCodeCoordinates({
         cacheDirectory: dir,
         env,
         warn: (w) => warnings.push(w),
@@ -173,7 +173,7 @@ Deno.test("a stop asked for during the lookups ends them after the label in flig
     `http://127.0.0.1:${server.addr.port}/geocode`,
   ]]);
   const warnings: string[] = [];
-  const first = await updateRegionCoordinates({
+  const first = await updateRegionCodeCoordinates({
     cacheDirectory: dir,
     env,
     warn: (w) => warnings.push(w),
@@ -190,7 +190,7 @@ Deno.test("a stop asked for during the lookups ends them after the label in flig
     notAsked.every((u) => u.reason === "not looked up: stopped as asked; run again to place it"),
   );
   await Deno.remove(join(dir, STOP_FILE));
-  const second = await updateRegionCoordinates({ cacheDirectory: dir, env, warn: () => {} });
+  const second = await updateRegionCodeCoordinates({ cacheDirectory: dir, env, warn: () => {} });
   assert.deepStrictEqual([second.stopped, second.fromOpenCage], [false, notAsked.length]);
   await server.shutdown();
   await Deno.remove(dir, { recursive: true });

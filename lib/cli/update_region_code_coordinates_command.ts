@@ -4,7 +4,7 @@
  * @module
  */
 
-import { updateRegionCoordinates } from "../regions/update_region_coordinates.ts";
+import { updateRegionCodeCoordinates } from "../regions/update_region_code_coordinates.ts";
 import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } from "./command.ts";
 
 /** The `update_region_code_coordinates` command. */
@@ -26,7 +26,7 @@ ${COMMON_HELP}`,
   async run({ values, positionals }, context) {
     expectPositionals("update_region_code_coordinates", positionals, 0, 0, "");
     const cacheDirectory = await commandCacheDirectory(values, context);
-    const summary = await updateRegionCoordinates({
+    const summary = await updateRegionCodeCoordinates({
       cacheDirectory,
       env: context.env,
       warn: context.err,
