@@ -15,136 +15,17 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts";
+import type { CommandContext, CommandInput } from "./lib/cli/command.ts";
 import { parseCommandArgs } from "./lib/cli/command.ts";
+import { COMMANDS } from "./lib/cli/commands.ts";
 import { fileSystemError, OperatorError, UsageError } from "./lib/errors.ts";
 import { type Environment, RUN_TOKEN_VARIABLE } from "./lib/env.ts";
 
 /** The tool's name as typed on the command line. */
 export const TOOL = "s3_log_extraction";
 
-/**
- * The commands that write to the cache (or publish a snapshot of it): one at a time per cache,
- * under its pipeline lock.
- */
-const WRITING_COMMANDS = new Set([
-  "daily",
-  "extract_logs",
-  "export_extraction",
-  "index_ips",
-  "update_indexed_region_codes",
-  "refresh_region_codes",
-  "update_region_code_coordinates",
-  "generate_summaries",
-  "generate_dandiset_summaries",
-  "generate_totals",
-  "generate_dandiset_totals",
-  "generate_archive_summaries",
-  "generate_archive_totals",
-  "report",
-  "publish",
-]);
-
 /** First words of the Python tools' command lines that are translated to ours. */
 const REFERENCE_COMMANDS = new Set(["extract", "config", "update"]);
-
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  daily: {
-    summary: "Run the nightly pipeline (on the bundled sample when nothing is configured)",
-    load: async () => (await import("./lib/cli/daily_command.ts")).command,
-  },
-  set_cache: {
-    summary: "Save the cache directory (created when missing)",
-    load: async () => (await import("./lib/cli/set_cache_command.ts")).command,
-  },
-  set_logs: {
-    summary: "Save the log directory used by extract_logs and daily",
-    load: async () => (await import("./lib/cli/set_cache_command.ts")).setLogsCommand,
-  },
-  extract_logs: {
-    summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
-    load: async () => (await import("./lib/cli/extract_logs_command.ts")).command,
-  },
-  status: {
-    summary: "Show what the cache holds and how the last runs went",
-    load: async () => (await import("./lib/cli/status_command.ts")).command,
-  },
-  validate: {
-    summary: "Check log files for problems, without storing anything",
-    load: async () => (await import("./lib/cli/validate_command.ts")).command,
-  },
-  export_extraction: {
-    summary: "Write the cache as the reference's per-object extraction tree",
-    load: async () => (await import("./lib/cli/export_extraction_command.ts")).command,
-  },
-  index_ips: {
-    summary: "Import a cache of the Python reference, and check the IP table",
-    load: async () => (await import("./lib/cli/index_ips_command.ts")).command,
-  },
-  update_indexed_region_codes: {
-    summary: "Give every indexed IP a region label (service ranges, then ipinfo)",
-    load: async () => (await import("./lib/cli/update_indexed_region_codes_command.ts")).command,
-  },
-  refresh_region_codes: {
-    summary: "Re-check today's 1/90 of the labelled IPs and record the labels that changed",
-    load: async () =>
-      (await import("./lib/cli/update_indexed_region_codes_command.ts")).refreshCommand,
-  },
-  update_region_code_coordinates: {
-    summary: "Give every region label coordinates (built-in tables, then OpenCage)",
-    load: async () => (await import("./lib/cli/update_region_code_coordinates_command.ts")).command,
-  },
-  generate_summaries: {
-    summary: "Write per-dataset summaries (datasets = top-level key prefixes)",
-    load: async () => (await import("./lib/cli/summary_commands.ts")).generateSummariesCommand,
-  },
-  generate_dandiset_summaries: {
-    summary: "Write per-dandiset summaries through the content-id mapping",
-    load: async () =>
-      (await import("./lib/cli/summary_commands.ts")).generateDandisetSummariesCommand,
-  },
-  generate_totals: {
-    summary: "Write summaries/totals.json for every dataset",
-    load: async () => (await import("./lib/cli/summary_commands.ts")).generateTotalsCommand,
-  },
-  generate_dandiset_totals: {
-    summary: "Write summaries/totals.json for every dandiset",
-    load: async () => (await import("./lib/cli/summary_commands.ts")).generateDandisetTotalsCommand,
-  },
-  generate_archive_summaries: {
-    summary: "Write the whole archive's summaries (summaries/archive/)",
-    load: async () =>
-      (await import("./lib/cli/summary_commands.ts")).generateArchiveSummariesCommand,
-  },
-  generate_archive_totals: {
-    summary: "Write summaries/archive_totals.json",
-    load: async () => (await import("./lib/cli/summary_commands.ts")).generateArchiveTotalsCommand,
-  },
-  report: {
-    summary: "Write the report: <cache>/report/index.html, with charts and a map",
-    load: async () => (await import("./lib/cli/report_command.ts")).command,
-  },
-  publish: {
-    summary: "Copy the summaries into the folder the archive serves (optionally a git commit)",
-    load: async () => (await import("./lib/cli/publish_command.ts")).command,
-  },
-  set_publish: {
-    summary: "Save the folder daily publishes into (and whether it commits there)",
-    load: async () => (await import("./lib/cli/publish_command.ts")).setPublishCommand,
-  },
-  stats: {
-    summary: "The reference's stats: files processed, IPs extracted and classified by kind",
-    load: async () => (await import("./lib/cli/stats_command.ts")).command,
-  },
-  completion: {
-    summary: "The reference's completion: log objects of an S3 Inventory extracted so far",
-    load: async () => (await import("./lib/cli/stats_command.ts")).completionCommand,
-  },
-  stop: {
-    summary: "Stop a running extraction after its batch in flight, and wait for it",
-    load: async () => (await import("./lib/cli/stop_command.ts")).command,
-  },
-};
 
 function toolHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -252,7 +133,7 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
     const command = await entry.load();
     const input = parseCommandArgs(name, rest, command.options);
     if (input.values.help) {
-      ctx.out(`Usage: ${TOOL} ${command.usage}\n\n${command.summary}.\n\n${command.help}`);
+      ctx.out(`Usage: ${TOOL} ${command.usage}\n\n${entry.summary}.\n\n${command.help}`);
       return 0;
     }
     if (isolate && name !== "daily") {
@@ -280,7 +161,7 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       ctx.err(line);
     };
     const started = new Date().toISOString();
-    if (!WRITING_COMMANDS.has(name)) {
+    if (!entry.writes) {
       const code = await command.run(input, { ...ctx, err, runStep });
       if (warnings > 0) ctx.err(finishedWithWarnings(name, warnings));
       return code;

@@ -34,8 +34,6 @@ export interface CommandContext {
 export interface Command {
   /** Name, as typed. */
   name: string;
-  /** One line for the tool's help. */
-  summary: string;
   /** Usage line (after the tool name). */
   usage: string;
   /** Longer help: what it does, its options and environment. */

@@ -58,7 +58,6 @@ function stepWarnings(cacheDirectory: string, since: string) {
 /** The `daily` command. */
 export const command: Command = {
   name: "daily",
-  summary: "Run the nightly pipeline (on the bundled sample when nothing is configured)",
   usage:
     "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>] [--geo-db FILE] [--sample]",
   help: `Runs the steps of the nightly run in order: extract_logs, index_ips (checks the IP

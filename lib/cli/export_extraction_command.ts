@@ -22,7 +22,6 @@ import { PASSWORD_VARIABLE } from "../env.ts";
 /** The `export_extraction` command. */
 export const command: Command = {
   name: "export_extraction",
-  summary: "Write the cache as the reference's per-object extraction tree",
   usage: "export_extraction <dir> [--no-encryption] [--sample]",
   help: `Writes one folder per object key with timestamps.txt (YYMMDDhhmmss), bytes_sent.txt,
 ips.txt and download.txt, one request per line in log order, as the Python reference does.

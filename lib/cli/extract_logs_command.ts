@@ -46,7 +46,6 @@ async function remoteLogs(
 /** The `extract_logs` command. */
 export const command: Command = {
   name: "extract_logs",
-  summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
   usage:
     "extract_logs [<log directory> | s3://bucket[/prefix]] [--mode generic|dandi] [--workers N] [--limit N] [--batch-size N] [--inventory DIR] [--downloads N] [--unrecorded hold|read|skip]",
   help: `Finds raw S3 log files below the log directory (S3 log objects, flat or in YYYY/MM/DD/

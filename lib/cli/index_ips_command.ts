@@ -15,7 +15,6 @@ import { ProgressLine } from "./progress_line.ts";
 /** The `index_ips` command. */
 export const command: Command = {
   name: "index_ips",
-  summary: "Import a cache of the Python reference, and check the IP table",
   usage: "index_ips [<reference cache>] [--logs <dir>] [--mode generic|dandi]",
   help: `With a folder: imports a cache written by the Python reference into this cache, so an
 archive can switch without re-reading years of logs:

@@ -16,7 +16,8 @@ import {
 } from "../config.ts";
 import { requestStop } from "../store/run_lock.ts";
 import { parseS3Url } from "../s3/s3_client.ts";
-import { STEP_NEEDS, stepPermissions } from "./step_permissions.ts";
+import { stepPermissions } from "./step_permissions.ts";
+import { COMMANDS } from "./commands.ts";
 import { type CommandInput, readCacheDirectory } from "./command.ts";
 import { AWS_VARIABLES, type Environment } from "../env.ts";
 
@@ -47,7 +48,7 @@ export interface IsolatedStep {
  * ```
  */
 export function canIsolate(name: string): boolean {
-  return Object.hasOwn(STEP_NEEDS, name);
+  return Object.hasOwn(COMMANDS, name) && COMMANDS[name].needs !== undefined;
 }
 
 /**

@@ -12,7 +12,6 @@ import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } f
 /** The `publish` command. */
 export const command: Command = {
   name: "publish",
-  summary: "Copy the summaries into the folder the archive serves (optionally a git commit)",
   usage: "publish [<dir>] [--git]",
   help: `Writes the cache's current summaries into <dir> in the layout DANDI's usage page reads
 (dandi/access-summaries' content/):
@@ -66,7 +65,6 @@ ${COMMON_HELP}`,
 /** The `set_publish` command. */
 export const setPublishCommand: Command = {
   name: "set_publish",
-  summary: "Save the folder daily publishes into (and whether it commits there)",
   usage: "set_publish <dir> [--git]",
   help: `Saves <dir> (made absolute) in the settings file as the folder daily ends by publishing
 into (see publish); --git makes it commit there too. S3_LOG_EXTRACTION_PUBLISH and

@@ -20,7 +20,6 @@ const plural = (count: number, word: string) =>
 /** The `report` command. */
 export const command: Command = {
   name: "report",
-  summary: "Write the report: <cache>/report/index.html, with charts and a map",
   usage: "report [--sample]",
   help: `Writes <cache>/report/index.html: one self-contained page (inline CSS and SVG, no script,
 nothing loaded from the network) with the archive's totals, bytes sent over time for the

@@ -10,7 +10,6 @@ import { type Command, COMMON_HELP, expectPositionals } from "./command.ts";
 /** The `set_cache` command. */
 export const command: Command = {
   name: "set_cache",
-  summary: "Save the cache directory (created when missing)",
   usage: "set_cache <dir>",
   help: `Saves <dir> (made absolute) as the cache directory in the settings file
 ($XDG_CONFIG_HOME/s3-log-extraction/config.json, or S3_LOG_EXTRACTION_CONFIG) and creates it.
@@ -32,7 +31,6 @@ ${COMMON_HELP}`,
 /** The `set_logs` command. */
 export const setLogsCommand: Command = {
   name: "set_logs",
-  summary: "Save the log directory used by extract_logs and daily",
   usage: "set_logs <dir> | set_logs s3://bucket[/prefix]",
   help: `Saves <dir> (made absolute) as the log directory in the settings file, or an S3
 location that extract_logs and daily then read straight from the bucket. The

@@ -88,7 +88,6 @@ async function statusOf(
 /** The `stats` command. */
 export const command: Command = {
   name: "stats",
-  summary: "The reference's stats: files processed, IPs extracted and classified by kind",
   usage: "stats [--inventory DIR]",
   help: `Prints what the reference's \`stats\` prints, from the cache's counts (no IP, no
 password): with --inventory, the log objects it lists, how many are extracted and the percent
@@ -125,7 +124,6 @@ ${COMMON_HELP}`,
 /** The `completion` command. */
 export const completionCommand: Command = {
   name: "completion",
-  summary: "The reference's completion: log objects of an S3 Inventory extracted so far",
   usage: "completion --inventory DIR",
   help: `Prints what the reference's \`completion\` prints: how many of the log objects a local
 copy of an S3 Inventory lists are extracted, how many it lists, and the percent complete.

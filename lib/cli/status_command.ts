@@ -19,7 +19,6 @@ import {
 /** The `status` command. */
 export const command: Command = {
   name: "status",
-  summary: "Show what the cache holds and how the last runs went",
   usage: "status [--logs <dir> | --logs s3://bucket/prefix] [--inventory DIR] [--json] [--sample]",
   help: `Shows the cache location and size, the run holding it now (if any), log files done,
 failed and pending, the last run of each step and its result, requests and distinct IPs

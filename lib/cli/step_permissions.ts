@@ -11,30 +11,15 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PROGRAM_URL } from "../config.ts";
-import { DEFAULT_MAPPING_URL } from "../summaries/content_mapping.ts";
 import { OperatorError } from "../errors.ts";
-import { EXCLUDED_IP_VARIABLES } from "../extract/excluded_ips.ts";
-import { IPINFO_DEFAULT_URL } from "../regions/ipinfo_client.ts";
-import { RANGE_SOURCES } from "../regions/service_ranges.ts";
-import { OPENCAGE_DEFAULT_URL } from "../regions/update_region_code_coordinates.ts";
 import {
   CACHE_VARIABLE,
   CONFIG_VARIABLE,
   type Environment,
-  GEO_DB_VARIABLE,
-  IPINFO_TOKEN_VARIABLE,
-  IPINFO_URL_VARIABLE,
   LOGS_VARIABLE,
-  MAPPING_URL_VARIABLE,
-  MODE_VARIABLE,
-  OPENCAGE_KEY_VARIABLE,
-  OPENCAGE_URL_VARIABLE,
-  PASSWORD_VARIABLE,
-  PUBLISH_GIT_VARIABLE,
-  PUBLISH_VARIABLE,
   RUN_TOKEN_VARIABLE,
-  SALT_VARIABLE,
 } from "../env.ts";
+import { COMMANDS } from "./commands.ts";
 
 /** Variables every step may read: where the cache and settings are, and `NO_COLOR`. */
 const BASE_VARIABLES = [
@@ -48,73 +33,6 @@ const BASE_VARIABLES = [
   "NO_COLOR",
   RUN_TOKEN_VARIABLE,
 ];
-const SECRETS = [PASSWORD_VARIABLE, SALT_VARIABLE];
-const REGION_VARIABLES = [
-  ...SECRETS,
-  IPINFO_TOKEN_VARIABLE,
-  IPINFO_URL_VARIABLE,
-  GEO_DB_VARIABLE,
-  ...RANGE_SOURCES.map((source) => source.variable),
-];
-
-/** What a step may touch besides the cache. */
-export interface StepNeeds {
-  /** Environment variables it reads. */
-  env: string[];
-  /** URL variables (with defaults) whose hosts it calls. */
-  urls?: [variable: string, fallback: string][];
-  /** Whether it reads the log directory. */
-  logs?: boolean;
-  /** Variables naming files it reads (a geo database, a mapping file). */
-  files?: string[];
-  /** Programs it runs. */
-  run?: string[];
-}
-
-const EXTRACTION: StepNeeds = {
-  env: [...SECRETS, ...EXCLUDED_IP_VARIABLES.map((v) => v.name), MODE_VARIABLE],
-  logs: true,
-};
-const REGIONS: StepNeeds = {
-  env: REGION_VARIABLES,
-  urls: [
-    [IPINFO_URL_VARIABLE, IPINFO_DEFAULT_URL],
-    ...RANGE_SOURCES.map((source): [string, string] => [source.variable, source.url]),
-  ],
-  files: [GEO_DB_VARIABLE, ...RANGE_SOURCES.map((source) => source.variable)],
-};
-const SUMMARIES: StepNeeds = {
-  env: [MAPPING_URL_VARIABLE],
-  urls: [[MAPPING_URL_VARIABLE, DEFAULT_MAPPING_URL]],
-  files: [MAPPING_URL_VARIABLE],
-};
-
-/** The needs of each command that can run isolated. */
-export const STEP_NEEDS: Readonly<Record<string, StepNeeds>> = {
-  extract_logs: EXTRACTION,
-  index_ips: { env: SECRETS, logs: true },
-  update_indexed_region_codes: REGIONS,
-  refresh_region_codes: REGIONS,
-  update_region_code_coordinates: {
-    env: [OPENCAGE_KEY_VARIABLE, OPENCAGE_URL_VARIABLE],
-    urls: [[OPENCAGE_URL_VARIABLE, OPENCAGE_DEFAULT_URL]],
-  },
-  generate_summaries: { env: [] },
-  generate_totals: { env: [] },
-  generate_archive_summaries: SUMMARIES,
-  generate_archive_totals: { env: [] },
-  generate_dandiset_summaries: SUMMARIES,
-  generate_dandiset_totals: SUMMARIES,
-  report: { env: [] },
-  publish: { env: [PUBLISH_VARIABLE, PUBLISH_GIT_VARIABLE], run: ["git"] },
-  export_extraction: { env: SECRETS },
-  status: { env: [], logs: true },
-  stats: { env: [] },
-  completion: { env: [] },
-  validate: { env: [], logs: true },
-  stop: { env: [] },
-};
-
 /** Where a step works. */
 export interface StepScope {
   /** The cache directory (read and written). */
@@ -154,7 +72,7 @@ export interface StepScope {
  * ```
  */
 export function stepPermissions(step: string, scope: StepScope): string[] {
-  const needs = STEP_NEEDS[step];
+  const needs = Object.hasOwn(COMMANDS, step) ? COMMANDS[step].needs : undefined;
   if (needs === undefined) throw new Error(`no permissions are defined for ${step}`);
   const read = new Set([scope.cacheDirectory, scope.settingsFile]);
   if (PROGRAM_URL.protocol === "file:") read.add(fileURLToPath(PROGRAM_URL).replace(/\/$/, ""));

@@ -18,7 +18,6 @@ import {
 /** The `stop` command. */
 export const command: Command = {
   name: "stop",
-  summary: "Stop the run working on the cache after its batch in flight, and wait for it",
   usage: "stop [--timeout SECONDS]",
   help: `Asks the run working on the cache (daily, an extraction, a summary step, region
 lookups) to stop after the batch it is committing, then waits until it has stopped. Everything

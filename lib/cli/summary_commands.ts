@@ -70,7 +70,6 @@ interface StepOptions extends SummaryOptions {
 
 interface Step {
   name: string;
-  summary: string;
   help: string;
   mapping: "none" | "required" | "optional";
   /** Whether it takes the plugin's `--pick` and `--skip` (comma-separated dandisets). */
@@ -91,7 +90,6 @@ function summaryCommand(step: Step): Command {
   };
   return {
     name: step.name,
-    summary: step.summary,
     usage: `${step.name}${step.mapping === "none" ? "" : " [--mapping <file|url>]"} ` +
       `${step.choice ? "[--pick ID,ID | --skip ID,ID] " : ""}[--privacy-minimum N] ` +
       "[--privacy-modulo N]",
@@ -156,7 +154,6 @@ const datasets = (r: SummaryResult) => `${r.datasets} dataset${r.datasets === 1 
 /** `generate_summaries`. */
 export const generateSummariesCommand: Command = summaryCommand({
   name: "generate_summaries",
-  summary: "Write per-dataset summaries (datasets = top-level key prefixes)",
   help: `Writes <cache>/summaries/<dataset>/by_day.tsv, by_asset.tsv, by_region.tsv and
 requester_count.tsv for every dataset (the first segment of the object keys), with the
 reference's columns and privacy rounding. Regions come from the IP labels (missing until
@@ -169,7 +166,6 @@ update_indexed_region_codes has run). The folder is replaced atomically.`,
 /** `generate_dandiset_summaries`. */
 export const generateDandisetSummariesCommand: Command = summaryCommand({
   name: "generate_dandiset_summaries",
-  summary: "Write per-dandiset summaries through the content-id mapping",
   help: `Like generate_summaries, with dandisets as datasets: each blob or Zarr is attributed to
 the first dandiset and asset path the mapping gives, or to "undetermined". Adds
 by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
@@ -182,7 +178,6 @@ by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
 /** `generate_totals`. */
 export const generateTotalsCommand: Command = summaryCommand({
   name: "generate_totals",
-  summary: "Write summaries/totals.json for every dataset",
   help: `Writes <cache>/summaries/totals.json: per dataset, total_bytes_sent,
 total_number_of_requests, total_number_of_downloads, number_of_requesters (rounded once from
 raw counts), number_of_unique_regions and number_of_unique_countries.`,
@@ -194,7 +189,6 @@ raw counts), number_of_unique_regions and number_of_unique_countries.`,
 /** `generate_dandiset_totals`. */
 export const generateDandisetTotalsCommand: Command = summaryCommand({
   name: "generate_dandiset_totals",
-  summary: "Write summaries/totals.json for every dandiset",
   help: `Like generate_totals, with dandisets as datasets (through the content-id mapping).`,
   mapping: "required",
   run: (options) => generateDandisetTotals({ ...options, mapping: options.mapping! }),
@@ -204,7 +198,6 @@ export const generateDandisetTotalsCommand: Command = summaryCommand({
 /** `generate_archive_summaries`. */
 export const generateArchiveSummariesCommand: Command = summaryCommand({
   name: "generate_archive_summaries",
-  summary: "Write the whole archive's summaries (summaries/archive/)",
   help: `Writes <cache>/summaries/archive/by_day.tsv, by_region.tsv and requester_count.tsv
 (distinct client IPs of the whole archive) from raw counts, rounded once; with --mapping also
 by_asset_type_per_week.tsv.`,
@@ -216,7 +209,6 @@ by_asset_type_per_week.tsv.`,
 /** `generate_archive_totals`. */
 export const generateArchiveTotalsCommand: Command = summaryCommand({
   name: "generate_archive_totals",
-  summary: "Write summaries/archive_totals.json",
   help: `Writes <cache>/summaries/archive_totals.json: the six totals of the whole archive,
 from raw counts rounded once (requesters are distinct over all datasets).`,
   mapping: "none",

@@ -46,7 +46,6 @@ const n = (value: number) => value.toLocaleString("en-US");
 /** The `update_indexed_region_codes` command. */
 export const command: Command = {
   name: "update_indexed_region_codes",
-  summary: "Give every indexed IP a region label (service ranges, then ipinfo)",
   usage: "update_indexed_region_codes [--max-lookups N] [--batch-size N] [--geo-db FILE]",
   help: `Labels the IPs of the cache that have no region yet. First the published ranges of
 GitHub, AWS, Google Cloud and a VPN/datacenter list (labels GitHub, AWS/<region>,
@@ -119,7 +118,6 @@ ${COMMON_HELP}`,
 /** The `refresh_region_codes` command. */
 export const refreshCommand: Command = {
   name: "refresh_region_codes",
-  summary: "Re-check today's 1/90 of the labelled IPs and record the labels that changed",
   usage: "refresh_region_codes [--geo-db FILE]",
   help: `Re-checks a deterministic 1/90 of the labelled IPs each day, as the reference does (IPs
 sorted as text, ceil(n/90) a day, partition = the day's ordinal modulo 90), so every label is

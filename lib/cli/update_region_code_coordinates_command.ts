@@ -10,7 +10,6 @@ import { type Command, commandCacheDirectory, COMMON_HELP, expectPositionals } f
 /** The `update_region_code_coordinates` command. */
 export const command: Command = {
   name: "update_region_code_coordinates",
-  summary: "Give every region label coordinates (built-in tables, then OpenCage)",
   usage: "update_region_code_coordinates",
   help: `Places every region label of the cache on the map: the reference's override table and
 the locations of AWS and Google Cloud regions first, then OpenCage, asked within the label's

@@ -14,7 +14,6 @@ import { ProgressLine } from "./progress_line.ts";
 /** The `validate` command. */
 export const command: Command = {
   name: "validate",
-  summary: "Check log files for problems, without storing anything",
   usage: "validate [<log directory>] [--examples N] [--strict]",
   help: `Reads every log file below the directory (default: the configured one) and reports, per
 kind of problem, how many lines have it and the first file:line examples. Nothing is stored.
