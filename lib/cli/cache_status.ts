@@ -102,6 +102,12 @@ export interface InventoryCompletion {
  * Reads the state of the cache in `cacheDirectory`; with `logsDirectory`, also counts the log
  * files there that are not extracted yet (a walk of the folder).
  *
+ * @param options The cache, and optionally the log directory (to count pending files) and an S3
+ * Inventory (to measure completion).
+ * @returns What the cache holds, its last runs, and what is pending.
+ * @throws {OperatorError} When the cache database exists but cannot be read; the message says what
+ * to do.
+ *
  * @example Usage
  * ```ts
  * import { cacheStatus } from "./cache_status.ts";

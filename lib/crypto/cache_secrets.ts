@@ -101,6 +101,11 @@ export async function deriveLegacyFernetKey(password: string): Promise<Uint8Arra
  * Derives the secrets of a cache from a password: once per process, since PBKDF2 is slow on
  * purpose.
  *
+ * @param options The password, and optionally the salt and iteration count.
+ * @returns The Fernet key of the IP table and the key of the IP hashes.
+ * @throws {OperatorError} When the password is too weak for a real cache (see the README's password
+ * rules).
+ *
  * @example Usage
  * ```ts
  * import { deriveCacheSecrets } from "./cache_secrets.ts";

@@ -168,6 +168,14 @@ interface KnownFile {
  * again at any time (only new files are read), to interrupt (`signal`, `stop`), and to kill:
  * the cache then holds each file's requests exactly once or not at all.
  *
+ * @param options The log directory (or `s3://` location), the cache, the password's secrets, the
+ * mode, workers and progress callbacks.
+ * @returns What was found, read, kept, filtered, excluded and quarantined, file by file counts
+ * included.
+ * A stop asked for ends the run after the batch in flight: the result says `stopped`.
+ * @throws {OperatorError} When the cache cannot be opened or is locked by another run, the password
+ * does not match the cache, or the disk fails; the message says what to do.
+ *
  * @example Extract the bundled sample
  * ```ts
  * import { extractLogs } from "./extract_logs.ts";

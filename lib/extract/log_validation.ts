@@ -100,6 +100,11 @@ const STRICT = new TextDecoder("utf-8", { fatal: true });
 /**
  * Reads every log file below `options.logsDirectory` and reports its problems.
  *
+ * @param options The log directory and how many example lines to keep per kind of problem.
+ * @returns Files and lines read, lines kept, and each kind of problem with its count and examples
+ * (file and line).
+ * @throws {OperatorError} When the log directory cannot be read.
+ *
  * @example Usage
  * ```ts
  * import { validateLogs } from "./log_validation.ts";

@@ -53,6 +53,13 @@ interface RequestRow {
  * line, whatever the order in which they were extracted. The tree is written into a temporary
  * sibling folder and renamed into place, so it appears complete or not at all.
  *
+ * @param options The cache, the password's secrets and the folder to write the reference's
+ * per-object tree into.
+ * @returns How many objects and requests were written, and where.
+ * @throws {StoppedError} When the signal aborts the export: nothing is left behind.
+ * @throws {OperatorError} When the target holds something else than an earlier export, the password
+ * does not match, or writing fails.
+ *
  * @example Usage
  * ```ts
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";

@@ -43,6 +43,11 @@ export interface IndexIpsResult {
 /**
  * Imports `referenceDirectory` (if given) into the cache, then checks the IP table.
  *
+ * @param options The cache, the secrets, and optionally a reference cache to import first.
+ * @returns What was imported and what the IP table check found.
+ * @throws {OperatorError} When the cache cannot be opened or is locked by another run, the password
+ * does not match the cache, or the disk fails; the message says what to do.
+ *
  * @example Check a fresh extraction
  * ```ts
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";

@@ -100,6 +100,10 @@ interface Pending {
 /**
  * Imports the reference cache in `options.referenceDirectory`.
  *
+ * @param options The reference's cache folder, the open cache database, the secrets and warnings.
+ * @returns How many objects and requests were imported, and what was skipped or failed.
+ * @throws {OperatorError} When the reference cache cannot be read or does not look like one.
+ *
  * @example Usage
  * ```ts
  * import { openCacheDatabase } from "../store/cache_database.ts";

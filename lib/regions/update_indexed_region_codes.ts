@@ -162,6 +162,13 @@ function store(db: DatabaseSync, labels: Map<number, string>, source: string): v
 /**
  * Labels the indexed IPs that have no label.
  *
+ * @param options The cache, the secrets, the environment (tokens, range URLs), an optional geo
+ * database, warnings and the stop signal.
+ * @returns How many IPs were labelled, from which source, and how many are left.
+ * A stop asked for ends the lookups after the batch in flight: the result says so.
+ * @throws {OperatorError} When the cache cannot be opened or is locked by another run, the password
+ * does not match the cache, or the disk fails; the message says what to do.
+ *
  * @example With nothing extracted
  * ```ts
  * import { updateIndexedRegionCodes } from "./update_indexed_region_codes.ts";

@@ -123,6 +123,12 @@ function store(db: DatabaseSync, label: string, at: Coordinates, source: string)
 /**
  * Gives every region label of the cache coordinates it can.
  *
+ * @param options The cache, the environment (OpenCage key and URL), warnings and the stop signal.
+ * @returns How many labels got coordinates, from which source, and how many are left.
+ * A stop asked for ends the lookups: the result says so.
+ * @throws {OperatorError} When the cache cannot be opened or is locked by another run, the password
+ * does not match the cache, or the disk fails; the message says what to do.
+ *
  * @example With nothing extracted
  * ```ts
  * import { updateRegionCodeCoordinates } from "./update_region_code_coordinates.ts";

@@ -27,6 +27,12 @@ export interface ReportResult {
 /**
  * Writes the report of the cache in `options.cacheDirectory`.
  *
+ * @param options The cache (its published summaries are read) and the time the report says it was
+ * made.
+ * @returns The report's path, size, datasets and regions drawn on the map.
+ * @throws {OperatorError} When the summaries cannot be read (run the summary steps first) or the
+ * report cannot be written.
+ *
  * @example Usage
  * ```ts
  * import { generateReport } from "./generate_report.ts";

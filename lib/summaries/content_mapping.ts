@@ -52,6 +52,12 @@ export interface LoadMappingOptions {
 /**
  * Loads the mapping.
  *
+ * @param options The mapping's file or URL, the cache (where a URL's daily copy is kept), warnings
+ * and the current time.
+ * @returns Content id → dandiset id → asset path.
+ * @throws {OperatorError} When the mapping cannot be read, fetched (with no copy kept) or is not a
+ * mapping.
+ *
  * @example From a file
  * ```ts
  * import { loadContentMapping } from "./content_mapping.ts";

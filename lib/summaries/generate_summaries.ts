@@ -202,6 +202,12 @@ async function writeTotals(
  * `generate_summaries`: one folder per dataset (top-level key prefix) in `<cache>/summaries/`
  * with `by_day.tsv`, `by_asset.tsv`, `by_region.tsv` and `requester_count.tsv`.
  *
+ * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal.
+ * @returns Where the files were written and how many datasets they cover.
+ * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
+ * what to do.
+ * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
+ *
  * @example Usage
  * ```ts
  * import { generateSummaries } from "./generate_summaries.ts";
@@ -228,6 +234,13 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
 /**
  * `generate_dandiset_summaries`: one folder per dandiset, plus `by_asset_per_week.tsv` and
  * `by_asset_type_per_week.tsv`; content the mapping does not know goes to `undetermined`.
+ *
+ * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal, the
+ * content-id mapping and the dandisets to pick or skip.
+ * @returns Where the files were written and how many datasets they cover.
+ * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
+ * what to do.
+ * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
  *
  * @example Usage
  * ```ts
@@ -259,6 +272,12 @@ export async function generateDandisetSummaries(
  * `generate_totals`: `<cache>/summaries/totals.json`, the six totals of every dataset, from raw
  * counts rounded once.
  *
+ * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal.
+ * @returns Where the files were written and how many datasets they cover.
+ * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
+ * what to do.
+ * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
+ *
  * @example Usage
  * ```ts
  * import { generateTotals } from "./generate_summaries.ts";
@@ -280,6 +299,13 @@ export async function generateTotals(options: SummaryOptions): Promise<SummaryRe
 
 /**
  * `generate_dandiset_totals`: `totals.json` keyed by dandiset.
+ *
+ * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal, and the
+ * content-id mapping.
+ * @returns Where the files were written and how many datasets they cover.
+ * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
+ * what to do.
+ * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
  *
  * @example Usage
  * ```ts
@@ -307,6 +333,13 @@ export async function generateDandisetTotals(
  * `generate_archive_summaries`: `<cache>/summaries/archive/` with `by_day.tsv`,
  * `by_region.tsv`, `requester_count.tsv` (distinct IPs of the whole archive) and, given the
  * DANDI mapping, `by_asset_type_per_week.tsv`. From raw counts, rounded once.
+ *
+ * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal, and
+ * optionally the content-id mapping (adds the weekly asset types).
+ * @returns Where the files were written and how many datasets they cover.
+ * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
+ * what to do.
+ * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
  *
  * @example Usage
  * ```ts
@@ -343,6 +376,12 @@ export async function generateArchiveSummaries(
 /**
  * `generate_archive_totals`: `<cache>/summaries/archive_totals.json`, the six totals of the
  * whole archive (distinct requesters over all datasets, not a sum of rounded values).
+ *
+ * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal.
+ * @returns Where the files were written and how many datasets they cover.
+ * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
+ * what to do.
+ * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
  *
  * @example Usage
  * ```ts

@@ -180,6 +180,11 @@ async function git(target: string, args: string[]): Promise<string> {
 /**
  * Publishes the summaries of `options.cacheDirectory` into `options.targetDirectory`.
  *
+ * @param options The cache, the folder the archive serves, and whether to commit there with git.
+ * @returns What was copied, and the commit made, if any.
+ * @throws {OperatorError} When the summaries are missing or older than the last extraction, the
+ * target is not a folder the tool may write, or git fails; the message says what to do.
+ *
  * @example Usage
  * ```ts
  * import { publishSummaries } from "./publish.ts";
