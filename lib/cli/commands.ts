@@ -106,7 +106,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   set_logs: {
     summary: "Save the log directory used by extract_logs and daily",
     writes: false,
-    load: async () => (await import("./set_cache_command.ts")).setLogsCommand,
+    load: async () => (await import("./set_logs_command.ts")).command,
   },
   extract_logs: {
     summary: "Extract new log files into the cache (parallel, resumable, exactly once per file)",
@@ -148,7 +148,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "Re-check today's 1/90 of the labelled IPs and record the labels that changed",
     writes: true,
     needs: REGIONS,
-    load: async () => (await import("./update_indexed_region_codes_command.ts")).refreshCommand,
+    load: async () => (await import("./refresh_region_codes_command.ts")).command,
   },
   update_region_code_coordinates: {
     summary: "Give every region label coordinates (built-in tables, then OpenCage)",
@@ -210,7 +210,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   set_publish: {
     summary: "Save the folder daily publishes into (and whether it commits there)",
     writes: false,
-    load: async () => (await import("./publish_command.ts")).setPublishCommand,
+    load: async () => (await import("./set_publish_command.ts")).command,
   },
   stats: {
     summary: "The reference's stats: files processed, IPs extracted and classified by kind",
@@ -222,7 +222,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "The reference's completion: log objects of an S3 Inventory extracted so far",
     writes: false,
     needs: { env: [] },
-    load: async () => (await import("./stats_command.ts")).completionCommand,
+    load: async () => (await import("./completion_command.ts")).command,
   },
   stop: {
     summary: "Stop the run working on the cache after its batch in flight, and wait for it",

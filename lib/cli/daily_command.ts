@@ -27,8 +27,8 @@ import { command as updateCoordinates } from "./update_region_code_coordinates_c
 import {
   command as updateIndexedRegionCodes,
   geoDatabase,
-  refreshCommand as refreshRegionCodes,
 } from "./update_indexed_region_codes_command.ts";
+import { command as refreshRegionCodes } from "./refresh_region_codes_command.ts";
 import { GeoDatabase } from "../regions/geo_database.ts";
 import {
   generateArchiveSummariesCommand,

@@ -1,6 +1,6 @@
 /**
- * `s3_log_extraction stats [--inventory DIR]` and `completion --inventory DIR`: the reference's
- * two reports, in its exact text, from the cache's counts (never an IP).
+ * `s3_log_extraction stats [--inventory DIR]`: the reference's stats report (and, through
+ * `completion_command.ts`, its completion report), in its exact text, from the cache's counts (never an IP).
  *
  * @module
  */
@@ -22,7 +22,9 @@ const KINDS: [LabelKind, string][] = [
   ["github", "GitHub"],
 ];
 
-const percent = (part: number, whole: number) => whole === 0 ? 0 : (part / whole) * 100;
+/** `part` as a percentage of `whole` (0 of nothing). */
+export const percent = (part: number, whole: number): number =>
+  whole === 0 ? 0 : (part / whole) * 100;
 
 /**
  * The lines of `stats`, as the reference prints them.
@@ -70,7 +72,8 @@ export function statsLines(
   return lines;
 }
 
-async function statusOf(
+/** The cache status a report command reads, with the inventory when `--inventory` names one. */
+export async function statusOf(
   values: Record<string, string | boolean | undefined>,
   context: Parameters<Command["run"]>[1],
 ): Promise<CacheStatus> {
@@ -117,35 +120,6 @@ ${COMMON_HELP}`,
         2,
       ));
     } else if (!values.quiet) { for (const line of statsLines(status)) context.out(line); }
-    return 0;
-  },
-};
-
-/** The `completion` command. */
-export const completionCommand: Command = {
-  name: "completion",
-  usage: "completion --inventory DIR",
-  help: `Prints what the reference's \`completion\` prints: how many of the log objects a local
-copy of an S3 Inventory lists are extracted, how many it lists, and the percent complete.
-
-Options:
-  --inventory <dir>  a local copy of an S3 Inventory of the log bucket (required)
-
-${COMMON_HELP}`,
-  options: { inventory: { type: "string" } },
-  async run({ values, positionals }, context) {
-    expectPositionals("completion", positionals, 0, 0, "");
-    if (typeof values.inventory !== "string") {
-      throw new UsageError("completion needs --inventory <dir>, a local copy of an S3 Inventory.");
-    }
-    const { inventory } = await statusOf(values, context);
-    const { logObjects, done } = inventory!;
-    if (values.json) context.out(JSON.stringify(inventory, null, 2));
-    else if (!values.quiet) {
-      context.out(`Processed files  : ${done}`);
-      context.out(`Inventory files  : ${logObjects}`);
-      context.out(`Percent complete : ${percent(done, logObjects).toFixed(2)}%`);
-    }
     return 0;
   },
 };
