@@ -9,16 +9,20 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
-import { OperatorError } from "./errors.ts";
 import {
   CACHE_VARIABLE,
   CONFIG_VARIABLE,
   type Environment,
+  HOME_VARIABLE,
   LOGS_VARIABLE,
   PUBLISH_GIT_VARIABLE,
   PUBLISH_VARIABLE,
+  XDG_CACHE_HOME_VARIABLE,
+  XDG_CONFIG_HOME_VARIABLE,
+  XDG_DATA_HOME_VARIABLE,
 } from "./env.ts";
+import { dirname, join, resolve } from "node:path";
+import { OperatorError } from "./errors.ts";
 
 /** The settings file's content. */
 export interface Settings {
@@ -52,7 +56,7 @@ export function settingsPath(env: Environment = Deno.env): string {
   const explicit = env.get(CONFIG_VARIABLE);
   if (explicit) return resolve(explicit);
   const user = join(
-    userFolder(env, "XDG_CONFIG_HOME", ".config"),
+    userFolder(env, XDG_CONFIG_HOME_VARIABLE, ".config"),
     "s3-log-extraction",
     "config.json",
   );
@@ -95,11 +99,11 @@ export function isFile(path: string): boolean {
  * ```
  */
 export function defaultCacheDirectory(env: Environment = Deno.env): string {
-  const data = join(userFolder(env, "XDG_DATA_HOME", ".local/share"), "s3-log-extraction");
+  const data = join(userFolder(env, XDG_DATA_HOME_VARIABLE, ".local/share"), "s3-log-extraction");
   if (isFile(join(data, "cache.sqlite"))) return data;
   let old: string;
   try {
-    old = join(userFolder(env, "XDG_CACHE_HOME", ".cache"), "s3-log-extraction");
+    old = join(userFolder(env, XDG_CACHE_HOME_VARIABLE, ".cache"), "s3-log-extraction");
   } catch {
     return data; // no cache folder to look in
   }
@@ -109,7 +113,7 @@ export function defaultCacheDirectory(env: Environment = Deno.env): string {
 function userFolder(env: Environment, variable: string, fallback: string): string {
   const xdg = env.get(variable);
   if (xdg) return resolve(xdg);
-  const home = env.get("HOME");
+  const home = env.get(HOME_VARIABLE);
   if (!home) {
     throw new OperatorError(
       `Cannot find the user's folders: neither ${variable} nor HOME is set. Set one of them, or ` +

@@ -57,16 +57,49 @@ export const MAPPING_URL_VARIABLE: string = "S3_LOG_EXTRACTION_MAPPING_URL";
 /** Variable through which `daily` lets its own steps run under its pipeline lock. */
 export const RUN_TOKEN_VARIABLE: string = "S3_LOG_EXTRACTION_RUN_TOKEN";
 
+/** AWS access key id (with {@linkcode AWS_SECRET_ACCESS_KEY_VARIABLE}). */
+export const AWS_ACCESS_KEY_ID_VARIABLE: string = "AWS_ACCESS_KEY_ID";
+/** AWS secret access key. */
+export const AWS_SECRET_ACCESS_KEY_VARIABLE: string = "AWS_SECRET_ACCESS_KEY";
+/** AWS session token of temporary credentials. */
+export const AWS_SESSION_TOKEN_VARIABLE: string = "AWS_SESSION_TOKEN";
+/** Profile of the shared credentials file (default `default`). */
+export const AWS_PROFILE_VARIABLE: string = "AWS_PROFILE";
+/** Where the shared credentials file is (default `~/.aws/credentials`). */
+export const AWS_SHARED_CREDENTIALS_FILE_VARIABLE: string = "AWS_SHARED_CREDENTIALS_FILE";
+/** The bucket's region. */
+export const AWS_REGION_VARIABLE: string = "AWS_REGION";
+/** The region when {@linkcode AWS_REGION_VARIABLE} is not set. */
+export const AWS_DEFAULT_REGION_VARIABLE: string = "AWS_DEFAULT_REGION";
+/** An S3-compatible endpoint instead of AWS's. */
+export const AWS_ENDPOINT_URL_VARIABLE: string = "AWS_ENDPOINT_URL";
+
 /** The AWS variables this tool reads. */
 export const AWS_VARIABLES: readonly string[] = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_PROFILE",
-  "AWS_SHARED_CREDENTIALS_FILE",
-  "AWS_REGION",
-  "AWS_DEFAULT_REGION",
-  "AWS_ENDPOINT_URL",
+  AWS_ACCESS_KEY_ID_VARIABLE,
+  AWS_SECRET_ACCESS_KEY_VARIABLE,
+  AWS_SESSION_TOKEN_VARIABLE,
+  AWS_PROFILE_VARIABLE,
+  AWS_SHARED_CREDENTIALS_FILE_VARIABLE,
+  AWS_REGION_VARIABLE,
+  AWS_DEFAULT_REGION_VARIABLE,
+  AWS_ENDPOINT_URL_VARIABLE,
+];
+
+/** The user's home folder (settings and cache default below it). */
+export const HOME_VARIABLE: string = "HOME";
+/** The user's settings folder (default `~/.config`). */
+export const XDG_CONFIG_HOME_VARIABLE: string = "XDG_CONFIG_HOME";
+/** The user's data folder (default `~/.local/share`): the cache's default parent. */
+export const XDG_DATA_HOME_VARIABLE: string = "XDG_DATA_HOME";
+/** The user's cache folder (default `~/.cache`): where earlier versions kept the cache. */
+export const XDG_CACHE_HOME_VARIABLE: string = "XDG_CACHE_HOME";
+/** The folders of the user a run is for. */
+export const USER_FOLDER_VARIABLES: readonly string[] = [
+  HOME_VARIABLE,
+  XDG_CACHE_HOME_VARIABLE,
+  XDG_DATA_HOME_VARIABLE,
+  XDG_CONFIG_HOME_VARIABLE,
 ];
 
 /** Regular expression of client IPs to drop, matched against the whole IP (this tool's). */

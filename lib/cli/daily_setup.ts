@@ -23,6 +23,7 @@ import { RANGE_SOURCES } from "../regions/service_ranges.ts";
 import {
   type Environment,
   GEO_DB_VARIABLE,
+  HOME_VARIABLE,
   IPINFO_TOKEN_VARIABLE,
   OPENCAGE_KEY_VARIABLE,
   PASSWORD_VARIABLE,
@@ -100,7 +101,8 @@ export async function resolveDailySetup(
   if (!options.sample && env.get(PASSWORD_VARIABLE)) {
     // A password means real data is meant: running the sample instead would hide a
     // misconfigured service (another user's settings, a missing variable) behind exit 0.
-    const user = env.get("USER") || env.get("LOGNAME") || `the user with HOME=${env.get("HOME")}`;
+    const user = env.get("USER") || env.get("LOGNAME") ||
+      `the user with HOME=${env.get(HOME_VARIABLE)}`;
     throw new OperatorError(
       `No log directory is configured for ${user}, and S3_LOG_EXTRACTION_PASSWORD is set, so ` +
         `real logs are meant. Settings are per user: ${settingsPath(env)} has no ` +

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { AWS_ENDPOINT_URL_VARIABLE } from "../env.ts";
 import { awsCredentials, awsRegion } from "../s3/aws_credentials.ts";
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { parseS3Url, S3Client } from "../s3/s3_client.ts";
@@ -38,7 +39,7 @@ async function remoteLogs(
   const client = new S3Client({
     credentials: await awsCredentials(context.env),
     region: awsRegion(context.env),
-    endpoint: context.env.get("AWS_ENDPOINT_URL") || undefined,
+    endpoint: context.env.get(AWS_ENDPOINT_URL_VARIABLE) || undefined,
   });
   return s3LogSource({ location: parseS3Url(url), client, inventory, downloads });
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { AWS_ENDPOINT_URL_VARIABLE, AWS_VARIABLES, type Environment } from "../env.ts";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { awsRegion, credentialsFilePath } from "../s3/aws_credentials.ts";
@@ -19,7 +20,6 @@ import { parseS3Url } from "../s3/s3_client.ts";
 import { stepPermissions } from "./step_permissions.ts";
 import { COMMANDS } from "./commands.ts";
 import { type CommandInput, readCacheDirectory } from "./command.ts";
-import { AWS_VARIABLES, type Environment } from "../env.ts";
 
 /** The command line's entry module, which the isolated process runs. */
 const CLI = fileURLToPath(new URL("cli.ts", PROGRAM_URL));
@@ -107,7 +107,7 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
     (name === "extract_logs" || name === "status");
   const hosts: string[] = [];
   if (s3 && name === "extract_logs") {
-    const endpoint = env.get("AWS_ENDPOINT_URL");
+    const endpoint = env.get(AWS_ENDPOINT_URL_VARIABLE);
     const bucket = parseS3Url(logsDirectory!).bucket;
     hosts.push(endpoint ? new URL(endpoint).host : `${bucket}.s3.${awsRegion(env)}.amazonaws.com`);
     readPaths.push(credentialsFilePath(env));

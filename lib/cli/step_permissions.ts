@@ -8,17 +8,18 @@
  * @module
  */
 
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { PROGRAM_URL } from "../config.ts";
-import { OperatorError } from "../errors.ts";
 import {
   CACHE_VARIABLE,
   CONFIG_VARIABLE,
   type Environment,
   LOGS_VARIABLE,
   RUN_TOKEN_VARIABLE,
+  USER_FOLDER_VARIABLES,
 } from "../env.ts";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PROGRAM_URL } from "../config.ts";
+import { OperatorError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 
 /** Variables every step may read: where the cache and settings are, and `NO_COLOR`. */
@@ -26,10 +27,7 @@ const BASE_VARIABLES = [
   CACHE_VARIABLE,
   CONFIG_VARIABLE,
   LOGS_VARIABLE,
-  "HOME",
-  "XDG_CACHE_HOME",
-  "XDG_DATA_HOME",
-  "XDG_CONFIG_HOME",
+  ...USER_FOLDER_VARIABLES,
   "NO_COLOR",
   RUN_TOKEN_VARIABLE,
 ];

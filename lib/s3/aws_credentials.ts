@@ -7,10 +7,20 @@
  * @module
  */
 
+import {
+  AWS_ACCESS_KEY_ID_VARIABLE,
+  AWS_DEFAULT_REGION_VARIABLE,
+  AWS_PROFILE_VARIABLE,
+  AWS_REGION_VARIABLE,
+  AWS_SECRET_ACCESS_KEY_VARIABLE,
+  AWS_SESSION_TOKEN_VARIABLE,
+  AWS_SHARED_CREDENTIALS_FILE_VARIABLE,
+  type Environment,
+  HOME_VARIABLE,
+} from "../env.ts";
 import { join } from "node:path";
 import { OperatorError } from "../errors.ts";
 import type { AwsCredentials } from "./sigv4.ts";
-import type { Environment } from "../env.ts";
 
 /**
  * The path of the shared credentials file.
@@ -24,8 +34,8 @@ import type { Environment } from "../env.ts";
  * ```
  */
 export function credentialsFilePath(env: Environment): string {
-  return env.get("AWS_SHARED_CREDENTIALS_FILE") ||
-    join(env.get("HOME") ?? "", ".aws", "credentials");
+  return env.get(AWS_SHARED_CREDENTIALS_FILE_VARIABLE) ||
+    join(env.get(HOME_VARIABLE) ?? "", ".aws", "credentials");
 }
 
 /**
@@ -41,16 +51,16 @@ export function credentialsFilePath(env: Environment): string {
  * ```
  */
 export async function awsCredentials(env: Environment): Promise<AwsCredentials> {
-  const id = env.get("AWS_ACCESS_KEY_ID");
-  const secret = env.get("AWS_SECRET_ACCESS_KEY");
+  const id = env.get(AWS_ACCESS_KEY_ID_VARIABLE);
+  const secret = env.get(AWS_SECRET_ACCESS_KEY_VARIABLE);
   if (id && secret) {
-    const token = env.get("AWS_SESSION_TOKEN");
+    const token = env.get(AWS_SESSION_TOKEN_VARIABLE);
     return token
       ? { accessKeyId: id, secretAccessKey: secret, sessionToken: token }
       : { accessKeyId: id, secretAccessKey: secret };
   }
   const path = credentialsFilePath(env);
-  const profile = env.get("AWS_PROFILE") || "default";
+  const profile = env.get(AWS_PROFILE_VARIABLE) || "default";
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -88,7 +98,7 @@ export async function awsCredentials(env: Environment): Promise<AwsCredentials> 
  * ```
  */
 export function awsRegion(env: Environment): string {
-  return env.get("AWS_REGION") || env.get("AWS_DEFAULT_REGION") || "us-east-1";
+  return env.get(AWS_REGION_VARIABLE) || env.get(AWS_DEFAULT_REGION_VARIABLE) || "us-east-1";
 }
 
 function iniSection(text: string, name: string): Map<string, string> | undefined {
