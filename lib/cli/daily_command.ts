@@ -30,17 +30,14 @@ import {
 } from "./update_indexed_region_codes_command.ts";
 import { command as refreshRegionCodes } from "./refresh_region_codes_command.ts";
 import { GeoDatabase } from "../regions/geo_database.ts";
-import {
-  generateArchiveSummariesCommand,
-  generateArchiveTotalsCommand,
-  generateDandisetSummariesCommand,
-  generateDandisetTotalsCommand,
-  generateSummariesCommand,
-  generateTotalsCommand,
-  mappingSource,
-} from "./summary_commands.ts";
-import { GEO_DB_VARIABLE, IPINFO_TOKEN_VARIABLE } from "../env.ts";
-import { MODE_VARIABLE } from "../env.ts";
+import { command as generateSummariesCommand } from "./generate_summaries_command.ts";
+import { command as generateDandisetSummariesCommand } from "./generate_dandiset_summaries_command.ts";
+import { command as generateTotalsCommand } from "./generate_totals_command.ts";
+import { command as generateDandisetTotalsCommand } from "./generate_dandiset_totals_command.ts";
+import { command as generateArchiveSummariesCommand } from "./generate_archive_summaries_command.ts";
+import { command as generateArchiveTotalsCommand } from "./generate_archive_totals_command.ts";
+import { mappingSource } from "./summary_command.ts";
+import { GEO_DB_VARIABLE, IPINFO_TOKEN_VARIABLE, MODE_VARIABLE } from "../env.ts";
 
 function stepWarnings(cacheDirectory: string, since: string) {
   try {

@@ -1,6 +1,7 @@
 /**
- * The summary commands: `generate_summaries`, `generate_dandiset_summaries`, `generate_totals`,
- * `generate_dandiset_totals`, `generate_archive_summaries`, `generate_archive_totals`.
+ * What the six summary commands share (`generate_summaries`, `generate_dandiset_summaries`,
+ * `generate_totals`, `generate_dandiset_totals`, `generate_archive_summaries`,
+ * `generate_archive_totals`, each in its own file): their options, help and run.
  *
  * @module
  */
@@ -10,16 +11,7 @@ import {
   DEFAULT_MAPPING_URL,
   loadContentMapping,
 } from "../summaries/content_mapping.ts";
-import {
-  generateArchiveSummaries,
-  generateArchiveTotals,
-  generateDandisetSummaries,
-  generateDandisetTotals,
-  generateSummaries,
-  generateTotals,
-  type SummaryOptions,
-  type SummaryResult,
-} from "../summaries/generate_summaries.ts";
+import type { SummaryOptions, SummaryResult } from "../summaries/generate_summaries.ts";
 import { StoppedError, UsageError } from "../errors.ts";
 import {
   type Command,
@@ -49,7 +41,7 @@ const MAPPING_HELP =
  *
  * @example Usage
  * ```ts
- * import { mappingSource } from "./summary_commands.ts";
+ * import { mappingSource } from "./summary_command.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepStrictEqual(mappingSource(undefined, new Map([["S3_LOG_EXTRACTION_MAPPING_URL", "http://x/m.json"]])), "http://x/m.json");
@@ -68,7 +60,8 @@ interface StepOptions extends SummaryOptions {
   skip?: string[];
 }
 
-interface Step {
+/** A summary step as its command describes it. */
+export interface Step {
   name: string;
   help: string;
   mapping: "none" | "required" | "optional";
@@ -79,7 +72,8 @@ interface Step {
   done(result: SummaryResult): string;
 }
 
-function summaryCommand(step: Step): Command {
+/** The command of a summary step. */
+export function summaryCommand(step: Step): Command {
   const options = {
     "privacy-minimum": { type: "string" as const },
     "privacy-modulo": { type: "string" as const },
@@ -149,69 +143,6 @@ ${COMMON_HELP}`,
   };
 }
 
-const datasets = (r: SummaryResult) => `${r.datasets} dataset${r.datasets === 1 ? "" : "s"}`;
-
-/** `generate_summaries`. */
-export const generateSummariesCommand: Command = summaryCommand({
-  name: "generate_summaries",
-  help: `Writes <cache>/summaries/<dataset>/by_day.tsv, by_asset.tsv, by_region.tsv and
-requester_count.tsv for every dataset (the first segment of the object keys), with the
-reference's columns and privacy rounding. Regions come from the IP labels (missing until
-update_indexed_region_codes has run). The folder is replaced atomically.`,
-  mapping: "none",
-  run: generateSummaries,
-  done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
-});
-
-/** `generate_dandiset_summaries`. */
-export const generateDandisetSummariesCommand: Command = summaryCommand({
-  name: "generate_dandiset_summaries",
-  help: `Like generate_summaries, with dandisets as datasets: each blob or Zarr is attributed to
-the first dandiset and asset path the mapping gives, or to "undetermined". Adds
-by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
-  mapping: "required",
-  choice: true,
-  run: (options) => generateDandisetSummaries({ ...options, mapping: options.mapping! }),
-  done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
-});
-
-/** `generate_totals`. */
-export const generateTotalsCommand: Command = summaryCommand({
-  name: "generate_totals",
-  help: `Writes <cache>/summaries/totals.json: per dataset, total_bytes_sent,
-total_number_of_requests, total_number_of_downloads, number_of_requesters (rounded once from
-raw counts), number_of_unique_regions and number_of_unique_countries.`,
-  mapping: "none",
-  run: generateTotals,
-  done: (r) => `Wrote the totals of ${datasets(r)} to ${r.path}.`,
-});
-
-/** `generate_dandiset_totals`. */
-export const generateDandisetTotalsCommand: Command = summaryCommand({
-  name: "generate_dandiset_totals",
-  help: `Like generate_totals, with dandisets as datasets (through the content-id mapping).`,
-  mapping: "required",
-  run: (options) => generateDandisetTotals({ ...options, mapping: options.mapping! }),
-  done: (r) => `Wrote the totals of ${datasets(r)} to ${r.path}.`,
-});
-
-/** `generate_archive_summaries`. */
-export const generateArchiveSummariesCommand: Command = summaryCommand({
-  name: "generate_archive_summaries",
-  help: `Writes <cache>/summaries/archive/by_day.tsv, by_region.tsv and requester_count.tsv
-(distinct client IPs of the whole archive) from raw counts, rounded once; with --mapping also
-by_asset_type_per_week.tsv.`,
-  mapping: "optional",
-  run: generateArchiveSummaries,
-  done: (r) => `Wrote the archive's summaries to ${r.path}.`,
-});
-
-/** `generate_archive_totals`. */
-export const generateArchiveTotalsCommand: Command = summaryCommand({
-  name: "generate_archive_totals",
-  help: `Writes <cache>/summaries/archive_totals.json: the six totals of the whole archive,
-from raw counts rounded once (requesters are distinct over all datasets).`,
-  mapping: "none",
-  run: generateArchiveTotals,
-  done: (r) => `Wrote the archive's totals to ${r.path}.`,
-});
+/** "N dataset(s)". */
+export const datasets = (r: SummaryResult): string =>
+  `${r.datasets} dataset${r.datasets === 1 ? "" : "s"}`;

@@ -1,0 +1,21 @@
+/**
+ * `s3_log_extraction generate_summaries`.
+ *
+ * @module
+ */
+
+import { generateSummaries } from "../summaries/generate_summaries.ts";
+import type { Command } from "./command.ts";
+import { datasets, summaryCommand } from "./summary_command.ts";
+
+/** `generate_summaries`. */
+export const command: Command = summaryCommand({
+  name: "generate_summaries",
+  help: `Writes <cache>/summaries/<dataset>/by_day.tsv, by_asset.tsv, by_region.tsv and
+requester_count.tsv for every dataset (the first segment of the object keys), with the
+reference's columns and privacy rounding. Regions come from the IP labels (missing until
+update_indexed_region_codes has run). The folder is replaced atomically.`,
+  mapping: "none",
+  run: generateSummaries,
+  done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
+});
