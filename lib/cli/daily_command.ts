@@ -10,10 +10,11 @@ import { openCacheDatabase } from "../store/cache_database.ts";
 import { configuredPublish } from "../config.ts";
 import { runsWithWarnings } from "../store/run_history.ts";
 import { stopRequested } from "../store/run_lock.ts";
-import { resolveDailySetup } from "./daily_setup.ts";
+import { type DailySetup, resolveDailySetup } from "./daily_setup.ts";
 import { errorText, OperatorError, UsageError } from "../errors.ts";
 import {
   type Command,
+  type CommandContext,
   type CommandInput,
   COMMON_HELP,
   expectPositionals,
@@ -96,19 +97,7 @@ ${COMMON_HELP}`,
     expectPositionals("daily", positionals, 0, 0, "");
     const started = new Date().toISOString();
     integerOption("daily", "workers", values.workers, 0);
-    const flagMode = values.mode as string | undefined;
-    const mode = flagMode ?? context.env.get(MODE_VARIABLE) ?? "generic";
-    if (mode !== "generic" && mode !== "dandi") {
-      if (flagMode !== undefined) {
-        throw new UsageError(
-          `--mode must be generic or dandi (got ${JSON.stringify(mode)}) for daily.`,
-        );
-      }
-      throw new OperatorError(
-        `${MODE_VARIABLE} must be generic or dandi (got ${JSON.stringify(mode)}). Fix the ` +
-          "variable (in the service's environment file, if it is set there).",
-      );
-    }
+    const mode = dailyMode(values, context.env);
     const setup = await resolveDailySetup({
       env: context.env,
       cacheFlag: values.cache as string | undefined,
@@ -127,98 +116,9 @@ ${COMMON_HELP}`,
     // night's run half done.
     const geoDb = geoDatabase(values, { env: setup.env });
     if (geoDb !== undefined) await GeoDatabase.open(geoDb);
-    const stepContext = { ...context, env: setup.env };
-    const common = { cache: setup.cacheDirectory, quiet: values.quiet, json: values.json };
-    const runStep = (command: Command, input: CommandInput) =>
-      context.runStep
-        ? context.runStep(command.name, input, setup.env)
-        : command.run(input, stepContext);
-    const step = (command: Command, values: CommandInput["values"] = {}) =>
-      [
-        command.name,
-        () => runStep(command, { values: { ...common, ...values }, positionals: [] }),
-      ] as const;
-    const steps: (readonly [string, () => Promise<number>])[] = [
-      ["extract_logs", () =>
-        runStep(extractLogs, {
-          values: { ...common, workers: values.workers, mode },
-          positionals: [setup.logsDirectory],
-        })],
-      step(indexIps),
-      step(updateIndexedRegionCodes, { "geo-db": values["geo-db"] }),
-    ];
-    if (geoDatabase(values, { env: setup.env }) || setup.env.get(IPINFO_TOKEN_VARIABLE)) {
-      steps.push(step(refreshRegionCodes, { "geo-db": values["geo-db"] }));
-    } else if (!quiet) {
-      context.err(
-        `refresh_region_codes skipped: nothing to re-check labels with. Set ` +
-          `${IPINFO_TOKEN_VARIABLE} or ${GEO_DB_VARIABLE} (or give --geo-db).`,
-      );
-    }
-    steps.push(step(updateCoordinates));
-    if (mode === "generic") {
-      steps.push(step(generateSummariesCommand), step(generateTotalsCommand));
-      steps.push(step(generateArchiveSummariesCommand), step(generateArchiveTotalsCommand));
-    } else {
-      const mapping = mappingSource(values.mapping, setup.env);
-      const readable = await loadContentMapping({
-        source: mapping,
-        cacheDirectory: setup.cacheDirectory,
-      })
-        .then(() => true, (error) => {
-          context.err(
-            `warning: generate_dandiset_summaries and generate_dandiset_totals skipped: ${
-              errorText(error)
-            } ` +
-              "Set S3_LOG_EXTRACTION_MAPPING_URL or give --mapping.",
-          );
-          return false;
-        });
-      if (readable) {
-        steps.push(step(generateDandisetSummariesCommand, { mapping }));
-        steps.push(step(generateDandisetTotalsCommand, { mapping }));
-      }
-      steps.push(step(generateArchiveSummariesCommand, readable ? { mapping } : {}));
-      steps.push(step(generateArchiveTotalsCommand));
-    }
-    steps.push(step(report));
-    const publish = setup.sample ? undefined : await configuredPublish({ env: setup.env });
-    if (publish !== undefined) {
-      steps.push([
-        "publish",
-        () =>
-          runStep(publishCommand, {
-            values: { ...common, git: publish.git },
-            positionals: [publish.directory],
-          }),
-      ]);
-    }
-    for (const [index, [name, run]] of steps.entries()) {
-      if (!quiet) context.err(`[${index + 1}/${steps.length}] ${name}`);
-      let code: number;
-      try {
-        code = await run();
-      } catch (error) {
-        if (error instanceof UsageError || !(error instanceof OperatorError)) throw error;
-        throw new OperatorError(`daily stopped at step ${name}: ${error.message}`, {
-          cause: error,
-        });
-      }
-      if (code !== 0) {
-        context.err(`daily stopped at step ${name} (exit code ${code}); later steps did not run.`);
-        return code;
-      }
-      const asked = await stopRequested(setup.cacheDirectory, { signal: context.signal });
-      if (asked) {
-        if (index < steps.length - 1) {
-          context.err(
-            `daily stopped after step ${name}, as asked; later steps did not run. The next run ` +
-              "goes on from there.",
-          );
-        }
-        return 0;
-      }
-    }
+    const steps = await plannedSteps({ values, context, setup, mode, quiet });
+    const code = await runSteps(steps, { context, cacheDirectory: setup.cacheDirectory, quiet });
+    if (code !== undefined) return code;
     // Steps run in processes of their own record their warnings in the cache.
     const warned = stepWarnings(setup.cacheDirectory, started);
     if (warned.length > 0) {
@@ -238,3 +138,145 @@ ${COMMON_HELP}`,
     return 0;
   },
 };
+
+/** The mode of the run: `--mode`, else `S3_LOG_EXTRACTION_MODE`, else generic. */
+function dailyMode(values: CommandInput["values"], env: CommandContext["env"]): string {
+  const flagMode = values.mode as string | undefined;
+  const mode = flagMode ?? env.get(MODE_VARIABLE) ?? "generic";
+  if (mode === "generic" || mode === "dandi") return mode;
+  if (flagMode !== undefined) {
+    throw new UsageError(
+      `--mode must be generic or dandi (got ${JSON.stringify(mode)}) for daily.`,
+    );
+  }
+  throw new OperatorError(
+    `${MODE_VARIABLE} must be generic or dandi (got ${JSON.stringify(mode)}). Fix the ` +
+      "variable (in the service's environment file, if it is set there).",
+  );
+}
+
+/** A step of the run: its name, and how to run it (its exit code). */
+type PlannedStep = readonly [name: string, run: () => Promise<number>];
+
+/** What the run's steps are planned from. */
+interface StepPlanInput {
+  values: CommandInput["values"];
+  context: CommandContext;
+  setup: DailySetup;
+  mode: string;
+  quiet: boolean;
+}
+
+/** The steps of the night, in order; a step that cannot run is left out with a line why. */
+async function plannedSteps(
+  { values, context, setup, mode, quiet }: StepPlanInput,
+): Promise<PlannedStep[]> {
+  const stepContext = { ...context, env: setup.env };
+  const common = { cache: setup.cacheDirectory, quiet: values.quiet, json: values.json };
+  const runStep = (command: Command, input: CommandInput) =>
+    context.runStep
+      ? context.runStep(command.name, input, setup.env)
+      : command.run(input, stepContext);
+  const step = (command: Command, values: CommandInput["values"] = {}) =>
+    [
+      command.name,
+      () => runStep(command, { values: { ...common, ...values }, positionals: [] }),
+    ] as const;
+  const steps: PlannedStep[] = [
+    ["extract_logs", () =>
+      runStep(extractLogs, {
+        values: { ...common, workers: values.workers, mode },
+        positionals: [setup.logsDirectory],
+      })],
+    step(indexIps),
+    step(updateIndexedRegionCodes, { "geo-db": values["geo-db"] }),
+  ];
+  if (geoDatabase(values, { env: setup.env }) || setup.env.get(IPINFO_TOKEN_VARIABLE)) {
+    steps.push(step(refreshRegionCodes, { "geo-db": values["geo-db"] }));
+  } else if (!quiet) {
+    context.err(
+      `refresh_region_codes skipped: nothing to re-check labels with. Set ` +
+        `${IPINFO_TOKEN_VARIABLE} or ${GEO_DB_VARIABLE} (or give --geo-db).`,
+    );
+  }
+  steps.push(step(updateCoordinates));
+  if (mode === "generic") {
+    steps.push(step(generateSummariesCommand), step(generateTotalsCommand));
+    steps.push(step(generateArchiveSummariesCommand), step(generateArchiveTotalsCommand));
+  } else {
+    const mapping = mappingSource(values.mapping, setup.env);
+    const readable = await loadContentMapping({
+      source: mapping,
+      cacheDirectory: setup.cacheDirectory,
+    })
+      .then(() => true, (error) => {
+        context.err(
+          `warning: generate_dandiset_summaries and generate_dandiset_totals skipped: ${
+            errorText(error)
+          } ` +
+            "Set S3_LOG_EXTRACTION_MAPPING_URL or give --mapping.",
+        );
+        return false;
+      });
+    if (readable) {
+      steps.push(step(generateDandisetSummariesCommand, { mapping }));
+      steps.push(step(generateDandisetTotalsCommand, { mapping }));
+    }
+    steps.push(step(generateArchiveSummariesCommand, readable ? { mapping } : {}));
+    steps.push(step(generateArchiveTotalsCommand));
+  }
+  steps.push(step(report));
+  const publish = setup.sample ? undefined : await configuredPublish({ env: setup.env });
+  if (publish !== undefined) {
+    steps.push([
+      "publish",
+      () =>
+        runStep(publishCommand, {
+          values: { ...common, git: publish.git },
+          positionals: [publish.directory],
+        }),
+    ]);
+  }
+  return steps;
+}
+
+/**
+ * Runs the steps in order until one fails or a stop is asked for: undefined when all ran, else
+ * the run's exit code.
+ */
+async function runSteps(
+  steps: PlannedStep[],
+  { context, cacheDirectory, quiet }: {
+    context: CommandContext;
+    cacheDirectory: string;
+    quiet: boolean;
+  },
+): Promise<number | undefined> {
+  for (const [index, [name, run]] of steps.entries()) {
+    if (!quiet) context.err(`[${index + 1}/${steps.length}] ${name}`);
+    let code: number;
+    try {
+      code = await run();
+    } catch (error) {
+      if (error instanceof UsageError || !(error instanceof OperatorError)) throw error;
+      throw new OperatorError(`daily stopped at step ${name}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    if (code !== 0) {
+      context.err(`daily stopped at step ${name} (exit code ${code}); later steps did not run.`);
+      return code;
+    }
+    const asked = await stopRequested(cacheDirectory, { signal: context.signal });
+    if (asked) {
+      if (index < steps.length - 1) {
+        context.err(
+          `daily stopped after step ${name}, as asked; later steps did not run. The next run ` +
+            "goes on from there.",
+        );
+      }
+      return 0;
+    }
+  }
+  return undefined;
+}
