@@ -18,15 +18,18 @@ const DAY_MS = 24 * HOUR_MS;
 const WEEK_MS = 7 * DAY_MS;
 
 /** Options of {@linkcode dailyCopy}. */
-export interface DailyCopyOptions {
+export interface DailyCopyOptions<T> {
   /** Where the copy is kept (its modification time is when it was fetched). */
   path: string;
   /** The http(s) or file URL to fetch. */
   url: string;
   /** The largest body accepted, in bytes. */
   limit: number;
-  /** Throws when a fetched body is not usable (then the kept copy serves instead). */
-  check: (bytes: Uint8Array<ArrayBuffer>) => unknown;
+  /**
+   * Reads a body: the value the caller uses. It throws when a fetched body is not usable (then
+   * the kept copy serves instead), and is called once per copy used.
+   */
+  read: (bytes: Uint8Array<ArrayBuffer>) => T | Promise<T>;
   /**
    * The current time.
    *
@@ -54,13 +57,13 @@ export interface DailyCopyOptions {
 }
 
 /**
- * What {@linkcode dailyCopy} found: the bytes (undefined when there is no copy and the fetch
- * failed), when they were fetched, and why a fetch failed, if one did (the caller warns).
+ * What {@linkcode dailyCopy} found: the copy as read (undefined when there is no copy and the
+ * fetch failed), when it was fetched, and why a fetch failed, if one did (the caller warns).
  */
-export interface DailyCopy {
-  /** The copy's content. */
-  bytes: Uint8Array<ArrayBuffer> | undefined;
-  /** When the bytes were fetched. */
+export interface DailyCopy<T> {
+  /** The copy, as `read` made it. */
+  value: T | undefined;
+  /** When the copy was fetched. */
   fetchedAt: Date | undefined;
   /** Why a fetch made now failed. */
   failure?: string;
@@ -69,8 +72,9 @@ export interface DailyCopy {
 /**
  * The copy of `url` kept at `path`, refreshed when it is a day old.
  *
- * @param options Where the copy lives, what to fetch and how to check it.
- * @returns The bytes, their date and any failure.
+ * @param options Where the copy lives, what to fetch and how to read it.
+ * @returns The copy as read, its date and any failure.
+ * @throws {Error} When the kept copy, the only one there is, cannot be read.
  *
  * @example Usage
  * ```ts
@@ -78,21 +82,22 @@ export interface DailyCopy {
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
- * const options = { path: `${dir}/ranges.txt`, limit: 1000, check: () => {} };
+ * const read = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+ * const options = { path: `${dir}/ranges.txt`, limit: 1000, read };
  * const copy = await dailyCopy({ ...options, url: "data:text/plain,10.0.0.0/8" });
- * assert.equal(new TextDecoder().decode(copy.bytes), "10.0.0.0/8");
+ * assert.equal(copy.value, "10.0.0.0/8");
  * // Within the day the kept copy serves, whatever the source now says.
  * const again = await dailyCopy({ ...options, url: "data:text/plain,other" });
- * assert.equal(new TextDecoder().decode(again.bytes), "10.0.0.0/8");
+ * assert.equal(again.value, "10.0.0.0/8");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function dailyCopy(options: DailyCopyOptions): Promise<DailyCopy> {
+export async function dailyCopy<T>(options: DailyCopyOptions<T>): Promise<DailyCopy<T>> {
   const { path } = options;
   const now = options.now ?? new Date();
   const fetchedAt = await modified(path);
-  const kept = async (): Promise<DailyCopy> => ({
-    bytes: fetchedAt === undefined ? undefined : await Deno.readFile(path),
+  const kept = async (): Promise<DailyCopy<T>> => ({
+    value: fetchedAt === undefined ? undefined : await options.read(await Deno.readFile(path)),
     fetchedAt,
   });
   const age = fetchedAt === undefined ? Infinity : now.getTime() - fetchedAt.getTime();
@@ -109,13 +114,13 @@ export async function dailyCopy(options: DailyCopyOptions): Promise<DailyCopy> {
       timeoutMs: recent ? Math.min(timeoutMs, options.recentCopyTimeoutMs ?? 5_000) : timeoutMs,
       delayMs: options.retryDelayMs,
     });
-    await options.check(bytes);
+    const value = await options.read(bytes);
     await Deno.mkdir(dirname(path), { recursive: true });
     await Deno.writeFile(`${path}.tmp`, bytes);
     await Deno.rename(`${path}.tmp`, path);
     await Deno.utime(path, now, now);
     await Deno.remove(`${path}.failed`).catch(() => {});
-    return { bytes, fetchedAt: now };
+    return { value, fetchedAt: now };
   } catch (error) {
     await Deno.mkdir(dirname(path), { recursive: true }).catch(() => {});
     await Deno.writeFile(`${path}.failed`, new Uint8Array())

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dailyCopy, type DailyCopyOptions } from "./daily_copy.ts";
+import { type DailyCopy, dailyCopy, type DailyCopyOptions } from "./daily_copy.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -14,7 +14,7 @@ function serve(state: { status: number; body: string; requests: number }) {
 
 async function withSource(
   fn: (
-    copy: (extra?: Partial<DailyCopyOptions>) => ReturnType<typeof dailyCopy>,
+    copy: (extra?: Partial<DailyCopyOptions<string>>) => Promise<DailyCopy<string>>,
     state: { status: number; body: string; requests: number },
     path: string,
   ) => Promise<void>,
@@ -31,8 +31,10 @@ async function withSource(
           path,
           url,
           limit: 1000,
-          check: (bytes) => {
-            if (new TextDecoder().decode(bytes) === "bad") throw new Error("not usable");
+          read: (bytes) => {
+            const text = new TextDecoder().decode(bytes);
+            if (text === "bad") throw new Error("not usable");
+            return text;
           },
           retryDelayMs: 0,
           ...extra,
@@ -46,14 +48,11 @@ async function withSource(
   }
 }
 
-const text = (bytes: Uint8Array | undefined) =>
-  bytes === undefined ? undefined : new TextDecoder().decode(bytes);
-
 Deno.test("dailyCopy fetches once a day and keeps the copy", async () => {
   await withSource(async (copy, state, path) => {
     const now = new Date("2026-03-01T10:00:00Z");
     const first = await copy({ now });
-    assert.deepStrictEqual([text(first.bytes), first.fetchedAt, first.failure], [
+    assert.deepStrictEqual([first.value, first.fetchedAt, first.failure], [
       "first",
       now,
       undefined,
@@ -62,10 +61,10 @@ Deno.test("dailyCopy fetches once a day and keeps the copy", async () => {
     state.body = "second";
     // Within the day: the copy serves, the source is not asked.
     const later = await copy({ now: new Date(now.getTime() + DAY - 1000) });
-    assert.deepStrictEqual([text(later.bytes), state.requests], ["first", 1]);
+    assert.deepStrictEqual([later.value, state.requests], ["first", 1]);
     // A day on: fetched again.
     const next = await copy({ now: new Date(now.getTime() + DAY) });
-    assert.deepStrictEqual([text(next.bytes), state.requests], ["second", 2]);
+    assert.deepStrictEqual([next.value, state.requests], ["second", 2]);
   });
 });
 
@@ -75,7 +74,7 @@ Deno.test("dailyCopy falls back to the kept copy, and waits an hour before askin
     await copy({ now });
     state.status = 503;
     const failed = await copy({ now: new Date(now.getTime() + 2 * DAY) });
-    assert.deepStrictEqual([text(failed.bytes), failed.fetchedAt, failed.failure], [
+    assert.deepStrictEqual([failed.value, failed.fetchedAt, failed.failure], [
       "first",
       now,
       "HTTP 503",
@@ -84,7 +83,7 @@ Deno.test("dailyCopy falls back to the kept copy, and waits an hour before askin
     assert.equal(state.requests, 2);
     // Within the hour of the failure the source is left alone, without a new warning.
     const quiet = await copy({ now: new Date(now.getTime() + 2 * DAY + HOUR / 2) });
-    assert.deepStrictEqual([text(quiet.bytes), quiet.failure, state.requests], [
+    assert.deepStrictEqual([quiet.value, quiet.failure, state.requests], [
       "first",
       undefined,
       2,
@@ -96,9 +95,9 @@ Deno.test("dailyCopy falls back to the kept copy, and waits an hour before askin
     state.status = 200;
     state.body = "third";
     const back = await copy({ now: new Date(now.getTime() + 8 * DAY + HOUR / 2) });
-    assert.deepStrictEqual([text(back.bytes), back.failure], ["first", undefined]);
+    assert.deepStrictEqual([back.value, back.failure], ["first", undefined]);
     const fetched = await copy({ now: new Date(now.getTime() + 8 * DAY + 2 * HOUR) });
-    assert.deepStrictEqual([text(fetched.bytes), fetched.failure], ["third", undefined]);
+    assert.deepStrictEqual([fetched.value, fetched.failure], ["third", undefined]);
   });
 });
 
@@ -108,7 +107,7 @@ Deno.test("dailyCopy keeps the copy when a fetched body fails the check", async 
     await copy({ now });
     state.body = "bad";
     const checked = await copy({ now: new Date(now.getTime() + DAY) });
-    assert.deepStrictEqual([text(checked.bytes), checked.failure], ["first", "not usable"]);
+    assert.deepStrictEqual([checked.value, checked.failure], ["first", "not usable"]);
     assert.equal(await Deno.readTextFile(path), "first");
   });
 });
@@ -117,7 +116,7 @@ Deno.test("dailyCopy does not retry a refusal, and has nothing without a copy", 
   await withSource(async (copy, state) => {
     state.status = 404;
     const missing = await copy();
-    assert.deepStrictEqual([missing.bytes, missing.fetchedAt, missing.failure, state.requests], [
+    assert.deepStrictEqual([missing.value, missing.fetchedAt, missing.failure, state.requests], [
       undefined,
       undefined,
       "HTTP 404",

@@ -248,7 +248,7 @@ export async function loadServiceRanges(options: LoadRangesOptions): Promise<Lab
       url,
       limit: BODY_LIMITS.ranges,
       // Keep only what parses and makes sense.
-      check: (bytes) => parseChecked(source, new TextDecoder().decode(bytes)),
+      read: (bytes) => parseChecked(source, new TextDecoder().decode(bytes)),
       now: options.now,
       timeoutMs: options.timeoutMs,
       retryDelayMs: options.retryDelayMs,
@@ -261,9 +261,7 @@ export async function loadServiceRanges(options: LoadRangesOptions): Promise<Lab
             : `using the copy of ${copy.fetchedAt.toISOString().slice(0, 10)}.`),
       );
     }
-    if (copy.bytes !== undefined) {
-      all.push(...parseChecked(source, new TextDecoder().decode(copy.bytes)));
-    }
+    if (copy.value !== undefined) all.push(...copy.value);
   }
   return all;
 }

@@ -8,7 +8,7 @@
  */
 
 import { BODY_LIMITS } from "../http_body.ts";
-import { dailyCopy } from "../daily_copy.ts";
+import { type DailyCopy, dailyCopy } from "../daily_copy.ts";
 import { join } from "node:path";
 import { errorText, OperatorError } from "../errors.ts";
 import { textOfMaybeGzip } from "../gzip.ts";
@@ -93,28 +93,30 @@ export async function loadContentMapping(options: LoadMappingOptions): Promise<C
   const folder = join(options.cacheDirectory, "dandi");
   const path = join(folder, "content_mapping.json");
   await adoptDatedCopy(folder, path);
-  const copy = await dailyCopy({
-    path,
-    url: source,
-    limit: BODY_LIMITS.mapping,
-    check: decode,
-    now: options.now,
-    timeoutMs: MAPPING_TIMEOUT_MS,
-    // A mapping of megabytes needs the full timeout even when a copy is kept.
-    recentCopyTimeoutMs: MAPPING_TIMEOUT_MS,
-  });
-  if (copy.bytes === undefined) throw fail(copy.failure ?? "no copy is kept");
+  let copy: DailyCopy<ContentMapping>;
+  try {
+    copy = await dailyCopy({
+      path,
+      url: source,
+      limit: BODY_LIMITS.mapping,
+      read: decode,
+      now: options.now,
+      timeoutMs: MAPPING_TIMEOUT_MS,
+      // A mapping of megabytes needs the full timeout even when a copy is kept.
+      recentCopyTimeoutMs: MAPPING_TIMEOUT_MS,
+    });
+  } catch (error) {
+    // Only the kept copy is read outside dailyCopy's own fallback.
+    throw fail(`the kept copy ${path} is damaged (${errorText(error)}); delete it`);
+  }
+  if (copy.value === undefined) throw fail(copy.failure ?? "no copy is kept");
   if (copy.failure !== undefined) {
     options.warn?.(
       `warning: cannot fetch the content-id mapping ${source} (${copy.failure}); using ` +
         `the copy from ${copy.fetchedAt!.toISOString().slice(0, 10)}.`,
     );
   }
-  try {
-    return await decode(copy.bytes);
-  } catch (error) {
-    throw fail(`the kept copy ${path} is damaged (${errorText(error)}); delete it`);
-  }
+  return copy.value;
 }
 
 const MAPPING_TIMEOUT_MS = 120_000;
