@@ -14,11 +14,13 @@ import { BodyTooLargeError, readBody } from "./http_body.ts";
 export const MAX_RETRY_AFTER_SECONDS = 120;
 
 /**
- * What one attempt concluded: an answer to return (a success, or a failure not worth another
- * try), or a reason to try again, after `waitMs` when the service said how long.
+ * What one attempt concluded: an answer to return, a failure that another try would only repeat
+ * (`fail`, which ends the loop), or a reason to try again, after `waitMs` when the service said
+ * how long.
  */
 export type AttemptOutcome<T> =
   | { answer: T }
+  | { fail: string }
   | { again: string; waitMs?: number };
 
 /** Options of {@linkcode withRetries}. */
@@ -43,7 +45,7 @@ export interface RetryOptions {
   timeoutMs?: number;
 }
 
-/** The result of {@linkcode withRetries}: an attempt's answer, or the last reason to retry. */
+/** The result of {@linkcode withRetries}: an attempt's answer, or why the last attempt failed. */
 export type RetryResult<T> = { ok: true; answer: T } | { ok: false; last: string };
 
 /**
@@ -54,7 +56,7 @@ export type RetryResult<T> = { ok: true; answer: T } | { ok: false; last: string
  * @param attempt One try; it gets a signal that aborts at the attempt's timeout, and the
  * attempt's number from 0.
  * @param options Budget, first wait and timeout.
- * @returns The answer, or the reason the last attempt gave for trying again.
+ * @returns The answer, or why the last attempt failed.
  * @throws {OperatorError} When an attempt throws one.
  *
  * @example A service that fails once, then answers
@@ -72,6 +74,11 @@ export type RetryResult<T> = { ok: true; answer: T } | { ok: false; last: string
  *   await withRetries(() => Promise.resolve({ again: "HTTP 503" }), { attempts: 2, delayMs: 0 }),
  *   { ok: false, last: "HTTP 503" },
  * );
+ * // A refusal ends the loop at once.
+ * assert.deepStrictEqual(await withRetries(() => Promise.resolve({ fail: "HTTP 404" })), {
+ *   ok: false,
+ *   last: "HTTP 404",
+ * });
  * ```
  */
 export async function withRetries<T>(
@@ -87,6 +94,7 @@ export async function withRetries<T>(
     try {
       const outcome = await attempt(AbortSignal.timeout(timeoutMs), index);
       if ("answer" in outcome) return { ok: true, answer: outcome.answer };
+      if ("fail" in outcome) return { ok: false, last: outcome.fail };
       last = outcome.again;
       waitMs = outcome.waitMs ?? waitMs;
     } catch (error) {
@@ -166,23 +174,22 @@ export async function fetchBody(
   url: string,
   options: FetchBodyOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const result = await withRetries<Uint8Array<ArrayBuffer> | Error>(async (signal) => {
+  const result = await withRetries<Uint8Array<ArrayBuffer>>(async (signal) => {
     const response = await fetch(url, { signal });
     if (response.ok) {
-      // A body past the limit would be as large on the next try.
-      return {
-        answer: await readBody(response, options.limit).catch((error) => {
-          if (error instanceof BodyTooLargeError) return error;
-          throw error;
-        }),
-      };
+      try {
+        return { answer: await readBody(response, options.limit) };
+      } catch (error) {
+        // A body past the limit would be as large on the next try.
+        if (error instanceof BodyTooLargeError) return { fail: error.message };
+        throw error;
+      }
     }
     await response.body?.cancel();
     const status = `HTTP ${response.status}`;
-    if (response.status < 500 && response.status !== 429) return { answer: new Error(status) };
+    if (response.status < 500 && response.status !== 429) return { fail: status };
     return { again: status };
   }, options);
   if (!result.ok) throw new Error(result.last);
-  if (result.answer instanceof Error) throw result.answer;
   return result.answer;
 }
