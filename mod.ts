@@ -110,7 +110,7 @@ export { OperatorError, StoppedError, UsageError } from "./lib/errors.ts";
 // Types the options and results above are made of.
 export type { Environment } from "./lib/env.ts";
 export type { IpMatch } from "./lib/extract/excluded_ips.ts";
-export type { PlanLimits } from "./lib/extract/extraction_plan.ts";
+export type { Piece, PlanLimits, PlannedFile, TaskPiece } from "./lib/extract/extraction_plan.ts";
 export type { DiscoveredEntry, FoundLogFile } from "./lib/extract/log_discovery.ts";
 export type { Fernet, FernetEncryptOptions } from "./lib/crypto/fernet.ts";
 export type { IpTableCheck } from "./lib/store/ip_table_check.ts";
@@ -118,5 +118,5 @@ export type { IpinfoClientOptions } from "./lib/regions/ipinfo_client.ts";
 export type { ExtractionMode, MalformedReason } from "./lib/extract/line_parser.ts";
 export type { RunOutcome, RunRecord } from "./lib/store/run_history.ts";
 export type { LockHolder } from "./lib/store/run_lock.ts";
-export type { RemoteLogs } from "./lib/extract/s3_log_source.ts";
+export type { LogSource } from "./lib/extract/log_source.ts";
 export type { UnrecordedPolicy } from "./lib/extract/switchover_guard.ts";

@@ -14,7 +14,7 @@ import { errorText } from "../errors.ts";
 import { discoverLogFiles } from "../extract/log_discovery.ts";
 import { parseS3Url, type S3Location } from "../s3/s3_client.ts";
 import { readInventory } from "../s3/s3_inventory.ts";
-import { objectEntry } from "../extract/s3_log_source.ts";
+import { objectEntry } from "../s3/s3_log_source.ts";
 import { IMPORT_PREFIX } from "../reference/reference_import.ts";
 import type { RunRecord } from "../store/run_history.ts";
 import { type LockHolder, readLockHolder } from "../store/run_lock.ts";

@@ -8,7 +8,8 @@ import { AWS_ENDPOINT_URL_VARIABLE } from "../env.ts";
 import { awsCredentials, awsRegion } from "../s3/aws_credentials.ts";
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { parseS3Url, S3Client } from "../s3/s3_client.ts";
-import { type RemoteLogs, s3LogSource } from "../extract/s3_log_source.ts";
+import { s3LogSource } from "../s3/s3_log_source.ts";
+import type { LogSource } from "../extract/log_source.ts";
 import { configuredLogsDirectory } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { extractLogs } from "../extract/extract_logs.ts";
@@ -35,7 +36,7 @@ async function remoteLogs(
   inventory: string | undefined,
   downloads: number | undefined,
   context: CommandContext,
-): Promise<RemoteLogs> {
+): Promise<LogSource> {
   const client = new S3Client({
     credentials: await awsCredentials(context.env),
     region: awsRegion(context.env),
@@ -133,7 +134,7 @@ ${COMMON_HELP}`,
       );
     }
     const downloads = integerOption("extract_logs", "downloads", values.downloads, 1);
-    const remote = logsDirectory.startsWith("s3://")
+    const source = logsDirectory.startsWith("s3://")
       ? await remoteLogs(logsDirectory, values.inventory as string | undefined, downloads, context)
       : undefined;
     const excluded = excludedIpsFromEnvironment(context.env);
@@ -145,7 +146,7 @@ ${COMMON_HELP}`,
     if (excluded !== undefined && !quiet) context.err(describeExcludedIps(excluded));
     const started = performance.now();
     const summary = await extractLogs({
-      logsDirectory: remote?.description ?? logsDirectory,
+      logsDirectory: source?.description ?? logsDirectory,
       cacheDirectory,
       secrets,
       mode: mode as ExtractionMode,
@@ -154,7 +155,7 @@ ${COMMON_HELP}`,
       workers,
       limit,
       batchRequests,
-      remote,
+      source,
       unrecorded,
       signal: context.signal,
       onProgress: (p) =>

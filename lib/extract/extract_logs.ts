@@ -17,18 +17,16 @@ import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { isFile } from "../config.ts";
 import { errorText, OperatorError } from "../errors.ts";
 import { excludedIpSource, type IpMatch } from "./excluded_ips.ts";
-import { isGzip } from "../gzip.ts";
 import {
   DEFAULT_PLAN_LIMITS,
   type Piece,
   type PlanLimits,
   type PlannedFile,
   planTasks,
-  type TaskPiece,
 } from "./extraction_plan.ts";
 import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
-import { checkLogDirectory, type DiscoveredEntry, discoverLogFiles } from "./log_discovery.ts";
-import type { RemoteLogs } from "./s3_log_source.ts";
+import type { DiscoveredEntry } from "./log_discovery.ts";
+import { localLogSource, type LogSource } from "./log_source.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
 import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
 import { type BatchEntry, RequestStore } from "./request_store.ts";
@@ -38,7 +36,10 @@ import { SwitchoverGuard, type UnrecordedPolicy } from "./switchover_guard.ts";
 
 /** Options of {@linkcode extractLogs}. */
 export interface ExtractLogsOptions {
-  /** The directory that holds the log files (searched recursively). */
+  /**
+   * The directory that holds the log files (searched recursively), or, with `source`, the name
+   * of the logs in the result.
+   */
   logsDirectory: string;
   /** The cache directory (holds `cache.sqlite`). */
   cacheDirectory: string;
@@ -67,8 +68,12 @@ export interface ExtractLogsOptions {
   planLimits?: PlanLimits;
   /** Commit a batch once it holds this many requests (default 100,000). */
   batchRequests?: number;
-  /** Log files elsewhere (an S3 bucket), read instead of `logsDirectory`, which then names them. */
-  remote?: RemoteLogs;
+  /**
+   * Where the log files are read from (an S3 bucket: `s3LogSource`).
+   *
+   * @default {localLogSource(logsDirectory)}
+   */
+  source?: LogSource;
   /**
    * After an import of the Python tools' cache (`index_ips`): what to do with a log file whose
    * requests may already be in the imported tree (see `SwitchoverGuard`): `hold` it (not read,
@@ -204,7 +209,8 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       variable: "excludedIps",
     },
   );
-  if (!options.remote) checkLogDirectory(options.logsDirectory); // before anything is created
+  const source = options.source ?? localLogSource(options.logsDirectory);
+  source.check(); // before anything is created
   await Deno.mkdir(options.cacheDirectory, { recursive: true, mode: 0o700 }).catch((error) => {
     throw new OperatorError(
       `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +
@@ -222,12 +228,17 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     const runId = startRun(db, "extract_logs");
     const summary = emptySummary(mode, options);
     try {
-      const entries = options.remote
-        ? await options.remote.list()
-        : discoverLogFiles(options.logsDirectory);
-      const planned = planFiles(db, entries, options, summary);
+      const planned = planFiles(db, await source.list(), options, summary);
       if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
-      await runPlan(db, runId, planned, excludedIps, { executor, workers }, options, summary);
+      await runPlan(
+        db,
+        runId,
+        planned,
+        excludedIps,
+        { executor, workers, source },
+        options,
+        summary,
+      );
       // Deleted while the run went on, SQLite wrote to a file nobody can open again.
       if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
         throw new OperatorError(
@@ -296,25 +307,6 @@ function checkNotEmptied(db: DatabaseSync, logsDirectory: string): void {
         "cache is unchanged.",
     );
   }
-}
-
-/** What the workers get for `pieces`: paths, or the content of remote files, fetched now. */
-async function taskPieces(pieces: Piece[], remote: RemoteLogs | undefined): Promise<TaskPiece[]> {
-  return await Promise.all(pieces.map(async (p) => {
-    const piece: TaskPiece = {
-      path: p.file.location,
-      start: p.start,
-      end: p.end,
-      whole: p.whole,
-    };
-    if (remote === undefined) return piece;
-    try {
-      const data = await remote.fetch({ ...p.file });
-      return { ...piece, data, end: data.length };
-    } catch (error) {
-      return { ...piece, fetchError: `cannot be fetched: ${errorText(error)}` };
-    }
-  }));
 }
 
 /** Lists the files to process, in order, and counts the others. */
@@ -394,16 +386,6 @@ function planFiles(
   return planned;
 }
 
-function isGzipFile(file: PlannedFile): boolean {
-  try {
-    using handle = Deno.openSync(file.location);
-    const magic = new Uint8Array(2);
-    return handle.readSync(magic) === 2 && isGzip(magic);
-  } catch {
-    return false; // the worker reports the read error
-  }
-}
-
 type Settled = { answer: WorkerAnswer } | { error: unknown };
 
 async function runPlan(
@@ -411,16 +393,15 @@ async function runPlan(
   runId: number,
   planned: PlannedFile[],
   excludedIps: string | null,
-  { executor, workers }: { executor: PieceExecutor; workers: number },
+  { executor, workers, source }: { executor: PieceExecutor; workers: number; source: LogSource },
   options: ExtractLogsOptions,
   summary: ExtractionResult,
 ): Promise<void> {
   const store = new RequestStore(db, options.secrets);
-  // Remote logs are fetched whole: never split into pieces.
-  const limits = options.remote
-    ? { ...(options.planLimits ?? DEFAULT_PLAN_LIMITS), pieceBytes: Number.MAX_SAFE_INTEGER }
-    : options.planLimits ?? DEFAULT_PLAN_LIMITS;
-  const tasks = planTasks(planned, { limits, compressed: isGzipFile });
+  const tasks = planTasks(planned, {
+    limits: options.planLimits ?? DEFAULT_PLAN_LIMITS,
+    splittable: (file) => source.splittable(file),
+  });
   // Tasks dispatched ahead of the commit point (twice what the workers hold). Results are small
   // (columns of numbers), so a deep window costs little memory and keeps workers busy while the
   // writer commits.
@@ -443,9 +424,12 @@ async function runPlan(
       if (next.done) return;
       const id = nextId++;
       const pieces = next.value;
-      const settled = taskPieces(pieces, options.remote).then((taskPieces) =>
-        executor.run({ id, pieces: taskPieces, mode: summary.mode, excludedIps })
-      ).then((answer) => ({ answer }), (error) => ({ error }));
+      const settled = Promise.all(pieces.map((piece) => source.taskPiece(piece))).then((
+        taskPieces,
+      ) => executor.run({ id, pieces: taskPieces, mode: summary.mode, excludedIps })).then(
+        (answer) => ({ answer }),
+        (error) => ({ error }),
+      );
       inFlight.set(id, { pieces, settled });
     }
   };

@@ -59,6 +59,27 @@ export interface TaskPiece {
   fetchError?: string;
 }
 
+/**
+ * The part of `piece` a worker needs to read it from its file.
+ *
+ * @param piece The piece.
+ * @returns Where the worker reads it: the file's location and the byte range.
+ *
+ * @example Usage
+ * ```ts
+ * import { taskPieceOf } from "./extraction_plan.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const file = { path: "a", location: "/logs/a", size: 9, mtime: 0, nextOffset: 0, nextLine: 0, state: "pending" as const };
+ * assert.deepStrictEqual(taskPieceOf({ file, start: 4, end: 9, last: true, whole: false }), {
+ *   path: "/logs/a", start: 4, end: 9, whole: false,
+ * });
+ * ```
+ */
+export function taskPieceOf(piece: Piece): TaskPiece {
+  return { path: piece.file.location, start: piece.start, end: piece.end, whole: piece.whole };
+}
+
 /** Sizes that shape the plan. */
 export interface PlanLimits {
   /** Plain files larger than this are split into pieces of this size. */
@@ -77,8 +98,8 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
 };
 
 /**
- * Cuts files into pieces and groups the pieces into tasks, in file order. A file whose content
- * is gzip-compressed (`compressed(file)` is true) is never split.
+ * Cuts files into pieces and groups the pieces into tasks, in file order. A file that is not
+ * `splittable` (gzip content, a file fetched whole) is never split.
  *
  * @example Usage
  * ```ts
@@ -101,14 +122,14 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
  */
 export function* planTasks(
   files: Iterable<PlannedFile>,
-  options: { limits?: PlanLimits; compressed?: (file: PlannedFile) => boolean } = {},
+  options: { limits?: PlanLimits; splittable?: (file: PlannedFile) => boolean } = {},
 ): Generator<Piece[]> {
   const limits = options.limits ?? DEFAULT_PLAN_LIMITS;
   let task: Piece[] = [];
   let taskBytes = 0;
   for (const file of files) {
     const remaining = file.size - file.nextOffset;
-    const split = remaining > limits.pieceBytes && !(options.compressed?.(file) ?? false);
+    const split = remaining > limits.pieceBytes && (options.splittable?.(file) ?? true);
     if (!split) {
       if (
         task.length > 0 &&

@@ -7,20 +7,12 @@
  * @module
  */
 
-import { isLogFileName } from "./log_discovery.ts";
-import type { DiscoveredEntry, FoundLogFile } from "./log_discovery.ts";
-import type { S3Client, S3Location, S3Object } from "../s3/s3_client.ts";
-import { readInventory } from "../s3/s3_inventory.ts";
-
-/** Log files somewhere else than on this machine, fetched whole. */
-export interface RemoteLogs {
-  /** Where they are, for messages (`s3://bucket/prefix`). */
-  description: string;
-  /** The files and other objects, sorted by path. */
-  list(): Promise<DiscoveredEntry[]>;
-  /** The content of a listed file. */
-  fetch(file: FoundLogFile): Promise<Uint8Array>;
-}
+import { errorText } from "../errors.ts";
+import { taskPieceOf } from "../extract/extraction_plan.ts";
+import { type DiscoveredEntry, isLogFileName } from "../extract/log_discovery.ts";
+import type { LogSource } from "../extract/log_source.ts";
+import type { S3Client, S3Location, S3Object } from "./s3_client.ts";
+import { readInventory } from "./s3_inventory.ts";
 
 /** Options of {@linkcode s3LogSource}. */
 export interface S3LogSourceOptions {
@@ -35,11 +27,15 @@ export interface S3LogSourceOptions {
 }
 
 /**
- * The log files below `s3://bucket/prefix`.
+ * The log files below `s3://bucket/prefix`, listed when the run starts and fetched whole (never
+ * in pieces), at most `downloads` at a time, while the workers parse the ones fetched before.
+ *
+ * @param options The bucket and prefix, the client, an inventory to list from, downloads at a time.
+ * @returns The source of the bucket's log files.
  *
  * @example Usage
  * ```ts
- * import { S3Client } from "../s3/s3_client.ts";
+ * import { S3Client } from "./s3_client.ts";
  * import { s3LogSource } from "./s3_log_source.ts";
  * import assert from "node:assert/strict";
  *
@@ -48,7 +44,7 @@ export interface S3LogSourceOptions {
  * assert.deepStrictEqual(source.description, "s3://logs/server/");
  * ```
  */
-export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
+export function s3LogSource(options: S3LogSourceOptions): LogSource {
   const { location, client } = options;
   const limit = options.downloads ?? 8;
   let running = 0;
@@ -71,12 +67,17 @@ export function s3LogSource(options: S3LogSourceOptions): RemoteLogs {
       const pathOf = (e: DiscoveredEntry) => (e.kind === "log" ? e.file.path : e.path);
       return entries.sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
     },
-    async fetch(file) {
+    check() {}, // the listing says what is wrong with the bucket
+    splittable: () => false,
+    async taskPiece(piece) {
       // A finished download hands its slot to the next waiting one.
       if (running < limit) running++;
       else await new Promise<void>((resolve) => waiting.push(resolve));
       try {
-        return await client.get(location.bucket, file.location);
+        const data = await client.get(location.bucket, piece.file.location);
+        return { ...taskPieceOf(piece), data, end: data.length };
+      } catch (error) {
+        return { ...taskPieceOf(piece), fetchError: `cannot be fetched: ${errorText(error)}` };
       } finally {
         const next = waiting.shift();
         if (next) next();
