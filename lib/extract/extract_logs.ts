@@ -29,7 +29,8 @@ import type { DiscoveredEntry } from "./log_discovery.ts";
 import { localLogSource, type LogSource } from "./log_source.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
 import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
-import { type BatchEntry, RequestStore } from "./request_store.ts";
+import { type BatchEntry, type CommitResult, RequestStore } from "./request_store.ts";
+import { type SettledTask, TaskWindow } from "./task_window.ts";
 import { acquireRunLock, stopRequested } from "../store/run_lock.ts";
 import { finishRun, startRun } from "../store/run_history.ts";
 import { SwitchoverGuard, type UnrecordedPolicy } from "./switchover_guard.ts";
@@ -230,15 +231,8 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     try {
       const planned = planFiles(db, await source.list(), options, summary);
       if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
-      await runPlan(
-        db,
-        runId,
-        planned,
-        excludedIps,
-        { executor, workers, source },
-        options,
-        summary,
-      );
+      const context = { db, runId, executor, workers, source, excludedIps, options, summary };
+      await runPlan(planned, context);
       // Deleted while the run went on, SQLite wrote to a file nobody can open again.
       if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
         throw new OperatorError(
@@ -386,28 +380,45 @@ function planFiles(
   return planned;
 }
 
-type Settled = { answer: WorkerAnswer } | { error: unknown };
+/** What a run's plan is carried out with. */
+interface RunContext {
+  db: DatabaseSync;
+  runId: number;
+  executor: PieceExecutor;
+  workers: number;
+  source: LogSource;
+  excludedIps: string | null;
+  options: ExtractLogsOptions;
+  /** The run's result, added to as batches commit. */
+  summary: ExtractionResult;
+}
 
-async function runPlan(
-  db: DatabaseSync,
-  runId: number,
-  planned: PlannedFile[],
-  excludedIps: string | null,
-  { executor, workers, source }: { executor: PieceExecutor; workers: number; source: LogSource },
-  options: ExtractLogsOptions,
-  summary: ExtractionResult,
-): Promise<void> {
-  const store = new RequestStore(db, options.secrets);
+/**
+ * Parses the planned files' pieces in the workers and commits them in order, a batch at a time:
+ * a batch closes at `batchRequests` requests, after a second, or when no task is out. A stop
+ * asked for is honoured after the batch in flight.
+ */
+async function runPlan(planned: PlannedFile[], context: RunContext): Promise<void> {
+  const { options, summary, source, executor } = context;
+  const store = new RequestStore(context.db, options.secrets);
   const tasks = planTasks(planned, {
     limits: options.planLimits ?? DEFAULT_PLAN_LIMITS,
     splittable: (file) => source.splittable(file),
   });
-  // Tasks dispatched ahead of the commit point (twice what the workers hold). Results are small
-  // (columns of numbers), so a deep window costs little memory and keeps workers busy while the
-  // writer commits.
-  const window = Math.max(4, workers * 16);
+  // Tasks out ahead of the commit point. Answers are small (columns of numbers), so a deep
+  // window costs little memory and keeps the workers busy while the writer commits.
+  const window = new TaskWindow<Piece, WorkerAnswer>(
+    tasks,
+    Math.max(4, context.workers * 16),
+    async (id, pieces) =>
+      executor.run({
+        id,
+        pieces: await Promise.all(pieces.map((piece) => source.taskPiece(piece))),
+        mode: summary.mode,
+        excludedIps: context.excludedIps,
+      }),
+  );
   const batchRequests = options.batchRequests ?? 100_000;
-  const inFlight = new Map<number, { pieces: Piece[]; settled: Promise<Settled> }>();
   const progress: ExtractionProgress = {
     filesDone: 0,
     filesPlanned: planned.length,
@@ -415,88 +426,86 @@ async function runPlan(
     bytesPlanned: planned.reduce((sum, f) => sum + f.size - f.nextOffset, 0),
     requests: 0,
   };
-  let nextId = 0;
-  let nextCommit = 0;
-  let stopping = false;
-  const dispatch = () => {
-    while (!stopping && nextId - nextCommit < window) {
-      const next = tasks.next();
-      if (next.done) return;
-      const id = nextId++;
-      const pieces = next.value;
-      const settled = Promise.all(pieces.map((piece) => source.taskPiece(piece))).then((
-        taskPieces,
-      ) => executor.run({ id, pieces: taskPieces, mode: summary.mode, excludedIps })).then(
-        (answer) => ({ answer }),
-        (error) => ({ error }),
-      );
-      inFlight.set(id, { pieces, settled });
-    }
-  };
   let batch: BatchEntry[] = [];
   let batchRows = 0;
   let batchStarted = performance.now();
-  const commit = async () => {
-    const counts = await store.commit(batch, runId);
-    for (const { outcome } of batch) {
-      if (!outcome.ok) continue;
-      const parsed = outcome.parsed;
-      summary.lines.kept += parsed.rows;
-      summary.lines.filtered += parsed.filtered;
-      summary.lines.excluded += parsed.excluded;
-      summary.lines.malformed += parsed.malformed;
-      for (const [reason, count] of Object.entries(parsed.malformedByReason)) {
-        const key = reason as MalformedReason;
-        summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
+  window.fill();
+  while (!window.empty) {
+    for (const entry of answeredPieces(await window.take())) {
+      batch.push(entry);
+      if (entry.outcome.ok) batchRows += entry.outcome.parsed.rows;
+    }
+    window.fill();
+    if (window.empty || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
+      const committed = await store.commit(batch, context.runId);
+      applyCommitted(committed);
+      tally(summary, batch, committed);
+      progress.filesDone += committed.filesDone + committed.filesFailed;
+      progress.bytesRead = summary.bytesRead;
+      progress.requests += committed.requests;
+      options.onProgress?.({ ...progress });
+      batch = [];
+      batchRows = 0;
+      batchStarted = performance.now();
+      if (
+        !summary.stopped &&
+        await stopRequested(options.cacheDirectory, { signal: options.signal })
+      ) {
+        summary.stopped = true;
+        window.close();
       }
-      summary.bytesRead += outcome.bytesRead;
-    }
-    for (const { piece, outcome } of batch) {
-      if (!outcome.ok && summary.failures.length < EXAMPLES) {
-        summary.failures.push({ path: piece.file.path, reason: outcome.error });
-      }
-    }
-    for (const example of counts.quarantined) {
-      if (summary.malformedExamples.length < EXAMPLES) summary.malformedExamples.push(example);
-    }
-    summary.files.done += counts.filesDone;
-    summary.files.failed += counts.filesFailed;
-    summary.newIps += counts.newIps;
-    progress.filesDone += counts.filesDone + counts.filesFailed;
-    progress.bytesRead = summary.bytesRead;
-    progress.requests += counts.requests;
-    options.onProgress?.({ ...progress });
-    batch = [];
-    batchRows = 0;
-    batchStarted = performance.now();
-    if (!stopping && await stopRequested(options.cacheDirectory, { signal: options.signal })) {
-      stopping = true;
-      summary.stopped = true;
-    }
-  };
-  dispatch();
-  while (nextCommit < nextId) {
-    const task = inFlight.get(nextCommit)!;
-    inFlight.delete(nextCommit);
-    nextCommit++;
-    const settled = await task.settled;
-    if ("error" in settled) {
-      throw new OperatorError(
-        `Extraction failed: ${errorText(settled.error)}. Nothing after the last committed ` +
-          "batch was stored; run extract_logs again to continue.",
-      );
-    }
-    task.pieces.forEach((piece, i) => {
-      const outcome = settled.answer.outcomes[i];
-      batch.push({ piece, outcome });
-      if (outcome.ok) batchRows += outcome.parsed.rows;
-    });
-    dispatch();
-    const drained = nextCommit === nextId;
-    if (drained || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
-      await commit();
-      dispatch();
+      window.fill();
     }
   }
   summary.files.pending += planned.filter((file) => file.state === "pending").length;
+}
+
+/** The pieces of a task taken back, each with its outcome; a task that failed stops the run. */
+function answeredPieces(task: SettledTask<Piece, WorkerAnswer>): BatchEntry[] {
+  if ("error" in task.settled) {
+    throw new OperatorError(
+      `Extraction failed: ${errorText(task.settled.error)}. Nothing after the last committed ` +
+        "batch was stored; run extract_logs again to continue.",
+    );
+  }
+  const { outcomes } = task.settled.answer;
+  return task.pieces.map((piece, i) => ({ piece, outcome: outcomes[i] }));
+}
+
+/** Brings the plan's files to where the commit left them. */
+function applyCommitted(committed: CommitResult): void {
+  for (const { file, state, nextOffset, nextLine } of committed.files) {
+    file.state = state === "partial" ? "pending" : state;
+    file.nextOffset = nextOffset;
+    file.nextLine = nextLine;
+    file.replaces = false; // its earlier requests are gone: later pieces add to this read
+  }
+}
+
+/** Adds a committed batch to the run's result. */
+function tally(summary: ExtractionResult, batch: BatchEntry[], committed: CommitResult): void {
+  for (const { piece, outcome } of batch) {
+    if (!outcome.ok) {
+      if (summary.failures.length < EXAMPLES) {
+        summary.failures.push({ path: piece.file.path, reason: outcome.error });
+      }
+      continue;
+    }
+    const parsed = outcome.parsed;
+    summary.lines.kept += parsed.rows;
+    summary.lines.filtered += parsed.filtered;
+    summary.lines.excluded += parsed.excluded;
+    summary.lines.malformed += parsed.malformed;
+    for (const [reason, count] of Object.entries(parsed.malformedByReason)) {
+      const key = reason as MalformedReason;
+      summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
+    }
+    summary.bytesRead += outcome.bytesRead;
+  }
+  for (const example of committed.quarantined) {
+    if (summary.malformedExamples.length < EXAMPLES) summary.malformedExamples.push(example);
+  }
+  summary.files.done += committed.filesDone;
+  summary.files.failed += committed.filesFailed;
+  summary.newIps += committed.newIps;
 }

@@ -11,7 +11,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { inTransaction } from "../store/cache_database.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import type { Piece, PlannedFile } from "./extraction_plan.ts";
-import { IpIndex } from "../store/ip_table.ts";
+import { IpIndex, type PendingIps } from "../store/ip_table.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
 import { RowWriter } from "../store/row_writer.ts";
 
@@ -23,8 +23,20 @@ export interface BatchEntry {
   outcome: PieceOutcome;
 }
 
+/** Where a log file stands once a commit wrote its pieces of the batch. */
+export interface FileProgress {
+  /** The file, as planned. */
+  file: PlannedFile;
+  /** `done` (its last piece is in), `partial` (more pieces to come) or `failed`. */
+  state: "partial" | "done" | "failed";
+  /** Byte offset the next piece starts at (unchanged for a failed file). */
+  nextOffset: number;
+  /** Lines read before `nextOffset`. */
+  nextLine: number;
+}
+
 /** What one commit wrote. */
-export interface CommitCounts {
+export interface CommitResult {
   /** Requests inserted. */
   requests: number;
   /** Log files finished (status done). */
@@ -35,6 +47,28 @@ export interface CommitCounts {
   newIps: number;
   /** Where the first quarantined lines of the batch are (at most 10; never their text). */
   quarantined: { path: string; line: number; reason: string }[];
+  /**
+   * Where each file of the batch now stands, in batch order (one entry per file). The caller
+   * applies it to its plan before the file's next pieces are committed.
+   */
+  files: FileProgress[];
+}
+
+/** What is ready before a commit's transaction: the IPs to add and the lines' encrypted text. */
+interface PreparedBatch {
+  ips: PendingIps;
+  /** Per live entry, the Fernet tokens of its quarantined lines. */
+  tokens: string[][];
+}
+
+/** The key and IP tables of a batch's tasks, mapped to database ids once per table. */
+interface BatchIds {
+  objects: Map<string[], number[]>;
+  ips: Map<string[], number[]>;
+  /** The batch's IPs, new ones included. */
+  pending: PendingIps;
+  /** Objects inserted by this batch (remembered once it commits). */
+  newObjects: Map<string, number>;
 }
 
 const OBJECT_MEMORY_LIMIT = 1_000_000;
@@ -112,11 +146,63 @@ export class RequestStore {
   }
 
   /**
-   * Commits a batch in one transaction. Pieces of a file that failed earlier in the run are
-   * dropped (the file resumes from its last committed piece next run).
+   * Commits a batch in one transaction. Pieces of a file that failed earlier in the run, or
+   * earlier in the batch, are dropped (the file resumes from its last committed piece next run).
+   * A file read again from its start (`replaces`) first loses what earlier runs stored of it.
+   *
+   * @param entries The batch's pieces with what the workers made of them, in file order.
+   * @param runId The run that commits them.
+   * @returns What was written, and where each file of the batch now stands.
    */
-  async commit(entries: BatchEntry[], runId: number): Promise<CommitCounts> {
+  async commit(entries: BatchEntry[], runId: number): Promise<CommitResult> {
     const live = entries.filter((entry) => entry.piece.file.state !== "failed");
+    const prepared = await this.#prepare(live);
+    const result: CommitResult = {
+      requests: 0,
+      filesDone: 0,
+      filesFailed: 0,
+      newIps: prepared.ips.rows.length,
+      quarantined: [],
+      files: [],
+    };
+    const ids: BatchIds = {
+      objects: new Map(),
+      ips: new Map(),
+      pending: prepared.ips,
+      newObjects: new Map(),
+    };
+    const now = new Date().toISOString();
+    const replaced = new Set(
+      live.filter(({ piece }) => piece.file.replaces && piece.start === 0)
+        .map(({ piece }) => piece.file.path),
+    );
+    inTransaction(this.#db, () => {
+      if (replaced.size > 0) this.#forget([...replaced]);
+      this.#ips.insert(prepared.ips);
+      const standing = new Map<PlannedFile, FileProgress>();
+      live.forEach((entry, i) => {
+        const file = entry.piece.file;
+        const before = standing.get(file) ??
+          { file, state: "partial", nextOffset: file.nextOffset, nextLine: file.nextLine };
+        if (before.state === "failed") return;
+        const after = entry.outcome.ok
+          ? this.#writePiece(entry, before, { tokens: prepared.tokens[i], ids, runId, now }, result)
+          : this.#writeFailure(before, entry.outcome.error, { runId, now });
+        standing.set(file, after);
+        if (after.state === "done") result.filesDone++;
+        if (after.state === "failed") result.filesFailed++;
+      });
+      this.#rowWriter.flush();
+      result.files = [...standing.values()];
+    }, () => this.#rowWriter.discard());
+    this.#ips.remember(prepared.ips);
+    if (this.#objects.size + ids.newObjects.size > OBJECT_MEMORY_LIMIT) this.#objects.clear();
+    for (const [key, id] of ids.newObjects) this.#objects.set(key, id);
+    return result;
+  }
+
+  /** The work done before the transaction: new IPs encrypted, quarantined lines encrypted. */
+  async #prepare(live: BatchEntry[]): Promise<PreparedBatch> {
     const ips = new Set<string>();
     const tokens: string[][] = [];
     for (const { outcome } of live) {
@@ -130,113 +216,93 @@ export class RequestStore {
         await Promise.all(parsed.quarantine.map((q) => this.#secrets.fernet.encrypt(q.text))),
       );
     }
-    const pendingIps = await this.#ips.prepare(ips);
-    const counts: CommitCounts = {
-      requests: 0,
-      filesDone: 0,
-      filesFailed: 0,
-      newIps: 0,
-      quarantined: [],
+    return { ips: await this.#ips.prepare(ips), tokens };
+  }
+
+  /**
+   * Records `before.file` as failed. The cache keeps where the file stood (its pieces committed
+   * earlier stay), so the next run resumes there.
+   */
+  #writeFailure(
+    before: FileProgress,
+    reason: string,
+    { runId, now }: { runId: number; now: string },
+  ): FileProgress {
+    const { file } = before;
+    this.#markFailed.run(
+      file.path,
+      file.size,
+      file.mtime,
+      file.nextOffset,
+      file.nextLine,
+      reason,
+      runId,
+      now,
+    );
+    return { ...before, state: "failed" };
+  }
+
+  /** Writes one parsed piece: its file's progress, its requests and its quarantined lines. */
+  #writePiece(
+    { piece, outcome }: BatchEntry,
+    before: FileProgress,
+    { tokens, ids, runId, now }: { tokens: string[]; ids: BatchIds; runId: number; now: string },
+    result: CommitResult,
+  ): FileProgress {
+    if (!outcome.ok) throw new Error("a failed piece has nothing to write");
+    const parsed = outcome.parsed;
+    const file = piece.file;
+    const lineBase = before.nextLine;
+    const after: FileProgress = {
+      file,
+      state: piece.last ? "done" : "partial",
+      nextOffset: piece.end,
+      nextLine: lineBase + parsed.lineCount,
     };
-    const newObjects = new Map<string, number>();
-    const now = new Date().toISOString();
-    const progress: (() => void)[] = [];
-    const nextLine = new Map<PlannedFile, number>();
-    const objectIdsOf = new Map<string[], number[]>();
-    const ipIndexesOf = new Map<string[], number[]>();
-    const rows = this.#rowWriter;
-    // Files read again from their start replace what an earlier run stored of them.
-    const replaced = [
-      ...new Set(
-        live.filter(({ piece }) => piece.file.replaces && piece.start === 0)
-          .map(({ piece }) => piece.file),
-      ),
-    ];
-    inTransaction(this.#db, () => {
-      if (replaced.length > 0) this.#forget(replaced.map((file) => file.path));
-      this.#ips.insert(pendingIps);
-      counts.newIps = pendingIps.rows.length;
-      const failedInBatch = new Set<PlannedFile>();
-      live.forEach(({ piece, outcome }, i) => {
-        const file = piece.file;
-        if (failedInBatch.has(file)) return;
-        if (!outcome.ok) {
-          failedInBatch.add(file);
-          this.#markFailed.run(
-            file.path,
-            file.size,
-            file.mtime,
-            file.nextOffset,
-            file.nextLine,
-            outcome.error,
-            runId,
-            now,
-          );
-          counts.filesFailed++;
-          progress.push(() => file.state = "failed");
-          return;
-        }
-        const parsed = outcome.parsed;
-        const lineBase = nextLine.get(file) ?? file.nextLine;
-        nextLine.set(file, lineBase + parsed.lineCount);
-        const { id: fileId } = this.#upsertFile.get(
-          file.path,
-          file.size,
-          file.mtime,
-          piece.last ? "done" : "partial",
-          piece.end,
-          lineBase + parsed.lineCount,
-          parsed.rows,
-          parsed.filtered,
-          parsed.excluded,
-          parsed.malformed,
-          runId,
-          now,
-        ) as { id: number };
-        // Pieces of one task share their key and IP tables: map each table once.
-        let objectIds = objectIdsOf.get(parsed.keys);
-        if (objectIds === undefined) {
-          objectIds = parsed.keys.map((key) => this.#objectId(key, newObjects));
-          objectIdsOf.set(parsed.keys, objectIds);
-        }
-        let ipIndexes = ipIndexesOf.get(parsed.ips);
-        if (ipIndexes === undefined) {
-          ipIndexes = parsed.ips.map((ip) => pendingIps.indexes.get(ip) ?? 0);
-          ipIndexesOf.set(parsed.ips, ipIndexes);
-        }
-        for (let r = 0; r < parsed.rows; r++) {
-          rows.push(
-            fileId,
-            lineBase + parsed.lines[r],
-            objectIds[parsed.keyIds[r]],
-            parsed.times[r],
-            parsed.bytesSent[r],
-            ipIndexes[parsed.ipIds[r]],
-            parsed.downloads[r],
-          );
-        }
-        parsed.quarantine.forEach((q, k) => {
-          this.#insertQuarantine.run(fileId, lineBase + q.line, q.reason, tokens[i][k]);
-          if (counts.quarantined.length < 10) {
-            counts.quarantined.push({ path: file.path, line: lineBase + q.line, reason: q.reason });
-          }
-        });
-        counts.requests += parsed.rows;
-        if (piece.last) counts.filesDone++;
-        progress.push(() => {
-          file.nextOffset = piece.end;
-          file.nextLine = lineBase + parsed.lineCount;
-          if (piece.last) file.state = "done";
-        });
-      });
-      rows.flush();
-    }, () => rows.discard());
-    for (const apply of progress) apply();
-    for (const file of replaced) file.replaces = false;
-    this.#ips.remember(pendingIps);
-    if (this.#objects.size + newObjects.size > OBJECT_MEMORY_LIMIT) this.#objects.clear();
-    for (const [key, id] of newObjects) this.#objects.set(key, id);
-    return counts;
+    const { id: fileId } = this.#upsertFile.get(
+      file.path,
+      file.size,
+      file.mtime,
+      after.state,
+      after.nextOffset,
+      after.nextLine,
+      parsed.rows,
+      parsed.filtered,
+      parsed.excluded,
+      parsed.malformed,
+      runId,
+      now,
+    ) as { id: number };
+    // Pieces of one task share their key and IP tables: map each table once.
+    let objectIds = ids.objects.get(parsed.keys);
+    if (objectIds === undefined) {
+      objectIds = parsed.keys.map((key) => this.#objectId(key, ids.newObjects));
+      ids.objects.set(parsed.keys, objectIds);
+    }
+    let ipIndexes = ids.ips.get(parsed.ips);
+    if (ipIndexes === undefined) {
+      ipIndexes = parsed.ips.map((ip) => ids.pending.indexes.get(ip) ?? 0);
+      ids.ips.set(parsed.ips, ipIndexes);
+    }
+    for (let r = 0; r < parsed.rows; r++) {
+      this.#rowWriter.push(
+        fileId,
+        lineBase + parsed.lines[r],
+        objectIds[parsed.keyIds[r]],
+        parsed.times[r],
+        parsed.bytesSent[r],
+        ipIndexes[parsed.ipIds[r]],
+        parsed.downloads[r],
+      );
+    }
+    parsed.quarantine.forEach((q, k) => {
+      this.#insertQuarantine.run(fileId, lineBase + q.line, q.reason, tokens[k]);
+      if (result.quarantined.length < 10) {
+        result.quarantined.push({ path: file.path, line: lineBase + q.line, reason: q.reason });
+      }
+    });
+    result.requests += parsed.rows;
+    return after;
   }
 
   /** Deletes the requests and quarantined lines of `paths` and resets their counts. */
