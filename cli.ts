@@ -15,9 +15,9 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import type { CommandContext, CommandInput } from "./lib/cli/command.ts";
+import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts";
 import { parseCommandArgs } from "./lib/cli/command.ts";
-import { COMMANDS } from "./lib/cli/commands.ts";
+import { type CommandEntry, COMMANDS } from "./lib/cli/commands.ts";
 import { fileSystemError, OperatorError, UsageError } from "./lib/errors.ts";
 import { type Environment, RUN_TOKEN_VARIABLE } from "./lib/env.ts";
 
@@ -62,10 +62,6 @@ function removeIfOnlyLocks(directory: string, locks: readonly string[]): void {
 /** A warning line: `warning: …`, or `<command>: warning: …`. */
 const WARNING = /^(?:[\w-]+: )?warning: /;
 
-function finishedWithWarnings(name: string, count: number): string {
-  return `${name} finished with ${count} warning${count === 1 ? "" : "s"} (see above).`;
-}
-
 function writeLine(stream: { writeSync(p: Uint8Array): number }, line: string): void {
   const bytes = new TextEncoder().encode(line + "\n");
   let written = 0;
@@ -104,34 +100,10 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
   const ctx = context ?? defaultContext(controller.signal);
   const debug = args.includes("--debug");
   const isolate = args[0] === "--isolate";
-  if (isolate) args = args.slice(1);
   try {
-    // The Python tools' command lines (`extract`, `config cache set`, `update …`) as ours.
-    if (REFERENCE_COMMANDS.has(args[0])) {
-      const { fromReferenceCommand } = await import("./lib/cli/reference_commands.ts");
-      args = await fromReferenceCommand(args, ctx.env) ?? args;
-    }
-    let [name, ...rest] = args;
-    // `help <command>` is `<command> --help`.
-    if (name === "help" && rest.length > 0) [name, rest] = [rest[0], ["--help"]];
-    if (name === undefined) {
-      ctx.err(toolHelp());
-      return 2;
-    }
-    if (name === "--help" || name === "-h" || name === "help") {
-      ctx.out(toolHelp());
-      return 0;
-    }
-    if (name === "--version" || name === "-V") {
-      ctx.out(`${TOOL} ${denoJson.version}`);
-      return 0;
-    }
-    const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (entry === undefined) {
-      throw new UsageError(`Unknown command '${name}'. Run \`${TOOL} --help\` for the commands.`);
-    }
-    const command = await entry.load();
-    const input = parseCommandArgs(name, rest, command.options);
+    const chosen = await chooseCommand(isolate ? args.slice(1) : args, ctx);
+    if (typeof chosen === "number") return chosen;
+    const { name, entry, command, input } = chosen;
     if (input.values.help) {
       ctx.out(`Usage: ${TOOL} ${command.usage}\n\n${entry.summary}.\n\n${command.help}`);
       return 0;
@@ -143,88 +115,164 @@ export async function main(args: string[], context?: CommandContext): Promise<nu
       }
       return await isolation.runIsolated({ name, input, env: ctx.env, signal: ctx.signal });
     }
-    // `--isolate daily` runs here and starts each of its steps isolated.
-    const runStep = isolate
-      ? async (step: string, stepInput: CommandInput, env: Environment) =>
-        await (await import("./lib/cli/isolation.ts")).runIsolated({
-          name: step,
-          input: stepInput,
-          env,
-          signal: ctx.signal,
-        })
-      : undefined;
     // Warnings always reach stderr (--quiet silences progress and results only); a run that
     // printed any says so in its last line, and in the cache's record of the run.
-    let warnings = 0;
-    const err = (line: string) => {
-      if (WARNING.test(line)) warnings++;
-      ctx.err(line);
+    const warnings = new WarningCount(ctx.err);
+    // `--isolate daily` runs here and starts each of its steps isolated.
+    const run = {
+      ...ctx,
+      err: warnings.err,
+      runStep: isolate ? isolatedStep(ctx.signal) : undefined,
     };
-    const started = new Date().toISOString();
     if (!entry.writes) {
-      const code = await command.run(input, { ...ctx, err, runStep });
-      if (warnings > 0) ctx.err(finishedWithWarnings(name, warnings));
+      const code = await command.run(input, run);
+      warnings.finish(name);
       return code;
     }
-    const {
-      acquirePipelineLock,
-      LOCK_FILE,
-      PIPELINE_LOCK_FILE,
-      STEP_LOCK_FILE,
-      STOP_FILE,
-    } = await import("./lib/store/run_lock.ts");
-    const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
-    const { pathExists } = await import("./lib/atomic_files.ts");
-    // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
-    const fresh = !command.cacheOf &&
-      !await pathExists(await readCacheDirectory(input.values, ctx));
-    const cacheDirectory = command.cacheOf
-      ? await command.cacheOf(input, ctx)
-      : await commandCacheDirectory(input.values, ctx);
-    let ok = false;
-    using _cleanup = {
-      [Symbol.dispose]: () =>
-        fresh && !ok &&
-        removeIfOnlyLocks(cacheDirectory, [
-          LOCK_FILE,
-          PIPELINE_LOCK_FILE,
-          STEP_LOCK_FILE,
-          STOP_FILE,
-        ]),
-    };
-    using lock = await acquirePipelineLock(cacheDirectory, name, ctx.env);
-    if (input.values["new-cache"] === true) {
-      const { startNewCache } = await import("./lib/store/cache_database.ts");
-      startNewCache(cacheDirectory);
-    }
-    // The steps `daily` starts run under its lock.
-    const env = ctx.env;
-    const withToken = { get: (v: string) => v === RUN_TOKEN_VARIABLE ? lock.token : env.get(v) };
-    try {
-      const code = await command.run(input, { ...ctx, env: withToken, err, runStep });
-      ok = code === 0;
-      return code;
-    } finally {
-      if (warnings > 0) {
-        ctx.err(finishedWithWarnings(name, warnings));
-        const { recordWarnings } = await import("./lib/cli/warnings.ts");
-        recordWarnings(cacheDirectory, name, started, warnings);
-      }
-    }
+    return await runWriting(chosen, run, warnings);
   } catch (thrown) {
-    const error = fileSystemError(thrown) ?? thrown;
-    if (error instanceof OperatorError) {
-      ctx.err(`error: ${error.message}`);
-      if (debug && error.cause) ctx.err(String((error.cause as Error).stack ?? error.cause));
-      return error.exitCode;
-    }
-    ctx.err(
-      `error: unexpected failure: ${(error as Error)?.message ?? error}. This is a bug: ` +
-        "please report it with the output of the same command run with --debug.",
-    );
-    if (debug) ctx.err(String((error as Error)?.stack ?? error));
-    return 1;
+    return failureCode(thrown, ctx, debug);
   }
+}
+
+/** A command chosen on the command line, loaded, with its arguments parsed. */
+interface ChosenCommand {
+  name: string;
+  entry: CommandEntry;
+  command: Command;
+  input: CommandInput;
+}
+
+/**
+ * The command `args` name, loaded and with its arguments parsed; or the exit code when the
+ * command line asked for the tool's help or version, or named no command.
+ */
+async function chooseCommand(
+  args: string[],
+  ctx: CommandContext,
+): Promise<ChosenCommand | number> {
+  // The Python tools' command lines (`extract`, `config cache set`, `update …`) as ours.
+  if (REFERENCE_COMMANDS.has(args[0])) {
+    const { fromReferenceCommand } = await import("./lib/cli/reference_commands.ts");
+    args = await fromReferenceCommand(args, ctx.env) ?? args;
+  }
+  let [name, ...rest] = args;
+  // `help <command>` is `<command> --help`.
+  if (name === "help" && rest.length > 0) [name, rest] = [rest[0], ["--help"]];
+  if (name === undefined) {
+    ctx.err(toolHelp());
+    return 2;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
+    ctx.out(toolHelp());
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    ctx.out(`${TOOL} ${denoJson.version}`);
+    return 0;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
+    throw new UsageError(`Unknown command '${name}'. Run \`${TOOL} --help\` for the commands.`);
+  }
+  const command = await entry.load();
+  return { name, entry, command, input: parseCommandArgs(name, rest, command.options) };
+}
+
+/** How `daily --isolate` runs each step: in its own process with its own permissions. */
+function isolatedStep(signal: AbortSignal): CommandContext["runStep"] {
+  return async (step: string, input: CommandInput, env: Environment) =>
+    await (await import("./lib/cli/isolation.ts")).runIsolated({ name: step, input, env, signal });
+}
+
+/** Counts the warnings a run prints, and says how many at its end. */
+class WarningCount {
+  count = 0;
+  readonly started: string = new Date().toISOString();
+  readonly err: (line: string) => void;
+  #err: (line: string) => void;
+
+  constructor(err: (line: string) => void) {
+    this.#err = err;
+    this.err = (line) => {
+      if (WARNING.test(line)) this.count++;
+      err(line);
+    };
+  }
+
+  /** Prints the closing line when there were warnings; returns their count. */
+  finish(name: string): number {
+    if (this.count > 0) {
+      this.#err(
+        `${name} finished with ${this.count} warning${this.count === 1 ? "" : "s"} (see above).`,
+      );
+    }
+    return this.count;
+  }
+}
+
+/**
+ * Runs a command that writes to the cache: under the pipeline lock (the steps `daily` starts run
+ * under its lock, through the run token), on a new cache if asked, recording its warnings in
+ * the cache; a first run that fails leaves no empty cache folder behind.
+ */
+async function runWriting(
+  { name, command, input }: ChosenCommand,
+  run: CommandContext,
+  warnings: WarningCount,
+): Promise<number> {
+  const lockFiles = await import("./lib/store/run_lock.ts");
+  const { commandCacheDirectory, readCacheDirectory } = await import("./lib/cli/command.ts");
+  const { pathExists } = await import("./lib/atomic_files.ts");
+  // A first run that fails (a mistyped log folder) must not leave an empty cache behind.
+  const fresh = !command.cacheOf && !await pathExists(await readCacheDirectory(input.values, run));
+  const cacheDirectory = command.cacheOf
+    ? await command.cacheOf(input, run)
+    : await commandCacheDirectory(input.values, run);
+  let ok = false;
+  using _cleanup = {
+    [Symbol.dispose]: () =>
+      fresh && !ok &&
+      removeIfOnlyLocks(cacheDirectory, [
+        lockFiles.LOCK_FILE,
+        lockFiles.PIPELINE_LOCK_FILE,
+        lockFiles.STEP_LOCK_FILE,
+        lockFiles.STOP_FILE,
+      ]),
+  };
+  using lock = await lockFiles.acquirePipelineLock(cacheDirectory, name, run.env);
+  if (input.values["new-cache"] === true) {
+    const { startNewCache } = await import("./lib/store/cache_database.ts");
+    startNewCache(cacheDirectory);
+  }
+  const env = run.env;
+  const withToken = { get: (v: string) => v === RUN_TOKEN_VARIABLE ? lock.token : env.get(v) };
+  try {
+    const code = await command.run(input, { ...run, env: withToken });
+    ok = code === 0;
+    return code;
+  } finally {
+    if (warnings.finish(name) > 0) {
+      const { recordWarnings } = await import("./lib/cli/warnings.ts");
+      recordWarnings(cacheDirectory, name, warnings.started, warnings.count);
+    }
+  }
+}
+
+/** One clear line for what stopped the run, and its exit code; the stack only with --debug. */
+function failureCode(thrown: unknown, ctx: CommandContext, debug: boolean): number {
+  const error = fileSystemError(thrown) ?? thrown;
+  if (error instanceof OperatorError) {
+    ctx.err(`error: ${error.message}`);
+    if (debug && error.cause) ctx.err(String((error.cause as Error).stack ?? error.cause));
+    return error.exitCode;
+  }
+  ctx.err(
+    `error: unexpected failure: ${(error as Error)?.message ?? error}. This is a bug: ` +
+      "please report it with the output of the same command run with --debug.",
+  );
+  if (debug) ctx.err(String((error as Error)?.stack ?? error));
+  return 1;
 }
 
 /**
