@@ -19,7 +19,7 @@ import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts
 import { parseCommandArgs } from "./lib/cli/command.ts";
 import { type CommandEntry, COMMANDS } from "./lib/cli/commands.ts";
 import { fileSystemError, OperatorError, UsageError } from "./lib/errors.ts";
-import { type Environment, RUN_TOKEN_VARIABLE } from "./lib/env.ts";
+import { type Environment, INIT_CWD_VARIABLE, RUN_TOKEN_VARIABLE } from "./lib/env.ts";
 
 /** The tool's name as typed on the command line. */
 export const TOOL = "s3_log_extraction";
@@ -281,7 +281,7 @@ function failureCode(thrown: unknown, ctx: CommandContext, debug: boolean): numb
  */
 function enterCallersFolder(): void {
   try {
-    const caller = Deno.env.get("INIT_CWD");
+    const caller = Deno.env.get(INIT_CWD_VARIABLE);
     if (caller && caller !== Deno.cwd()) Deno.chdir(caller);
   } catch {
     // Not allowed to read it (an isolated step: its paths come absolute), or gone.

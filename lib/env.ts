@@ -102,6 +102,18 @@ export const USER_FOLDER_VARIABLES: readonly string[] = [
   XDG_CONFIG_HOME_VARIABLE,
 ];
 
+/**
+ * The folder `deno task` was started from (`deno task` runs the CLI in the repository's folder):
+ * relative paths on the command line are meant from there. Set by `deno task`, not by operators.
+ */
+export const INIT_CWD_VARIABLE: string = "INIT_CWD";
+
+/**
+ * The user's name, as login shells, cron and systemd set them (first set wins): only to name the
+ * user in a message about their settings.
+ */
+export const USER_NAME_VARIABLES: readonly string[] = ["USER", "LOGNAME"];
+
 /** Regular expression of client IPs to drop, matched against the whole IP (this tool's). */
 export const EXCLUDED_IPS_VARIABLE: string = "S3_LOG_EXTRACTION_EXCLUDED_IPS";
 /** The reference validators' excluded-IP pattern, searched anywhere in the IP. */

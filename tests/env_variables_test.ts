@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import * as env from "../lib/env.ts";
 
-/** Set by `daily` for the steps it starts, never by an operator. */
-const INTERNAL = [env.RUN_TOKEN_VARIABLE];
+/** Set by `daily` for the steps it starts, or by `deno task`: never by an operator. */
+const INTERNAL = [env.RUN_TOKEN_VARIABLE, env.INIT_CWD_VARIABLE];
 
 Deno.test("the README's table of environment variables lists exactly those lib/env.ts declares", async () => {
   const declared = Object.values(env).flatMap((value) =>

@@ -28,6 +28,7 @@ import {
   OPENCAGE_KEY_VARIABLE,
   PASSWORD_VARIABLE,
   SALT_VARIABLE,
+  USER_NAME_VARIABLES,
 } from "../env.ts";
 
 /** What the daily run works on. */
@@ -101,7 +102,7 @@ export async function resolveDailySetup(
   if (!options.sample && env.get(PASSWORD_VARIABLE)) {
     // A password means real data is meant: running the sample instead would hide a
     // misconfigured service (another user's settings, a missing variable) behind exit 0.
-    const user = env.get("USER") || env.get("LOGNAME") ||
+    const user = USER_NAME_VARIABLES.map((name) => env.get(name)).find(Boolean) ??
       `the user with HOME=${env.get(HOME_VARIABLE)}`;
     throw new OperatorError(
       `No log directory is configured for ${user}, and S3_LOG_EXTRACTION_PASSWORD is set, so ` +

@@ -333,6 +333,43 @@ export async function collectDatasetData(
   parts: SummaryParts = { days: true, assets: true, regions: true },
   stop?: StopCheck,
 ): Promise<Map<string, ScopeData>> {
+  const objects = placeObjects(db, place);
+  const labelCount = 1 + (db.prepare("SELECT count(DISTINCT label) AS n FROM ip_regions").get() as {
+    n: number;
+  }).n;
+  const counts = new DatasetCounts(objects, parts, labelCount);
+  const scanned = await scanRequests(
+    db,
+    (objectId, ip, label, time, bytes, download, rowid) =>
+      counts.add(objectId, ip, label, time, bytes, download, rowid),
+    stop,
+  );
+  const scopes = counts.scopes(scanned.labels);
+  const order = objects.names.map((name, i) => [name, i] as const)
+    .sort(([a], [b]) => comparePaths(a, b));
+  return new Map(
+    order.map(([name, i]) => [name, scopes[i]] as const).filter(([, scope]) =>
+      scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
+    ),
+  );
+}
+
+/** The cache's objects placed in datasets: by object id, its dataset's number and its place. */
+interface PlacedObjects {
+  /** The largest object id. */
+  maxId: number;
+  /** Per object id, the number of its dataset (an index in `names`), or -1 when left out. */
+  datasetOf: Int32Array;
+  /** Per object id, its place. */
+  places: (AssetPlace | undefined)[];
+  /** The datasets' names, in the order of their first object. */
+  names: string[];
+}
+
+function placeObjects(
+  db: DatabaseSync,
+  place: (key: string) => AssetPlace | undefined,
+): PlacedObjects {
   const maxId =
     (db.prepare("SELECT coalesce(max(id), 0) AS m FROM objects").get() as { m: number }).m;
   const datasetOf = new Int32Array(maxId + 1).fill(-1);
@@ -346,95 +383,127 @@ export async function collectDatasetData(
     datasetOf[row.id as number] = id;
     places[row.id as number] = spot;
   }
-  const names = [...datasetIds.keys()];
-  const datasetCount = Math.max(1, names.length);
-  const labelCount = 1 + (db.prepare("SELECT count(DISTINCT label) AS n FROM ip_regions").get() as {
-    n: number;
-  }).n;
+  return { maxId, datasetOf, places, names: [...datasetIds.keys()] };
+}
 
-  const days = new CountsTable();
-  // Per object: low bytes, requests, downloads, high bytes (see SPLIT).
-  const objectCounts = new Float64Array(parts.assets ? (maxId + 1) * 4 : 0);
-  const regions = new Map<number, Tally & { first: number }>();
-  const requesterPairs = new Set<number>();
-  const weeks = new Map<number, number>();
-  const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download, rowid) => {
-    const dataset = datasetOf[objectId];
+/** The counts of one scan of the requests, kept per dataset in packed tables. */
+class DatasetCounts {
+  #objects: PlacedObjects;
+  #parts: SummaryParts;
+  #labelCount: number;
+  #datasetCount: number;
+  #days = new CountsTable();
+  /** Per object: low bytes, requests, downloads, high bytes (see SPLIT). */
+  #objectCounts: Float64Array;
+  #regions = new Map<number, Tally & { first: number }>();
+  #requesterPairs = new Set<number>();
+  #weeks = new Map<number, number>();
+
+  constructor(objects: PlacedObjects, parts: SummaryParts, labelCount: number) {
+    this.#objects = objects;
+    this.#parts = parts;
+    this.#labelCount = labelCount;
+    this.#datasetCount = Math.max(1, objects.names.length);
+    this.#objectCounts = new Float64Array(parts.assets ? (objects.maxId + 1) * 4 : 0);
+  }
+
+  /** Counts one request (the arguments of `scanRequests`' callback). */
+  add(
+    objectId: number,
+    ip: number,
+    label: number,
+    time: number,
+    bytes: number,
+    download: number,
+    rowid: number,
+  ): void {
+    const dataset = this.#objects.datasetOf[objectId];
     if (dataset === undefined || dataset < 0) return;
+    const parts = this.#parts;
     const day = Math.floor(time / 86400);
-    if (parts.days) days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download);
+    if (parts.days) this.#days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download);
     if (parts.assets) {
+      const counts = this.#objectCounts;
       const at = objectId * 4;
-      const low = objectCounts[at] + bytes;
+      const low = counts[at] + bytes;
       const carry = carryOf(low);
-      objectCounts[at + 3] += carry;
-      objectCounts[at] = low - carry;
-      objectCounts[at + 1]++;
-      objectCounts[at + 2] += download;
+      counts[at + 3] += carry;
+      counts[at] = low - carry;
+      counts[at + 1]++;
+      counts[at + 2] += download;
     }
     if (parts.regions) {
-      const key = dataset * labelCount + label;
-      let counts = regions.get(key);
+      const key = dataset * this.#labelCount + label;
+      let counts = this.#regions.get(key);
       if (counts === undefined) {
         counts = { low: 0, high: 0, requests: 0, downloads: 0, first: rowid };
-        regions.set(key, counts);
+        this.#regions.set(key, counts);
       }
       tally(counts, bytes, download);
-      requesterPairs.add(ip * datasetCount + dataset);
+      this.#requesterPairs.add(ip * this.#datasetCount + dataset);
     }
     if (parts.weeks) {
       const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
-      weeks.set(key, (weeks.get(key) ?? 0) + bytes);
+      this.#weeks.set(key, (this.#weeks.get(key) ?? 0) + bytes);
     }
-  }, stop);
-
-  const scopes = names.map(() => emptyScope());
-  for (const [key, slot] of [...days.slots].sort(([a], [b]) => a % DAY_KEYS - b % DAY_KEYS)) {
-    scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS - DAY_OFFSET, days.counts(slot));
   }
-  if (parts.assets) {
+
+  /** Each dataset's data (by its number), from what was counted; `labels` names the regions. */
+  scopes(labels: string[]): ScopeData[] {
+    const { datasetOf, places } = this.#objects;
+    const scopes = this.#objects.names.map(() => emptyScope());
+    const days = [...this.#days.slots].sort(([a], [b]) => a % DAY_KEYS - b % DAY_KEYS);
+    for (const [key, slot] of days) {
+      scopes[Math.floor(key / DAY_KEYS)].byDay.set(
+        key % DAY_KEYS - DAY_OFFSET,
+        this.#days.counts(slot),
+      );
+    }
+    if (this.#parts.assets) this.#addAssets(scopes);
+    if (this.#parts.regions) {
+      const regions = [...this.#regions].sort(([, a], [, b]) => a.first - b.first);
+      for (const [key, c] of regions) {
+        const counts = countsOf(c);
+        add(
+          scopes[Math.floor(key / this.#labelCount)].byRegion,
+          labels[key % this.#labelCount],
+          counts.bytes,
+          counts.requests,
+          counts.downloads,
+        );
+      }
+      for (const pair of this.#requesterPairs) scopes[pair % this.#datasetCount].requesters++;
+    }
+    for (const [key, bytes] of this.#weeks) {
+      const id = Math.floor(key / WEEK_KEYS);
+      addWeek(scopes[datasetOf[id]], places[id]!.asset, key % WEEK_KEYS - WEEK_OFFSET, bytes);
+    }
+    return scopes;
+  }
+
+  /**
+   * One row per object requested (a content of the mapping in dandi mode, as the plugin writes
+   * them), by rank, then by path.
+   */
+  #addAssets(scopes: ScopeData[]): void {
+    const { maxId, datasetOf, places } = this.#objects;
+    const counts = this.#objectCounts;
     const objects: number[] = [];
     for (let id = 1; id <= maxId; id++) {
-      if (objectCounts[id * 4 + 1] > 0 && places[id]) objects.push(id);
+      if (counts[id * 4 + 1] > 0 && places[id]) objects.push(id);
     }
-    // One row per object (a content of the mapping in dandi mode, as the plugin writes them),
-    // by rank, then by path.
     const rank = (id: number) => places[id]!.rank ?? Infinity;
     objects.sort((a, b) =>
       rank(a) - rank(b) || comparePaths(places[a]!.asset, places[b]!.asset) || a - b
     );
     for (const id of objects) {
       scopes[datasetOf[id]].byAsset.push([places[id]!.asset, {
-        bytes: exactBytes(objectCounts[id * 4 + 3], objectCounts[id * 4]),
-        requests: objectCounts[id * 4 + 1],
-        downloads: objectCounts[id * 4 + 2],
+        bytes: exactBytes(counts[id * 4 + 3], counts[id * 4]),
+        requests: counts[id * 4 + 1],
+        downloads: counts[id * 4 + 2],
       }]);
     }
   }
-  if (parts.regions) {
-    for (const [key, c] of [...regions].sort(([, a], [, b]) => a.first - b.first)) {
-      const scope = scopes[Math.floor(key / labelCount)];
-      const counts = countsOf(c);
-      add(
-        scope.byRegion,
-        scanned.labels[key % labelCount],
-        counts.bytes,
-        counts.requests,
-        counts.downloads,
-      );
-    }
-    for (const pair of requesterPairs) scopes[pair % datasetCount].requesters++;
-  }
-  for (const [key, bytes] of weeks) {
-    const id = Math.floor(key / WEEK_KEYS);
-    addWeek(scopes[datasetOf[id]], places[id]!.asset, key % WEEK_KEYS - WEEK_OFFSET, bytes);
-  }
-  const order = names.map((name, i) => [name, i] as const).sort(([a], [b]) => comparePaths(a, b));
-  return new Map(
-    order.map(([name, i]) => [name, scopes[i]] as const).filter(([, scope]) =>
-      scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
-    ),
-  );
 }
 
 /**
