@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
 import { PIPELINE_LOCK_FILE, readLockHolder, STOP_FILE } from "../lib/store/run_lock.ts";
+import { DATABASE_FILE } from "../lib/store/cache_database.ts";
 import {
   cliCommand,
   cliEnv,
@@ -241,19 +242,36 @@ Deno.test("daily on the bundled sample from a fresh folder, twice: the second ru
 });
 
 /** Starts an extraction and freezes it (SIGSTOP) once it holds the lock. */
+/**
+ * An extraction that holds the run lock and has committed nothing, and cannot go on until
+ * `resume`: the test holds the cache database's write lock meanwhile, and stops the process
+ * (SIGSTOP) once its lock record is written. Conditions only: how fast the run is plays no part.
+ */
 async function frozenExtraction(home: string, logs: string, cache: string) {
-  const child = cliCommand(["extract_logs", logs, "--cache", cache, "--batch-size", "10"], {
+  // The cache made by a first run on no logs, so that its database exists to be locked.
+  const none = join(home, "no-logs");
+  await Deno.mkdir(none);
+  const first = await runCli(["extract_logs", none, "--cache", cache], { env: cliEnv(home) });
+  assert.deepStrictEqual(first.code, 0, first.stderr);
+  const db = new DatabaseSync(join(cache, DATABASE_FILE));
+  db.exec("BEGIN IMMEDIATE");
+  // Two workers: the window of tasks then holds every file, and a stop must still leave some.
+  const args = ["extract_logs", logs, "--cache", cache, "--batch-size", "10", "--workers", "2"];
+  const child = cliCommand(args, {
     env: cliEnv(home),
   }).spawn();
-  for (
-    let i = 0;
-    i < 300 && !(await readLockHolder(cache).catch(() => undefined))?.pid;
-    i++
-  ) {
+  while (!(await readLockHolder(cache).catch(() => undefined))?.pid) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   child.kill("SIGSTOP");
-  return child;
+  return {
+    child,
+    resume: () => {
+      db.exec("ROLLBACK");
+      db.close();
+      child.kill("SIGCONT");
+    },
+  };
 }
 
 Deno.test("stop ends a running extraction after its batch; a second run is refused meanwhile", async () => {
@@ -261,7 +279,7 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     const logs = join(home, "logs");
     const cache = join(home, "cache");
     await copySample(logs, 10);
-    const child = await frozenExtraction(home, logs, cache);
+    const { child, resume } = await frozenExtraction(home, logs, cache);
     const concurrent = await runCli(["extract_logs", logs, "--cache", cache], {
       env: cliEnv(home),
     });
@@ -273,7 +291,7 @@ Deno.test("stop ends a running extraction after its batch; a second run is refus
     const stop = cliCommand(["stop", "--cache", cache], { env: cliEnv(home) }).spawn();
     // Let the extraction go on only once the stop has been asked for.
     while (!exists(join(cache, STOP_FILE))) await new Promise((r) => setTimeout(r, 20));
-    child.kill("SIGCONT");
+    resume();
     const stopped = await stop.output();
     assert.deepStrictEqual(stopped.code, 0);
     assert.deepStrictEqual(
@@ -350,9 +368,9 @@ Deno.test("SIGTERM ends an extraction after its batch in flight, with exit code 
     const logs = join(home, "logs");
     const cache = join(home, "cache");
     await copySample(logs, 10);
-    const child = await frozenExtraction(home, logs, cache);
+    const { child, resume } = await frozenExtraction(home, logs, cache);
     child.kill("SIGTERM");
-    child.kill("SIGCONT");
+    resume();
     const run = await child.output();
     assert.deepStrictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
     assert.match(new TextDecoder().decode(run.stdout), /^Stopped after the batch in flight\./);

@@ -396,7 +396,8 @@ interface RunContext {
 /**
  * Parses the planned files' pieces in the workers and commits them in order, a batch at a time:
  * a batch closes at `batchRequests` requests, after a second, or when no task is out. A stop
- * asked for is honoured after the batch in flight.
+ * asked for is honoured after the batch in flight: the tasks out at the workers then are not
+ * committed (their files stay where the last commit left them, for the next run).
  */
 async function runPlan(planned: PlannedFile[], context: RunContext): Promise<void> {
   const { options, summary, source, executor } = context;

@@ -15,7 +15,7 @@ export interface SettledTask<P, A> {
 }
 
 /**
- * Sends tasks out while fewer than `size` are out, and hands them back in order.
+ * Sends tasks out while fewer than `size` are out, and hands them back in order, until closed.
  *
  * @typeParam P A piece of a task.
  * @typeParam A What a task's run answers.
@@ -73,9 +73,14 @@ export class TaskWindow<P, A> {
     }
   }
 
-  /** Sends no more tasks (a stop): the ones out are still taken back. */
+  /**
+   * Ends the window (a stop): no more tasks are sent, and the ones out are forgotten (their
+   * answers are never taken; their files stay where the last commit left them).
+   */
   close(): void {
     this.#closed = true;
+    this.#out.clear();
+    this.#taken = this.#sent;
   }
 
   /** Whether every task sent out was taken back. */

@@ -27,11 +27,11 @@ Deno.test("TaskWindow keeps at most `size` tasks out, in plan order", async () =
   assert.deepStrictEqual(most, 2);
 });
 
-Deno.test("TaskWindow hands back a failed task's error, and sends nothing once closed", async () => {
+Deno.test("TaskWindow hands back a failed task's error; closed, it forgets the tasks out", async () => {
   let started = 0;
   const window = new TaskWindow<string, string>(
-    [["a"], ["b"], ["c"]].values(),
-    1,
+    [["a"], ["b"], ["c"], ["d"]].values(),
+    2,
     (_id, pieces) => {
       started++;
       return pieces[0] === "a" ? Promise.reject(new Error("worker died")) : Promise.resolve("ok");
@@ -42,8 +42,10 @@ Deno.test("TaskWindow hands back a failed task's error, and sends nothing once c
   assert.deepStrictEqual(first.pieces, ["a"]);
   assert("error" in first.settled);
   assert.match(String(first.settled.error), /worker died/);
+  assert(!window.empty); // "b" is out
   window.close();
+  assert(window.empty);
   window.fill();
   assert(window.empty);
-  assert.deepStrictEqual(started, 1);
+  assert.deepStrictEqual(started, 2);
 });
