@@ -5,6 +5,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { readRequestBlocks } from "../lib/store/request_blocks.ts";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import {
@@ -24,25 +25,32 @@ function consistencyProblems(cache: string): string[] {
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'log_files'")
       .get() as { n: number };
     if (tables.n === 0) return []; // killed before its tables were committed: nothing stored
-    const rows = db.prepare(`
-      SELECT f.path AS path, f.status AS status, f.lines_kept AS kept, coalesce(r.n, 0) AS stored
-      FROM log_files f LEFT JOIN (SELECT file_id, count(*) AS n FROM requests GROUP BY file_id) r
-        ON r.file_id = f.id
-      WHERE f.lines_kept != coalesce(r.n, 0) OR f.status != 'done'`).all();
-    const orphans = db.prepare(
-      "SELECT count(*) AS n FROM requests WHERE file_id NOT IN (SELECT id FROM log_files)",
-    ).get() as { n: number };
-    const unknownIps = db.prepare(
-      "SELECT count(*) AS n FROM requests WHERE ip_index NOT IN (SELECT ip_index FROM ips)",
-    ).get() as { n: number };
+    const stored = new Map<number, number>();
+    let unknownIps = 0;
+    const ipIndexes = new Set(db.prepare("SELECT ip_index FROM ips").all().map((r) => r.ip_index));
+    for (const block of readRequestBlocks(db)) {
+      stored.set(block.fileId, (stored.get(block.fileId) ?? 0) + block.rows);
+      for (const ip of block.ipIndexes) if (!ipIndexes.has(ip)) unknownIps++;
+    }
+    const files = db.prepare("SELECT id, path, status, lines_kept AS kept FROM log_files")
+      .all() as {
+        id: number;
+        path: string;
+        status: string;
+        kept: number;
+      }[];
+    const rows = files.map((f) => ({ ...f, stored: stored.get(f.id as number) ?? 0 }))
+      .filter((f) => f.kept !== f.stored || f.status !== "done");
+    const fileIds = new Set(files.map((f) => f.id));
+    const orphans = [...stored].filter(([id]) => !fileIds.has(id)).reduce((n, [, c]) => n + c, 0);
     const unsealed = db.prepare(
       "SELECT count(*) AS n FROM ips WHERE sealed_id NOT IN (SELECT id FROM sealed_ips)",
     ).get() as { n: number };
     return [
       ...(unsealed.n ? [`${unsealed.n} IPs whose sealed batch is missing`] : []),
       ...rows.map((r) => `${r.path}: ${r.status}, ${r.kept} kept but ${r.stored} stored`),
-      ...(orphans.n ? [`${orphans.n} requests of unknown files`] : []),
-      ...(unknownIps.n ? [`${unknownIps.n} requests with an unknown IP index`] : []),
+      ...(orphans ? [`${orphans} requests of unknown files`] : []),
+      ...(unknownIps ? [`${unknownIps} requests with an unknown IP index`] : []),
     ];
   } finally {
     db.close();

@@ -5,6 +5,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { readRequestBlocks } from "../lib/store/request_blocks.ts";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
@@ -28,11 +29,27 @@ async function storedObjects(
     });
     assert.deepStrictEqual([summary.files.failed, summary.lines.malformed], [0, 0]);
     const db = new DatabaseSync(join(cacheDirectory, "cache.sqlite"), { readOnly: true });
-    const rows = db.prepare(`
-      SELECT o.key AS key, count(*) AS requests, sum(r.bytes_sent) AS bytes_sent,
-        sum(r.download) AS downloads_200, count(DISTINCT r.ip_index) AS unique_ips
-      FROM requests r JOIN objects o ON o.id = r.object_id GROUP BY o.key`)
-      .all() as unknown as (TruthObject & { key: string })[];
+    // An independent reader of the blocks: counts per object key.
+    const keys = new Map(db.prepare("SELECT id, key FROM objects").all().map((r) => [r.id, r.key]));
+    const counts = new Map<number, TruthObject & { ips: Set<number> }>();
+    for (const block of readRequestBlocks(db)) {
+      for (let i = 0; i < block.rows; i++) {
+        let c = counts.get(block.objectIds[i]);
+        if (c === undefined) {
+          c = { requests: 0, bytes_sent: 0, downloads_200: 0, unique_ips: 0, ips: new Set() };
+          counts.set(block.objectIds[i], c);
+        }
+        c.requests++;
+        c.bytes_sent += block.bytesSent[i];
+        c.downloads_200 += block.downloads[i];
+        c.ips.add(block.ipIndexes[i]);
+      }
+    }
+    const rows = [...counts].map(([id, { ips, ...c }]) => ({
+      key: keys.get(id) as string,
+      ...c,
+      unique_ips: ips.size,
+    }));
     db.close();
     return Object.fromEntries(rows.map(({ key, ...counts }) => [key, { ...counts }]));
   });

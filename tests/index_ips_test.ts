@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
+import { countRequests, readRequestBlocks } from "../lib/store/request_blocks.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
@@ -41,7 +42,10 @@ function counts(cacheDirectory: string) {
   try {
     const count = (table: string) =>
       (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return ["requests", "ips", "sealed_ips", "objects", "ip_regions", "log_files"].map(count);
+    return [
+      countRequests(db),
+      ...["ips", "sealed_ips", "objects", "ip_regions", "log_files"].map(count),
+    ];
   } finally {
     db.close();
   }
@@ -275,7 +279,8 @@ Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =
       /IP table: 156 IPs for 1,170 requests, 0 with a region label \(0%\)\. Every request's IP resolves\./,
     );
     const db = openCacheDatabase(cache);
-    db.exec("DELETE FROM ips WHERE ip_index = (SELECT ip_index FROM requests LIMIT 1)");
+    const [first] = readRequestBlocks(db);
+    db.prepare("DELETE FROM ips WHERE ip_index = ?").run(first.ipIndexes[0]);
     db.close();
     const damaged = await runCli(["index_ips", "--cache", cache], { env });
     assert.deepStrictEqual(damaged.code, 1);

@@ -16,6 +16,7 @@ import { parseS3Url, type S3Location } from "../s3/s3_client.ts";
 import { readInventory } from "../s3/s3_inventory.ts";
 import { objectEntry } from "../s3/s3_log_source.ts";
 import { IMPORT_PREFIX } from "../reference/reference_import.ts";
+import { countRequests } from "../store/request_blocks.ts";
 import type { RunRecord } from "../store/run_history.ts";
 import { type LockHolder, readLockHolder } from "../store/run_lock.ts";
 
@@ -189,7 +190,7 @@ export async function cacheStatus(
 /** Fills the counts of `status` from the database. */
 function readCounts(db: DatabaseSync, status: CacheStatus): void {
   // A run that has just created the file may not have committed its tables yet.
-  const needed = ["meta", "runs", "log_files", "requests", "ips", "ip_regions", "quarantine"];
+  const needed = ["meta", "runs", "log_files", "ips", "ip_regions", "quarantine"];
   const tables = db.prepare(
     `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${
       needed.map(() => "?").join(", ")
@@ -217,7 +218,7 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
     SELECT id, command, started_at, finished_at, outcome, ${warnings} AS warnings FROM runs
     WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
     .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
-  status.requests = count("SELECT count(*) AS n FROM requests");
+  status.requests = countRequests(db);
   status.ips = count("SELECT count(*) AS n FROM ips");
   status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
   status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");

@@ -13,7 +13,7 @@ import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import type { Piece, PlannedFile } from "./extraction_plan.ts";
 import { IpIndex, type PendingIps } from "../store/ip_table.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
-import { RowWriter } from "../store/row_writer.ts";
+import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
 
 /** A parsed (or failed) piece waiting to be committed. */
 export interface BatchEntry {
@@ -106,7 +106,7 @@ export class RequestStore {
   #objects = new Map<string, number>();
   #selectObject: StatementSync;
   #insertObject: StatementSync;
-  #rowWriter: RowWriter;
+  #blocks: BlockWriter;
   #insertQuarantine: StatementSync;
   #upsertFile: StatementSync;
   #markFailed: StatementSync;
@@ -120,7 +120,7 @@ export class RequestStore {
     this.#insertObject = db.prepare(
       "INSERT INTO objects (key) VALUES (?) RETURNING id",
     );
-    this.#rowWriter = new RowWriter(db);
+    this.#blocks = new BlockWriter(db);
     this.#insertQuarantine = db.prepare(
       "INSERT INTO quarantine (file_id, line, reason, line_token) VALUES (?, ?, ?, ?)",
     );
@@ -192,9 +192,9 @@ export class RequestStore {
         if (after.state === "done") result.filesDone++;
         if (after.state === "failed") result.filesFailed++;
       });
-      this.#rowWriter.flush();
+      this.#blocks.flush();
       result.files = [...standing.values()];
-    }, () => this.#rowWriter.discard());
+    }, () => this.#blocks.discard());
     this.#ips.remember(prepared.ips);
     if (this.#objects.size + ids.newObjects.size > OBJECT_MEMORY_LIMIT) this.#objects.clear();
     for (const [key, id] of ids.newObjects) this.#objects.set(key, id);
@@ -285,7 +285,7 @@ export class RequestStore {
       ids.ips.set(parsed.ips, ipIndexes);
     }
     for (let r = 0; r < parsed.rows; r++) {
-      this.#rowWriter.push(
+      this.#blocks.push(
         fileId,
         lineBase + parsed.lines[r],
         objectIds[parsed.keyIds[r]],
@@ -313,7 +313,7 @@ export class RequestStore {
     ).filter((id) => id !== undefined);
     if (ids.length === 0) return;
     const list = ids.join(", ");
-    this.#db.exec(`DELETE FROM requests WHERE file_id IN (${list})`);
+    deleteFileRequests(this.#db, ids);
     this.#db.exec(`DELETE FROM quarantine WHERE file_id IN (${list})`);
     this.#db.exec(`
       UPDATE log_files SET lines_kept = 0, lines_filtered = 0, lines_excluded = 0,

@@ -7,12 +7,14 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import { openCacheDatabase, verifyCachePassword } from "../store/cache_database.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { formatReferenceTimestamp } from "../extract/civil_time.ts";
 import { errorText, OperatorError, StoppedError } from "../errors.ts";
 import { stopRequested } from "../store/run_lock.ts";
 import { readIpTable } from "../store/ip_table.ts";
+import { readRequestBlocks } from "../store/request_blocks.ts";
 import { keyToRelativePath, LONG_NAMES_FILE } from "../key_path.ts";
 
 /** Options of {@linkcode exportExtraction}. */
@@ -40,12 +42,116 @@ export interface ExportResult {
   requests: number;
 }
 
-interface RequestRow {
+/** Requests gathered for a window of objects: one column per field, a row per request. */
+interface RequestWindow {
+  fileRanks: Float64Array;
+  lines: Float64Array;
+  times: Float64Array;
+  bytesSent: Float64Array;
+  ipIndexes: Float64Array;
+  downloads: Uint8Array;
+}
+
+/** An object's requests: the rows of its window, in file path and line order. */
+interface ObjectRequests {
   key: string;
-  time: number;
-  bytes_sent: number;
-  ip_index: number;
-  download: number;
+  window: RequestWindow;
+  rows: number[];
+}
+
+/** Requests gathered per pass over the blocks: bounds the export's memory whatever the cache. */
+const WINDOW_ROWS = 1 << 20;
+
+/**
+ * Every object's requests as the reference's tree orders them: objects by key, each one's
+ * requests by log file path, then line (both compared as SQLite compares text). The blocks are
+ * read once to count requests per object, then once per window of objects holding at most
+ * {@linkcode WINDOW_ROWS} requests.
+ */
+function* requestsByObject(db: DatabaseSync): Generator<ObjectRequests> {
+  const maxObject = (db.prepare("SELECT coalesce(max(id), 0) AS n FROM objects").get() as {
+    n: number;
+  }).n;
+  const counts = new Uint32Array(maxObject + 1);
+  for (const block of readRequestBlocks(db)) {
+    for (let i = 0; i < block.rows; i++) counts[block.objectIds[i]]++;
+  }
+  const maxFile = (db.prepare("SELECT coalesce(max(id), 0) AS n FROM log_files").get() as {
+    n: number;
+  }).n;
+  const fileRanks = new Float64Array(maxFile + 1);
+  let rank = 0;
+  for (const row of db.prepare("SELECT id FROM log_files ORDER BY path").iterate()) {
+    fileRanks[row.id as number] = rank++;
+  }
+  const slots = new Int32Array(maxObject + 1).fill(-1);
+  let window: { id: number; key: string }[] = [];
+  let rows = 0;
+  const objects = db.prepare("SELECT id, key FROM objects ORDER BY key").iterate();
+  for (const row of objects) {
+    const id = row.id as number;
+    if (counts[id] === 0) continue;
+    if (window.length > 0 && rows + counts[id] > WINDOW_ROWS) {
+      yield* windowRequests(db, window, { counts, slots, fileRanks, rows });
+      window = [];
+      rows = 0;
+    }
+    window.push({ id, key: row.key as string });
+    rows += counts[id];
+  }
+  if (window.length > 0) yield* windowRequests(db, window, { counts, slots, fileRanks, rows });
+}
+
+function* windowRequests(
+  db: DatabaseSync,
+  objects: { id: number; key: string }[],
+  { counts, slots, fileRanks, rows }: {
+    counts: Uint32Array;
+    slots: Int32Array;
+    fileRanks: Float64Array;
+    rows: number;
+  },
+): Generator<ObjectRequests> {
+  // Each object's rows start where the counts of the objects before it end.
+  const starts = new Uint32Array(objects.length + 1);
+  objects.forEach(({ id }, slot) => {
+    slots[id] = slot;
+    starts[slot + 1] = starts[slot] + counts[id];
+  });
+  const filled = starts.slice(0, objects.length);
+  const window: RequestWindow = {
+    fileRanks: new Float64Array(rows),
+    lines: new Float64Array(rows),
+    times: new Float64Array(rows),
+    bytesSent: new Float64Array(rows),
+    ipIndexes: new Float64Array(rows),
+    downloads: new Uint8Array(rows),
+  };
+  for (const block of readRequestBlocks(db)) {
+    const rank = fileRanks[block.fileId];
+    for (let i = 0; i < block.rows; i++) {
+      const slot = slots[block.objectIds[i]];
+      if (slot < 0) continue;
+      const at = filled[slot]++;
+      window.fileRanks[at] = rank;
+      window.lines[at] = block.lines[i];
+      window.times[at] = block.times[i];
+      window.bytesSent[at] = block.bytesSent[i];
+      window.ipIndexes[at] = block.ipIndexes[i];
+      window.downloads[at] = block.downloads[i];
+    }
+  }
+  for (const { id } of objects) slots[id] = -1;
+  for (let slot = 0; slot < objects.length; slot++) {
+    const order = Array.from(
+      { length: starts[slot + 1] - starts[slot] },
+      (_, i) => starts[slot] + i,
+    );
+    order.sort((a, b) =>
+      window.fileRanks[a] - window.fileRanks[b] || window.lines[a] - window.lines[b]
+    );
+    yield { key: objects[slot].key, window, rows: order };
+  }
 }
 
 /**
@@ -93,37 +199,24 @@ export async function exportExtraction(options: ExportExtractionOptions): Promis
     const summary: ExportResult = { objects: 0, requests: 0 };
     // Names too long for a file system are shortened and listed here.
     const longNames = new Map<string, string>();
-    const rows = db.prepare(`
-      SELECT o.key AS key, r.time AS time, r.bytes_sent AS bytes_sent, r.ip_index AS ip_index,
-        r.download AS download
-      FROM requests r JOIN objects o ON o.id = r.object_id JOIN log_files f ON f.id = r.file_id
-      ORDER BY o.key, f.path, r.line`).iterate() as Iterable<RequestRow>;
-    let current: string | undefined;
-    let columns = { timestamps: "", bytes: "", ips: "", downloads: "" };
-    const flush = async () => {
-      if (current === undefined) return;
+    for (const object of requestsByObject(db)) {
       if (
         summary.objects % 1000 === 0 &&
         await stopRequested(options.cacheDirectory, { signal: options.signal })
       ) {
         throw new StoppedError();
       }
-      await writeObject(temporary, current, columns, options, longNames);
-      summary.objects++;
-    };
-    for (const row of rows) {
-      if (row.key !== current) {
-        await flush();
-        current = row.key;
-        columns = { timestamps: "", bytes: "", ips: "", downloads: "" };
+      const columns = { timestamps: "", bytes: "", ips: "", downloads: "" };
+      for (const i of object.rows) {
+        columns.timestamps += formatReferenceTimestamp(object.window.times[i]) + "\n";
+        columns.bytes += object.window.bytesSent[i] + "\n";
+        columns.ips += ips.get(object.window.ipIndexes[i]) + "\n";
+        columns.downloads += object.window.downloads[i] + "\n";
       }
-      columns.timestamps += formatReferenceTimestamp(row.time) + "\n";
-      columns.bytes += row.bytes_sent + "\n";
-      columns.ips += ips.get(row.ip_index) + "\n";
-      columns.downloads += row.download + "\n";
-      summary.requests++;
+      await writeObject(temporary, object.key, columns, options, longNames);
+      summary.objects++;
+      summary.requests += object.rows.length;
     }
-    await flush();
     if (longNames.size > 0) {
       const manifest = Object.fromEntries([...longNames].sort(([a], [b]) => a < b ? -1 : 1));
       await Deno.writeTextFile(

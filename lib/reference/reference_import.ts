@@ -26,7 +26,7 @@ import {
   type ReferenceObject,
 } from "./reference_tree.ts";
 import { IMPORTED_TIMES_META } from "../extract/switchover_guard.ts";
-import { RowWriter } from "../store/row_writer.ts";
+import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
 
 /** Prefix of the `log_files` path of an imported object folder. */
 export const IMPORT_PREFIX = "reference:extraction/";
@@ -237,11 +237,10 @@ class ImportWriter {
   #runId: number;
   #summary: ImportResult;
   #ips: IpIndex;
-  #rows: RowWriter;
+  #rows: BlockWriter;
   #selectFile: StatementSync;
   #upsertFile: StatementSync;
   #failFile: StatementSync;
-  #deleteRows: StatementSync;
   #object: StatementSync;
   #label: StatementSync;
   #record: StatementSync;
@@ -253,7 +252,7 @@ class ImportWriter {
     this.#runId = options.runId;
     this.#summary = summary;
     this.#ips = new IpIndex(db, options.secrets);
-    this.#rows = new RowWriter(db);
+    this.#rows = new BlockWriter(db);
     this.#selectFile = db.prepare("SELECT status, size, mtime FROM log_files WHERE path = ?");
     this.#upsertFile = db.prepare(`
       INSERT INTO log_files (path, size, mtime, status, next_line, lines_kept, reason, run_id,
@@ -268,7 +267,6 @@ class ImportWriter {
       VALUES (?, -1, -1, 'failed', ?, ?, ?)
       ON CONFLICT (path) DO UPDATE SET status = 'failed', size = -1, mtime = -1,
         reason = excluded.reason, run_id = excluded.run_id, updated_at = excluded.updated_at`);
-    this.#deleteRows = db.prepare("DELETE FROM requests WHERE file_id = ?");
     this.#object = db.prepare(`
       INSERT INTO objects (key) VALUES (?)
       ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id`);
@@ -322,7 +320,8 @@ class ImportWriter {
           this.#runId,
           now,
         ) as { id: number };
-        this.#deleteRows.run(fileId);
+        this.#rows.flush(); // before the file's earlier requests go
+        deleteFileRequests(this.#db, [fileId]);
         const { id: objectId } = this.#object.get(object.key) as {
           id: number;
         };
@@ -398,8 +397,8 @@ class ImportWriter {
    */
   recordImportedTimes(): void {
     const range = this.#db.prepare(`
-      SELECT min(r.time) AS first, max(r.time) AS last FROM requests r
-      JOIN log_files f ON f.id = r.file_id WHERE f.path >= ? AND f.path < ?`)
+      SELECT min(b.min_time) AS first, max(b.max_time) AS last FROM request_blocks b
+      JOIN log_files f ON f.id = b.file_id WHERE f.path >= ? AND f.path < ?`)
       .get(IMPORT_PREFIX, IMPORT_PREFIX.slice(0, -1) + "0") as {
         first: number | null;
         last: number | null;

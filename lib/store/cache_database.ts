@@ -2,8 +2,8 @@
  * The cache database, `<cache>/cache.sqlite`: one SQLite file through Deno's built-in
  * `node:sqlite`, with atomic commits and its own crash recovery.
  *
- * Tables: `objects` (key), `requests` (file, line, object, time, bytes, IP index,
- * download), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
+ * Tables: `objects` (key), `request_blocks` (the requests, by column: see
+ * `request_blocks.ts`), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
  * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
  * `ip_regions` (region label of an IP index, no IP), `region_coordinates` (label → latitude and
  * longitude), `quarantine` (encrypted malformed lines with
@@ -21,9 +21,10 @@ import { errorText, OperatorError } from "../errors.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { InvalidTokenError } from "../crypto/fernet.ts";
 import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { moveRequestRowsIntoBlocks } from "./request_blocks.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 /**
@@ -58,15 +59,21 @@ CREATE TABLE IF NOT EXISTS log_files (
   run_id INTEGER,
   updated_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS requests (
+CREATE TABLE IF NOT EXISTS request_blocks (
+  id INTEGER PRIMARY KEY,
   file_id INTEGER NOT NULL,
-  line INTEGER NOT NULL,
-  object_id INTEGER NOT NULL,
-  time INTEGER NOT NULL,
-  bytes_sent INTEGER NOT NULL,
-  ip_index INTEGER NOT NULL,
-  download INTEGER NOT NULL
+  rows INTEGER NOT NULL,
+  first_line INTEGER NOT NULL,
+  min_time INTEGER NOT NULL,
+  max_time INTEGER NOT NULL,
+  lines BLOB NOT NULL,
+  object_ids BLOB NOT NULL,
+  times BLOB NOT NULL,
+  bytes_sent BLOB NOT NULL,
+  ip_indexes BLOB NOT NULL,
+  downloads BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS request_blocks_by_file ON request_blocks (file_id);
 CREATE TABLE IF NOT EXISTS ips (
   ip_index INTEGER PRIMARY KEY,
   ip_hash BLOB NOT NULL UNIQUE,
@@ -126,7 +133,7 @@ const PASSWORD_CHECK = "s3-log-extraction password check";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n FROM requests").get() }, { n: 0 });
+ * assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n FROM request_blocks").get() }, { n: 0 });
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -220,6 +227,15 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
         // A read-only folder fails later, with its own message.
       }
     }
+  }
+  // Schema 7 stores requests by column: the rows of older caches move into blocks, a chunk per
+  // transaction, so that a kill goes on next time from where it was (readers see every request
+  // once meanwhile).
+  try {
+    moveRequestRowsIntoBlocks(db, (work) => inTransaction(db, work));
+  } catch (error) {
+    db.close();
+    throw error;
   }
   return db;
 }
@@ -497,7 +513,7 @@ export interface CacheReader {
  * assert.equal(openCacheForReading(dir), undefined);
  * openCacheDatabase(dir).close();
  * const reader = openCacheForReading(dir)!;
- * assert.deepStrictEqual({ ...reader.db.prepare("SELECT count(*) AS n FROM requests").get() }, {
+ * assert.deepStrictEqual({ ...reader.db.prepare("SELECT count(*) AS n FROM request_blocks").get() }, {
  *   n: 0,
  * });
  * reader.db.close();

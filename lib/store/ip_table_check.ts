@@ -9,6 +9,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { readIpTable } from "./ip_table.ts";
+import { countRequests, readRequestBlocks } from "./request_blocks.ts";
 
 /** What the check found. */
 export interface IpTableCheck {
@@ -33,6 +34,7 @@ export interface IpTableCheck {
  * import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
  * import { IpIndex } from "./ip_table.ts";
  * import { checkIpTable } from "./ip_table_check.ts";
+ * import { BlockWriter } from "./request_blocks.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -41,8 +43,10 @@ export interface IpTableCheck {
  * const ipIndex = new IpIndex(db, secrets);
  * const pending = await ipIndex.prepare(["192.0.2.0"]);
  * ipIndex.insert(pending);
- * db.prepare("INSERT INTO requests VALUES (1, 1, 1, 0, 10, ?, 1), (1, 2, 1, 0, 10, 12345, 1)")
- *   .run(pending.indexes.get("192.0.2.0")!);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 1, 0, 10, pending.indexes.get("192.0.2.0")!, 1);
+ * blocks.push(1, 2, 1, 0, 10, 12345, 1);
+ * blocks.flush();
  * assert.deepStrictEqual(await checkIpTable(db, secrets),
  *   { requests: 2, ips: 1, labelledIps: 0, unresolvedRequests: 1, damagedIps: 0 });
  * db.close();
@@ -60,15 +64,20 @@ export async function checkIpTable(db: DatabaseSync, secrets: CacheSecrets): Pro
     const ip = sealed.get(row.ip_index);
     if (ip === undefined || !sameBytes(secrets.hashIp(ip), row.ip_hash)) damagedIps++;
   }
+  const indexes = new Set(
+    db.prepare("SELECT ip_index FROM ips").all().map((row) => row.ip_index as number),
+  );
+  let unresolvedRequests = 0;
+  for (const block of readRequestBlocks(db)) {
+    for (let i = 0; i < block.rows; i++) if (!indexes.has(block.ipIndexes[i])) unresolvedRequests++;
+  }
   return {
-    requests: count("SELECT count(*) AS n FROM requests"),
+    requests: countRequests(db),
     ips: count("SELECT count(*) AS n FROM ips"),
     labelledIps: count(
       "SELECT count(*) AS n FROM ip_regions WHERE ip_index IN (SELECT ip_index FROM ips)",
     ),
-    unresolvedRequests: count(
-      "SELECT count(*) AS n FROM requests WHERE ip_index NOT IN (SELECT ip_index FROM ips)",
-    ),
+    unresolvedRequests,
     damagedIps,
   };
 }

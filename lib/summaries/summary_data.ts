@@ -11,6 +11,7 @@ import { StoppedError } from "../errors.ts";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
 import { comparePaths } from "./sort_orders.ts";
+import { readRequestBlocks } from "../store/request_blocks.ts";
 
 /** Bytes, requests and downloads of a group of requests. */
 export interface Counts {
@@ -137,10 +138,8 @@ interface Row {
   [column: string]: unknown;
 }
 
-let visitors = 0;
-
-/** Rowids per part of the scan (about a second of work between two looks at a stop). */
-const SCAN_RANGE = 1 << 20;
+/** Requests between two looks at a stop (about a second of work). */
+const SCAN_ROWS = 1 << 21;
 
 /** Whether the step was asked to stop (looked at between parts of the scan). */
 export type StopCheck = () => Promise<boolean>;
@@ -153,92 +152,65 @@ type Visit = (
   time: number,
   bytes: number,
   download: number,
-  rowid: number,
+  order: number,
 ) => void;
 
 /**
- * Calls `visit` for every request, in storage order, from inside SQLite scans: a scalar
- * function called per row costs a fraction of handing rows out, and nothing is sorted (SQLite's
- * GROUP BY sorts every row, which dominated at ten million requests). IPs arrive as dense small
- * integers with their label id (0: missing), so the caller's tables stay small-integer keyed.
- * The scan goes by ranges of rowids; between two, `stop` is asked and a true answer throws
- * {@linkcode StoppedError}.
+ * Calls `visit` for every request, in storage order (`order` counts them from 0), reading the
+ * blocks of requests column by column. IPs arrive as dense small integers with their label id
+ * (0: missing), so the caller's tables stay small-integer keyed. Between parts of the scan,
+ * `stop` is asked and a true answer throws {@linkcode StoppedError}.
  */
 async function scanRequests(
   db: DatabaseSync,
   visit: Visit,
   stop: StopCheck | undefined,
-): Promise<{ labels: string[]; ips: number }> {
-  const names = ["missing"];
-  db.exec("DROP TABLE IF EXISTS temp.summary_labels");
-  db.exec("CREATE TEMP TABLE summary_labels (label TEXT PRIMARY KEY, id INTEGER NOT NULL)");
-  const insertLabel = db.prepare("INSERT INTO temp.summary_labels VALUES (?, ?)");
+): Promise<{ labels: string[] }> {
   // Labels stored before they were cleaned on the way in are cleaned here: no control
   // character reaches a published file, and labels that clean alike are one region.
-  const ids = new Map<string, number>();
+  const names = ["missing"];
+  const cleanIds = new Map<string, number>();
+  const labelIds = new Map<string, number>();
   for (
     const row of db.prepare("SELECT DISTINCT label FROM ip_regions").iterate() as Iterable<Row>
   ) {
     const clean = cleanLabel(row.label as string);
-    let id = ids.get(clean);
+    let id = cleanIds.get(clean);
     if (id === undefined) {
-      ids.set(clean, id = names.length);
+      cleanIds.set(clean, id = names.length);
       names.push(clean);
     }
-    insertLabel.run(row.label as string, id);
+    labelIds.set(row.label as string, id);
   }
-  db.exec("DROP TABLE IF EXISTS temp.summary_ips");
-  db.exec(`CREATE TEMP TABLE summary_ips (ip_index INTEGER PRIMARY KEY, dense INTEGER NOT NULL,
-    label INTEGER NOT NULL)`);
-  db.exec(`INSERT INTO temp.summary_ips
-    SELECT k.ip_index, row_number() OVER (ORDER BY k.ip_index) - 1, coalesce(l.id, 0)
+  const dense = new Map<number, number>();
+  const labelOf: number[] = [];
+  const rows = db.prepare(`
+    SELECT k.ip_index AS ip_index, g.label AS label
     FROM (SELECT ip_index FROM ips UNION SELECT ip_index FROM ip_regions) k
-      LEFT JOIN ip_regions g ON g.ip_index = k.ip_index
-      LEFT JOIN temp.summary_labels l ON l.label = g.label`);
-  let known = (db.prepare("SELECT count(*) AS n FROM temp.summary_ips").get() as { n: number }).n;
-  const others = new Map<number, number>(); // IPs missing from the tables (synthetic stores)
-  const name = `s3le_visit_${visitors++}`;
-  db.function(name, { deterministic: false }, (o, d, l, t, b, w, r, i) => {
-    let dense = d as number | null;
-    if (dense === null) {
-      let other = others.get(i as number);
-      if (other === undefined) others.set(i as number, other = known++);
-      dense = other;
-    }
-    visit(
-      o as number,
-      dense,
-      (l as number | null) ?? 0,
-      t as number,
-      b as number,
-      w as number,
-      r as number,
-    );
-    return 0;
-  });
-  // In ranges of rowids, so that a stop asked for (a signal, the stop file) is seen between them.
-  const scan = db.prepare(
-    `SELECT count(${name}(r.object_id, s.dense, s.label, r.time, r.bytes_sent, r.download,
-      r.rowid, r.ip_index))
-    FROM requests r LEFT JOIN temp.summary_ips s ON s.ip_index = r.ip_index
-    WHERE r.rowid >= ? AND r.rowid < ?`,
-  );
-  const first = db.prepare(
-    "SELECT rowid AS r FROM requests WHERE rowid >= ? ORDER BY rowid LIMIT 1",
-  );
-  try {
-    for (let from = Number.MIN_SAFE_INTEGER;;) {
-      const next = (first.get(from) as { r: number } | undefined)?.r;
-      if (next === undefined) break;
-      if (from !== Number.MIN_SAFE_INTEGER && await stop?.()) throw new StoppedError();
-      scan.get(next, next + SCAN_RANGE);
-      from = next + SCAN_RANGE;
-    }
-  } finally {
-    db.exec("DROP TABLE temp.summary_ips");
-    db.exec("DROP TABLE temp.summary_labels");
+      LEFT JOIN ip_regions g ON g.ip_index = k.ip_index`).iterate();
+  for (const row of rows as Iterable<Row>) {
+    dense.set(row.ip_index as number, labelOf.length);
+    labelOf.push(row.label === null ? 0 : labelIds.get(row.label as string) ?? 0);
   }
-  return { labels: names, ips: known };
+  let order = 0;
+  let nextStop = SCAN_ROWS;
+  for (const block of readRequestBlocks(db)) {
+    if (order >= nextStop) {
+      if (await stop?.()) throw new StoppedError();
+      nextStop = order + SCAN_ROWS;
+    }
+    const { objectIds, ipIndexes, times, bytesSent, downloads } = block;
+    for (let i = 0; i < block.rows; i++) {
+      let ip = dense.get(ipIndexes[i]);
+      if (ip === undefined) {
+        // An IP missing from the tables (a synthetic store): its own requester, no label.
+        dense.set(ipIndexes[i], ip = labelOf.length);
+        labelOf.push(0);
+      }
+      visit(objectIds[i], ip, labelOf[ip], times[i], bytesSent[i], downloads[i], order++);
+    }
+  }
+  return { labels: names };
 }
 
 function grow(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
@@ -313,13 +285,17 @@ const WEEK_OFFSET = 2 ** 19;
  * @example Generic datasets: the first path segment
  * ```ts
  * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { BlockWriter } from "../store/request_blocks.ts";
  * import { collectDatasetData } from "./summary_data.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
  * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb')");
- * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 1, 86401, 50, 8, 0)");
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 1, 86400, 100, 7, 1);
+ * blocks.push(1, 2, 1, 86401, 50, 8, 0);
+ * blocks.flush();
  * const data = await collectDatasetData(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
  * assert.deepStrictEqual(data.get("ds1")?.byAsset, [["a.nwb", { bytes: 150, requests: 2, downloads: 1 }]]);
  * assert.deepStrictEqual(data.get("ds1")?.requesters, 2);
@@ -513,12 +489,16 @@ class DatasetCounts {
  * @example Usage
  * ```ts
  * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { BlockWriter } from "../store/request_blocks.ts";
  * import { collectArchiveData } from "./summary_data.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * db.exec("INSERT INTO requests VALUES (1, 1, 1, 86400, 100, 7, 1), (1, 2, 2, 86401, 50, 7, 0)");
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 1, 86400, 100, 7, 1);
+ * blocks.push(1, 2, 2, 86401, 50, 7, 0);
+ * blocks.flush();
  * const archive = await collectArchiveData(db);
  * assert.deepStrictEqual(archive.byDay.get(1), { bytes: 150, requests: 2, downloads: 1 });
  * assert.deepStrictEqual(archive.requesters, 1);

@@ -1,0 +1,415 @@
+/**
+ * Extracted requests, stored by column: a block holds up to {@linkcode BLOCK_ROWS} requests of
+ * one log file as one BLOB per column (line, object id, time, bytes sent, IP index, download).
+ * One row per block instead of one per request makes inserts and scans several times cheaper
+ * (SQLite's per-row cost is gone), and a block keeps its log file's id, so that a file's
+ * requests can be replaced and exports keep file and line order.
+ *
+ * Column encodings (little-endian typed arrays, as on every platform Deno runs on): `lines` are
+ * `Uint32` offsets from the block's `first_line`, `object_ids` `Uint32`, `times` (seconds since
+ * the epoch), `bytes_sent` and `ip_indexes` `Float64` (exact integers up to 2^53), `downloads`
+ * one byte each. `min_time` and `max_time` bound the block's times.
+ *
+ * Caches written before schema 7 held one row per request in a `requests` table: opening them
+ * to write moves those rows into blocks, a chunk per transaction (resumable after a kill), and
+ * {@linkcode readRequestBlocks} reads rows not moved yet after the blocks, in their order, so a
+ * reader sees every request once at any point of the move.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { OperatorError } from "../errors.ts";
+
+/** Most requests in one block. */
+export const BLOCK_ROWS = 65_536;
+
+/** The requests of one block, decoded. */
+export interface RequestBlock {
+  /** The log file they were read from (`log_files.id`). */
+  fileId: number;
+  /** Number of requests. */
+  rows: number;
+  /** Line number of each request in its file. */
+  lines: Float64Array;
+  /** Object of each request (`objects.id`). */
+  objectIds: Uint32Array;
+  /** Time of each request, seconds since the epoch. */
+  times: Float64Array;
+  /** Bytes sent by each request. */
+  bytesSent: Float64Array;
+  /** Client IP index of each request (`ips.ip_index`). */
+  ipIndexes: Float64Array;
+  /** 1 for a download (status 200), else 0. */
+  downloads: Uint8Array;
+}
+
+const INSERT_BLOCK = `INSERT INTO request_blocks (file_id, rows, first_line, min_time, max_time,
+  lines, object_ids, times, bytes_sent, ip_indexes, downloads)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * Buffers requests and writes them as blocks, one log file per block. Call
+ * {@linkcode BlockWriter.flush} inside the transaction before it commits, or
+ * {@linkcode BlockWriter.discard} when it rolls back.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter, countRequests } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * for (let line = 1; line <= 100; line++) blocks.push(1, line, 1, 0, 10, 7, 1);
+ * blocks.flush();
+ * assert.deepStrictEqual(countRequests(db), 100);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class BlockWriter {
+  #insert: StatementSync;
+  #fileId = -1;
+  #count = 0;
+  #lines = new Float64Array(BLOCK_ROWS);
+  #objectIds = new Uint32Array(BLOCK_ROWS);
+  #times = new Float64Array(BLOCK_ROWS);
+  #bytesSent = new Float64Array(BLOCK_ROWS);
+  #ipIndexes = new Float64Array(BLOCK_ROWS);
+  #downloads = new Uint8Array(BLOCK_ROWS);
+
+  /** Prepares the insert on `db`. */
+  constructor(db: DatabaseSync) {
+    this.#insert = db.prepare(INSERT_BLOCK);
+  }
+
+  /** Adds one request; requests of one file are pushed in line order. */
+  push(
+    fileId: number,
+    line: number,
+    objectId: number,
+    time: number,
+    bytesSent: number,
+    ipIndex: number,
+    download: number,
+  ): void {
+    if (fileId !== this.#fileId || this.#count === BLOCK_ROWS) {
+      this.flush();
+      this.#fileId = fileId;
+    }
+    const i = this.#count++;
+    this.#lines[i] = line;
+    this.#objectIds[i] = objectId;
+    this.#times[i] = time;
+    this.#bytesSent[i] = bytesSent;
+    this.#ipIndexes[i] = ipIndex;
+    this.#downloads[i] = download;
+  }
+
+  /** Forgets the requests still buffered (their transaction was rolled back). */
+  discard(): void {
+    this.#count = 0;
+    this.#fileId = -1;
+  }
+
+  /** Writes the requests still buffered as a block. */
+  flush(): void {
+    const n = this.#count;
+    if (n === 0) return;
+    const lines = this.#lines.subarray(0, n);
+    const times = this.#times.subarray(0, n);
+    let firstLine = Infinity;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (lines[i] < firstLine) firstLine = lines[i];
+      if (times[i] < minTime) minTime = times[i];
+      if (times[i] > maxTime) maxTime = times[i];
+    }
+    const offsets = new Uint32Array(n);
+    for (let i = 0; i < n; i++) offsets[i] = lines[i] - firstLine;
+    this.#insert.run(
+      this.#fileId,
+      n,
+      firstLine,
+      minTime,
+      maxTime,
+      bytesOf(offsets),
+      bytesOf(this.#objectIds.subarray(0, n)),
+      bytesOf(times),
+      bytesOf(this.#bytesSent.subarray(0, n)),
+      bytesOf(this.#ipIndexes.subarray(0, n)),
+      this.#downloads.slice(0, n),
+    );
+    this.#count = 0;
+  }
+}
+
+/**
+ * Every stored request, block by block in storage order (the order they were committed in):
+ * the blocks, then the rows of a cache written before schema 7 not moved into blocks yet.
+ *
+ * @param db The cache database.
+ * @param options `fileIds` limits the read to the blocks of these log files.
+ * @returns The blocks, decoded.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter, readRequestBlocks } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 3, 9, 86400, 100, 7, 1);
+ * blocks.push(2, 1, 9, 86401, 50, 8, 0);
+ * blocks.flush();
+ * const read = [...readRequestBlocks(db)];
+ * assert.deepStrictEqual(read.map((b) => [b.fileId, b.rows, [...b.lines], [...b.bytesSent]]), [
+ *   [1, 1, [3], [100]],
+ *   [2, 1, [1], [50]],
+ * ]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function* readRequestBlocks(
+  db: DatabaseSync,
+  options: { fileIds?: number[] } = {},
+): Generator<RequestBlock> {
+  const where = options.fileIds === undefined
+    ? ""
+    : `WHERE file_id IN (${options.fileIds.map(Number).join(", ")})`;
+  const select = hasBlocks(db)
+    ? db.prepare(`SELECT file_id, rows, first_line, lines, object_ids, times, bytes_sent,
+      ip_indexes, downloads FROM request_blocks ${where} ORDER BY id`)
+    : undefined;
+  for (const row of select?.iterate() ?? []) {
+    const rows = row.rows as number;
+    const offsets = column(row.lines, Uint32Array, rows);
+    const lines = new Float64Array(rows);
+    const first = row.first_line as number;
+    for (let i = 0; i < rows; i++) lines[i] = first + offsets[i];
+    yield {
+      fileId: row.file_id as number,
+      rows,
+      lines,
+      objectIds: column(row.object_ids, Uint32Array, rows),
+      times: column(row.times, Float64Array, rows),
+      bytesSent: column(row.bytes_sent, Float64Array, rows),
+      ipIndexes: column(row.ip_indexes, Float64Array, rows),
+      downloads: column(row.downloads, Uint8Array, rows),
+    };
+  }
+  if (hasLegacyRequests(db)) yield* legacyBlocks(db, where);
+}
+
+/**
+ * How many requests the cache holds.
+ *
+ * @param db The cache database.
+ * @returns The number of stored requests (blocks and rows not moved yet).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { countRequests } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assert.deepStrictEqual(countRequests(db), 0);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function countRequests(db: DatabaseSync): number {
+  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  return (hasBlocks(db) ? count("SELECT coalesce(sum(rows), 0) AS n FROM request_blocks") : 0) +
+    (hasLegacyRequests(db) ? count("SELECT count(*) AS n FROM requests") : 0);
+}
+
+/**
+ * Deletes the requests of the given log files.
+ *
+ * @param db The cache database (inside the caller's transaction).
+ * @param fileIds The files' ids (`log_files.id`).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter, countRequests, deleteFileRequests } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 9, 0, 100, 7, 1);
+ * blocks.push(2, 1, 9, 0, 50, 8, 0);
+ * blocks.flush();
+ * deleteFileRequests(db, [1]);
+ * assert.deepStrictEqual(countRequests(db), 1);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function deleteFileRequests(db: DatabaseSync, fileIds: number[]): void {
+  if (fileIds.length === 0) return;
+  const list = fileIds.map(Number).join(", ");
+  db.exec(`DELETE FROM request_blocks WHERE file_id IN (${list})`);
+  if (hasLegacyRequests(db)) db.exec(`DELETE FROM requests WHERE file_id IN (${list})`);
+}
+
+/**
+ * Moves the rows of a cache written before schema 7 into blocks, in their order, a chunk per
+ * transaction, then drops their table. A kill leaves the chunks moved so far, and the next call
+ * goes on from there.
+ *
+ * @param db The cache database, opened to write.
+ * @param transaction Runs a chunk's work in one transaction.
+ * @returns How many requests were moved.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { countRequests, moveRequestRowsIntoBlocks } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec(`CREATE TABLE requests (file_id INTEGER, line INTEGER, object_id INTEGER, time INTEGER,
+ *   bytes_sent INTEGER, ip_index INTEGER, download INTEGER)`);
+ * db.exec("INSERT INTO requests VALUES (1, 1, 9, 0, 100, 7, 1), (1, 2, 9, 5, 50, 7, 0)");
+ * const transaction = (work: () => void) => {
+ *   db.exec("BEGIN IMMEDIATE");
+ *   work();
+ *   db.exec("COMMIT");
+ * };
+ * assert.deepStrictEqual(moveRequestRowsIntoBlocks(db, transaction), 2);
+ * assert.deepStrictEqual(countRequests(db), 2);
+ * assert.deepStrictEqual({ ...db.prepare("SELECT count(*) AS n FROM request_blocks").get() }, { n: 1 });
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function moveRequestRowsIntoBlocks(
+  db: DatabaseSync,
+  transaction: (work: () => void) => void,
+): number {
+  if (!hasLegacyRequests(db)) return 0;
+  let moved = 0;
+  const writer = new BlockWriter(db);
+  const chunk = db.prepare(`SELECT rowid AS id, file_id, line, object_id, time, bytes_sent,
+    ip_index, download FROM requests ORDER BY rowid LIMIT ${BLOCK_ROWS * 4}`);
+  const remove = db.prepare("DELETE FROM requests WHERE rowid <= ?");
+  for (;;) {
+    let done = false;
+    transaction(() => {
+      const rows = chunk.all();
+      if (rows.length === 0) {
+        db.exec("DROP TABLE requests");
+        done = true;
+        return;
+      }
+      for (const r of rows) {
+        writer.push(
+          r.file_id as number,
+          r.line as number,
+          r.object_id as number,
+          r.time as number,
+          r.bytes_sent as number,
+          r.ip_index as number,
+          r.download as number,
+        );
+      }
+      writer.flush();
+      remove.run(rows[rows.length - 1].id as number);
+      moved += rows.length;
+    });
+    if (done) return moved;
+  }
+}
+
+function hasTable(db: DatabaseSync, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
+    undefined;
+}
+
+/** Whether the cache still holds rows of a version before schema 7. */
+function hasLegacyRequests(db: DatabaseSync): boolean {
+  return hasTable(db, "requests");
+}
+
+/** Whether the cache has blocks (a cache read without upgrading may predate them). */
+function hasBlocks(db: DatabaseSync): boolean {
+  return hasTable(db, "request_blocks");
+}
+
+function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock> {
+  const select = db.prepare(`SELECT rowid AS id, file_id, line, object_id, time, bytes_sent,
+    ip_index, download FROM requests WHERE rowid > ? ${where.replace("WHERE", "AND")}
+    ORDER BY rowid LIMIT ${BLOCK_ROWS}`);
+  for (let after = -Infinity;;) {
+    const rows = select.all(after === -Infinity ? Number.MIN_SAFE_INTEGER : after);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1].id as number;
+    // One block per run of rows of one file.
+    for (let start = 0; start < rows.length;) {
+      let end = start + 1;
+      while (end < rows.length && rows[end].file_id === rows[start].file_id) end++;
+      const n = end - start;
+      const block: RequestBlock = {
+        fileId: rows[start].file_id as number,
+        rows: n,
+        lines: new Float64Array(n),
+        objectIds: new Uint32Array(n),
+        times: new Float64Array(n),
+        bytesSent: new Float64Array(n),
+        ipIndexes: new Float64Array(n),
+        downloads: new Uint8Array(n),
+      };
+      for (let i = 0; i < n; i++) {
+        const r = rows[start + i];
+        block.lines[i] = r.line as number;
+        block.objectIds[i] = r.object_id as number;
+        block.times[i] = r.time as number;
+        block.bytesSent[i] = r.bytes_sent as number;
+        block.ipIndexes[i] = r.ip_index as number;
+        block.downloads[i] = r.download as number;
+      }
+      yield block;
+      start = end;
+    }
+  }
+}
+
+function bytesOf(array: ArrayBufferView): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+type ColumnType<T> = {
+  new (buffer: ArrayBuffer, offset: number, length: number): T;
+  new (length: number): T;
+  BYTES_PER_ELEMENT: number;
+};
+
+/** A column's BLOB as a typed array (copied when SQLite's bytes are not aligned for it). */
+function column<T extends ArrayBufferView>(blob: unknown, type: ColumnType<T>, rows: number): T {
+  const bytes = blob as Uint8Array;
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== rows * type.BYTES_PER_ELEMENT) {
+    throw new OperatorError(
+      `The cache database is damaged: a block of requests holds ${
+        bytes?.byteLength ?? "no"
+      } bytes in a column of ${rows} rows. Restore cache.sqlite from a backup.`,
+    );
+  }
+  if (bytes.byteOffset % type.BYTES_PER_ELEMENT === 0) {
+    return new type(bytes.buffer as ArrayBuffer, bytes.byteOffset, rows);
+  }
+  const copy = new type(rows);
+  new Uint8Array(copy.buffer).set(bytes);
+  return copy;
+}
