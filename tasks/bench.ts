@@ -6,7 +6,7 @@
  *
  * - the floor: read every byte and count newlines (one thread);
  * - `extract_logs` end to end through the CLI (parse + commit), with the default workers and
- *   with 2 workers;
+ *   with 1 worker;
  * - the reference's line rule under gawk (parse only, no output), where gawk is installed;
  * - every summary command on a cache of 10 million requests over 100,000 objects in 1,000
  *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size);
@@ -386,7 +386,7 @@ const bigFloor = byteScan(`byte scan floor: ${quick ? "64 MiB" : "1 GiB"} file`,
 rows.push(bigFloor);
 rows.push(await extract("extract_logs, 1 large file, default workers", big, [], bigFloor));
 rows.push(
-  await extract("extract_logs, 1 large file, --workers 2", big, ["--workers", "2"], bigFloor),
+  await extract("extract_logs, 1 large file, --workers 1", big, ["--workers", "1"], bigFloor),
 );
 const awk = await gawkRule(
   "reference rule under gawk (parse only), 1 large file",
@@ -399,7 +399,7 @@ const smallFloor = byteScan(`byte scan floor: ${smallFiles.length} small files`,
 rows.push(smallFloor);
 rows.push(await extract("extract_logs, small files, default workers", small, [], smallFloor));
 rows.push(
-  await extract("extract_logs, small files, --workers 2", small, ["--workers", "2"], smallFloor),
+  await extract("extract_logs, small files, --workers 1", small, ["--workers", "1"], smallFloor),
 );
 
 const remote = await remoteExtract(small, smallFiles, smallFloor);

@@ -64,7 +64,7 @@ Arguments:
 
 Options:
   --mode <mode>    generic (every object; default) or dandi (blobs/... and zarr/<id> pooled)
-  --workers <n>    parse workers (default: cores - 1, at least 1; 0 parses on the main thread)
+  --workers <n>    parse workers (default: one per core; 0 parses on the main thread)
   --limit <n>      process at most n log files this run
   --batch-size <n> commit once a batch holds n requests (default 100000; a batch is also
                    committed every second). Smaller batches lose less to a kill, cost more.

@@ -57,7 +57,7 @@ export interface ExtractLogsOptions {
    * @default {"whole"}
    */
   excludedIpMatch?: IpMatch;
-  /** Parse workers (default: cores − 1, at least 1; 0 parses on the calling thread). */
+  /** Parse workers (default: one per core; 0 parses on the calling thread). */
   workers?: number;
   /** Process at most this many log files. */
   limit?: number;

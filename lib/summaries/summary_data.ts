@@ -182,16 +182,19 @@ async function scanRequests(
     }
     labelIds.set(row.label as string, id);
   }
+  // IP index → label id, read as one JSON array per label (rows one by one cost more than the
+  // scan itself at a few hundred thousand IPs).
+  const labelled = new Map<number, number>();
+  const perLabel = db.prepare(
+    "SELECT label, json_group_array(ip_index) AS ips FROM ip_regions GROUP BY label",
+  ).all() as { label: string; ips: string }[];
+  for (const { label, ips } of perLabel) {
+    const id = labelIds.get(label) ?? 0;
+    for (const ip of JSON.parse(ips) as number[]) labelled.set(ip, id);
+  }
+  // Dense small ids in the order IPs are met, each with its label id.
   const dense = new Map<number, number>();
   const labelOf: number[] = [];
-  const rows = db.prepare(`
-    SELECT k.ip_index AS ip_index, g.label AS label
-    FROM (SELECT ip_index FROM ips UNION SELECT ip_index FROM ip_regions) k
-      LEFT JOIN ip_regions g ON g.ip_index = k.ip_index`).iterate();
-  for (const row of rows as Iterable<Row>) {
-    dense.set(row.ip_index as number, labelOf.length);
-    labelOf.push(row.label === null ? 0 : labelIds.get(row.label as string) ?? 0);
-  }
   let order = 0;
   let nextStop = SCAN_ROWS;
   for (const block of readRequestBlocks(db)) {
@@ -203,14 +206,21 @@ async function scanRequests(
     for (let i = 0; i < block.rows; i++) {
       let ip = dense.get(ipIndexes[i]);
       if (ip === undefined) {
-        // An IP missing from the tables (a synthetic store): its own requester, no label.
         dense.set(ipIndexes[i], ip = labelOf.length);
-        labelOf.push(0);
+        labelOf.push(labelled.get(ipIndexes[i]) ?? 0);
       }
       visit(objectIds[i], ip, labelOf[ip], times[i], bytesSent[i], downloads[i], order++);
     }
   }
   return { labels: names };
+}
+
+/** Every object's id and key, read as two JSON arrays (a row at a time costs more). */
+function objectKeys(db: DatabaseSync): { ids: number[]; keys: string[] } {
+  const row = db.prepare(
+    "SELECT json_group_array(id) AS ids, json_group_array(key) AS keys FROM objects",
+  ).get() as { ids: string; keys: string };
+  return { ids: JSON.parse(row.ids), keys: JSON.parse(row.keys) };
 }
 
 function grow(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
@@ -351,14 +361,15 @@ function placeObjects(
   const datasetOf = new Int32Array(maxId + 1).fill(-1);
   const places: (AssetPlace | undefined)[] = [];
   const datasetIds = new Map<string, number>();
-  for (const row of db.prepare("SELECT id, key FROM objects").iterate() as Iterable<Row>) {
-    const spot = place(row.key as string);
-    if (spot === undefined) continue;
+  const objects = objectKeys(db);
+  objects.ids.forEach((objectId, i) => {
+    const spot = place(objects.keys[i]);
+    if (spot === undefined) return;
     let id = datasetIds.get(spot.dataset);
     if (id === undefined) datasetIds.set(spot.dataset, id = datasetIds.size);
-    datasetOf[row.id as number] = id;
-    places[row.id as number] = spot;
-  }
+    datasetOf[objectId] = id;
+    places[objectId] = spot;
+  });
   return { maxId, datasetOf, places, names: [...datasetIds.keys()] };
 }
 
@@ -428,11 +439,12 @@ class DatasetCounts {
   scopes(labels: string[]): ScopeData[] {
     const { datasetOf, places } = this.#objects;
     const scopes = this.#objects.names.map(() => emptyScope());
-    const days = [...this.#days.slots].sort(([a], [b]) => a % DAY_KEYS - b % DAY_KEYS);
-    for (const [key, slot] of days) {
+    // By dataset, then day: each dataset's days in order (a numeric sort of typed keys).
+    const slots = this.#days.slots;
+    for (const key of Float64Array.from(slots.keys()).sort()) {
       scopes[Math.floor(key / DAY_KEYS)].byDay.set(
         key % DAY_KEYS - DAY_OFFSET,
-        this.#days.counts(slot),
+        this.#days.counts(slots.get(key)!),
       );
     }
     if (this.#parts.assets) this.#addAssets(scopes);
@@ -548,9 +560,8 @@ export async function collectArchiveData(
   archive.requesters = requesters;
   if (withWeeks) {
     const keys = new Map<number, string>();
-    for (const row of db.prepare("SELECT id, key FROM objects").iterate() as Iterable<Row>) {
-      keys.set(row.id as number, row.key as string);
-    }
+    const objects = objectKeys(db);
+    objects.ids.forEach((id, i) => keys.set(id, objects.keys[i]));
     for (const [key, bytes] of weeks) {
       const spot = options.place!(keys.get(Math.floor(key / WEEK_KEYS)) ?? "");
       if (spot !== undefined) {
