@@ -17,8 +17,17 @@
  * ```
  */
 export function formatDay(day: number): string {
-  return new Date(day * 86400000).toISOString().slice(0, 10);
+  let text = FORMATTED_DAYS.get(day);
+  if (text === undefined) {
+    // A summary formats the same few thousand days millions of times: each is made once.
+    if (FORMATTED_DAYS.size >= 1 << 20) FORMATTED_DAYS.clear();
+    text = new Date(day * 86400000).toISOString().slice(0, 10);
+    FORMATTED_DAYS.set(day, text);
+  }
+  return text;
 }
+
+const FORMATTED_DAYS = new Map<number, string>();
 
 /**
  * The number of the Monday-based week holding `day` (1970-01-01 was a Thursday). The summaries'
