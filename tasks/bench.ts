@@ -45,6 +45,7 @@ interface Row {
   bytes: number;
   files: number;
   floor?: Row;
+  peakMegabytes?: number;
 }
 
 /** `deno run` of the CLI with the permissions of its tasks. */
@@ -61,17 +62,33 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
+/**
+ * Runs `command` and times it; with `/usr/bin/time` (GNU time) installed, also its peak memory
+ * (maximum resident set size, of the process and its threads).
+ */
 async function run(command: string, args: string[], env: Record<string, string> = {}) {
+  const time = await exists("/usr/bin/time");
+  const report = time ? await Deno.makeTempFile({ prefix: "s3le-bench-time-" }) : "";
   const started = performance.now();
-  const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
-    .output();
+  const output = await new Deno.Command(time ? "/usr/bin/time" : command, {
+    args: time ? ["-o", report, "-f", "%M", command, ...args] : args,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   const seconds = (performance.now() - started) / 1000;
+  const kilobytes = time ? Number((await Deno.readTextFile(report)).trim().split("\n").pop()) : NaN;
+  if (time) await Deno.remove(report);
   if (!output.success) {
     throw new Error(
       `${command} ${args.join(" ")} failed:\n${new TextDecoder().decode(output.stderr)}`,
     );
   }
-  return { seconds, stdout: new TextDecoder().decode(output.stdout) };
+  return {
+    seconds,
+    stdout: new TextDecoder().decode(output.stdout),
+    peakMegabytes: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined,
+  };
 }
 
 async function generate(): Promise<{ big: string; small: string }> {
@@ -142,7 +159,7 @@ function byteScan(what: string, files: string[]): Row {
 async function extract(what: string, logs: string, workers: string[], floor: Row): Promise<Row> {
   const cache = await Deno.makeTempDir({ prefix: "s3le-bench-" });
   try {
-    const { seconds, stdout } = await run(
+    const { seconds, stdout, peakMegabytes } = await run(
       Deno.execPath(),
       cliArgs("extract_logs", logs, "--cache", cache, "--json", ...workers),
       {
@@ -156,7 +173,14 @@ async function extract(what: string, logs: string, workers: string[], floor: Row
     if (summary.files.done !== floor.files || summary.files.failed !== 0) {
       throw new Error(`${what}: ${summary.files.done} files done, expected ${floor.files}`);
     }
-    return { what, seconds, bytes: summary.bytesRead, files: summary.files.done, floor };
+    return {
+      what,
+      seconds,
+      bytes: summary.bytesRead,
+      files: summary.files.done,
+      floor,
+      peakMegabytes,
+    };
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
@@ -276,23 +300,12 @@ interface SummaryRow {
 }
 
 async function summaryCommand(command: string, cache: string): Promise<SummaryRow> {
-  const hasTime = await exists("/usr/bin/time");
-  const deno = [Deno.execPath(), ...cliArgs(command, "--cache", cache, "--quiet")];
-  const started = performance.now();
-  const output = await new Deno.Command(hasTime ? "/usr/bin/time" : deno[0], {
-    args: hasTime ? ["-f", "%M", ...deno] : deno.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - started) / 1000;
-  const stderr = new TextDecoder().decode(output.stderr);
-  if (!output.success) throw new Error(`${command} failed:\n${stderr}`);
-  const kilobytes = hasTime ? Number(stderr.trim().split("\n").pop()) : NaN;
-  return {
-    command,
-    seconds,
-    peakMegabytes: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined,
-  };
+  const { seconds, peakMegabytes } = await run(
+    Deno.execPath(),
+    cliArgs(command, "--cache", cache, "--quiet"),
+    { PATH: Deno.env.get("PATH") ?? "", DENO_DIR },
+  );
+  return { command, seconds, peakMegabytes };
 }
 
 function formatSummaries(requests: number, rows: SummaryRow[]): string {
@@ -349,14 +362,15 @@ function rangeLookup(): { build: number; lookup: number; found: number } {
 function format(rows: Row[]): string {
   const mb = (row: Row) => row.bytes / 1e6 / row.seconds;
   const lines = [
-    "| measurement | time (s) | MB/s | files/s | share of the floor's MB/s |",
-    "|---|---:|---:|---:|---:|",
+    "| measurement | time (s) | MB/s | files/s | share of the floor's MB/s | peak memory (MB) |",
+    "|---|---:|---:|---:|---:|---:|",
   ];
   for (const row of rows) {
     const ratio = row.floor ? `${(mb(row) / mb(row.floor) * 100).toFixed(0)} %` : "(floor)";
+    const memory = row.peakMegabytes === undefined ? "" : row.peakMegabytes.toFixed(0);
     lines.push(
       `| ${row.what} | ${row.seconds.toFixed(2)} | ${mb(row).toFixed(0)} | ` +
-        `${(row.files / row.seconds).toFixed(0)} | ${ratio} |`,
+        `${(row.files / row.seconds).toFixed(0)} | ${ratio} | ${memory} |`,
     );
   }
   return lines.join("\n");

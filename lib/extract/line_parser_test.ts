@@ -165,3 +165,19 @@ Deno.test("values no S3 log holds are quarantined: times outside 2006..now+a wee
     "clock a few days ahead",
   );
 });
+
+Deno.test("a second reading ending with a protocol later in the line makes it ambiguous; one without stays kept", () => {
+  const text = (agent: string) =>
+    new TextEncoder().encode(
+      `o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds/a ` +
+        `"GET /ds/a HTTP/1.1" 200 - 12 12 5 3 "-" "${agent}" -`,
+    );
+  const reason = (agent: string) => describe(text(agent)).reason ?? "kept";
+  // A User-Agent that holds a whole second request tail, after HTTP/1.1 or HTTP/2.
+  assert.deepStrictEqual(reason('x HTTP/1.1" 206 - 99 99 1 1 "y'), "ambiguous_status");
+  assert.deepStrictEqual(reason('x HTTP/2" 206 - 99 99 1 1 "y'), "ambiguous_status");
+  // A protocol without a tail after it, a tail without a protocol, quotes elsewhere: kept.
+  assert.deepStrictEqual(reason('x HTTP/1.1" y'), "kept");
+  assert.deepStrictEqual(reason('x" 206 - 99 99 1 1 "y'), "kept");
+  assert.deepStrictEqual(reason("Mozilla/5.0 (X11; PPC) AppleWebKit"), "kept");
+});
