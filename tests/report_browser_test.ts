@@ -68,6 +68,84 @@ async function requestedUrls(netLog: string): Promise<string[]> {
     .filter((url) => !BROWSER_HOSTS.test(url));
 }
 
+/** What the probe measures on the laid-out page. */
+interface Metrics {
+  smallCharts: number;
+  smallestText: number;
+  titlesNotAboveTheirChart: string[];
+  overlappingAxisLabels: string[];
+  chartRanges: string[];
+  pageWidth: number;
+}
+
+/**
+ * Lays the report out at `width` CSS pixels in Chromium and returns what a probe measured: the
+ * smallest text drawn (SVG text in screen pixels), whether every small chart's title sits
+ * between the chart above and its own chart, overlapping labels of a time axis, the first and
+ * last dates of the small charts, the page's width. The page goes into an `iframe` of that
+ * width (headless Chromium's window is never narrower than 500 pixels), with the probe in the
+ * frame around it: the report itself has no script.
+ */
+async function measuredLayout(page: string, width: number, profile: string, netLog: string) {
+  const html = await Deno.readTextFile(page);
+  const probe = `<!DOCTYPE html><meta charset="utf-8"><body style="margin:0">
+<iframe id="frame" style="border:0;width:${width}px;height:4000px" srcdoc="${
+    html.replaceAll("&", "&amp;").replaceAll('"', "&quot;")
+  }"></iframe>
+<script>
+frame.addEventListener("load", () => {
+  const doc = frame.contentDocument;
+  const win = frame.contentWindow;
+  const style = (e) => win.getComputedStyle(e);
+  const visible = (e) => style(e).display !== "none" && e.getClientRects().length > 0;
+  let smallest = Infinity;
+  for (const svg of doc.querySelectorAll("svg")) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const text of svg.querySelectorAll("text")) {
+      if (visible(text)) smallest = Math.min(smallest, parseFloat(style(text).fontSize) * scale);
+    }
+  }
+  for (const e of doc.querySelectorAll("p, td, th, caption, figcaption, h3, small, .card")) {
+    if (visible(e) && e.textContent.trim()) smallest = Math.min(smallest, parseFloat(style(e).fontSize));
+  }
+  const figures = [...doc.querySelectorAll("figure.small-chart")];
+  const wrong = [];
+  figures.forEach((figure, i) => {
+    const title = figure.querySelector("h3").getBoundingClientRect();
+    const chart = figure.querySelector("svg").getBoundingClientRect();
+    const above = i === 0 ? -Infinity : figures[i - 1].querySelector("svg").getBoundingClientRect().bottom;
+    if (!(title.top >= above && title.bottom <= chart.top)) wrong.push(figure.querySelector("h3").textContent);
+  });
+  const overlapping = [];
+  for (const svg of doc.querySelectorAll("svg.chart")) {
+    const labels = [...svg.querySelectorAll("text.axis")].filter(visible)
+      .filter((t) => /^\\d{4}-\\d\\d/.test(t.textContent)).map((t) => t.getBoundingClientRect());
+    labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlapping.push(svg.getAttribute("aria-labelledby"));
+    }));
+  }
+  const ranges = new Set(figures.map((f) => f.querySelector("desc")?.textContent.match(/from (\\S+) to (\\S+?):/)?.slice(1).join(" to ")));
+  const out = document.createElement("pre");
+  out.id = "metrics";
+  out.textContent = JSON.stringify({ smallCharts: figures.length, smallestText: smallest,
+    titlesNotAboveTheirChart: wrong, overlappingAxisLabels: [...new Set(overlapping)],
+    chartRanges: [...ranges], pageWidth: doc.documentElement.scrollWidth });
+  document.body.append(out);
+});
+</script>`;
+  const probed = page.replace(/index\.html$/, `probed-${width}.html`);
+  await Deno.writeTextFile(probed, probe);
+  const { stdout, requested } = await chromium(
+    [`--window-size=${Math.max(width, 500) + 100},2000`, "--dump-dom", `file://${probed}`],
+    profile,
+    netLog,
+  );
+  const json = stdout.match(/<pre id="metrics">([^<]*)<\/pre>/)?.[1];
+  assert(json !== undefined, "the probe ran");
+  const text = json.replaceAll("&quot;", '"').replaceAll("&amp;", "&");
+  return { metrics: JSON.parse(text) as Metrics, requested };
+}
+
 Deno.test({
   name: "Chromium renders the sample's report: charts and map drawn, nothing fails to load",
   ignore: CHROMIUM === undefined,
@@ -101,6 +179,20 @@ Deno.test({
       assert(count(/<rect class="cloud"/g) >= 1, "a cloud region on the map");
       assert((dom.match(/<path class="land" d="([^"]*)"/)?.[1].length ?? 0) > 10_000, "land");
       assert.deepStrictEqual(count(/<svg class="spark"/g), 64, "a line for every dataset");
+      assert.match(dom, /Sample data\.<\/strong>.*made-up geolocation/s);
+      // Laid out at a desktop's and a phone's width: measured by a probe in a copy of the page
+      // (the page itself has no script).
+      for (const width of [1000, 400]) {
+        const layout = await measuredLayout(page, width, profile, join(home, `net-${width}.json`));
+        assert.deepStrictEqual(layout.requested, [], "the probed page requests nothing either");
+        const m = layout.metrics;
+        assert(m.smallCharts >= 5, `the datasets' charts (${m.smallCharts})`);
+        assert(m.smallestText >= 11, `text at ${width} px is ${m.smallestText.toFixed(1)} px`);
+        assert.deepStrictEqual(m.titlesNotAboveTheirChart, [], `at ${width} px`);
+        assert.deepStrictEqual(m.overlappingAxisLabels, [], `at ${width} px`);
+        assert.deepStrictEqual(m.chartRanges.length, 1, "one time axis for the small charts");
+        assert(m.pageWidth <= width, `no sideways scrolling of the page at ${width} px`);
+      }
       // Positive control: a page that does load something shows up in the log.
       const bad = join(home, "bad.html");
       await Deno.writeTextFile(bad, '<img src="http://127.0.0.1:9/missing.png" alt="">');

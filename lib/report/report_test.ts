@@ -105,3 +105,39 @@ Deno.test("without dataset summaries (dandi mode, no mapping) the report shows t
   assert.deepStrictEqual((await Deno.readTextFile(result.path)).includes("0 datasets"), true);
   await Deno.remove(cacheDirectory, { recursive: true });
 });
+
+Deno.test("before any region lookup the page says what is missing and how to get it; keys are shown decoded and escaped", () => {
+  const day = { key: "2024-01-01", bytes: 10, requests: "<50", downloads: "<50" };
+  const data = (regions: string[]) => ({
+    totals: { ...totals(10, "<50"), number_of_unique_countries: 0, number_of_unique_regions: 1 },
+    byDay: [day],
+    byRegion: regions.map((key) => ({ ...day, key })),
+    datasets: [{
+      name: "ds1",
+      totals: totals(10, "<50"),
+      byDay: [day],
+      assets: [{ ...day, key: "donn%25C3%25A9es/%253Cscript%253Ealert(1)%253C%252Fscript%253E" }],
+    }],
+  });
+  const cards = (html: string) =>
+    [...html.matchAll(/<div class="card">([^<]+)<b>(.*?)<\/b>/g)].map((m) => [m[1], m[2]]);
+  const before = renderReport(data(["missing"]), new Map(), new Date(0));
+  assert.match(before, /No requester has a region yet.*IPINFO_API_KEY.*--geo-db/s);
+  assert.deepStrictEqual(cards(before).slice(4), [
+    ["Countries", '<span class="muted">not known yet</span>'],
+    ["Regions", '<span class="muted">not known yet</span>'],
+  ]);
+  // The asset's name decoded, its markup escaped, never run.
+  assert(before.includes("ds1/<wbr>données/<wbr>&lt;script&gt;alert(1)&lt;/<wbr>script&gt;"));
+  assert(!before.includes("<script"));
+  const labelled = renderReport(data(["FR/Grand Est", "missing"]), new Map(), new Date(0));
+  assert.doesNotMatch(labelled, /No requester has a region yet/);
+  assert.match(labelled, /No region has coordinates yet.*OPENCAGE_API_KEY/s);
+  assert.deepStrictEqual(cards(labelled)[4], ["Countries", "0"]);
+  const placed = renderReport(
+    data(["FR/Grand Est"]),
+    new Map([["FR/Grand Est", [48.58, 7.75]]]),
+    new Date(0),
+  );
+  assert.doesNotMatch(placed, /class="notice"/);
+});

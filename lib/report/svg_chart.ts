@@ -86,10 +86,34 @@ export interface BytesChartOptions {
   title: string;
   /** Bytes per day. */
   days: DayBytes[];
+  /**
+   * The first and last day of the x axis (`YYYY-MM-DD`), so that charts drawn side by side
+   * share one time axis and one bar period.
+   *
+   * @default {the first and last of `days`}
+   */
+  range?: { first: string; last: string };
 }
 
 /**
- * A bar chart of bytes sent over time, as an SVG element.
+ * The bar period a chart over `[first, last]` (`YYYY-MM-DD`) uses.
+ *
+ * @example Usage
+ * ```ts
+ * import { chartPeriod } from "./svg_chart.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(chartPeriod("2024-01-01", "2024-12-31"), "week");
+ * ```
+ */
+export function chartPeriod(first: string, last: string): Period {
+  return periodFor((Date.parse(last) - Date.parse(first)) / DAY + 1);
+}
+
+/**
+ * A bar chart of bytes sent over time, as an SVG element. Its text is sized in the SVG's units
+ * (13 on a wide screen; the page's CSS enlarges it on a narrow one, where the SVG is drawn
+ * smaller, and hides every other date of the axis).
  *
  * @example Usage
  * ```ts
@@ -106,17 +130,17 @@ export function bytesChart(options: BytesChartOptions): string {
   const { id, days } = options;
   const width = 720;
   const height = 240;
-  const left = 64;
+  // Room for "999.99 GB" at the enlarged size of a phone's screen.
+  const left = 136;
   const bottom = 28;
   const top = 8;
   if (days.length === 0) {
     return `<p class="empty">No bytes were sent in this period.</p>`;
   }
   const keys = days.map((d) => d.key).sort();
-  const first = keys[0];
-  const last = keys[keys.length - 1];
-  const span = (Date.parse(last) - Date.parse(first)) / DAY + 1;
-  const period = periodFor(span);
+  const first = options.range?.first ?? keys[0];
+  const last = options.range?.last ?? keys[keys.length - 1];
+  const period = chartPeriod(first, last);
   const bins = binBytes(days, period, first, last);
   const max = Math.max(...bins.map((b) => b.bytes));
   const ticks = axisTicks(max, 4);
@@ -159,9 +183,12 @@ export function bytesChart(options: BytesChartOptions): string {
       ? "end"
       : "middle";
     const at = anchor === "start" ? left : anchor === "end" ? width - 8 : x;
+    // A narrow screen (where the text is larger) keeps the first, middle and last dates.
+    const kept = k === 0 || k === labels - 1 || k === Math.floor((labels - 1) / 2);
+    const narrow = kept ? "" : " wide-only";
     parts.push(
-      `<text class="axis" x="${at.toFixed(1)}" y="${height - 8}" text-anchor="${anchor}">` +
-        `${text}</text>`,
+      `<text class="axis${narrow}" x="${at.toFixed(1)}" y="${height - 8}" ` +
+        `text-anchor="${anchor}">${text}</text>`,
     );
   }
   const total = days.reduce((sum, d) => sum + d.bytes, 0);
@@ -191,8 +218,7 @@ export function bytesChart(options: BytesChartOptions): string {
  * ```
  */
 export function sparkline(days: DayBytes[], first: string, last: string, name: string): string {
-  const span = (Date.parse(last) - Date.parse(first)) / DAY + 1;
-  const period = periodFor(span);
+  const period = chartPeriod(first, last);
   const bins = binBytes(days, period, first, last);
   const max = Math.max(1, ...bins.map((b) => b.bytes));
   const step = bins.length > 1 ? 96 / (bins.length - 1) : 0;
