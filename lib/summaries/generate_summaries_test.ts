@@ -202,7 +202,8 @@ Deno.test("labels with tabs, line breaks and quotes (from a service, or stored b
     '"say""hi"".nwb"\t10\t<50\t<50',
   );
   const report = await generateReport({ cacheDirectory: dir });
-  const html = await Deno.readTextFile(report.path);
+  // As a reader sees it: without the break points after "/", "_", "-" and ".".
+  const html = (await Deno.readTextFile(report.path)).replaceAll("<wbr>", "");
   assert(html.includes("US/New York") && html.includes("FR/&quot;Île&quot;"), "labels shown");
   assert(html.includes("say&quot;hi&quot;.nwb"), "the quoted asset is read back whole");
 });
