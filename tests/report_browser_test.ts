@@ -70,6 +70,8 @@ async function requestedUrls(netLog: string): Promise<string[]> {
 
 /** What the probe measures on the laid-out page. */
 interface Metrics {
+  charts: number;
+  maps: number;
   smallCharts: number;
   smallestText: number;
   titlesNotAboveTheirChart: string[];
@@ -127,13 +129,14 @@ frame.addEventListener("load", () => {
   const ranges = new Set(figures.map((f) => f.querySelector("desc")?.textContent.match(/from (\\S+) to (\\S+?):/)?.slice(1).join(" to ")));
   const out = document.createElement("pre");
   out.id = "metrics";
-  out.textContent = JSON.stringify({ smallCharts: figures.length, smallestText: smallest,
+  out.textContent = JSON.stringify({ charts: doc.querySelectorAll("svg.chart").length,
+    maps: doc.querySelectorAll("svg.map").length, smallCharts: figures.length, smallestText: smallest,
     titlesNotAboveTheirChart: wrong, overlappingAxisLabels: [...new Set(overlapping)],
     chartRanges: [...ranges], pageWidth: doc.documentElement.scrollWidth });
   document.body.append(out);
 });
 </script>`;
-  const probed = page.replace(/index\.html$/, `probed-${width}.html`);
+  const probed = page.replace(/\.html$/, `.probed-${width}.html`);
   await Deno.writeTextFile(probed, probe);
   const { stdout, requested } = await chromium(
     [`--window-size=${Math.max(width, 500) + 100},2000`, "--dump-dom", `file://${probed}`],
@@ -192,6 +195,28 @@ Deno.test({
         assert.deepStrictEqual(m.overlappingAxisLabels, [], `at ${width} px`);
         assert.deepStrictEqual(m.chartRanges.length, 1, "one time axis for the small charts");
         assert(m.pageWidth <= width, `no sideways scrolling of the page at ${width} px`);
+        // The largest dataset's page, which the overview links to first.
+        const first = dom.match(/<a href="(datasets\/[^"]+\.html)">/)?.[1];
+        assert(first !== undefined, "the overview links to the datasets' pages");
+        const datasetPage = join(home, ".sample-cache", "report", decodeURIComponent(first));
+        const own = await measuredLayout(
+          datasetPage,
+          width,
+          profile,
+          join(home, `ds-${width}.json`),
+        );
+        assert.deepStrictEqual(own.requested, [], "a dataset's page requests nothing");
+        assert(own.metrics.smallestText >= 11, `dataset page text at ${width} px`);
+        assert.deepStrictEqual(
+          own.metrics.overlappingAxisLabels,
+          [],
+          `dataset page at ${width} px`,
+        );
+        assert(
+          own.metrics.pageWidth <= width,
+          `dataset page, no sideways scrolling at ${width} px`,
+        );
+        assert(own.metrics.charts === 1 && own.metrics.maps === 1, "its chart and its map");
       }
       // Positive control: a page that does load something shows up in the log.
       const bad = join(home, "bad.html");

@@ -1,5 +1,6 @@
 /**
- * `report`: writes `<cache>/report/index.html` from the published summaries and the public
+ * `report`: writes `<cache>/report/index.html` and a page per dataset
+ * (`<cache>/report/datasets/<folder>.html`) from the published summaries and the public
  * coordinates of region labels, atomically (readers never see half a page).
  *
  * @module
@@ -7,14 +8,15 @@
 
 import { join } from "node:path";
 import { SAMPLE_MARKER } from "../config.ts";
-import { pathExists, writeTextFileAtomic } from "../atomic_files.ts";
+import { pathExists, replaceFolder, writeTextFileAtomic } from "../atomic_files.ts";
 import { openCacheForReading } from "../store/cache_database.ts";
+import { lastRequestTime } from "../store/request_blocks.ts";
 import { readReportData } from "./report_data.ts";
-import { renderReport } from "./report_html.ts";
+import { renderDatasetPage, renderReport } from "./report_html.ts";
 
 /** What `report` wrote. */
 export interface ReportResult {
-  /** The page. */
+  /** The overview page (the datasets' pages are in `datasets/` beside it). */
   path: string;
   /** Its size in bytes. */
   bytes: number;
@@ -47,10 +49,22 @@ export async function generateReport(
   options: { cacheDirectory: string; now?: Date },
 ): Promise<ReportResult> {
   const data = await readReportData(join(options.cacheDirectory, "summaries"));
-  const coordinates = readCoordinates(options.cacheDirectory);
+  const { coordinates, dataAsOf } = readCache(options.cacheDirectory);
   const sample = await pathExists(join(options.cacheDirectory, SAMPLE_MARKER));
-  const html = renderReport(data, coordinates, options.now ?? new Date(), { sample });
-  const path = join(options.cacheDirectory, "report", "index.html");
+  const context = { coordinates, dataAsOf, generatedAt: options.now ?? new Date(), sample };
+  const html = renderReport(data, context);
+  const report = join(options.cacheDirectory, "report");
+  // The datasets' pages first: the overview links to them.
+  await replaceFolder(join(report, "datasets"), (temporary) => {
+    for (const dataset of data.datasets) {
+      Deno.writeTextFileSync(
+        join(temporary, `${dataset.folder}.html`),
+        renderDatasetPage(dataset, context),
+      );
+    }
+    return Promise.resolve();
+  });
+  const path = join(report, "index.html");
   await writeTextFileAtomic(path, html);
   return {
     path,
@@ -60,11 +74,16 @@ export async function generateReport(
   };
 }
 
-/** Label → [latitude, longitude] of the cache (none when it has no database yet). */
-function readCoordinates(cacheDirectory: string): Map<string, [number, number]> {
+/**
+ * Label → [latitude, longitude] of the cache, and the time of its last request (none when it
+ * has no database yet).
+ */
+function readCache(
+  cacheDirectory: string,
+): { coordinates: Map<string, [number, number]>; dataAsOf?: Date } {
   const coordinates = new Map<string, [number, number]>();
   const db = openCacheForReading(cacheDirectory)?.db;
-  if (db === undefined) return coordinates;
+  if (db === undefined) return { coordinates };
   try {
     const rows = db.prepare("SELECT label, latitude, longitude FROM region_coordinates").all() as {
       label: string;
@@ -72,8 +91,9 @@ function readCoordinates(cacheDirectory: string): Map<string, [number, number]> 
       longitude: number;
     }[];
     for (const row of rows) coordinates.set(row.label, [row.latitude, row.longitude]);
+    const last = lastRequestTime(db);
+    return { coordinates, dataAsOf: last === undefined ? undefined : new Date(last * 1000) };
   } finally {
     db.close();
   }
-  return coordinates;
 }

@@ -31,12 +31,16 @@ export interface PublishedRow {
 export interface DatasetReport {
   /** Its name. */
   name: string;
+  /** Its folder in the summaries (and the name of its page), safe on any file system. */
+  folder: string;
   /** Its totals. */
   totals: ReadTotals;
   /** Bytes per day. */
   byDay: PublishedRow[];
   /** Its assets, most bytes first. */
   assets: PublishedRow[];
+  /** Its regions, most bytes first (none when its summaries have no `by_region.tsv`). */
+  byRegion: PublishedRow[];
 }
 
 /** Everything the report is drawn from. */
@@ -83,11 +87,17 @@ export async function readReportData(summariesDirectory: string): Promise<Report
   const datasets: DatasetReport[] = [];
   for (const [name, totals] of Object.entries(datasetTotals)) {
     const folder = safeFolderName(name, SUMMARY_RESERVED_NAMES);
+    const regions = join(summariesDirectory, folder, "by_region.tsv");
     datasets.push({
       name,
+      folder,
       totals,
       byDay: parseTable(await read(join(folder, "by_day.tsv"))),
       assets: parseTable(await read(join(folder, "by_asset.tsv"))).sort(byBytes),
+      byRegion: await Deno.stat(regions).then(
+        async () => parseTable(await read(join(folder, "by_region.tsv"))).sort(byBytes),
+        () => [],
+      ),
     });
   }
   datasets.sort((a, b) => b.totals.total_bytes_sent - a.totals.total_bytes_sent);

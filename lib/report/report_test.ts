@@ -2,6 +2,10 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { generateReport } from "./generate_report.ts";
 import { renderReport } from "./report_html.ts";
+import { formatBytes } from "./byte_units.ts";
+import { escapeHtml } from "./html_text.ts";
+import { safeFolderName } from "../key_path.ts";
+import { SUMMARY_RESERVED_NAMES } from "../summaries/generate_summaries.ts";
 
 const totals = (bytes: number, requests: number | string) => ({
   number_of_requesters: "<50",
@@ -23,21 +27,26 @@ Deno.test("names from the logs are escaped, and nothing is loaded from anywhere"
       byRegion: [{ ...day, key: "<b>Region</b>" }],
       datasets: [{
         name: hostile,
+        folder: "ds_hostile",
         totals: totals(10, "<50"),
         byDay: [day],
+        byRegion: [{ ...day, key: "<b>Region</b>" }],
         assets: [{ ...day, key: "a'<i>" }],
       }],
     },
-    new Map(),
-    new Date(0),
+    { coordinates: new Map(), generatedAt: new Date(0) },
   );
   assert.deepStrictEqual(html.includes("<script"), false);
   assert.deepStrictEqual(html.includes("<b>Region"), false);
   assert.deepStrictEqual(html.includes("ds&quot;&gt;&lt;script&gt;"), true);
   assert.deepStrictEqual(html.includes("a&#39;&lt;i&gt;"), true);
-  for (const reference of [/\ssrc=/, /\shref=/, /url\(/, /@import/, /<link/]) {
+  for (const reference of [/\ssrc=/, /url\(/, /@import/, /<link/]) {
     assert.deepStrictEqual(reference.test(html), false, `${reference} in the page`);
   }
+  // Links only to the report's own pages and the published files beside it, never elsewhere.
+  const links = [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]);
+  assert(links.length > 0);
+  for (const link of links) assert.match(link, /^(datasets\/[^/:]+\.html|\.\.\/summaries\/[^:]+)$/);
   const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? [];
   assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
 });
@@ -114,6 +123,8 @@ Deno.test("before any region lookup the page says what is missing and how to get
     byRegion: regions.map((key) => ({ ...day, key })),
     datasets: [{
       name: "ds1",
+      folder: "ds1",
+      byRegion: [],
       totals: totals(10, "<50"),
       byDay: [day],
       assets: [{ ...day, key: "donn%25C3%25A9es/%253Cscript%253Ealert(1)%253C%252Fscript%253E" }],
@@ -121,7 +132,10 @@ Deno.test("before any region lookup the page says what is missing and how to get
   });
   const cards = (html: string) =>
     [...html.matchAll(/<div class="card">([^<]+)<b>(.*?)<\/b>/g)].map((m) => [m[1], m[2]]);
-  const before = renderReport(data(["missing"]), new Map(), new Date(0));
+  const before = renderReport(data(["missing"]), {
+    coordinates: new Map(),
+    generatedAt: new Date(0),
+  });
   assert.match(before, /No requester has a region yet.*IPINFO_API_KEY.*--geo-db/s);
   assert.deepStrictEqual(cards(before).slice(4), [
     ["Countries", '<span class="muted">not known yet</span>'],
@@ -130,14 +144,91 @@ Deno.test("before any region lookup the page says what is missing and how to get
   // The asset's name decoded, its markup escaped, never run.
   assert(before.includes("ds1/<wbr>données/<wbr>&lt;script&gt;alert(1)&lt;/<wbr>script&gt;"));
   assert(!before.includes("<script"));
-  const labelled = renderReport(data(["FR/Grand Est", "missing"]), new Map(), new Date(0));
+  const labelled = renderReport(data(["FR/Grand Est", "missing"]), {
+    coordinates: new Map(),
+    generatedAt: new Date(0),
+  });
   assert.doesNotMatch(labelled, /No requester has a region yet/);
   assert.match(labelled, /No region has coordinates yet.*OPENCAGE_API_KEY/s);
   assert.deepStrictEqual(cards(labelled)[4], ["Countries", "0"]);
-  const placed = renderReport(
-    data(["FR/Grand Est"]),
-    new Map([["FR/Grand Est", [48.58, 7.75]]]),
-    new Date(0),
-  );
+  const placed = renderReport(data(["FR/Grand Est"]), {
+    coordinates: new Map([["FR/Grand Est", [48.58, 7.75]]]),
+    generatedAt: new Date(0),
+  });
   assert.doesNotMatch(placed, /class="notice"/);
+});
+
+Deno.test("a page per dataset, linked from the overview; hostile names stay text and links stay inside", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  const summaries = join(cacheDirectory, "summaries");
+  const names = ["ds1", `x"><script>alert(1)</script>`, "javascript:alert(1)", "../up"];
+  const all: Record<string, unknown> = {};
+  for (const [i, name] of names.entries()) {
+    all[name] = totals(1000 * (i + 1), 60 * (i + 1));
+  }
+  await Deno.mkdir(join(summaries, "archive"), { recursive: true });
+  await Deno.writeTextFile(join(summaries, "totals.json"), JSON.stringify(all));
+  await Deno.writeTextFile(
+    join(summaries, "archive_totals.json"),
+    JSON.stringify(totals(10000, 600)),
+  );
+  await Deno.writeTextFile(
+    join(summaries, "archive", "by_day.tsv"),
+    HEADER + "2024-01-01\t10000\t600\t<50\n",
+  );
+  await Deno.writeTextFile(
+    join(summaries, "archive", "by_region.tsv"),
+    HEADER + "FR/Grand Est\t10000\t600\t<50\n",
+  );
+  // The summaries' own folder names for them (safe on any file system).
+  for (const [i, name] of names.entries()) {
+    const folder = join(summaries, safeFolderName(name, SUMMARY_RESERVED_NAMES));
+    await Deno.mkdir(folder, { recursive: true });
+    await Deno.writeTextFile(
+      join(folder, "by_day.tsv"),
+      HEADER + `2024-01-01\t${1000 * (i + 1)}\t<50\t<50\n`,
+    );
+    await Deno.writeTextFile(
+      join(folder, "by_region.tsv"),
+      HEADER + `FR/Grand Est\t${1000 * (i + 1)}\t<50\t<50\n`,
+    );
+    await Deno.writeTextFile(
+      join(folder, "by_asset.tsv"),
+      HEADER +
+        `a.nwb\t${600 * (i + 1)}\t${60 * (i + 1)}\t<50\n<i>b%2520c.nwb\t${
+          400 * (i + 1)
+        }\t<50\t<50\n`,
+    );
+  }
+  const result = await generateReport({ cacheDirectory });
+  const overview = await Deno.readTextFile(result.path);
+  const links = [...overview.matchAll(/\shref="(datasets\/[^"]+)"/g)].map((m) => m[1]);
+  assert.deepStrictEqual(new Set(links).size, names.length);
+  for (const link of new Set(links)) {
+    const page = await Deno.readTextFile(join(cacheDirectory, "report", decodeURIComponent(link)));
+    assert(!/<script|<i>/.test(page), `${link}: markup from a name stays text`);
+    for (const [, href] of page.matchAll(/\shref="([^"]*)"/g)) {
+      assert.match(href, /^(\.\.\/index\.html|\.\.\/\.\.\/summaries\/[^:]+)$/, `${link}: ${href}`);
+    }
+    // Its numbers are the published ones: the cards from totals.json, the assets from by_asset.tsv.
+    const name = names.find((n) => page.includes(`<title>${escapeHtml(n)}:`));
+    assert(name !== undefined, `${link} names its dataset`);
+    const i = names.indexOf(name);
+    const cards = Object.fromEntries(
+      [...page.matchAll(/<div class="card">([^<]+)<b>(.*?)<\/b>/g)].map((m) => [m[1], m[2]]),
+    );
+    assert.deepStrictEqual([cards["Bytes sent"], cards["Requests"]], [
+      formatBytes(1000 * (i + 1)),
+      String(60 * (i + 1)),
+    ]);
+    const rows = [
+      ...page.matchAll(/<tr><td>([^<]*(?:<wbr>[^<]*)*)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/g),
+    ]
+      .map((m) => [m[1].replaceAll("<wbr>", ""), m[2], m[3]]);
+    assert.deepStrictEqual(rows.filter(([key]) => key.endsWith(".nwb")), [
+      ["a.nwb", formatBytes(600 * (i + 1)), String(60 * (i + 1))],
+      ["&lt;i&gt;b c.nwb", formatBytes(400 * (i + 1)), "&lt;50"],
+    ]);
+  }
+  await Deno.remove(cacheDirectory, { recursive: true });
 });

@@ -233,6 +233,40 @@ export function countRequests(db: DatabaseSync): number {
 }
 
 /**
+ * The time of the latest stored request (seconds since the epoch), or undefined when there is
+ * none.
+ *
+ * @param db The cache database.
+ * @returns The latest request's time.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter, lastRequestTime } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assert.deepStrictEqual(lastRequestTime(db), undefined);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 9, 1700000500, 100, 7, 1);
+ * blocks.push(1, 2, 9, 1700000000, 50, 8, 0);
+ * blocks.flush();
+ * assert.deepStrictEqual(lastRequestTime(db), 1700000500);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function lastRequestTime(db: DatabaseSync): number | undefined {
+  const latest = (sql: string) => (db.prepare(sql).get() as { t: number | null }).t;
+  const times = [
+    hasBlocks(db) ? latest("SELECT max(max_time) AS t FROM request_blocks") : null,
+    hasLegacyRequests(db) ? latest("SELECT max(time) AS t FROM requests") : null,
+  ].filter((t): t is number => t !== null);
+  return times.length === 0 ? undefined : Math.max(...times);
+}
+
+/**
  * Deletes the requests of the given log files.
  *
  * @param db The cache database (inside the caller's transaction).
