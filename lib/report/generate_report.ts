@@ -12,7 +12,7 @@ import { pathExists, replaceFolder, writeTextFileAtomic } from "../atomic_files.
 import { openCacheForReading } from "../store/cache_database.ts";
 import { lastRequestTime } from "../store/request_blocks.ts";
 import { readReportData } from "./report_data.ts";
-import { renderDatasetPage, renderReport } from "./report_html.ts";
+import { renderDatasetIndex, renderDatasetPage, renderReport } from "./report_html.ts";
 
 /** What `report` wrote. */
 export interface ReportResult {
@@ -64,6 +64,7 @@ export async function generateReport(
     }
     return Promise.resolve();
   });
+  await writeTextFileAtomic(join(report, "all_datasets.html"), renderDatasetIndex(data, context));
   const path = join(report, "index.html");
   await writeTextFileAtomic(path, html);
   return {

@@ -9,6 +9,7 @@
 
 import { formatBytes } from "./byte_units.ts";
 import { countryRollup } from "./country_rollup.ts";
+import { periodGrowth } from "./period_growth.ts";
 import { escapeHtml } from "./html_text.ts";
 import type { DatasetReport, PublishedRow, ReportData } from "./report_data.ts";
 import {
@@ -29,6 +30,8 @@ const CHARTED_DATASETS = 10;
 const TABLE_ROWS = 20;
 /** Rows of a dataset page's assets table. */
 const DATASET_ASSET_ROWS = 50;
+/** Datasets in the overview's table (all of them are in `datasets/index.html`). */
+const OVERVIEW_DATASETS = 100;
 
 /** What the pages say about when and from what they were made. */
 export interface ReportContext {
@@ -73,7 +76,8 @@ export function renderReport(data: ReportData, context: ReportContext): string {
   const range = dayRange(data.byDay);
   const period = range === undefined ? "day" : chartPeriod(range.first, range.last);
   const rangeText = range === undefined ? "no requests yet" : `${range.first} to ${range.last}`;
-  const datasetRows = data.datasets.map((dataset) =>
+  const listed = data.datasets.slice(0, OVERVIEW_DATASETS);
+  const datasetRows = listed.map((dataset) =>
     `<tr><td><a href="${escapeHtml(datasetHref(dataset))}">${
       breakable(escapeHtml(dataset.name))
     }</a></td><td>${formatBytes(dataset.totals.total_bytes_sent)}</td><td>${
@@ -84,6 +88,11 @@ export function renderReport(data: ReportData, context: ReportContext): string {
       range === undefined ? "" : sparkline(dataset.byDay, range.first, range.last, dataset.name)
     }</td></tr>`
   ).join("");
+  const which = data.datasets.length > listed.length
+    ? `The ${listed.length} with the most bytes sent of ${
+      data.datasets.length.toLocaleString("en-US")
+    } datasets; <a href="all_datasets.html">all of them</a>`
+    : `${data.datasets.length} datasets, most bytes first (<a href="all_datasets.html">as a list</a>)`;
   const assets = data.datasets.flatMap((dataset) =>
     dataset.assets.slice(0, TABLE_ROWS).map((asset) => ({
       ...asset,
@@ -110,11 +119,19 @@ ${totalCards(data.totals, unlabelled(data.byRegion))}
 <figure>${
     bytesChart({ id: "archive", title: "Bytes sent by the archive", days: data.byDay })
   }</figure>
+${periodsTable(data.byDay)}
 ${sourceLink("archive/by_day.tsv", 0)}
-${whereTheBytesWent(data.byRegion, context, TABLE_ROWS, "archive/by_region.tsv", 0)}
+${
+    whereTheBytesWent(data.byRegion, context, {
+      rows: TABLE_ROWS,
+      source: "archive/by_region.tsv",
+      depth: 0,
+      map: true,
+    })
+  }
 <h2>Datasets</h2>
 <div class="scroll"><table>
-<caption>${data.datasets.length} datasets, most bytes first; each has a page of its own. Over time: bytes sent per ${period}, ${
+<caption>${which}; each has a page of its own. Over time: bytes sent per ${period}, ${
     escapeHtml(rangeText)
   }, each line scaled to its own peak.</caption>
 <thead><tr><th scope="col">Dataset</th><th scope="col">Bytes sent</th><th scope="col">Requests</th><th scope="col">Downloads</th><th scope="col">Requesters</th><th scope="col">Over time</th></tr></thead>
@@ -169,7 +186,13 @@ export function renderDatasetPage(dataset: DatasetReport, context: ReportContext
   }));
   const regions = dataset.byRegion.length === 0
     ? '<p class="empty">Its summaries have no regions (<code>by_region.tsv</code>).</p>'
-    : whereTheBytesWent(dataset.byRegion, context, TABLE_ROWS, `${folder}/by_region.tsv`, 1);
+    : whereTheBytesWent(dataset.byRegion, context, {
+      rows: TABLE_ROWS,
+      source: `${folder}/by_region.tsv`,
+      depth: 1,
+      // The world's outline is most of a map's bytes: ten thousand copies would be 500 MB.
+      map: false,
+    });
   const body = `<nav><a href="../index.html">← All datasets</a></nav>
 <h1>${breakable(escapeHtml(dataset.name))}</h1>${heading(rangeText, context)}
 ${totalCards(dataset.totals, dataset.byRegion.length > 0 && unlabelled(dataset.byRegion))}
@@ -179,6 +202,7 @@ ${sourceLink("totals.json", 1)}
 <figure>${
     bytesChart({ id: "dataset", title: `${dataset.name}: bytes sent`, days: dataset.byDay })
   }</figure>
+${periodsTable(dataset.byDay)}
 ${sourceLink(`${folder}/by_day.tsv`, 1)}
 ${regions}
 <h2>Assets</h2>
@@ -193,6 +217,69 @@ ${
   }
 ${sourceLink(`${folder}/by_asset.tsv`, 1)}`;
   return reportPage(`${dataset.name}: access report, ${rangeText}`, body);
+}
+
+/**
+ * The list of every dataset (`all_datasets.html`, beside the overview: a dataset may be named
+ * `index`): name, totals, a link to its page. No chart, so that it stays small with tens of
+ * thousands of datasets.
+ *
+ * @param data The published data.
+ * @param context When the pages were made, the data's "as of".
+ * @returns The HTML document.
+ *
+ * @example Usage
+ * ```ts
+ * import { renderDatasetIndex } from "./report_html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const totals = { number_of_requesters: "<50", number_of_unique_countries: 1,
+ *   number_of_unique_regions: 1, total_bytes_sent: 5000, total_number_of_downloads: "<50",
+ *   total_number_of_requests: "<50" };
+ * const html = renderDatasetIndex({ totals, byDay: [], byRegion: [], datasets: [
+ *   { name: "ds1", folder: "ds1", totals, byDay: [], byRegion: [], assets: [] }] },
+ *   { coordinates: new Map(), generatedAt: new Date(0) });
+ * assert(html.includes('<a href="datasets/ds1.html">ds1</a>') && html.includes('href="index.html"'));
+ * ```
+ */
+export function renderDatasetIndex(data: ReportData, context: ReportContext): string {
+  const rows = data.datasets.map((dataset) =>
+    `<tr><td><a href="${escapeHtml(datasetHref(dataset))}">${
+      breakable(escapeHtml(dataset.name))
+    }</a></td><td>${formatBytes(dataset.totals.total_bytes_sent)}</td><td>${
+      count(dataset.totals.total_number_of_requests)
+    }</td><td>${count(dataset.totals.total_number_of_downloads)}</td><td>${
+      count(dataset.totals.number_of_requesters)
+    }</td></tr>`
+  ).join("");
+  const body = `<nav><a href="index.html">← The report</a></nav>
+<h1>All datasets</h1>${heading(rangeOf(data.byDay), context)}
+<div class="scroll"><table>
+<caption>${data.datasets.length.toLocaleString("en-US")} datasets, most bytes first.</caption>
+<thead><tr><th scope="col">Dataset</th><th scope="col">Bytes sent</th><th scope="col">Requests</th><th scope="col">Downloads</th><th scope="col">Requesters</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+${sourceLink("totals.json", 0)}`;
+  return reportPage("All datasets", body);
+}
+
+/** Bytes sent in the last 30 days and 12 months against the period before, and in all. */
+function periodsTable(byDay: PublishedRow[]): string {
+  const periods = periodGrowth(byDay);
+  if (periods.length === 0) return "";
+  const change = (bytes: number, previous: number | undefined) =>
+    previous === undefined
+      ? ""
+      : previous === 0
+      ? (bytes > 0 ? "new" : "")
+      : `${bytes >= previous ? "+" : "−"}${Math.abs((bytes / previous - 1) * 100).toFixed(0)} %`;
+  const rows = periods.map((p) =>
+    `<tr><td>${escapeHtml(p.name)}</td><td>${p.first} to ${p.last}</td><td>${
+      formatBytes(p.bytes)
+    }</td><td>${p.previous === undefined ? "" : formatBytes(p.previous)}</td><td>${
+      change(p.bytes, p.previous)
+    }</td></tr>`
+  ).join("");
+  return `<div class="scroll"><table><caption>Bytes sent by period, ending on the last day with requests, against the period of the same length before it</caption><thead><tr><th scope="col">Period</th><th scope="col">Days (UTC)</th><th scope="col">Bytes sent</th><th scope="col">The period before</th><th scope="col">Change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 /** Where a dataset's page is, relative to the overview. */
@@ -223,13 +310,14 @@ function unlabelled(regions: PublishedRow[]): boolean {
   return regions.every((region) => region.key === "missing");
 }
 
-/** The map, the regions and the countries of `regions`, with what is missing said. */
+/**
+ * The map (on the overview), the regions and the countries of `regions`, with what is missing
+ * said.
+ */
 function whereTheBytesWent(
   regions: PublishedRow[],
   context: ReportContext,
-  rows: number,
-  source: string,
-  depth: number,
+  { rows, source, depth, map }: { rows: number; source: string; depth: number; map: boolean },
 ): string {
   const placed: MapRegion[] = [];
   const unplaced: string[] = [];
@@ -239,15 +327,22 @@ function whereTheBytesWent(
     else placed.push({ label: region.key, bytes: region.bytes, latitude: at[0], longitude: at[1] });
   }
   const hint = unlabelled(regions)
-    ? '<p class="notice">No requester has a region yet, so the map is empty and countries and ' +
-      "regions are not counted. Label them with <code>update_indexed_region_codes</code>, given " +
+    ? '<p class="notice">No requester has a region yet, so countries and regions are not ' +
+      "counted. Label them with <code>update_indexed_region_codes</code>, given " +
       "an ipinfo token (<code>IPINFO_API_KEY</code>) or a MaxMind-format database " +
       "(<code>--geo-db</code>), then make the summaries and this report again (" +
       "<code>daily</code> does all of it).</p>"
-    : placed.length === 0
+    : map && placed.length === 0
     ? '<p class="notice">No region has coordinates yet, so the map is empty. Look them up with ' +
       "<code>update_region_code_coordinates</code> (an OpenCage key, " +
       "<code>OPENCAGE_API_KEY</code>), then make this report again.</p>"
+    : "";
+  const figure = map
+    ? `<figure>${worldMap(placed)}
+<figcaption class="legend"><span style="background:var(--place)"></span>places
+<span style="background:var(--cloud)"></span>cloud regions (AWS, Google Cloud); area by bytes sent.${
+      unplaced.length > 0 ? ` Not on the map: ${escapeHtml(unplaced.join(", "))}.` : ""
+    }</figcaption></figure>\n`
     : "";
   const countries = countryRollup(regions).map((row) =>
     `<tr><td>${escapeHtml(row.name)}</td><td>${formatBytes(row.bytes)}</td><td>${
@@ -255,14 +350,15 @@ function whereTheBytesWent(
     }</td></tr>`
   ).join("");
   return `<h2>Where the bytes went</h2>${hint}
-<figure>${worldMap(placed)}
-<figcaption class="legend"><span style="background:var(--place)"></span>places
-<span style="background:var(--cloud)"></span>cloud regions (AWS, Google Cloud); area by bytes sent.${
-    unplaced.length > 0 ? ` Not on the map: ${escapeHtml(unplaced.join(", "))}.` : ""
-  }</figcaption></figure>
-${rowsTable("Regions, most bytes first", "Region", regions.slice(0, rows))}
+${figure}${rowsTable("Regions, most bytes first", "Region", regions.slice(0, rows))}
 <div class="scroll"><table><caption>Countries, most bytes first (cloud regions, VPN and GitHub ranges and unknown requesters kept apart; bytes only, as rounded counts do not add up)</caption><thead><tr><th scope="col">Country</th><th scope="col">Bytes sent</th><th scope="col">Regions</th></tr></thead><tbody>${countries}</tbody></table></div>
 ${sourceLink(source, depth)}`;
+}
+
+/** The days of `days` as text. */
+function rangeOf(days: PublishedRow[]): string {
+  const range = dayRange(days);
+  return range === undefined ? "no requests yet" : `${range.first} to ${range.last}`;
 }
 
 /** The first and last day of `days`, if any. */

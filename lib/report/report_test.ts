@@ -46,7 +46,9 @@ Deno.test("names from the logs are escaped, and nothing is loaded from anywhere"
   // Links only to the report's own pages and the published files beside it, never elsewhere.
   const links = [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]);
   assert(links.length > 0);
-  for (const link of links) assert.match(link, /^(datasets\/[^/:]+\.html|\.\.\/summaries\/[^:]+)$/);
+  for (const link of links) {
+    assert.match(link, /^(all_datasets\.html|datasets\/[^/:]+\.html|\.\.\/summaries\/[^:]+)$/);
+  }
   const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? [];
   assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
 });
@@ -91,7 +93,17 @@ Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () 
   assert.deepStrictEqual(result.datasets, 1000);
   assert(result.bytes < 2_000_000, `${result.bytes} bytes`);
   const html = await Deno.readTextFile(result.path);
-  assert.deepStrictEqual(html.match(/<svg class="spark"/g)?.length, 1000);
+  // The overview lists the 100 largest; the list beside it has all, the datasets' own pages too.
+  assert.deepStrictEqual(html.match(/<svg class="spark"/g)?.length, 100);
+  const list = await Deno.readTextFile(join(cacheDirectory, "report", "all_datasets.html"));
+  assert.deepStrictEqual(list.match(/<a href="datasets\/ds\d{6}\.html">/g)?.length, 1000);
+  assert(list.length < 500_000, `the list of 1,000 is ${list.length} bytes`);
+  const pages = [...Deno.readDirSync(join(cacheDirectory, "report", "datasets"))];
+  assert.deepStrictEqual(pages.length, 1000);
+  for (const page of pages) {
+    const size = Deno.statSync(join(cacheDirectory, "report", "datasets", page.name)).size;
+    assert(size < 200_000, `${page.name}: ${size} bytes`);
+  }
   assert.deepStrictEqual(html.match(/<svg class="chart"/g)?.length, 11); // the archive and the 10 largest
   await Deno.remove(cacheDirectory, { recursive: true });
 });
