@@ -217,8 +217,8 @@ Deno.test({
           `dataset page, no sideways scrolling at ${width} px`,
         );
         assert(
-          own.metrics.charts === 1 && own.metrics.maps === 0,
-          "its chart; the map is the overview's",
+          own.metrics.charts === 3 && own.metrics.maps === 0,
+          "its bytes, requests and downloads; the map is the overview's",
         );
       }
       // Positive control: a page that does load something shows up in the log.

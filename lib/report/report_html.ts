@@ -21,7 +21,7 @@ import {
   sourceLink,
   totalCards,
 } from "./report_page.ts";
-import { bytesChart, chartPeriod, sparkline } from "./svg_chart.ts";
+import { chartPeriod, sparkline, timeChart } from "./svg_chart.ts";
 import { type MapRegion, worldMap } from "./svg_map.ts";
 
 /** Datasets that get a full chart on the overview (all get a small line in the table). */
@@ -104,7 +104,7 @@ export function renderReport(data: ReportData, context: ReportContext): string {
     `<figure class="small-chart"><figcaption><h3><a href="${escapeHtml(datasetHref(dataset))}">${
       breakable(escapeHtml(dataset.name))
     }</a> <span>${formatBytes(dataset.totals.total_bytes_sent)} sent</span></h3></figcaption>${
-      bytesChart({
+      timeChart({
         id: `dataset-${i}`,
         title: `${dataset.name}: bytes sent`,
         days: dataset.byDay,
@@ -117,9 +117,10 @@ ${totalCards(data.totals, unlabelled(data.byRegion))}
 <h2>Bytes sent over time</h2>
 <p class="muted">One bar per ${period} (UTC), ${escapeHtml(rangeText)}.</p>
 <figure>${
-    bytesChart({ id: "archive", title: "Bytes sent by the archive", days: data.byDay })
+    timeChart({ id: "archive", title: "Bytes sent by the archive", days: data.byDay })
   }</figure>
 ${periodsTable(data.byDay)}
+${countCharts("archive", data.byDay, period)}
 ${sourceLink("archive/by_day.tsv", 0)}
 ${
     whereTheBytesWent(data.byRegion, context, {
@@ -200,9 +201,10 @@ ${sourceLink("totals.json", 1)}
 <h2>Bytes sent over time</h2>
 <p class="muted">One bar per ${period} (UTC), ${escapeHtml(rangeText)}.</p>
 <figure>${
-    bytesChart({ id: "dataset", title: `${dataset.name}: bytes sent`, days: dataset.byDay })
+    timeChart({ id: "dataset", title: `${dataset.name}: bytes sent`, days: dataset.byDay })
   }</figure>
 ${periodsTable(dataset.byDay)}
+${countCharts("dataset", dataset.byDay, period)}
 ${sourceLink(`${folder}/by_day.tsv`, 1)}
 ${regions}
 <h2>Assets</h2>
@@ -260,6 +262,31 @@ export function renderDatasetIndex(data: ReportData, context: ReportContext): st
 <tbody>${rows}</tbody></table></div>
 ${sourceLink("totals.json", 0)}`;
   return reportPage("All datasets", body);
+}
+
+/**
+ * Requests and downloads over time. A day published as `<50` (under the privacy minimum) adds
+ * nothing to its bar, which the text says.
+ */
+function countCharts(id: string, byDay: PublishedRow[], period: string): string {
+  if (byDay.length === 0) return "";
+  const of = (field: "requests" | "downloads") =>
+    byDay.map((d) => ({ key: d.key, bytes: typeof d[field] === "number" ? d[field] : 0 }));
+  const hidden = byDay.filter((d) => typeof d.requests !== "number").length;
+  return `<h3>Requests and downloads</h3>
+<p class="muted">One bar per ${period} (UTC), from the published counts of each day${
+    hidden > 0
+      ? `; ${hidden.toLocaleString("en-US")} day${
+        hidden === 1 ? " is" : "s are"
+      } published as under the privacy minimum (“&lt;50”) and add nothing, so these bars are lower bounds`
+      : ""
+  }.</p>
+<figure>${
+    timeChart({ id: `${id}-requests`, title: "Requests", days: of("requests"), unit: "count" })
+  }</figure>
+<figure>${
+    timeChart({ id: `${id}-downloads`, title: "Downloads", days: of("downloads"), unit: "count" })
+  }</figure>`;
 }
 
 /** Bytes sent in the last 30 days and 12 months against the period before, and in all. */

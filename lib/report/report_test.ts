@@ -104,7 +104,8 @@ Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () 
     const size = Deno.statSync(join(cacheDirectory, "report", "datasets", page.name)).size;
     assert(size < 200_000, `${page.name}: ${size} bytes`);
   }
-  assert.deepStrictEqual(html.match(/<svg class="chart"/g)?.length, 11); // the archive and the 10 largest
+  // The archive's bytes, requests and downloads, and the 10 largest datasets' bytes.
+  assert.deepStrictEqual(html.match(/<svg class="chart"/g)?.length, 13);
   await Deno.remove(cacheDirectory, { recursive: true });
 });
 
@@ -214,6 +215,36 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
   }
   const result = await generateReport({ cacheDirectory });
   const overview = await Deno.readTextFile(result.path);
+  // The overview's numbers are the published ones: its cards, its datasets' and regions' rows.
+  const text = (html: string) => html.replaceAll("<wbr>", "").replace(/<[^>]+>/g, "");
+  const cells = (html: string, caption: string) => {
+    const table = html.slice(html.indexOf(caption));
+    return [...table.slice(0, table.indexOf("</table>")).matchAll(/<tr>(.*?)<\/tr>/g)].slice(1)
+      .map((row) => [...row[1].matchAll(/<td>(.*?)<\/td>/g)].map((cell) => text(cell[1])));
+  };
+  const shown = (value: number | string) =>
+    typeof value === "number" ? value.toLocaleString("en-US") : escapeHtml(value);
+  const datasetRows = cells(overview, "datasets, most bytes first").map((row) => row.slice(0, 5));
+  const published = Object.entries(all as Record<string, ReturnType<typeof totals>>)
+    .sort(([, a], [, b]) => b.total_bytes_sent - a.total_bytes_sent)
+    .map(([name, t]) => [
+      escapeHtml(name),
+      formatBytes(t.total_bytes_sent),
+      shown(t.total_number_of_requests),
+      shown(t.total_number_of_downloads),
+      shown(t.number_of_requesters),
+    ]);
+  assert.deepStrictEqual(datasetRows, published);
+  assert.deepStrictEqual(cells(overview, "Regions, most bytes first"), [
+    ["FR/Grand Est", formatBytes(10000), "600", "&lt;50"],
+  ]);
+  assert.deepStrictEqual(cells(overview, "Bytes sent by period")[2], [
+    "all time",
+    "2024-01-01 to 2024-01-01",
+    formatBytes(10000),
+    "",
+    "",
+  ]);
   const links = [...overview.matchAll(/\shref="(datasets\/[^"]+)"/g)].map((m) => m[1]);
   assert.deepStrictEqual(new Set(links).size, names.length);
   for (const link of new Set(links)) {

@@ -78,14 +78,20 @@ export function binBytes(
   return [...bins].map(([start, bytes]) => ({ start, bytes }));
 }
 
-/** Options of {@linkcode bytesChart}. */
-export interface BytesChartOptions {
+/** Options of {@linkcode timeChart}. */
+export interface TimeChartOptions {
   /** A unique id (for the title and description). */
   id: string;
   /** The chart's title. */
   title: string;
-  /** Bytes per day. */
+  /** The value per day (bytes, or a count: see `unit`). */
   days: DayBytes[];
+  /**
+   * What the values are: bytes (axes in KB…PB) or a count (requests, downloads).
+   *
+   * @default {"bytes"}
+   */
+  unit?: "bytes" | "count";
   /**
    * The first and last day of the x axis (`YYYY-MM-DD`), so that charts drawn side by side
    * share one time axis and one bar period.
@@ -111,22 +117,22 @@ export function chartPeriod(first: string, last: string): Period {
 }
 
 /**
- * A bar chart of bytes sent over time, as an SVG element. Its text is sized in the SVG's units
+ * A bar chart of bytes sent (or of a count) over time, as an SVG element. Its text is sized in the SVG's units
  * (13 on a wide screen; the page's CSS enlarges it on a narrow one, where the SVG is drawn
  * smaller, and hides every other date of the axis).
  *
  * @example Usage
  * ```ts
- * import { bytesChart } from "./svg_chart.ts";
+ * import { timeChart } from "./svg_chart.ts";
  * import assert from "node:assert/strict";
  *
- * const svg = bytesChart({ id: "archive", title: "Bytes sent per day", days: [
+ * const svg = timeChart({ id: "archive", title: "Bytes sent per day", days: [
  *   { key: "2024-01-01", bytes: 2_000_000 }, { key: "2024-01-03", bytes: 500_000 }] });
  * assert.deepStrictEqual(svg.match(/<rect class="bar"/g)?.length, 3);
  * assert.deepStrictEqual(svg.includes("2.50 MB in total"), true);
  * ```
  */
-export function bytesChart(options: BytesChartOptions): string {
+export function timeChart(options: TimeChartOptions): string {
   const { id, days } = options;
   const width = 720;
   const height = 240;
@@ -142,8 +148,10 @@ export function bytesChart(options: BytesChartOptions): string {
   const last = options.range?.last ?? keys[keys.length - 1];
   const period = chartPeriod(first, last);
   const bins = binBytes(days, period, first, last);
+  const format = options.unit === "count" ? (n: number) => n.toLocaleString("en-US") : formatBytes;
   const max = Math.max(...bins.map((b) => b.bytes));
-  const ticks = axisTicks(max, 4);
+  // Counts keep whole ticks.
+  const ticks = axisTicks(options.unit === "count" ? Math.max(max, 4) : max, 4);
   const scaleMax = ticks[ticks.length - 1];
   const plotWidth = width - left - 8;
   const plotHeight = height - top - bottom;
@@ -156,7 +164,7 @@ export function bytesChart(options: BytesChartOptions): string {
         y(tick).toFixed(1)
       }"/>`,
       `<text class="axis" x="${left - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end">${
-        formatBytes(tick)
+        format(tick)
       }</text>`,
     );
   }
@@ -166,7 +174,7 @@ export function bytesChart(options: BytesChartOptions): string {
     parts.push(
       `<rect class="bar" x="${(x + band * 0.1).toFixed(1)}" y="${y(bin.bytes).toFixed(1)}" ` +
         `width="${Math.max(band * 0.8, 0.5).toFixed(1)}" height="${h.toFixed(1)}">` +
-        `<title>${bin.start}: ${formatBytes(bin.bytes)}</title></rect>`,
+        `<title>${bin.start}: ${format(bin.bytes)}</title></rect>`,
     );
   });
   const labels = Math.min(6, bins.length);
@@ -194,8 +202,8 @@ export function bytesChart(options: BytesChartOptions): string {
   const total = days.reduce((sum, d) => sum + d.bytes, 0);
   const peak = bins.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const description = `Bars per ${period} from ${first} to ${last}: ${
-    formatBytes(total)
-  } in total; the largest ${period} began ${peak.start} with ${formatBytes(peak.bytes)}.`;
+    format(total)
+  } in total; the largest ${period} began ${peak.start} with ${format(peak.bytes)}.`;
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" ` +
     `aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg">` +
     `<title id="${id}-title">${escapeHtml(options.title)} (per ${period})</title>` +
