@@ -98,10 +98,10 @@ Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () 
   const list = await Deno.readTextFile(join(cacheDirectory, "report", "all_datasets.html"));
   assert.deepStrictEqual(list.match(/<a href="datasets\/ds\d{6}\.html">/g)?.length, 1000);
   assert(list.length < 500_000, `the list of 1,000 is ${list.length} bytes`);
-  const pages = [...Deno.readDirSync(join(cacheDirectory, "report", "datasets"))];
+  const pages = await Array.fromAsync(Deno.readDir(join(cacheDirectory, "report", "datasets")));
   assert.deepStrictEqual(pages.length, 1000);
   for (const page of pages) {
-    const size = Deno.statSync(join(cacheDirectory, "report", "datasets", page.name)).size;
+    const { size } = await Deno.stat(join(cacheDirectory, "report", "datasets", page.name));
     assert(size < 200_000, `${page.name}: ${size} bytes`);
   }
   // The archive's bytes, requests and downloads, and the 10 largest datasets' bytes.
