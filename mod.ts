@@ -57,7 +57,11 @@ export {
   type SummaryOptions,
   type SummaryResult,
 } from "./lib/summaries/generate_summaries.ts";
-export { generateReport, type ReportResult } from "./lib/report/generate_report.ts";
+export {
+  generateReport,
+  type GenerateReportOptions,
+  type ReportResult,
+} from "./lib/report/generate_report.ts";
 export {
   type PublishOptions,
   type PublishResult,

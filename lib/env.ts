@@ -38,6 +38,8 @@ export const MODE_VARIABLE: string = "S3_LOG_EXTRACTION_MODE";
 
 /** The environment variable naming the geo database (as `--geo-db`). */
 export const GEO_DB_VARIABLE: string = "S3_LOG_EXTRACTION_GEO_DB";
+/** A JSON file of dataset → title, shown in the report beside each dataset's name. */
+export const TITLES_VARIABLE: string = "S3_LOG_EXTRACTION_TITLES";
 
 /** Variable holding the ipinfo token. */
 export const IPINFO_TOKEN_VARIABLE: string = "IPINFO_API_KEY";

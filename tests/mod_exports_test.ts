@@ -46,6 +46,7 @@ const TYPES = [
   "Fernet",
   "FernetEncryptOptions",
   "FoundLogFile",
+  "GenerateReportOptions",
   "ImportReferenceOptions",
   "ImportResult",
   "IndexIpsOptions",

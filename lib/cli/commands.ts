@@ -25,6 +25,7 @@ import {
   PUBLISH_GIT_VARIABLE,
   PUBLISH_VARIABLE,
   SALT_VARIABLE,
+  TITLES_VARIABLE,
 } from "../env.ts";
 
 const SECRETS = [PASSWORD_VARIABLE, SALT_VARIABLE];
@@ -196,9 +197,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./generate_archive_totals_command.ts")).command,
   },
   report: {
-    summary: "Write the report: <cache>/report/index.html, with charts and a map",
+    summary:
+      "Write the report: <cache>/report/, an overview with charts and a map, a page per dataset",
     writes: true,
-    needs: { env: [] },
+    needs: { env: [TITLES_VARIABLE], files: [TITLES_VARIABLE] },
     load: async () => (await import("./report_command.ts")).command,
   },
   publish: {

@@ -99,7 +99,7 @@ export async function runIsolated(step: IsolatedStep): Promise<number> {
     : typeof values.logs === "string"
     ? asPath(values.logs)
     : await configuredLogsDirectory({ env });
-  const readPaths = [values["geo-db"], values.mapping, values.inventory]
+  const readPaths = [values["geo-db"], values.mapping, values.inventory, values.titles]
     .filter((v): v is string => typeof v === "string" && !/^[a-z0-9]+:\/\//i.test(v))
     .map((v) => resolve(v));
   // Reading the log bucket: its endpoint, the AWS variables and the credentials file.

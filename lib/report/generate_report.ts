@@ -11,8 +11,22 @@ import { SAMPLE_MARKER } from "../config.ts";
 import { pathExists, replaceFolder, writeTextFileAtomic } from "../atomic_files.ts";
 import { openCacheForReading } from "../store/cache_database.ts";
 import { lastRequestTime } from "../store/request_blocks.ts";
-import { readReportData } from "./report_data.ts";
+import { readReportData, readTitles } from "./report_data.ts";
 import { renderDatasetIndex, renderDatasetPage, renderReport } from "./report_html.ts";
+
+/** Options of {@linkcode generateReport}. */
+export interface GenerateReportOptions {
+  /** The cache directory (its published summaries are read). */
+  cacheDirectory: string;
+  /** A JSON file of dataset name → title, shown beside each dataset's name. */
+  titles?: string;
+  /**
+   * The time the pages say they were made.
+   *
+   * @default {new Date()}
+   */
+  now?: Date;
+}
 
 /** What `report` wrote. */
 export interface ReportResult {
@@ -29,11 +43,11 @@ export interface ReportResult {
 /**
  * Writes the report of the cache in `options.cacheDirectory`.
  *
- * @param options The cache (its published summaries are read) and the time the report says it was
- * made.
+ * @param options The cache (its published summaries are read), a titles file, and the time the
+ * report says it was made.
  * @returns The report's path, size, datasets and regions drawn on the map.
- * @throws {OperatorError} When the summaries cannot be read (run the summary steps first) or the
- * report cannot be written.
+ * @throws {OperatorError} When the summaries or the titles file cannot be read (run the summary
+ * steps first) or the report cannot be written.
  *
  * @example Usage
  * ```ts
@@ -46,9 +60,10 @@ export interface ReportResult {
  * ```
  */
 export async function generateReport(
-  options: { cacheDirectory: string; now?: Date },
+  options: GenerateReportOptions,
 ): Promise<ReportResult> {
-  const data = await readReportData(join(options.cacheDirectory, "summaries"));
+  const titles = options.titles === undefined ? undefined : await readTitles(options.titles);
+  const data = await readReportData(join(options.cacheDirectory, "summaries"), titles);
   const { coordinates, dataAsOf } = readCache(options.cacheDirectory);
   const sample = await pathExists(join(options.cacheDirectory, SAMPLE_MARKER));
   const context = { coordinates, dataAsOf, generatedAt: options.now ?? new Date(), sample };

@@ -33,6 +33,8 @@ export interface DatasetReport {
   name: string;
   /** Its folder in the summaries (and the name of its page), safe on any file system. */
   folder: string;
+  /** Its title, when a titles file gives one. */
+  title?: string;
   /** Its totals. */
   totals: ReadTotals;
   /** Bytes per day. */
@@ -56,7 +58,7 @@ export interface ReportData {
 }
 
 /**
- * Reads the published summaries in `summariesDirectory`.
+ * Reads the published summaries in `summariesDirectory`, with the datasets' `titles` when given.
  *
  * @example Usage
  * ```ts
@@ -66,7 +68,10 @@ export interface ReportData {
  * await assert.rejects(() => readReportData("/nonexistent/summaries"), /run daily/);
  * ```
  */
-export async function readReportData(summariesDirectory: string): Promise<ReportData> {
+export async function readReportData(
+  summariesDirectory: string,
+  titles: ReadonlyMap<string, string> = new Map(),
+): Promise<ReportData> {
   const read = async (path: string) => {
     try {
       return await Deno.readTextFile(join(summariesDirectory, path));
@@ -91,6 +96,7 @@ export async function readReportData(summariesDirectory: string): Promise<Report
     datasets.push({
       name,
       folder,
+      ...(titles.has(name) ? { title: titles.get(name) } : {}),
       totals,
       byDay: parseTable(await read(join(folder, "by_day.tsv"))),
       assets: parseTable(await read(join(folder, "by_asset.tsv"))).sort(byBytes),
@@ -111,6 +117,51 @@ export async function readReportData(summariesDirectory: string): Promise<Report
 
 function byBytes(a: PublishedRow, b: PublishedRow): number {
   return b.bytes - a.bytes || (a.key < b.key ? -1 : 1);
+}
+
+/**
+ * Reads a titles file: a JSON object of dataset name → title.
+ *
+ * @param path The file.
+ * @returns Dataset name → title.
+ * @throws {OperatorError} When the file cannot be read or is not such an object; the message
+ * names the file and what it should hold.
+ *
+ * @example Usage
+ * ```ts
+ * import { readTitles } from "./report_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, '{"000026": "Human brain imaging"}');
+ * assert.deepStrictEqual((await readTitles(path)).get("000026"), "Human brain imaging");
+ * await Deno.writeTextFile(path, '{"000026": 5}');
+ * await assert.rejects(() => readTitles(path), /000026.*not text/);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readTitles(path: string): Promise<Map<string, string>> {
+  const what = "Give a JSON object of dataset name → title, for example " +
+    '{"000026": "Human brain imaging"}.';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw new OperatorError(`Cannot read the titles file ${path}: ${errorText(error)}. ${what}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new OperatorError(`The titles file ${path} is not a JSON object. ${what}`);
+  }
+  const titles = new Map<string, string>();
+  for (const [name, title] of Object.entries(parsed)) {
+    if (typeof title !== "string") {
+      throw new OperatorError(
+        `The titles file ${path} gives ${JSON.stringify(name)} a title that is not text. ${what}`,
+      );
+    }
+    titles.set(name, title);
+  }
+  return titles;
 }
 
 /**

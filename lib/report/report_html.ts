@@ -78,13 +78,11 @@ export function renderReport(data: ReportData, context: ReportContext): string {
   const rangeText = range === undefined ? "no requests yet" : `${range.first} to ${range.last}`;
   const listed = data.datasets.slice(0, OVERVIEW_DATASETS);
   const datasetRows = listed.map((dataset) =>
-    `<tr><td><a href="${escapeHtml(datasetHref(dataset))}">${
-      breakable(escapeHtml(dataset.name))
-    }</a></td><td>${formatBytes(dataset.totals.total_bytes_sent)}</td><td>${
-      count(dataset.totals.total_number_of_requests)
-    }</td><td>${count(dataset.totals.total_number_of_downloads)}</td><td>${
-      count(dataset.totals.number_of_requesters)
-    }</td><td>${
+    `<tr><td>${datasetLink(dataset, "datasets/")}</td><td>${
+      formatBytes(dataset.totals.total_bytes_sent)
+    }</td><td>${count(dataset.totals.total_number_of_requests)}</td><td>${
+      count(dataset.totals.total_number_of_downloads)
+    }</td><td>${count(dataset.totals.number_of_requesters)}</td><td>${
       range === undefined ? "" : sparkline(dataset.byDay, range.first, range.last, dataset.name)
     }</td></tr>`
   ).join("");
@@ -195,7 +193,9 @@ export function renderDatasetPage(dataset: DatasetReport, context: ReportContext
       map: false,
     });
   const body = `<nav><a href="../index.html">← All datasets</a></nav>
-<h1>${breakable(escapeHtml(dataset.name))}</h1>${heading(rangeText, context)}
+<h1>${breakable(escapeHtml(dataset.name))}</h1>${
+    dataset.title === undefined ? "" : `\n<p class="title">${escapeHtml(dataset.title)}</p>`
+  }${heading(rangeText, context)}
 ${totalCards(dataset.totals, dataset.byRegion.length > 0 && unlabelled(dataset.byRegion))}
 ${sourceLink("totals.json", 1)}
 <h2>Bytes sent over time</h2>
@@ -218,7 +218,12 @@ ${
     )
   }
 ${sourceLink(`${folder}/by_asset.tsv`, 1)}`;
-  return reportPage(`${dataset.name}: access report, ${rangeText}`, body);
+  return reportPage(
+    `${dataset.name}${
+      dataset.title === undefined ? "" : ` (${dataset.title})`
+    }: access report, ${rangeText}`,
+    body,
+  );
 }
 
 /**
@@ -246,13 +251,11 @@ ${sourceLink(`${folder}/by_asset.tsv`, 1)}`;
  */
 export function renderDatasetIndex(data: ReportData, context: ReportContext): string {
   const rows = data.datasets.map((dataset) =>
-    `<tr><td><a href="${escapeHtml(datasetHref(dataset))}">${
-      breakable(escapeHtml(dataset.name))
-    }</a></td><td>${formatBytes(dataset.totals.total_bytes_sent)}</td><td>${
-      count(dataset.totals.total_number_of_requests)
-    }</td><td>${count(dataset.totals.total_number_of_downloads)}</td><td>${
-      count(dataset.totals.number_of_requesters)
-    }</td></tr>`
+    `<tr><td>${datasetLink(dataset, "datasets/")}</td><td>${
+      formatBytes(dataset.totals.total_bytes_sent)
+    }</td><td>${count(dataset.totals.total_number_of_requests)}</td><td>${
+      count(dataset.totals.total_number_of_downloads)
+    }</td><td>${count(dataset.totals.number_of_requesters)}</td></tr>`
   ).join("");
   const body = `<nav><a href="index.html">← The report</a></nav>
 <h1>All datasets</h1>${heading(rangeOf(data.byDay), context)}
@@ -307,6 +310,16 @@ function periodsTable(byDay: PublishedRow[]): string {
     }</td></tr>`
   ).join("");
   return `<div class="scroll"><table><caption>Bytes sent by period, ending on the last day with requests, against the period of the same length before it</caption><thead><tr><th scope="col">Period</th><th scope="col">Days (UTC)</th><th scope="col">Bytes sent</th><th scope="col">The period before</th><th scope="col">Change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** A dataset's name linking to its page, with its title under it when it has one. */
+function datasetLink(dataset: DatasetReport, folder: string): string {
+  const title = dataset.title === undefined
+    ? ""
+    : `<small class="title">${escapeHtml(dataset.title)}</small>`;
+  return `<a href="${escapeHtml(folder + encodeURIComponent(dataset.folder))}.html">${
+    breakable(escapeHtml(dataset.name))
+  }</a>${title}`;
 }
 
 /** Where a dataset's page is, relative to the overview. */

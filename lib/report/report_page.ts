@@ -42,7 +42,8 @@ th:first-child, td:first-child { text-align: left; } td:first-child { overflow-w
 td + td { white-space: nowrap; }
 .spark { width: 96px; display: inline-block; vertical-align: middle; }
 .peak { display: block; color: var(--muted); font-size: 0.75rem; } .spark polyline { fill: none; stroke: var(--bar); stroke-width: 1.5; }
-nav { font-size: 0.9rem; margin-bottom: 0.5em; } .source { font-size: 0.85rem; }
+nav { font-size: 0.9rem; margin-bottom: 0.5em; } small.title { display: block; color: var(--muted); }
+p.title { font-size: 1.1rem; margin: 0; } .source { font-size: 0.85rem; }
 footer { margin-top: 3em; font-size: 0.85rem; color: var(--muted); }
 @media (max-width: 640px) { svg.chart text { font-size: 26px; } svg.chart .wide-only { display: none; }
   main { padding: 8px; } th, td { padding: 4px; } }

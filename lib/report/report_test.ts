@@ -275,3 +275,35 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
   }
   await Deno.remove(cacheDirectory, { recursive: true });
 });
+
+Deno.test("titles from a titles file are shown under the names, escaped; a bad file is named", async () => {
+  const cacheDirectory = await Deno.makeTempDir();
+  const summaries = join(cacheDirectory, "summaries");
+  await Deno.mkdir(join(summaries, "archive"), { recursive: true });
+  await Deno.mkdir(join(summaries, "ds1"));
+  await Deno.writeTextFile(join(summaries, "totals.json"), JSON.stringify({ ds1: totals(5, 60) }));
+  await Deno.writeTextFile(join(summaries, "archive_totals.json"), JSON.stringify(totals(5, 60)));
+  for (const file of ["archive/by_day.tsv", "ds1/by_day.tsv"]) {
+    await Deno.writeTextFile(join(summaries, file), HEADER + "2024-01-01\t5\t60\t<50\n");
+  }
+  await Deno.writeTextFile(join(summaries, "archive", "by_region.tsv"), HEADER);
+  await Deno.writeTextFile(join(summaries, "ds1", "by_asset.tsv"), HEADER);
+  const titles = join(cacheDirectory, "titles.json");
+  await Deno.writeTextFile(
+    titles,
+    JSON.stringify({ ds1: `Mice <img src=x onerror=alert(1)> & "rats"` }),
+  );
+  await generateReport({ cacheDirectory, titles });
+  const shownTitle = "Mice &lt;img src=x onerror=alert(1)&gt; &amp; &quot;rats&quot;";
+  for (const page of ["index.html", "all_datasets.html", "datasets/ds1.html"]) {
+    const html = await Deno.readTextFile(join(cacheDirectory, "report", page));
+    assert(html.includes(shownTitle), `${page} shows the title`);
+    assert(!html.includes("<img"), `${page} never holds its markup`);
+  }
+  await Deno.writeTextFile(titles, "[1, 2]");
+  await assert.rejects(
+    () => generateReport({ cacheDirectory, titles }),
+    /titles file .*titles\.json is not a JSON object\. Give a JSON object of dataset name → title/,
+  );
+  await Deno.remove(cacheDirectory, { recursive: true });
+});
