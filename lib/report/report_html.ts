@@ -385,7 +385,8 @@ function whereTheBytesWent(
     }</figcaption></figure>\n`
     : "";
   const countries = countryRollup(regions).map((row) =>
-    `<tr><td>${escapeHtml(row.name)}</td><td>${formatBytes(row.bytes)}</td><td>${
+    // A count of region labels, not of requests: marked apart from the rounded counts.
+    `<tr><td>${escapeHtml(row.name)}</td><td>${formatBytes(row.bytes)}</td><td class="labels">${
       row.regions.toLocaleString("en-US")
     }</td></tr>`
   ).join("");

@@ -163,9 +163,29 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
       // Not there (yet), or not ours to change.
     }
   }
+  try {
+    const version = checkedSchemaVersion(db, cacheDirectory);
+    if (version < SCHEMA_VERSION) upgradeSchema(db, path, version);
+    if (version === 0) writeCacheMarker(cacheDirectory);
+    // Schema 7 stores requests by column: the rows of older caches move into blocks, a chunk
+    // per transaction, so that a kill goes on next time from where it was (readers see every
+    // request once meanwhile).
+    moveRequestRowsIntoBlocks(db, (work) => inTransaction(db, work));
+  } catch (error) {
+    if (db.isOpen) db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * The schema version of `db`, refused when a newer version wrote it, or when it is 0 (no
+ * tables) in a folder whose marker says it had a database: a lost database is not a new cache.
+ */
+function checkedSchemaVersion(db: DatabaseSync, cacheDirectory: string): number {
+  const path = join(cacheDirectory, DATABASE_FILE);
   const version = readSchemaVersion(db);
   if (version > SCHEMA_VERSION) {
-    db.close();
     throw new OperatorError(
       `Cannot use cache database ${path}: it was written by a newer version (schema ` +
         `${version}, this program knows ${SCHEMA_VERSION}). Upgrade s3-log-extraction.`,
@@ -173,7 +193,6 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
   }
   const marker = join(cacheDirectory, CACHE_MARKER);
   if (version === 0 && isFile(marker)) {
-    db.close();
     let since = "";
     try {
       since = ` (created ${Deno.readTextFileSync(marker).match(/\d{4}-\d\d-\d\dT[\d:.]+Z/)?.[0]})`;
@@ -186,58 +205,52 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
         "run the command once with --new-cache.",
     );
   }
-  if (version < SCHEMA_VERSION) {
-    try {
-      db.exec("BEGIN IMMEDIATE");
-      db.exec(SCHEMA);
-      // Schema 4 counts each run's warnings; older caches get the column.
-      const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").all();
-      if (!columns.some((c) => c.name === "warnings")) {
-        db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
-      }
-      if (version > 0 && version < 5) setAsideImplausibleRequests(db);
-      // Schema 6 drops `objects.dataset`, written and never read (a key's dataset is where
-      // summaries put it, by mode).
-      const objectColumns = db.prepare("SELECT name FROM pragma_table_info('objects')").all();
-      if (objectColumns.some((c) => c.name === "dataset")) {
-        db.exec("ALTER TABLE objects DROP COLUMN dataset");
-      }
-      db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
-        String(SCHEMA_VERSION),
-      );
-      db.exec("COMMIT");
-    } catch (error) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-      db.close();
-      throw new OperatorError(
-        `Cannot create the tables of cache database ${path}: ${errorText(error)}. Check that ` +
-          "the cache directory is writable and the disk is not full.",
-        { cause: error },
-      );
-    }
-    if (version === 0) {
-      try {
-        Deno.writeTextFileSync(
-          marker,
-          `cache.sqlite of this folder was created ${new Date().toISOString()}. It holds the ` +
-            "only (encrypted) IP table and the paid lookups: back them up together.\n",
-          { mode: 0o600 },
-        );
-      } catch {
-        // A read-only folder fails later, with its own message.
-      }
-    }
-  }
-  // Schema 7 stores requests by column: the rows of older caches move into blocks, a chunk per
-  // transaction, so that a kill goes on next time from where it was (readers see every request
-  // once meanwhile).
+  return version;
+}
+
+/** Creates the tables of a new cache, or brings an older one's to this schema, in one transaction. */
+function upgradeSchema(db: DatabaseSync, path: string, version: number): void {
   try {
-    moveRequestRowsIntoBlocks(db, (work) => inTransaction(db, work));
+    db.exec("BEGIN IMMEDIATE");
+    db.exec(SCHEMA);
+    // Schema 4 counts each run's warnings; older caches get the column.
+    const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").all();
+    if (!columns.some((c) => c.name === "warnings")) {
+      db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
+    }
+    if (version > 0 && version < 5) setAsideImplausibleRequests(db);
+    // Schema 6 drops `objects.dataset`, written and never read (a key's dataset is where
+    // summaries put it, by mode).
+    const objectColumns = db.prepare("SELECT name FROM pragma_table_info('objects')").all();
+    if (objectColumns.some((c) => c.name === "dataset")) {
+      db.exec("ALTER TABLE objects DROP COLUMN dataset");
+    }
+    db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
+      String(SCHEMA_VERSION),
+    );
+    db.exec("COMMIT");
   } catch (error) {
-    db.close();
-    throw error;
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw new OperatorError(
+      `Cannot create the tables of cache database ${path}: ${errorText(error)}. Check that ` +
+        "the cache directory is writable and the disk is not full.",
+      { cause: error },
+    );
   }
-  return db;
+}
+
+/** The marker that remembers this folder had a database (see {@linkcode CACHE_MARKER}). */
+function writeCacheMarker(cacheDirectory: string): void {
+  try {
+    Deno.writeTextFileSync(
+      join(cacheDirectory, CACHE_MARKER),
+      `cache.sqlite of this folder was created ${new Date().toISOString()}. It holds the ` +
+        "only (encrypted) IP table and the paid lookups: back them up together.\n",
+      { mode: 0o600 },
+    );
+  } catch {
+    // A read-only folder fails later, with its own message.
+  }
 }
 
 function readSchemaVersion(db: DatabaseSync): number {
