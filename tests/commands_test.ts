@@ -43,3 +43,29 @@ Deno.test("every command of the table is named, summarised and described once", 
     }
   }
 });
+
+Deno.test("every option a command parses is in its --help, and its --help offers no other", async () => {
+  const { COMMON_OPTIONS } = await import("../lib/cli/command.ts");
+  const wrong: string[] = [];
+  for (const entry of Object.values(COMMANDS)) {
+    const command = await entry.load();
+    const parsed = new Set([...Object.keys(command.options ?? {}), ...Object.keys(COMMON_OPTIONS)]);
+    const help = `${command.usage}\n${command.help}`;
+    // Options as the help writes them: "--name" at the start of an option line or in the usage.
+    const offered = new Set(
+      [...help.matchAll(/(?:^|\n| \[|\|)\s*--([a-z][a-z0-9-]*)/g)].map((m) => m[1]),
+    );
+    for (const name of parsed) {
+      if (!help.includes(`--${name}`) && !COMMON_HELP_NAMES.has(name)) {
+        wrong.push(`${command.name}: --${name} is parsed but not in its help`);
+      }
+    }
+    for (const name of offered) {
+      if (!parsed.has(name)) wrong.push(`${command.name}: --${name} is in its help but not parsed`);
+    }
+  }
+  assert.deepStrictEqual(wrong, []);
+});
+
+/** The common options, described once in `COMMON_HELP` under every command's help. */
+const COMMON_HELP_NAMES = new Set(["cache", "json", "quiet", "debug", "new-cache", "help"]);
