@@ -318,6 +318,12 @@ Deno.test("stop ends a summary step before it writes: the published files stay a
     assert.deepStrictEqual((await runCli(["extract_logs", logs], { env })).code, 0);
     assert.deepStrictEqual((await runCli(["generate_totals"], { env })).code, 0);
     const before = await Deno.readTextFile(join(cache, "summaries", "totals.json"));
+    // The step cannot read the cache until the stop is asked for: the test holds the database
+    // exclusively (no reader gets in, not even through the write-ahead log), and stops the step
+    // (SIGSTOP) once its lock record is written. Conditions only: no speed plays a part.
+    const held = new DatabaseSync(join(cache, DATABASE_FILE));
+    held.exec("PRAGMA locking_mode = EXCLUSIVE");
+    held.exec("BEGIN EXCLUSIVE");
     const step = cliCommand(["generate_summaries"], { env }).spawn();
     // Until the holder's record is written (a reader can come between its lock and its write).
     while (
@@ -328,6 +334,8 @@ Deno.test("stop ends a summary step before it writes: the published files stay a
     step.kill("SIGSTOP");
     const stop = cliCommand(["stop"], { env }).spawn();
     while (!exists(join(cache, STOP_FILE))) await new Promise((r) => setTimeout(r, 20));
+    held.exec("ROLLBACK");
+    held.close();
     step.kill("SIGCONT");
     const stopped = await stop.output();
     assert.deepStrictEqual(
