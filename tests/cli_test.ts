@@ -682,7 +682,9 @@ async function configuredSample(home: string, options: { files?: number } = {}) 
 
 /**
  * `deno task <task> <args>` as its own process group (a terminal's foreground job, a systemd
- * unit), frozen once a step holds the extraction lock.
+ * unit), frozen once a step holds the extraction lock. Until then the test holds the cache
+ * database's write lock (the cache made by a run on no logs), so the step cannot commit
+ * anything before it is frozen: conditions only, no speed plays a part.
  */
 async function frozenGroup(
   task: string,
@@ -691,6 +693,11 @@ async function frozenGroup(
   cwd: string,
   cache: string,
 ) {
+  const none = await Deno.makeTempDir({ dir: cwd, prefix: "no-logs-" });
+  const first = await runCli(["extract_logs", none, "--cache", cache], { env });
+  assert.deepStrictEqual(first.code, 0, first.stderr);
+  const held = new DatabaseSync(join(cache, DATABASE_FILE));
+  held.exec("BEGIN IMMEDIATE");
   const child = programCommand("setsid", [Deno.execPath(), ...await taskArgs(task), ...args], {
     env,
     cwd,
@@ -699,6 +706,8 @@ async function frozenGroup(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   Deno.kill(-child.pid, "SIGSTOP");
+  held.exec("ROLLBACK");
+  held.close();
   return child;
 }
 
