@@ -191,7 +191,8 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
   );
   await Deno.writeTextFile(
     join(summaries, "archive", "by_region.tsv"),
-    HEADER + "FR/Grand Est\t10000\t600\t<50\n",
+    HEADER +
+      "FR/Grand Est\t10000\t600\t<50\nAWS/eu-west-3\t2000\t60\t<50\nFR/Bretagne\t500\t<50\t<50\n",
   );
   // The summaries' own folder names for them (safe on any file system).
   for (const [i, name] of names.entries()) {
@@ -220,7 +221,7 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
   const cells = (html: string, caption: string) => {
     const table = html.slice(html.indexOf(caption));
     return [...table.slice(0, table.indexOf("</table>")).matchAll(/<tr>(.*?)<\/tr>/g)].slice(1)
-      .map((row) => [...row[1].matchAll(/<td>(.*?)<\/td>/g)].map((cell) => text(cell[1])));
+      .map((row) => [...row[1].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((cell) => text(cell[1])));
   };
   const shown = (value: number | string) =>
     typeof value === "number" ? value.toLocaleString("en-US") : escapeHtml(value);
@@ -237,6 +238,13 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
   assert.deepStrictEqual(datasetRows, published);
   assert.deepStrictEqual(cells(overview, "Regions, most bytes first"), [
     ["FR/Grand Est", formatBytes(10000), "600", "&lt;50"],
+    ["AWS/eu-west-3", formatBytes(2000), "60", "&lt;50"],
+    ["FR/Bretagne", formatBytes(500), "&lt;50", "&lt;50"],
+  ]);
+  // Countries: the published bytes of their regions added up; a cloud kept apart.
+  assert.deepStrictEqual(cells(overview, "Countries, most bytes first"), [
+    ["FR", formatBytes(10500), "2"],
+    ["AWS", formatBytes(2000), "1"],
   ]);
   assert.deepStrictEqual(cells(overview, "Bytes sent by period")[2], [
     "all time",
