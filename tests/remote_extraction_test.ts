@@ -21,6 +21,7 @@ import {
   writeInventory,
 } from "./_helpers.ts";
 import { s3Env, S3RVER, startS3, type TestS3 } from "./_s3rver.ts";
+import { convertLogTree } from "./_json_records.ts";
 
 if (S3RVER === undefined) {
   // deno-lint-ignore no-console
@@ -262,5 +263,35 @@ remoteTest(
     assert.deepStrictEqual(daily.code, 0, daily.stderr);
     assert.match(daily.stdout, /Extracted 126 log files from s3:\/\/logs\/server-logs\//);
     assert.match(daily.stdout, /Wrote the report to /);
+  },
+);
+
+remoteTest(
+  "extract_logs s3://… reads a JSON delivery (gzip, Firehose object names) as the text logs",
+  async ({ dir, local, s3 }) => {
+    const json = join(dir, "json");
+    // JSON records in gzip, under a Firehose object's name: `<stream>-1-<time>-<uuid>.gz`.
+    await convertLogTree(local, json, {
+      rename: (path) =>
+        path.endsWith(".txt") ? path : `${path}-s3-logs-1-2026-07-01-00-00-00-` +
+          `${crypto.randomUUID()}.gz`,
+      gzip: () => true,
+    });
+    for (const [path, bytes] of await readTree(json)) await s3.put(`delivery/${path}`, bytes);
+    const env = cliEnv(dir, s3Env(s3.endpoint));
+    const localRun = await runCli(["extract_logs", local, "--cache", join(dir, "a")], { env });
+    assert.deepStrictEqual(localRun.code, 0, localRun.stderr);
+    const remote = await runCli(
+      ["extract_logs", "s3://logs/delivery", "--cache", join(dir, "b"), "--json"],
+      { env, permissions: NET },
+    );
+    assert.deepStrictEqual(remote.code, 0, remote.stderr);
+    const summary = JSON.parse(remote.stdout);
+    assert.deepStrictEqual([summary.files.done, summary.files.notLogs], [126, 2]);
+    assert(summary.jsonRecords.V_1_0 > 1500);
+    assert.deepStrictEqual(
+      await exported(join(dir, "b"), env),
+      await exported(join(dir, "a"), env),
+    );
   },
 );

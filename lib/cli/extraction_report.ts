@@ -7,6 +7,7 @@
 
 import type { ExtractionResult } from "../extract/extract_logs.ts";
 import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_parser.ts";
+import { KNOWN_SCHEMA_VERSIONS } from "../extract/json_record_parser.ts";
 
 /**
  * The summary lines of a run.
@@ -20,7 +21,7 @@ import { MALFORMED_REASON_TEXT, type MalformedReason } from "../extract/line_par
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
  *   files: { found: 2, done: 2, failed: 0, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 1 },
  *   lines: { kept: 7, filtered: 3, excluded: 0, malformed: 0 },
- *   malformedByReason: {}, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
+ *   malformedByReason: {}, jsonRecords: {}, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
  *   notLogExamples: ["README.md"], newIps: 1, bytesRead: 6307, seconds: 0.5, stopped: false,
  * });
  * assert.deepStrictEqual(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
@@ -33,6 +34,15 @@ export function summaryLines(summary: ExtractionResult): string[] {
   const mb = summary.bytesRead / 1e6;
   const rate = summary.seconds > 0 ? Math.round(mb / summary.seconds) : 0;
   const head = summary.stopped ? "Stopped after the batch in flight. Extracted" : "Extracted";
+  const versions = Object.entries(summary.jsonRecords);
+  const json = versions.reduce((total, [, count]) => total + count, 0);
+  const jsonLine = json === 0 ? [] : [
+    `  JSON records: ${n(json)} (${
+      versions.map(([version, count]) => `${version || "no schema version"}: ${n(count)}`).join(
+        ", ",
+      )
+    })`,
+  ];
   return [
     `${head} ${n(f.done)} log file${f.done === 1 ? "" : "s"} from ${summary.logsDirectory} into ` +
     `${summary.cacheDirectory} (${summary.mode} mode): ${mb.toFixed(1)} MB in ` +
@@ -42,6 +52,7 @@ export function summaryLines(summary: ExtractionResult): string[] {
     `later, ${f.held > 0 ? `${n(f.held)} held, ` : ""}${n(f.notLogs)} not log files`,
     `  lines: ${n(l.kept)} kept, ${n(l.filtered)} filtered, ${n(l.excluded)} excluded, ` +
     `${n(l.malformed)} malformed; ${n(summary.newIps)} new client IPs`,
+    ...jsonLine,
   ];
 }
 
@@ -57,7 +68,7 @@ export function summaryLines(summary: ExtractionResult): string[] {
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
  *   files: { found: 1, done: 0, failed: 1, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 0 },
  *   lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
- *   malformedByReason: {}, malformedExamples: [], changedFiles: [], heldFiles: [], notLogExamples: [],
+ *   malformedByReason: {}, jsonRecords: {}, malformedExamples: [], changedFiles: [], heldFiles: [], notLogExamples: [],
  *   failures: [{ path: "a.log.gz", reason: "truncated or corrupt gzip data" }],
  *   newIps: 0, bytesRead: 0, seconds: 0, stopped: false,
  * });
@@ -72,7 +83,7 @@ export function warningLines(summary: ExtractionResult): string[] {
       `warning: no log files were found in ${summary.logsDirectory}` +
         (f.notLogs > 0 ? ` (${f.notLogs} other files)` : "") +
         ". Check the path: log files are named like 2020-01-01-05-06-35-0123456789ABCDEF or " +
-        "end in .log.",
+        "end in .log, .json or .jsonl (the README lists every name read).",
     );
   }
   if (f.failed > 0) {
@@ -99,6 +110,20 @@ export function warningLines(summary: ExtractionResult): string[] {
         "they did, run it once with --unrecorded skip. Files:",
     );
     for (const held of summary.heldFiles) lines.push(`  ${held.path}: ${held.reason}`);
+  }
+  const unknown = Object.entries(summary.jsonRecords).filter(([version]) =>
+    !KNOWN_SCHEMA_VERSIONS.includes(version)
+  );
+  if (unknown.length > 0) {
+    const count = unknown.reduce((total, [, n]) => total + n, 0);
+    lines.push(
+      `warning: ${count} JSON record${count === 1 ? " has" : "s have"} a schema version this ` +
+        `version of s3-log-extraction does not know (${
+          unknown.map(([version, n]) => `${version || "none"}: ${n}`).join(", ")
+        }); ${count === 1 ? "it was" : "they were"} read with the fields of ` +
+        `${KNOWN_SCHEMA_VERSIONS.join(", ")}. Check that their numbers look right, and update ` +
+        "s3-log-extraction.",
+    );
   }
   if (summary.lines.malformed > 0) {
     const reasons = Object.entries(summary.malformedByReason).map(([reason, count]) =>

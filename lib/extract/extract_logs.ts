@@ -139,6 +139,8 @@ export interface ExtractionResult {
   };
   /** Malformed lines by reason. */
   malformedByReason: Partial<Record<MalformedReason, number>>;
+  /** JSON records read (malformed ones aside), by `schema_version_id` (`""`: none). */
+  jsonRecords: Record<string, number>;
   /** Up to 20 quarantined lines: file, line number and reason (never the text). */
   malformedExamples: { path: string; line: number; reason: string }[];
   /** Up to 20 failed files with their reason. */
@@ -272,6 +274,7 @@ function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): Extrac
     },
     lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
     malformedByReason: {},
+    jsonRecords: {},
     malformedExamples: [],
     failures: [],
     changedFiles: [],
@@ -323,7 +326,7 @@ function planFiles(
     if (entry.kind === "unreadable") {
       summary.files.failed++;
       if (summary.failures.length < EXAMPLES) {
-        summary.failures.push({ path: entry.path, reason: `this folder ${entry.reason}` });
+        summary.failures.push({ path: entry.path, reason: entry.reason });
       }
       continue;
     }
@@ -500,6 +503,9 @@ function tally(summary: ExtractionResult, batch: BatchEntry[], committed: Commit
     for (const [reason, count] of Object.entries(parsed.malformedByReason)) {
       const key = reason as MalformedReason;
       summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
+    }
+    for (const [version, count] of Object.entries(parsed.jsonRecords)) {
+      summary.jsonRecords[version] = (summary.jsonRecords[version] ?? 0) + count;
     }
     summary.bytesRead += outcome.bytesRead;
   }

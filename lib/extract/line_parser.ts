@@ -43,13 +43,16 @@ export type MalformedReason =
   | "time_out_of_range"
   | "implausible_bytes"
   | "line_too_long"
-  | "bad_object_key";
+  | "bad_object_key"
+  | "bad_json"
+  | "missing_field";
 
 /** A sentence for each {@linkcode MalformedReason}, for reports. */
 export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = {
   blank_line: "blank line",
   too_few_fields: "the line ends before the object key and request URI",
-  bad_timestamp: "the time field is not [dd/Mon/yyyy:hh:mm:ss +hhmm]",
+  bad_timestamp:
+    "the time is not [dd/Mon/yyyy:hh:mm:ss +hhmm] (text) or yyyy-MM-ddTHH:mm:ss.SSSZ (JSON)",
   bad_client_ip: "the remote IP field is not an IPv4 or IPv6 address or '-'",
   missing_request_uri: "no quoted request URI follows the object key",
   missing_status: "no status, error code, bytes sent and object size follow the request URI",
@@ -59,6 +62,9 @@ export const MALFORMED_REASON_TEXT: Readonly<Record<MalformedReason, string>> = 
   implausible_bytes: "the bytes sent are more than S3's largest object (5 TiB)",
   line_too_long: "the line is longer than 1 MiB (no S3 log line is)",
   bad_object_key: "the object key holds a control character (NUL, tab, line break…)",
+  bad_json: "the JSON record is not one whole JSON object",
+  missing_field:
+    "the JSON record lacks request_time or http_status, or holds a field with the wrong type",
 };
 
 /** The longest line read (1 MiB): longer ones are malformed, read in linear time. */
@@ -143,6 +149,48 @@ function digitsAt(buf: Uint8Array, p: number, count: number): number {
 function isIpByte(byte: number): boolean {
   return (byte >= ZERO && byte <= 0x39) || byte === DOT || byte === COLON ||
     (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
+}
+
+/**
+ * Where the DANDI key `buf[start..end)` ends once pooled: a Zarr store's objects count as the
+ * store (`zarr/<id>`), blobs as themselves; -1 for any other key (not extracted in `dandi` mode).
+ *
+ * @example Usage
+ * ```ts
+ * import { dandiKeyEnd } from "./line_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const key = new TextEncoder().encode("zarr/0a1b/0/0.0");
+ * assert.deepStrictEqual([dandiKeyEnd(key, 0, key.length), dandiKeyEnd(key, 5, key.length)], [9, -1]);
+ * ```
+ */
+export function dandiKeyEnd(buf: Uint8Array, start: number, end: number): number {
+  if (startsWith(buf, start, end, ZARR_PREFIX)) {
+    const slash = buf.indexOf(SLASH, start + ZARR_PREFIX.length);
+    return slash !== -1 && slash < end ? slash : end;
+  }
+  return startsWith(buf, start, end, BLOBS_PREFIX) ? end : -1;
+}
+
+/**
+ * Whether `buf[start..end)` has the shape of a client IP field: `-`, or 2 to 45 characters of
+ * an IPv4 or IPv6 address (the address itself is checked once per distinct IP, later).
+ *
+ * @example Usage
+ * ```ts
+ * import { hasIpShape } from "./line_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const field = new TextEncoder().encode("192.0.2.1 x");
+ * assert.deepStrictEqual([hasIpShape(field, 0, 9), hasIpShape(field, 0, 11)], [true, false]);
+ * ```
+ */
+export function hasIpShape(buf: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 1) return buf[start] === DASH;
+  if (length < 2 || length > 45) return false;
+  for (let i = start; i < end; i++) if (!isIpByte(buf[i])) return false;
+  return true;
 }
 
 /** `HTTP/<digit>` or `HTTP/<digit>.<digit>` right before `q`, after a blank. */
@@ -257,12 +305,8 @@ export class LogLineParser {
     let keyEnd = p;
     if (keyEnd === keyStart) return this.#malformed("too_few_fields");
     if (this.#mode === "dandi") {
-      if (startsWith(buf, keyStart, keyEnd, ZARR_PREFIX)) {
-        const slash = buf.indexOf(SLASH, keyStart + ZARR_PREFIX.length);
-        if (slash !== -1 && slash < keyEnd) keyEnd = slash;
-      } else if (!startsWith(buf, keyStart, keyEnd, BLOBS_PREFIX)) {
-        return LineOutcome.Filtered;
-      }
+      keyEnd = dandiKeyEnd(buf, keyStart, keyEnd);
+      if (keyEnd < 0) return LineOutcome.Filtered;
     }
     p = skipBlanks(buf, p, end);
     // 9 request URI: quoted, or a bare "-" (AWS writes any field it has no value for as "-")
@@ -284,7 +328,7 @@ export class LogLineParser {
       return this.#malformed("time_out_of_range");
     }
     if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
-    if (!this.#validIp(buf, ipStart, ipEnd)) return this.#malformed("bad_client_ip");
+    if (!hasIpShape(buf, ipStart, ipEnd)) return this.#malformed("bad_client_ip");
     this.keyStart = keyStart;
     this.keyEnd = keyEnd;
     this.ipStart = ipStart;
@@ -434,14 +478,6 @@ export class LogLineParser {
     }
     this.time = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
       offset;
-    return true;
-  }
-
-  #validIp(buf: Uint8Array, start: number, end: number): boolean {
-    const length = end - start;
-    if (length === 1) return buf[start] === DASH;
-    if (length < 2 || length > 45) return false;
-    for (let i = start; i < end; i++) if (!isIpByte(buf[i])) return false;
     return true;
   }
 }

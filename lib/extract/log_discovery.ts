@@ -1,7 +1,10 @@
 /**
- * Finds raw S3 log files below a directory: S3 log objects (`2020-01-01-05-06-35-0123456789ABCDEF`,
- * flat or in `YYYY/MM/DD/` folders) and consolidated files ending in `.log`, each optionally
- * with `.gz`. Everything else is counted and reported, not read.
+ * Finds raw S3 log files below a directory, each optionally with `.gz`: S3 log objects
+ * (`2020-01-01-05-06-35-0123456789ABCDEF`, flat or in `YYYY/MM/DD/` folders), consolidated files
+ * ending in `.log`, and the JSON deliveries: files ending in `.json`, `.jsonl` or `.ndjson`,
+ * CloudWatch Logs export objects (`<prefix>/<task id>/<log stream>/000000.gz`) and Firehose
+ * objects (`<stream>-<version>-2026-07-01-12-00-00-<uuid>`). Parquet files are reported as not
+ * readable, with what to do. Everything else is counted and reported, not read.
  *
  * @module
  */
@@ -29,6 +32,16 @@ export type DiscoveredEntry =
 
 const S3_LOG_OBJECT = /^\d{4}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-\d{1,2}-[0-9A-Za-z]+(\.gz)?$/;
 const CONSOLIDATED_LOG = /\.log(\.gz)?$/;
+const JSON_LINES = /\.(json|jsonl|ndjson)(\.gz)?$/;
+const EXPORT_TASK_OBJECT = /^\d{6}(\.gz)?$/;
+const FIREHOSE_OBJECT =
+  /-\d+-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.gz)?$/;
+const PARQUET = /\.parquet$/i;
+
+/** Why a Parquet file is not read, and what to do. */
+export const PARQUET_REASON =
+  "a Parquet file, which this version does not read: convert it to JSON lines with DuckDB " +
+  '(see the README, "JSON deliveries") and put the .json file beside it';
 
 /**
  * Whether a file name is the name of a raw S3 log (an S3 log object or a `.log` file).
@@ -44,7 +57,29 @@ const CONSOLIDATED_LOG = /\.log(\.gz)?$/;
  * ```
  */
 export function isLogFileName(name: string): boolean {
-  return !name.startsWith(".") && (S3_LOG_OBJECT.test(name) || CONSOLIDATED_LOG.test(name));
+  return !name.startsWith(".") &&
+    (S3_LOG_OBJECT.test(name) || CONSOLIDATED_LOG.test(name) || JSON_LINES.test(name) ||
+      EXPORT_TASK_OBJECT.test(name) || FIREHOSE_OBJECT.test(name));
+}
+
+/**
+ * What discovery makes of a file that is not a log file by its name: a Parquet file is reported
+ * as not readable (with {@linkcode PARQUET_REASON}), anything else as another file.
+ *
+ * @example Usage
+ * ```ts
+ * import { notLogEntry } from "./log_discovery.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(notLogEntry("notes.txt"), { kind: "other", path: "notes.txt" });
+ * assert.deepStrictEqual(notLogEntry("2026/07/part-0.parquet").kind, "unreadable");
+ * ```
+ */
+export function notLogEntry(path: string): DiscoveredEntry {
+  return PARQUET.test(path) ? { kind: "unreadable", path, reason: PARQUET_REASON } : {
+    kind: "other",
+    path,
+  };
 }
 
 /**
@@ -122,7 +157,7 @@ function* walk(absolute: string, relative: string, inside: string): Generator<Di
     }
     // One folder that cannot be listed must not stop the others: it is reported, and tried
     // again next run.
-    yield { kind: "unreadable", path: `${relative}/`, reason };
+    yield { kind: "unreadable", path: `${relative}/`, reason: `this folder ${reason}` };
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -134,7 +169,7 @@ function* walk(absolute: string, relative: string, inside: string): Generator<Di
       continue;
     }
     if (!isLogFileName(entry.name)) {
-      yield { kind: "other", path };
+      yield notLogEntry(path);
       continue;
     }
     let info: Deno.FileInfo;

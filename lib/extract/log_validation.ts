@@ -17,6 +17,7 @@ import {
   type MalformedReason,
 } from "./line_parser.ts";
 import { discoverLogFiles } from "./log_discovery.ts";
+import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
 import { errorText } from "../errors.ts";
 import { isIpAddress } from "../ip_address.ts";
 
@@ -140,6 +141,7 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
     if (entry.examples.length < keep) entry.examples.push(`${path}:${line}`);
   };
   const parser = new LogLineParser();
+  const json = new JsonRecordParser();
   for (const entry of discoverLogFiles(options.logsDirectory)) {
     if (entry.kind !== "log") continue;
     const path = entry.file.path;
@@ -157,9 +159,16 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
       let end = bytes.indexOf(0x0a, start);
       if (end === -1) end = bytes.length;
       line++;
-      const outcome = parser.parse(bytes, start, end);
-      const text = DECODER.decode(bytes.subarray(start, end));
-      const problems = lineProblems(parser, outcome, text, bytes.subarray(start, end), start);
+      let outcome: LineOutcome;
+      let problems: ProblemKind[];
+      if (jsonRecordStart(bytes, start, end) >= 0) {
+        outcome = json.parse(bytes, start, end);
+        problems = recordProblems(json, outcome);
+      } else {
+        outcome = parser.parse(bytes, start, end);
+        const text = DECODER.decode(bytes.subarray(start, end));
+        problems = lineProblems(parser, outcome, text, bytes.subarray(start, end), start);
+      }
       for (const kind of problems) note(kind, path, line);
       // Kept as extraction keeps it: not a line it quarantines after parsing.
       const rejected = ["invalid_utf8", "bad_client_ip", "bad_object_key"]
@@ -225,6 +234,14 @@ function lineProblems(
     }
   }
   return problems;
+}
+
+/** The problems of one JSON record: those extraction quarantines it for. */
+function recordProblems(json: JsonRecordParser, outcome: LineOutcome): ProblemKind[] {
+  if (outcome === LineOutcome.Malformed) return [json.reason];
+  if (outcome !== LineOutcome.Kept) return [];
+  const ip = DECODER.decode(json.ipBuffer.subarray(json.ipStart, json.ipEnd));
+  return ip !== "-" && !isIpAddress(ip) ? ["bad_client_ip"] : [];
 }
 
 /** Why no status was found: a sizes field that is not a number, or no status at all. */

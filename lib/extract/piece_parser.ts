@@ -7,6 +7,7 @@
 
 import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
+import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
 import {
   type ExtractionMode,
   hasControlCharacter,
@@ -63,6 +64,20 @@ export interface ParsedPiece {
   malformedByReason: Partial<Record<MalformedReason, number>>;
   /** Malformed lines with their text, at most {@linkcode QUARANTINE_LINES_PER_PIECE}. */
   quarantine: QuarantinedLine[];
+  /** JSON records read (malformed ones aside), by `schema_version_id` (`""`: none). */
+  jsonRecords: Record<string, number>;
+}
+
+/** A piece whose last line is a JSON record cut short: the file is being written, or damaged. */
+export class TruncatedRecordError extends Error {
+  /** Creates the error. */
+  constructor() {
+    super(
+      "the file ends inside a JSON record (cut short: still being written or copied?); it is " +
+        "read again on the next run",
+    );
+    this.name = "TruncatedRecordError";
+  }
 }
 
 /**
@@ -118,6 +133,11 @@ const BAD_IP = 2;
  */
 export class PieceParser {
   #parser: LogLineParser;
+  #json: JsonRecordParser;
+  #jsonRecords: Record<string, number> = {};
+  /** The schema version of the last JSON record, and its counter's name. */
+  #lastVersion = new Uint8Array(0);
+  #lastVersionName = "";
   #excludedIps: RegExp | undefined;
   #keys: ByteInterner;
   #ips: ByteInterner;
@@ -143,6 +163,7 @@ export class PieceParser {
   /** Creates a parser for one piece. */
   constructor(options: PieceParserOptions = {}) {
     this.#parser = new LogLineParser({ mode: options.mode });
+    this.#json = new JsonRecordParser({ mode: options.mode });
     this.#excludedIps = options.excludedIps;
     const tables = options.tables ?? new InternTables();
     this.#keys = tables.keys;
@@ -194,12 +215,24 @@ export class PieceParser {
     this.#reject(head, 0, head.length, ++this.#lineCount, "line_too_long");
   }
 
-  /** Parses the last line (if it has no `\n`) and returns the result. */
+  /**
+   * Parses the last line (if it has no `\n`) and returns the result.
+   *
+   * @throws {TruncatedRecordError} When that line is a JSON record cut short.
+   */
   finish(): ParsedPiece {
     if (this.#overlong !== null) this.#endOverlong();
     if (this.#carry !== null) {
-      this.#line(this.#carry, 0, this.#carry.length);
+      const last = this.#carry;
       this.#carry = null;
+      if (
+        jsonRecordStart(last, 0, last.length) >= 0 &&
+        this.#json.parse(last, 0, last.length) === LineOutcome.Malformed &&
+        this.#json.reason === "bad_json"
+      ) {
+        throw new TruncatedRecordError();
+      }
+      this.#line(last, 0, last.length);
     }
     const n = this.#rows;
     return {
@@ -219,13 +252,25 @@ export class PieceParser {
       malformed: this.#malformed,
       malformedByReason: this.#reasons,
       quarantine: this.#quarantine,
+      jsonRecords: this.#jsonRecords,
     };
   }
 
   #line(buf: Uint8Array, start: number, end: number): void {
     const line = ++this.#lineCount;
-    const parser = this.#parser;
-    const outcome = parser.parse(buf, start, end);
+    let keyBuffer = buf;
+    let ipBuffer = buf;
+    let parser: LogLineParser | JsonRecordParser = this.#parser;
+    let outcome: LineOutcome;
+    if (jsonRecordStart(buf, start, end) < 0) {
+      outcome = this.#parser.parse(buf, start, end);
+    } else {
+      const json = parser = this.#json;
+      outcome = json.parse(buf, start, end);
+      if (outcome !== LineOutcome.Malformed) this.#countVersion(json);
+      keyBuffer = json.keyBuffer;
+      ipBuffer = json.ipBuffer;
+    }
     if (outcome === LineOutcome.Filtered) {
       this.#filtered++;
       return;
@@ -234,8 +279,8 @@ export class PieceParser {
       this.#reject(buf, start, end, line, parser.reason);
       return;
     }
-    const keyId = this.#keys.intern(buf, parser.keyStart, parser.keyEnd);
-    const ipId = this.#ips.intern(buf, parser.ipStart, parser.ipEnd);
+    const keyId = this.#keys.intern(keyBuffer, parser.keyStart, parser.keyEnd);
+    const ipId = this.#ips.intern(ipBuffer, parser.ipStart, parser.ipEnd);
     if (keyId < 0 || ipId < 0) {
       this.#reject(buf, start, end, line, "invalid_utf8");
       return;
@@ -276,6 +321,22 @@ export class PieceParser {
     this.#times[row] = parser.time;
     this.#bytes[row] = parser.bytesSent;
     this.#downloads[row] = parser.download ? 1 : 0;
+  }
+
+  /** Counts a JSON record under its schema version (decoded once per run of equal versions). */
+  #countVersion(json: JsonRecordParser): void {
+    const { versionBuffer, versionStart, versionEnd } = json;
+    const last = this.#lastVersion;
+    let same = last.length === versionEnd - versionStart;
+    for (let i = 0; same && i < last.length; i++) {
+      same = last[i] === versionBuffer[versionStart + i];
+    }
+    if (!same) {
+      this.#lastVersion = versionBuffer.slice(versionStart, versionEnd);
+      this.#lastVersionName = QUARANTINE_DECODER.decode(this.#lastVersion);
+    }
+    const name = this.#lastVersionName;
+    this.#jsonRecords[name] = (this.#jsonRecords[name] ?? 0) + 1;
   }
 
   #reject(

@@ -9,7 +9,7 @@
 
 import { errorText } from "../errors.ts";
 import { taskPieceOf } from "../extract/extraction_plan.ts";
-import { type DiscoveredEntry, isLogFileName } from "../extract/log_discovery.ts";
+import { type DiscoveredEntry, isLogFileName, notLogEntry } from "../extract/log_discovery.ts";
 import type { LogSource } from "../extract/log_source.ts";
 import type { S3Client, S3Location, S3Object } from "./s3_client.ts";
 import { readInventory } from "./s3_inventory.ts";
@@ -109,7 +109,7 @@ export function s3LogSource(options: S3LogSourceOptions): LogSource {
 export function objectEntry(object: S3Object, prefix: string): DiscoveredEntry | undefined {
   if (!object.key.startsWith(prefix) || object.key.endsWith("/")) return undefined;
   const path = object.key.slice(prefix.length);
-  if (!isLogFileName(path.slice(path.lastIndexOf("/") + 1))) return { kind: "other", path };
+  if (!isLogFileName(path.slice(path.lastIndexOf("/") + 1))) return notLogEntry(path);
   return {
     kind: "log",
     file: { path, location: object.key, size: object.size, mtime: object.lastModified },

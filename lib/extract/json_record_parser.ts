@@ -1,0 +1,660 @@
+/**
+ * The byte-level reader of S3 server access log records in JSON: the structured format of the
+ * delivery to CloudWatch Logs (one JSON object per record), and of its exports to S3 (JSON lines,
+ * each optionally after the event's ISO 8601 time and a blank, as CloudWatch Logs export tasks
+ * write them).
+ *
+ * Like the text parser it builds no strings and no objects per record: one pass over the bytes
+ * checks that the record is one whole JSON object and notes where the fields the rules need are
+ * (`schema_version_id`, `request_time`, `remote_ip`, `operation`, `key_name`, `http_status`,
+ * `bytes_sent`); every other field is skipped, whatever its type, and so are unknown ones. The
+ * rules are the text format's: `REST.GET.OBJECT` with a 2xx status, the time in whole UTC seconds,
+ * bytes `null` or absent read as 0, a download when the status is exactly 200, `null` where the
+ * text format writes `-`. `key_name` holds the object key itself; it is written as the text
+ * format's key field writes it ({@linkcode encodeLogKeyBytes}), so both formats give the same
+ * cache keys.
+ *
+ * @module
+ */
+
+import { daysFromCivil, daysInMonth } from "./civil_time.ts";
+import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
+import {
+  dandiKeyEnd,
+  type ExtractionMode,
+  hasIpShape,
+  LineOutcome,
+  type MalformedReason,
+  MAX_LINE_BYTES,
+} from "./line_parser.ts";
+
+/** The schema versions whose field list this version of the tool was written for. */
+export const KNOWN_SCHEMA_VERSIONS: readonly string[] = ["V_1_0"];
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const DASH = 0x2d;
+const ZERO = 0x30;
+const SPACE = 0x20;
+
+const ENCODER = new TextEncoder();
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const GET_OBJECT = ENCODER.encode("REST.GET.OBJECT");
+const DASH_FIELD = ENCODER.encode("-");
+
+/** Value kinds noted per field. */
+const ABSENT = 0;
+const STRING = 1;
+const NULL = 2;
+const NUMBER = 3;
+const OTHER = 4;
+
+/** The fields read, by index into the parser's tables. */
+const FIELD_NAMES = [
+  "schema_version_id",
+  "request_time",
+  "remote_ip",
+  "operation",
+  "key_name",
+  "http_status",
+  "bytes_sent",
+] as const;
+const VERSION = 0;
+const TIME = 1;
+const IP = 2;
+const OPERATION = 3;
+const KEY = 4;
+const STATUS = 5;
+const BYTES = 6;
+const FIELD_BYTES = FIELD_NAMES.map((name) => ENCODER.encode(name));
+/** What `#readKey` returns when the key is read. */
+const KEY_READ = -1;
+
+function isWhitespace(byte: number): boolean {
+  return byte === SPACE || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+function skipWhitespace(buf: Uint8Array, p: number, end: number): number {
+  while (p < end && isWhitespace(buf[p])) p++;
+  return p;
+}
+
+/** {@linkcode skipWhitespace} without a loop in the usual case: compact JSON has no blanks. */
+function skipWhitespaceFast(buf: Uint8Array, p: number, end: number): number {
+  return buf[p] > SPACE ? p : skipWhitespace(buf, p, end);
+}
+
+function digitsAt(buf: Uint8Array, p: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const d = buf[p + i] - ZERO;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * Where the JSON object of the line `buf[start..end)` begins (its `{`), or -1 when the line is
+ * not a JSON record. A record may follow an ISO 8601 time and a blank (CloudWatch Logs exports).
+ * No text-format line qualifies: those begin with the bucket owner's id.
+ *
+ * @example Usage
+ * ```ts
+ * import { jsonRecordStart } from "./json_record_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const exported = bytes('2026-07-01T00:00:00.000Z {"a":1}');
+ * assert.deepStrictEqual(jsonRecordStart(bytes(' {"a":1}'), 0, 8), 1);
+ * assert.deepStrictEqual(jsonRecordStart(exported, 0, exported.length), 25);
+ * assert.deepStrictEqual(jsonRecordStart(bytes("79a59df9 bucket [06/Feb/2019:00:00:38 +0000]"), 0, 44), -1);
+ * ```
+ */
+export function jsonRecordStart(buf: Uint8Array, start: number, end: number): number {
+  let p = start;
+  while (p < end && (buf[p] === SPACE || buf[p] === 0x09)) p++;
+  if (p >= end) return -1;
+  if (buf[p] === OPEN_BRACE) return p;
+  // "2026-07-01T00:00:00.000Z {": a date, a "T", then a blank and the object.
+  if (end - p < 22 || buf[p + 4] !== DASH || buf[p + 7] !== DASH || buf[p + 10] !== 0x54) {
+    return -1;
+  }
+  if (digitsAt(buf, p, 4) < 0) return -1;
+  const limit = Math.min(end, p + 40);
+  for (let q = p + 11; q < limit; q++) {
+    if (buf[q] === SPACE) {
+      const brace = skipWhitespace(buf, q, end);
+      return brace < end && buf[brace] === OPEN_BRACE ? brace : -1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Reads S3 server access log records in JSON held in a byte buffer. After
+ * {@linkcode JsonRecordParser.parse} returns {@linkcode LineOutcome.Kept}, the fields of the
+ * request are on the parser (the key and IP as byte ranges of `keyBuffer` and `ipBuffer`). After
+ * any outcome but a malformed record, `versionBuffer[versionStart..versionEnd)` is the record's
+ * `schema_version_id` (empty when it has none).
+ *
+ * @example Read one record
+ * ```ts
+ * import { JsonRecordParser } from "./json_record_parser.ts";
+ * import { LineOutcome } from "./line_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const record = new TextEncoder().encode(JSON.stringify({
+ *   schema_version_id: "V_1_0", request_time: "2026-07-01T12:00:05.250Z", remote_ip: "192.0.2.7",
+ *   operation: "REST.GET.OBJECT", key_name: "ds1/a b.nwb", http_status: 206, bytes_sent: 512,
+ * }));
+ * const parser = new JsonRecordParser();
+ * assert.deepStrictEqual(parser.parse(record, 0, record.length), LineOutcome.Kept);
+ * const text = (buf: Uint8Array, start: number, end: number) =>
+ *   new TextDecoder().decode(buf.subarray(start, end));
+ * assert.deepStrictEqual(text(parser.keyBuffer, parser.keyStart, parser.keyEnd), "ds1/a%2520b.nwb");
+ * assert.deepStrictEqual(parser.time, Date.UTC(2026, 6, 1, 12, 0, 5) / 1000);
+ * assert.deepStrictEqual([parser.bytesSent, parser.download], [512, false]);
+ * ```
+ */
+export class JsonRecordParser {
+  /** The buffer that holds the object key (the line's, or the parser's own once encoded). */
+  keyBuffer: Uint8Array = DASH_FIELD;
+  /** Start of the object key (after the DANDI Zarr pooling, if any). */
+  keyStart = 0;
+  /** End (exclusive) of the object key. */
+  keyEnd = 0;
+  /** The buffer that holds the remote IP. */
+  ipBuffer: Uint8Array = DASH_FIELD;
+  /** Start of the remote IP. */
+  ipStart = 0;
+  /** End (exclusive) of the remote IP. */
+  ipEnd = 0;
+  /** The buffer that holds the schema version. */
+  versionBuffer: Uint8Array = DASH_FIELD;
+  /** Start of the schema version. */
+  versionStart = 0;
+  /** End (exclusive) of the schema version; equal to the start when the record has none. */
+  versionEnd = 0;
+  /** UTC time of the request in seconds since the epoch. */
+  time = 0;
+  /** Bytes sent (`null` or absent read as 0). */
+  bytesSent = 0;
+  /** The HTTP status of the request. */
+  status = 0;
+  /** Whether the status is exactly 200 (a whole-object download). */
+  download = false;
+  /** Why the last record was malformed. */
+  reason: MalformedReason = "bad_json";
+
+  #mode: ExtractionMode;
+  #latest: number;
+  #kinds = new Uint8Array(FIELD_NAMES.length);
+  #starts = new Int32Array(FIELD_NAMES.length);
+  #ends = new Int32Array(FIELD_NAMES.length);
+  #escaped = new Uint8Array(FIELD_NAMES.length);
+  /** Unescaped strings, and the encoded key. */
+  #unescaped: Uint8Array[] = FIELD_NAMES.map(() => new Uint8Array(64));
+  #encodedKey = new Uint8Array(320);
+
+  /**
+   * Creates a parser for the given extraction mode (`generic` unless told); times after `now`
+   * plus a week are out of range.
+   */
+  constructor(options: { mode?: ExtractionMode; now?: Date } = {}) {
+    this.#mode = options.mode ?? "generic";
+    this.#latest = Math.floor((options.now ?? new Date()).getTime() / 1000) + FUTURE_MARGIN;
+  }
+
+  /**
+   * Parses the record of the line `buf[start..end)` (without its `\n`).
+   *
+   * @returns What happened to the record.
+   */
+  parse(buf: Uint8Array, start: number, end: number): LineOutcome {
+    if (end - start > MAX_LINE_BYTES) return this.#malformed("line_too_long");
+    const open = jsonRecordStart(buf, start, end);
+    if (open < 0 || !this.#scan(buf, open, end) || !this.#unescape(buf)) {
+      return this.#malformed("bad_json");
+    }
+    if (this.#kinds[VERSION] === STRING) {
+      this.versionBuffer = this.#valueBuffer(buf, VERSION);
+      this.versionStart = this.#starts[VERSION];
+      this.versionEnd = this.#ends[VERSION];
+    } else {
+      this.versionBuffer = DASH_FIELD;
+      this.versionStart = this.versionEnd = 0;
+    }
+    // The rules, in the text parser's order: the operation, the key, the status, then checks.
+    if (this.#kinds[OPERATION] !== STRING) {
+      const kind = this.#kinds[OPERATION];
+      return kind === ABSENT || kind === NULL
+        ? LineOutcome.Filtered
+        : this.#malformed("missing_field");
+    }
+    if (!this.#equals(OPERATION, buf, GET_OBJECT)) return LineOutcome.Filtered;
+    const keyOutcome = this.#readKey(buf);
+    if (keyOutcome !== KEY_READ) return keyOutcome;
+    const status = this.#integer(buf, STATUS);
+    if (status < 0) return this.#malformed("missing_field");
+    if (status < 200 || status > 299) return LineOutcome.Filtered;
+    if (this.#kinds[TIME] !== STRING) return this.#malformed("missing_field");
+    if (!this.#parseTime(this.#valueBuffer(buf, TIME), this.#starts[TIME], this.#ends[TIME])) {
+      return this.#malformed("bad_timestamp");
+    }
+    if (this.time < EARLIEST_LOG_TIME || this.time > this.#latest) {
+      return this.#malformed("time_out_of_range");
+    }
+    const kind = this.#kinds[BYTES];
+    if (kind === ABSENT || kind === NULL) {
+      this.bytesSent = 0;
+    } else {
+      this.bytesSent = this.#integer(buf, BYTES);
+      if (this.bytesSent < 0) return this.#malformed("missing_field");
+      if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
+    }
+    if (!this.#readIp(buf)) return this.#malformed("bad_client_ip");
+    this.status = status;
+    this.download = status === 200;
+    return LineOutcome.Kept;
+  }
+
+  #malformed(reason: MalformedReason): LineOutcome {
+    this.reason = reason;
+    return LineOutcome.Malformed;
+  }
+
+  /** Unescapes the escaped strings among the fields read; false for an invalid escape. */
+  #unescape(buf: Uint8Array): boolean {
+    for (let f = 0; f < FIELD_NAMES.length; f++) {
+      if (this.#escaped[f] === 0) continue;
+      const start = this.#starts[f];
+      const end = this.#ends[f];
+      // An escape is never shorter than the UTF-8 it stands for.
+      if (this.#unescaped[f].length < end - start) this.#unescaped[f] = new Uint8Array(end - start);
+      const length = unescapeInto(buf, start, end, this.#unescaped[f]);
+      if (length < 0) return false;
+      this.#starts[f] = 0;
+      this.#ends[f] = length;
+    }
+    return true;
+  }
+
+  #valueBuffer(buf: Uint8Array, f: number): Uint8Array {
+    return this.#escaped[f] === 0 ? buf : this.#unescaped[f];
+  }
+
+  #equals(f: number, buf: Uint8Array, expected: Uint8Array): boolean {
+    const value = this.#valueBuffer(buf, f);
+    const start = this.#starts[f];
+    if (this.#ends[f] - start !== expected.length) return false;
+    for (let i = 0; i < expected.length; i++) if (value[start + i] !== expected[i]) return false;
+    return true;
+  }
+
+  /** A non-negative integer (a JSON number, or a string of digits), or -1. */
+  #integer(buf: Uint8Array, f: number): number {
+    const kind = this.#kinds[f];
+    if (kind !== NUMBER && kind !== STRING) return -1;
+    const value = this.#valueBuffer(buf, f);
+    const start = this.#starts[f];
+    const end = this.#ends[f];
+    if (end === start) return -1;
+    let n = 0;
+    for (let p = start; p < end; p++) {
+      const d = value[p] - ZERO;
+      if (d < 0 || d > 9) return -1;
+      if (n <= MAX_BYTES_SENT) n = n * 10 + d;
+    }
+    return n;
+  }
+
+  /** Sets the key fields: {@linkcode KEY_READ}, or the record's outcome (DANDI mode, bad UTF-8). */
+  #readKey(buf: Uint8Array): LineOutcome | typeof KEY_READ {
+    let source: Uint8Array = DASH_FIELD; // null, absent, empty or not a string: "-" as in the text format
+    let start = 0;
+    let end = 1;
+    if (this.#kinds[KEY] === STRING && this.#ends[KEY] > this.#starts[KEY]) {
+      source = this.#valueBuffer(buf, KEY);
+      start = this.#starts[KEY];
+      end = this.#ends[KEY];
+      if (!isKeptAsIs(source, start, end)) {
+        try {
+          STRICT_UTF8.decode(source.subarray(start, end));
+        } catch {
+          return this.#malformed("invalid_utf8");
+        }
+        if (this.#encodedKey.length < (end - start) * 5) {
+          this.#encodedKey = new Uint8Array((end - start) * 5);
+        }
+        end = encodeLogKeyBytes(source, start, end, this.#encodedKey);
+        start = 0;
+        source = this.#encodedKey;
+      }
+    }
+    if (this.#mode === "dandi") {
+      end = dandiKeyEnd(source, start, end);
+      if (end < 0) return LineOutcome.Filtered;
+    }
+    this.keyBuffer = source;
+    this.keyStart = start;
+    this.keyEnd = end;
+    return KEY_READ;
+  }
+
+  #readIp(buf: Uint8Array): boolean {
+    const kind = this.#kinds[IP];
+    if (kind === ABSENT || kind === NULL) {
+      this.ipBuffer = DASH_FIELD;
+      this.ipStart = 0;
+      this.ipEnd = 1;
+      return true;
+    }
+    if (kind !== STRING) return false;
+    this.ipBuffer = this.#valueBuffer(buf, IP);
+    this.ipStart = this.#starts[IP];
+    this.ipEnd = this.#ends[IP];
+    return hasIpShape(this.ipBuffer, this.ipStart, this.ipEnd);
+  }
+
+  /**
+   * Checks that `buf[open..end)` is one JSON object followed by blanks only, and notes where the
+   * fields read are. Nested values are skipped, checked for balance and closed strings only.
+   */
+  #scan(buf: Uint8Array, open: number, end: number): boolean {
+    this.#kinds.fill(ABSENT);
+    this.#escaped.fill(0);
+    let p = skipWhitespaceFast(buf, open + 1, end);
+    if (p < end && buf[p] === CLOSE_BRACE) return skipWhitespaceFast(buf, p + 1, end) === end;
+    for (;;) {
+      if (p >= end || buf[p] !== QUOTE) return false;
+      const nameEnd = stringEnd(buf, p + 1, end);
+      if (nameEnd < 0) return false;
+      const field = fieldIndex(buf, p + 1, nameEnd);
+      p = skipWhitespaceFast(buf, nameEnd + 1, end);
+      if (p >= end || buf[p] !== COLON) return false;
+      p = skipWhitespaceFast(buf, p + 1, end);
+      if (p >= end) return false;
+      const c = buf[p];
+      let kind: number;
+      let valueStart = p;
+      let valueEnd: number;
+      if (c === QUOTE) {
+        valueStart = p + 1;
+        valueEnd = field < 0
+          ? skippedStringEnd(buf, valueStart, end)
+          : stringEnd(buf, valueStart, end);
+        if (valueEnd < 0) return false;
+        kind = STRING;
+        p = valueEnd + 1;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        p = skipNested(buf, p, end);
+        if (p < 0) return false;
+        kind = OTHER;
+        valueEnd = p;
+      } else {
+        while (p < end && !isWhitespace(buf[p]) && buf[p] !== COMMA && buf[p] !== CLOSE_BRACE) p++;
+        valueEnd = p;
+        kind = literalKind(buf, valueStart, valueEnd);
+        if (kind < 0) return false;
+      }
+      if (field >= 0) {
+        this.#kinds[field] = kind;
+        this.#starts[field] = valueStart;
+        this.#ends[field] = valueEnd;
+        if (kind === STRING && sawBackslash) this.#escaped[field] = 1;
+      }
+      p = skipWhitespaceFast(buf, p, end);
+      if (p >= end) return false;
+      if (buf[p] === COMMA) {
+        p = skipWhitespaceFast(buf, p + 1, end);
+        continue;
+      }
+      if (buf[p] !== CLOSE_BRACE) return false;
+      return skipWhitespaceFast(buf, p + 1, end) === end;
+    }
+  }
+
+  /** Reads `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)` into `time` (whole seconds). */
+  #parseTime(buf: Uint8Array, start: number, end: number): boolean {
+    if (end - start < 20) return false;
+    const p = start;
+    const year = digitsAt(buf, p, 4);
+    const month = digitsAt(buf, p + 5, 2);
+    const day = digitsAt(buf, p + 8, 2);
+    const hour = digitsAt(buf, p + 11, 2);
+    const minute = digitsAt(buf, p + 14, 2);
+    const second = digitsAt(buf, p + 17, 2);
+    if (
+      buf[p + 4] !== DASH || buf[p + 7] !== DASH || buf[p + 10] !== 0x54 ||
+      buf[p + 13] !== COLON || buf[p + 16] !== COLON || year < 0 || month < 1 || month > 12 ||
+      day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 59
+    ) {
+      return false;
+    }
+    let z = p + 19;
+    if (buf[z] === 0x2e) { // ".SSS": dropped, as the text format has whole seconds
+      z++;
+      const digits = z;
+      while (z < end && buf[z] >= ZERO && buf[z] <= 0x39) z++;
+      if (z === digits) return false;
+    }
+    let offset = 0;
+    if (z === end - 1 && buf[z] === 0x5a) { // "Z"
+      offset = 0;
+    } else if (z === end - 6 && (buf[z] === 0x2b || buf[z] === DASH) && buf[z + 3] === COLON) {
+      const hh = digitsAt(buf, z + 1, 2);
+      const mm = digitsAt(buf, z + 4, 2);
+      if (hh < 0 || mm < 0) return false;
+      offset = (buf[z] === DASH ? -1 : 1) * (hh * 3600 + mm * 60);
+    } else {
+      return false;
+    }
+    this.time = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+      offset;
+    return true;
+  }
+}
+
+/** The field read for a name's length and first byte (`length * 128 + byte`), or -1. */
+const FIELD_BY_SHAPE = new Int8Array(64 * 128).fill(-1);
+FIELD_BYTES.forEach((name, f) => FIELD_BY_SHAPE[name.length * 128 + name[0]] = f);
+
+/** The index of the field named `buf[start..end)` among those read, or -1. */
+function fieldIndex(buf: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length >= 64 || buf[start] >= 128) return -1;
+  const f = FIELD_BY_SHAPE[length * 128 + buf[start]];
+  if (f < 0) return -1;
+  const name = FIELD_BYTES[f];
+  for (let i = 1; i < length; i++) if (name[i] !== buf[start + i]) return -1;
+  return f;
+}
+
+/**
+ * The position of the quote that closes the string starting at `from`, or -1: a loop over the
+ * bytes, for names and the short values read (a builtin search costs more on a few bytes).
+ */
+function stringEnd(buf: Uint8Array, from: number, end: number): number {
+  let p = from;
+  sawBackslash = false;
+  while (p < end) {
+    const c = buf[p];
+    if (c === QUOTE) return p;
+    if (c === BACKSLASH) {
+      sawBackslash = true;
+      p += 2;
+    } else {
+      p++;
+    }
+  }
+  return -1;
+}
+
+/** Whether the last string {@linkcode stringEnd} scanned holds an escape. */
+let sawBackslash = false;
+
+/** {@linkcode stringEnd} with the builtin search: for the values skipped, often long. */
+function skippedStringEnd(buf: Uint8Array, from: number, end: number): number {
+  let q = buf.indexOf(QUOTE, from);
+  while (q !== -1 && q < end) {
+    let backslashes = 0;
+    while (q - 1 - backslashes >= from && buf[q - 1 - backslashes] === BACKSLASH) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    q = buf.indexOf(QUOTE, q + 1);
+  }
+  return -1;
+}
+
+/** Skips a nested object or array at `p`; returns the position after it, or -1. */
+function skipNested(buf: Uint8Array, p: number, end: number): number {
+  let depth = 0;
+  while (p < end) {
+    const c = buf[p];
+    if (c === QUOTE) {
+      p = stringEnd(buf, p + 1, end);
+      if (p < 0) return -1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) return p + 1;
+    }
+    p++;
+  }
+  return -1;
+}
+
+const NULL_BYTES = ENCODER.encode("null");
+const TRUE_BYTES = ENCODER.encode("true");
+const FALSE_BYTES = ENCODER.encode("false");
+
+function isLiteral(buf: Uint8Array, start: number, end: number, literal: Uint8Array): boolean {
+  if (end - start !== literal.length) return false;
+  for (let i = 0; i < literal.length; i++) if (buf[start + i] !== literal[i]) return false;
+  return true;
+}
+
+/** The kind of the bare value `buf[start..end)`: null, a number, true/false, or -1. */
+function literalKind(buf: Uint8Array, start: number, end: number): number {
+  if (isLiteral(buf, start, end, NULL_BYTES)) return NULL;
+  if (isLiteral(buf, start, end, TRUE_BYTES) || isLiteral(buf, start, end, FALSE_BYTES)) {
+    return OTHER;
+  }
+  if (end === start) return -1;
+  let digits = false;
+  for (let p = start; p < end; p++) {
+    const c = buf[p];
+    if (c >= ZERO && c <= 0x39) {
+      digits = true;
+    } else if (c !== DASH && c !== 0x2b && c !== 0x2e && c !== 0x65 && c !== 0x45) {
+      return -1;
+    }
+  }
+  if (!digits) return -1;
+  // Plain non-negative integers are what the fields read hold; others are kept as "other".
+  for (let p = start; p < end; p++) if (buf[p] < ZERO || buf[p] > 0x39) return OTHER;
+  return NUMBER;
+}
+
+/**
+ * Unescapes the JSON string body `buf[start..end)` into `out` as UTF-8 and returns its length,
+ * or -1 for an invalid escape. `out` must hold three bytes per input byte.
+ */
+function unescapeInto(buf: Uint8Array, start: number, end: number, out: Uint8Array): number {
+  let n = 0;
+  let p = start;
+  while (p < end) {
+    const c = buf[p++];
+    if (c !== BACKSLASH) {
+      out[n++] = c;
+      continue;
+    }
+    if (p >= end) return -1;
+    const e = buf[p++];
+    switch (e) {
+      case QUOTE:
+      case BACKSLASH:
+      case 0x2f:
+        out[n++] = e;
+        break;
+      case 0x62:
+        out[n++] = 0x08;
+        break;
+      case 0x66:
+        out[n++] = 0x0c;
+        break;
+      case 0x6e:
+        out[n++] = 0x0a;
+        break;
+      case 0x72:
+        out[n++] = 0x0d;
+        break;
+      case 0x74:
+        out[n++] = 0x09;
+        break;
+      case 0x75: {
+        let code = hex4(buf, p, end);
+        if (code < 0) return -1;
+        p += 4;
+        if (code >= 0xd800 && code <= 0xdbff && buf[p] === BACKSLASH && buf[p + 1] === 0x75) {
+          const low = hex4(buf, p + 2, end);
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+            p += 6;
+          }
+        }
+        if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd; // a lone surrogate
+        n = writeUtf8(code, out, n);
+        break;
+      }
+      default:
+        return -1;
+    }
+  }
+  return n;
+}
+
+function hex4(buf: Uint8Array, p: number, end: number): number {
+  if (end - p < 4) return -1;
+  let value = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = buf[p + i];
+    const d = c >= ZERO && c <= 0x39
+      ? c - ZERO
+      : c >= 0x61 && c <= 0x66
+      ? c - 0x57
+      : c >= 0x41 && c <= 0x46
+      ? c - 0x37
+      : -1;
+    if (d < 0) return -1;
+    value = value * 16 + d;
+  }
+  return value;
+}
+
+function writeUtf8(code: number, out: Uint8Array, n: number): number {
+  if (code < 0x80) {
+    out[n++] = code;
+  } else if (code < 0x800) {
+    out[n++] = 0xc0 | (code >> 6);
+    out[n++] = 0x80 | (code & 63);
+  } else if (code < 0x10000) {
+    out[n++] = 0xe0 | (code >> 12);
+    out[n++] = 0x80 | ((code >> 6) & 63);
+    out[n++] = 0x80 | (code & 63);
+  } else {
+    out[n++] = 0xf0 | (code >> 18);
+    out[n++] = 0x80 | ((code >> 12) & 63);
+    out[n++] = 0x80 | ((code >> 6) & 63);
+    out[n++] = 0x80 | (code & 63);
+  }
+  return n;
+}

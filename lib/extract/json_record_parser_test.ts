@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { formatReferenceTimestamp } from "./civil_time.ts";
+import { type ExtractionMode, LineOutcome } from "./line_parser.ts";
+import { JsonRecordParser } from "./json_record_parser.ts";
+import { PieceParser } from "./piece_parser.ts";
+
+const text = (buf: Uint8Array, start: number, end: number) =>
+  new TextDecoder().decode(buf.subarray(start, end));
+
+function describe(record: string, mode: ExtractionMode = "generic"): Record<string, unknown> {
+  const bytes = new TextEncoder().encode(record);
+  const parser = new JsonRecordParser({ mode });
+  const outcome = parser.parse(bytes, 0, bytes.length);
+  if (outcome === LineOutcome.Filtered) return { outcome: "filtered" };
+  if (outcome === LineOutcome.Malformed) return { outcome: "malformed", reason: parser.reason };
+  return {
+    outcome: "kept",
+    key: text(parser.keyBuffer, parser.keyStart, parser.keyEnd),
+    ip: text(parser.ipBuffer, parser.ipStart, parser.ipEnd),
+    timestamp: formatReferenceTimestamp(parser.time),
+    bytes_sent: parser.bytesSent,
+    download: parser.download ? 1 : 0,
+    version: text(parser.versionBuffer, parser.versionStart, parser.versionEnd),
+  };
+}
+
+/** A record as AWS documents it, with `changes` applied (`undefined` removes a field). */
+function record(changes: Record<string, unknown> = {}): string {
+  const fields: Record<string, unknown> = {
+    schema_version_id: "V_1_0",
+    bucket_arn: "arn:aws:s3:::dandiarchive",
+    bucket_name: "dandiarchive",
+    request_time: "2026-07-01T12:34:56.789Z",
+    bucket_owner_id: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+    remote_ip: "192.0.2.3",
+    requester: null,
+    request_id: "3E57427F3EXAMPLE",
+    operation: "REST.GET.OBJECT",
+    key_name: "blobs/080/1d9/0801d996",
+    request_uri: "GET /blobs/080/1d9/0801d996 HTTP/1.1",
+    http_status: 200,
+    error_code: null,
+    bytes_sent: 2048,
+    object_size: 2048,
+    total_time: 70,
+    turn_around_time: 10,
+    referrer: null,
+    user_agent: "python-requests/2.31",
+    version_id: null,
+  };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete fields[name];
+    else fields[name] = value;
+  }
+  return JSON.stringify(fields);
+}
+
+const KEPT = {
+  outcome: "kept",
+  key: "blobs/080/1d9/0801d996",
+  ip: "192.0.2.3",
+  timestamp: "260701123456",
+  bytes_sent: 2048,
+  download: 1,
+  version: "V_1_0",
+};
+
+Deno.test("a documented record is read: time in whole seconds, download at status 200", () => {
+  assert.deepStrictEqual(describe(record()), KEPT);
+  assert.deepStrictEqual(describe(record({ http_status: 206 })), { ...KEPT, download: 0 });
+  // Pretty-printed, with blanks and a CR at the end, it is the same record.
+  const pretty = JSON.stringify(JSON.parse(record()), null, 1).replaceAll("\n", " ") + " \r";
+  assert.deepStrictEqual(describe(pretty), KEPT);
+});
+
+Deno.test("null fields are read as the text format's '-'", () => {
+  assert.deepStrictEqual(describe(record({ bytes_sent: null })), { ...KEPT, bytes_sent: 0 });
+  assert.deepStrictEqual(describe(record({ bytes_sent: undefined })), { ...KEPT, bytes_sent: 0 });
+  assert.deepStrictEqual(describe(record({ remote_ip: null })), { ...KEPT, ip: "-" });
+  assert.deepStrictEqual(describe(record({ key_name: null })), { ...KEPT, key: "-" });
+  assert.deepStrictEqual(describe(record({ operation: null })), { outcome: "filtered" });
+  assert.deepStrictEqual(describe(record({ http_status: null })), {
+    outcome: "malformed",
+    reason: "missing_field",
+  });
+  assert.deepStrictEqual(describe(record({ request_time: undefined })), {
+    outcome: "malformed",
+    reason: "missing_field",
+  });
+});
+
+Deno.test("the rules: other operations and statuses are filtered, as in the text format", () => {
+  for (const operation of ["REST.HEAD.OBJECT", "REST.PUT.OBJECT", "REST.GET.OBJECTX"]) {
+    assert.deepStrictEqual(describe(record({ operation })), { outcome: "filtered" }, operation);
+  }
+  for (const status of [304, 403, 404, 500, 199, 300]) {
+    assert.deepStrictEqual(describe(record({ http_status: status })), { outcome: "filtered" });
+  }
+  assert.deepStrictEqual(describe(record({ key_name: "other/a" }), "dandi"), {
+    outcome: "filtered",
+  });
+  assert.deepStrictEqual(
+    describe(record({ key_name: "zarr/ab12/0/0.1" }), "dandi").key,
+    "zarr/ab12",
+  );
+});
+
+Deno.test("unknown schema versions and extra fields of any type are read", () => {
+  const later = record({
+    schema_version_id: "V_2_0",
+    a_new_number: -1.5e3,
+    a_new_flag: true,
+    a_new_object: { nested: { deeper: ["}", "{", '"', 1, null] } },
+    a_new_list: [[], {}, "]"],
+  });
+  assert.deepStrictEqual(describe(later), { ...KEPT, version: "V_2_0" });
+  assert.deepStrictEqual(describe(record({ schema_version_id: undefined })), {
+    ...KEPT,
+    version: "",
+  });
+});
+
+Deno.test("escapes in keys and URIs: the key becomes the text format's key field", () => {
+  // \" and \u00e9 in the key; the text format writes the key URL-encoded twice.
+  const escaped = record({
+    key_name: 'data/caf\u00e9 "1".nwb',
+    request_uri: 'GET /x?a="b" HTTP/1.1',
+  });
+  assert.match(escaped, /\\"/);
+  assert.deepStrictEqual(describe(escaped).key, "data/caf%25C3%25A9%2520%25221%2522.nwb");
+  // The same key with é written as the escape \u00e9 rather than as UTF-8.
+  const asEscape = escaped.replace("é", "\\u00e9");
+  assert.notStrictEqual(asEscape, escaped);
+  assert.deepStrictEqual(describe(asEscape).key, "data/caf%25C3%25A9%2520%25221%2522.nwb");
+  // A literal % and a +, a surrogate pair, a backslash, an escaped slash.
+  assert.deepStrictEqual(
+    describe(record({ key_name: "a/100% b+c" })).key,
+    "a/100%2525%2520b%252Bc",
+  );
+  assert.deepStrictEqual(
+    describe(record({ key_name: "a/\u{1F600}" })).key,
+    "a/%25F0%259F%2598%2580",
+  );
+  assert.deepStrictEqual(describe(record({ key_name: "a\\b" })).key, "a%255Cb");
+  assert.deepStrictEqual(describe(record().replace('"blobs/080', '"blobs\\/080')), KEPT);
+});
+
+Deno.test("records that are not one whole JSON object are malformed", () => {
+  const whole = record();
+  const cases = [
+    whole.slice(0, -1), // cut short
+    whole.slice(0, 100),
+    `${whole} {}`, // two objects
+    `${whole},`,
+    whole.replace(":200,", ":200,,"),
+    whole.replace('"http_status"', "http_status"),
+    whole.replace(':"REST.GET.OBJECT"', ":REST.GET.OBJECT"),
+    whole.replace('"blobs/080', '"blobs\\q080'), // an invalid escape
+    whole.replace('"blobs/080', '"blobs\\u00g0'),
+    "{",
+    "{]",
+  ];
+  for (const bad of cases) {
+    assert.deepStrictEqual(describe(bad), { outcome: "malformed", reason: "bad_json" }, bad);
+  }
+  assert.deepStrictEqual(describe("{}"), { outcome: "filtered" });
+});
+
+Deno.test("wrong types and values no S3 log holds are malformed with their reason", () => {
+  const malformed = (reason: string) => ({ outcome: "malformed", reason });
+  assert.deepStrictEqual(describe(record({ http_status: "200" })), KEPT); // digits as a string
+  assert.deepStrictEqual(describe(record({ http_status: 200.5 })), malformed("missing_field"));
+  assert.deepStrictEqual(describe(record({ operation: 7 })), malformed("missing_field"));
+  assert.deepStrictEqual(describe(record({ bytes_sent: -5 })), malformed("missing_field"));
+  assert.deepStrictEqual(
+    describe(record({ bytes_sent: 6 * 1024 ** 4 })),
+    malformed("implausible_bytes"),
+  );
+  assert.deepStrictEqual(
+    describe(record({ request_time: "2026-07-01 12:34:56Z" })),
+    malformed("bad_timestamp"),
+  );
+  assert.deepStrictEqual(
+    describe(record({ request_time: "2026-02-30T12:34:56Z" })),
+    malformed("bad_timestamp"),
+  );
+  assert.deepStrictEqual(
+    describe(record({ request_time: "2001-07-01T12:34:56Z" })),
+    malformed("time_out_of_range"),
+  );
+  assert.deepStrictEqual(describe(record({ remote_ip: "not an ip" })), malformed("bad_client_ip"));
+  assert.deepStrictEqual(
+    describe(record({ request_time: "2026-07-01T14:34:56+02:00" })).timestamp,
+    "260701123456",
+  );
+});
+
+Deno.test("very long records: read up to 1 MiB, then quarantined as too long", () => {
+  const long = record({ user_agent: "x".repeat(900_000), key_name: "ds/long" });
+  assert.deepStrictEqual(describe(long).key, "ds/long");
+  const parser = new PieceParser();
+  const tooLong = record({ user_agent: "x".repeat(1_100_000) });
+  parser.push(new TextEncoder().encode(`${long}\n${tooLong}\n${record()}\n`));
+  const piece = parser.finish();
+  assert.deepStrictEqual([piece.lineCount, piece.rows, piece.malformed], [3, 2, 1]);
+  assert.deepStrictEqual(piece.malformedByReason, { line_too_long: 1 });
+});
+
+Deno.test("a piece mixes text lines, JSON records and export lines; each is read as itself", () => {
+  const textLine = "8787a3c4 dandiarchive [01/Jul/2026:12:34:56 +0000] 192.0.2.3 - REQ " +
+    'REST.GET.OBJECT blobs/080/1d9/0801d996 "GET /blobs/080/1d9/0801d996 HTTP/1.1" 200 - 2048 ' +
+    '2048 70 10 "-" "python-requests/2.31" -';
+  const parser = new PieceParser();
+  // Escapes in one chunk, none in the next: what is learnt of one chunk is not reused.
+  parser.push(new TextEncoder().encode(`${record({ key_name: 'q"' })}\n${textLine}\n`));
+  parser.push(new TextEncoder().encode(`2026-07-01T12:34:56.789Z ${record()}\n${record()}`));
+  const piece = parser.finish();
+  assert.deepStrictEqual([piece.lineCount, piece.rows, piece.malformed], [4, 4, 0]);
+  assert.deepStrictEqual(piece.keys, ["q%2522", "blobs/080/1d9/0801d996"]);
+  assert.deepStrictEqual([...piece.keyIds], [0, 1, 1, 1]);
+  assert.deepStrictEqual([...piece.lines], [1, 2, 3, 4]);
+  assert.deepStrictEqual(piece.jsonRecords, { V_1_0: 3 });
+});
