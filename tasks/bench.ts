@@ -8,6 +8,9 @@
  * - `extract_logs` end to end through the CLI (parse + commit), with the default workers and
  *   with 1 worker;
  * - the reference's line rule under gawk (parse only, no output), where gawk is installed;
+ * - the same requests as JSON records (the delivery to CloudWatch Logs, converted once from the
+ *   large file by the tests' converter): the floor on that file, `extract_logs` end to end, and
+ *   parsing only, on one thread, with the extraction's scanner and with `JSON.parse` per record;
  * - every summary command on a cache of 10 million requests over 100,000 objects in 1,000
  *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size);
  * - classifying 1,000,000 distinct IPs (15 % IPv6) against 100,000 ranges, table build included;
@@ -24,6 +27,8 @@ import { fileURLToPath } from "node:url";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
 import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.ts";
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
+import { jsonRecordOfLine } from "../tests/_json_records.ts";
+import { PieceParser } from "../lib/extract/piece_parser.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -240,6 +245,99 @@ async function gawkRule(what: string, files: string[], floor: Row): Promise<Row 
   return { what, seconds, bytes: floor.bytes, files: files.length, floor };
 }
 
+/** The large file's lines as JSON records, written once beside it (about 1.9 times its size). */
+async function jsonLines(bigFiles: string[]): Promise<string> {
+  const dir = join(DATA, "json");
+  if (await exists(join(dir, ".done"))) return dir;
+  log("converting the large file into JSON records …");
+  await Deno.mkdir(dir, { recursive: true });
+  for (const path of bigFiles) {
+    convertToJson(path, join(dir, `${path.slice(path.lastIndexOf("/") + 1)}.json`));
+  }
+  await Deno.writeTextFile(join(dir, ".done"), "");
+  return dir;
+}
+
+/** Writes the JSON records of the text log `path` into `target`, line for line. */
+function convertToJson(path: string, target: string): void {
+  using out = Deno.openSync(target, { write: true, create: true, truncate: true });
+  const encoder = new TextEncoder();
+  let number = 0;
+  forEachLineChunk([path], (chunk) => {
+    const lines = new TextDecoder().decode(chunk).split("\n");
+    const bytes = encoder.encode(
+      lines.map((line) => jsonRecordOfLine(line, number++) ?? line).join("\n"),
+    );
+    for (let done = 0; done < bytes.length;) done += out.writeSync(bytes.subarray(done));
+  });
+}
+
+/** Calls `fn` with chunks of about 8 MiB of the files, each ending with a whole line. */
+function forEachLineChunk(files: string[], fn: (chunk: Uint8Array) => void): void {
+  const buffer = new Uint8Array(8 * 1024 * 1024 + 1024 * 1024);
+  for (const path of files) {
+    using file = Deno.openSync(path);
+    let held = 0;
+    for (;;) {
+      const n = file.readSync(buffer.subarray(held, 8 * 1024 * 1024));
+      const filled = held + (n ?? 0);
+      if (n === null || n === 0) {
+        if (filled > 0) fn(buffer.subarray(0, filled));
+        break;
+      }
+      const cut = buffer.subarray(0, filled).lastIndexOf(10) + 1;
+      if (cut === 0) throw new Error(`${path}: a line longer than 8 MiB`);
+      fn(buffer.subarray(0, cut));
+      buffer.copyWithin(0, cut, filled);
+      held = filled - cut;
+    }
+  }
+}
+
+/**
+ * Parsing only, on one thread: the extraction's scanner (the workers' parser) against
+ * `JSON.parse` of each record with the same rules, to show which is faster.
+ */
+function parseJsonOnly(files: string[], floor: Row): Row[] {
+  let started = performance.now();
+  let scanned = 0;
+  forEachLineChunk(files, (chunk) => {
+    const parser = new PieceParser();
+    parser.push(chunk);
+    scanned += parser.finish().rows;
+  });
+  const scan = (performance.now() - started) / 1000;
+  started = performance.now();
+  let parsed = 0;
+  const decoder = new TextDecoder();
+  forEachLineChunk(files, (chunk) => {
+    for (const line of decoder.decode(chunk).split("\n")) {
+      if (line === "") continue;
+      const record = JSON.parse(line);
+      const status = record.http_status;
+      if (record.operation === "REST.GET.OBJECT" && status >= 200 && status < 300) {
+        const _ = [record.key_name, record.request_time, record.remote_ip, record.bytes_sent];
+        parsed++;
+      }
+    }
+  });
+  const jsonParse = (performance.now() - started) / 1000;
+  if (scanned !== parsed) {
+    throw new Error(`JSON: the scanner kept ${scanned}, JSON.parse ${parsed}`);
+  }
+  const row = (what: string, seconds: number) => ({
+    what,
+    seconds,
+    bytes: floor.bytes,
+    files: files.length,
+    floor,
+  });
+  return [
+    row("parse only, one thread: the JSON scanner (JSON lines)", scan),
+    row("parse only, one thread: JSON.parse per record (JSON lines)", jsonParse),
+  ];
+}
+
 /**
  * A cache of synthetic requests, built once with SQL (no logs needed). Skewed as real access
  * is (the log generator uses Zipf-like popularity too): object ids drawn as 99,999·u³ and
@@ -408,6 +506,13 @@ const awk = await gawkRule(
   bigFloor,
 );
 if (awk) rows.push(awk);
+const json = await jsonLines(bigFiles);
+const jsonFiles = await logFiles(json);
+byteScan("warm-up", jsonFiles);
+const jsonFloor = byteScan("byte scan floor: the large file as JSON lines", jsonFiles);
+rows.push(jsonFloor);
+rows.push(await extract("extract_logs, JSON lines, default workers", json, [], jsonFloor));
+rows.push(...parseJsonOnly(jsonFiles, jsonFloor));
 byteScan("warm-up", smallFiles);
 const smallFloor = byteScan(`byte scan floor: ${smallFiles.length} small files`, smallFiles);
 rows.push(smallFloor);

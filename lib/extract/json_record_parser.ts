@@ -422,9 +422,13 @@ export class JsonRecordParser {
     }
   }
 
-  /** Reads `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)` into `time` (whole seconds). */
+  /**
+   * Reads `yyyy-MM-ddTHH:mm:ss[.fraction][zone]` into `time` (whole seconds): AWS writes `Z`;
+   * a blank for the `T`, and zones `±hh`, `±hhmm`, `±hh:mm` or none (UTC) are read too, as
+   * conversions from Parquet or other tools write them.
+   */
   #parseTime(buf: Uint8Array, start: number, end: number): boolean {
-    if (end - start < 20) return false;
+    if (end - start < 19) return false;
     const p = start;
     const year = digitsAt(buf, p, 4);
     const month = digitsAt(buf, p + 5, 2);
@@ -433,7 +437,8 @@ export class JsonRecordParser {
     const minute = digitsAt(buf, p + 14, 2);
     const second = digitsAt(buf, p + 17, 2);
     if (
-      buf[p + 4] !== DASH || buf[p + 7] !== DASH || buf[p + 10] !== 0x54 ||
+      buf[p + 4] !== DASH || buf[p + 7] !== DASH ||
+      (buf[p + 10] !== 0x54 && buf[p + 10] !== SPACE) ||
       buf[p + 13] !== COLON || buf[p + 16] !== COLON || year < 0 || month < 1 || month > 12 ||
       day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 ||
       minute > 59 || second < 0 || second > 59
@@ -441,27 +446,32 @@ export class JsonRecordParser {
       return false;
     }
     let z = p + 19;
-    if (buf[z] === 0x2e) { // ".SSS": dropped, as the text format has whole seconds
+    if (z < end && buf[z] === 0x2e) { // ".SSS": dropped, as the text format has whole seconds
       z++;
       const digits = z;
       while (z < end && buf[z] >= ZERO && buf[z] <= 0x39) z++;
       if (z === digits) return false;
     }
-    let offset = 0;
-    if (z === end - 1 && buf[z] === 0x5a) { // "Z"
-      offset = 0;
-    } else if (z === end - 6 && (buf[z] === 0x2b || buf[z] === DASH) && buf[z + 3] === COLON) {
-      const hh = digitsAt(buf, z + 1, 2);
-      const mm = digitsAt(buf, z + 4, 2);
-      if (hh < 0 || mm < 0) return false;
-      offset = (buf[z] === DASH ? -1 : 1) * (hh * 3600 + mm * 60);
-    } else {
-      return false;
-    }
+    const offset = zoneOffset(buf, z, end);
+    if (offset === undefined) return false;
     this.time = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
       offset;
     return true;
   }
+}
+
+/** The offset in seconds of the zone `buf[z..end)`: none or `Z` (0), `±hh`, `±hhmm`, `±hh:mm`. */
+function zoneOffset(buf: Uint8Array, z: number, end: number): number | undefined {
+  if (z === end || (z === end - 1 && buf[z] === 0x5a)) return 0;
+  const sign = buf[z];
+  if (sign !== 0x2b && sign !== DASH) return undefined;
+  const hh = digitsAt(buf, z + 1, 2);
+  let mm = 0;
+  if (end - z === 5) mm = digitsAt(buf, z + 3, 2);
+  else if (end - z === 6 && buf[z + 3] === COLON) mm = digitsAt(buf, z + 4, 2);
+  else if (end - z !== 3) return undefined;
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return undefined;
+  return (sign === DASH ? -1 : 1) * (hh * 3600 + mm * 60);
 }
 
 /** The field read for a name's length and first byte (`length * 128 + byte`), or -1. */

@@ -99,3 +99,43 @@ Deno.test("validate checks client IPs as extraction does: 999.1.1.1 and 1.2.3 ar
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("validate reads JSON records as extraction does, with file:line of the bad ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const record = (changes: Record<string, unknown>) =>
+      JSON.stringify({
+        schema_version_id: "V_1_0",
+        request_time: "2026-07-01T00:00:00.000Z",
+        remote_ip: "192.0.2.1",
+        operation: "REST.GET.OBJECT",
+        key_name: "ds1/a",
+        http_status: 200,
+        bytes_sent: 3,
+        ...changes,
+      });
+    await Deno.writeTextFile(
+      join(dir, "records.json"),
+      [
+        record({}),
+        record({ http_status: 404 }),
+        record({}).slice(0, 40),
+        record({ remote_ip: "999.1.1.1" }),
+        record({ http_status: null }),
+        line("REST.GET.OBJECT", "GET /ds1/a HTTP/1.1", "200 - 3 3 1 1"),
+      ].join("\n") + "\n",
+    );
+    const report = await validateLogs({ logsDirectory: dir });
+    assert.deepStrictEqual([report.files, report.lines, report.kept], [1, 6, 2]);
+    assert.deepStrictEqual(
+      report.problems.map((p) => [p.kind, p.examples]).sort(),
+      [
+        ["bad_client_ip", ["records.json:4"]],
+        ["bad_json", ["records.json:3"]],
+        ["missing_field", ["records.json:5"]],
+      ],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
