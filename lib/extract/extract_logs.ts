@@ -505,7 +505,11 @@ function tally(summary: ExtractionResult, batch: BatchEntry[], committed: Commit
       summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
     }
     for (const [version, count] of Object.entries(parsed.jsonRecords)) {
-      summary.jsonRecords[version] = (summary.jsonRecords[version] ?? 0) + count;
+      const name = version in summary.jsonRecords ||
+          Object.keys(summary.jsonRecords).length < EXAMPLES
+        ? version
+        : "(other versions)";
+      summary.jsonRecords[name] = (summary.jsonRecords[name] ?? 0) + count;
     }
     summary.bytesRead += outcome.bytesRead;
   }

@@ -237,3 +237,23 @@ Deno.test("a piece mixes text lines, JSON records and export lines; each is read
   assert.deepStrictEqual([...piece.lines], [1, 2, 3, 4]);
   assert.deepStrictEqual(piece.jsonRecords, { V_1_0: 3 });
 });
+
+Deno.test("schema versions are counted by name only when they look like one, and bounded", () => {
+  const parser = new PieceParser();
+  const versions = [
+    "V_1_0",
+    "V_1_0",
+    "\u001b[31m192.0.2.1",
+    ...Array.from({ length: 40 }, (_, i) => `V_${i}`),
+  ];
+  parser.push(
+    new TextEncoder().encode(versions.map((v) => record({ schema_version_id: v })).join("\n")),
+  );
+  const counted = parser.finish().jsonRecords;
+  assert.deepStrictEqual(counted["V_1_0"], 2);
+  assert.deepStrictEqual(counted["(not a version name)"], 1);
+  // 16 names (V_1_0, the non-name, V_0 … V_13), then the other 26 together.
+  assert.deepStrictEqual(Object.keys(counted).length, 17);
+  assert.deepStrictEqual([counted["V_13"], counted["V_14"]], [1, undefined]);
+  assert.deepStrictEqual(counted["(other versions)"], 26);
+});

@@ -107,6 +107,10 @@ export interface PieceParserOptions {
 }
 
 const NEWLINE = 0x0a;
+/** What a schema version counted by name looks like (`V_1_0`). */
+const VERSION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
+/** Schema versions counted by name per piece; the rest are counted together. */
+const MAX_VERSIONS = 16;
 const QUARANTINE_DECODER = new TextDecoder();
 const KEPT_IP = 0;
 const EXCLUDED_IP = 1;
@@ -333,7 +337,14 @@ export class PieceParser {
     }
     if (!same) {
       this.#lastVersion = versionBuffer.slice(versionStart, versionEnd);
-      this.#lastVersionName = QUARANTINE_DECODER.decode(this.#lastVersion);
+      // The value comes from the log: printed in the run's summary, it must be a plain name
+      // (no terminal escapes, no address), and a log of ever-new values must not grow the map.
+      const name = QUARANTINE_DECODER.decode(this.#lastVersion);
+      this.#lastVersionName = !VERSION_NAME.test(name) && name !== ""
+        ? "(not a version name)"
+        : name in this.#jsonRecords || Object.keys(this.#jsonRecords).length < MAX_VERSIONS
+        ? name
+        : "(other versions)";
     }
     const name = this.#lastVersionName;
     this.#jsonRecords[name] = (this.#jsonRecords[name] ?? 0) + 1;
