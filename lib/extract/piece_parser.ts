@@ -107,6 +107,10 @@ export interface PieceParserOptions {
 }
 
 const NEWLINE = 0x0a;
+const OPEN_BRACE = 0x7b;
+const SPACE = 0x20;
+const TAB = 0x09;
+const DASH = 0x2d;
 /** What a schema version counted by name looks like (`V_1_0`). */
 const VERSION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 /** Schema versions counted by name per piece; the rest are counted together. */
@@ -262,19 +266,14 @@ export class PieceParser {
 
   #line(buf: Uint8Array, start: number, end: number): void {
     const line = ++this.#lineCount;
-    let keyBuffer = buf;
-    let ipBuffer = buf;
-    let parser: LogLineParser | JsonRecordParser = this.#parser;
-    let outcome: LineOutcome;
-    if (jsonRecordStart(buf, start, end) < 0) {
-      outcome = this.#parser.parse(buf, start, end);
-    } else {
-      const json = parser = this.#json;
-      outcome = json.parse(buf, start, end);
-      if (outcome !== LineOutcome.Malformed) this.#countVersion(json);
-      keyBuffer = json.keyBuffer;
-      ipBuffer = json.ipBuffer;
+    // A JSON record starts with "{" (or blanks, or an export's time, "2026-…"): the text
+    // format's lines (a bucket owner's id first) go straight to their parser.
+    const first = buf[start];
+    if (first === OPEN_BRACE || first === SPACE || first === TAB || buf[start + 4] === DASH) {
+      if (jsonRecordStart(buf, start, end) >= 0) return this.#record(buf, start, end, line);
     }
+    const parser = this.#parser;
+    const outcome = parser.parse(buf, start, end);
     if (outcome === LineOutcome.Filtered) {
       this.#filtered++;
       return;
@@ -283,11 +282,79 @@ export class PieceParser {
       this.#reject(buf, start, end, line, parser.reason);
       return;
     }
-    const keyId = this.#keys.intern(keyBuffer, parser.keyStart, parser.keyEnd);
-    const ipId = this.#ips.intern(ipBuffer, parser.ipStart, parser.ipEnd);
+    if (
+      this.#keep(
+        buf,
+        start,
+        end,
+        line,
+        buf,
+        parser.keyStart,
+        parser.keyEnd,
+        parser.ipStart,
+        parser.ipEnd,
+      )
+    ) {
+      this.#setRequest(parser.time, parser.bytesSent, parser.download);
+    }
+  }
+
+  /** A JSON record: as {@linkcode PieceParser.#line}, with the JSON parser. */
+  #record(buf: Uint8Array, start: number, end: number, line: number): void {
+    const json = this.#json;
+    const outcome = json.parse(buf, start, end);
+    if (outcome !== LineOutcome.Malformed) this.#countVersion(json);
+    if (outcome === LineOutcome.Filtered) {
+      this.#filtered++;
+      return;
+    }
+    if (outcome === LineOutcome.Malformed) {
+      this.#reject(buf, start, end, line, json.reason);
+      return;
+    }
+    // The IP of a record is in the line, or "-" (null) in the parser's own buffer.
+    const ipId = this.#ips.intern(json.ipBuffer, json.ipStart, json.ipEnd);
+    if (
+      this.#keepInterned(buf, start, end, line, json.keyBuffer, json.keyStart, json.keyEnd, ipId)
+    ) {
+      this.#setRequest(json.time, json.bytesSent, json.download);
+    }
+  }
+
+  /**
+   * Interns the key and IP of a kept line (both in `buf`) and, unless a check rejects it, adds
+   * its row (the request's values follow with {@linkcode PieceParser.#setRequest}). Positional
+   * numbers, not an object: this runs once per request.
+   */
+  #keep(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    keyBuffer: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    ipStart: number,
+    ipEnd: number,
+  ): boolean {
+    const ipId = this.#ips.intern(buf, ipStart, ipEnd);
+    return this.#keepInterned(buf, start, end, line, keyBuffer, keyStart, keyEnd, ipId);
+  }
+
+  #keepInterned(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    keyBuffer: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    ipId: number,
+  ): boolean {
+    const keyId = this.#keys.intern(keyBuffer, keyStart, keyEnd);
     if (keyId < 0 || ipId < 0) {
       this.#reject(buf, start, end, line, "invalid_utf8");
-      return;
+      return false;
     }
     // Checked once per distinct key: a control character (a NUL SQLite would cut the key at,
     // a tab or line break for a TSV) is no S3 log's key field, where keys are URL-encoded.
@@ -297,7 +364,7 @@ export class PieceParser {
     }
     if (badKey) {
       this.#reject(buf, start, end, line, "bad_object_key");
-      return;
+      return false;
     }
     let verdict = this.#ipVerdict[ipId];
     if (verdict === undefined) {
@@ -311,20 +378,26 @@ export class PieceParser {
     }
     if (verdict === BAD_IP) {
       this.#reject(buf, start, end, line, "bad_client_ip");
-      return;
+      return false;
     }
     if (verdict === EXCLUDED_IP) {
       this.#excluded++;
-      return;
+      return false;
     }
     const row = this.#rows++;
     if (row === this.#keyIds.length) this.#grow();
     this.#keyIds[row] = keyId;
     this.#ipIds[row] = ipId;
     this.#lines[row] = line;
-    this.#times[row] = parser.time;
-    this.#bytes[row] = parser.bytesSent;
-    this.#downloads[row] = parser.download ? 1 : 0;
+    return true;
+  }
+
+  /** The time, bytes and download of the row just added. */
+  #setRequest(time: number, bytes: number, download: boolean): void {
+    const row = this.#rows - 1;
+    this.#times[row] = time;
+    this.#bytes[row] = bytes;
+    this.#downloads[row] = download ? 1 : 0;
   }
 
   /** Counts a JSON record under its schema version (decoded once per run of equal versions). */
