@@ -220,6 +220,28 @@ Deno.test({
           own.metrics.charts === 3 && own.metrics.maps === 0,
           "its bytes, requests and downloads; the map is the overview's",
         );
+        // The pages of the last 12 months and 30 days, which the overview switches to.
+        for (const file of ["last_12_months.html", "last_30_days.html"]) {
+          assert(dom.includes(`<a href="${file}">`), `the overview links to ${file}`);
+          const period = await measuredLayout(
+            join(home, ".sample-cache", "report", file),
+            width,
+            profile,
+            join(home, `${file}-${width}.json`),
+          );
+          assert.deepStrictEqual(period.requested, [], `${file} requests nothing`);
+          assert(period.metrics.smallestText >= 11, `${file} text at ${width} px`);
+          assert.deepStrictEqual(
+            period.metrics.overlappingAxisLabels,
+            [],
+            `${file} at ${width} px`,
+          );
+          assert(
+            period.metrics.pageWidth <= width,
+            `${file}: no sideways scrolling at ${width} px`,
+          );
+          assert.deepStrictEqual(period.metrics.charts, 1, `${file}: its chart is drawn`);
+        }
       }
       // Positive control: a page that does load something shows up in the log.
       const bad = join(home, "bad.html");

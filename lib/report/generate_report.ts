@@ -1,7 +1,8 @@
 /**
- * `report`: writes `<cache>/report/index.html` and a page per dataset
- * (`<cache>/report/datasets/<folder>.html`) from the published summaries and the public
- * coordinates of region labels, atomically (readers never see half a page).
+ * `report`: writes `<cache>/report/index.html` (all time), a page per period
+ * (`last_12_months.html`, `last_30_days.html`), the list of datasets (`all_datasets.html`) and a
+ * page per dataset (`<cache>/report/datasets/<folder>.html`) from the published summaries and
+ * the public coordinates of region labels, atomically (readers never see half a page).
  *
  * @module
  */
@@ -13,6 +14,8 @@ import { openCacheForReading } from "../store/cache_database.ts";
 import { lastRequestTime } from "../store/request_blocks.ts";
 import { readReportData, readTitles } from "./report_data.ts";
 import { renderDatasetIndex, renderDatasetPage, renderReport } from "./report_html.ts";
+import { renderPeriodPage } from "./period_page.ts";
+import { PERIOD_PAGES } from "./report_page.ts";
 
 /** Options of {@linkcode generateReport}. */
 export interface GenerateReportOptions {
@@ -80,6 +83,13 @@ export async function generateReport(
     return Promise.resolve();
   });
   await writeTextFileAtomic(join(report, "all_datasets.html"), renderDatasetIndex(data, context));
+  for (const { name, file, days } of PERIOD_PAGES) {
+    if (days === undefined) continue; // all time: the overview
+    await writeTextFileAtomic(
+      join(report, file),
+      renderPeriodPage(data, context, { name, file, days }),
+    );
+  }
   const path = join(report, "index.html");
   await writeTextFileAtomic(path, html);
   return {

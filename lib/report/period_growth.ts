@@ -24,6 +24,64 @@ export interface PeriodGrowth {
 
 const DAY = 86_400_000;
 
+/** The window of `days` days ending on `last` (`YYYY-MM-DD`), and the one just before it. */
+export interface PeriodWindow {
+  /** First day of the period. */
+  first: string;
+  /** Last day of the period. */
+  last: string;
+  /** First day of the period before. */
+  previousFirst: string;
+  /** Last day of the period before. */
+  previousLast: string;
+}
+
+/**
+ * The period of `days` days ending on `last`, and the one of the same length before it.
+ *
+ * @example Usage
+ * ```ts
+ * import { periodWindow } from "./period_growth.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(periodWindow("2024-03-01", 30), {
+ *   first: "2024-02-01", last: "2024-03-01", previousFirst: "2024-01-02", previousLast: "2024-01-31",
+ * });
+ * ```
+ */
+export function periodWindow(last: string, days: number): PeriodWindow {
+  const end = Date.parse(last);
+  const day = (at: number) => new Date(at).toISOString().slice(0, 10);
+  return {
+    first: day(end - (days - 1) * DAY),
+    last,
+    previousFirst: day(end - (2 * days - 1) * DAY),
+    previousLast: day(end - days * DAY),
+  };
+}
+
+/**
+ * Bytes sent on the days from `first` to `last` (`YYYY-MM-DD`, both included).
+ *
+ * @example Usage
+ * ```ts
+ * import { bytesBetween } from "./period_growth.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const days = [{ key: "2024-01-01", bytes: 5 }, { key: "2024-01-02", bytes: 7 }];
+ * assert.deepStrictEqual(bytesBetween(days, "2024-01-02", "2024-01-31"), 7);
+ * ```
+ */
+export function bytesBetween(
+  byDay: readonly { key: string; bytes: number }[],
+  first: string,
+  last: string,
+): number {
+  let total = 0;
+  for (const day of byDay) if (day.key >= first && day.key <= last) total += day.bytes;
+  return total;
+}
+
 /**
  * The periods of `byDay`, ending on its last day.
  *
@@ -44,25 +102,19 @@ export function periodGrowth(byDay: PublishedRow[]): PeriodGrowth[] {
   if (byDay.length === 0) return [];
   const keys = byDay.map((d) => d.key).sort();
   const last = keys[keys.length - 1];
-  const end = Date.parse(last);
-  const sum = (from: number, to: number) =>
-    byDay.reduce((total, d) => {
-      const at = Date.parse(d.key);
-      return at >= from && at <= to ? total + d.bytes : total;
-    }, 0);
   const period = (name: string, days: number): PeriodGrowth => {
-    const start = end - (days - 1) * DAY;
+    const window = periodWindow(last, days);
     return {
       name,
-      first: new Date(start).toISOString().slice(0, 10),
+      first: window.first,
       last,
-      bytes: sum(start, end),
-      previous: sum(start - days * DAY, start - DAY),
+      bytes: bytesBetween(byDay, window.first, last),
+      previous: bytesBetween(byDay, window.previousFirst, window.previousLast),
     };
   };
   return [
     period("last 30 days", 30),
     period("last 12 months", 365),
-    { name: "all time", first: keys[0], last, bytes: sum(-Infinity, Infinity) },
+    { name: "all time", first: keys[0], last, bytes: bytesBetween(byDay, keys[0], last) },
   ];
 }

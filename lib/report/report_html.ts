@@ -15,12 +15,19 @@ import type { DatasetReport, PublishedRow, ReportData } from "./report_data.ts";
 import {
   breakable,
   count,
+  datasetLink,
   decodedKey,
+  growthText,
+  heading,
+  periodNavigation,
+  type ReportContext,
   reportPage,
   rowsTable,
   sourceLink,
   totalCards,
 } from "./report_page.ts";
+
+export type { ReportContext } from "./report_page.ts";
 import { chartPeriod, sparkline, timeChart } from "./svg_chart.ts";
 import { type MapRegion, worldMap } from "./svg_map.ts";
 
@@ -32,18 +39,6 @@ const TABLE_ROWS = 20;
 const DATASET_ASSET_ROWS = 50;
 /** Datasets in the overview's table (all of them are in `datasets/index.html`). */
 const OVERVIEW_DATASETS = 100;
-
-/** What the pages say about when and from what they were made. */
-export interface ReportContext {
-  /** Region label → `[latitude, longitude]`. */
-  coordinates: Map<string, [number, number]>;
-  /** When the pages were made. */
-  generatedAt: Date;
-  /** The time of the last request extracted (the data's "as of"), when known. */
-  dataAsOf?: Date;
-  /** Whether this is the bundled sample (its geolocation is made up). */
-  sample?: boolean;
-}
 
 /**
  * The overview page for `data`.
@@ -110,7 +105,8 @@ export function renderReport(data: ReportData, context: ReportContext): string {
       })
     }</figure>`
   ).join("");
-  const body = `<h1>Access report</h1>${heading(rangeText, context)}
+  const body = `${periodNavigation("index.html")}
+<h1>Access report</h1>${heading(rangeText, context)}
 ${totalCards(data.totals, unlabelled(data.byRegion))}
 <h2>Bytes sent over time</h2>
 <p class="muted">One bar per ${period} (UTC), ${escapeHtml(rangeText)}.</p>
@@ -296,53 +292,19 @@ function countCharts(id: string, byDay: PublishedRow[], period: string): string 
 function periodsTable(byDay: PublishedRow[]): string {
   const periods = periodGrowth(byDay);
   if (periods.length === 0) return "";
-  const change = (bytes: number, previous: number | undefined) =>
-    previous === undefined
-      ? ""
-      : previous === 0
-      ? (bytes > 0 ? "new" : "")
-      : `${bytes >= previous ? "+" : "−"}${Math.abs((bytes / previous - 1) * 100).toFixed(0)} %`;
   const rows = periods.map((p) =>
     `<tr><td>${escapeHtml(p.name)}</td><td>${p.first} to ${p.last}</td><td>${
       formatBytes(p.bytes)
     }</td><td>${p.previous === undefined ? "" : formatBytes(p.previous)}</td><td>${
-      change(p.bytes, p.previous)
+      p.previous === undefined ? "" : growthText(p.bytes, p.previous)
     }</td></tr>`
   ).join("");
   return `<div class="scroll"><table><caption>Bytes sent by period, ending on the last day with requests, against the period of the same length before it</caption><thead><tr><th scope="col">Period</th><th scope="col">Days (UTC)</th><th scope="col">Bytes sent</th><th scope="col">The period before</th><th scope="col">Change</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-/** A dataset's name linking to its page, with its title under it when it has one. */
-function datasetLink(dataset: DatasetReport, folder: string): string {
-  const title = dataset.title === undefined
-    ? ""
-    : `<small class="title">${escapeHtml(dataset.title)}</small>`;
-  return `<a href="${escapeHtml(folder + encodeURIComponent(dataset.folder))}.html">${
-    breakable(escapeHtml(dataset.name))
-  }</a>${title}`;
-}
-
 /** Where a dataset's page is, relative to the overview. */
 function datasetHref(dataset: DatasetReport): string {
   return `datasets/${encodeURIComponent(dataset.folder)}.html`;
-}
-
-/** The sample's notice, and the days and times the page is about. */
-function heading(rangeText: string, context: ReportContext): string {
-  const minute = (date: Date) => date.toISOString().slice(0, 16).replace("T", " ");
-  const asOf = context.dataAsOf === undefined
-    ? ""
-    : ` Data as of ${minute(context.dataAsOf)} UTC (the last request extracted).`;
-  return `${
-    context.sample
-      ? '\n<p class="notice"><strong>Sample data.</strong> This report is of the sample logs ' +
-        "bundled with s3-log-extraction, labelled with made-up geolocation: its regions and " +
-        "map are not real.</p>"
-      : ""
-  }
-<p class="muted">Requests made on the days ${escapeHtml(rangeText)} (UTC).${asOf} Page made ${
-    minute(context.generatedAt)
-  } UTC from the published summaries.</p>`;
 }
 
 /** Before any region lookup every requester is `missing`. */

@@ -8,7 +8,7 @@
 
 import { formatBytes } from "./byte_units.ts";
 import { escapeHtml } from "./html_text.ts";
-import type { PublishedRow, ReadTotals } from "./report_data.ts";
+import type { DatasetReport, PublishedRow, ReadTotals } from "./report_data.ts";
 
 /** The pages' one style sheet (inline in each page). */
 const STYLE = `
@@ -50,6 +50,119 @@ footer { margin-top: 3em; font-size: 0.85rem; color: var(--muted); }
 @media print { main { max-width: none; } h2, figure, table, .card { break-inside: avoid; }
   .scroll { overflow: visible; } }
 `;
+
+/** What the pages say about when and from what they were made. */
+export interface ReportContext {
+  /** Region label → `[latitude, longitude]`. */
+  coordinates: Map<string, [number, number]>;
+  /** When the pages were made. */
+  generatedAt: Date;
+  /** The time of the last request extracted (the data's "as of"), when known. */
+  dataAsOf?: Date;
+  /** Whether this is the bundled sample (its geolocation is made up). */
+  sample?: boolean;
+}
+
+/** The report's pages of one period each, in the order of the switch between them. */
+export const PERIOD_PAGES: readonly { name: string; file: string; days?: number }[] = [
+  { name: "All time", file: "index.html" },
+  { name: "Last 12 months", file: "last_12_months.html", days: 365 },
+  { name: "Last 30 days", file: "last_30_days.html", days: 30 },
+];
+
+/**
+ * The switch between the pages of each period (links; the current one marked), for a page in
+ * the report's folder.
+ *
+ * @example Usage
+ * ```ts
+ * import { periodNavigation } from "./report_page.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const nav = periodNavigation("last_30_days.html");
+ * assert(nav.includes('<a href="index.html">All time</a>'));
+ * assert(nav.includes('<strong aria-current="page">Last 30 days</strong>'));
+ * ```
+ */
+export function periodNavigation(current: string): string {
+  const items = PERIOD_PAGES.map((page) =>
+    page.file === current
+      ? `<strong aria-current="page">${page.name}</strong>`
+      : `<a href="${page.file}">${page.name}</a>`
+  );
+  return `<nav aria-label="Period">${items.join(" · ")}</nav>`;
+}
+
+/**
+ * The sample's notice, and the days and times the page is about.
+ *
+ * @example Usage
+ * ```ts
+ * import { heading } from "./report_page.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const html = heading("2024-01-01 to 2024-01-31", { coordinates: new Map(), generatedAt: new Date(0), sample: true });
+ * assert(html.includes("Sample data.") && html.includes("2024-01-01 to 2024-01-31"));
+ * ```
+ */
+export function heading(rangeText: string, context: ReportContext): string {
+  const minute = (date: Date) => date.toISOString().slice(0, 16).replace("T", " ");
+  const asOf = context.dataAsOf === undefined
+    ? ""
+    : ` Data as of ${minute(context.dataAsOf)} UTC (the last request extracted).`;
+  return `${
+    context.sample
+      ? '\n<p class="notice"><strong>Sample data.</strong> This report is of the sample logs ' +
+        "bundled with s3-log-extraction, labelled with made-up geolocation: its regions and " +
+        "map are not real.</p>"
+      : ""
+  }
+<p class="muted">Requests made on the days ${escapeHtml(rangeText)} (UTC).${asOf} Page made ${
+    minute(context.generatedAt)
+  } UTC from the published summaries.</p>`;
+}
+
+/**
+ * A dataset's name linking to its page (below `folder`, relative to the page it is on), with
+ * its title under it when it has one.
+ *
+ * @example Usage
+ * ```ts
+ * import { datasetLink } from "./report_page.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const totals = { number_of_requesters: 0, number_of_unique_countries: 0,
+ *   number_of_unique_regions: 0, total_bytes_sent: 0, total_number_of_downloads: 0,
+ *   total_number_of_requests: 0 };
+ * const dataset = { name: "<ds>", folder: "ds", totals, byDay: [], byRegion: [], assets: [] };
+ * assert.deepStrictEqual(datasetLink(dataset, "datasets/"), '<a href="datasets/ds.html">&lt;ds&gt;</a>');
+ * ```
+ */
+export function datasetLink(dataset: DatasetReport, folder: string): string {
+  const title = dataset.title === undefined
+    ? ""
+    : `<small class="title">${escapeHtml(dataset.title)}</small>`;
+  return `<a href="${escapeHtml(folder + encodeURIComponent(dataset.folder))}.html">${
+    breakable(escapeHtml(dataset.name))
+  }</a>${title}`;
+}
+
+/**
+ * The change from `previous` to `bytes`, as shown: `+12 %`, `−3 %`, `new` (nothing before), or
+ * nothing (nothing in either).
+ *
+ * @example Usage
+ * ```ts
+ * import { growthText } from "./report_page.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual([growthText(112, 100), growthText(97, 100), growthText(5, 0), growthText(0, 0)], ["+12 %", "−3 %", "new", ""]);
+ * ```
+ */
+export function growthText(bytes: number, previous: number): string {
+  if (previous === 0) return bytes > 0 ? "new" : "";
+  return `${bytes >= previous ? "+" : "−"}${Math.abs((bytes / previous - 1) * 100).toFixed(0)} %`;
+}
 
 /**
  * A whole page: `title` (plain text) and `body` (HTML).

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { generateReport } from "./generate_report.ts";
 import { renderReport } from "./report_html.ts";
+import { renderPeriodPage } from "./period_page.ts";
 import { formatBytes } from "./byte_units.ts";
 import { escapeHtml } from "./html_text.ts";
 import { safeFolderName } from "../key_path.ts";
@@ -47,7 +48,10 @@ Deno.test("names from the logs are escaped, and nothing is loaded from anywhere"
   const links = [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]);
   assert(links.length > 0);
   for (const link of links) {
-    assert.match(link, /^(all_datasets\.html|datasets\/[^/:]+\.html|\.\.\/summaries\/[^:]+)$/);
+    assert.match(
+      link,
+      /^(all_datasets\.html|last_(30_days|12_months)\.html|datasets\/[^/:]+\.html|\.\.\/summaries\/[^:]+)$/,
+    );
   }
   const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? [];
   assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
@@ -280,6 +284,19 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
       ["a.nwb", formatBytes(600 * (i + 1)), String(60 * (i + 1))],
       ["&lt;i&gt;b c.nwb", formatBytes(400 * (i + 1)), "&lt;50"],
     ]);
+    // Its regions and countries are its by_region.tsv.
+    assert.deepStrictEqual(cells(page, "Regions, most bytes first"), [
+      ["FR/Grand Est", formatBytes(1000 * (i + 1)), "&lt;50", "&lt;50"],
+    ]);
+    assert.deepStrictEqual(cells(page, "Countries, most bytes first"), [
+      ["FR", formatBytes(1000 * (i + 1)), "1"],
+    ]);
+  }
+  // The period pages are written beside the overview, which links to them.
+  for (const file of ["last_30_days.html", "last_12_months.html"]) {
+    assert(overview.includes(`href="${file}"`));
+    const page = await Deno.readTextFile(join(cacheDirectory, "report", file));
+    assert(page.includes(`<div class="card">Bytes sent<b>${formatBytes(10000)}</b>`), file);
   }
   await Deno.remove(cacheDirectory, { recursive: true });
 });
@@ -314,4 +331,100 @@ Deno.test("titles from a titles file are shown under the names, escaped; a bad f
     /titles file .*titles\.json is not a JSON object\. Give a JSON object of dataset name → title/,
   );
   await Deno.remove(cacheDirectory, { recursive: true });
+});
+
+Deno.test("the period pages and the charts show the published bytes of their days", () => {
+  // 14 months of days (every third one has requests), split between two datasets.
+  type Day = { key: string; bytes: number; requests: string; downloads: string };
+  const byDay: Day[] = [];
+  const ds1: Day[] = [];
+  const ds2: Day[] = [];
+  for (let t = Date.UTC(2023, 0, 1); t <= Date.UTC(2024, 2, 10); t += 3 * 86_400_000) {
+    const key = new Date(t).toISOString().slice(0, 10);
+    const bytes = 1_000_000 + (t / 86_400_000 % 97) * 12_345;
+    byDay.push({ key, bytes, requests: "<50", downloads: "<50" });
+    ds1.push({ key, bytes: Math.round(bytes * 2 / 3), requests: "<50", downloads: "<50" });
+    ds2.push({ key, bytes: bytes - Math.round(bytes * 2 / 3), requests: "<50", downloads: "<50" });
+  }
+  const dataset = (name: string, days: Day[]) => ({
+    name,
+    folder: name,
+    totals: totals(days.reduce((sum, d) => sum + d.bytes, 0), "<50"),
+    byDay: days,
+    byRegion: [],
+    assets: [],
+  });
+  const data = {
+    totals: totals(byDay.reduce((sum, d) => sum + d.bytes, 0), "<50"),
+    byDay,
+    byRegion: [],
+    datasets: [dataset("ds1", ds1), dataset("ds2", ds2)],
+  };
+  const context = { coordinates: new Map(), generatedAt: new Date("2024-03-11T00:00:00Z") };
+  // An independent reading: the days of a period, counted back from the last day with requests.
+  const lastDay = new Date(`${byDay[byDay.length - 1].key}T00:00:00Z`);
+  const daysBack = (from: number, to: number) => {
+    const keys = new Set<string>();
+    for (let i = from; i < to; i++) {
+      keys.add(new Date(lastDay.getTime() - i * 86_400_000).toISOString().slice(0, 10));
+    }
+    return keys;
+  };
+  const sum = (days: Day[], keys: Set<string>) =>
+    days.filter((d) => keys.has(d.key)).reduce((total, d) => total + d.bytes, 0);
+  const text = (html: string) => html.replaceAll("<wbr>", "").replace(/<[^>]+>/g, "");
+  for (const days of [30, 365]) {
+    const file = days === 30 ? "last_30_days.html" : "last_12_months.html";
+    const name = days === 30 ? "Last 30 days" : "Last 12 months";
+    const html = renderPeriodPage(data, context, { name, file, days });
+    const now = daysBack(0, days);
+    const before = daysBack(days, 2 * days);
+    const cards = Object.fromEntries(
+      [...html.matchAll(/<div class="card">([^<]+)<b>(.*?)<\/b>/g)].map((m) => [m[1], m[2]]),
+    );
+    assert.deepStrictEqual(cards["Bytes sent"], formatBytes(sum(byDay, now)), name);
+    assert.deepStrictEqual(cards[`The ${days} days before`], formatBytes(sum(byDay, before)));
+    const table = html.slice(html.indexOf("<tbody>"), html.indexOf("</tbody>"));
+    const rows = [...table.matchAll(/<tr>(.*?)<\/tr>/g)].map((row) =>
+      [...row[1].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((cell) => text(cell[1]))
+    );
+    const expected = ([["ds1", ds1], ["ds2", ds2]] as [string, Day[]][]).map(([n, d]) => {
+      const [b, p] = [sum(d, now), sum(d, before)];
+      const change = p === 0
+        ? "new"
+        : `${b >= p ? "+" : "−"}${Math.abs((b / p - 1) * 100).toFixed(0)} %`;
+      return [n, formatBytes(b), formatBytes(p), change];
+    });
+    assert.deepStrictEqual(rows, expected, name);
+    // The chart: one bar per day of the 30 days, per Monday-to-Sunday week of the 12 months.
+    const bars = [...html.matchAll(/<title>(\d{4}-\d\d-\d\d): ([^<]+)<\/title>/g)];
+    const bins = new Map<string, number>();
+    for (const key of [...now].sort()) {
+      const date = new Date(`${key}T00:00:00Z`);
+      if (days === 365) date.setUTCDate(date.getUTCDate() - (date.getUTCDay() + 6) % 7);
+      const start = date.toISOString().slice(0, 10);
+      bins.set(start, (bins.get(start) ?? 0) + sum(byDay, new Set([key])));
+    }
+    assert.deepStrictEqual(
+      bars.map((m) => [m[1], m[2]]),
+      [...bins].map(([start, bytes]) => [start, formatBytes(bytes)]),
+      name,
+    );
+  }
+  // The overview links to both, and its chart's bars are the weeks of all the days.
+  const overview = renderReport(data, context);
+  assert(overview.includes('<a href="last_30_days.html">Last 30 days</a>'));
+  assert(overview.includes('<strong aria-current="page">All time</strong>'));
+  const archive = overview.slice(0, overview.indexOf("</svg>"));
+  const weeks = new Map<string, number>();
+  for (const d of byDay) {
+    const date = new Date(`${d.key}T00:00:00Z`);
+    date.setUTCDate(date.getUTCDate() - (date.getUTCDay() + 6) % 7);
+    const start = date.toISOString().slice(0, 10);
+    weeks.set(start, (weeks.get(start) ?? 0) + d.bytes);
+  }
+  const shown = [...archive.matchAll(/<title>(\d{4}-\d\d-\d\d): ([^<]+)<\/title>/g)]
+    .filter((m) => weeks.has(m[1]) || m[2] !== formatBytes(0))
+    .map((m) => [m[1], m[2]]);
+  assert.deepStrictEqual(shown, [...weeks].map(([start, bytes]) => [start, formatBytes(bytes)]));
 });
