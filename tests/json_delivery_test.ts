@@ -178,6 +178,16 @@ Deno.test("the run summary counts JSON records by schema version and warns of un
       warningLines(result).join("\n"),
       /3 JSON records have a schema version this version of s3-log-extraction does not know \(V_2_0: 2, none: 1\)/,
     );
+    assert.deepStrictEqual(result.jsonWithoutBytes, 0);
+    assert.doesNotMatch(warningLines(result).join("\n"), /bytes_sent/);
+    // Records without the field (a schema that names it otherwise): said, not silent.
+    await Deno.writeTextFile(
+      join(logs, "renamed.jsonl"),
+      record("V_1_0", 14).replace('"bytes_sent"', '"sent_bytes"') + "\n",
+    );
+    const next = await extractLogs({ logsDirectory: logs, cacheDirectory, secrets, workers: 0 });
+    assert.deepStrictEqual([next.lines.kept, next.jsonWithoutBytes], [1, 1]);
+    assert.match(warningLines(next).join("\n"), /1 kept JSON record has no bytes_sent field/);
   });
 });
 

@@ -21,7 +21,7 @@ import { KNOWN_SCHEMA_VERSIONS } from "../extract/json_record_parser.ts";
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
  *   files: { found: 2, done: 2, failed: 0, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 1 },
  *   lines: { kept: 7, filtered: 3, excluded: 0, malformed: 0 },
- *   malformedByReason: {}, jsonRecords: {}, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
+ *   malformedByReason: {}, jsonRecords: {}, jsonWithoutBytes: 0, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
  *   notLogExamples: ["README.md"], newIps: 1, bytesRead: 6307, seconds: 0.5, stopped: false,
  * });
  * assert.deepStrictEqual(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
@@ -68,7 +68,7 @@ export function summaryLines(summary: ExtractionResult): string[] {
  *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
  *   files: { found: 1, done: 0, failed: 1, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 0 },
  *   lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
- *   malformedByReason: {}, jsonRecords: {}, malformedExamples: [], changedFiles: [], heldFiles: [], notLogExamples: [],
+ *   malformedByReason: {}, jsonRecords: {}, jsonWithoutBytes: 0, malformedExamples: [], changedFiles: [], heldFiles: [], notLogExamples: [],
  *   failures: [{ path: "a.log.gz", reason: "truncated or corrupt gzip data" }],
  *   newIps: 0, bytesRead: 0, seconds: 0, stopped: false,
  * });
@@ -123,6 +123,15 @@ export function warningLines(summary: ExtractionResult): string[] {
         }); ${count === 1 ? "it was" : "they were"} read with the fields of ` +
         `${KNOWN_SCHEMA_VERSIONS.join(", ")}. Check that their numbers look right, and update ` +
         "s3-log-extraction.",
+    );
+  }
+  if (summary.jsonWithoutBytes > 0) {
+    const n = summary.jsonWithoutBytes;
+    lines.push(
+      `warning: ${n} kept JSON record${n === 1 ? " has" : "s have"} no bytes_sent field ` +
+        `(absent, not null), so ${n === 1 ? "its" : "their"} bytes count as 0. AWS's records ` +
+        "have it: if yours name it otherwise, their bytes are lost; report it, and keep the " +
+        "files to extract them again once the tool reads the name.",
     );
   }
   if (summary.lines.malformed > 0) {

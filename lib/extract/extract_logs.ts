@@ -141,6 +141,8 @@ export interface ExtractionResult {
   malformedByReason: Partial<Record<MalformedReason, number>>;
   /** JSON records read (malformed ones aside), by `schema_version_id` (`""`: none). */
   jsonRecords: Record<string, number>;
+  /** Kept JSON records without a `bytes_sent` field (their bytes counted as 0). */
+  jsonWithoutBytes: number;
   /** Up to 20 quarantined lines: file, line number and reason (never the text). */
   malformedExamples: { path: string; line: number; reason: string }[];
   /** Up to 20 failed files with their reason. */
@@ -275,6 +277,7 @@ function emptySummary(mode: ExtractionMode, options: ExtractLogsOptions): Extrac
     lines: { kept: 0, filtered: 0, excluded: 0, malformed: 0 },
     malformedByReason: {},
     jsonRecords: {},
+    jsonWithoutBytes: 0,
     malformedExamples: [],
     failures: [],
     changedFiles: [],
@@ -504,6 +507,7 @@ function tally(summary: ExtractionResult, batch: BatchEntry[], committed: Commit
       const key = reason as MalformedReason;
       summary.malformedByReason[key] = (summary.malformedByReason[key] ?? 0) + count;
     }
+    summary.jsonWithoutBytes += parsed.jsonWithoutBytes;
     for (const [version, count] of Object.entries(parsed.jsonRecords)) {
       const name = version in summary.jsonRecords ||
           Object.keys(summary.jsonRecords).length < EXAMPLES

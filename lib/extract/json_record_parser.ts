@@ -187,6 +187,8 @@ export class JsonRecordParser {
   time = 0;
   /** Bytes sent (`null` or absent read as 0). */
   bytesSent = 0;
+  /** Whether the record has a `bytes_sent` field (a `null` one included). */
+  hasBytesField = false;
   /** The HTTP status of the request. */
   status = 0;
   /** Whether the status is exactly 200 (a whole-object download). */
@@ -253,6 +255,7 @@ export class JsonRecordParser {
       return this.#malformed("time_out_of_range");
     }
     const kind = this.#kinds[BYTES];
+    this.hasBytesField = kind !== ABSENT;
     if (kind === ABSENT || kind === NULL) {
       this.bytesSent = 0;
     } else {

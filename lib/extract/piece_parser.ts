@@ -66,6 +66,8 @@ export interface ParsedPiece {
   quarantine: QuarantinedLine[];
   /** JSON records read (malformed ones aside), by `schema_version_id` (`""`: none). */
   jsonRecords: Record<string, number>;
+  /** Kept JSON records without a `bytes_sent` field (their bytes count as 0). */
+  jsonWithoutBytes: number;
 }
 
 /** A piece whose last line is a JSON record cut short: the file is being written, or damaged. */
@@ -141,8 +143,11 @@ const BAD_IP = 2;
  */
 export class PieceParser {
   #parser: LogLineParser;
-  #json: JsonRecordParser;
+  #mode: PieceParserOptions["mode"];
+  /** Made at the first JSON record: most pieces hold none. */
+  #jsonParser: JsonRecordParser | undefined;
   #jsonRecords: Record<string, number> = {};
+  #jsonWithoutBytes = 0;
   /** The schema version of the last JSON record, and its counter's name. */
   #lastVersion = new Uint8Array(0);
   #lastVersionName = "";
@@ -171,13 +176,17 @@ export class PieceParser {
   /** Creates a parser for one piece. */
   constructor(options: PieceParserOptions = {}) {
     this.#parser = new LogLineParser({ mode: options.mode });
-    this.#json = new JsonRecordParser({ mode: options.mode });
+    this.#mode = options.mode;
     this.#excludedIps = options.excludedIps;
     const tables = options.tables ?? new InternTables();
     this.#keys = tables.keys;
     this.#ips = tables.ips;
     this.#ipVerdict = tables.ipVerdicts;
     this.#badKeys = tables.badKeys;
+  }
+
+  get #json(): JsonRecordParser {
+    return this.#jsonParser ??= new JsonRecordParser({ mode: this.#mode });
   }
 
   /**
@@ -261,6 +270,7 @@ export class PieceParser {
       malformedByReason: this.#reasons,
       quarantine: this.#quarantine,
       jsonRecords: this.#jsonRecords,
+      jsonWithoutBytes: this.#jsonWithoutBytes,
     };
   }
 
@@ -318,6 +328,7 @@ export class PieceParser {
       this.#keepInterned(buf, start, end, line, json.keyBuffer, json.keyStart, json.keyEnd, ipId)
     ) {
       this.#setRequest(json.time, json.bytesSent, json.download);
+      if (!json.hasBytesField) this.#jsonWithoutBytes++;
     }
   }
 
