@@ -32,6 +32,24 @@ export function formatBytes(bytes: number): string {
   return `${value.toPrecision(3)} ${UNITS[unit]}`;
 }
 
+const COUNT_FORMAT = new Intl.NumberFormat("en-US");
+
+/**
+ * A count as shown: `1,234,567` (one formatter for every call: `toLocaleString` makes a new one
+ * each time, which a report of 10,000 datasets felt).
+ *
+ * @example Usage
+ * ```ts
+ * import { formatCount } from "./byte_units.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(formatCount(1234567), "1,234,567");
+ * ```
+ */
+export function formatCount(count: number): string {
+  return COUNT_FORMAT.format(count);
+}
+
 /**
  * Round tick values from 0 to at least `max`: about `count` steps of 1, 2 or 5 times a power
  * of ten.

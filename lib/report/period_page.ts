@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatBytes } from "./byte_units.ts";
+import { formatBytes, formatCount } from "./byte_units.ts";
 import { bytesBetween, periodWindow } from "./period_growth.ts";
 import type { ReportData } from "./report_data.ts";
 import {
@@ -93,10 +93,8 @@ export function renderPeriodPage(
     }</td><td>${growthText(row.bytes, row.previous)}</td></tr>`
   ).join("");
   const listed = datasets.length > PERIOD_DATASETS
-    ? `The ${PERIOD_DATASETS} with the most bytes sent of ${
-      datasets.length.toLocaleString("en-US")
-    }`
-    : `${datasets.length.toLocaleString("en-US")}`;
+    ? `The ${PERIOD_DATASETS} with the most bytes sent of ${formatCount(datasets.length)}`
+    : `${formatCount(datasets.length)}`;
   const body = `${nav}
 <h1>Access report: ${period.name.toLowerCase()}</h1>${heading(rangeText, context)}
 <div class="cards"><div class="card">Bytes sent<b>${
@@ -105,9 +103,7 @@ export function renderPeriodPage(
     formatBytes(previous)
   }</b></div><div class="card">Change<b>${
     growthText(bytes, previous) || "–"
-  }</b></div><div class="card">Datasets with requests<b>${
-    active.toLocaleString("en-US")
-  }</b></div></div>
+  }</b></div><div class="card">Datasets with requests<b>${formatCount(active)}</b></div></div>
 <p class="muted">The ${period.days} days ending on the last day with requests (${rangeText}, UTC), against the ${period.days} days before them (${window.previousFirst} to ${window.previousLast}). Bytes only: they are published exactly for each day, while requests and downloads are rounded for privacy and regions are published for all time; see the <a href="index.html">overview</a> for those.</p>
 <h2>Bytes sent over time</h2>
 <p class="muted">One bar per ${chartPeriod(window.first, last)} (UTC), ${rangeText}.</p>

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatBytes } from "./byte_units.ts";
+import { formatBytes, formatCount } from "./byte_units.ts";
 import { countryRollup } from "./country_rollup.ts";
 import { periodGrowth } from "./period_growth.ts";
 import { escapeHtml } from "./html_text.ts";
@@ -83,7 +83,7 @@ export function renderReport(data: ReportData, context: ReportContext): string {
   ).join("");
   const which = data.datasets.length > listed.length
     ? `The ${listed.length} with the most bytes sent of ${
-      data.datasets.length.toLocaleString("en-US")
+      formatCount(data.datasets.length)
     } datasets; <a href="all_datasets.html">all of them</a>`
     : `${data.datasets.length} datasets, most bytes first (<a href="all_datasets.html">as a list</a>)`;
   const assets = data.datasets.flatMap((dataset) =>
@@ -206,7 +206,7 @@ ${regions}
 <h2>Assets</h2>
 ${
     rowsTable(
-      `${dataset.assets.length.toLocaleString("en-US")} assets, most bytes first${
+      `${formatCount(dataset.assets.length)} assets, most bytes first${
         dataset.assets.length > DATASET_ASSET_ROWS ? ` (the first ${DATASET_ASSET_ROWS})` : ""
       }; names decoded from the logs' URL encoding`,
       "Asset",
@@ -256,7 +256,7 @@ export function renderDatasetIndex(data: ReportData, context: ReportContext): st
   const body = `<nav><a href="index.html">← The report</a></nav>
 <h1>All datasets</h1>${heading(rangeOf(data.byDay), context)}
 <div class="scroll"><table>
-<caption>${data.datasets.length.toLocaleString("en-US")} datasets, most bytes first.</caption>
+<caption>${formatCount(data.datasets.length)} datasets, most bytes first.</caption>
 <thead><tr><th scope="col">Dataset</th><th scope="col">Bytes sent</th><th scope="col">Requests</th><th scope="col">Downloads</th><th scope="col">Requesters</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
 ${sourceLink("totals.json", 0)}`;
@@ -275,7 +275,7 @@ function countCharts(id: string, byDay: PublishedRow[], period: string): string 
   return `<h3>Requests and downloads</h3>
 <p class="muted">One bar per ${period} (UTC), from the published counts of each day${
     hidden > 0
-      ? `; ${hidden.toLocaleString("en-US")} day${
+      ? `; ${formatCount(hidden)} day${
         hidden === 1 ? " is" : "s are"
       } published as under the privacy minimum (“&lt;50”) and add nothing, so these bars are lower bounds`
       : ""
@@ -349,7 +349,7 @@ function whereTheBytesWent(
   const countries = countryRollup(regions).map((row) =>
     // A count of region labels, not of requests: marked apart from the rounded counts.
     `<tr><td>${escapeHtml(row.name)}</td><td>${formatBytes(row.bytes)}</td><td class="labels">${
-      row.regions.toLocaleString("en-US")
+      formatCount(row.regions)
     }</td></tr>`
   ).join("");
   return `<h2>Where the bytes went</h2>${hint}

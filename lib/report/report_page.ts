@@ -6,7 +6,7 @@
  * @module
  */
 
-import { formatBytes } from "./byte_units.ts";
+import { formatBytes, formatCount } from "./byte_units.ts";
 import { escapeHtml } from "./html_text.ts";
 import type { DatasetReport, PublishedRow, ReadTotals } from "./report_data.ts";
 
@@ -248,7 +248,7 @@ export function totalCards(totals: ReadTotals, unlabelled: boolean): string {
  * ```
  */
 export function count(value: number | string): string {
-  return typeof value === "number" ? value.toLocaleString("en-US") : escapeHtml(value);
+  return typeof value === "number" ? formatCount(value) : escapeHtml(value);
 }
 
 /**

@@ -57,7 +57,7 @@ Deno.test("names from the logs are escaped, and nothing is loaded from anywhere"
   assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"]); // a namespace, not a request
 });
 
-Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () => {
+Deno.test("the report of 1,000 datasets over a year stays under 2 MB, every page bounded", async () => {
   const cacheDirectory = await Deno.makeTempDir();
   const summaries = join(cacheDirectory, "summaries");
   const all: Record<string, unknown> = {};
@@ -110,6 +110,18 @@ Deno.test("the report of 1,000 datasets over a year stays under 2 MB", async () 
   }
   // The archive's bytes, requests and downloads, and the 10 largest datasets' bytes.
   assert.deepStrictEqual(html.match(/<svg class="chart"/g)?.length, 13);
+  // The period pages list the 100 datasets with the most bytes in the period.
+  for (const file of ["last_30_days.html", "last_12_months.html"]) {
+    const page = await Deno.readTextFile(join(cacheDirectory, "report", file));
+    assert.deepStrictEqual(page.match(/<a href="datasets\/ds\d{6}\.html">/g)?.length, 100, file);
+    assert(page.length < 100_000, `${file} is ${page.length} bytes`);
+  }
+  // The period pages list the 100 datasets with the most bytes in the period.
+  for (const file of ["last_30_days.html", "last_12_months.html"]) {
+    const page = await Deno.readTextFile(join(cacheDirectory, "report", file));
+    assert.deepStrictEqual(page.match(/<a href="datasets\/ds\d{6}\.html">/g)?.length, 100, file);
+    assert(page.length < 100_000, `${file} is ${page.length} bytes`);
+  }
   await Deno.remove(cacheDirectory, { recursive: true });
 });
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { axisTicks, formatBytes } from "./byte_units.ts";
+import { axisTicks, formatBytes, formatCount } from "./byte_units.ts";
 import { escapeHtml } from "./html_text.ts";
 
 /** Bytes sent on a day. */
@@ -37,6 +37,22 @@ export function periodFor(days: number): Period {
   return days <= 92 ? "day" : days <= 731 ? "week" : "month";
 }
 
+/** The Monday of each day's week, by day: a report reads the same days many times. */
+const WEEK_STARTS = new Map<string, string>();
+
+function weekStart(key: string): string {
+  let start = WEEK_STARTS.get(key);
+  if (start === undefined) {
+    const date = new Date(key + "T00:00:00Z");
+    date.setTime(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY);
+    start = date.toISOString().slice(0, 10);
+    // Days of a few centuries at most; bounded all the same.
+    if (WEEK_STARTS.size > 100_000) WEEK_STARTS.clear();
+    WEEK_STARTS.set(key, start);
+  }
+  return start;
+}
+
 /**
  * Sums `days` into consecutive bars of `period` from `first` to `last` (`YYYY-MM-DD`), empty
  * bars included; weeks start on Monday.
@@ -57,25 +73,37 @@ export function binBytes(
   first: string,
   last: string,
 ): { start: string; bytes: number }[] {
-  const startOf = (key: string) => {
-    const date = new Date(key + "T00:00:00Z");
-    if (period === "week") date.setTime(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY);
-    if (period === "month") date.setUTCDate(1);
-    return date.toISOString().slice(0, 10);
-  };
-  const bins = new Map<string, number>();
-  const end = new Date(startOf(last) + "T00:00:00Z");
-  const d = new Date(startOf(first) + "T00:00:00Z");
+  const startOf = period === "day"
+    ? (key: string) => key
+    : period === "month"
+    ? (key: string) => `${key.slice(0, 7)}-01`
+    : weekStart;
+  const { starts, index } = binStarts(period, startOf(first), startOf(last));
+  const sums = new Float64Array(starts.length);
+  for (const day of days) {
+    const at = index.get(startOf(day.key));
+    if (at !== undefined) sums[at] += day.bytes;
+  }
+  return starts.map((start, at) => ({ start, bytes: sums[at] }));
+}
+
+/** The last bars asked for: a dataset's three charts, and the overview's, share theirs. */
+let lastBins = { key: "", starts: [] as string[], index: new Map<string, number>() };
+
+/** The starts of the bars of `period` from the bar of `first` to the bar of `last`. */
+function binStarts(period: Period, first: string, last: string): typeof lastBins {
+  const key = `${period} ${first} ${last}`;
+  if (lastBins.key === key) return lastBins;
+  const starts: string[] = [];
+  const end = new Date(last + "T00:00:00Z");
+  const d = new Date(first + "T00:00:00Z");
   while (d <= end) {
-    bins.set(d.toISOString().slice(0, 10), 0);
+    starts.push(d.toISOString().slice(0, 10));
     if (period === "month") d.setUTCMonth(d.getUTCMonth() + 1);
     else d.setTime(d.getTime() + (period === "week" ? 7 : 1) * DAY);
   }
-  for (const day of days) {
-    const start = startOf(day.key);
-    if (bins.has(start)) bins.set(start, bins.get(start)! + day.bytes);
-  }
-  return [...bins].map(([start, bytes]) => ({ start, bytes }));
+  lastBins = { key, starts, index: new Map(starts.map((start, at) => [start, at])) };
+  return lastBins;
 }
 
 /** Options of {@linkcode timeChart}. */
@@ -148,7 +176,7 @@ export function timeChart(options: TimeChartOptions): string {
   const last = options.range?.last ?? keys[keys.length - 1];
   const period = chartPeriod(first, last);
   const bins = binBytes(days, period, first, last);
-  const format = options.unit === "count" ? (n: number) => n.toLocaleString("en-US") : formatBytes;
+  const format = options.unit === "count" ? formatCount : formatBytes;
   const max = Math.max(...bins.map((b) => b.bytes));
   // Counts keep whole ticks.
   const ticks = axisTicks(options.unit === "count" ? Math.max(max, 4) : max, 4);
