@@ -269,23 +269,31 @@ ${sourceLink("totals.json", 0)}`;
  */
 function countCharts(id: string, byDay: PublishedRow[], period: string): string {
   if (byDay.length === 0) return "";
-  const of = (field: "requests" | "downloads") =>
-    byDay.map((d) => ({ key: d.key, bytes: typeof d[field] === "number" ? d[field] : 0 }));
-  const hidden = byDay.filter((d) => typeof d.requests !== "number").length;
+  const chart = (field: "requests" | "downloads", title: string) => {
+    const hidden = byDay.filter((d) => typeof d[field] !== "number");
+    if (hidden.length === byDay.length) {
+      return `<p class="muted">${title}: every day is published as under the privacy minimum (“${
+        escapeHtml(String(hidden[0][field]))
+      }”), so there is nothing to draw; the total above is the published one.</p>`;
+    }
+    const note = hidden.length === 0
+      ? ""
+      : `; ${formatCount(hidden.length)} day${
+        hidden.length === 1 ? " is" : "s are"
+      } published as under the privacy minimum (“${
+        escapeHtml(String(hidden[0][field]))
+      }”) and add nothing, so the bars are lower bounds`;
+    const days = byDay.map((d) => ({
+      key: d.key,
+      bytes: typeof d[field] === "number" ? d[field] : 0,
+    }));
+    return `<figure><figcaption class="muted">${title} per ${period} (UTC), from the published counts of each day${note}.</figcaption>${
+      timeChart({ id: `${id}-${field}`, title, days, unit: "count" })
+    }</figure>`;
+  };
   return `<h3>Requests and downloads</h3>
-<p class="muted">One bar per ${period} (UTC), from the published counts of each day${
-    hidden > 0
-      ? `; ${formatCount(hidden)} day${
-        hidden === 1 ? " is" : "s are"
-      } published as under the privacy minimum (“&lt;50”) and add nothing, so these bars are lower bounds`
-      : ""
-  }.</p>
-<figure>${
-    timeChart({ id: `${id}-requests`, title: "Requests", days: of("requests"), unit: "count" })
-  }</figure>
-<figure>${
-    timeChart({ id: `${id}-downloads`, title: "Downloads", days: of("downloads"), unit: "count" })
-  }</figure>`;
+${chart("requests", "Requests")}
+${chart("downloads", "Downloads")}`;
 }
 
 /** Bytes sent in the last 30 days and 12 months against the period before, and in all. */

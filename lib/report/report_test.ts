@@ -296,6 +296,12 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
       ["a.nwb", formatBytes(600 * (i + 1)), String(60 * (i + 1))],
       ["&lt;i&gt;b c.nwb", formatBytes(400 * (i + 1)), "&lt;50"],
     ]);
+    // Its daily counts are all under the minimum: said, and no empty chart drawn.
+    assert.match(
+      page,
+      /Requests: every day is published as under the privacy minimum \(“&lt;50”\)/,
+    );
+    assert.deepStrictEqual(page.match(/<svg class="chart"/g)?.length, 1, "only the bytes' chart");
     // Its regions and countries are its by_region.tsv.
     assert.deepStrictEqual(cells(page, "Regions, most bytes first"), [
       ["FR/Grand Est", formatBytes(1000 * (i + 1)), "&lt;50", "&lt;50"],
