@@ -262,6 +262,18 @@ Deno.test("a page per dataset, linked from the overview; hostile names stay text
     ["FR", formatBytes(10500), "2"],
     ["AWS", formatBytes(2000), "1"],
   ]);
+  // The cards are archive_totals.json.
+  const overviewCards = Object.fromEntries(
+    [...overview.matchAll(/<div class="card">([^<]+)<b>(.*?)<\/b>/g)].map((m) => [m[1], m[2]]),
+  );
+  assert.deepStrictEqual(overviewCards, {
+    "Bytes sent": formatBytes(10000),
+    Requests: "600",
+    Downloads: "&lt;50",
+    Requesters: "&lt;50",
+    Countries: "1",
+    Regions: "2",
+  });
   assert.deepStrictEqual(cells(overview, "Bytes sent by period")[2], [
     "all time",
     "2024-01-01 to 2024-01-01",
