@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import type { ParsedPiece } from "./piece_parser.ts";
 import { readPiece } from "./piece_reader.ts";
 
@@ -83,6 +84,35 @@ Deno.test("gzip content is detected by its bytes, whatever the name", async () =
   const truncated = await readPiece({ path, start: 0, end: compressed.length - 100, whole: true });
   assert.deepStrictEqual(truncated.ok, false);
   assert(!truncated.ok && /truncated or corrupt gzip data/.test(truncated.error));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a gzip file of several members (cat a.gz b.gz, Firehose's objects) is read whole", async () => {
+  const dir = await Deno.makeTempDir();
+  const plain = await Deno.readFile(HARD);
+  // Cut at a line boundary into three members, each compressed on its own.
+  const cuts = [
+    0,
+    plain.indexOf(10, plain.length / 3) + 1,
+    plain.indexOf(10, plain.length / 2) + 1,
+  ];
+  const members = cuts.map((start, i) =>
+    gzipSync(plain.subarray(start, cuts[i + 1] ?? plain.length))
+  );
+  const joined = new Uint8Array(members.reduce((total, m) => total + m.length, 0));
+  members.reduce((offset, m) => (joined.set(m, offset), offset + m.length), 0);
+  const path = `${dir}/2024-05-01-10-20-30-0123456789HARD01.gz`;
+  await Deno.writeFile(path, joined);
+  const fromMembers = await readPiece({ path, start: 0, end: joined.length, whole: true });
+  const fromPlain = await readPiece({
+    path: HARD.pathname,
+    start: 0,
+    end: plain.length,
+    whole: true,
+  });
+  assert(fromMembers.ok && fromPlain.ok);
+  assert.deepStrictEqual(fromMembers.parsed.lineCount, fromPlain.parsed.lineCount);
+  assert.deepStrictEqual(rows(fromMembers.parsed, 0), rows(fromPlain.parsed, 0));
   await Deno.remove(dir, { recursive: true });
 });
 
