@@ -65,6 +65,7 @@ const FIELD_NAMES = [
   "key_name",
   "http_status",
   "bytes_sent",
+  "logEvents",
 ] as const;
 const VERSION = 0;
 const TIME = 1;
@@ -73,6 +74,7 @@ const OPERATION = 3;
 const KEY = 4;
 const STATUS = 5;
 const BYTES = 6;
+const LOG_EVENTS = 7;
 const FIELD_BYTES = FIELD_NAMES.map((name) => ENCODER.encode(name));
 /** What `#readKey` returns when the key is read. */
 const KEY_READ = -1;
@@ -195,6 +197,12 @@ export class JsonRecordParser {
   download = false;
   /** Why the last record was malformed. */
   reason: MalformedReason = "bad_json";
+  /**
+   * Whether the last object, filtered, was a CloudWatch Logs subscription envelope
+   * (`{"messageType": …, "logEvents": [{"message": "<record>"}, …]}`, what Firehose writes when
+   * it does not extract the messages): its records are in its `logEvents`.
+   */
+  envelope = false;
 
   #mode: ExtractionMode;
   #latest: number;
@@ -235,8 +243,10 @@ export class JsonRecordParser {
       this.versionStart = this.versionEnd = 0;
     }
     // The rules, in the text parser's order: the operation, the key, the status, then checks.
+    this.envelope = false;
     if (this.#kinds[OPERATION] !== STRING) {
       const kind = this.#kinds[OPERATION];
+      this.envelope = kind === ABSENT && this.#kinds[LOG_EVENTS] === OTHER;
       return kind === ABSENT || kind === NULL
         ? LineOutcome.Filtered
         : this.#malformed("missing_field");

@@ -257,3 +257,39 @@ Deno.test("schema versions are counted by name only when they look like one, and
   assert.deepStrictEqual([counted["V_13"], counted["V_14"]], [1, undefined]);
   assert.deepStrictEqual(counted["(other versions)"], 26);
 });
+
+Deno.test("CloudWatch Logs subscription envelopes (Firehose without extraction) give their records", () => {
+  const envelope = (messageType: string, messages: unknown[]) =>
+    JSON.stringify({
+      messageType,
+      owner: "123456789012",
+      logGroup: "/aws/s3/server-access-logs",
+      logStream: "dandiarchive",
+      subscriptionFilters: ["to-firehose"],
+      logEvents: messages.map((message, i) => ({
+        id: String(i),
+        timestamp: 1782908096789,
+        message,
+      })),
+    });
+  const parser = new PieceParser();
+  parser.push(new TextEncoder().encode([
+    envelope("DATA_MESSAGE", [
+      record(),
+      record({ key_name: 'ds/b "2".nwb' }),
+      record({ http_status: 404 }),
+    ]),
+    envelope("CONTROL_MESSAGE", ["CWL CONTROL MESSAGE: Checking health of destination Firehose."]),
+    envelope("DATA_MESSAGE", [record().slice(0, 50), 7, "not a record"]),
+    record(),
+  ].join("\n")));
+  const piece = parser.finish();
+  assert.deepStrictEqual(piece.keys, ["blobs/080/1d9/0801d996", "ds/b%2520%25222%2522.nwb"]);
+  assert.deepStrictEqual([...piece.keyIds], [0, 1, 0]);
+  // Every record of an envelope has the envelope's line.
+  assert.deepStrictEqual([...piece.lines], [1, 1, 4]);
+  assert.deepStrictEqual([piece.rows, piece.filtered, piece.malformed], [3, 2, 3]);
+  assert.deepStrictEqual(piece.malformedByReason, { bad_json: 3 });
+  assert.deepStrictEqual(piece.quarantine.map((q) => q.line), [3, 3, 3]);
+  assert.deepStrictEqual(piece.jsonRecords, { V_1_0: 4 });
+});

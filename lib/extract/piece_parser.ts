@@ -117,6 +117,7 @@ const DASH = 0x2d;
 const VERSION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 /** Schema versions counted by name per piece; the rest are counted together. */
 const MAX_VERSIONS = 16;
+const ENVELOPE_ENCODER = new TextEncoder();
 const QUARANTINE_DECODER = new TextDecoder();
 const KEPT_IP = 0;
 const EXCLUDED_IP = 1;
@@ -309,10 +310,22 @@ export class PieceParser {
     }
   }
 
-  /** A JSON record: as {@linkcode PieceParser.#line}, with the JSON parser. */
-  #record(buf: Uint8Array, start: number, end: number, line: number): void {
+  /**
+   * A JSON record: as {@linkcode PieceParser.#line}, with the JSON parser. A record found in an
+   * envelope is parsed from `record`, and quarantined (when it is bad) with the envelope's line.
+   */
+  #record(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    record: Uint8Array = buf,
+  ): void {
     const json = this.#json;
-    const outcome = json.parse(buf, start, end);
+    const outcome = record === buf
+      ? json.parse(buf, start, end)
+      : json.parse(record, 0, record.length);
+    if (json.envelope && record === buf) return this.#envelope(buf, start, end, line);
     if (outcome !== LineOutcome.Malformed) this.#countVersion(json);
     if (outcome === LineOutcome.Filtered) {
       this.#filtered++;
@@ -329,6 +342,37 @@ export class PieceParser {
     ) {
       this.#setRequest(json.time, json.bytesSent, json.download);
       if (!json.hasBytesField) this.#jsonWithoutBytes++;
+    }
+  }
+
+  /**
+   * The records of a CloudWatch Logs subscription envelope (rare: read with `JSON.parse`, then
+   * each record as any other); a control message (`CONTROL_MESSAGE`) holds none.
+   */
+  #envelope(buf: Uint8Array, start: number, end: number, line: number): void {
+    let envelope: { messageType?: unknown; logEvents?: unknown };
+    try {
+      envelope = JSON.parse(QUARANTINE_DECODER.decode(buf.subarray(start, end)));
+    } catch {
+      return this.#reject(buf, start, end, line, "bad_json");
+    }
+    if (envelope.messageType === "CONTROL_MESSAGE") {
+      this.#filtered++;
+      return;
+    }
+    if (!Array.isArray(envelope.logEvents)) return this.#reject(buf, start, end, line, "bad_json");
+    for (const event of envelope.logEvents) {
+      const message = (event as { message?: unknown } | null)?.message;
+      if (typeof message !== "string") {
+        this.#reject(buf, start, end, line, "bad_json");
+        continue;
+      }
+      const record = ENVELOPE_ENCODER.encode(message);
+      if (jsonRecordStart(record, 0, record.length) < 0) {
+        this.#reject(buf, start, end, line, "bad_json");
+        continue;
+      }
+      this.#record(buf, start, end, line, record);
     }
   }
 
