@@ -105,7 +105,8 @@ function digitsAt(buf: Uint8Array, p: number, count: number): number {
 
 /**
  * Where the JSON object of the line `buf[start..end)` begins (its `{`), or -1 when the line is
- * not a JSON record. A record may follow an ISO 8601 time and a blank (CloudWatch Logs exports).
+ * not a JSON record. A record may follow a byte order mark, blanks, or an ISO 8601 time and a
+ * blank (CloudWatch Logs exports).
  * No text-format line qualifies: those begin with the bucket owner's id.
  *
  * @example Usage
@@ -122,6 +123,8 @@ function digitsAt(buf: Uint8Array, p: number, count: number): number {
  */
 export function jsonRecordStart(buf: Uint8Array, start: number, end: number): number {
   let p = start;
+  // A byte order mark, as some tools write at a file's start.
+  if (buf[p] === 0xef && buf[p + 1] === 0xbb && buf[p + 2] === 0xbf && p + 3 <= end) p += 3;
   while (p < end && (buf[p] === SPACE || buf[p] === 0x09)) p++;
   if (p >= end) return -1;
   if (buf[p] === OPEN_BRACE) return p;

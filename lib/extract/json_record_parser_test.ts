@@ -68,6 +68,8 @@ const KEPT = {
 Deno.test("a documented record is read: time in whole seconds, download at status 200", () => {
   assert.deepStrictEqual(describe(record()), KEPT);
   assert.deepStrictEqual(describe(record({ http_status: 206 })), { ...KEPT, download: 0 });
+  // After a byte order mark (a file's first line), the same record.
+  assert.deepStrictEqual(describe(`\ufeff${record()}`), KEPT);
   // Pretty-printed, with blanks and a CR at the end, it is the same record.
   const pretty = JSON.stringify(JSON.parse(record()), null, 1).replaceAll("\n", " ") + " \r";
   assert.deepStrictEqual(describe(pretty), KEPT);

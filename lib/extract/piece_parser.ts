@@ -113,6 +113,7 @@ const OPEN_BRACE = 0x7b;
 const SPACE = 0x20;
 const TAB = 0x09;
 const DASH = 0x2d;
+const BYTE_ORDER_MARK = 0xef;
 /** What a schema version counted by name looks like (`V_1_0`). */
 const VERSION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 /** Schema versions counted by name per piece; the rest are counted together. */
@@ -280,7 +281,10 @@ export class PieceParser {
     // A JSON record starts with "{" (or blanks, or an export's time, "2026-…"): the text
     // format's lines (a bucket owner's id first) go straight to their parser.
     const first = buf[start];
-    if (first === OPEN_BRACE || first === SPACE || first === TAB || buf[start + 4] === DASH) {
+    if (
+      first === OPEN_BRACE || first === SPACE || first === TAB || first === BYTE_ORDER_MARK ||
+      buf[start + 4] === DASH
+    ) {
       if (jsonRecordStart(buf, start, end) >= 0) return this.#record(buf, start, end, line);
     }
     const parser = this.#parser;
