@@ -13,7 +13,16 @@ import { type ExtractionResult, extractLogs } from "../lib/extract/extract_logs.
 import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { summaryLines, warningLines } from "../lib/cli/extraction_report.ts";
 import { convertLogTree, jsonRecordOfLine } from "./_json_records.ts";
-import { generateLogs, GENERATOR, readTree, ROOT, withTmpDir } from "./_helpers.ts";
+import {
+  cliEnv,
+  generateLogs,
+  GENERATOR,
+  offlineRangeEnv,
+  readTree,
+  ROOT,
+  runCli,
+  withTmpDir,
+} from "./_helpers.ts";
 
 const secrets = await deriveCacheSecrets({ password: "json delivery password", iterations: 1 });
 const SAMPLE = join(ROOT, "fixtures", "sample_logs");
@@ -204,5 +213,38 @@ Deno.test("a Parquet file is reported with what to do, not skipped in silence", 
     });
     assert.deepStrictEqual(result.files.failed, 1);
     assert.match(result.failures[0].reason, /Parquet.*DuckDB/);
+  });
+});
+
+Deno.test("through the CLI: the steps on a JSON delivery publish the text logs' summaries, byte for byte", async () => {
+  await withTmpDir(async (home) => {
+    const json = join(home, "json");
+    await convertLogTree(SAMPLE, json, { rename: (path) => `${path}.json.gz`, gzip: () => true });
+    const published = async (logs: string, cache: string) => {
+      const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...offlineRangeEnv() });
+      for (
+        const step of [
+          ["extract_logs", logs],
+          ["index_ips"],
+          ["update_indexed_region_codes"],
+          ["generate_summaries"],
+          ["generate_totals"],
+          ["generate_archive_summaries"],
+          ["generate_archive_totals"],
+        ]
+      ) {
+        const run = await runCli(step, { env });
+        assert.deepStrictEqual(run.code, 0, `${step[0]}: ${run.stderr}`);
+      }
+      return await readTree(join(cache, "summaries"));
+    };
+    const fromText = await published(SAMPLE, join(home, "text-cache"));
+    const fromJson = await published(json, join(home, "json-cache"));
+    assert(fromText.size > 50, `${fromText.size} published files`);
+    assert.deepStrictEqual([...fromJson.keys()], [...fromText.keys()]);
+    const decoder = new TextDecoder();
+    for (const [path, bytes] of fromText) {
+      assert.strictEqual(decoder.decode(fromJson.get(path)), decoder.decode(bytes), path);
+    }
   });
 });
