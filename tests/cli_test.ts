@@ -261,7 +261,8 @@ async function frozenExtraction(home: string, logs: string, cache: string) {
   const child = cliCommand(args, {
     env: cliEnv(home),
   }).spawn();
-  while (!(await readLockHolder(cache).catch(() => undefined))?.pid) {
+  // Until its own record is there (the first run's stays in the file until then).
+  while ((await readLockHolder(cache).catch(() => undefined))?.pid !== child.pid) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   child.kill("SIGSTOP");
@@ -325,9 +326,11 @@ Deno.test("stop ends a summary step before it writes: the published files stay a
     held.exec("PRAGMA locking_mode = EXCLUSIVE");
     held.exec("BEGIN EXCLUSIVE");
     const step = cliCommand(["generate_summaries"], { env }).spawn();
-    // Until the holder's record is written (a reader can come between its lock and its write).
+    // Until the step's own record is written (a reader can come between its lock and its write,
+    // and the record of generate_totals, which ran before, is still in the file until then).
     while (
-      !(await readLockHolder(cache, { file: PIPELINE_LOCK_FILE }).catch(() => undefined))?.pid
+      (await readLockHolder(cache, { file: PIPELINE_LOCK_FILE }).catch(() => undefined))?.pid !==
+        step.pid
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -698,11 +701,15 @@ async function frozenGroup(
   assert.deepStrictEqual(first.code, 0, first.stderr);
   const held = new DatabaseSync(join(cache, DATABASE_FILE));
   held.exec("BEGIN IMMEDIATE");
+  // The first run's record stays in the file until the next holder writes its own.
+  const before = (await readLockHolder(cache).catch(() => undefined))?.pid;
   const child = programCommand("setsid", [Deno.execPath(), ...await taskArgs(task), ...args], {
     env,
     cwd,
   }).spawn();
-  while (!(await readLockHolder(cache).catch(() => undefined))?.pid) {
+  for (;;) {
+    const pid = (await readLockHolder(cache).catch(() => undefined))?.pid;
+    if (pid !== undefined && pid !== before) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   Deno.kill(-child.pid, "SIGSTOP");
