@@ -38,6 +38,8 @@ export const MODE_VARIABLE: string = "S3_LOG_EXTRACTION_MODE";
 
 /** The environment variable naming the geo database (as `--geo-db`). */
 export const GEO_DB_VARIABLE: string = "S3_LOG_EXTRACTION_GEO_DB";
+/** User-Agent prefixes of the archive's own tools, comma-separated (client kind `archive-client`). */
+export const ARCHIVE_CLIENTS_VARIABLE: string = "S3_LOG_EXTRACTION_ARCHIVE_CLIENTS";
 /** A JSON file of dataset → title, shown in the report beside each dataset's name. */
 export const TITLES_VARIABLE: string = "S3_LOG_EXTRACTION_TITLES";
 

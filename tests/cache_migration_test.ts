@@ -42,7 +42,7 @@ Deno.test("a cache of schema 6 moves into blocks on first use, then equals a fre
     const after = new DatabaseSync(join(old, "cache.sqlite"), { readOnly: true });
     assert.deepStrictEqual(
       { ...after.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() },
-      { value: "7" },
+      { value: "8" },
     );
     assert.deepStrictEqual(
       after.prepare("SELECT name FROM sqlite_schema WHERE name = 'requests'").all(),

@@ -16,7 +16,7 @@ import { parseS3Url, type S3Location } from "../s3/s3_client.ts";
 import { readInventory } from "../s3/s3_inventory.ts";
 import { objectEntry } from "../s3/s3_log_source.ts";
 import { IMPORT_PREFIX } from "../reference/reference_import.ts";
-import { countRequests } from "../store/request_blocks.ts";
+import { countClientKinds, countRequests } from "../store/request_blocks.ts";
 import type { RunRecord } from "../store/run_history.ts";
 import { type LockHolder, readLockHolder } from "../store/run_lock.ts";
 
@@ -38,6 +38,8 @@ export interface CacheStatus {
   lastRuns: Omit<RunRecord, "summary">[];
   /** Requests stored. */
   requests: number;
+  /** Requests stored per client kind code (see `CLIENT_KINDS`). */
+  clientKinds?: number[];
   /** Distinct client IPs stored. */
   ips: number;
   /** IPs with a region label. */
@@ -219,6 +221,7 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
     WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
     .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
   status.requests = countRequests(db);
+  status.clientKinds = countClientKinds(db);
   status.ips = count("SELECT count(*) AS n FROM ips");
   status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
   status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");

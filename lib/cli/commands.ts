@@ -14,6 +14,7 @@ import { IPINFO_DEFAULT_URL } from "../regions/ipinfo_client.ts";
 import { RANGE_SOURCES } from "../regions/service_ranges.ts";
 import { OPENCAGE_DEFAULT_URL } from "../regions/update_region_code_coordinates.ts";
 import {
+  ARCHIVE_CLIENTS_VARIABLE,
   GEO_DB_VARIABLE,
   IPINFO_TOKEN_VARIABLE,
   IPINFO_URL_VARIABLE,
@@ -52,7 +53,12 @@ export interface StepNeeds {
 }
 
 const EXTRACTION: StepNeeds = {
-  env: [...SECRETS, ...EXCLUDED_IP_VARIABLES.map((v) => v.name), MODE_VARIABLE],
+  env: [
+    ...SECRETS,
+    ...EXCLUDED_IP_VARIABLES.map((v) => v.name),
+    MODE_VARIABLE,
+    ARCHIVE_CLIENTS_VARIABLE,
+  ],
   logs: true,
 };
 const REGIONS: StepNeeds = {

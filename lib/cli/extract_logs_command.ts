@@ -4,7 +4,7 @@
  * @module
  */
 
-import { AWS_ENDPOINT_URL_VARIABLE } from "../env.ts";
+import { ARCHIVE_CLIENTS_VARIABLE, AWS_ENDPOINT_URL_VARIABLE } from "../env.ts";
 import { awsCredentials, awsRegion } from "../s3/aws_credentials.ts";
 import { secretsFromEnvironment } from "../crypto/cache_secrets.ts";
 import { parseS3Url, S3Client } from "../s3/s3_client.ts";
@@ -152,6 +152,9 @@ ${COMMON_HELP}`,
       mode: mode as ExtractionMode,
       excludedIps: excluded?.pattern,
       excludedIpMatch: excluded?.match,
+      archiveClients: context.env.get(ARCHIVE_CLIENTS_VARIABLE)?.split(",").map((prefix) =>
+        prefix.trim()
+      ).filter((prefix) => prefix !== ""),
       workers,
       limit,
       batchRequests,

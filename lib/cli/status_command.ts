@@ -4,6 +4,7 @@
  * @module
  */
 
+import { CLIENT_KINDS } from "../extract/client_kind.ts";
 import { resolve } from "node:path";
 import { type CacheStatus, cacheStatus } from "./cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
@@ -126,6 +127,12 @@ export function describe(status: CacheStatus, now: Date): string[] {
     `Requests: ${n(status.requests)}; distinct IPs: ${n(status.ips)}, ${n(status.labelledIps)} ` +
       `with a region label (${share}%); quarantined lines: ${n(status.quarantinedLines)}.`,
   );
+  if (status.requests > 0 && status.clientKinds !== undefined) {
+    const shares = status.clientKinds.map((count, code) =>
+      `${CLIENT_KINDS[code]} ${(Math.round(count / status.requests * 1000) / 10).toFixed(1)}%`
+    );
+    lines.push(`Client kinds of the requests: ${shares.join(", ")}.`);
+  }
   const last = status.lastRuns[0];
   if (last !== undefined) {
     const seconds = last.finished_at === null

@@ -57,6 +57,12 @@ export interface ExtractLogsOptions {
    * @default {"whole"}
    */
   excludedIpMatch?: IpMatch;
+  /**
+   * User-Agent prefixes of the archive's own tools (client kind `archive-client`).
+   *
+   * @default {DEFAULT_ARCHIVE_CLIENTS}
+   */
+  archiveClients?: readonly string[];
   /** Parse workers (default: one per core; 0 parses on the calling thread). */
   workers?: number;
   /** Process at most this many log files. */
@@ -423,6 +429,7 @@ async function runPlan(planned: PlannedFile[], context: RunContext): Promise<voi
         pieces: await Promise.all(pieces.map((piece) => source.taskPiece(piece))),
         mode: summary.mode,
         excludedIps: context.excludedIps,
+        archiveClients: options.archiveClients ?? null,
       }),
   );
   const batchRequests = options.batchRequests ?? 100_000;

@@ -66,6 +66,8 @@ const FIELD_NAMES = [
   "http_status",
   "bytes_sent",
   "logEvents",
+  "user_agent",
+  "object_size",
 ] as const;
 const VERSION = 0;
 const TIME = 1;
@@ -75,6 +77,8 @@ const KEY = 4;
 const STATUS = 5;
 const BYTES = 6;
 const LOG_EVENTS = 7;
+const USER_AGENT = 8;
+const OBJECT_SIZE = 9;
 const FIELD_BYTES = FIELD_NAMES.map((name) => ENCODER.encode(name));
 /** What `#readKey` returns when the key is read. */
 const KEY_READ = -1;
@@ -194,6 +198,14 @@ export class JsonRecordParser {
   bytesSent = 0;
   /** Whether the record has a `bytes_sent` field (a `null` one included). */
   hasBytesField = false;
+  /** The object's size (`object_size`), or -1 when it is `null` or absent. */
+  objectSize = -1;
+  /** The buffer that holds the User-Agent (`-` when it is `null` or absent). */
+  userAgentBuffer: Uint8Array = DASH_FIELD;
+  /** Start of the User-Agent. */
+  userAgentStart = 0;
+  /** End (exclusive) of the User-Agent. */
+  userAgentEnd = 1;
   /** The HTTP status of the request. */
   status = 0;
   /** Whether the status is exactly 200 (a whole-object download). */
@@ -277,6 +289,16 @@ export class JsonRecordParser {
       if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
     }
     if (!this.#readIp(buf)) return this.#malformed("bad_client_ip");
+    this.objectSize = this.#kinds[OBJECT_SIZE] === NUMBER ? this.#integer(buf, OBJECT_SIZE) : -1;
+    if (this.#kinds[USER_AGENT] === STRING) {
+      this.userAgentBuffer = this.#valueBuffer(buf, USER_AGENT);
+      this.userAgentStart = this.#starts[USER_AGENT];
+      this.userAgentEnd = this.#ends[USER_AGENT];
+    } else {
+      this.userAgentBuffer = DASH_FIELD;
+      this.userAgentStart = 0;
+      this.userAgentEnd = 1;
+    }
     this.status = status;
     this.download = status === 200;
     return LineOutcome.Kept;

@@ -242,12 +242,22 @@ export class LogLineParser {
   status = 0;
   /** Whether the status is exactly 200 (a whole-object download). */
   download = false;
+  /** The object's size (the object size field), or -1 when it is `-`. */
+  objectSize = -1;
+  /** Start of the User-Agent (without its quotes); equal to the end when there is none. */
+  userAgentStart = 0;
+  /** End (exclusive) of the User-Agent. */
+  userAgentEnd = 0;
   /** Why the last line was malformed. */
   reason: MalformedReason = "blank_line";
 
   #mode: ExtractionMode;
   #tailStatus = 0;
   #tailBytes = 0;
+  #tailSize = -1;
+  #tailEnd = 0;
+  /** Where the Referer of the chosen reading starts. */
+  #refererStart = 0;
   #latest: number;
 
   /**
@@ -315,6 +325,8 @@ export class LogLineParser {
       if (!this.#readTail(buf, p + 1, end)) return this.#malformed("missing_status");
       status = this.#tailStatus;
       this.bytesSent = this.#tailBytes;
+      this.objectSize = this.#tailSize;
+      this.#refererStart = this.#tailEnd;
       this.uriEnd = p + 1;
     } else {
       if (p >= end || buf[p] !== QUOTE) return this.#malformed("missing_request_uri");
@@ -335,7 +347,32 @@ export class LogLineParser {
     this.ipEnd = ipEnd;
     this.status = status;
     this.download = status === 200;
+    this.#locateUserAgent(buf, this.#refererStart, end);
     return LineOutcome.Kept;
+  }
+
+  /**
+   * Finds the User-Agent after the Referer at `p` (quoted, or a bare `-`): the quoted field
+   * after it, up to a quote followed by a blank or the end. Values with quotes inside may be
+   * cut short; the kind of client is read from their start.
+   */
+  #locateUserAgent(buf: Uint8Array, p: number, end: number): void {
+    this.userAgentStart = this.userAgentEnd = p;
+    if (p >= end) return;
+    if (buf[p] === QUOTE) {
+      p++;
+      while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
+      p++;
+    } else {
+      p = skipToken(buf, p, end);
+    }
+    p = skipBlanks(buf, p, end);
+    if (p >= end || buf[p] !== QUOTE) return;
+    const start = p + 1;
+    p = start;
+    while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
+    this.userAgentStart = start;
+    this.userAgentEnd = p;
   }
 
   #malformed(reason: MalformedReason): LineOutcome {
@@ -352,6 +389,8 @@ export class LogLineParser {
     let fallbackStatus = -1;
     let fallbackBytes = 0;
     let fallbackEnd = 0;
+    let fallbackSize = -1;
+    let fallbackReferer = 0;
     let q = from;
     while (q < end) {
       q = buf.indexOf(QUOTE, q);
@@ -360,6 +399,8 @@ export class LogLineParser {
         if (endsWithProtocol(buf, from, q)) {
           const status = this.#tailStatus;
           this.bytesSent = this.#tailBytes;
+          this.objectSize = this.#tailSize;
+          this.#refererStart = this.#tailEnd;
           this.uriEnd = q;
           if (!this.#anotherProtocolReading(buf, from, q + 1, end)) return status;
           this.reason = "ambiguous_status";
@@ -368,12 +409,16 @@ export class LogLineParser {
         without++;
         fallbackStatus = this.#tailStatus;
         fallbackBytes = this.#tailBytes;
+        fallbackSize = this.#tailSize;
+        fallbackReferer = this.#tailEnd;
         fallbackEnd = q;
       }
       q++;
     }
     if (without === 1) {
       this.bytesSent = fallbackBytes;
+      this.objectSize = fallbackSize;
+      this.#refererStart = fallbackReferer;
       this.uriEnd = fallbackEnd;
       return fallbackStatus;
     }
@@ -417,6 +462,7 @@ export class LogLineParser {
     p = skipToken(buf, p, end);
     if (p === errorStart || buf[errorStart] === QUOTE) return false;
     let bytes = 0;
+    let size = -1;
     for (let field = 0; field < 4; field++) {
       p = skipBlanks(buf, p, end);
       const fieldStart = p;
@@ -434,6 +480,7 @@ export class LogLineParser {
         }
         if (p === fieldStart) return false;
         if (field === 0) bytes = value;
+        else if (field === 1) size = value;
       }
       if (p < end && !isBlank(buf[p])) return false;
     }
@@ -443,6 +490,8 @@ export class LogLineParser {
     if (p < end && buf[p] !== QUOTE && !bareDash) return false;
     this.#tailStatus = status;
     this.#tailBytes = bytes;
+    this.#tailSize = size;
+    this.#tailEnd = p;
     return true;
   }
 

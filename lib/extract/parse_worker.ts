@@ -19,6 +19,8 @@ export interface WorkerTask {
   mode: ExtractionMode;
   /** Source of the anchored excluded-IP pattern, if any. */
   excludedIps: string | null;
+  /** User-Agent prefixes of the archive's own tools (null: the default ones). */
+  archiveClients?: readonly string[] | null;
 }
 
 /** The worker's answer. */
@@ -38,13 +40,18 @@ const scope = self as unknown as {
 scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
   const task = event.data;
   const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
-  const outcomes = await readTask(task.pieces, { mode: task.mode, excludedIps });
-  // The pieces' columns are views into six buffers per task (see readTask).
+  const outcomes = await readTask(task.pieces, {
+    mode: task.mode,
+    excludedIps,
+    archiveClients: task.archiveClients ?? undefined,
+  });
+  // The pieces' columns are views into eight buffers per task (see readTask).
   const transfer = new Set<ArrayBuffer>();
   for (const outcome of outcomes) {
     if (outcome.ok) {
       const p = outcome.parsed;
-      for (const column of [p.keyIds, p.ipIds, p.lines, p.times, p.bytesSent, p.downloads]) {
+      const columns = [p.keyIds, p.ipIds, p.lines, p.times, p.bytesSent, p.downloads];
+      for (const column of [...columns, p.objectSizes, p.clientKinds]) {
         transfer.add(column.buffer as ArrayBuffer);
       }
     }

@@ -61,7 +61,11 @@ class InlineExecutor implements PieceExecutor {
     const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
     return {
       id: task.id,
-      outcomes: await readTask(task.pieces, { mode: task.mode, excludedIps }),
+      outcomes: await readTask(task.pieces, {
+        mode: task.mode,
+        excludedIps,
+        archiveClients: task.archiveClients ?? undefined,
+      }),
     };
   }
 

@@ -8,6 +8,7 @@
 import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
 import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
+import { ClientKindCache, clientKindRules, DEFAULT_ARCHIVE_CLIENTS } from "./client_kind.ts";
 import {
   type ExtractionMode,
   hasControlCharacter,
@@ -54,6 +55,10 @@ export interface ParsedPiece {
   bytesSent: Float64Array;
   /** 1 when the status was exactly 200, else 0. */
   downloads: Uint8Array;
+  /** The object's size of each request, or -1 when the log does not say. */
+  objectSizes: Float64Array;
+  /** The client kind of each request (a code of `CLIENT_KINDS`). */
+  clientKinds: Uint8Array;
   /** Well-formed lines the rules do not keep. */
   filtered: number;
   /** Kept lines dropped because the client IP matched the excluded-IP pattern. */
@@ -96,6 +101,8 @@ export class InternTables {
   readonly ipVerdicts: number[] = [];
   /** Per key id: whether it holds a control character (NUL, tab, line break…). */
   readonly badKeys: boolean[] = [];
+  /** Client kinds of the User-Agents seen (which stay in the worker: they are never sent on). */
+  clientKinds?: ClientKindCache;
 }
 
 /** Options of {@linkcode PieceParser}. */
@@ -106,6 +113,12 @@ export interface PieceParserOptions {
   mode?: ExtractionMode;
   /** Kept lines whose whole client IP matches this pattern are dropped and counted. */
   excludedIps?: RegExp;
+  /**
+   * User-Agent prefixes of the archive's own tools (client kind `archive-client`).
+   *
+   * @default {DEFAULT_ARCHIVE_CLIENTS}
+   */
+  archiveClients?: readonly string[];
 }
 
 const NEWLINE = 0x0a;
@@ -169,6 +182,9 @@ export class PieceParser {
   #times = new Float64Array(256);
   #bytes = new Float64Array(256);
   #downloads = new Uint8Array(256);
+  #objectSizes = new Float64Array(256);
+  #clientKinds = new Uint8Array(256);
+  #clientKindCache: ClientKindCache;
   #filtered = 0;
   #excluded = 0;
   #malformed = 0;
@@ -185,6 +201,9 @@ export class PieceParser {
     this.#ips = tables.ips;
     this.#ipVerdict = tables.ipVerdicts;
     this.#badKeys = tables.badKeys;
+    this.#clientKindCache = tables.clientKinds ??= new ClientKindCache(
+      clientKindRules(options.archiveClients ?? DEFAULT_ARCHIVE_CLIENTS),
+    );
   }
 
   get #json(): JsonRecordParser {
@@ -266,6 +285,8 @@ export class PieceParser {
       times: this.#times.subarray(0, n),
       bytesSent: this.#bytes.subarray(0, n),
       downloads: this.#downloads.subarray(0, n),
+      objectSizes: this.#objectSizes.subarray(0, n),
+      clientKinds: this.#clientKinds.subarray(0, n),
       filtered: this.#filtered,
       excluded: this.#excluded,
       malformed: this.#malformed,
@@ -310,7 +331,8 @@ export class PieceParser {
         parser.ipEnd,
       )
     ) {
-      this.#setRequest(parser.time, parser.bytesSent, parser.download);
+      this.#setRequest(parser.time, parser.bytesSent, parser.download, parser.objectSize);
+      this.#setClientKind(buf, parser.userAgentStart, parser.userAgentEnd);
     }
   }
 
@@ -344,7 +366,8 @@ export class PieceParser {
     if (
       this.#keepInterned(buf, start, end, line, json.keyBuffer, json.keyStart, json.keyEnd, ipId)
     ) {
-      this.#setRequest(json.time, json.bytesSent, json.download);
+      this.#setRequest(json.time, json.bytesSent, json.download, json.objectSize);
+      this.#setClientKind(json.userAgentBuffer, json.userAgentStart, json.userAgentEnd);
       if (!json.hasBytesField) this.#jsonWithoutBytes++;
     }
   }
@@ -451,12 +474,18 @@ export class PieceParser {
     return true;
   }
 
-  /** The time, bytes and download of the row just added. */
-  #setRequest(time: number, bytes: number, download: boolean): void {
+  /** The time, bytes, download and object size of the row just added. */
+  #setRequest(time: number, bytes: number, download: boolean, objectSize: number): void {
     const row = this.#rows - 1;
     this.#times[row] = time;
     this.#bytes[row] = bytes;
     this.#downloads[row] = download ? 1 : 0;
+    this.#objectSizes[row] = objectSize;
+  }
+
+  /** The client kind of the row just added, from its User-Agent `buf[start..end)`. */
+  #setClientKind(buf: Uint8Array, start: number, end: number): void {
+    this.#clientKinds[this.#rows - 1] = this.#clientKindCache.kind(buf, start, end);
   }
 
   /** Counts a JSON record under its schema version (decoded once per run of equal versions). */
@@ -505,6 +534,8 @@ export class PieceParser {
     this.#times = extend(this.#times, new Float64Array(size));
     this.#bytes = extend(this.#bytes, new Float64Array(size));
     this.#downloads = extend(this.#downloads, new Uint8Array(size));
+    this.#objectSizes = extend(this.#objectSizes, new Float64Array(size));
+    this.#clientKinds = extend(this.#clientKinds, new Uint8Array(size));
   }
 }
 

@@ -213,7 +213,7 @@ export async function readTask(
 
 /**
  * Moves the columns of a task's pieces into one buffer per column, each piece keeping views
- * into it: a task's answer then transfers six buffers instead of six per file.
+ * into it: a task's answer then transfers eight buffers instead of eight per file.
  */
 function packColumns(outcomes: PieceOutcome[]): void {
   const parsed = outcomes.flatMap((o) => (o.ok ? [o.parsed] : []));
@@ -224,6 +224,8 @@ function packColumns(outcomes: PieceOutcome[]): void {
   const times = new Float64Array(total);
   const bytesSent = new Float64Array(total);
   const downloads = new Uint8Array(total);
+  const objectSizes = new Float64Array(total);
+  const clientKinds = new Uint8Array(total);
   let offset = 0;
   for (const p of parsed) {
     const end = offset + p.rows;
@@ -233,12 +235,16 @@ function packColumns(outcomes: PieceOutcome[]): void {
     times.set(p.times, offset);
     bytesSent.set(p.bytesSent, offset);
     downloads.set(p.downloads, offset);
+    objectSizes.set(p.objectSizes, offset);
+    clientKinds.set(p.clientKinds, offset);
     p.keyIds = keyIds.subarray(offset, end);
     p.ipIds = ipIds.subarray(offset, end);
     p.lines = lines.subarray(offset, end);
     p.times = times.subarray(offset, end);
     p.bytesSent = bytesSent.subarray(offset, end);
     p.downloads = downloads.subarray(offset, end);
+    p.objectSizes = objectSizes.subarray(offset, end);
+    p.clientKinds = clientKinds.subarray(offset, end);
     offset = end;
   }
 }

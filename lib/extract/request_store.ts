@@ -293,6 +293,8 @@ export class RequestStore {
         parsed.bytesSent[r],
         ipIndexes[parsed.ipIds[r]],
         parsed.downloads[r],
+        parsed.objectSizes[r],
+        parsed.clientKinds[r],
       );
     }
     parsed.quarantine.forEach((q, k) => {

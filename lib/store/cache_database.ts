@@ -24,7 +24,7 @@ import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.
 import { moveRequestRowsIntoBlocks } from "./request_blocks.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 /**
@@ -71,7 +71,9 @@ CREATE TABLE IF NOT EXISTS request_blocks (
   times BLOB NOT NULL,
   bytes_sent BLOB NOT NULL,
   ip_indexes BLOB NOT NULL,
-  downloads BLOB NOT NULL
+  downloads BLOB NOT NULL,
+  object_sizes BLOB,
+  client_kinds BLOB
 );
 CREATE INDEX IF NOT EXISTS request_blocks_by_file ON request_blocks (file_id);
 CREATE TABLE IF NOT EXISTS ips (
@@ -224,6 +226,13 @@ function upgradeSchema(db: DatabaseSync, path: string, version: number): void {
     const objectColumns = db.prepare("SELECT name FROM pragma_table_info('objects')").all();
     if (objectColumns.some((c) => c.name === "dataset")) {
       db.exec("ALTER TABLE objects DROP COLUMN dataset");
+    }
+    // Schema 8 keeps each request's object size and client kind; older blocks have neither
+    // (read as unknown).
+    const blockColumns = db.prepare("SELECT name FROM pragma_table_info('request_blocks')").all();
+    if (!blockColumns.some((c) => c.name === "client_kinds")) {
+      db.exec("ALTER TABLE request_blocks ADD COLUMN object_sizes BLOB");
+      db.exec("ALTER TABLE request_blocks ADD COLUMN client_kinds BLOB");
     }
     db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
       String(SCHEMA_VERSION),

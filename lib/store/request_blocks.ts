@@ -1,6 +1,7 @@
 /**
  * Extracted requests, stored by column: a block holds up to {@linkcode BLOCK_ROWS} requests of
- * one log file as one BLOB per column (line, object id, time, bytes sent, IP index, download).
+ * one log file as one BLOB per column (line, object id, time, bytes sent, IP index, download,
+ * and since schema 8 object size and client kind).
  * One row per block instead of one per request makes inserts and scans several times cheaper
  * (SQLite's per-row cost is gone), and a block keeps its log file's id, so that a file's
  * requests can be replaced and exports keep file and line order.
@@ -42,11 +43,15 @@ export interface RequestBlock {
   ipIndexes: Float64Array;
   /** 1 for a download (status 200), else 0. */
   downloads: Uint8Array;
+  /** The object's size of each request, -1 when unknown (and in blocks before schema 8). */
+  objectSizes: Float64Array;
+  /** The client kind of each request (a code of `CLIENT_KINDS`; 0, unknown, before schema 8). */
+  clientKinds: Uint8Array;
 }
 
 const INSERT_BLOCK = `INSERT INTO request_blocks (file_id, rows, first_line, min_time, max_time,
-  lines, object_ids, times, bytes_sent, ip_indexes, downloads)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  lines, object_ids, times, bytes_sent, ip_indexes, downloads, object_sizes, client_kinds)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
  * Buffers requests and writes them as blocks, one log file per block. Call
@@ -79,13 +84,18 @@ export class BlockWriter {
   #bytesSent = new Float64Array(BLOCK_ROWS);
   #ipIndexes = new Float64Array(BLOCK_ROWS);
   #downloads = new Uint8Array(BLOCK_ROWS);
+  #objectSizes = new Float64Array(BLOCK_ROWS);
+  #clientKinds = new Uint8Array(BLOCK_ROWS);
 
   /** Prepares the insert on `db`. */
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare(INSERT_BLOCK);
   }
 
-  /** Adds one request; requests of one file are pushed in line order. */
+  /**
+   * Adds one request; requests of one file are pushed in line order. `objectSize` is -1 and
+   * `clientKind` 0 (unknown) where the source does not say (imports, caches of schema 6).
+   */
   push(
     fileId: number,
     line: number,
@@ -94,6 +104,8 @@ export class BlockWriter {
     bytesSent: number,
     ipIndex: number,
     download: number,
+    objectSize = -1,
+    clientKind = 0,
   ): void {
     if (fileId !== this.#fileId || this.#count === BLOCK_ROWS) {
       this.flush();
@@ -106,6 +118,8 @@ export class BlockWriter {
     this.#bytesSent[i] = bytesSent;
     this.#ipIndexes[i] = ipIndex;
     this.#downloads[i] = download;
+    this.#objectSizes[i] = objectSize;
+    this.#clientKinds[i] = clientKind;
   }
 
   /** Forgets the requests still buffered (their transaction was rolled back). */
@@ -142,6 +156,8 @@ export class BlockWriter {
       bytesOf(this.#bytesSent.subarray(0, n)),
       bytesOf(this.#ipIndexes.subarray(0, n)),
       this.#downloads.slice(0, n),
+      bytesOf(this.#objectSizes.subarray(0, n)),
+      this.#clientKinds.slice(0, n),
     );
     this.#count = 0;
   }
@@ -183,9 +199,11 @@ export function* readRequestBlocks(
   const where = options.fileIds === undefined
     ? ""
     : `WHERE file_id IN (${options.fileIds.map(Number).join(", ")})`;
+  const kept = hasKindColumns(db);
   const select = hasBlocks(db)
     ? db.prepare(`SELECT file_id, rows, first_line, lines, object_ids, times, bytes_sent,
-      ip_indexes, downloads FROM request_blocks ${where} ORDER BY id`)
+      ip_indexes, downloads, ${kept ? "object_sizes, client_kinds" : "NULL, NULL"}
+      FROM request_blocks ${where} ORDER BY id`)
     : undefined;
   for (const row of select?.iterate() ?? []) {
     const rows = row.rows as number;
@@ -202,9 +220,59 @@ export function* readRequestBlocks(
       bytesSent: column(row.bytes_sent, Float64Array, rows),
       ipIndexes: column(row.ip_indexes, Float64Array, rows),
       downloads: column(row.downloads, Uint8Array, rows),
+      objectSizes: row.object_sizes == null
+        ? new Float64Array(rows).fill(-1)
+        : column(row.object_sizes, Float64Array, rows),
+      clientKinds: row.client_kinds == null
+        ? new Uint8Array(rows)
+        : column(row.client_kinds, Uint8Array, rows),
     };
   }
   if (hasLegacyRequests(db)) yield* legacyBlocks(db, where);
+}
+
+/**
+ * How many stored requests each client kind has, by code (see `CLIENT_KINDS`): requests of
+ * blocks written before schema 8, and rows not moved into blocks yet, count as unknown (0).
+ *
+ * @param db The cache database.
+ * @returns Requests per kind code, for codes 0 to 5.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter, countClientKinds } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 9, 86400, 100, 7, 1, 100, 3);
+ * blocks.push(1, 2, 9, 86400, 100, 7, 1, 100, 3);
+ * blocks.push(1, 3, 9, 86400, 100, 7, 1, 100, 1);
+ * blocks.flush();
+ * assert.deepStrictEqual(countClientKinds(db), [0, 1, 0, 2, 0, 0]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function countClientKinds(db: DatabaseSync): number[] {
+  const counts = [0, 0, 0, 0, 0, 0];
+  const total = countRequests(db);
+  let known = 0;
+  if (hasKindColumns(db)) {
+    const select = db.prepare(
+      "SELECT rows, client_kinds FROM request_blocks WHERE client_kinds IS NOT NULL",
+    );
+    for (const row of select.iterate()) {
+      const rows = row.rows as number;
+      const kinds = column(row.client_kinds, Uint8Array, rows);
+      for (let i = 0; i < rows; i++) counts[kinds[i]]++;
+      known += rows;
+    }
+  }
+  counts[0] += total - known;
+  return counts;
 }
 
 /**
@@ -404,6 +472,13 @@ function hasBlocks(db: DatabaseSync): boolean {
   return hasTable(db, "request_blocks");
 }
 
+/** Whether blocks have object sizes and client kinds (schema 8; a cache of 7 read only lacks them). */
+function hasKindColumns(db: DatabaseSync): boolean {
+  return hasBlocks(db) &&
+    db.prepare("SELECT name FROM pragma_table_info('request_blocks')").all()
+      .some((c) => c.name === "client_kinds");
+}
+
 function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock> {
   const select = db.prepare(`SELECT rowid AS id, file_id, line, object_id, time, bytes_sent,
     ip_index, download FROM requests WHERE rowid > ? ${where.replace("WHERE", "AND")}
@@ -426,6 +501,8 @@ function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock>
         bytesSent: new Float64Array(n),
         ipIndexes: new Float64Array(n),
         downloads: new Uint8Array(n),
+        objectSizes: new Float64Array(n).fill(-1),
+        clientKinds: new Uint8Array(n),
       };
       for (let i = 0; i < n; i++) {
         const r = rows[start + i];

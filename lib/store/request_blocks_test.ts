@@ -135,3 +135,31 @@ Deno.test("a damaged block is named, with what to do", () => {
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("blocks of schema 7 (no sizes, no client kinds) read as unknown, before and after the upgrade", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let db = openCacheDatabase(dir);
+    const blocks = new BlockWriter(db);
+    blocks.push(1, 1, 9, 86400, 100, 7, 1, 5000, 3);
+    blocks.push(2, 1, 9, 86401, 50, 8, 0);
+    blocks.flush();
+    // The cache as schema 7 wrote it: the two columns did not exist.
+    db.exec("UPDATE request_blocks SET object_sizes = NULL, client_kinds = NULL WHERE file_id = 2");
+    db.exec("ALTER TABLE request_blocks DROP COLUMN object_sizes");
+    db.exec("ALTER TABLE request_blocks DROP COLUMN client_kinds");
+    db.exec("UPDATE meta SET value = '7' WHERE name = 'schema_version'");
+    const read = (db: DatabaseSync) =>
+      [...readRequestBlocks(db)].map((b) => [b.fileId, [...b.objectSizes], [...b.clientKinds]]);
+    assert.deepStrictEqual(read(db), [[1, [-1], [0]], [2, [-1], [0]]]);
+    db.close();
+    db = openCacheDatabase(dir); // upgrades to schema 8: the columns come back, empty
+    const kept = new BlockWriter(db);
+    kept.push(3, 1, 9, 86402, 10, 9, 1, 1234, 2);
+    kept.flush();
+    assert.deepStrictEqual(read(db), [[1, [-1], [0]], [2, [-1], [0]], [3, [1234], [2]]]);
+    db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
