@@ -200,3 +200,28 @@ export class ClientKindCache {
     return kind;
   }
 }
+
+/** The caches of this thread, by list of archive clients: a worker keeps its own for its life. */
+const CACHES = new Map<string, ClientKindCache>();
+
+/**
+ * The cache of this thread for `archiveClients` (classifying each User-Agent once per worker,
+ * not once per task of a few small files).
+ *
+ * @example Usage
+ * ```ts
+ * import { clientKindCache } from "./client_kind.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.strictEqual(clientKindCache(["a/"]), clientKindCache(["a/"]));
+ * ```
+ */
+export function clientKindCache(archiveClients: readonly string[]): ClientKindCache {
+  const key = archiveClients.join("\n");
+  let cache = CACHES.get(key);
+  if (cache === undefined) {
+    cache = new ClientKindCache(clientKindRules(archiveClients));
+    CACHES.set(key, cache);
+  }
+  return cache;
+}

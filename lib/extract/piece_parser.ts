@@ -8,7 +8,7 @@
 import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
 import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
-import { ClientKindCache, clientKindRules, DEFAULT_ARCHIVE_CLIENTS } from "./client_kind.ts";
+import { type ClientKindCache, clientKindCache, DEFAULT_ARCHIVE_CLIENTS } from "./client_kind.ts";
 import {
   type ExtractionMode,
   hasControlCharacter,
@@ -101,8 +101,6 @@ export class InternTables {
   readonly ipVerdicts: number[] = [];
   /** Per key id: whether it holds a control character (NUL, tab, line break…). */
   readonly badKeys: boolean[] = [];
-  /** Client kinds of the User-Agents seen (which stay in the worker: they are never sent on). */
-  clientKinds?: ClientKindCache;
 }
 
 /** Options of {@linkcode PieceParser}. */
@@ -201,9 +199,7 @@ export class PieceParser {
     this.#ips = tables.ips;
     this.#ipVerdict = tables.ipVerdicts;
     this.#badKeys = tables.badKeys;
-    this.#clientKindCache = tables.clientKinds ??= new ClientKindCache(
-      clientKindRules(options.archiveClients ?? DEFAULT_ARCHIVE_CLIENTS),
-    );
+    this.#clientKindCache = clientKindCache(options.archiveClients ?? DEFAULT_ARCHIVE_CLIENTS);
   }
 
   get #json(): JsonRecordParser {
