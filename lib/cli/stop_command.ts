@@ -43,8 +43,9 @@ ${COMMON_HELP}`,
       return 0;
     }
     // A record read between the holder's lock and its write has no pid yet.
-    const run = `${holder.command ?? "The extraction"}` +
-      (holder.pid > 0 ? ` (process ${holder.pid})` : "");
+    const run = holder.pid > 0
+      ? `${holder.command ?? "The extraction"} (process ${holder.pid})`
+      : "The run starting";
     await requestStop(cacheDirectory);
     if (!values.quiet) context.err(`Asked ${run} to stop after its batch in flight…`);
     const deadline = Date.now() + timeout * 1000;

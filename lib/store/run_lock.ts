@@ -91,6 +91,13 @@ function lockFile(
     const release = () => {
       if (released) return;
       released = true;
+      // The record goes with the lock: the next holder's lock comes before its own record, and
+      // a reader in between must not take this run for it.
+      try {
+        file.truncateSync(0);
+      } catch {
+        // A record left behind is only a stale name in `stop`'s message.
+      }
       file.unlockSync();
       file.close();
     };
