@@ -24,6 +24,25 @@ export interface PeriodGrowth {
 
 const DAY = 86_400_000;
 
+/**
+ * The first and last day of `days` (`YYYY-MM-DD`), if any.
+ *
+ * @example Usage
+ * ```ts
+ * import { dayRange } from "./period_growth.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(dayRange([{ key: "2024-03-01" }, { key: "2024-01-05" }]), { first: "2024-01-05", last: "2024-03-01" });
+ * assert.deepStrictEqual(dayRange([]), undefined);
+ * ```
+ */
+export function dayRange(
+  days: readonly { key: string }[],
+): { first: string; last: string } | undefined {
+  const keys = days.map((d) => d.key).sort();
+  return keys.length === 0 ? undefined : { first: keys[0], last: keys[keys.length - 1] };
+}
+
 /** The window of `days` days ending on `last` (`YYYY-MM-DD`), and the one just before it. */
 export interface PeriodWindow {
   /** First day of the period. */
@@ -99,9 +118,9 @@ export function bytesBetween(
  * ```
  */
 export function periodGrowth(byDay: PublishedRow[]): PeriodGrowth[] {
-  if (byDay.length === 0) return [];
-  const keys = byDay.map((d) => d.key).sort();
-  const last = keys[keys.length - 1];
+  const range = dayRange(byDay);
+  if (range === undefined) return [];
+  const { first, last } = range;
   const period = (name: string, days: number): PeriodGrowth => {
     const window = periodWindow(last, days);
     return {
@@ -115,6 +134,6 @@ export function periodGrowth(byDay: PublishedRow[]): PeriodGrowth[] {
   return [
     period("last 30 days", 30),
     period("last 12 months", 365),
-    { name: "all time", first: keys[0], last, bytes: bytesBetween(byDay, keys[0], last) },
+    { name: "all time", first, last, bytes: bytesBetween(byDay, first, last) },
   ];
 }

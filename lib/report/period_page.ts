@@ -8,7 +8,7 @@
  */
 
 import { formatBytes, formatCount } from "./byte_units.ts";
-import { bytesBetween, periodWindow } from "./period_growth.ts";
+import { bytesBetween, dayRange, periodWindow } from "./period_growth.ts";
 import type { ReportData } from "./report_data.ts";
 import {
   datasetLink,
@@ -65,7 +65,7 @@ export function renderPeriodPage(
   context: ReportContext,
   period: PeriodPage,
 ): string {
-  const last = data.byDay.map((d) => d.key).sort().at(-1);
+  const last = dayRange(data.byDay)?.last;
   const nav = periodNavigation(period.file);
   if (last === undefined) {
     return reportPage(

@@ -9,7 +9,7 @@
 
 import { formatBytes, formatCount } from "./byte_units.ts";
 import { countryRollup } from "./country_rollup.ts";
-import { periodGrowth } from "./period_growth.ts";
+import { dayRange, periodGrowth } from "./period_growth.ts";
 import { escapeHtml } from "./html_text.ts";
 import type { DatasetReport, PublishedRow, ReportData } from "./report_data.ts";
 import {
@@ -370,10 +370,4 @@ ${sourceLink(source, depth)}`;
 function rangeOf(days: PublishedRow[]): string {
   const range = dayRange(days);
   return range === undefined ? "no requests yet" : `${range.first} to ${range.last}`;
-}
-
-/** The first and last day of `days`, if any. */
-function dayRange(days: PublishedRow[]): { first: string; last: string } | undefined {
-  const keys = days.map((d) => d.key).sort();
-  return keys.length === 0 ? undefined : { first: keys[0], last: keys[keys.length - 1] };
 }
