@@ -306,30 +306,40 @@ export class PieceParser {
     }
     const parser = this.#parser;
     const outcome = parser.parse(buf, start, end);
+    if (!this.#kept(outcome, buf, start, end, line, parser.reason)) return;
+    this.#keep(
+      buf,
+      start,
+      end,
+      line,
+      parser,
+      buf,
+      parser.userAgentStart,
+      parser.userAgentEnd,
+    );
+  }
+
+  /**
+   * Counts a line the rules do not keep (filtered, or quarantined for `reason`); true when it
+   * is kept.
+   */
+  #kept(
+    outcome: LineOutcome,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    reason: MalformedReason,
+  ): boolean {
     if (outcome === LineOutcome.Filtered) {
       this.#filtered++;
-      return;
+      return false;
     }
     if (outcome === LineOutcome.Malformed) {
-      this.#reject(buf, start, end, line, parser.reason);
-      return;
+      this.#reject(buf, start, end, line, reason);
+      return false;
     }
-    if (
-      this.#keep(
-        buf,
-        start,
-        end,
-        line,
-        buf,
-        parser.keyStart,
-        parser.keyEnd,
-        parser.ipStart,
-        parser.ipEnd,
-      )
-    ) {
-      this.#setRequest(parser.time, parser.bytesSent, parser.download, parser.objectSize);
-      this.#setClientKind(buf, parser.userAgentStart, parser.userAgentEnd);
-    }
+    return true;
   }
 
   /**
@@ -349,22 +359,21 @@ export class PieceParser {
       : json.parse(record, 0, record.length);
     if (json.envelope && record === buf) return this.#envelope(buf, start, end, line);
     if (outcome !== LineOutcome.Malformed) this.#countVersion(json);
-    if (outcome === LineOutcome.Filtered) {
-      this.#filtered++;
-      return;
-    }
-    if (outcome === LineOutcome.Malformed) {
-      this.#reject(buf, start, end, line, json.reason);
-      return;
-    }
-    // The IP of a record is in the line, or "-" (null) in the parser's own buffer.
-    const ipId = this.#ips.intern(json.ipBuffer, json.ipStart, json.ipEnd);
+    if (!this.#kept(outcome, buf, start, end, line, json.reason)) return;
     if (
-      this.#keepInterned(buf, start, end, line, json.keyBuffer, json.keyStart, json.keyEnd, ipId)
+      this.#keep(
+        buf,
+        start,
+        end,
+        line,
+        json,
+        json.userAgentBuffer,
+        json.userAgentStart,
+        json.userAgentEnd,
+      ) &&
+      !json.hasBytesField
     ) {
-      this.#setRequest(json.time, json.bytesSent, json.download, json.objectSize);
-      this.#setClientKind(json.userAgentBuffer, json.userAgentStart, json.userAgentEnd);
-      if (!json.hasBytesField) this.#jsonWithoutBytes++;
+      this.#jsonWithoutBytes++;
     }
   }
 
@@ -400,36 +409,25 @@ export class PieceParser {
   }
 
   /**
-   * Interns the key and IP of a kept line (both in `buf`) and, unless a check rejects it, adds
-   * its row (the request's values follow with {@linkcode PieceParser.#setRequest}). Positional
-   * numbers, not an object: this runs once per request.
+   * Adds the request the parser just read (`request`: its key and IP, in the parser's buffers
+   * or `buf`; time, bytes, download and object size) unless a check of its key or IP rejects
+   * it, with the client kind of its User-Agent `userAgent[userAgentStart..userAgentEnd)`.
+   * Positional numbers, not an object: this runs once per request.
    */
   #keep(
     buf: Uint8Array,
     start: number,
     end: number,
     line: number,
-    keyBuffer: Uint8Array,
-    keyStart: number,
-    keyEnd: number,
-    ipStart: number,
-    ipEnd: number,
+    request: LogLineParser | JsonRecordParser,
+    userAgent: Uint8Array,
+    userAgentStart: number,
+    userAgentEnd: number,
   ): boolean {
-    const ipId = this.#ips.intern(buf, ipStart, ipEnd);
-    return this.#keepInterned(buf, start, end, line, keyBuffer, keyStart, keyEnd, ipId);
-  }
-
-  #keepInterned(
-    buf: Uint8Array,
-    start: number,
-    end: number,
-    line: number,
-    keyBuffer: Uint8Array,
-    keyStart: number,
-    keyEnd: number,
-    ipId: number,
-  ): boolean {
-    const keyId = this.#keys.intern(keyBuffer, keyStart, keyEnd);
+    const keyBuffer = request instanceof JsonRecordParser ? request.keyBuffer : buf;
+    const ipBuffer = request instanceof JsonRecordParser ? request.ipBuffer : buf;
+    const keyId = this.#keys.intern(keyBuffer, request.keyStart, request.keyEnd);
+    const ipId = this.#ips.intern(ipBuffer, request.ipStart, request.ipEnd);
     if (keyId < 0 || ipId < 0) {
       this.#reject(buf, start, end, line, "invalid_utf8");
       return false;
@@ -467,21 +465,12 @@ export class PieceParser {
     this.#keyIds[row] = keyId;
     this.#ipIds[row] = ipId;
     this.#lines[row] = line;
+    this.#times[row] = request.time;
+    this.#bytes[row] = request.bytesSent;
+    this.#downloads[row] = request.download ? 1 : 0;
+    this.#objectSizes[row] = request.objectSize;
+    this.#clientKinds[row] = this.#clientKindCache.kind(userAgent, userAgentStart, userAgentEnd);
     return true;
-  }
-
-  /** The time, bytes, download and object size of the row just added. */
-  #setRequest(time: number, bytes: number, download: boolean, objectSize: number): void {
-    const row = this.#rows - 1;
-    this.#times[row] = time;
-    this.#bytes[row] = bytes;
-    this.#downloads[row] = download ? 1 : 0;
-    this.#objectSizes[row] = objectSize;
-  }
-
-  /** The client kind of the row just added, from its User-Agent `buf[start..end)`. */
-  #setClientKind(buf: Uint8Array, start: number, end: number): void {
-    this.#clientKinds[this.#rows - 1] = this.#clientKindCache.kind(buf, start, end);
   }
 
   /** Counts a JSON record under its schema version (decoded once per run of equal versions). */
