@@ -29,6 +29,7 @@ import type { DiscoveredEntry } from "./log_discovery.ts";
 import { localLogSource, type LogSource } from "./log_source.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
 import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
+import { countSchemaVersion } from "./piece_parser.ts";
 import { type BatchEntry, type CommitResult, RequestStore } from "./request_store.ts";
 import { type SettledTask, TaskWindow } from "./task_window.ts";
 import { acquireRunLock, stopRequested } from "../store/run_lock.ts";
@@ -516,11 +517,7 @@ function tally(summary: ExtractionResult, batch: BatchEntry[], committed: Commit
     }
     summary.jsonWithoutBytes += parsed.jsonWithoutBytes;
     for (const [version, count] of Object.entries(parsed.jsonRecords)) {
-      const name = version in summary.jsonRecords ||
-          Object.keys(summary.jsonRecords).length < EXAMPLES
-        ? version
-        : "(other versions)";
-      summary.jsonRecords[name] = (summary.jsonRecords[name] ?? 0) + count;
+      countSchemaVersion(summary.jsonRecords, version, count);
     }
     summary.bytesRead += outcome.bytesRead;
   }

@@ -127,8 +127,34 @@ const DASH = 0x2d;
 const BYTE_ORDER_MARK = 0xef;
 /** What a schema version counted by name looks like (`V_1_0`). */
 const VERSION_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
-/** Schema versions counted by name per piece; the rest are counted together. */
+/** Schema versions counted by name (in a piece, and in a run); the rest are counted together. */
 const MAX_VERSIONS = 16;
+
+/**
+ * Adds `count` JSON records of schema version `name` to `counts`: by name for the first
+ * {@linkcode MAX_VERSIONS} names, under `(other versions)` after them (a log of ever-new values
+ * must not grow the map).
+ *
+ * @example Usage
+ * ```ts
+ * import { countSchemaVersion } from "./piece_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const counts: Record<string, number> = {};
+ * for (let i = 0; i < 20; i++) countSchemaVersion(counts, `V_${i}`, 2);
+ * assert.deepStrictEqual([counts["V_0"], counts["V_19"], counts["(other versions)"]], [2, undefined, 8]);
+ * ```
+ */
+export function countSchemaVersion(
+  counts: Record<string, number>,
+  name: string,
+  count: number,
+): void {
+  const key = name in counts || Object.keys(counts).length < MAX_VERSIONS
+    ? name
+    : "(other versions)";
+  counts[key] = (counts[key] ?? 0) + count;
+}
 const ENVELOPE_ENCODER = new TextEncoder();
 const QUARANTINE_DECODER = new TextDecoder();
 const KEPT_IP = 0;
@@ -488,12 +514,9 @@ export class PieceParser {
       const name = QUARANTINE_DECODER.decode(this.#lastVersion);
       this.#lastVersionName = !VERSION_NAME.test(name) && name !== ""
         ? "(not a version name)"
-        : name in this.#jsonRecords || Object.keys(this.#jsonRecords).length < MAX_VERSIONS
-        ? name
-        : "(other versions)";
+        : name;
     }
-    const name = this.#lastVersionName;
-    this.#jsonRecords[name] = (this.#jsonRecords[name] ?? 0) + 1;
+    countSchemaVersion(this.#jsonRecords, this.#lastVersionName, 1);
   }
 
   #reject(
