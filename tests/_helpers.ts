@@ -12,6 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { textOfMaybeGzip } from "../lib/gzip.ts";
 import { readIpTable } from "../lib/store/ip_table.ts";
+import { exportExtraction } from "../lib/reference/export_extraction.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
@@ -221,6 +222,20 @@ export async function readTree(root: string): Promise<Map<string, Uint8Array<Arr
   };
   await walk(root, "");
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * The reference's per-object tree of a cache, IPs in plain text, exported into `target` (which
+ * must not exist yet) and read back as relative path → text.
+ */
+export async function exportedTree(
+  cacheDirectory: string,
+  secrets: CacheSecrets,
+  target: string,
+): Promise<Map<string, string>> {
+  await exportExtraction({ cacheDirectory, targetDirectory: target, secrets, plaintextIps: true });
+  const decoder = new TextDecoder();
+  return new Map([...await readTree(target)].map(([path, bytes]) => [path, decoder.decode(bytes)]));
 }
 
 /** Every client IP in the log files below `root` (field 5 of each line). */

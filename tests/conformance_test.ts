@@ -7,10 +7,9 @@
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
-import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import type { ExtractionMode } from "../lib/extract/line_parser.ts";
-import { exists, readTree, REFERENCE, withTmpDir } from "./_helpers.ts";
+import { exists, exportedTree, readTree, REFERENCE, withTmpDir } from "./_helpers.ts";
 
 const available = exists(REFERENCE);
 if (!available) {
@@ -27,17 +26,7 @@ async function extractAndExport(
   return await withTmpDir(async (cacheDirectory) => {
     const secrets = await deriveCacheSecrets({ password: "conformance password", iterations: 1 });
     await extractLogs({ logsDirectory: logs, cacheDirectory, secrets, mode, workers });
-    const target = join(cacheDirectory, "extraction");
-    await exportExtraction({
-      cacheDirectory,
-      targetDirectory: target,
-      secrets,
-      plaintextIps: true,
-    });
-    const decoder = new TextDecoder();
-    return new Map(
-      [...await readTree(target)].map(([path, bytes]) => [path, decoder.decode(bytes)]),
-    );
+    return await exportedTree(cacheDirectory, secrets, join(cacheDirectory, "extraction"));
   });
 }
 

@@ -11,13 +11,13 @@ import assert from "node:assert/strict";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
 import { countRequests, readRequestBlocks } from "../lib/store/request_blocks.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
-import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import { indexIps } from "../lib/reference/index_ips.ts";
 import {
   cliEnv,
   copyTree,
   exists,
+  exportedTree,
   readTree,
   REFERENCE,
   ROOT,
@@ -32,9 +32,7 @@ const secretsOf = (password: string) => deriveCacheSecrets({ password, iteration
 async function exported(cacheDirectory: string, secrets: CacheSecrets) {
   const target = join(cacheDirectory, "export");
   await Deno.remove(target, { recursive: true }).catch(() => {});
-  await exportExtraction({ cacheDirectory, targetDirectory: target, secrets, plaintextIps: true });
-  const decoder = new TextDecoder();
-  return new Map([...await readTree(target)].map(([path, bytes]) => [path, decoder.decode(bytes)]));
+  return await exportedTree(cacheDirectory, secrets, target);
 }
 
 function counts(cacheDirectory: string) {

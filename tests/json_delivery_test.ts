@@ -10,11 +10,11 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { type ExtractionResult, extractLogs } from "../lib/extract/extract_logs.ts";
-import { exportExtraction } from "../lib/reference/export_extraction.ts";
 import { summaryLines, warningLines } from "../lib/cli/extraction_report.ts";
 import { convertLogTree, jsonRecordOfLine } from "./_json_records.ts";
 import {
   cliEnv,
+  exportedTree,
   generateLogs,
   GENERATOR,
   offlineRangeEnv,
@@ -42,18 +42,7 @@ async function extractAndExport(
       workers,
       planLimits: SMALL_PIECES,
     });
-    const target = join(dir, "export");
-    await exportExtraction({
-      cacheDirectory,
-      targetDirectory: target,
-      secrets,
-      plaintextIps: true,
-    });
-    const decoder = new TextDecoder();
-    const tree = new Map(
-      [...await readTree(target)].map(([path, bytes]) => [path, decoder.decode(bytes)]),
-    );
-    return { result, tree };
+    return { result, tree: await exportedTree(cacheDirectory, secrets, join(dir, "export")) };
   });
 }
 
