@@ -16,7 +16,7 @@ import { parseS3Url, type S3Location } from "../s3/s3_client.ts";
 import { readInventory } from "../s3/s3_inventory.ts";
 import { objectEntry } from "../s3/s3_log_source.ts";
 import { IMPORT_PREFIX } from "../reference/reference_import.ts";
-import { countClientKinds, countRequests } from "../store/request_blocks.ts";
+import { countClientKinds } from "../store/request_blocks.ts";
 import type { RunRecord } from "../store/run_history.ts";
 import { type LockHolder, readLockHolder } from "../store/run_lock.ts";
 
@@ -220,8 +220,9 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
     SELECT id, command, started_at, finished_at, outcome, ${warnings} AS warnings FROM runs
     WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
     .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
-  status.requests = countRequests(db);
+  // Every stored request has one kind (unknown where its block has none): their sum is all.
   status.clientKinds = countClientKinds(db);
+  status.requests = status.clientKinds.reduce((total, n) => total + n, 0);
   status.ips = count("SELECT count(*) AS n FROM ips");
   status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
   status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");
