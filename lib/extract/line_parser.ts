@@ -193,6 +193,12 @@ export function hasIpShape(buf: Uint8Array, start: number, end: number): boolean
   return true;
 }
 
+/** The quote at or after `p` that a blank or the end follows (the end when there is none). */
+function closingQuote(buf: Uint8Array, p: number, end: number): number {
+  while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
+  return p;
+}
+
 /** `HTTP/<digit>` or `HTTP/<digit>.<digit>` right before `q`, after a blank. */
 function endsWithProtocol(buf: Uint8Array, from: number, q: number): boolean {
   let p = q - 1;
@@ -359,20 +365,11 @@ export class LogLineParser {
   #locateUserAgent(buf: Uint8Array, p: number, end: number): void {
     this.userAgentStart = this.userAgentEnd = p;
     if (p >= end) return;
-    if (buf[p] === QUOTE) {
-      p++;
-      while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
-      p++;
-    } else {
-      p = skipToken(buf, p, end);
-    }
+    p = buf[p] === QUOTE ? closingQuote(buf, p + 1, end) + 1 : skipToken(buf, p, end);
     p = skipBlanks(buf, p, end);
     if (p >= end || buf[p] !== QUOTE) return;
-    const start = p + 1;
-    p = start;
-    while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
-    this.userAgentStart = start;
-    this.userAgentEnd = p;
+    this.userAgentStart = p + 1;
+    this.userAgentEnd = closingQuote(buf, p + 1, end);
   }
 
   #malformed(reason: MalformedReason): LineOutcome {
