@@ -75,7 +75,19 @@ export interface ParsedPiece {
   jsonWithoutBytes: number;
 }
 
-/** A piece whose last line is a JSON record cut short: the file is being written, or damaged. */
+/**
+ * A piece whose last line is a JSON record cut short: the file is being written, or damaged.
+ *
+ * @example Usage
+ * ```ts
+ * import { PieceParser, TruncatedRecordError } from "./piece_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const parser = new PieceParser();
+ * parser.push(new TextEncoder().encode('{"operation": "REST.GET.OBJECT", "key_na'));
+ * assert.throws(() => parser.finish(), TruncatedRecordError);
+ * ```
+ */
 export class TruncatedRecordError extends Error {
   /** Creates the error. */
   constructor() {
