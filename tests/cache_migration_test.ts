@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
+import { SCHEMA_VERSION } from "../lib/store/cache_database.ts";
 import { cliEnv, copyTree, readTree, ROOT, runCli, withTmpDir } from "./_helpers.ts";
 
 const FIXTURE = join(ROOT, "fixtures", "schema6_cache");
@@ -42,7 +43,7 @@ Deno.test("a cache of schema 6 moves into blocks on first use, then equals a fre
     const after = new DatabaseSync(join(old, "cache.sqlite"), { readOnly: true });
     assert.deepStrictEqual(
       { ...after.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() },
-      { value: "8" },
+      { value: String(SCHEMA_VERSION) },
     );
     assert.deepStrictEqual(
       after.prepare("SELECT name FROM sqlite_schema WHERE name = 'requests'").all(),

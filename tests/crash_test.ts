@@ -1,11 +1,32 @@
 /**
  * Crash test: an extraction over a few hundred files is killed with SIGKILL at random moments,
- * several times, then allowed to finish; the exported tree equals a clean run's, and after
- * every kill each log file's requests are in the cache exactly once or not at all.
+ * several times, then allowed to finish; the exported tree and the aggregate of the other lines
+ * equal a clean run's, and after every kill each log file's requests are in the cache exactly
+ * once or not at all.
  */
+
+/** The aggregated operations of a cache, by object key, day and code (ids differ by run). */
+function operationTotals(cache: string): Map<string, number[]> {
+  const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+  const keys = new Map(db.prepare("SELECT id, key FROM objects").all().map((r) => [r.id, r.key]));
+  const totals = new Map<string, number[]>();
+  for (const block of readOperationBlocks(db)) {
+    for (let g = 0; g < block.rows; g++) {
+      const key = `${keys.get(block.objects[g]) ?? "-"}|${block.days[g]}|${block.codes[g]}`;
+      const sums = totals.get(key) ?? [0, 0, 0];
+      sums[0] += block.requests[g];
+      sums[1] += block.bytesSent[g];
+      sums[2] += block.bytesReceived[g];
+      totals.set(key, sums);
+    }
+  }
+  db.close();
+  return new Map([...totals].sort(([a], [b]) => a < b ? -1 : 1));
+}
 
 import { DatabaseSync } from "node:sqlite";
 import { readRequestBlocks } from "../lib/store/request_blocks.ts";
+import { readOperationBlocks } from "../lib/store/operation_blocks.ts";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import {
@@ -105,6 +126,9 @@ Deno.test("SIGKILL at random moments loses nothing and duplicates nothing", asyn
       return await readTree(target);
     };
     assert.deepStrictEqual(await exportTree(crashed), await exportTree(clean));
+    const operations = operationTotals(clean);
+    assert(operations.size > 100, `groups of other lines: ${operations.size}`);
+    assert.deepStrictEqual(operationTotals(crashed), operations);
   });
 });
 
@@ -173,6 +197,11 @@ Deno.test("files that changed are read again, replacing their requests; SIGKILL 
       await exportTree(crashed),
       await exportTree(clean),
       "one clean read of each file",
+    );
+    assert.deepStrictEqual(
+      operationTotals(crashed),
+      operationTotals(clean),
+      "the other lines of each file counted once",
     );
   });
 });

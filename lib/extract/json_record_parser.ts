@@ -20,6 +20,7 @@
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
 import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
+import { OperationCodes, statusClass } from "./operation_group.ts";
 import {
   dandiKeyEnd,
   type ExtractionMode,
@@ -210,6 +211,12 @@ export class JsonRecordParser {
   status = 0;
   /** Whether the status is exactly 200 (a whole-object download). */
   download = false;
+  /** The operation's code (see `operationCode`): 0, a download, for a kept request. */
+  operation = 0;
+  /** The status class's code of a counted record (see `statusClass`). */
+  statusClass = 0;
+  /** Whether a counted record names an object (not `null` or `-`; in `dandi` mode a blob or Zarr). */
+  hasKey = false;
   /** Why the last record was malformed. */
   reason: MalformedReason = "bad_json";
   /**
@@ -221,6 +228,7 @@ export class JsonRecordParser {
 
   #mode: ExtractionMode;
   #latest: number;
+  #operations = new OperationCodes();
   #kinds = new Uint8Array(FIELD_NAMES.length);
   #starts = new Int32Array(FIELD_NAMES.length);
   #ends = new Int32Array(FIELD_NAMES.length);
@@ -266,12 +274,21 @@ export class JsonRecordParser {
         ? LineOutcome.Filtered
         : this.#malformed("missing_field");
     }
-    if (!this.#equals(OPERATION, buf, GET_OBJECT)) return LineOutcome.Filtered;
+    // The download rules check the records they keep strictly; the others are only counted
+    // when they read whole, and filtered out when not.
+    let strict = this.#equals(OPERATION, buf, GET_OBJECT);
+    this.operation = strict ? 0 : this.#operations.code(
+      this.#valueBuffer(buf, OPERATION),
+      this.#starts[OPERATION],
+      this.#ends[OPERATION],
+    );
     const keyOutcome = this.#readKey(buf);
-    if (keyOutcome !== KEY_READ) return keyOutcome;
+    if (keyOutcome === LineOutcome.Filtered) strict = false;
+    else if (keyOutcome !== KEY_READ) return strict ? keyOutcome : LineOutcome.Filtered;
     const status = this.#integer(buf, STATUS);
-    if (status < 0) return this.#malformed("missing_field");
-    if (status < 200 || status > 299) return LineOutcome.Filtered;
+    if (status < 0) return strict ? this.#malformed("missing_field") : LineOutcome.Filtered;
+    this.status = status;
+    if (!strict || status < 200 || status > 299) return this.#counted(buf, keyOutcome);
     if (this.#kinds[TIME] !== STRING) return this.#malformed("missing_field");
     if (!this.#parseTime(this.#valueBuffer(buf, TIME), this.#starts[TIME], this.#ends[TIME])) {
       return this.#malformed("bad_timestamp");
@@ -289,7 +306,7 @@ export class JsonRecordParser {
       if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
     }
     if (!this.#readIp(buf)) return this.#malformed("bad_client_ip");
-    this.objectSize = this.#kinds[OBJECT_SIZE] === NUMBER ? this.#integer(buf, OBJECT_SIZE) : -1;
+    this.objectSize = this.#objectSize(buf);
     if (this.#kinds[USER_AGENT] === STRING) {
       this.userAgentBuffer = this.#valueBuffer(buf, USER_AGENT);
       this.userAgentStart = this.#starts[USER_AGENT];
@@ -299,9 +316,35 @@ export class JsonRecordParser {
       this.userAgentStart = 0;
       this.userAgentEnd = 1;
     }
-    this.status = status;
     this.download = status === 200;
     return LineOutcome.Kept;
+  }
+
+  /**
+   * A record the rules do not keep (its key read, or left out in `dandi` mode): counted when
+   * its status, time, bytes and IP are ones a kept request could have, else filtered out.
+   */
+  #counted(buf: Uint8Array, keyOutcome: LineOutcome | typeof KEY_READ): LineOutcome {
+    this.hasKey = keyOutcome === KEY_READ &&
+      !(this.keyEnd - this.keyStart === 1 && this.keyBuffer[this.keyStart] === DASH_FIELD[0]);
+    this.statusClass = statusClass(this.status);
+    const bytes = this.#kinds[BYTES];
+    this.bytesSent = bytes === ABSENT || bytes === NULL ? 0 : this.#integer(buf, BYTES);
+    this.objectSize = this.#objectSize(buf);
+    if (
+      this.statusClass < 0 || this.#kinds[TIME] !== STRING ||
+      !this.#parseTime(this.#valueBuffer(buf, TIME), this.#starts[TIME], this.#ends[TIME]) ||
+      this.time < EARLIEST_LOG_TIME || this.time > this.#latest || this.bytesSent < 0 ||
+      this.bytesSent > MAX_BYTES_SENT || !this.#readIp(buf)
+    ) {
+      return LineOutcome.Filtered;
+    }
+    return LineOutcome.Counted;
+  }
+
+  /** The `object_size` field, -1 when it is not a number. */
+  #objectSize(buf: Uint8Array): number {
+    return this.#kinds[OBJECT_SIZE] === NUMBER ? this.#integer(buf, OBJECT_SIZE) : -1;
   }
 
   #malformed(reason: MalformedReason): LineOutcome {

@@ -1,3 +1,4 @@
+import { OPERATION_GROUPS, STATUS_CLASSES } from "./operation_group.ts";
 import assert from "node:assert/strict";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { type ExtractionMode, LineOutcome } from "./line_parser.ts";
@@ -13,6 +14,14 @@ function describe(record: string, mode: ExtractionMode = "generic"): Record<stri
   const outcome = parser.parse(bytes, 0, bytes.length);
   if (outcome === LineOutcome.Filtered) return { outcome: "filtered" };
   if (outcome === LineOutcome.Malformed) return { outcome: "malformed", reason: parser.reason };
+  if (outcome === LineOutcome.Counted) {
+    return {
+      outcome: "counted",
+      operation: OPERATION_GROUPS[parser.operation & 7],
+      status_class: STATUS_CLASSES[parser.statusClass],
+      key: parser.hasKey ? text(parser.keyBuffer, parser.keyStart, parser.keyEnd) : null,
+    };
+  }
   return {
     outcome: "kept",
     key: text(parser.keyBuffer, parser.keyStart, parser.keyEnd),
@@ -91,16 +100,46 @@ Deno.test("null fields are read as the text format's '-'", () => {
   });
 });
 
-Deno.test("the rules: other operations and statuses are filtered, as in the text format", () => {
-  for (const operation of ["REST.HEAD.OBJECT", "REST.PUT.OBJECT", "REST.GET.OBJECTX"]) {
-    assert.deepStrictEqual(describe(record({ operation })), { outcome: "filtered" }, operation);
+Deno.test("the rules: other operations and statuses are counted, as in the text format", () => {
+  const counted = (operation: string, statusClass: string, key: string | null) => ({
+    outcome: "counted",
+    operation,
+    status_class: statusClass,
+    key,
+  });
+  const blob = "blobs/080/1d9/0801d996";
+  for (
+    const [operation, group] of [
+      ["REST.HEAD.OBJECT", "head"],
+      ["REST.PUT.OBJECT", "upload"],
+      ["REST.GET.OBJECTX", "other"],
+    ]
+  ) {
+    assert.deepStrictEqual(describe(record({ operation })), counted(group, "2xx", blob));
   }
-  for (const status of [304, 403, 404, 500, 199, 300]) {
+  for (const [status, statusClass] of [[304, "3xx"], [403, "4xx"], [404, "4xx"], [500, "5xx"]]) {
+    assert.deepStrictEqual(
+      describe(record({ http_status: status })),
+      counted("download", statusClass as string, blob),
+    );
+  }
+  // Statuses no S3 request has, a bucket operation without a key, and a broken record.
+  for (const status of [199, 600]) {
     assert.deepStrictEqual(describe(record({ http_status: status })), { outcome: "filtered" });
   }
-  assert.deepStrictEqual(describe(record({ key_name: "other/a" }), "dandi"), {
-    outcome: "filtered",
-  });
+  assert.deepStrictEqual(
+    describe(record({ operation: "REST.GET.BUCKET", key_name: null })),
+    counted("list", "2xx", null),
+  );
+  assert.deepStrictEqual(
+    describe(record({ operation: "REST.HEAD.OBJECT", request_time: "yesterday" })),
+    { outcome: "filtered" },
+    "a line the rules do not keep is counted only when it reads whole",
+  );
+  assert.deepStrictEqual(
+    describe(record({ key_name: "other/a" }), "dandi"),
+    counted("download", "2xx", null),
+  );
   assert.deepStrictEqual(
     describe(record({ key_name: "zarr/ab12/0/0.1" }), "dandi").key,
     "zarr/ab12",

@@ -15,6 +15,7 @@
 
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
 import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { OperationCodes, statusClass } from "./operation_group.ts";
 
 /** What happened to a line: kept, filtered out by the rules, or malformed. */
 export const LineOutcome = {
@@ -25,6 +26,12 @@ export const LineOutcome = {
   Filtered: 1,
   /** A line that cannot be read; {@linkcode LogLineParser.reason} says why. */
   Malformed: 2,
+  /**
+   * A well-formed line the rules do not keep, whose operation, status class, time, bytes and
+   * object size are on the parser, for the aggregate of operations (a line the rules filter
+   * out and that does not read whole is {@linkcode LineOutcome.Filtered}).
+   */
+  Counted: 3,
 } as const;
 
 /** One of the values of {@linkcode LineOutcome}. */
@@ -254,10 +261,17 @@ export class LogLineParser {
   userAgentStart = 0;
   /** End (exclusive) of the User-Agent. */
   userAgentEnd = 0;
+  /** The operation's code (see `operationCode`): 0, a download, for a kept request. */
+  operation = 0;
+  /** The status class's code of a counted line (see `statusClass`). */
+  statusClass = 0;
+  /** Whether a counted line names an object (not `-`, and in `dandi` mode a blob or Zarr). */
+  hasKey = false;
   /** Why the last line was malformed. */
   reason: MalformedReason = "blank_line";
 
   #mode: ExtractionMode;
+  #operations = new OperationCodes();
   #tailStatus = 0;
   #tailBytes = 0;
   #tailSize = -1;
@@ -311,35 +325,52 @@ export class LogLineParser {
     const opStart = p;
     p = skipToken(buf, p, end);
     if (p === opStart) return this.#malformed("too_few_fields");
-    if (p - opStart !== GET_OBJECT.length || !startsWith(buf, opStart, p, GET_OBJECT)) {
-      return LineOutcome.Filtered;
-    }
+    // The download rules check the lines they keep strictly; the other lines are only counted
+    // when they read whole, and filtered out when not (as before they were counted).
+    let strict = p - opStart === GET_OBJECT.length && startsWith(buf, opStart, p, GET_OBJECT);
+    this.operation = strict ? 0 : this.#operations.code(buf, opStart, p);
     p = skipBlanks(buf, p, end);
     // 8 key
     const keyStart = p;
     p = skipToken(buf, p, end);
     let keyEnd = p;
-    if (keyEnd === keyStart) return this.#malformed("too_few_fields");
-    if (this.#mode === "dandi") {
-      keyEnd = dandiKeyEnd(buf, keyStart, keyEnd);
-      if (keyEnd < 0) return LineOutcome.Filtered;
+    if (keyEnd === keyStart) {
+      return strict ? this.#malformed("too_few_fields") : LineOutcome.Filtered;
+    }
+    let hasKey = keyEnd - keyStart !== 1 || buf[keyStart] !== DASH;
+    if (this.#mode === "dandi" && hasKey) {
+      const pooled = dandiKeyEnd(buf, keyStart, keyEnd);
+      if (pooled < 0) strict = hasKey = false;
+      else keyEnd = pooled;
     }
     p = skipBlanks(buf, p, end);
     // 9 request URI: quoted, or a bare "-" (AWS writes any field it has no value for as "-")
     let status: number;
     if (p < end && buf[p] === DASH && (p + 1 === end || isBlank(buf[p + 1]))) {
-      if (!this.#readTail(buf, p + 1, end)) return this.#malformed("missing_status");
+      if (!this.#readTail(buf, p + 1, end)) {
+        return strict ? this.#malformed("missing_status") : LineOutcome.Filtered;
+      }
       status = this.#tailStatus;
       this.bytesSent = this.#tailBytes;
       this.objectSize = this.#tailSize;
       this.#refererStart = this.#tailEnd;
       this.uriEnd = p + 1;
     } else {
-      if (p >= end || buf[p] !== QUOTE) return this.#malformed("missing_request_uri");
+      if (p >= end || buf[p] !== QUOTE) {
+        return strict ? this.#malformed("missing_request_uri") : LineOutcome.Filtered;
+      }
       status = this.#locateStatus(buf, p + 1, end);
-      if (status < 0) return LineOutcome.Malformed;
+      if (status < 0) return strict ? LineOutcome.Malformed : LineOutcome.Filtered;
     }
-    if (status < 200 || status > 299) return LineOutcome.Filtered;
+    this.keyStart = keyStart;
+    this.keyEnd = keyEnd;
+    this.ipStart = ipStart;
+    this.ipEnd = ipEnd;
+    this.status = status;
+    if (!strict || status < 200 || status > 299) {
+      this.hasKey = hasKey;
+      return this.#counted(buf, timeStart, timeEnd);
+    }
     if (!this.#parseTime(buf, timeStart, timeEnd)) return this.#malformed("bad_timestamp");
     // Values no S3 log holds: stored, they would break or skew every later step.
     if (this.time < EARLIEST_LOG_TIME || this.time > this.#latest) {
@@ -347,14 +378,25 @@ export class LogLineParser {
     }
     if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
     if (!hasIpShape(buf, ipStart, ipEnd)) return this.#malformed("bad_client_ip");
-    this.keyStart = keyStart;
-    this.keyEnd = keyEnd;
-    this.ipStart = ipStart;
-    this.ipEnd = ipEnd;
-    this.status = status;
     this.download = status === 200;
     this.#locateUserAgent(buf, this.#refererStart, end);
     return LineOutcome.Kept;
+  }
+
+  /**
+   * A line the rules do not keep, whose status and sizes are read: counted when its status,
+   * time, bytes and IP are ones a kept request could have, else filtered out.
+   */
+  #counted(buf: Uint8Array, timeStart: number, timeEnd: number): LineOutcome {
+    this.statusClass = statusClass(this.status);
+    if (
+      this.statusClass < 0 || !this.#parseTime(buf, timeStart, timeEnd) ||
+      this.time < EARLIEST_LOG_TIME || this.time > this.#latest ||
+      this.bytesSent > MAX_BYTES_SENT || !hasIpShape(buf, this.ipStart, this.ipEnd)
+    ) {
+      return LineOutcome.Filtered;
+    }
+    return LineOutcome.Counted;
   }
 
   /**

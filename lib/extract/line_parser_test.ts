@@ -1,3 +1,4 @@
+import { CARRIES_DATA, OPERATION_GROUPS, STATUS_CLASSES } from "./operation_group.ts";
 import assert from "node:assert/strict";
 import { formatReferenceTimestamp } from "./civil_time.ts";
 import { type ExtractionMode, LineOutcome, LogLineParser } from "./line_parser.ts";
@@ -7,6 +8,16 @@ function describe(line: Uint8Array, mode: ExtractionMode = "generic"): Record<st
   const outcome = parser.parse(line, 0, line.length);
   if (outcome === LineOutcome.Filtered) return { outcome: "filtered" };
   if (outcome === LineOutcome.Malformed) return { outcome: "malformed", reason: parser.reason };
+  if (outcome === LineOutcome.Counted) {
+    return {
+      outcome: "counted",
+      operation: OPERATION_GROUPS[parser.operation & 7],
+      status_class: STATUS_CLASSES[parser.statusClass],
+      key: parser.hasKey
+        ? new TextDecoder().decode(line.subarray(parser.keyStart, parser.keyEnd))
+        : null,
+    };
+  }
   return {
     outcome: "kept",
     key: new TextDecoder().decode(line.subarray(parser.keyStart, parser.keyEnd)),
@@ -45,13 +56,15 @@ Deno.test("dandi mode keeps blobs whole and pools zarr chunks into zarr/<id>", (
     ).key,
     "zarr/cb65c877",
   );
+  // Other keys are not extracted: their lines are counted for the archive, with no object.
+  const noObject = { outcome: "counted", operation: "download", status_class: "2xx", key: null };
   assert.deepStrictEqual(
     describe(line("ds001/a.json", '"GET /ds001/a.json HTTP/1.1"', "200 - 7 7 1 1"), "dandi"),
-    { outcome: "filtered" },
+    noObject,
   );
   assert.deepStrictEqual(
     describe(line("blobsX/a", '"GET /blobsX/a HTTP/1.1"', "200 - 7 7 1 1"), "dandi"),
-    { outcome: "filtered" },
+    noObject,
     "the reference's 5-character prefix test lets blobsX through; we require blobs/",
   );
 });
@@ -121,7 +134,7 @@ Deno.test("a bare - for the request URI, Referer or User-Agent is a field like a
     200,
     0,
   ]);
-  assert.deepStrictEqual(parse(`${head}- 404 NoSuchKey 300 - 10 9 - - -`)[0], LineOutcome.Filtered);
+  assert.deepStrictEqual(parse(`${head}- 404 NoSuchKey 300 - 10 9 - - -`)[0], LineOutcome.Counted);
   // A dash that is not a whole field is no request URI.
   assert.deepStrictEqual(parse(`${head}-x 200 - 512 512 10 9 - - -`)[0], LineOutcome.Malformed);
   assert.deepStrictEqual(parser.reason, "missing_request_uri");
@@ -180,4 +193,71 @@ Deno.test("a second reading ending with a protocol later in the line makes it am
   assert.deepStrictEqual(reason('x HTTP/1.1" y'), "kept");
   assert.deepStrictEqual(reason('x" 206 - 99 99 1 1 "y'), "kept");
   assert.deepStrictEqual(reason("Mozilla/5.0 (X11; PPC) AppleWebKit"), "kept");
+});
+
+Deno.test("lines the rules do not keep: every operation group and status class is counted", () => {
+  const parser = new LogLineParser();
+  const read = (operation: string, key: string, tail: string, time = "06/Apr/2022:03:05:53") => {
+    const bytes = new TextEncoder().encode(
+      `8787a3c4 dandiarchive [${time} +0000] 192.0.2.0 - REQ ${operation} ${key} ` +
+        `"X /${key} HTTP/1.1" ${tail} "-" "aws-cli/2" -`,
+    );
+    const outcome = parser.parse(bytes, 0, bytes.length);
+    return outcome !== LineOutcome.Counted ? outcome : [
+      OPERATION_GROUPS[parser.operation & 7],
+      STATUS_CLASSES[parser.statusClass],
+      parser.hasKey,
+      parser.bytesSent,
+      parser.objectSize,
+      (parser.operation & CARRIES_DATA) !== 0,
+    ];
+  };
+  const cases: [string, string, string, unknown[]][] = [
+    ["REST.GET.OBJECT", "k", "404 NoSuchKey 243 - 9 -", ["download", "4xx", true, 243, -1, false]],
+    ["REST.GET.OBJECT", "k", "304 - - 512 9 -", ["download", "3xx", true, 0, 512, false]],
+    ["REST.GET.OBJECT", "k", "503 SlowDown 231 - 9 -", ["download", "5xx", true, 231, -1, false]],
+    ["REST.HEAD.OBJECT", "k", "200 - - 512 9 8", ["head", "2xx", true, 0, 512, false]],
+    ["REST.PUT.OBJECT", "k", "200 - - 4096 9 8", ["upload", "2xx", true, 0, 4096, true]],
+    ["REST.POST.OBJECT", "k", "204 - - 10 9 8", ["upload", "2xx", true, 0, 10, true]],
+    ["REST.PUT.PART", "k", "200 - - 8388608 9 8", ["upload", "2xx", true, 0, 8388608, true]],
+    ["REST.POST.UPLOADS", "k", "200 - 300 - 9 8", ["upload", "2xx", true, 300, -1, false]],
+    ["REST.POST.UPLOAD", "k", "200 - 300 9000 9 8", ["upload", "2xx", true, 300, 9000, false]],
+    ["REST.COPY.OBJECT", "k", "200 - 200 9000 9 8", ["upload", "2xx", true, 200, 9000, false]],
+    ["REST.DELETE.OBJECT", "k", "204 - - - 9 8", ["delete", "2xx", true, 0, -1, false]],
+    ["BATCH.DELETE.OBJECT", "k", "204 - - - 9 8", ["delete", "2xx", true, 0, -1, false]],
+    ["REST.POST.MULTI_OBJECT_DELETE", "-", "200 - 118 - 9 8", [
+      "delete",
+      "2xx",
+      false,
+      118,
+      -1,
+      false,
+    ]],
+    ["REST.GET.BUCKET", "-", "200 - 4000 - 9 8", ["list", "2xx", false, 4000, -1, false]],
+    ["REST.GET.BUCKETVERSIONS", "-", "403 AccessDenied 243 - 9 -", [
+      "list",
+      "4xx",
+      false,
+      243,
+      -1,
+      false,
+    ]],
+    ["REST.HEAD.BUCKET", "-", "200 - - - 9 8", ["list", "2xx", false, 0, -1, false]],
+    ["REST.GET.UPLOADS", "-", "200 - 300 - 9 8", ["list", "2xx", false, 300, -1, false]],
+    ["REST.OPTIONS.PREFLIGHT", "k", "200 - - - 9 8", ["other", "2xx", true, 0, -1, false]],
+    ["REST.GET.ACL", "k", "200 - 500 - 9 8", ["other", "2xx", true, 500, -1, false]],
+    ["WEBSITE.GET.OBJECT", "k", "200 - 12 12 9 8", ["other", "2xx", true, 12, 12, false]],
+  ];
+  for (const [operation, key, tail, expected] of cases) {
+    assert.deepStrictEqual(read(operation, key, tail), expected, operation);
+  }
+  // Counted only when whole: lifecycle actions have no status; a broken time, or a status
+  // outside 200-599 are filtered out (not quarantined: as before).
+  assert.deepStrictEqual(read("S3.EXPIRE.OBJECT", "k", "- - - 512 - -"), LineOutcome.Filtered);
+  assert.deepStrictEqual(
+    read("REST.HEAD.OBJECT", "k", "200 - - 512 9 8", "06/Apr/2022:99:05:53"),
+    LineOutcome.Filtered,
+  );
+  assert.deepStrictEqual(read("REST.HEAD.OBJECT", "k", "101 - - 512 9 8"), LineOutcome.Filtered);
+  assert.deepStrictEqual(read("REST.HEAD.OBJECT", "k", "no status here"), LineOutcome.Filtered);
 });

@@ -8,6 +8,9 @@
 import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
 import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
+import { OperationTally } from "./operation_tally.ts";
+import { extend } from "./typed_columns.ts";
+import type { OperationCounts } from "../store/operation_blocks.ts";
 import { type ClientKindCache, clientKindCache, DEFAULT_ARCHIVE_CLIENTS } from "./client_kind.ts";
 import {
   type ExtractionMode,
@@ -61,6 +64,11 @@ export interface ParsedPiece {
   clientKinds: Uint8Array;
   /** Well-formed lines the rules do not keep. */
   filtered: number;
+  /**
+   * The lines the rules do not keep that read whole, per object (an index into `keys`, -1
+   * for none), day, operation group and status class; excluded IPs left out.
+   */
+  operations: OperationCounts;
   /** Kept lines dropped because the client IP matched the excluded-IP pattern. */
   excluded: number;
   /** Malformed lines (all of them; `quarantine` holds the first ones). */
@@ -222,6 +230,7 @@ export class PieceParser {
   #clientKinds = new Uint8Array(256);
   #clientKindCache: ClientKindCache;
   #filtered = 0;
+  #operations = new OperationTally();
   #excluded = 0;
   #malformed = 0;
   #quarantine: QuarantinedLine[] = [];
@@ -322,6 +331,7 @@ export class PieceParser {
       objectSizes: this.#objectSizes.subarray(0, n),
       clientKinds: this.#clientKinds.subarray(0, n),
       filtered: this.#filtered,
+      operations: this.#operations.counts(),
       excluded: this.#excluded,
       malformed: this.#malformed,
       malformedByReason: this.#reasons,
@@ -344,6 +354,7 @@ export class PieceParser {
     }
     const parser = this.#parser;
     const outcome = parser.parse(buf, start, end);
+    if (outcome === LineOutcome.Counted) return this.#count(parser, buf, buf);
     if (!this.#kept(outcome, buf, start, end, line, parser.reason)) return;
     this.#keep(
       buf,
@@ -397,6 +408,7 @@ export class PieceParser {
       : json.parse(record, 0, record.length);
     if (json.envelope && record === buf) return this.#envelope(buf, start, end, line);
     if (outcome !== LineOutcome.Malformed) this.#countVersion(json);
+    if (outcome === LineOutcome.Counted) return this.#count(json, json.keyBuffer, json.ipBuffer);
     if (!this.#kept(outcome, buf, start, end, line, json.reason)) return;
     if (
       this.#keep(
@@ -480,16 +492,7 @@ export class PieceParser {
       this.#reject(buf, start, end, line, "bad_object_key");
       return false;
     }
-    let verdict = this.#ipVerdict[ipId];
-    if (verdict === undefined) {
-      const ip = this.#ips.values[ipId];
-      verdict = ip !== "-" && !isIpAddress(ip)
-        ? BAD_IP
-        : this.#excludedIps?.test(ip)
-        ? EXCLUDED_IP
-        : KEPT_IP;
-      this.#ipVerdict[ipId] = verdict;
-    }
+    const verdict = this.#verdict(ipId);
     if (verdict === BAD_IP) {
       this.#reject(buf, start, end, line, "bad_client_ip");
       return false;
@@ -509,6 +512,51 @@ export class PieceParser {
     this.#objectSizes[row] = request.objectSize;
     this.#clientKinds[row] = this.#clientKindCache.kind(userAgent, userAgentStart, userAgentEnd);
     return true;
+  }
+
+  /** Whether the IP of id `ipId` is kept, excluded or not an address (decided once per IP). */
+  #verdict(ipId: number): number {
+    let verdict = this.#ipVerdict[ipId];
+    if (verdict === undefined) {
+      const ip = this.#ips.values[ipId];
+      verdict = ip !== "-" && !isIpAddress(ip)
+        ? BAD_IP
+        : this.#excludedIps?.test(ip)
+        ? EXCLUDED_IP
+        : KEPT_IP;
+      this.#ipVerdict[ipId] = verdict;
+    }
+    return verdict;
+  }
+
+  /**
+   * Adds a counted line (read by `request`, its key in `keyBuffer` and IP in `ipBuffer`) to the
+   * aggregate of operations; a line of an excluded or invalid IP, or with an invalid key, is
+   * only filtered out.
+   */
+  #count(
+    request: LogLineParser | JsonRecordParser,
+    keyBuffer: Uint8Array,
+    ipBuffer: Uint8Array,
+  ): void {
+    this.#filtered++;
+    const ipId = this.#ips.intern(ipBuffer, request.ipStart, request.ipEnd);
+    if (ipId < 0 || this.#verdict(ipId) !== KEPT_IP) return;
+    let keyId = -1;
+    if (request.hasKey) {
+      keyId = this.#keys.intern(keyBuffer, request.keyStart, request.keyEnd);
+      if (keyId < 0) return;
+      const bad = this.#badKeys[keyId] ??= hasControlCharacter(this.#keys.values[keyId]);
+      if (bad) return;
+    }
+    this.#operations.add(
+      keyId,
+      request.time,
+      request.operation,
+      request.statusClass,
+      request.bytesSent,
+      request.objectSize,
+    );
   }
 
   /** Counts a JSON record under its schema version (decoded once per run of equal versions). */
@@ -557,9 +605,4 @@ export class PieceParser {
     this.#objectSizes = extend(this.#objectSizes, new Float64Array(size));
     this.#clientKinds = extend(this.#clientKinds, new Uint8Array(size));
   }
-}
-
-function extend<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
 }

@@ -14,6 +14,7 @@ import type { Piece, PlannedFile } from "./extraction_plan.ts";
 import { IpIndex, type PendingIps } from "../store/ip_table.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
 import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
+import { OperationBlockWriter } from "../store/operation_blocks.ts";
 
 /** A parsed (or failed) piece waiting to be committed. */
 export interface BatchEntry {
@@ -107,6 +108,7 @@ export class RequestStore {
   #selectObject: StatementSync;
   #insertObject: StatementSync;
   #blocks: BlockWriter;
+  #operations: OperationBlockWriter;
   #insertQuarantine: StatementSync;
   #upsertFile: StatementSync;
   #markFailed: StatementSync;
@@ -121,6 +123,7 @@ export class RequestStore {
       "INSERT INTO objects (key) VALUES (?) RETURNING id",
     );
     this.#blocks = new BlockWriter(db);
+    this.#operations = new OperationBlockWriter(db);
     this.#insertQuarantine = db.prepare(
       "INSERT INTO quarantine (file_id, line, reason, line_token) VALUES (?, ?, ?, ?)",
     );
@@ -296,6 +299,15 @@ export class RequestStore {
         parsed.objectSizes[r],
         parsed.clientKinds[r],
       );
+    }
+    const operations = parsed.operations;
+    if (operations.rows > 0) {
+      const objects = new Uint32Array(operations.rows);
+      for (let g = 0; g < operations.rows; g++) {
+        const key = operations.objects[g];
+        objects[g] = key < 0 ? 0 : objectIds[key];
+      }
+      this.#operations.write(fileId, { ...operations, objects });
     }
     parsed.quarantine.forEach((q, k) => {
       this.#insertQuarantine.run(fileId, lineBase + q.line, q.reason, tokens[k]);

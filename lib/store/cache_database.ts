@@ -3,7 +3,8 @@
  * `node:sqlite`, with atomic commits and its own crash recovery.
  *
  * Tables: `objects` (key), `request_blocks` (the requests, by column: see
- * `request_blocks.ts`), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
+ * `request_blocks.ts`), `operation_blocks` (the other lines, aggregated: see
+ * `operation_blocks.ts`), `log_files` (relative path, size, mtime, status, progress, counts, reason), `ips`
  * (random index, keyed hash, and the batch of `sealed_ips` whose Fernet token holds the IP),
  * `ip_regions` (region label of an IP index, no IP), `region_coordinates` (label → latitude and
  * longitude), `quarantine` (encrypted malformed lines with
@@ -24,7 +25,7 @@ import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.
 import { moveRequestRowsIntoBlocks } from "./request_blocks.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 /**
@@ -76,6 +77,18 @@ CREATE TABLE IF NOT EXISTS request_blocks (
   client_kinds BLOB
 );
 CREATE INDEX IF NOT EXISTS request_blocks_by_file ON request_blocks (file_id);
+CREATE TABLE IF NOT EXISTS operation_blocks (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  object_ids BLOB NOT NULL,
+  days BLOB NOT NULL,
+  codes BLOB NOT NULL,
+  requests BLOB NOT NULL,
+  bytes_sent BLOB NOT NULL,
+  bytes_received BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operation_blocks_by_file ON operation_blocks (file_id);
 CREATE TABLE IF NOT EXISTS ips (
   ip_index INTEGER PRIMARY KEY,
   ip_hash BLOB NOT NULL UNIQUE,

@@ -20,7 +20,8 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { OperatorError } from "../errors.ts";
+import { bytesOf, column, hasTable } from "./blob_columns.ts";
+import { deleteFileOperations } from "./operation_blocks.ts";
 
 /** Most requests in one block. */
 export const BLOCK_ROWS = 65_536;
@@ -335,7 +336,8 @@ export function lastRequestTime(db: DatabaseSync): number | undefined {
 }
 
 /**
- * Deletes the requests of the given log files.
+ * Deletes the requests of the given log files, and their aggregated operations (see
+ * `operation_blocks.ts`): everything extracted from them.
  *
  * @param db The cache database (inside the caller's transaction).
  * @param fileIds The files' ids (`log_files.id`).
@@ -362,6 +364,7 @@ export function deleteFileRequests(db: DatabaseSync, fileIds: number[]): void {
   if (fileIds.length === 0) return;
   const list = fileIds.map(Number).join(", ");
   db.exec(`DELETE FROM request_blocks WHERE file_id IN (${list})`);
+  deleteFileOperations(db, fileIds);
   if (hasLegacyRequests(db)) db.exec(`DELETE FROM requests WHERE file_id IN (${list})`);
 }
 
@@ -457,11 +460,6 @@ export function moveRequestRowsIntoBlocks(
   }
 }
 
-function hasTable(db: DatabaseSync, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
-    undefined;
-}
-
 /** Whether the cache still holds rows of a version before schema 7. */
 function hasLegacyRequests(db: DatabaseSync): boolean {
   return hasTable(db, "requests");
@@ -517,32 +515,4 @@ function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock>
       start = end;
     }
   }
-}
-
-function bytesOf(array: ArrayBufferView): Uint8Array {
-  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-}
-
-type ColumnType<T> = {
-  new (buffer: ArrayBuffer, offset: number, length: number): T;
-  new (length: number): T;
-  BYTES_PER_ELEMENT: number;
-};
-
-/** A column's BLOB as a typed array (copied when SQLite's bytes are not aligned for it). */
-function column<T extends ArrayBufferView>(blob: unknown, type: ColumnType<T>, rows: number): T {
-  const bytes = blob as Uint8Array;
-  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== rows * type.BYTES_PER_ELEMENT) {
-    throw new OperatorError(
-      `The cache database is damaged: a block of requests holds ${
-        bytes?.byteLength ?? "no"
-      } bytes in a column of ${rows} rows. Restore cache.sqlite from a backup.`,
-    );
-  }
-  if (bytes.byteOffset % type.BYTES_PER_ELEMENT === 0) {
-    return new type(bytes.buffer as ArrayBuffer, bytes.byteOffset, rows);
-  }
-  const copy = new type(rows);
-  new Uint8Array(copy.buffer).set(bytes);
-  return copy;
 }

@@ -1,0 +1,93 @@
+/**
+ * The aggregate of the lines the download rules do not keep: requests, bytes sent and bytes
+ * received per object, UTC day, operation group and status class, summed while a piece is
+ * parsed (memory grows with the distinct groups, not with the lines).
+ *
+ * @module
+ */
+
+import { CARRIES_DATA } from "./operation_group.ts";
+import { extend } from "./typed_columns.ts";
+import type { OperationCounts } from "../store/operation_blocks.ts";
+
+/** The earliest day a stored time can have (2006-01-01, before S3). */
+const FIRST_DAY = 13149;
+
+/**
+ * Sums counted lines per object, day, operation and status class.
+ *
+ * @example Usage
+ * ```ts
+ * import { OperationTally } from "./operation_tally.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tally = new OperationTally();
+ * const time = Date.UTC(2024, 0, 1) / 1000;
+ * tally.add(3, time, 1, 2, 0, 100);
+ * tally.add(3, time + 60, 1, 2, 0, 100);
+ * const counts = tally.counts();
+ * assert.deepStrictEqual([counts.rows, counts.requests[0], counts.codes[0]], [1, 2, 1 * 4 + 2]);
+ * ```
+ */
+export class OperationTally {
+  #slots = new Map<number, number>();
+  #objects = new Int32Array(64);
+  #days = new Uint32Array(64);
+  #codes = new Uint8Array(64);
+  #requests = new Float64Array(64);
+  #bytesSent = new Float64Array(64);
+  #bytesReceived = new Float64Array(64);
+
+  /**
+   * Adds one line: its object (`-1`: none), time (seconds), operation code (see
+   * `operationCode`), status class code, bytes sent and object size (-1: unknown).
+   */
+  add(
+    object: number,
+    time: number,
+    operation: number,
+    statusClass: number,
+    bytesSent: number,
+    objectSize: number,
+  ): void {
+    const day = Math.floor(time / 86400);
+    const code = (operation & 7) * 4 + statusClass;
+    const key = ((object + 1) * 65536 + day - FIRST_DAY) * 32 + code;
+    let slot = this.#slots.get(key);
+    if (slot === undefined) {
+      slot = this.#slots.size;
+      this.#slots.set(key, slot);
+      if (slot === this.#days.length) this.#grow();
+      this.#objects[slot] = object;
+      this.#days[slot] = day;
+      this.#codes[slot] = code;
+    }
+    this.#requests[slot]++;
+    this.#bytesSent[slot] += bytesSent;
+    if (operation & CARRIES_DATA && objectSize > 0) this.#bytesReceived[slot] += objectSize;
+  }
+
+  /** The groups summed so far (copies: a piece's answer is cloned to the writer's thread). */
+  counts(): OperationCounts {
+    const n = this.#slots.size;
+    return {
+      rows: n,
+      objects: this.#objects.slice(0, n),
+      days: this.#days.slice(0, n),
+      codes: this.#codes.slice(0, n),
+      requests: this.#requests.slice(0, n),
+      bytesSent: this.#bytesSent.slice(0, n),
+      bytesReceived: this.#bytesReceived.slice(0, n),
+    };
+  }
+
+  #grow(): void {
+    const size = this.#days.length * 2;
+    this.#objects = extend(this.#objects, new Int32Array(size));
+    this.#days = extend(this.#days, new Uint32Array(size));
+    this.#codes = extend(this.#codes, new Uint8Array(size));
+    this.#requests = extend(this.#requests, new Float64Array(size));
+    this.#bytesSent = extend(this.#bytesSent, new Float64Array(size));
+    this.#bytesReceived = extend(this.#bytesReceived, new Float64Array(size));
+  }
+}
