@@ -25,6 +25,8 @@ import {
   type StopCheck,
 } from "./summary_data.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
+import { type ActivityScope, collectActivity } from "./activity_data.ts";
+import { activityFiles } from "./activity_files.ts";
 
 /**
  * A summary step on the cache: first repairs what an interrupted run left around
@@ -61,6 +63,13 @@ export interface SummaryOptions {
   cacheDirectory: string;
   /** Privacy rounding (default: below 50 → `<50`, else nearest multiple of 20). */
   privacy?: PrivacyOptions;
+  /**
+   * Longest gap in seconds between two requests of one session (the activity files'
+   * `sessions.tsv`).
+   *
+   * @default {1800}
+   */
+  sessionGap?: number;
   /**
    * Stops the step (before it writes anything, throwing {@linkcode StoppedError}) when
    * aborted; so does `s3_log_extraction stop`.
@@ -127,7 +136,7 @@ export function genericPlace(key: string): AssetPlace {
  *
  * const place = dandisetPlace({ "1004eb73": { "000026": "sub-I38/x.json" } });
  * assert.deepStrictEqual(place("blobs/100/4eb/1004eb73"), { dataset: "000026", asset: "sub-I38/x.json", rank: 0 });
- * assert.deepStrictEqual(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined" });
+ * assert.deepStrictEqual(place("zarr/ffff"), { dataset: "undetermined", asset: "undetermined", pooled: true });
  * ```
  */
 export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPlace | undefined {
@@ -142,15 +151,36 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
     if (id === undefined) return undefined;
     const entry = Object.hasOwn(mapping, id) ? mapping[id] : undefined;
     const first = entry === undefined ? undefined : Object.entries(entry)[0];
-    return first === undefined
+    const spot: AssetPlace = first === undefined
       ? { dataset: "undetermined", asset: "undetermined" }
       : { dataset: first[0], asset: first[1], rank: ranks.get(id) };
+    if (key.startsWith("zarr/")) spot.pooled = true;
+    return spot;
   };
+}
+
+/** The summaries of the datasets and their activity. */
+interface DatasetSummaries {
+  data: Map<string, ScopeData>;
+  activity: Map<string, ActivityScope>;
+}
+
+/** Both scans of a dataset step: the counts, then the activity. */
+async function collectDatasets(
+  db: DatabaseSync,
+  place: (key: string) => AssetPlace | undefined,
+  options: SummaryOptions & { weeks: boolean },
+  stop: StopCheck,
+): Promise<DatasetSummaries> {
+  const parts = { days: true, assets: true, regions: true, weeks: options.weeks };
+  const data = await collectDatasetData(db, place, parts, stop);
+  const { datasets } = await collectActivity(db, place, { sessionGap: options.sessionGap, stop });
+  return { data, activity: datasets };
 }
 
 async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
-  data: Map<string, ScopeData>,
+  { data, activity }: DatasetSummaries,
   weeks: boolean,
 ): Promise<SummaryResult> {
   const path = join(options.cacheDirectory, "summaries");
@@ -158,14 +188,18 @@ async function writeDatasets(
   if (pick !== undefined && skip !== undefined) {
     throw new OperatorError("Give the dandisets to pick or those to skip, not both.");
   }
+  // The datasets with requests, in order. One with only other activity (uploads, errors) gets
+  // no folder: a consumer that lists the folders finds by_day.tsv in each, as before; its
+  // activity is in the archive's files.
+  const names = [...data.keys()];
   const chosen = pick === undefined && skip === undefined
-    ? data
-    : new Map([...data].filter(([name]) => pick ? pick.includes(name) : !skip!.includes(name)));
+    ? names
+    : names.filter((name) => pick ? pick.includes(name) : !skip!.includes(name));
   const folderOf = (name: string) => safeFolderName(name, SUMMARY_RESERVED_NAMES);
   // With a choice of datasets, every other folder is kept as it is.
   const keep = [...SUMMARY_RESERVED_NAMES];
-  if (chosen !== data) {
-    const written = new Set([...chosen.keys()].map(folderOf));
+  if (chosen !== names) {
+    const written = new Set(chosen.map(folderOf));
     try {
       for await (const entry of Deno.readDir(path)) {
         if (!written.has(entry.name) && !keep.includes(entry.name)) keep.push(entry.name);
@@ -176,16 +210,24 @@ async function writeDatasets(
   }
   await replaceFolder(path, (temporary) => {
     // Synchronous writes: a few files per dataset, thousands of datasets (see moveInto).
-    for (const [name, scope] of chosen) {
+    for (const name of chosen) {
       const folder = join(temporary, folderOf(name));
       Deno.mkdirSync(folder);
-      for (const [file, text] of datasetFiles(scope, { privacy: options.privacy, weeks })) {
-        Deno.writeTextFileSync(join(folder, file), text);
+      const scope = data.get(name);
+      const files = scope === undefined
+        ? new Map()
+        : datasetFiles(scope, { privacy: options.privacy, weeks });
+      const active = activity.get(name);
+      if (active !== undefined) {
+        for (const [file, text] of activityFiles(active, { rowName: "asset_path", ...options })) {
+          files.set(file, text);
+        }
       }
+      for (const [file, text] of files) Deno.writeTextFileSync(join(folder, file), text);
     }
     return Promise.resolve();
   }, keep);
-  return { datasets: chosen.size, path };
+  return { datasets: chosen.length, path };
 }
 
 async function writeTotals(
@@ -224,8 +266,7 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
   return await summaryStep(
     options,
     "generate_summaries",
-    (db, stop) =>
-      collectDatasetData(db, genericPlace, { days: true, assets: true, regions: true }, stop),
+    (db, stop) => collectDatasets(db, genericPlace, { ...options, weeks: false }, stop),
     async (db, data) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
       return await writeDatasets(options, data, false);
@@ -261,8 +302,7 @@ export async function generateDandisetSummaries(
   return await summaryStep(
     options,
     "generate_dandiset_summaries",
-    (db, stop) =>
-      collectDatasetData(db, place, { days: true, assets: true, regions: true, weeks: true }, stop),
+    (db, stop) => collectDatasets(db, place, { ...options, weeks: true }, stop),
     async (db, data) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
       return await writeDatasets(options, data, true);
@@ -361,14 +401,19 @@ export async function generateArchiveSummaries(
   return await summaryStep(
     options,
     "generate_archive_summaries",
-    (db, stop) => collectArchiveData(db, { place, stop }),
-    async (db, archive) => {
+    async (db, stop) => ({
+      archive: await collectArchiveData(db, { place, stop }),
+      activity: (await collectActivity(db, place ?? genericPlace, { ...options, stop })).archive,
+    }),
+    async (db, { archive, activity }) => {
       const path = join(options.cacheDirectory, "summaries", "archive");
       await writePublishedCoordinates(db, options.cacheDirectory);
+      const files = archiveFiles(archive, { privacy: options.privacy, weeks });
+      for (const [file, text] of activityFiles(activity, { rowName: "dataset", ...options })) {
+        files.set(file, text);
+      }
       await replaceFolder(path, async (temporary) => {
-        for (const [file, text] of archiveFiles(archive, { privacy: options.privacy, weeks })) {
-          await Deno.writeTextFile(join(temporary, file), text);
-        }
+        for (const [file, text] of files) await Deno.writeTextFile(join(temporary, file), text);
       });
       return { datasets: 1, path };
     },

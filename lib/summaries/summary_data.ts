@@ -43,6 +43,8 @@ export interface AssetPlace {
   dataset: string;
   /** Asset path within the dataset. */
   asset: string;
+  /** A pool of objects (a Zarr store in `dandi` mode), not one object with one size. */
+  pooled?: boolean;
   /**
    * Where the asset's row goes in `by_asset.tsv` (the content's position in the DANDI mapping,
    * as the plugin orders it); rows without one follow, in path order.
@@ -66,13 +68,34 @@ function emptyScope(): ScopeData {
  */
 const SPLIT = 2 ** 40;
 
-/** The whole multiples of 2^40 that a low part moves into its high part (0 while it is small). */
-function carryOf(low: number): number {
+/**
+ * The whole multiples of 2^40 that a low part moves into its high part (0 while it is small):
+ * with {@linkcode exactBytes}, an exact byte sum in two floats.
+ *
+ * @example Usage
+ * ```ts
+ * import { carryOf } from "./summary_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual([carryOf(5), carryOf(2 ** 40 + 5)], [0, 2 ** 40]);
+ * ```
+ */
+export function carryOf(low: number): number {
   return low >= SPLIT ? low - (low % SPLIT) : 0;
 }
 
-/** The exact value of a `high` + `low` accumulator: a number while it is safe, else a bigint. */
-function exactBytes(high: number, low: number): number | bigint {
+/**
+ * The exact value of a `high` + `low` accumulator: a number while it is safe, else a bigint.
+ *
+ * @example Usage
+ * ```ts
+ * import { exactBytes } from "./summary_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual([exactBytes(2 ** 40, 5), exactBytes(2 ** 53, 1)], [2 ** 40 + 5, 2n ** 53n + 1n]);
+ * ```
+ */
+export function exactBytes(high: number, low: number): number | bigint {
   const total = high + low;
   return total <= Number.MAX_SAFE_INTEGER ? total : BigInt(high) + BigInt(low);
 }
@@ -341,7 +364,7 @@ export async function collectDatasetData(
 }
 
 /** The cache's objects placed in datasets: by object id, its dataset's number and its place. */
-interface PlacedObjects {
+export interface PlacedObjects {
   /** The largest object id. */
   maxId: number;
   /** Per object id, the number of its dataset (an index in `names`), or -1 when left out. */
@@ -352,7 +375,25 @@ interface PlacedObjects {
   names: string[];
 }
 
-function placeObjects(
+/**
+ * Places every object of the cache with `place`: its dataset's number and its place, by id.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { placeObjects } from "./summary_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb'), (2, 'x')");
+ * const placed = placeObjects(db, (key) => key.startsWith("ds1/") ? { dataset: "ds1", asset: key.slice(4) } : undefined);
+ * assert.deepStrictEqual([placed.names, [...placed.datasetOf]], [["ds1"], [-1, 0, -1]]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function placeObjects(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
 ): PlacedObjects {

@@ -1,0 +1,150 @@
+/**
+ * The activity files of a dataset or of the archive, from raw numbers, with privacy rounding
+ * applied here: `by_operation.tsv`, `by_client_kind.tsv`, `delivery.tsv`, `sessions.tsv` and
+ * `delivery_totals.json`. They hold counts, bytes, sizes and quantiles only: never an IP, a
+ * User-Agent, a referrer or a requester.
+ *
+ * @module
+ */
+
+import { CLIENT_KINDS } from "../extract/client_kind.ts";
+import { OPERATION_GROUPS, STATUS_CLASSES } from "../extract/operation_group.ts";
+import { type ActivityScope, quantile, type Sessions } from "./activity_data.ts";
+import { formatDay } from "./calendar_days.ts";
+import { type PrivacyOptions, roundForPrivacy } from "./privacy_rounding.ts";
+import { formatPythonJson } from "./python_json.ts";
+import { formatTsv } from "./tsv.ts";
+
+/** The names of the activity files, as each scope folder holds them. */
+export const ACTIVITY_FILES: readonly string[] = [
+  "by_operation.tsv",
+  "by_client_kind.tsv",
+  "delivery.tsv",
+  "sessions.tsv",
+  "delivery_totals.json",
+];
+
+/** The quantiles published of delivery ratios. */
+const RATIO_QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9];
+
+/** A ratio or quantile as published: 4 decimals, empty when there is none. */
+function decimal(value: number): string | number {
+  return Number.isFinite(value) ? Number(value.toFixed(4)) : "";
+}
+
+/** A ratio as published in JSON: 4 decimals, null when there is none. */
+function jsonDecimal(value: number): number | null {
+  return Number.isFinite(value) ? Number(value.toFixed(4)) : null;
+}
+
+/** Session columns: the count, then length and requests quantiles (empty below the minimum). */
+function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string | number)[] {
+  const shown = s.sessions >= (privacy.minimum ?? 50);
+  const q = (values: Float64Array, p: number) => shown ? decimal(quantile(values, p)) : "";
+  return [
+    name,
+    roundForPrivacy(s.sessions, privacy),
+    q(s.seconds, 0.5),
+    q(s.seconds, 0.9),
+    q(s.requests, 0.5),
+    q(s.requests, 0.9),
+  ];
+}
+
+/**
+ * The activity files of a scope: its rows are assets for a dataset, datasets for the archive
+ * (`rowName` is the first column's name).
+ *
+ * @example Usage
+ * ```ts
+ * import { activityFiles } from "./activity_files.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const files = activityFiles({
+ *   byOperation: [{ day: 19723, group: 2, statusClass: 0, requests: 3, bytes: 900 }],
+ *   byClientKind: [], delivery: [], sessions: [], ratios: new Float64Array(0), ratioBytes: 0, ratioSizes: 0,
+ * }, { rowName: "asset_path" });
+ * assert.deepStrictEqual(files.get("by_operation.tsv"),
+ *   "date\toperation\tstatus_class\tnumber_of_requests\tbytes\n2024-01-01\tupload\t2xx\t<50\t900\n");
+ * ```
+ */
+export function activityFiles(
+  scope: ActivityScope,
+  options: { rowName: string; privacy?: PrivacyOptions },
+): Map<string, string> {
+  const privacy = options.privacy ?? {};
+  const round = (count: number) => roundForPrivacy(count, privacy);
+  const files = new Map<string, string>();
+  files.set(
+    "by_operation.tsv",
+    formatTsv(
+      ["date", "operation", "status_class", "number_of_requests", "bytes"],
+      scope.byOperation.map((r) => [
+        formatDay(r.day),
+        OPERATION_GROUPS[r.group],
+        STATUS_CLASSES[r.statusClass],
+        round(r.requests),
+        r.bytes,
+      ]),
+    ),
+  );
+  files.set(
+    "by_client_kind.tsv",
+    formatTsv(
+      ["date", "client_kind", "number_of_requests", "bytes_sent", "number_of_downloads"],
+      scope.byClientKind.map((r) => [
+        formatDay(r.day),
+        CLIENT_KINDS[r.kind],
+        round(r.requests),
+        r.bytes,
+        round(r.downloads),
+      ]),
+    ),
+  );
+  files.set(
+    "delivery.tsv",
+    formatTsv(
+      [
+        options.rowName,
+        "object_size",
+        "bytes_sent",
+        "delivery_ratio",
+        "number_of_full_downloads",
+        "number_of_partial_requests",
+      ],
+      scope.delivery.map(([name, d]) => [
+        name,
+        d.size < 0 ? "" : d.size,
+        d.bytes,
+        decimal(d.ratio),
+        round(d.fullDownloads),
+        round(d.partialRequests),
+      ]),
+    ),
+  );
+  files.set(
+    "sessions.tsv",
+    formatTsv(
+      [
+        options.rowName,
+        "number_of_sessions",
+        "session_seconds_p50",
+        "session_seconds_p90",
+        "requests_per_session_p50",
+        "requests_per_session_p90",
+      ],
+      scope.sessions.map(([name, s]) => sessionRow(name, s, privacy)),
+    ),
+  );
+  const totals: Record<string, number | null> = {
+    number_of_assets_with_size: scope.ratios.length,
+  };
+  for (const p of RATIO_QUANTILES) {
+    totals[`delivery_ratio_p${p * 100}`] = jsonDecimal(quantile(scope.ratios, p));
+  }
+  totals.bytes_weighted_delivery_ratio = jsonDecimal(
+    scope.ratioSizes > 0 ? scope.ratioBytes / scope.ratioSizes : NaN,
+  );
+  files.set("delivery_totals.json", formatPythonJson(totals));
+  return files;
+}
