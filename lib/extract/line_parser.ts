@@ -132,9 +132,33 @@ function skipBlanks(buf: Uint8Array, p: number, end: number): number {
   return p;
 }
 
+/** The buffer whose 4-byte words {@linkcode skipToken} reads, and its view. */
+let wordsOf: ArrayBufferLike | undefined;
+let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
 function skipToken(buf: Uint8Array, p: number, end: number): number {
-  while (p < end && buf[p] !== SPACE && buf[p] !== TAB) p++;
-  return p;
+  // Four bytes at a time while none is at or below the blank (a word test: some byte < 0x21
+  // sets its high bit in (x - 0x21212121) & ~x; a byte of 0x80 or more can only cause a false
+  // alarm, which the byte loop below settles).
+  if (end - p >= 8) {
+    if (buf.buffer !== wordsOf) {
+      wordsOf = buf.buffer;
+      words = new DataView(buf.buffer);
+    }
+    const base = buf.byteOffset;
+    while (p + 4 <= end) {
+      const x = words.getInt32(base + p, true);
+      if (((x - 0x21212121) & ~x & 0x80808080) !== 0) break;
+      p += 4;
+    }
+  }
+  for (;;) {
+    // One comparison per byte: a token's bytes are above the blank; a control character
+    // other than a tab is part of the token, as any byte that is not a blank.
+    while (p < end && buf[p] > SPACE) p++;
+    if (p >= end || buf[p] === SPACE || buf[p] === TAB) return p;
+    p++;
+  }
 }
 
 function startsWith(buf: Uint8Array, p: number, end: number, prefix: Uint8Array): boolean {
@@ -278,6 +302,10 @@ export class LogLineParser {
   #tailEnd = 0;
   /** Where the Referer of the chosen reading starts. */
   #refererStart = 0;
+  /** Where the Referer's closing quote is (when it is quoted). */
+  #refererEnd = 0;
+  /** Whether the User-Agent of this line was located already. */
+  #userAgentFound = false;
   #latest: number;
 
   /**
@@ -297,6 +325,7 @@ export class LogLineParser {
   parse(buf: Uint8Array, start: number, end: number): LineOutcome {
     if (end - start > MAX_LINE_BYTES) return this.#malformed("line_too_long");
     if (end > start && buf[end - 1] === CR) end--;
+    this.#userAgentFound = false;
     let p = skipBlanks(buf, start, end);
     if (p >= end) return this.#malformed("blank_line");
     // 1 bucket owner, 2 bucket
@@ -359,7 +388,7 @@ export class LogLineParser {
       if (p >= end || buf[p] !== QUOTE) {
         return strict ? this.#malformed("missing_request_uri") : LineOutcome.Filtered;
       }
-      status = this.#locateStatus(buf, p + 1, end);
+      status = this.#locateStatus(buf, p + 1, end, strict);
       if (status < 0) return strict ? LineOutcome.Malformed : LineOutcome.Filtered;
     }
     this.keyStart = keyStart;
@@ -379,7 +408,7 @@ export class LogLineParser {
     if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
     if (!hasIpShape(buf, ipStart, ipEnd)) return this.#malformed("bad_client_ip");
     this.download = status === 200;
-    this.#locateUserAgent(buf, this.#refererStart, end);
+    if (!this.#userAgentFound) this.#locateUserAgent(buf, this.#refererStart, end);
     return LineOutcome.Kept;
   }
 
@@ -405,9 +434,15 @@ export class LogLineParser {
    * cut short; the kind of client is read from their start.
    */
   #locateUserAgent(buf: Uint8Array, p: number, end: number): void {
+    this.#userAgentFound = true;
     this.userAgentStart = this.userAgentEnd = p;
     if (p >= end) return;
-    p = buf[p] === QUOTE ? closingQuote(buf, p + 1, end) + 1 : skipToken(buf, p, end);
+    if (buf[p] === QUOTE) {
+      this.#refererEnd = closingQuote(buf, p + 1, end);
+      p = this.#refererEnd + 1;
+    } else {
+      p = skipToken(buf, p, end);
+    }
     p = skipBlanks(buf, p, end);
     if (p >= end || buf[p] !== QUOTE) return;
     this.userAgentStart = p + 1;
@@ -422,8 +457,9 @@ export class LogLineParser {
   /**
    * Finds where the request URI that starts at `from` ends: a `"` followed by a blank and six
    * fields of the right shape. Sets `bytesSent` and returns the status, or -1 (with `reason`).
+   * A second reading ending with a protocol makes the line ambiguous only when `strict`.
    */
-  #locateStatus(buf: Uint8Array, from: number, end: number): number {
+  #locateStatus(buf: Uint8Array, from: number, end: number, strict: boolean): number {
     let without = 0;
     let fallbackStatus = -1;
     let fallbackBytes = 0;
@@ -441,7 +477,9 @@ export class LogLineParser {
           this.objectSize = this.#tailSize;
           this.#refererStart = this.#tailEnd;
           this.uriEnd = q;
-          if (!this.#anotherProtocolReading(buf, from, q + 1, end)) return status;
+          // A line only counted takes this reading without looking for a second one: the
+          // look costs a scan of the rest of the line, and at worst one count moves class.
+          if (!strict || !this.#secondReading(buf, from, q, end)) return status;
           this.reason = "ambiguous_status";
           return -1;
         }
@@ -466,6 +504,35 @@ export class LogLineParser {
   }
 
   /**
+   * Whether a second reading that ends with a protocol exists after the chosen one, whose
+   * closing quote is at `q`. Such a reading ends at a quote followed by a blank. In a line of
+   * the usual shape (no quote in the status fields, a quoted Referer and User-Agent, no quote
+   * after them) the only such quotes are the Referer's and the User-Agent's closing ones, found
+   * while locating the User-Agent: two checks instead of a scan of the rest of the line. Any
+   * other shape is scanned.
+   */
+  #secondReading(buf: Uint8Array, uriStart: number, q: number, end: number): boolean {
+    const referer = this.#refererStart;
+    this.#locateUserAgent(buf, referer, end);
+    const quotedReferer = buf[referer] === QUOTE;
+    const firstQuote = buf.indexOf(QUOTE, q + 1);
+    const agentEnd = this.userAgentEnd;
+    // Searched back from the line's end: forward, it would run on into the next line.
+    const last = buf.lastIndexOf(QUOTE, end - 1);
+    const usual = this.userAgentStart > referer && buf[this.userAgentStart - 1] === QUOTE &&
+      firstQuote === (quotedReferer ? referer : this.userAgentStart - 1) && last <= agentEnd;
+    if (!usual) return this.#anotherProtocolReading(buf, uriStart, q + 1, end);
+    return (quotedReferer && this.#readingEndsAt(buf, uriStart, this.#refererEnd, end)) ||
+      this.#readingEndsAt(buf, uriStart, agentEnd, end);
+  }
+
+  /** Whether a reading that ends with a protocol has its closing quote at `q`. */
+  #readingEndsAt(buf: Uint8Array, uriStart: number, q: number, end: number): boolean {
+    return q + 1 < end && buf[q] === QUOTE && isBlank(buf[q + 1]) &&
+      endsWithProtocol(buf, uriStart, q) && this.#readTail(buf, q + 2, end);
+  }
+
+  /**
    * Whether a second reading that ends with a protocol exists after `from`. It needs the text
    * `HTTP/` before its quote, so only the `P/` of the rest of the line are visited.
    */
@@ -475,13 +542,12 @@ export class LogLineParser {
       p = buf.indexOf(0x50, p); // "P" of "HTTP/"
       if (p === -1 || p >= end) return false;
       if (buf[p + 1] === SLASH && buf[p - 1] === 0x54) {
-        for (const q of [p + 5, p + 3]) { // after "HTTP/1.1" or "HTTP/2"
-          if (
-            q + 1 < end && buf[q] === QUOTE && isBlank(buf[q + 1]) &&
-            endsWithProtocol(buf, uriStart, q) && this.#readTail(buf, q + 2, end)
-          ) {
-            return true;
-          }
+        // after "HTTP/1.1" or "HTTP/2"
+        if (
+          this.#readingEndsAt(buf, uriStart, p + 5, end) ||
+          this.#readingEndsAt(buf, uriStart, p + 3, end)
+        ) {
+          return true;
         }
       }
       p++;

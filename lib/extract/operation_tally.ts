@@ -10,8 +10,10 @@ import { CARRIES_DATA } from "./operation_group.ts";
 import { extend } from "./typed_columns.ts";
 import type { OperationCounts } from "../store/operation_blocks.ts";
 
-/** The earliest day a stored time can have (2006-01-01, before S3). */
-const FIRST_DAY = 13149;
+/** The hash of a group's object, day and code. */
+function groupHash(object: number, day: number, code: number): number {
+  return Math.imul(object + 1, 0x9e3779b1) ^ Math.imul(day * 32 + code, 0x85ebca6b);
+}
 
 /**
  * Sums counted lines per object, day, operation and status class.
@@ -30,7 +32,9 @@ const FIRST_DAY = 13149;
  * ```
  */
 export class OperationTally {
-  #slots = new Map<number, number>();
+  /** Open addressing: a group's row + 1 (0: empty), found by the hash of its three parts. */
+  #table = new Int32Array(256);
+  #rows = 0;
   #objects = new Int32Array(64);
   #days = new Uint32Array(64);
   #codes = new Uint8Array(64);
@@ -52,15 +56,27 @@ export class OperationTally {
   ): void {
     const day = Math.floor(time / 86400);
     const code = (operation & 7) * 4 + statusClass;
-    const key = ((object + 1) * 65536 + day - FIRST_DAY) * 32 + code;
-    let slot = this.#slots.get(key);
-    if (slot === undefined) {
-      slot = this.#slots.size;
-      this.#slots.set(key, slot);
+    const mask = this.#table.length - 1;
+    let at = groupHash(object, day, code) & mask;
+    let slot = -1;
+    for (;;) {
+      const entry = this.#table[at];
+      if (entry === 0) break;
+      const row = entry - 1;
+      if (this.#objects[row] === object && this.#days[row] === day && this.#codes[row] === code) {
+        slot = row;
+        break;
+      }
+      at = (at + 1) & mask;
+    }
+    if (slot < 0) {
+      slot = this.#rows++;
       if (slot === this.#days.length) this.#grow();
       this.#objects[slot] = object;
       this.#days[slot] = day;
       this.#codes[slot] = code;
+      this.#table[at] = slot + 1;
+      if (this.#rows * 2 > this.#table.length) this.#rehash();
     }
     this.#requests[slot]++;
     this.#bytesSent[slot] += bytesSent;
@@ -69,7 +85,7 @@ export class OperationTally {
 
   /** The groups summed so far (copies: a piece's answer is cloned to the writer's thread). */
   counts(): OperationCounts {
-    const n = this.#slots.size;
+    const n = this.#rows;
     return {
       rows: n,
       objects: this.#objects.slice(0, n),
@@ -79,6 +95,17 @@ export class OperationTally {
       bytesSent: this.#bytesSent.slice(0, n),
       bytesReceived: this.#bytesReceived.slice(0, n),
     };
+  }
+
+  #rehash(): void {
+    const table = new Int32Array(this.#table.length * 2);
+    const mask = table.length - 1;
+    for (let row = 0; row < this.#rows; row++) {
+      let at = groupHash(this.#objects[row], this.#days[row], this.#codes[row]) & mask;
+      while (table[at] !== 0) at = (at + 1) & mask;
+      table[at] = row + 1;
+    }
+    this.#table = table;
   }
 
   #grow(): void {

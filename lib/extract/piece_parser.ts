@@ -531,8 +531,8 @@ export class PieceParser {
 
   /**
    * Adds a counted line (read by `request`, its key in `keyBuffer` and IP in `ipBuffer`) to the
-   * aggregate of operations; a line of an excluded or invalid IP, or with an invalid key, is
-   * only filtered out.
+   * aggregate of operations; a line of an excluded IP, or with an invalid key, is only filtered
+   * out.
    */
   #count(
     request: LogLineParser | JsonRecordParser,
@@ -540,8 +540,11 @@ export class PieceParser {
     ipBuffer: Uint8Array,
   ): void {
     this.#filtered++;
-    const ipId = this.#ips.intern(ipBuffer, request.ipStart, request.ipEnd);
-    if (ipId < 0 || this.#verdict(ipId) !== KEPT_IP) return;
+    // The IP's shape was checked; it is looked up only to leave excluded IPs out.
+    if (this.#excludedIps !== undefined) {
+      const ipId = this.#ips.intern(ipBuffer, request.ipStart, request.ipEnd);
+      if (ipId < 0 || this.#verdict(ipId) !== KEPT_IP) return;
+    }
     let keyId = -1;
     if (request.hasKey) {
       keyId = this.#keys.intern(keyBuffer, request.keyStart, request.keyEnd);
