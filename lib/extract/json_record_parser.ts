@@ -296,15 +296,10 @@ export class JsonRecordParser {
     if (this.time < EARLIEST_LOG_TIME || this.time > this.#latest) {
       return this.#malformed("time_out_of_range");
     }
-    const kind = this.#kinds[BYTES];
-    this.hasBytesField = kind !== ABSENT;
-    if (kind === ABSENT || kind === NULL) {
-      this.bytesSent = 0;
-    } else {
-      this.bytesSent = this.#integer(buf, BYTES);
-      if (this.bytesSent < 0) return this.#malformed("missing_field");
-      if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
-    }
+    this.hasBytesField = this.#kinds[BYTES] !== ABSENT;
+    this.bytesSent = this.#bytesSent(buf);
+    if (this.bytesSent < 0) return this.#malformed("missing_field");
+    if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
     if (!this.#readIp(buf)) return this.#malformed("bad_client_ip");
     this.objectSize = this.#objectSize(buf);
     if (this.#kinds[USER_AGENT] === STRING) {
@@ -328,8 +323,7 @@ export class JsonRecordParser {
     this.hasKey = keyOutcome === KEY_READ &&
       !(this.keyEnd - this.keyStart === 1 && this.keyBuffer[this.keyStart] === DASH_FIELD[0]);
     this.statusClass = statusClass(this.status);
-    const bytes = this.#kinds[BYTES];
-    this.bytesSent = bytes === ABSENT || bytes === NULL ? 0 : this.#integer(buf, BYTES);
+    this.bytesSent = this.#bytesSent(buf);
     this.objectSize = this.#objectSize(buf);
     if (
       this.statusClass < 0 || this.#kinds[TIME] !== STRING ||
@@ -340,6 +334,12 @@ export class JsonRecordParser {
       return LineOutcome.Filtered;
     }
     return LineOutcome.Counted;
+  }
+
+  /** The `bytes_sent` field: 0 when it is `null` or absent, -1 when it is no integer. */
+  #bytesSent(buf: Uint8Array): number {
+    const kind = this.#kinds[BYTES];
+    return kind === ABSENT || kind === NULL ? 0 : this.#integer(buf, BYTES);
   }
 
   /** The `object_size` field, -1 when it is not a number. */

@@ -482,13 +482,7 @@ export class PieceParser {
       this.#reject(buf, start, end, line, "invalid_utf8");
       return false;
     }
-    // Checked once per distinct key: a control character (a NUL SQLite would cut the key at,
-    // a tab or line break for a TSV) is no S3 log's key field, where keys are URL-encoded.
-    let badKey = this.#badKeys[keyId];
-    if (badKey === undefined) {
-      badKey = this.#badKeys[keyId] = hasControlCharacter(this.#keys.values[keyId]);
-    }
-    if (badKey) {
+    if (this.#isBadKey(keyId)) {
       this.#reject(buf, start, end, line, "bad_object_key");
       return false;
     }
@@ -512,6 +506,15 @@ export class PieceParser {
     this.#objectSizes[row] = request.objectSize;
     this.#clientKinds[row] = this.#clientKindCache.kind(userAgent, userAgentStart, userAgentEnd);
     return true;
+  }
+
+  /**
+   * Whether the key of id `keyId` holds a control character (a NUL SQLite would cut the key
+   * at, a tab or line break for a TSV): no S3 log's key field does, where keys are URL-encoded.
+   * Checked once per distinct key.
+   */
+  #isBadKey(keyId: number): boolean {
+    return this.#badKeys[keyId] ??= hasControlCharacter(this.#keys.values[keyId]);
   }
 
   /** Whether the IP of id `ipId` is kept, excluded or not an address (decided once per IP). */
@@ -549,8 +552,7 @@ export class PieceParser {
     if (request.hasKey) {
       keyId = this.#keys.intern(keyBuffer, request.keyStart, request.keyEnd);
       if (keyId < 0) return;
-      const bad = this.#badKeys[keyId] ??= hasControlCharacter(this.#keys.values[keyId]);
-      if (bad) return;
+      if (this.#isBadKey(keyId)) return;
     }
     this.#operations.add(
       keyId,

@@ -23,6 +23,7 @@ import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { InvalidTokenError } from "../crypto/fernet.ts";
 import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { moveRequestRowsIntoBlocks } from "./request_blocks.ts";
+import { hasTable } from "./blob_columns.ts";
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = 9;
@@ -276,9 +277,7 @@ function writeCacheMarker(cacheDirectory: string): void {
 }
 
 function readSchemaVersion(db: DatabaseSync): number {
-  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-    .get();
-  if (table === undefined) return 0;
+  if (!hasTable(db, "meta")) return 0;
   const row = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() as
     | { value: string }
     | undefined;

@@ -370,32 +370,35 @@ async function collectSessions(
   for (let id = 1; id <= objects.maxId; id++) {
     if (totals.requests[id] > 0 && objects.places[id] !== undefined) placed.push(id);
   }
+  // Per object id: where its requests start in the chunk's keys, and where the next goes
+  // (-1: not in the chunk).
+  const starts = new Float64Array(objects.maxId + 1);
+  const next = new Float64Array(objects.maxId + 1).fill(-1);
   for (let first = 0; first < placed.length;) {
-    // The chunk: objects placed[first..last), their requests at offsets.
-    const offsets = new Map<number, number>();
+    // The chunk: objects placed[first..last).
     let rows = 0;
     let last = first;
     while (
       last < placed.length &&
       (last === first || rows + totals.requests[placed[last]] <= SESSION_CHUNK)
     ) {
-      offsets.set(placed[last], rows);
+      starts[placed[last]] = next[placed[last]] = rows;
       rows += totals.requests[placed[last]];
       last++;
     }
     if (await stop?.()) throw new StoppedError();
     const keys = new Float64Array(rows);
-    const filled = new Map(offsets);
     const clients = new Map<number, number>();
     for (const block of readRequestBlocks(db)) {
       const { objectIds, ipIndexes, times } = block;
       for (let i = 0; i < block.rows; i++) {
-        const at = filled.get(objectIds[i]);
-        if (at === undefined) continue;
+        const id = objectIds[i];
+        const at = id <= objects.maxId ? next[id] : -1;
+        if (at < 0) continue;
         let client = clients.get(ipIndexes[i]);
         if (client === undefined) clients.set(ipIndexes[i], client = clients.size);
         keys[at] = client * range + (times[i] - minTime);
-        filled.set(objectIds[i], at + 1);
+        next[id] = at + 1;
       }
     }
     if (clients.size * range >= Number.MAX_SAFE_INTEGER) {
@@ -406,7 +409,8 @@ async function collectSessions(
     }
     for (let k = first; k < last; k++) {
       const id = placed[k];
-      const start = offsets.get(id)!;
+      next[id] = -1;
+      const start = starts[id];
       const end = start + totals.requests[id];
       const sorted = keys.subarray(start, end).sort();
       const seconds = new Numbers();

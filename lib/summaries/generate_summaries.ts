@@ -188,18 +188,17 @@ async function writeDatasets(
   if (pick !== undefined && skip !== undefined) {
     throw new OperatorError("Give the dandisets to pick or those to skip, not both.");
   }
-  // The datasets with requests, in order. One with only other activity (uploads, errors) gets
-  // no folder: a consumer that lists the folders finds by_day.tsv in each, as before; its
-  // activity is in the archive's files.
-  const names = [...data.keys()];
+  // Only datasets with requests get a folder; one with only other activity (uploads, errors)
+  // gets none: a consumer that lists the folders finds by_day.tsv in each, as before, and
+  // that activity is in the archive's files.
   const chosen = pick === undefined && skip === undefined
-    ? names
-    : names.filter((name) => pick ? pick.includes(name) : !skip!.includes(name));
+    ? data
+    : new Map([...data].filter(([name]) => pick ? pick.includes(name) : !skip!.includes(name)));
   const folderOf = (name: string) => safeFolderName(name, SUMMARY_RESERVED_NAMES);
   // With a choice of datasets, every other folder is kept as it is.
   const keep = [...SUMMARY_RESERVED_NAMES];
-  if (chosen !== names) {
-    const written = new Set(chosen.map(folderOf));
+  if (chosen !== data) {
+    const written = new Set([...chosen.keys()].map(folderOf));
     try {
       for await (const entry of Deno.readDir(path)) {
         if (!written.has(entry.name) && !keep.includes(entry.name)) keep.push(entry.name);
@@ -210,16 +209,18 @@ async function writeDatasets(
   }
   await replaceFolder(path, (temporary) => {
     // Synchronous writes: a few files per dataset, thousands of datasets (see moveInto).
-    for (const name of chosen) {
+    for (const [name, scope] of chosen) {
       const folder = join(temporary, folderOf(name));
       Deno.mkdirSync(folder);
-      const scope = data.get(name);
-      const files = scope === undefined
-        ? new Map()
-        : datasetFiles(scope, { privacy: options.privacy, weeks });
+      const files = datasetFiles(scope, { privacy: options.privacy, weeks });
       const active = activity.get(name);
       if (active !== undefined) {
-        for (const [file, text] of activityFiles(active, { rowName: "asset_path", ...options })) {
+        for (
+          const [file, text] of activityFiles(active, {
+            rowName: "asset_path",
+            privacy: options.privacy,
+          })
+        ) {
           files.set(file, text);
         }
       }
@@ -227,7 +228,7 @@ async function writeDatasets(
     }
     return Promise.resolve();
   }, keep);
-  return { datasets: chosen.length, path };
+  return { datasets: chosen.size, path };
 }
 
 async function writeTotals(
@@ -403,13 +404,20 @@ export async function generateArchiveSummaries(
     "generate_archive_summaries",
     async (db, stop) => ({
       archive: await collectArchiveData(db, { place, stop }),
-      activity: (await collectActivity(db, place ?? genericPlace, { ...options, stop })).archive,
+      activity:
+        (await collectActivity(db, place ?? genericPlace, { sessionGap: options.sessionGap, stop }))
+          .archive,
     }),
     async (db, { archive, activity }) => {
       const path = join(options.cacheDirectory, "summaries", "archive");
       await writePublishedCoordinates(db, options.cacheDirectory);
       const files = archiveFiles(archive, { privacy: options.privacy, weeks });
-      for (const [file, text] of activityFiles(activity, { rowName: "dataset", ...options })) {
+      for (
+        const [file, text] of activityFiles(activity, {
+          rowName: "dataset",
+          privacy: options.privacy,
+        })
+      ) {
         files.set(file, text);
       }
       await replaceFolder(path, async (temporary) => {
