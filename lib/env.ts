@@ -40,6 +40,8 @@ export const MODE_VARIABLE: string = "S3_LOG_EXTRACTION_MODE";
 export const GEO_DB_VARIABLE: string = "S3_LOG_EXTRACTION_GEO_DB";
 /** User-Agent prefixes of the archive's own tools, comma-separated (client kind `archive-client`). */
 export const ARCHIVE_CLIENTS_VARIABLE: string = "S3_LOG_EXTRACTION_ARCHIVE_CLIENTS";
+/** Seconds between two requests of one client to one object that end an access session. */
+export const SESSION_GAP_VARIABLE: string = "S3_LOG_EXTRACTION_SESSION_GAP";
 /** A JSON file of dataset → title, shown in the report beside each dataset's name. */
 export const TITLES_VARIABLE: string = "S3_LOG_EXTRACTION_TITLES";
 

@@ -118,8 +118,29 @@ function linearQuantile(values: number[], p: number): number {
   return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (h - lo);
 }
 
-/** Checks the activity files of `cache` (generic mode, rounding off) against `lines`. */
-async function checkActivity(lines: Line[], cache: string): Promise<void> {
+/** Session lengths of one asset's requests, sessions ending after `gap` seconds of silence. */
+function sessionLengths(requests: Line[], gap: number): number[] {
+  const byClient = new Map<string, number[]>();
+  for (const r of requests) byClient.set(r.ip, [...byClient.get(r.ip) ?? [], r.time]);
+  const lengths: number[] = [];
+  for (const times of byClient.values()) {
+    times.sort((a, b) => a - b);
+    let first = times[0];
+    for (let i = 1; i <= times.length; i++) {
+      if (i === times.length || times[i] - times[i - 1] > gap) {
+        lengths.push(times[i - 1] - first);
+        first = times[i];
+      }
+    }
+  }
+  return lengths;
+}
+
+/**
+ * Checks the activity files of `cache` (generic mode, rounding off) against `lines`, sessions
+ * ending after `gap` seconds.
+ */
+async function checkActivity(lines: Line[], cache: string, gap = 1800): Promise<void> {
   const summaries = join(cache, "summaries");
   // Per day, group and class: every line with a status of 200-599.
   const operations = new Map<string, number[]>();
@@ -172,19 +193,7 @@ async function checkActivity(lines: Line[], cache: string): Promise<void> {
       String(full),
       String(requests.length - full),
     ], key);
-    const byClient = new Map<string, number[]>();
-    for (const r of requests) byClient.set(r.ip, [...byClient.get(r.ip) ?? [], r.time]);
-    const lengths: number[] = [];
-    for (const times of byClient.values()) {
-      times.sort((a, b) => a - b);
-      let first = times[0];
-      for (let i = 1; i <= times.length; i++) {
-        if (i === times.length || times[i] - times[i - 1] > 1800) {
-          lengths.push(times[i - 1] - first);
-          first = times[i];
-        }
-      }
-    }
+    const lengths = sessionLengths(requests, gap);
     const sessions = await tsvRows(join(summaries, dataset, "sessions.tsv"), 1);
     assert.deepStrictEqual(sessions.get(asset)?.slice(0, 2), [
       String(lengths.length),
@@ -195,15 +204,26 @@ async function checkActivity(lines: Line[], cache: string): Promise<void> {
   assert(checked > 100, `assets checked: ${checked}`);
 }
 
-async function extractAndSummarise(logs: string, home: string): Promise<string> {
+/**
+ * Extracts `logs` and writes the summaries without rounding; `variables` are set for every
+ * step and `archiveArgs` added to the archive's.
+ */
+async function extractAndSummarise(
+  logs: string,
+  home: string,
+  { variables = {}, archiveArgs = [] }: {
+    variables?: Record<string, string>;
+    archiveArgs?: string[];
+  } = {},
+): Promise<string> {
   const cache = join(home, "cache");
-  const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
+  const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache, ...variables });
   const rounding = ["--privacy-minimum", "1", "--privacy-modulo", "1"];
   for (
     const args of [
       ["extract_logs", logs],
       ["generate_summaries", ...rounding],
-      ["generate_archive_summaries", ...rounding],
+      ["generate_archive_summaries", ...rounding, ...archiveArgs],
     ]
   ) {
     const run = await runCli(args, { env });
@@ -217,6 +237,52 @@ Deno.test("activity of the sample: operations, client kinds, delivery and sessio
     const { lines, unread } = await readLines(SAMPLE);
     assert(lines.length > 1800 && unread < 60, `read ${lines.length}, unread ${unread}`);
     await checkActivity(lines, await extractAndSummarise(SAMPLE, home));
+  });
+});
+
+Deno.test("the session gap comes from --session-gap, else S3_LOG_EXTRACTION_SESSION_GAP", async () => {
+  await withTmpDir(async (home) => {
+    const { lines } = await readLines(SAMPLE);
+    // Two minutes splits sessions that thirty minutes joins: the check below can tell them apart.
+    const keptByKey = Map.groupBy(lines.filter(kept), (l) => l.key);
+    assert(
+      [...keptByKey.values()].some((r) =>
+        sessionLengths(r, 120).length !== sessionLengths(r, 1800).length
+      ),
+      "the sample has sessions the gap decides",
+    );
+    // The variable alone.
+    const cache = await extractAndSummarise(SAMPLE, home, {
+      variables: { S3_LOG_EXTRACTION_SESSION_GAP: "120" },
+    });
+    await checkActivity(lines, cache, 120);
+    // The option wins over the variable.
+    const env = cliEnv(home, {
+      S3_LOG_EXTRACTION_CACHE: cache,
+      S3_LOG_EXTRACTION_SESSION_GAP: "9",
+    });
+    for (const step of ["generate_summaries", "generate_archive_summaries"]) {
+      const args = [
+        step,
+        "--session-gap",
+        "120",
+        "--privacy-minimum",
+        "1",
+        "--privacy-modulo",
+        "1",
+      ];
+      const run = await runCli(args, { env });
+      assert.deepStrictEqual(run.code, 0, run.stderr);
+    }
+    await checkActivity(lines, cache, 120);
+    const bad = await runCli(["generate_summaries"], {
+      env: { ...env, S3_LOG_EXTRACTION_SESSION_GAP: "half an hour" },
+    });
+    assert.deepStrictEqual(bad.code, 2);
+    assert.match(bad.stderr, /S3_LOG_EXTRACTION_SESSION_GAP must be a whole number of seconds/);
+    const badOption = await runCli(["generate_archive_summaries", "--session-gap", "0"], { env });
+    assert.deepStrictEqual(badOption.code, 2);
+    assert.match(badOption.stderr, /--session-gap must be a whole number of at least 1/);
   });
 });
 

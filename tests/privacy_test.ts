@@ -1,7 +1,8 @@
 /**
  * No client IP outside the encrypted IP table: every IP of the corpus is searched for in the
  * stdout and stderr of every command, in every file of the cache (the SQLite database and its
- * write-ahead log included) and in the default (encrypted) export.
+ * write-ahead log included) and in the default (encrypted) export; and none of a client's
+ * requester, referrer or User-Agent in the activity files, whose counts are all rounded.
  */
 
 import { join } from "node:path";
@@ -17,6 +18,8 @@ import {
   runCli,
   withTmpDir,
 } from "./_helpers.ts";
+import { textOfMaybeGzip } from "../lib/gzip.ts";
+import { ACTIVITY_FILES } from "../lib/summaries/activity_files.ts";
 
 const SAMPLE_GEO_DB = join(ROOT, "fixtures", "sample_geo", "city.mmdb");
 
@@ -112,5 +115,91 @@ Deno.test("no client IP appears in output, cache files or the encrypted export",
     assert(cacheFiles.has("cache.sqlite"));
     assert(cacheFiles.has("report/index.html"), "the report was searched too");
     assert(cacheFiles.has("summaries/archive/by_region.tsv"), "the summaries were searched too");
+  });
+});
+
+/** What a log line says of its client beyond the IP: its requester, referrer and User-Agent. */
+async function clientTexts(root: string): Promise<Set<string>> {
+  const texts = new Set<string>();
+  const line =
+    /^\S+ \S+ \[[^\]]*\] \S+ (\S+) \S+ \S+ \S+ "[^"]*" \S+ \S+ \S+ \S+ \S+ \S+ "([^"]*)" "([^"]*)"/;
+  for (const [, bytes] of await readTree(root)) {
+    for (const text of (await textOfMaybeGzip(bytes)).split("\n")) {
+      const match = line.exec(text);
+      // Short values ("-", "curl") could be part of any text; the ones that say who a client is
+      // are long.
+      for (const value of match?.slice(1) ?? []) if (value.length >= 12) texts.add(value);
+    }
+  }
+  return texts;
+}
+
+/** The count columns of the activity files: each must be privacy-rounded. */
+const COUNT_COLUMNS = new Set([
+  "number_of_requests",
+  "number_of_downloads",
+  "number_of_full_downloads",
+  "number_of_partial_requests",
+  "number_of_sessions",
+]);
+
+Deno.test("the activity files hold no requester, referrer or User-Agent, and only rounded counts", async () => {
+  await withTmpDir(async (dir) => {
+    const logs = join(dir, "logs");
+    await copySample(logs, 1);
+    const texts = await clientTexts(logs);
+    // The sample's clients: requester ids and ARNs, referrers, User-Agents.
+    assert(texts.size > 20, `the sample has many client texts (${texts.size})`);
+    assert([...texts].some((text) => text.startsWith("arn:aws:iam::")), "requesters are searched");
+    assert([...texts].some((text) => text.startsWith("Mozilla/")), "User-Agents are searched");
+    const env = cliEnv(dir, offlineRangeEnv());
+    const cache = join(dir, "cache");
+    // Small rounding so the counts are numbers (the default leaves the sample's at "<50").
+    const rounding = ["--privacy-minimum", "10", "--privacy-modulo", "7"];
+    for (
+      const args of [
+        ["extract_logs", logs, "--cache", cache],
+        ["index_ips", "--cache", cache],
+        ["generate_summaries", "--cache", cache, ...rounding],
+        ["generate_archive_summaries", "--cache", cache, ...rounding],
+      ]
+    ) {
+      const result = await runCli(args, { env });
+      assert.equal(result.code, 0, `${args[0]}: ${result.stderr}`);
+    }
+    const leaks: string[] = [];
+    const badCounts: string[] = [];
+    let numbers = 0;
+    let activityFiles = 0;
+    for (const [path, bytes] of await readTree(join(cache, "summaries"))) {
+      const name = path.split("/").at(-1)!;
+      if (!ACTIVITY_FILES.includes(name)) continue;
+      activityFiles++;
+      const text = new TextDecoder().decode(bytes);
+      for (const client of texts) if (text.includes(client)) leaks.push(`${path}: ${client}`);
+      if (!name.endsWith(".tsv")) continue;
+      const [header, ...rows] = text.replace(/\n$/, "").split("\n").map((row) => row.split("\t"));
+      for (const row of rows) {
+        for (const [i, column] of header.entries()) {
+          if (!COUNT_COLUMNS.has(column)) continue;
+          const value = row[i];
+          if (value === "<10") continue;
+          if (!/^\d+$/.test(value) || Number(value) % 7 !== 0 || Number(value) < 7) {
+            badCounts.push(`${path} ${column}: ${value}`);
+          }
+          if (Number(value) > 0) numbers++;
+        }
+        // Below the minimum of sessions, a row's quantiles stay empty.
+        const sessions = header.indexOf("number_of_sessions");
+        if (sessions >= 0 && row[sessions] === "<10") {
+          assert.deepStrictEqual(row.slice(sessions + 1), ["", "", "", ""], `${path}: ${row}`);
+        }
+      }
+    }
+    assert.deepStrictEqual(leaks, []);
+    assert.deepStrictEqual(badCounts, []);
+    // Every dataset folder and the archive's hold the five files, and counts were seen.
+    assert(activityFiles >= 5 * 3, `activity files searched: ${activityFiles}`);
+    assert(numbers > 20, `published counts checked: ${numbers}`);
   });
 });

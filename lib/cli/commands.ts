@@ -26,6 +26,7 @@ import {
   PUBLISH_GIT_VARIABLE,
   PUBLISH_VARIABLE,
   SALT_VARIABLE,
+  SESSION_GAP_VARIABLE,
   TITLES_VARIABLE,
 } from "../env.ts";
 
@@ -70,7 +71,7 @@ const REGIONS: StepNeeds = {
   files: [GEO_DB_VARIABLE, ...RANGE_SOURCES.map((source) => source.variable)],
 };
 const SUMMARIES: StepNeeds = {
-  env: [MAPPING_URL_VARIABLE],
+  env: [MAPPING_URL_VARIABLE, SESSION_GAP_VARIABLE],
   urls: [[MAPPING_URL_VARIABLE, DEFAULT_MAPPING_URL]],
   files: [MAPPING_URL_VARIABLE],
 };

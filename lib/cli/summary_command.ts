@@ -22,11 +22,14 @@ import {
   expectPositionals,
   integerOption,
 } from "./command.ts";
-import { MAPPING_URL_VARIABLE } from "../env.ts";
+import { MAPPING_URL_VARIABLE, SESSION_GAP_VARIABLE } from "../env.ts";
+import { DEFAULT_SESSION_GAP } from "../summaries/activity_data.ts";
 
 const PRIVACY_HELP = `  --privacy-minimum <n>  counts below n are published as "<n>" (default 50)
   --privacy-modulo <n>   other counts are rounded to a multiple of n, halves to even
-                         (default 20)`;
+                         (default 20)
+  --session-gap <s>      seconds of silence that end an access session in sessions.tsv
+                         (default: S3_LOG_EXTRACTION_SESSION_GAP, else ${DEFAULT_SESSION_GAP})`;
 const CHOICE_HELP =
   `  --pick <ids>           only these dandisets (comma-separated); other folders stay
   --skip <ids>           every dandiset but these; their folders stay as they are`;
@@ -54,6 +57,42 @@ export function mappingSource(
   return (typeof flag === "string" && flag) || env.get(MAPPING_URL_VARIABLE) || DEFAULT_MAPPING_URL;
 }
 
+/**
+ * The session gap of a command in seconds: `--session-gap`, else `S3_LOG_EXTRACTION_SESSION_GAP`,
+ * else undefined (the default); a bad value is a {@linkcode UsageError} naming where it came from.
+ *
+ * @example Usage
+ * ```ts
+ * import { sessionGapOption } from "./summary_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const env = new Map([["S3_LOG_EXTRACTION_SESSION_GAP", "600"]]);
+ * assert.equal(sessionGapOption("generate_summaries", undefined, env), 600);
+ * assert.equal(sessionGapOption("generate_summaries", "60", env), 60);
+ * assert.throws(
+ *   () => sessionGapOption("generate_summaries", undefined, new Map([["S3_LOG_EXTRACTION_SESSION_GAP", "soon"]])),
+ *   /S3_LOG_EXTRACTION_SESSION_GAP must be/,
+ * );
+ * ```
+ */
+export function sessionGapOption(
+  command: string,
+  flag: string | boolean | undefined,
+  env: CommandContext["env"],
+): number | undefined {
+  if (flag !== undefined) return integerOption(command, "session-gap", flag, 1);
+  const value = env.get(SESSION_GAP_VARIABLE);
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new UsageError(
+      `${SESSION_GAP_VARIABLE} must be a whole number of seconds, at least 1 (got ` +
+        `${JSON.stringify(value)}). Fix the variable (in the service's environment file, if it ` +
+        "is set there) or give --session-gap.",
+    );
+  }
+  return Number(value);
+}
+
 interface StepOptions extends SummaryOptions {
   mapping?: ContentMapping;
   pick?: string[];
@@ -77,6 +116,7 @@ export function summaryCommand(step: Step): Command {
   const options = {
     "privacy-minimum": { type: "string" as const },
     "privacy-modulo": { type: "string" as const },
+    "session-gap": { type: "string" as const },
     ...(step.mapping === "none" ? {} : { mapping: { type: "string" as const } }),
     ...(step.choice
       ? { pick: { type: "string" as const }, skip: { type: "string" as const } }
@@ -86,7 +126,7 @@ export function summaryCommand(step: Step): Command {
     name: step.name,
     usage: `${step.name}${step.mapping === "none" ? "" : " [--mapping <file|url>]"} ` +
       `${step.choice ? "[--pick ID,ID | --skip ID,ID] " : ""}[--privacy-minimum N] ` +
-      "[--privacy-modulo N]",
+      "[--privacy-modulo N] [--session-gap S]",
     help: `${step.help}
 
 Options:
@@ -102,6 +142,7 @@ ${COMMON_HELP}`,
         minimum: integerOption(step.name, "privacy-minimum", values["privacy-minimum"], 1),
         modulo: integerOption(step.name, "privacy-modulo", values["privacy-modulo"], 1),
       };
+      const sessionGap = sessionGapOption(step.name, values["session-gap"], context.env);
       const cacheDirectory = await commandCacheDirectory(values, context);
       const wantsMapping = step.mapping === "required" ||
         (step.mapping === "optional" && typeof values.mapping === "string");
@@ -125,6 +166,7 @@ ${COMMON_HELP}`,
         result = await step.run({
           cacheDirectory,
           privacy,
+          sessionGap,
           mapping,
           ...choice,
           signal: context.signal,
