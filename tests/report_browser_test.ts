@@ -183,6 +183,22 @@ Deno.test({
       assert((dom.match(/<path class="land" d="([^"]*)"/)?.[1].length ?? 0) > 10_000, "land");
       assert.deepStrictEqual(count(/<svg class="spark"/g), 64, "a line for every dataset");
       assert.match(dom, /Sample data\.<\/strong>.*made-up geolocation/s);
+      // The activity sections: streaming by dataset, uploads and failures over time, and a
+      // chart per kind of client (the sample has all six kinds).
+      for (
+        const section of [
+          "Streamed or downloaded whole",
+          "Uploads over time",
+          "Failed requests",
+          "Kinds of clients over time",
+        ]
+      ) assert(dom.includes(`<h2>${section}</h2>`), section);
+      assert(dom.includes('aria-labelledby="uploads-title uploads-desc"'), "the uploads' chart");
+      assert.deepStrictEqual(count(/aria-labelledby="kind-\d+-title/g), 6, "a chart per kind");
+      assert(
+        count(/<td>(streamed|downloaded whole)<\/td>/g) >= 1,
+        "a dataset told streamed or not",
+      );
       // Laid out at a desktop's and a phone's width: measured by a probe in a copy of the page
       // (the page itself has no script).
       for (const width of [1000, 400]) {
@@ -219,6 +235,7 @@ Deno.test({
         // Its bytes, and its requests and downloads unless every day of theirs is published as
         // under the privacy minimum (the page then says so); the map is the overview's.
         const ownDom = await Deno.readTextFile(datasetPage);
+        assert(ownDom.includes("<h2>How it is used</h2>"), "its delivery, operations and clients");
         const hiddenCounts = (ownDom.match(/every day is published as under the privacy minimum/g)
           ?.length) ?? 0;
         assert.deepStrictEqual([own.metrics.charts, own.metrics.maps], [3 - hiddenCounts, 0]);

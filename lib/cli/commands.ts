@@ -71,9 +71,14 @@ const REGIONS: StepNeeds = {
   files: [GEO_DB_VARIABLE, ...RANGE_SOURCES.map((source) => source.variable)],
 };
 const SUMMARIES: StepNeeds = {
-  env: [MAPPING_URL_VARIABLE, SESSION_GAP_VARIABLE],
+  env: [MAPPING_URL_VARIABLE],
   urls: [[MAPPING_URL_VARIABLE, DEFAULT_MAPPING_URL]],
   files: [MAPPING_URL_VARIABLE],
+};
+/** The summary steps that write `sessions.tsv` also read the session gap. */
+const SESSION_SUMMARIES: StepNeeds = {
+  ...SUMMARIES,
+  env: [...SUMMARIES.env, SESSION_GAP_VARIABLE],
 };
 
 /** A command of the table. */
@@ -170,13 +175,13 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   generate_summaries: {
     summary: "Write per-dataset summaries (datasets = top-level key prefixes)",
     writes: true,
-    needs: { env: [] },
+    needs: { env: [SESSION_GAP_VARIABLE] },
     load: async () => (await import("./generate_summaries_command.ts")).command,
   },
   generate_dandiset_summaries: {
     summary: "Write per-dandiset summaries through the content-id mapping",
     writes: true,
-    needs: SUMMARIES,
+    needs: SESSION_SUMMARIES,
     load: async () => (await import("./generate_dandiset_summaries_command.ts")).command,
   },
   generate_totals: {
@@ -194,7 +199,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   generate_archive_summaries: {
     summary: "Write the whole archive's summaries (summaries/archive/)",
     writes: true,
-    needs: SUMMARIES,
+    needs: SESSION_SUMMARIES,
     load: async () => (await import("./generate_archive_summaries_command.ts")).command,
   },
   generate_archive_totals: {

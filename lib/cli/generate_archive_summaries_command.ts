@@ -15,6 +15,7 @@ export const command: Command = summaryCommand({
 (distinct client IPs of the whole archive) from raw counts, rounded once; with --mapping also
 by_asset_type_per_week.tsv.`,
   mapping: "optional",
+  sessions: true,
   run: generateArchiveSummaries,
   done: (r) => `Wrote the archive's summaries to ${r.path}.`,
 });

@@ -16,6 +16,7 @@ the first dandiset and asset path the mapping gives, or to "undetermined". Adds
 by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
   mapping: "required",
   choice: true,
+  sessions: true,
   run: (options) => generateDandisetSummaries({ ...options, mapping: options.mapping! }),
   done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });

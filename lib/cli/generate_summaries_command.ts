@@ -16,6 +16,7 @@ requester_count.tsv for every dataset (the first segment of the object keys), wi
 reference's columns and privacy rounding. Regions come from the IP labels (missing until
 update_indexed_region_codes has run). The folder is replaced atomically.`,
   mapping: "none",
+  sessions: true,
   run: generateSummaries,
   done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });

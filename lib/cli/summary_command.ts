@@ -27,8 +27,9 @@ import { DEFAULT_SESSION_GAP } from "../summaries/activity_data.ts";
 
 const PRIVACY_HELP = `  --privacy-minimum <n>  counts below n are published as "<n>" (default 50)
   --privacy-modulo <n>   other counts are rounded to a multiple of n, halves to even
-                         (default 20)
-  --session-gap <s>      seconds of silence that end an access session in sessions.tsv
+                         (default 20)`;
+const SESSION_HELP =
+  `  --session-gap <s>      seconds of silence that end an access session in sessions.tsv
                          (default: S3_LOG_EXTRACTION_SESSION_GAP, else ${DEFAULT_SESSION_GAP})`;
 const CHOICE_HELP =
   `  --pick <ids>           only these dandisets (comma-separated); other folders stay
@@ -106,6 +107,8 @@ export interface Step {
   mapping: "none" | "required" | "optional";
   /** Whether it takes the plugin's `--pick` and `--skip` (comma-separated dandisets). */
   choice?: boolean;
+  /** Whether it writes `sessions.tsv` (then it takes `--session-gap`). */
+  sessions?: boolean;
   /** Runs the step; `mapping`, `pick` and `skip` as the step takes them. */
   run(options: StepOptions): Promise<SummaryResult>;
   done(result: SummaryResult): string;
@@ -116,7 +119,7 @@ export function summaryCommand(step: Step): Command {
   const options = {
     "privacy-minimum": { type: "string" as const },
     "privacy-modulo": { type: "string" as const },
-    "session-gap": { type: "string" as const },
+    ...(step.sessions ? { "session-gap": { type: "string" as const } } : {}),
     ...(step.mapping === "none" ? {} : { mapping: { type: "string" as const } }),
     ...(step.choice
       ? { pick: { type: "string" as const }, skip: { type: "string" as const } }
@@ -126,13 +129,13 @@ export function summaryCommand(step: Step): Command {
     name: step.name,
     usage: `${step.name}${step.mapping === "none" ? "" : " [--mapping <file|url>]"} ` +
       `${step.choice ? "[--pick ID,ID | --skip ID,ID] " : ""}[--privacy-minimum N] ` +
-      "[--privacy-modulo N] [--session-gap S]",
+      `[--privacy-modulo N]${step.sessions ? " [--session-gap S]" : ""}`,
     help: `${step.help}
 
 Options:
-${PRIVACY_HELP}${step.mapping === "none" ? "" : "\n" + MAPPING_HELP}${
-      step.choice ? "\n" + CHOICE_HELP : ""
-    }
+${PRIVACY_HELP}${step.sessions ? "\n" + SESSION_HELP : ""}${
+      step.mapping === "none" ? "" : "\n" + MAPPING_HELP
+    }${step.choice ? "\n" + CHOICE_HELP : ""}
 
 ${COMMON_HELP}`,
     options,
@@ -142,7 +145,9 @@ ${COMMON_HELP}`,
         minimum: integerOption(step.name, "privacy-minimum", values["privacy-minimum"], 1),
         modulo: integerOption(step.name, "privacy-modulo", values["privacy-modulo"], 1),
       };
-      const sessionGap = sessionGapOption(step.name, values["session-gap"], context.env);
+      const sessionGap = step.sessions
+        ? sessionGapOption(step.name, values["session-gap"], context.env)
+        : undefined;
       const cacheDirectory = await commandCacheDirectory(values, context);
       const wantsMapping = step.mapping === "required" ||
         (step.mapping === "optional" && typeof values.mapping === "string");

@@ -11,6 +11,7 @@ import { SUMMARY_RESERVED_NAMES } from "../summaries/generate_summaries.ts";
 import { parseTsv } from "../summaries/tsv.ts";
 import { safeFolderName } from "../key_path.ts";
 import type { PublishedTotals } from "../summaries/summary_files.ts";
+import { type ActivityReport, readActivity } from "./published_activity.ts";
 
 /** Totals as read back from the published JSON (numbers: the report only shows them). */
 export type ReadTotals = Omit<PublishedTotals, "total_bytes_sent"> & { total_bytes_sent: number };
@@ -43,6 +44,8 @@ export interface DatasetReport {
   assets: PublishedRow[];
   /** Its regions, most bytes first (none when its summaries have no `by_region.tsv`). */
   byRegion: PublishedRow[];
+  /** Its activity files (none in summaries written before they existed). */
+  activity?: ActivityReport;
 }
 
 /** Everything the report is drawn from. */
@@ -55,6 +58,8 @@ export interface ReportData {
   byRegion: PublishedRow[];
   /** The datasets, most bytes first. */
   datasets: DatasetReport[];
+  /** The archive's activity files, its delivery by dataset included (none in older summaries). */
+  activity?: ActivityReport;
 }
 
 /**
@@ -104,6 +109,7 @@ export async function readReportData(
         async () => parseTable(await read(join(folder, "by_region.tsv"))).sort(byBytes),
         () => [],
       ),
+      ...optional(await readActivity(join(summariesDirectory, folder))),
     });
   }
   datasets.sort((a, b) => b.totals.total_bytes_sent - a.totals.total_bytes_sent);
@@ -112,7 +118,13 @@ export async function readReportData(
     byDay: parseTable(await read(join("archive", "by_day.tsv"))),
     byRegion: parseTable(await read(join("archive", "by_region.tsv"))).sort(byBytes),
     datasets,
+    ...optional(await readActivity(join(summariesDirectory, "archive"), { withDelivery: true })),
   };
+}
+
+/** `{ activity }` when there is one, else nothing (the field stays absent). */
+function optional(activity: ActivityReport | undefined): { activity?: ActivityReport } {
+  return activity === undefined ? {} : { activity };
 }
 
 function byBytes(a: PublishedRow, b: PublishedRow): number {

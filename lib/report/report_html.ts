@@ -29,6 +29,7 @@ import {
 
 export type { ReportContext } from "./report_page.ts";
 import { chartPeriod, sparkline, timeChart } from "./svg_chart.ts";
+import { archiveActivitySections, datasetActivitySection } from "./activity_sections.ts";
 import { type MapRegion, worldMap } from "./svg_map.ts";
 
 /** Datasets that get a full chart on the overview (all get a small line in the table). */
@@ -143,7 +144,8 @@ ${
 <p class="source muted">Drawn from each dataset's <code>by_asset.tsv</code>.</p>
 <h2>The largest datasets over time</h2>
 <p class="muted">Bytes sent, one bar per ${period}, on the same days as the archive's chart.</p>
-${charts}`;
+${charts}
+${archiveActivitySections(data, range)}`;
   return reportPage(`Access report, ${rangeText}`, body);
 }
 
@@ -213,7 +215,8 @@ ${
       assets,
     )
   }
-${sourceLink(`${folder}/by_asset.tsv`, 1)}`;
+${sourceLink(`${folder}/by_asset.tsv`, 1)}
+${datasetActivitySection(dataset)}`;
   return reportPage(
     `${dataset.name}${
       dataset.title === undefined ? "" : ` (${dataset.title})`

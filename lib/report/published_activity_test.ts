@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readActivity } from "./published_activity.ts";
+import { activityFiles } from "../summaries/activity_files.ts";
+
+Deno.test("the report reads back what the summary steps write: counts as published, sizes unknown as undefined", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const files = activityFiles({
+      byOperation: [
+        { day: 19723, group: 2, statusClass: 0, requests: 3, bytes: 900 },
+        { day: 19724, group: 0, statusClass: 2, requests: 70, bytes: 12 },
+      ],
+      byClientKind: [{ day: 19723, kind: 2, requests: 90, bytes: 50, downloads: 10 }],
+      delivery: [
+        ["a.nwb", { size: 100, bytes: 50, fullDownloads: 0, partialRequests: 60, ratio: 0.5 }],
+        ["zarr/x", { size: -1, bytes: 7, fullDownloads: 55, partialRequests: 0, ratio: NaN }],
+      ],
+      sessions: [],
+      ratios: new Float64Array([0.5]),
+      ratioBytes: 50,
+      ratioSizes: 100,
+    }, { rowName: "dataset" });
+    for (const [name, text] of files) await Deno.writeTextFile(join(folder, name), text);
+    const activity = await readActivity(folder, { withDelivery: true });
+    assert.deepStrictEqual(activity?.byOperation, [
+      { day: "2024-01-01", operation: "upload", statusClass: "2xx", requests: "<50", bytes: 900 },
+      { day: "2024-01-02", operation: "download", statusClass: "4xx", requests: 80, bytes: 12 },
+    ]);
+    assert.deepStrictEqual(activity?.byClientKind.map((r) => [r.requests, r.downloads]), [[
+      80,
+      "<50",
+    ]]);
+    assert.deepStrictEqual(activity?.delivery, [
+      { key: "a.nwb", ratio: 0.5, bytes: 50, fullDownloads: "<50", partialRequests: 60 },
+      { key: "zarr/x", ratio: undefined, bytes: 7, fullDownloads: 60, partialRequests: "<50" },
+    ]);
+    assert.deepStrictEqual(activity?.deliveryTotals.delivery_ratio_p50, 0.5);
+    // A folder with by_operation.tsv but not the rest is named, with what to do.
+    await Deno.remove(join(folder, "by_client_kind.tsv"));
+    await assert.rejects(
+      () => readActivity(folder),
+      /by_client_kind\.tsv cannot be read.*Run the summary steps/s,
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
