@@ -240,6 +240,42 @@ Deno.test("activity of the sample: operations, client kinds, delivery and sessio
   });
 });
 
+Deno.test("status shows the shares of operations and statuses of the lines counted", async () => {
+  await withTmpDir(async (home) => {
+    const { lines } = await readLines(SAMPLE);
+    const counted = lines.filter((l) => l.status >= 200 && l.status <= 599);
+    const cache = await extractAndSummarise(SAMPLE, home);
+    const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
+    const json = await runCli(["status", "--json"], { env });
+    assert.deepStrictEqual(json.code, 0, json.stderr);
+    const groups = ["download", "head", "upload", "delete", "list", "other"];
+    const status = JSON.parse(json.stdout);
+    assert.deepStrictEqual(
+      status.operations.groups,
+      groups.map((g) => counted.filter((l) => groupOf(l.operation) === g).length),
+    );
+    assert.deepStrictEqual(
+      status.operations.classes,
+      [2, 3, 4, 5].map((c) => counted.filter((l) => Math.floor(l.status / 100) === c).length),
+    );
+    const text = await runCli(["status"], { env });
+    const share = (part: number) =>
+      `${(Math.round(part / counted.length * 1000) / 10).toFixed(1)}%`;
+    const upload = counted.filter((l) => groupOf(l.operation) === "upload").length;
+    const failed = counted.filter((l) => l.status >= 400 && l.status < 500).length;
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `Operations of the ${
+          counted.length.toLocaleString("en-US")
+        } lines counted: download [0-9.]+%, head [0-9.]+%, upload ${
+          share(upload).replace(".", "\\.")
+        }, .*4xx ${share(failed).replace(".", "\\.")}`,
+      ),
+    );
+  });
+});
+
 Deno.test("the session gap comes from --session-gap, else S3_LOG_EXTRACTION_SESSION_GAP", async () => {
   await withTmpDir(async (home) => {
     const { lines } = await readLines(SAMPLE);

@@ -17,6 +17,7 @@ import { readInventory } from "../s3/s3_inventory.ts";
 import { objectEntry } from "../s3/s3_log_source.ts";
 import { IMPORT_PREFIX } from "../reference/reference_import.ts";
 import { countClientKinds } from "../store/request_blocks.ts";
+import { countOperations, type OperationShares } from "../store/operation_blocks.ts";
 import type { RunRecord } from "../store/run_history.ts";
 import { type LockHolder, readLockHolder } from "../store/run_lock.ts";
 
@@ -40,6 +41,11 @@ export interface CacheStatus {
   requests: number;
   /** Requests stored per client kind code (see `CLIENT_KINDS`). */
   clientKinds?: number[];
+  /**
+   * Requests of every line counted (the stored ones as 2xx downloads, and the lines not kept)
+   * per operation group and status class.
+   */
+  operations?: OperationShares;
   /** Distinct client IPs stored. */
   ips: number;
   /** IPs with a region label. */
@@ -223,6 +229,7 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
   // Every stored request has one kind (unknown where its block has none): their sum is all.
   status.clientKinds = countClientKinds(db);
   status.requests = status.clientKinds.reduce((total, n) => total + n, 0);
+  status.operations = countOperations(db, status.requests);
   status.ips = count("SELECT count(*) AS n FROM ips");
   status.labelledIps = count("SELECT count(*) AS n FROM ip_regions");
   status.quarantinedLines = count("SELECT count(*) AS n FROM quarantine");

@@ -5,6 +5,7 @@
  */
 
 import { CLIENT_KINDS } from "../extract/client_kind.ts";
+import { OPERATION_GROUPS, STATUS_CLASSES } from "../extract/operation_group.ts";
 import { resolve } from "node:path";
 import { type CacheStatus, cacheStatus } from "./cache_status.ts";
 import { configuredLogsDirectory } from "../config.ts";
@@ -132,6 +133,21 @@ export function describe(status: CacheStatus, now: Date): string[] {
       `${CLIENT_KINDS[code]} ${(Math.round(count / status.requests * 1000) / 10).toFixed(1)}%`
     );
     lines.push(`Client kinds of the requests: ${shares.join(", ")}.`);
+  }
+  const operations = status.operations;
+  const counted = operations?.groups.reduce((total, n) => total + n, 0) ?? 0;
+  if (operations !== undefined && counted > status.requests) {
+    const percent = (count: number) => `${(Math.round(count / counted * 1000) / 10).toFixed(1)}%`;
+    const groups = operations.groups.map((count, code) =>
+      `${OPERATION_GROUPS[code]} ${percent(count)}`
+    );
+    const classes = operations.classes.map((count, code) =>
+      `${STATUS_CLASSES[code]} ${percent(count)}`
+    );
+    lines.push(
+      `Operations of the ${n(counted)} lines counted: ${groups.join(", ")}; statuses: ` +
+        `${classes.join(", ")}.`,
+    );
   }
   const last = status.lastRuns[0];
   if (last !== undefined) {

@@ -118,6 +118,58 @@ export function* readOperationBlocks(db: DatabaseSync): Generator<OperationCount
   }
 }
 
+/** Requests per operation group and per status class (indexes of their lists). */
+export interface OperationShares {
+  /** Requests per operation group (see `OPERATION_GROUPS`). */
+  groups: number[];
+  /** Requests per status class (see `STATUS_CLASSES`). */
+  classes: number[];
+}
+
+/**
+ * The requests of the counted lines per operation group and status class, with `kept` stored
+ * requests (kept lines are 2xx downloads) added.
+ *
+ * @param db The cache database.
+ * @param kept The number of stored requests.
+ * @returns The sums (empty lists in a cache before schema 9 and with no request at all).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { countOperations, OperationBlockWriter } from "./operation_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * // 3 uploads (group 2) with status 4xx (class 2): code 2 * 4 + 2.
+ * new OperationBlockWriter(db).write(1, {
+ *   rows: 1, objects: new Uint32Array([5]), days: new Uint32Array([19723]), codes: new Uint8Array([10]),
+ *   requests: new Float64Array([3]), bytesSent: new Float64Array([0]), bytesReceived: new Float64Array([0]),
+ * });
+ * assert.deepStrictEqual(countOperations(db, 7), { groups: [7, 0, 3, 0, 0, 0], classes: [7, 0, 3, 0] });
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function countOperations(db: DatabaseSync, kept: number): OperationShares {
+  const groups = [kept, 0, 0, 0, 0, 0];
+  const classes = [kept, 0, 0, 0];
+  if (hasTable(db, "operation_blocks")) {
+    const select = db.prepare("SELECT rows, codes, requests FROM operation_blocks");
+    for (const row of select.iterate()) {
+      const rows = row.rows as number;
+      const codes = column(row.codes, Uint8Array, rows);
+      const requests = column(row.requests, Float64Array, rows);
+      for (let i = 0; i < rows; i++) {
+        groups[codes[i] >> 2] += requests[i];
+        classes[codes[i] & 3] += requests[i];
+      }
+    }
+  }
+  return { groups, classes };
+}
+
 /**
  * Deletes the aggregates of the given log files (inside the caller's transaction).
  *
