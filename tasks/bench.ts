@@ -25,6 +25,10 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
+import { OperationBlockWriter } from "../lib/store/operation_blocks.ts";
+import { collectActivity } from "../lib/summaries/activity_data.ts";
+import { activityFiles } from "../lib/summaries/activity_files.ts";
+import { genericPlace } from "../lib/summaries/generate_summaries.ts";
 import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.ts";
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 import { jsonRecordOfLine } from "../tests/_json_records.ts";
@@ -350,6 +354,7 @@ function summaryCache(requests: number): string {
   try {
     Deno.statSync(join(cache, ".done"));
     moveIntoBlocks(cache); // one built by a version before schema 7
+    addActivity(cache, requests); // one built before the activity files
     return cache;
   } catch {
     // build it below
@@ -380,8 +385,81 @@ function summaryCache(requests: number): string {
     COMMIT;`);
   db.close();
   moveIntoBlocks(cache);
+  addActivity(cache, requests);
   Deno.writeTextFileSync(join(cache, ".done"), "");
   return cache;
+}
+
+/**
+ * Gives the synthetic requests what extraction keeps since issue 15, once: an object size per
+ * object (so that about a third of the requests are whole downloads of it; the bytes are random
+ * up to 100 MB) and a client kind per request (skewed: libraries and the archive's tools most),
+ * and aggregates of the lines not kept, one group per 20 requests (a fifth of real logs' lines
+ * are not GET object 2xx): random object (a tenth without one), day, operation group and
+ * status class.
+ */
+function addActivity(cache: string, requests: number): void {
+  try {
+    Deno.statSync(join(cache, ".activity"));
+    return;
+  } catch {
+    // added below
+  }
+  log("  adding object sizes, client kinds and operation aggregates …");
+  const db = new DatabaseSync(join(cache, "cache.sqlite"));
+  const random = seeded(15);
+  const kinds = [0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 5];
+  const update = db.prepare(
+    "UPDATE request_blocks SET object_sizes = ?, client_kinds = ? WHERE id = ?",
+  );
+  db.exec("BEGIN");
+  for (const block of db.prepare("SELECT id, rows, object_ids FROM request_blocks").all()) {
+    const rows = block.rows as number;
+    const objects = new Uint32Array((block.object_ids as Uint8Array).slice().buffer, 0, rows);
+    const sizes = new Float64Array(rows);
+    const kind = new Uint8Array(rows);
+    for (let i = 0; i < rows; i++) {
+      sizes[i] = 1_000_000 + (objects[i] * 7919) % 150_000_000;
+      kind[i] = kinds[Math.floor(random() * kinds.length)];
+    }
+    update.run(new Uint8Array(sizes.buffer), kind, block.id as number);
+  }
+  const writer = new OperationBlockWriter(db);
+  const groups = Math.round(requests / 20);
+  const perBlock = 100_000;
+  for (let first = 0; first < groups; first += perBlock) {
+    const rows = Math.min(perBlock, groups - first);
+    const counts = {
+      rows,
+      objects: new Uint32Array(rows),
+      days: new Uint32Array(rows),
+      codes: new Uint8Array(rows),
+      requests: new Float64Array(rows),
+      bytesSent: new Float64Array(rows),
+      bytesReceived: new Float64Array(rows),
+    };
+    for (let i = 0; i < rows; i++) {
+      counts.objects[i] = random() < 0.1 ? 0 : 1 + Math.floor(99_999 * random() ** 3);
+      counts.days[i] = 18262 + Math.floor(random() * 1825);
+      counts.codes[i] = Math.floor(random() * 6) * 4 + (random() < 0.8 ? 0 : 2);
+      counts.requests[i] = 1 + Math.floor(random() * 20);
+      counts.bytesSent[i] = Math.floor(random() * 1_000_000);
+      counts.bytesReceived[i] = counts.codes[i] >> 2 === 2 ? Math.floor(random() * 1e8) : 0;
+    }
+    writer.write(1 + first / perBlock, counts);
+  }
+  db.exec("COMMIT");
+  db.close();
+  Deno.writeTextFileSync(join(cache, ".activity"), "");
+}
+
+/** Numbers in [0, 1) from a linear congruential generator: the same data every build. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
 }
 
 /** Opens the cache to write, which moves rows of schema 6 into blocks; says how long it took. */
@@ -390,6 +468,43 @@ function moveIntoBlocks(cache: string): void {
   openCacheDatabase(cache).close();
   const seconds = (performance.now() - started) / 1000;
   if (seconds > 0.5) log(`  rows moved into blocks in ${seconds.toFixed(1)} s`);
+}
+
+/**
+ * `bench.ts --activity <cache>`: the activity files of every dataset and of the archive,
+ * collected and formatted (not written), in a process of their own so that the time and peak
+ * memory measured are theirs alone.
+ */
+async function activityOnly(cache: string): Promise<void> {
+  const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+  const { datasets, archive } = await collectActivity(db, genericPlace);
+  let characters = 0;
+  for (const scope of datasets.values()) {
+    for (const text of activityFiles(scope, { rowName: "asset_path" }).values()) {
+      characters += text.length;
+    }
+  }
+  for (const text of activityFiles(archive, { rowName: "dataset" }).values()) {
+    characters += text.length;
+  }
+  db.close();
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify({ characters }) + "\n"));
+}
+
+/** Times {@linkcode activityOnly} on `cache`. */
+async function activityRow(cache: string): Promise<SummaryRow> {
+  const { seconds, peakMegabytes } = await run(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-run",
+    "--allow-sys",
+    fileURLToPath(import.meta.url),
+    "--activity",
+    cache,
+  ], { PATH: Deno.env.get("PATH") ?? "", DENO_DIR });
+  return { command: "the activity files alone (collected and formatted)", seconds, peakMegabytes };
 }
 
 interface SummaryRow {
@@ -407,7 +522,7 @@ async function summaryCommand(command: string, cache: string): Promise<SummaryRo
   return { command, seconds, peakMegabytes };
 }
 
-function formatSummaries(requests: number, rows: SummaryRow[]): string {
+function formatSummaries(requests: number, rows: SummaryRow[], activity: SummaryRow): string {
   const lines = [
     `Summaries over ${
       requests.toLocaleString("en-US")
@@ -417,22 +532,23 @@ function formatSummaries(requests: number, rows: SummaryRow[]): string {
     "| command | time (s) | peak memory (MB) |",
     "|---|---:|---:|",
   ];
+  const memory = (row: SummaryRow) =>
+    row.peakMegabytes === undefined ? "n/a" : row.peakMegabytes.toFixed(0);
   for (const row of rows) {
-    const memory = row.peakMegabytes === undefined ? "n/a" : row.peakMegabytes.toFixed(0);
-    lines.push(`| ${row.command} | ${row.seconds.toFixed(2)} | ${memory} |`);
+    lines.push(`| ${row.command} | ${row.seconds.toFixed(2)} | ${memory(row)} |`);
   }
   const total = rows.reduce((sum, row) => sum + row.seconds, 0);
   lines.push(`| all four | ${total.toFixed(2)} | |`);
+  lines.push(
+    `| of which ${activity.command} | ${activity.seconds.toFixed(2)} | ${memory(activity)} |`,
+  );
   return lines.join("\n");
 }
 
 /** Classifies 1,000,000 random IPs against 100,000 random ranges; returns seconds. */
 function rangeLookup(): { build: number; lookup: number; found: number } {
-  let seed = 7;
-  const next = (n: number) => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return Math.floor((seed / 2 ** 32) * n);
-  };
+  const random = seeded(7);
+  const next = (n: number) => Math.floor(random() * n);
   const v4 = () => `${1 + next(223)}.${next(256)}.${next(256)}.${next(256)}`;
   const v6 = () =>
     `2600:${next(65536).toString(16)}:${next(65536).toString(16)}::${next(65536).toString(16)}`;
@@ -481,6 +597,11 @@ async function machine(): Promise<string> {
   )?.[1] ?? "unknown CPU";
   return `${navigator.hardwareConcurrency} cores (${cpu}), Deno ${Deno.version.deno}, ` +
     `${Deno.build.os}/${Deno.build.arch}`;
+}
+
+if (Deno.args[0] === "--activity") {
+  await activityOnly(Deno.args[1]);
+  Deno.exit(0);
 }
 
 if (!await exists(GENERATOR)) {
@@ -546,7 +667,9 @@ const rangeTable =
   `${ranges.lookup.toFixed(2)} s, total ${(ranges.build + ranges.lookup).toFixed(2)} s ` +
   `(${ranges.found.toLocaleString("en-US")} IPs in a range).`;
 
-const table = format(rows) + "\n\n" + formatSummaries(summaryRequests, summaryRows) + "\n\n" +
+const activity = await activityRow(cache);
+const table = format(rows) + "\n\n" + formatSummaries(summaryRequests, summaryRows, activity) +
+  "\n\n" +
   rangeTable;
 Deno.stdout.writeSync(new TextEncoder().encode(table + "\n"));
 if (!quick) {
