@@ -132,8 +132,11 @@ function skipBlanks(buf: Uint8Array, p: number, end: number): number {
   return p;
 }
 
-/** The buffer whose 4-byte words {@linkcode skipToken} reads, and its view. */
-let wordsOf: ArrayBufferLike | undefined;
+/**
+ * The array whose 4-byte words {@linkcode skipToken} reads, and its view. Known by the array,
+ * not its buffer: reading `.buffer` costs more than a token.
+ */
+let wordsOf: Uint8Array | undefined;
 let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 function skipToken(buf: Uint8Array, p: number, end: number): number {
@@ -141,13 +144,12 @@ function skipToken(buf: Uint8Array, p: number, end: number): number {
   // sets its high bit in (x - 0x21212121) & ~x; a byte of 0x80 or more can only cause a false
   // alarm, which the byte loop below settles).
   if (end - p >= 8) {
-    if (buf.buffer !== wordsOf) {
-      wordsOf = buf.buffer;
-      words = new DataView(buf.buffer);
+    if (buf !== wordsOf) {
+      wordsOf = buf;
+      words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
-    const base = buf.byteOffset;
     while (p + 4 <= end) {
-      const x = words.getInt32(base + p, true);
+      const x = words.getInt32(p, true);
       if (((x - 0x21212121) & ~x & 0x80808080) !== 0) break;
       p += 4;
     }
