@@ -18,7 +18,7 @@
  */
 
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
-import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
 import { OperationCodes, statusClass } from "./operation_group.ts";
 import {
@@ -243,7 +243,7 @@ export class JsonRecordParser {
    */
   constructor(options: { mode?: ExtractionMode; now?: Date } = {}) {
     this.#mode = options.mode ?? "generic";
-    this.#latest = Math.floor((options.now ?? new Date()).getTime() / 1000) + FUTURE_MARGIN;
+    this.#latest = latestLogTime(options.now);
   }
 
   /**
@@ -293,7 +293,7 @@ export class JsonRecordParser {
     if (!this.#parseTime(this.#valueBuffer(buf, TIME), this.#starts[TIME], this.#ends[TIME])) {
       return this.#malformed("bad_timestamp");
     }
-    if (this.time < EARLIEST_LOG_TIME || this.time > this.#latest) {
+    if (!isPlausibleTime(this.time, this.#latest)) {
       return this.#malformed("time_out_of_range");
     }
     this.hasBytesField = this.#kinds[BYTES] !== ABSENT;
@@ -328,7 +328,7 @@ export class JsonRecordParser {
     if (
       this.statusClass < 0 || this.#kinds[TIME] !== STRING ||
       !this.#parseTime(this.#valueBuffer(buf, TIME), this.#starts[TIME], this.#ends[TIME]) ||
-      this.time < EARLIEST_LOG_TIME || this.time > this.#latest || this.bytesSent < 0 ||
+      !isPlausibleTime(this.time, this.#latest) || this.bytesSent < 0 ||
       this.bytesSent > MAX_BYTES_SENT || !this.#readIp(buf)
     ) {
       return LineOutcome.Filtered;

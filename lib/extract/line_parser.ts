@@ -14,7 +14,7 @@
  */
 
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
-import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { OperationCodes, statusClass } from "./operation_group.ts";
 
 /** What happened to a line: kept, filtered out by the rules, or malformed. */
@@ -316,7 +316,7 @@ export class LogLineParser {
    */
   constructor(options: { mode?: ExtractionMode; now?: Date } = {}) {
     this.#mode = options.mode ?? "generic";
-    this.#latest = Math.floor((options.now ?? new Date()).getTime() / 1000) + FUTURE_MARGIN;
+    this.#latest = latestLogTime(options.now);
   }
 
   /**
@@ -404,7 +404,7 @@ export class LogLineParser {
     }
     if (!this.#parseTime(buf, timeStart, timeEnd)) return this.#malformed("bad_timestamp");
     // Values no S3 log holds: stored, they would break or skew every later step.
-    if (this.time < EARLIEST_LOG_TIME || this.time > this.#latest) {
+    if (!isPlausibleTime(this.time, this.#latest)) {
       return this.#malformed("time_out_of_range");
     }
     if (this.bytesSent > MAX_BYTES_SENT) return this.#malformed("implausible_bytes");
@@ -422,7 +422,7 @@ export class LogLineParser {
     this.statusClass = statusClass(this.status);
     if (
       this.statusClass < 0 || !this.#parseTime(buf, timeStart, timeEnd) ||
-      this.time < EARLIEST_LOG_TIME || this.time > this.#latest ||
+      !isPlausibleTime(this.time, this.#latest) ||
       this.bytesSent > MAX_BYTES_SENT || !hasIpShape(buf, this.ipStart, this.ipEnd)
     ) {
       return LineOutcome.Filtered;

@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import { isIpAddress } from "../ip_address.ts";
-import { EARLIEST_LOG_TIME, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { formatReferenceTimestamp } from "../extract/civil_time.ts";
 import { errorText } from "../errors.ts";
@@ -202,7 +202,7 @@ export async function readReferenceObject(
     );
   }
   // Values are never quoted in these messages: a column mixed up with ips.txt would print IPs.
-  const latest = Date.now() / 1000 + 7 * 86_400;
+  const latest = latestLogTime();
   const times = timestamps.map((text, i) => {
     const time = parseReferenceTimestamp(text);
     if (time === undefined) {
@@ -210,7 +210,7 @@ export async function readReferenceObject(
         `${where("timestamps.txt", i)}: not a timestamp (12 digits YYMMDDhhmmss).`,
       );
     }
-    if (time < EARLIEST_LOG_TIME || time > latest) {
+    if (!isPlausibleTime(time, latest)) {
       throw new ReferenceDataError(
         `${where("timestamps.txt", i)}: a time before S3 existed (2006) or in the future.`,
       );

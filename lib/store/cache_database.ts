@@ -21,7 +21,7 @@ import { isFile } from "../config.ts";
 import { errorText, OperatorError } from "../errors.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { InvalidTokenError } from "../crypto/fernet.ts";
-import { EARLIEST_LOG_TIME, FUTURE_MARGIN, MAX_BYTES_SENT } from "../log_bounds.ts";
+import { EARLIEST_LOG_TIME, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { moveRequestRowsIntoBlocks } from "./request_blocks.ts";
 import { hasTable } from "./blob_columns.ts";
 
@@ -500,7 +500,7 @@ export function startNewCache(cacheDirectory: string): void {
  * file (reason as extraction gives it now), and their file's counts say so.
  */
 function setAsideImplausibleRequests(db: DatabaseSync): void {
-  const latest = Math.floor(Date.now() / 1000) + FUTURE_MARGIN;
+  const latest = latestLogTime();
   const badBytes =
     `typeof(bytes_sent) <> 'integer' OR bytes_sent < 0 OR bytes_sent > ${MAX_BYTES_SENT}`;
   const badTime = `typeof(time) <> 'integer' OR time < ${EARLIEST_LOG_TIME} OR time > ${latest}`;

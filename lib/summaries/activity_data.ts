@@ -19,6 +19,7 @@ import {
   carryOf,
   exactBytes,
   placeObjects,
+  SCAN_ROWS,
   type StopCheck,
 } from "./summary_data.ts";
 
@@ -243,7 +244,7 @@ export async function collectActivity(
   let maxTime = -Infinity;
   let scanned = 0;
   for (const block of readRequestBlocks(db)) {
-    if ((scanned += block.rows) >= SESSION_CHUNK) {
+    if ((scanned += block.rows) >= SCAN_ROWS) {
       scanned = 0;
       if (await options.stop?.()) throw new StoppedError();
     }

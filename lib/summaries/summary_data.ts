@@ -162,7 +162,7 @@ interface Row {
 }
 
 /** Requests between two looks at a stop (about a second of work). */
-const SCAN_ROWS = 1 << 21;
+export const SCAN_ROWS: number = 1 << 21;
 
 /** Whether the step was asked to stop (looked at between parts of the scan). */
 export type StopCheck = () => Promise<boolean>;
