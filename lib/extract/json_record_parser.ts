@@ -20,7 +20,7 @@
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
-import { OperationCodes, statusClass } from "./operation_group.ts";
+import { statusClass, threadOperationCodes } from "./operation_group.ts";
 import {
   dandiKeyEnd,
   type ExtractionMode,
@@ -228,7 +228,7 @@ export class JsonRecordParser {
 
   #mode: ExtractionMode;
   #latest: number;
-  #operations = new OperationCodes();
+  #operations = threadOperationCodes();
   #kinds = new Uint8Array(FIELD_NAMES.length);
   #starts = new Int32Array(FIELD_NAMES.length);
   #ends = new Int32Array(FIELD_NAMES.length);

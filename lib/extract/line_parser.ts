@@ -15,7 +15,7 @@
 
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
-import { OperationCodes, statusClass } from "./operation_group.ts";
+import { statusClass, threadOperationCodes } from "./operation_group.ts";
 
 /** What happened to a line: kept, filtered out by the rules, or malformed. */
 export const LineOutcome = {
@@ -297,7 +297,7 @@ export class LogLineParser {
   reason: MalformedReason = "blank_line";
 
   #mode: ExtractionMode;
-  #operations = new OperationCodes();
+  #operations = threadOperationCodes();
   #tailStatus = 0;
   #tailBytes = 0;
   #tailSize = -1;

@@ -123,6 +123,24 @@ export class OperationCodes {
   }
 }
 
+let threadCodes: OperationCodes | undefined;
+
+/**
+ * The {@linkcode OperationCodes} of this thread: a worker decodes each operation name once for
+ * its life, not once per piece (a piece is made per small file).
+ *
+ * @example Usage
+ * ```ts
+ * import { threadOperationCodes } from "./operation_group.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.strictEqual(threadOperationCodes(), threadOperationCodes());
+ * ```
+ */
+export function threadOperationCodes(): OperationCodes {
+  return threadCodes ??= new OperationCodes();
+}
+
 function sameBytes(known: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
   if (known.length !== end - start) return false;
   for (let i = 0; i < known.length; i++) if (known[i] !== buf[start + i]) return false;

@@ -29,18 +29,36 @@ function groupHash(object: number, day: number, code: number): number {
  * tally.add(3, time + 60, 1, 2, 0, 100);
  * const counts = tally.counts();
  * assert.deepStrictEqual([counts.rows, counts.requests[0], counts.codes[0]], [1, 2, 1 * 4 + 2]);
+ * tally.section();
+ * tally.add(3, time, 1, 2, 0, 100);
+ * assert.deepStrictEqual([tally.counts().rows, tally.counts().requests[0], counts.requests[0]], [1, 1, 2]);
  * ```
  */
 export class OperationTally {
-  /** Open addressing: a group's row + 1 (0: empty), found by the hash of its three parts. */
-  #table = new Int32Array(256);
+  /**
+   * Open addressing: a group's row + 1 (0: empty), found by the hash of its three parts; it
+   * holds the current section's rows only. All empty until the first line.
+   */
+  #table = new Int32Array(0);
   #rows = 0;
-  #objects = new Int32Array(64);
-  #days = new Uint32Array(64);
-  #codes = new Uint8Array(64);
-  #requests = new Float64Array(64);
-  #bytesSent = new Float64Array(64);
-  #bytesReceived = new Float64Array(64);
+  /** The first row of the current section. */
+  #first = 0;
+  #objects = new Int32Array(0);
+  #days = new Uint32Array(0);
+  #codes = new Uint8Array(0);
+  #requests = new Float64Array(0);
+  #bytesSent = new Float64Array(0);
+  #bytesReceived = new Float64Array(0);
+
+  /**
+   * Starts a new section: the lines added from here on are summed apart from those before (the
+   * pieces of a task share one tally, each its own section, so that a task of many small files
+   * allocates its columns once).
+   */
+  section(): void {
+    this.#table.fill(0);
+    this.#first = this.#rows;
+  }
 
   /**
    * Adds one line: its object (`-1`: none), time (seconds), operation code (see
@@ -56,6 +74,7 @@ export class OperationTally {
   ): void {
     const day = Math.floor(time / 86400);
     const code = (operation & 7) * 4 + statusClass;
+    if ((this.#rows - this.#first + 1) * 2 > this.#table.length) this.#rehash();
     const mask = this.#table.length - 1;
     let at = groupHash(object, day, code) & mask;
     let slot = -1;
@@ -76,31 +95,34 @@ export class OperationTally {
       this.#days[slot] = day;
       this.#codes[slot] = code;
       this.#table[at] = slot + 1;
-      if (this.#rows * 2 > this.#table.length) this.#rehash();
     }
     this.#requests[slot]++;
     this.#bytesSent[slot] += bytesSent;
     if (operation & CARRIES_DATA && objectSize > 0) this.#bytesReceived[slot] += objectSize;
   }
 
-  /** The groups summed so far (copies: a piece's answer is cloned to the writer's thread). */
+  /**
+   * The groups of the current section: views of the tally's columns, which later sections
+   * leave as they are (a growing column is copied, the views keep the old one).
+   */
   counts(): OperationCounts {
-    const n = this.#rows;
+    const first = this.#first;
+    const end = this.#rows;
     return {
-      rows: n,
-      objects: this.#objects.slice(0, n),
-      days: this.#days.slice(0, n),
-      codes: this.#codes.slice(0, n),
-      requests: this.#requests.slice(0, n),
-      bytesSent: this.#bytesSent.slice(0, n),
-      bytesReceived: this.#bytesReceived.slice(0, n),
+      rows: end - first,
+      objects: this.#objects.subarray(first, end),
+      days: this.#days.subarray(first, end),
+      codes: this.#codes.subarray(first, end),
+      requests: this.#requests.subarray(first, end),
+      bytesSent: this.#bytesSent.subarray(first, end),
+      bytesReceived: this.#bytesReceived.subarray(first, end),
     };
   }
 
   #rehash(): void {
-    const table = new Int32Array(this.#table.length * 2);
+    const table = new Int32Array(Math.max(256, this.#table.length * 2));
     const mask = table.length - 1;
-    for (let row = 0; row < this.#rows; row++) {
+    for (let row = this.#first; row < this.#rows; row++) {
       let at = groupHash(this.#objects[row], this.#days[row], this.#codes[row]) & mask;
       while (table[at] !== 0) at = (at + 1) & mask;
       table[at] = row + 1;
@@ -109,7 +131,7 @@ export class OperationTally {
   }
 
   #grow(): void {
-    const size = this.#days.length * 2;
+    const size = Math.max(64, this.#days.length * 2);
     this.#objects = extend(this.#objects, new Int32Array(size));
     this.#days = extend(this.#days, new Uint32Array(size));
     this.#codes = extend(this.#codes, new Uint8Array(size));

@@ -45,13 +45,15 @@ scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
     excludedIps,
     archiveClients: task.archiveClients ?? undefined,
   });
-  // The pieces' columns are views into eight buffers per task (see readTask).
+  // The pieces' columns are views into fourteen buffers per task (see readTask).
   const transfer = new Set<ArrayBuffer>();
   for (const outcome of outcomes) {
     if (outcome.ok) {
       const p = outcome.parsed;
       const columns = [p.keyIds, p.ipIds, p.lines, p.times, p.bytesSent, p.downloads];
-      for (const column of [...columns, p.objectSizes, p.clientKinds]) {
+      const o = p.operations;
+      const counts = [o.objects, o.days, o.codes, o.requests, o.bytesSent, o.bytesReceived];
+      for (const column of [...columns, p.objectSizes, p.clientKinds, ...counts]) {
         transfer.add(column.buffer as ArrayBuffer);
       }
     }

@@ -121,6 +121,8 @@ export class InternTables {
   readonly ipVerdicts: number[] = [];
   /** Per key id: whether it holds a control character (NUL, tab, line break…). */
   readonly badKeys: boolean[] = [];
+  /** The aggregate of the lines not kept, a section per piece. */
+  readonly operations: OperationTally = new OperationTally();
 }
 
 /** Options of {@linkcode PieceParser}. */
@@ -270,7 +272,7 @@ export class PieceParser {
   #clientKinds = new Uint8Array(256);
   #clientKindCache: ClientKindCache;
   #filtered = 0;
-  #operations = new OperationTally();
+  #operations: OperationTally;
   #excluded = 0;
   #malformed = 0;
   #quarantine: QuarantinedLine[] = [];
@@ -286,6 +288,8 @@ export class PieceParser {
     this.#ips = tables.ips;
     this.#ipVerdict = tables.ipVerdicts;
     this.#badKeys = tables.badKeys;
+    this.#operations = tables.operations;
+    this.#operations.section();
     this.#clientKindCache = clientKindCache(options.archiveClients ?? DEFAULT_ARCHIVE_CLIENTS);
   }
 
