@@ -8,6 +8,7 @@
 import { errorText } from "../errors.ts";
 import { gunzipStream, isGzip } from "../gzip.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
+import { type Column, concatenated } from "./typed_columns.ts";
 import {
   InternTables,
   type ParsedPiece,
@@ -217,67 +218,22 @@ export async function readTask(
  */
 function packColumns(outcomes: PieceOutcome[]): void {
   const parsed = outcomes.flatMap((o) => (o.ok ? [o.parsed] : []));
-  packOperations(parsed);
-  const total = parsed.reduce((sum, p) => sum + p.rows, 0);
-  const keyIds = new Uint32Array(total);
-  const ipIds = new Uint32Array(total);
-  const lines = new Uint32Array(total);
-  const times = new Float64Array(total);
-  const bytesSent = new Float64Array(total);
-  const downloads = new Uint8Array(total);
-  const objectSizes = new Float64Array(total);
-  const clientKinds = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parsed) {
-    const end = offset + p.rows;
-    keyIds.set(p.keyIds, offset);
-    ipIds.set(p.ipIds, offset);
-    lines.set(p.lines, offset);
-    times.set(p.times, offset);
-    bytesSent.set(p.bytesSent, offset);
-    downloads.set(p.downloads, offset);
-    objectSizes.set(p.objectSizes, offset);
-    clientKinds.set(p.clientKinds, offset);
-    p.keyIds = keyIds.subarray(offset, end);
-    p.ipIds = ipIds.subarray(offset, end);
-    p.lines = lines.subarray(offset, end);
-    p.times = times.subarray(offset, end);
-    p.bytesSent = bytesSent.subarray(offset, end);
-    p.downloads = downloads.subarray(offset, end);
-    p.objectSizes = objectSizes.subarray(offset, end);
-    p.clientKinds = clientKinds.subarray(offset, end);
-    offset = end;
-  }
-}
-
-/** {@linkcode packColumns} for the pieces' aggregates of operations. */
-function packOperations(parsed: ParsedPiece[]): void {
-  const total = parsed.reduce((sum, p) => sum + p.operations.rows, 0);
-  const objects = new Int32Array(total);
-  const days = new Uint32Array(total);
-  const codes = new Uint8Array(total);
-  const requests = new Float64Array(total);
-  const bytesSent = new Float64Array(total);
-  const bytesReceived = new Float64Array(total);
-  let offset = 0;
-  for (const p of parsed) {
-    const o = p.operations;
-    const end = offset + o.rows;
-    objects.set(o.objects, offset);
-    days.set(o.days, offset);
-    codes.set(o.codes, offset);
-    requests.set(o.requests, offset);
-    bytesSent.set(o.bytesSent, offset);
-    bytesReceived.set(o.bytesReceived, offset);
-    p.operations = {
-      rows: o.rows,
-      objects: objects.subarray(offset, end),
-      days: days.subarray(offset, end),
-      codes: codes.subarray(offset, end),
-      requests: requests.subarray(offset, end),
-      bytesSent: bytesSent.subarray(offset, end),
-      bytesReceived: bytesReceived.subarray(offset, end),
-    };
-    offset = end;
-  }
+  const pack = <T extends Column>(
+    get: (p: ParsedPiece) => T,
+    put: (p: ParsedPiece, view: T) => void,
+  ) => concatenated(parsed.map(get)).forEach((view, i) => put(parsed[i], view));
+  pack((p) => p.keyIds, (p, view) => p.keyIds = view);
+  pack((p) => p.ipIds, (p, view) => p.ipIds = view);
+  pack((p) => p.lines, (p, view) => p.lines = view);
+  pack((p) => p.times, (p, view) => p.times = view);
+  pack((p) => p.bytesSent, (p, view) => p.bytesSent = view);
+  pack((p) => p.downloads, (p, view) => p.downloads = view);
+  pack((p) => p.objectSizes, (p, view) => p.objectSizes = view);
+  pack((p) => p.clientKinds, (p, view) => p.clientKinds = view);
+  pack((p) => p.operations.objects, (p, view) => p.operations.objects = view);
+  pack((p) => p.operations.days, (p, view) => p.operations.days = view);
+  pack((p) => p.operations.codes, (p, view) => p.operations.codes = view);
+  pack((p) => p.operations.requests, (p, view) => p.operations.requests = view);
+  pack((p) => p.operations.bytesSent, (p, view) => p.operations.bytesSent = view);
+  pack((p) => p.operations.bytesReceived, (p, view) => p.operations.bytesReceived = view);
 }
