@@ -120,6 +120,7 @@ export type { Fernet, FernetEncryptOptions } from "./lib/crypto/fernet.ts";
 export type { IpTableCheck } from "./lib/store/ip_table_check.ts";
 export type { IpinfoClientOptions } from "./lib/regions/ipinfo_client.ts";
 export type { ExtractionMode, MalformedReason } from "./lib/extract/line_parser.ts";
+export type { OperationShares } from "./lib/store/operation_blocks.ts";
 export type { RunOutcome, RunRecord } from "./lib/store/run_history.ts";
 export type { LockHolder } from "./lib/store/run_lock.ts";
 export type { LogSource } from "./lib/extract/log_source.ts";

@@ -2,16 +2,17 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readActivity } from "./published_activity.ts";
 import { activityFiles } from "../summaries/activity_files.ts";
+import { dayRowsOf } from "../summaries/activity_data.ts";
 
 Deno.test("the report reads back what the summary steps write: counts as published, sizes unknown as undefined", async () => {
   const folder = await Deno.makeTempDir();
   try {
     const files = activityFiles({
-      byOperation: [
-        { day: 19723, group: 2, statusClass: 0, requests: 3, bytes: 900 },
-        { day: 19724, group: 0, statusClass: 2, requests: 70, bytes: 12 },
-      ],
-      byClientKind: [{ day: 19723, kind: 2, requests: 90, bytes: 50, downloads: 10 }],
+      byOperation: dayRowsOf([
+        { day: 19723, code: 2 * 4 + 0, requests: 3, bytes: 900 },
+        { day: 19724, code: 0 * 4 + 2, requests: 70, bytes: 12 },
+      ]),
+      byClientKind: dayRowsOf([{ day: 19723, code: 2, requests: 90, bytes: 50, downloads: 10 }]),
       delivery: [
         ["a.nwb", { size: 100, bytes: 50, fullDownloads: 0, partialRequests: 60, ratio: 0.5 }],
         ["zarr/x", { size: -1, bytes: 7, fullDownloads: 55, partialRequests: 0, ratio: NaN }],

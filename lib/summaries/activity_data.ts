@@ -14,6 +14,7 @@ import { readRequestBlocks } from "../store/request_blocks.ts";
 import { readOperationBlocks } from "../store/operation_blocks.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
 import { comparePaths } from "./sort_orders.ts";
+import { PackedSums } from "./packed_sums.ts";
 import {
   type AssetPlace,
   carryOf,
@@ -23,32 +24,55 @@ import {
   type StopCheck,
 } from "./summary_data.ts";
 
-/** Requests and bytes of one day and operation (bytes received for uploads, else sent). */
-export interface OperationDay {
+/**
+ * Rows per day and code, by column: for operations the code is `group * 4 + class` (an index
+ * of `OPERATION_GROUPS`, one of `STATUS_CLASSES`), for client kinds the kind's code (an index of
+ * `CLIENT_KINDS`). Rows are in the order of day, then code.
+ */
+export interface DayRows {
+  /** Number of rows. */
+  length: number;
   /** Days since 1970-01-01. */
-  day: number;
-  /** The operation group's code (an index of `OPERATION_GROUPS`). */
-  group: number;
-  /** The status class's code (an index of `STATUS_CLASSES`). */
-  statusClass: number;
+  days: Float64Array;
+  /** Each row's code. */
+  codes: Uint8Array;
   /** Requests. */
-  requests: number;
-  /** Bytes sent, or for uploads bytes received. */
-  bytes: number;
+  requests: Float64Array;
+  /** Bytes sent (operations: for uploads, bytes received). */
+  bytes: Float64Array;
+  /** Requests with status 200 (client kinds; 0 for operations). */
+  downloads: Float64Array;
 }
 
-/** Requests, bytes sent and downloads of one day and client kind. */
-export interface ClientKindDay {
-  /** Days since 1970-01-01. */
-  day: number;
-  /** The kind's code (an index of `CLIENT_KINDS`). */
-  kind: number;
-  /** Requests. */
-  requests: number;
-  /** Bytes sent. */
-  bytes: number;
-  /** Requests with status 200. */
-  downloads: number;
+/**
+ * {@linkcode DayRows} from rows given one by one (for examples and tests).
+ *
+ * @example Usage
+ * ```ts
+ * import { dayRowsOf } from "./activity_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rows = dayRowsOf([{ day: 19723, code: 9, requests: 3, bytes: 900 }]);
+ * assert.deepStrictEqual([rows.length, rows.codes[0], rows.downloads[0]], [1, 9, 0]);
+ * ```
+ */
+export function dayRowsOf(
+  rows: readonly {
+    day: number;
+    code: number;
+    requests: number;
+    bytes: number;
+    downloads?: number;
+  }[],
+): DayRows {
+  return {
+    length: rows.length,
+    days: Float64Array.from(rows, (r) => r.day),
+    codes: Uint8Array.from(rows, (r) => r.code),
+    requests: Float64Array.from(rows, (r) => r.requests),
+    bytes: Float64Array.from(rows, (r) => r.bytes),
+    downloads: Float64Array.from(rows, (r) => r.downloads ?? 0),
+  };
 }
 
 /** How an asset (or a dataset, summed over its assets) was delivered. */
@@ -72,18 +96,26 @@ export interface Delivery {
 export interface Sessions {
   /** Number of sessions. */
   sessions: number;
-  /** Session lengths in seconds (first to last request), sorted. */
-  seconds: Float64Array;
-  /** Requests per session, sorted. */
-  requests: Float64Array;
+  /** Session lengths in seconds (first to last request): the median and the 90th percentile. */
+  seconds: Quantiles;
+  /** Requests per session: the median and the 90th percentile. */
+  requests: Quantiles;
+}
+
+/** The median and the 90th percentile of some values (NaN for none). */
+export interface Quantiles {
+  /** The median. */
+  p50: number;
+  /** The 90th percentile. */
+  p90: number;
 }
 
 /** The activity of a dataset (its rows are its assets) or of the archive (rows: datasets). */
 export interface ActivityScope {
   /** Per day, operation group and status class, in that order. */
-  byOperation: OperationDay[];
+  byOperation: DayRows;
   /** Per day and client kind, in that order. */
-  byClientKind: ClientKindDay[];
+  byClientKind: DayRows;
   /** Per asset (per dataset for the archive), in path order. */
   delivery: [name: string, delivery: Delivery][];
   /** Per asset (per dataset for the archive), in path order. */
@@ -107,6 +139,13 @@ export interface ActivityOptions {
   sessionGap?: number;
   /** Asked between parts of the work; a true answer throws {@linkcode StoppedError}. */
   stop?: StopCheck;
+  /**
+   * Whether to compute each dataset's own files too; without, only the archive's (whose rows
+   * are the datasets), in a fraction of the memory.
+   *
+   * @default {true}
+   */
+  datasets?: boolean;
 }
 
 /** The default session gap: 30 minutes. */
@@ -118,38 +157,166 @@ const DAY_OFFSET = 2 ** 22;
 const SESSION_CHUNK = 1 << 22;
 const UPLOAD = OPERATION_GROUPS.indexOf("upload");
 
-/** Sums of up to three values per packed numeric key, in typed arrays. */
-class Sums {
-  slots = new Map<number, number>();
-  a = new Float64Array(256);
-  b = new Float64Array(256);
-  c = new Float64Array(256);
-  #lastKey = -1;
-  #lastSlot = -1;
+/**
+ * The rows of `sums` (keys `(scope * DAY_KEYS + dayKey) * span + code`), split by scope: each
+ * scope's rows are views of one set of columns, in key order (day, then code).
+ */
+function rowsByScope(sums: PackedSums, span: number, scopes: number): DayRows[] {
+  const slots = sums.sortedSlots();
+  const n = slots.length;
+  const all: DayRows = {
+    length: n,
+    days: new Float64Array(n),
+    codes: new Uint8Array(n),
+    requests: new Float64Array(n),
+    bytes: new Float64Array(n),
+    downloads: new Float64Array(n),
+  };
+  const starts = new Int32Array(scopes + 1);
+  for (let i = 0; i < n; i++) {
+    const slot = slots[i];
+    const key = sums.keys[slot];
+    const code = key % span;
+    const rest = (key - code) / span;
+    const dayKey = rest % DAY_KEYS;
+    starts[(rest - dayKey) / DAY_KEYS + 1]++;
+    all.days[i] = dayKey - DAY_OFFSET;
+    all.codes[i] = code;
+    all.requests[i] = sums.a[slot];
+    all.bytes[i] = sums.b[slot];
+    all.downloads[i] = sums.c[slot];
+  }
+  for (let scope = 0; scope < scopes; scope++) starts[scope + 1] += starts[scope];
+  return Array.from({ length: scopes }, (_, scope) => {
+    const start = starts[scope];
+    const end = starts[scope + 1];
+    return {
+      length: end - start,
+      days: all.days.subarray(start, end),
+      codes: all.codes.subarray(start, end),
+      requests: all.requests.subarray(start, end),
+      bytes: all.bytes.subarray(start, end),
+      downloads: all.downloads.subarray(start, end),
+    };
+  });
+}
 
-  add(key: number, a: number, b: number, c: number): void {
-    let slot = key === this.#lastKey ? this.#lastSlot : this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(key, slot);
-      if (slot === this.a.length) {
-        for (const name of ["a", "b", "c"] as const) {
-          const bigger = new Float64Array(slot * 2);
-          bigger.set(this[name]);
-          this[name] = bigger;
-        }
+/** Each scope's client-kind rows (its datasets', and the archive's), from sums per key. */
+interface KindRows {
+  datasets: DayRows[];
+  archive: DayRows;
+}
+
+/**
+ * One scan of the stored requests: the client-kind rows of each dataset and of the archive,
+ * and each object's totals and the time range. The sums' tables are dropped on return; only
+ * the rows stay.
+ */
+async function sumRequests(
+  db: DatabaseSync,
+  objects: ReturnType<typeof placeObjects>,
+  { stop, datasets }: { stop?: StopCheck; datasets: boolean },
+): Promise<{ kinds: KindRows; totals: ObjectTotals; minTime: number; maxTime: number }> {
+  const scopeOf = (objectId: number) => {
+    const dataset = objects.datasetOf[objectId];
+    return dataset === undefined ? -1 : dataset;
+  };
+  // The archive's sums apart: one lookup each per request, cached while keys repeat.
+  const kinds = new PackedSums();
+  const archiveKinds = new PackedSums();
+  const totals = new ObjectTotals(objects.maxId);
+  let minTime = Infinity;
+  let maxTime = -Infinity;
+  let scanned = 0;
+  for (const block of readRequestBlocks(db)) {
+    if ((scanned += block.rows) >= SCAN_ROWS) {
+      scanned = 0;
+      if (await stop?.()) throw new StoppedError();
+    }
+    const { objectIds, times, bytesSent, downloads, objectSizes, clientKinds } = block;
+    for (let i = 0; i < block.rows; i++) {
+      const id = objectIds[i];
+      const time = times[i];
+      const bytes = bytesSent[i];
+      const download = downloads[i];
+      const dayKey = Math.floor(time / 86400) + DAY_OFFSET;
+      const dataset = scopeOf(id);
+      const kind = clientKinds[i];
+      // The downloads' rows of by_operation are the sums of these (see addDownloads).
+      if (dataset >= 0 && datasets) {
+        kinds.add((dataset * DAY_KEYS + dayKey) * 8 + kind, 1, bytes, download);
+      }
+      archiveKinds.add(dayKey * 8 + kind, 1, bytes, download);
+      if (time < minTime) minTime = time;
+      if (time > maxTime) maxTime = time;
+      if (id > objects.maxId) continue;
+      totals.requests[id]++;
+      totals.downloads[id] += download;
+      const low = totals.low[id] + bytes;
+      const carry = carryOf(low);
+      totals.high[id] += carry;
+      totals.low[id] = low - carry;
+      if (objectSizes[i] >= 0 && time >= totals.sizeTime[id]) {
+        totals.size[id] = objectSizes[i];
+        totals.sizeTime[id] = time;
       }
     }
-    this.#lastKey = key;
-    this.#lastSlot = slot;
-    this.a[slot] += a;
-    this.b[slot] += b;
-    this.c[slot] += c;
   }
+  const [archive] = rowsByScope(archiveKinds, 8, 1);
+  return {
+    kinds: { datasets: rowsByScope(kinds, 8, objects.names.length), archive },
+    totals,
+    minTime,
+    maxTime,
+  };
+}
 
-  /** The keys in numeric order, with their slot. */
-  sorted(): [key: number, slot: number][] {
-    return [...this.slots].sort(([x], [y]) => x - y);
+/**
+ * The operation rows of each dataset and (last) of the archive: the aggregated lines, and the
+ * kept requests as downloads with a 2xx status.
+ */
+function sumOperations(
+  db: DatabaseSync,
+  objects: ReturnType<typeof placeObjects>,
+  { kinds, datasets }: { kinds: KindRows; datasets: boolean },
+): DayRows[] {
+  const operations = new PackedSums();
+  const archiveOperations = new PackedSums();
+  for (const block of readOperationBlocks(db)) {
+    for (let g = 0; g < block.rows; g++) {
+      const code = block.codes[g];
+      const bytes = code >> 2 === UPLOAD ? block.bytesReceived[g] : block.bytesSent[g];
+      const dataset = block.objects[g] === 0 ? -1 : (objects.datasetOf[block.objects[g]] ?? -1);
+      const dayKey = block.days[g] + DAY_OFFSET;
+      const requests = block.requests[g];
+      if (dataset >= 0 && datasets) {
+        operations.add((dataset * DAY_KEYS + dayKey) * 32 + code, requests, bytes, 0);
+      }
+      archiveOperations.add(dayKey * 32 + code, requests, bytes, 0);
+    }
+  }
+  kinds.datasets.forEach((rows, dataset) => addDownloads(operations, rows, dataset));
+  addDownloads(archiveOperations, kinds.archive, 0);
+  return [
+    ...rowsByScope(operations, 32, objects.names.length),
+    ...rowsByScope(archiveOperations, 32, 1),
+  ];
+}
+
+/**
+ * Adds the kept requests of a scope's client-kind rows (sorted by day) to its operations, as
+ * downloads with a 2xx status: one sum per day instead of one lookup per request.
+ */
+function addDownloads(operations: PackedSums, kinds: DayRows, scope: number): void {
+  for (let i = 0; i < kinds.length;) {
+    const day = kinds.days[i];
+    let requests = 0;
+    let bytes = 0;
+    for (; i < kinds.length && kinds.days[i] === day; i++) {
+      requests += kinds.requests[i];
+      bytes += kinds.bytes[i];
+    }
+    operations.add((scope * DAY_KEYS + day + DAY_OFFSET) * 32, requests, bytes, 0);
   }
 }
 
@@ -217,7 +384,7 @@ class Numbers {
  * const { datasets } = await collectActivity(db, (key) => ({ dataset: "ds1", asset: key.slice(4) }));
  * const ds1 = datasets.get("ds1")!;
  * assert.deepStrictEqual(ds1.delivery, [["a.nwb", { size: 100, bytes: 150, fullDownloads: 1, partialRequests: 1, ratio: 1.5 }]]);
- * assert.deepStrictEqual([...ds1.sessions[0][1].seconds], [60]);
+ * assert.deepStrictEqual(ds1.sessions[0][1], { sessions: 1, seconds: { p50: 60, p90: 60 }, requests: { p50: 2, p90: 2 } });
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -230,113 +397,29 @@ export async function collectActivity(
   const gap = options.sessionGap ?? DEFAULT_SESSION_GAP;
   const objects = placeObjects(db, place);
   const archive = objects.names.length;
-  const scopeOf = (objectId: number) => {
-    const dataset = objects.datasetOf[objectId];
-    return dataset === undefined ? -1 : dataset;
-  };
-  // The archive's sums apart: one lookup each per request, cached while keys repeat.
-  const operations = new Sums();
-  const kinds = new Sums();
-  const archiveOperations = new Sums();
-  const archiveKinds = new Sums();
-  const totals = new ObjectTotals(objects.maxId);
-  let minTime = Infinity;
-  let maxTime = -Infinity;
-  let scanned = 0;
-  for (const block of readRequestBlocks(db)) {
-    if ((scanned += block.rows) >= SCAN_ROWS) {
-      scanned = 0;
-      if (await options.stop?.()) throw new StoppedError();
-    }
-    const { objectIds, times, bytesSent, downloads, objectSizes, clientKinds } = block;
-    for (let i = 0; i < block.rows; i++) {
-      const id = objectIds[i];
-      const time = times[i];
-      const bytes = bytesSent[i];
-      const download = downloads[i];
-      const dayKey = Math.floor(time / 86400) + DAY_OFFSET;
-      const dataset = scopeOf(id);
-      const kind = clientKinds[i];
-      if (dataset >= 0) {
-        operations.add((dataset * DAY_KEYS + dayKey) * 32, 1, bytes, 0);
-        kinds.add((dataset * DAY_KEYS + dayKey) * 8 + kind, 1, bytes, download);
-      }
-      archiveOperations.add(dayKey * 32, 1, bytes, 0);
-      archiveKinds.add(dayKey * 8 + kind, 1, bytes, download);
-      if (time < minTime) minTime = time;
-      if (time > maxTime) maxTime = time;
-      if (id > objects.maxId) continue;
-      totals.requests[id]++;
-      totals.downloads[id] += download;
-      const low = totals.low[id] + bytes;
-      const carry = carryOf(low);
-      totals.high[id] += carry;
-      totals.low[id] = low - carry;
-      if (objectSizes[i] >= 0 && time >= totals.sizeTime[id]) {
-        totals.size[id] = objectSizes[i];
-        totals.sizeTime[id] = time;
-      }
-    }
-  }
-  for (const block of readOperationBlocks(db)) {
-    for (let g = 0; g < block.rows; g++) {
-      const code = block.codes[g];
-      const bytes = code >> 2 === UPLOAD ? block.bytesReceived[g] : block.bytesSent[g];
-      const dataset = block.objects[g] === 0 ? -1 : scopeOf(block.objects[g]);
-      const dayKey = block.days[g] + DAY_OFFSET;
-      const requests = block.requests[g];
-      if (dataset >= 0) {
-        operations.add((dataset * DAY_KEYS + dayKey) * 32 + code, requests, bytes, 0);
-      }
-      archiveOperations.add(dayKey * 32 + code, requests, bytes, 0);
-    }
-  }
-  const scopes = [...objects.names, "archive"].map((): ActivityScope => ({
-    byOperation: [],
-    byClientKind: [],
+  const withDatasets = options.datasets ?? true;
+  const { kinds, totals, minTime, maxTime } = await sumRequests(db, objects, {
+    stop: options.stop,
+    datasets: withDatasets,
+  });
+  const byOperation = sumOperations(db, objects, { kinds, datasets: withDatasets });
+  const byClientKind = [...kinds.datasets, kinds.archive];
+  const scopes = byOperation.map((rows, i): ActivityScope => ({
+    byOperation: rows,
+    byClientKind: byClientKind[i],
     delivery: [],
     sessions: [],
     ratios: new Float64Array(0),
     ratioBytes: 0,
     ratioSizes: 0,
   }));
-  const addOperations = (sums: Sums, fixed?: ActivityScope) => {
-    for (const [key, slot] of sums.sorted()) {
-      const code = key % 32;
-      const dayKey = (key - code) / 32;
-      (fixed ?? scopes[Math.floor(dayKey / DAY_KEYS)]).byOperation.push({
-        day: dayKey % DAY_KEYS - DAY_OFFSET,
-        group: code >> 2,
-        statusClass: code & 3,
-        requests: sums.a[slot],
-        bytes: sums.b[slot],
-      });
-    }
-  };
-  const addKinds = (sums: Sums, fixed?: ActivityScope) => {
-    for (const [key, slot] of sums.sorted()) {
-      const kind = key % 8;
-      const dayKey = (key - kind) / 8;
-      (fixed ?? scopes[Math.floor(dayKey / DAY_KEYS)]).byClientKind.push({
-        day: dayKey % DAY_KEYS - DAY_OFFSET,
-        kind,
-        requests: sums.a[slot],
-        bytes: sums.b[slot],
-        downloads: sums.c[slot],
-      });
-    }
-  };
-  addOperations(operations);
-  addOperations(archiveOperations, scopes[archive]);
-  addKinds(kinds);
-  addKinds(archiveKinds, scopes[archive]);
   const sessions = await collectSessions(db, objects, totals, {
     gap,
     range: maxTime - minTime + 1,
     minTime,
     stop: options.stop,
   });
-  addDeliveryAndSessions(scopes, objects, totals, sessions);
+  addDeliveryAndSessions(scopes, objects, { totals, sessions, datasets: withDatasets });
   const datasets = new Map<string, ActivityScope>();
   objects.names.map((name, i) => [name, i] as const)
     .sort(([a], [b]) => comparePaths(a, b))
@@ -344,7 +427,7 @@ export async function collectActivity(
       const scope = scopes[i];
       // A dataset is one that served a request or took one (2xx): keys that only ever failed
       // (a crawler probing made-up paths) are counted in the archive alone.
-      if (scope.delivery.length > 0 || scope.byOperation.some((r) => r.statusClass === 0)) {
+      if (scope.delivery.length > 0 || scope.byOperation.codes.some((code) => (code & 3) === 0)) {
         datasets.set(name, scope);
       }
     });
@@ -352,7 +435,14 @@ export async function collectActivity(
 }
 
 /** Each object's sessions: lengths and requests per session (unsorted), by object id. */
-type ObjectSessions = Map<number, { seconds: Numbers; requests: Numbers }>;
+interface ObjectSessions {
+  /** Every session's length, object by object. */
+  seconds: Numbers;
+  /** Every session's requests, in the same order. */
+  requests: Numbers;
+  /** Where each object's sessions are in those lists, by object id. */
+  ranges: Map<number, { start: number; end: number }>;
+}
 
 /**
  * The sessions of every placed object, a chunk of objects at a time (at most
@@ -366,7 +456,11 @@ async function collectSessions(
   totals: ObjectTotals,
   { gap, range, minTime, stop }: { gap: number; range: number; minTime: number; stop?: StopCheck },
 ): Promise<ObjectSessions> {
-  const result: ObjectSessions = new Map();
+  const result: ObjectSessions = {
+    seconds: new Numbers(),
+    requests: new Numbers(),
+    ranges: new Map(),
+  };
   const placed: number[] = [];
   for (let id = 1; id <= objects.maxId; id++) {
     if (totals.requests[id] > 0 && objects.places[id] !== undefined) placed.push(id);
@@ -414,8 +508,8 @@ async function collectSessions(
       const start = starts[id];
       const end = start + totals.requests[id];
       const sorted = keys.subarray(start, end).sort();
-      const seconds = new Numbers();
-      const requests = new Numbers();
+      const { seconds, requests } = result;
+      const sessionsStart = seconds.length;
       let i = 0;
       while (i < sorted.length) {
         const firstTime = sorted[i] % range;
@@ -432,7 +526,7 @@ async function collectSessions(
         requests.push(j - i);
         i = j;
       }
-      result.set(id, { seconds, requests });
+      result.ranges.set(id, { start: sessionsStart, end: seconds.length });
     }
     first = last;
   }
@@ -443,8 +537,11 @@ async function collectSessions(
 function addDeliveryAndSessions(
   scopes: ActivityScope[],
   objects: ReturnType<typeof placeObjects>,
-  totals: ObjectTotals,
-  sessions: ObjectSessions,
+  { totals, sessions, datasets }: {
+    totals: ObjectTotals;
+    sessions: ObjectSessions;
+    datasets: boolean;
+  },
 ): void {
   const archive = scopes.length - 1;
   const datasetDelivery = objects.names.map(() => ({
@@ -454,14 +551,12 @@ function addDeliveryAndSessions(
     high: 0,
     low: 0,
   }));
-  const datasetSessions = objects.names.map(() => ({
-    seconds: new Numbers(),
-    requests: new Numbers(),
-  }));
+  // Per dataset, where its objects' sessions are.
+  const datasetRanges = objects.names.map((): { start: number; end: number }[] => []);
   const ratios = scopes.map(() => new Numbers());
   const ratioBytes = scopes.map(() => 0);
   const ratioSizes = scopes.map(() => 0);
-  const ids = [...sessions.keys()].sort((a, b) =>
+  const ids = [...sessions.ranges.keys()].sort((a, b) =>
     comparePaths(objects.places[a]!.asset, objects.places[b]!.asset) || a - b
   );
   for (const id of ids) {
@@ -471,13 +566,15 @@ function addDeliveryAndSessions(
     const bytes = exactBytes(totals.high[id], totals.low[id]);
     const full = totals.downloads[id];
     const partial = totals.requests[id] - full;
-    scopes[dataset].delivery.push([spot.asset, {
-      size,
-      bytes,
-      fullDownloads: full,
-      partialRequests: partial,
-      ratio: size > 0 ? Number(bytes) / size : NaN,
-    }]);
+    if (datasets) {
+      scopes[dataset].delivery.push([spot.asset, {
+        size,
+        bytes,
+        fullDownloads: full,
+        partialRequests: partial,
+        ratio: size > 0 ? Number(bytes) / size : NaN,
+      }]);
+    }
     const summed = datasetDelivery[dataset];
     const low = summed.low + totals.low[id];
     const carry = carryOf(low);
@@ -493,17 +590,14 @@ function addDeliveryAndSessions(
         ratioSizes[scope] += size;
       }
     }
-    const own = sessions.get(id)!;
-    scopes[dataset].sessions.push([spot.asset, sessionsOf(own)]);
-    for (let i = 0; i < own.seconds.length; i++) {
-      datasetSessions[dataset].seconds.push(own.seconds.values[i]);
-      datasetSessions[dataset].requests.push(own.requests.values[i]);
-    }
+    const range = sessions.ranges.get(id)!;
+    if (datasets) scopes[dataset].sessions.push([spot.asset, sessionsOf(sessions, [range])]);
+    datasetRanges[dataset].push(range);
   }
   const order = objects.names.map((name, i) => [name, i] as const)
     .sort(([a], [b]) => comparePaths(a, b));
   for (const [name, i] of order) {
-    if (datasetSessions[i].seconds.length === 0) continue;
+    if (datasetRanges[i].length === 0) continue;
     const { high, low, size, ...delivery } = datasetDelivery[i];
     scopes[archive].delivery.push([name, {
       ...delivery,
@@ -511,7 +605,7 @@ function addDeliveryAndSessions(
       bytes: exactBytes(high, low),
       ratio: ratioSizes[i] > 0 ? ratioBytes[i] / ratioSizes[i] : NaN,
     }]);
-    scopes[archive].sessions.push([name, sessionsOf(datasetSessions[i])]);
+    scopes[archive].sessions.push([name, sessionsOf(sessions, datasetRanges[i])]);
   }
   scopes.forEach((scope, i) => {
     scope.ratios = ratios[i].sorted();
@@ -520,11 +614,30 @@ function addDeliveryAndSessions(
   });
 }
 
-function sessionsOf(lists: { seconds: Numbers; requests: Numbers }): Sessions {
+/**
+ * The sessions in `ranges` of the lists of `sessions`: their number and quantiles. One range
+ * (an asset's) is sorted where it is; several (a dataset's) are copied together first.
+ */
+function sessionsOf(sessions: ObjectSessions, ranges: { start: number; end: number }[]): Sessions {
+  const sorted = (list: Numbers) => {
+    if (ranges.length === 1) return list.values.subarray(ranges[0].start, ranges[0].end).sort();
+    const values = new Float64Array(ranges.reduce((sum, r) => sum + r.end - r.start, 0));
+    let at = 0;
+    for (const { start, end } of ranges) {
+      values.set(list.values.subarray(start, end), at);
+      at += end - start;
+    }
+    return values.sort();
+  };
+  const quantiles = (values: Float64Array): Quantiles => ({
+    p50: quantile(values, 0.5),
+    p90: quantile(values, 0.9),
+  });
+  const seconds = sorted(sessions.seconds);
   return {
-    sessions: lists.seconds.length,
-    seconds: lists.seconds.sorted(),
-    requests: lists.requests.sorted(),
+    sessions: seconds.length,
+    seconds: quantiles(seconds),
+    requests: quantiles(sorted(sessions.requests)),
   };
 }
 

@@ -9,7 +9,7 @@
 
 import { CLIENT_KINDS } from "../extract/client_kind.ts";
 import { OPERATION_GROUPS, STATUS_CLASSES } from "../extract/operation_group.ts";
-import { type ActivityScope, quantile, type Sessions } from "./activity_data.ts";
+import { type ActivityScope, type DayRows, quantile, type Sessions } from "./activity_data.ts";
 import { formatDay } from "./calendar_days.ts";
 import { type PrivacyOptions, roundForPrivacy } from "./privacy_rounding.ts";
 import { formatPythonJson } from "./python_json.ts";
@@ -37,17 +37,22 @@ function jsonDecimal(value: number): number | null {
   return Number.isFinite(value) ? Number(value.toFixed(4)) : null;
 }
 
+/** The rows of `rows`, each made by `row` from its index. */
+function rowsOf(rows: DayRows, row: (rows: DayRows, i: number) => (string | number)[]) {
+  return Array.from({ length: rows.length }, (_, i) => row(rows, i));
+}
+
 /** Session columns: the count, then length and requests quantiles (empty below the minimum). */
 function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string | number)[] {
   const shown = s.sessions >= (privacy.minimum ?? 50);
-  const q = (values: Float64Array, p: number) => shown ? decimal(quantile(values, p)) : "";
+  const q = (value: number) => shown ? decimal(value) : "";
   return [
     name,
     roundForPrivacy(s.sessions, privacy),
-    q(s.seconds, 0.5),
-    q(s.seconds, 0.9),
-    q(s.requests, 0.5),
-    q(s.requests, 0.9),
+    q(s.seconds.p50),
+    q(s.seconds.p90),
+    q(s.requests.p50),
+    q(s.requests.p90),
   ];
 }
 
@@ -58,11 +63,12 @@ function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string
  * @example Usage
  * ```ts
  * import { activityFiles } from "./activity_files.ts";
+ * import { dayRowsOf } from "./activity_data.ts";
  * import assert from "node:assert/strict";
  *
  * const files = activityFiles({
- *   byOperation: [{ day: 19723, group: 2, statusClass: 0, requests: 3, bytes: 900 }],
- *   byClientKind: [], delivery: [], sessions: [], ratios: new Float64Array(0), ratioBytes: 0, ratioSizes: 0,
+ *   byOperation: dayRowsOf([{ day: 19723, code: 2 * 4 + 0, requests: 3, bytes: 900 }]),
+ *   byClientKind: dayRowsOf([]), delivery: [], sessions: [], ratios: new Float64Array(0), ratioBytes: 0, ratioSizes: 0,
  * }, { rowName: "asset_path" });
  * assert.deepStrictEqual(files.get("by_operation.tsv"),
  *   "date\toperation\tstatus_class\tnumber_of_requests\tbytes\n2024-01-01\tupload\t2xx\t<50\t900\n");
@@ -79,12 +85,12 @@ export function activityFiles(
     "by_operation.tsv",
     formatTsv(
       ["date", "operation", "status_class", "number_of_requests", "bytes"],
-      scope.byOperation.map((r) => [
-        formatDay(r.day),
-        OPERATION_GROUPS[r.group],
-        STATUS_CLASSES[r.statusClass],
-        round(r.requests),
-        r.bytes,
+      rowsOf(scope.byOperation, (r, i) => [
+        formatDay(r.days[i]),
+        OPERATION_GROUPS[r.codes[i] >> 2],
+        STATUS_CLASSES[r.codes[i] & 3],
+        round(r.requests[i]),
+        r.bytes[i],
       ]),
     ),
   );
@@ -92,12 +98,12 @@ export function activityFiles(
     "by_client_kind.tsv",
     formatTsv(
       ["date", "client_kind", "number_of_requests", "bytes_sent", "number_of_downloads"],
-      scope.byClientKind.map((r) => [
-        formatDay(r.day),
-        CLIENT_KINDS[r.kind],
-        round(r.requests),
-        r.bytes,
-        round(r.downloads),
+      rowsOf(scope.byClientKind, (r, i) => [
+        formatDay(r.days[i]),
+        CLIENT_KINDS[r.codes[i]],
+        round(r.requests[i]),
+        r.bytes[i],
+        round(r.downloads[i]),
       ]),
     ),
   );

@@ -404,9 +404,11 @@ export async function generateArchiveSummaries(
     "generate_archive_summaries",
     async (db, stop) => ({
       archive: await collectArchiveData(db, { place, stop }),
-      activity:
-        (await collectActivity(db, place ?? genericPlace, { sessionGap: options.sessionGap, stop }))
-          .archive,
+      activity: (await collectActivity(db, place ?? genericPlace, {
+        sessionGap: options.sessionGap,
+        stop,
+        datasets: false,
+      })).archive,
     }),
     async (db, { archive, activity }) => {
       const path = join(options.cacheDirectory, "summaries", "archive");
