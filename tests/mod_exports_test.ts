@@ -59,6 +59,7 @@ const TYPES = [
   "LoadMappingOptions",
   "LockHolder",
   "MalformedReason",
+  "OperationShares",
   "LogSource",
   "Piece",
   "PlanLimits",
