@@ -340,24 +340,33 @@ class ObjectTotals {
   }
 }
 
-/** A growing list of numbers. */
-class Numbers {
-  values = new Float64Array(64);
+/** A growing list of numbers, in typed arrays of one kind. */
+class Numbers<T extends Float64Array | Uint32Array> {
+  values: T;
   length = 0;
+  #make: (length: number) => T;
+
+  constructor(make: (length: number) => T) {
+    this.#make = make;
+    this.values = make(64);
+  }
 
   push(value: number): void {
     if (this.length === this.values.length) {
-      const bigger = new Float64Array(this.length * 2);
-      bigger.set(this.values);
+      const bigger = this.#make(this.length * 2);
+      bigger.set(this.values as never);
       this.values = bigger;
     }
     this.values[this.length++] = value;
   }
 
-  sorted(): Float64Array {
-    return this.values.slice(0, this.length).sort();
+  sorted(): T {
+    return this.values.slice(0, this.length).sort() as T;
   }
 }
+
+/** Session lengths and requests are whole numbers below 2^32: four bytes each. */
+const sessionList = () => new Numbers((length) => new Uint32Array(length));
 
 /**
  * Aggregates the cache's activity per dataset (`place` assigns each object key to a dataset
@@ -437,9 +446,9 @@ export async function collectActivity(
 /** Each object's sessions: lengths and requests per session (unsorted), by object id. */
 interface ObjectSessions {
   /** Every session's length, object by object. */
-  seconds: Numbers;
+  seconds: Numbers<Uint32Array>;
   /** Every session's requests, in the same order. */
-  requests: Numbers;
+  requests: Numbers<Uint32Array>;
   /** Where each object's sessions are in those lists, by object id. */
   ranges: Map<number, { start: number; end: number }>;
 }
@@ -457,8 +466,8 @@ async function collectSessions(
   { gap, range, minTime, stop }: { gap: number; range: number; minTime: number; stop?: StopCheck },
 ): Promise<ObjectSessions> {
   const result: ObjectSessions = {
-    seconds: new Numbers(),
-    requests: new Numbers(),
+    seconds: sessionList(),
+    requests: sessionList(),
     ranges: new Map(),
   };
   const placed: number[] = [];
@@ -553,7 +562,7 @@ function addDeliveryAndSessions(
   }));
   // Per dataset, where its objects' sessions are.
   const datasetRanges = objects.names.map((): { start: number; end: number }[] => []);
-  const ratios = scopes.map(() => new Numbers());
+  const ratios = scopes.map(() => new Numbers((length) => new Float64Array(length)));
   const ratioBytes = scopes.map(() => 0);
   const ratioSizes = scopes.map(() => 0);
   const ids = [...sessions.ranges.keys()].sort((a, b) =>
@@ -619,9 +628,9 @@ function addDeliveryAndSessions(
  * (an asset's) is sorted where it is; several (a dataset's) are copied together first.
  */
 function sessionsOf(sessions: ObjectSessions, ranges: { start: number; end: number }[]): Sessions {
-  const sorted = (list: Numbers) => {
+  const sorted = (list: Numbers<Uint32Array>) => {
     if (ranges.length === 1) return list.values.subarray(ranges[0].start, ranges[0].end).sort();
-    const values = new Float64Array(ranges.reduce((sum, r) => sum + r.end - r.start, 0));
+    const values = new Uint32Array(ranges.reduce((sum, r) => sum + r.end - r.start, 0));
     let at = 0;
     for (const { start, end } of ranges) {
       values.set(list.values.subarray(start, end), at);
@@ -629,7 +638,7 @@ function sessionsOf(sessions: ObjectSessions, ranges: { start: number; end: numb
     }
     return values.sort();
   };
-  const quantiles = (values: Float64Array): Quantiles => ({
+  const quantiles = (values: Uint32Array): Quantiles => ({
     p50: quantile(values, 0.5),
     p90: quantile(values, 0.9),
   });
@@ -654,7 +663,7 @@ function sessionsOf(sessions: ObjectSessions, ranges: { start: number; end: numb
  * assert.deepStrictEqual([quantile(values, 0.5), quantile(values, 0.75), quantile(values, 0)], [2.5, 5, 1]);
  * ```
  */
-export function quantile(sorted: Float64Array, p: number): number {
+export function quantile(sorted: Float64Array | Uint32Array, p: number): number {
   if (sorted.length === 0) return NaN;
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);

@@ -25,7 +25,7 @@ import {
   type StopCheck,
 } from "./summary_data.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
-import { type ActivityScope, collectActivity } from "./activity_data.ts";
+import { collectActivity } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
 
 /**
@@ -36,7 +36,7 @@ async function summaryStep<T>(
   options: SummaryOptions,
   command: string,
   collect: (db: DatabaseSync, stop: StopCheck) => Promise<T>,
-  write: (db: DatabaseSync, data: T) => Promise<SummaryResult>,
+  write: (db: DatabaseSync, data: T, stop: StopCheck) => Promise<SummaryResult>,
 ): Promise<SummaryResult> {
   const { cacheDirectory, signal } = options;
   const stop = () => stopRequested(cacheDirectory, { signal });
@@ -45,7 +45,7 @@ async function summaryStep<T>(
     const data = await collect(db, stop);
     // Asked to stop during the scan: nothing published changes.
     if (await stop()) throw new StoppedError();
-    return await write(db, data);
+    return await write(db, data, stop);
   });
 }
 
@@ -159,29 +159,42 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
   };
 }
 
-/** The summaries of the datasets and their activity. */
-interface DatasetSummaries {
-  data: Map<string, ScopeData>;
-  activity: Map<string, ActivityScope>;
-}
-
-/** Both scans of a dataset step: the counts, then the activity. */
+/** The first scan of a dataset step: the counts (the activity is scanned while writing). */
 async function collectDatasets(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
-  options: SummaryOptions & { weeks: boolean },
+  weeks: boolean,
   stop: StopCheck,
-): Promise<DatasetSummaries> {
-  const parts = { days: true, assets: true, regions: true, weeks: options.weeks };
-  const data = await collectDatasetData(db, place, parts, stop);
-  const { datasets } = await collectActivity(db, place, { sessionGap: options.sessionGap, stop });
-  return { data, activity: datasets };
+): Promise<Map<string, ScopeData>> {
+  return await collectDatasetData(
+    db,
+    place,
+    { days: true, assets: true, regions: true, weeks },
+    stop,
+  );
+}
+
+/** What writing a dataset step needs beyond its counts. */
+interface DatasetWriting {
+  db: DatabaseSync;
+  place: (key: string) => AssetPlace | undefined;
+  weeks: boolean;
+  stop: StopCheck;
+}
+
+/**
+ * Writes `files` (name → text) into `folder`, made first when `make`. Synchronous: a few files
+ * per dataset, thousands of datasets (see moveInto).
+ */
+function writeFiles(folder: string, files: ReadonlyMap<string, string>, make = false): void {
+  if (make) Deno.mkdirSync(folder);
+  for (const [file, text] of files) Deno.writeTextFileSync(join(folder, file), text);
 }
 
 async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
-  { data, activity }: DatasetSummaries,
-  weeks: boolean,
+  data: Map<string, ScopeData>,
+  { db, place, weeks, stop }: DatasetWriting,
 ): Promise<SummaryResult> {
   const path = join(options.cacheDirectory, "summaries");
   const { pick, skip } = options;
@@ -207,28 +220,31 @@ async function writeDatasets(
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
-  await replaceFolder(path, (temporary) => {
-    // Synchronous writes: a few files per dataset, thousands of datasets (see moveInto).
+  const written = chosen.size;
+  await replaceFolder(path, async (temporary) => {
+    const folders = new Map<string, string>();
     for (const [name, scope] of chosen) {
       const folder = join(temporary, folderOf(name));
-      Deno.mkdirSync(folder);
-      const files = datasetFiles(scope, { privacy: options.privacy, weeks });
-      const active = activity.get(name);
-      if (active !== undefined) {
-        for (
-          const [file, text] of activityFiles(active, {
-            rowName: "asset_path",
-            privacy: options.privacy,
-          })
-        ) {
-          files.set(file, text);
-        }
-      }
-      for (const [file, text] of files) Deno.writeTextFileSync(join(folder, file), text);
+      folders.set(name, folder);
+      writeFiles(folder, datasetFiles(scope, { privacy: options.privacy, weeks }), true);
     }
-    return Promise.resolve();
+    // The counts are written: their memory goes before the activity's scan needs its own.
+    data.clear();
+    chosen.clear();
+    const { datasets: activity } = await collectActivity(db, place, {
+      sessionGap: options.sessionGap,
+      stop,
+    });
+    for (const [name, folder] of folders) {
+      const active = activity.get(name);
+      if (active === undefined) continue;
+      writeFiles(
+        folder,
+        activityFiles(active, { rowName: "asset_path", privacy: options.privacy }),
+      );
+    }
   }, keep);
-  return { datasets: chosen.size, path };
+  return { datasets: written, path };
 }
 
 async function writeTotals(
@@ -267,10 +283,10 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
   return await summaryStep(
     options,
     "generate_summaries",
-    (db, stop) => collectDatasets(db, genericPlace, { ...options, weeks: false }, stop),
-    async (db, data) => {
+    (db, stop) => collectDatasets(db, genericPlace, false, stop),
+    async (db, data, stop) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data, false);
+      return await writeDatasets(options, data, { db, place: genericPlace, weeks: false, stop });
     },
   );
 }
@@ -303,10 +319,10 @@ export async function generateDandisetSummaries(
   return await summaryStep(
     options,
     "generate_dandiset_summaries",
-    (db, stop) => collectDatasets(db, place, { ...options, weeks: true }, stop),
-    async (db, data) => {
+    (db, stop) => collectDatasets(db, place, true, stop),
+    async (db, data, stop) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data, true);
+      return await writeDatasets(options, data, { db, place, weeks: true, stop });
     },
   );
 }
