@@ -527,7 +527,8 @@ function formatSummaries(requests: number, rows: SummaryRow[], activity: Summary
     `Summaries over ${
       requests.toLocaleString("en-US")
     } requests, 100,000 objects, 1,000 datasets ` +
-    "(synthetic, skewed popularity of objects and clients; see tasks/bench.ts):",
+    "(synthetic, skewed popularity of objects and clients, with object sizes, client kinds and " +
+    "an aggregated group of other lines per 20 requests; see tasks/bench.ts):",
     "",
     "| command | time (s) | peak memory (MB) |",
     "|---|---:|---:|",
