@@ -749,3 +749,53 @@ function writeUtf8(code: number, out: Uint8Array, n: number): number {
   }
   return n;
 }
+
+/** The records of a CloudWatch Logs subscription envelope, as {@linkcode envelopeRecords} reads them. */
+export type EnvelopeRecords =
+  /** Not an envelope that reads: the line is bad JSON. */
+  | { kind: "bad" }
+  /** A control message: no record. */
+  | { kind: "control" }
+  /** Each event's record as bytes, or undefined for an event without a record (bad JSON). */
+  | { kind: "records"; records: (Uint8Array | undefined)[] };
+
+const ENVELOPE_DECODER = new TextDecoder();
+const ENVELOPE_ENCODER = new TextEncoder();
+
+/**
+ * The records of the CloudWatch Logs subscription envelope `buf[start..end)` (a line the JSON
+ * parser marked `envelope`; rare, so read with `JSON.parse`): extraction and `validate` read
+ * them alike.
+ *
+ * @example Usage
+ * ```ts
+ * import { envelopeRecords } from "./json_record_parser.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = new TextEncoder().encode(JSON.stringify({
+ *   messageType: "DATA_MESSAGE", logEvents: [{ message: '{"a": 1}' }, { message: 7 }],
+ * }));
+ * const read = envelopeRecords(line, 0, line.length);
+ * assert.equal(read.kind, "records");
+ * assert.deepStrictEqual(read.kind === "records" && read.records.map((r) => r?.length), [8, undefined]);
+ * ```
+ */
+export function envelopeRecords(buf: Uint8Array, start: number, end: number): EnvelopeRecords {
+  let envelope: { messageType?: unknown; logEvents?: unknown };
+  try {
+    envelope = JSON.parse(ENVELOPE_DECODER.decode(buf.subarray(start, end)));
+  } catch {
+    return { kind: "bad" };
+  }
+  if (envelope.messageType === "CONTROL_MESSAGE") return { kind: "control" };
+  if (!Array.isArray(envelope.logEvents)) return { kind: "bad" };
+  return {
+    kind: "records",
+    records: envelope.logEvents.map((event) => {
+      const message = (event as { message?: unknown } | null)?.message;
+      if (typeof message !== "string") return undefined;
+      const record = ENVELOPE_ENCODER.encode(message);
+      return jsonRecordStart(record, 0, record.length) < 0 ? undefined : record;
+    }),
+  };
+}

@@ -17,7 +17,7 @@ import {
   type MalformedReason,
 } from "./line_parser.ts";
 import { discoverLogFiles } from "./log_discovery.ts";
-import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
+import { envelopeRecords, JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
 import { errorText } from "../errors.ts";
 import { isIpAddress } from "../ip_address.ts";
 
@@ -159,21 +159,40 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
       let end = bytes.indexOf(0x0a, start);
       if (end === -1) end = bytes.length;
       line++;
-      let outcome: LineOutcome;
-      let problems: ProblemKind[];
+      // Each read of the line: the line itself, or the records of a CloudWatch Logs envelope
+      // (on the envelope's line, as extraction quarantines them).
+      const reads: [LineOutcome, ProblemKind[]][] = [];
       if (jsonRecordStart(bytes, start, end) >= 0) {
-        outcome = json.parse(bytes, start, end);
-        problems = recordProblems(json, outcome);
+        const outcome = json.parse(bytes, start, end);
+        if (!json.envelope) {
+          reads.push([outcome, recordProblems(json, outcome)]);
+        } else {
+          const envelope = envelopeRecords(bytes, start, end);
+          if (envelope.kind === "bad") reads.push([LineOutcome.Malformed, ["bad_json"]]);
+          for (const record of envelope.kind === "records" ? envelope.records : []) {
+            if (record === undefined) reads.push([LineOutcome.Malformed, ["bad_json"]]);
+            else {
+              const outcome = json.parse(record, 0, record.length);
+              reads.push([outcome, recordProblems(json, outcome)]);
+            }
+          }
+        }
       } else {
-        outcome = parser.parse(bytes, start, end);
+        const outcome = parser.parse(bytes, start, end);
         const text = DECODER.decode(bytes.subarray(start, end));
-        problems = lineProblems(parser, outcome, text, bytes.subarray(start, end), start);
+        reads.push([
+          outcome,
+          lineProblems(parser, outcome, text, bytes.subarray(start, end), start),
+        ]);
       }
-      for (const kind of problems) note(kind, path, line);
-      // Kept as extraction keeps it: not a line it quarantines after parsing.
-      const rejected = ["invalid_utf8", "bad_client_ip", "bad_object_key"]
-        .some((kind) => problems.includes(kind as ProblemKind));
-      if (outcome === LineOutcome.Kept && !rejected) report.kept++;
+      // A kind of problem counts once per line, as extraction quarantines a line once.
+      for (const kind of new Set(reads.flatMap(([, problems]) => problems))) note(kind, path, line);
+      for (const [outcome, problems] of reads) {
+        // Kept as extraction keeps it: not a line it quarantines after parsing.
+        const rejected = ["invalid_utf8", "bad_client_ip", "bad_object_key"]
+          .some((kind) => problems.includes(kind as ProblemKind));
+        if (outcome === LineOutcome.Kept && !rejected) report.kept++;
+      }
       start = end + 1;
     }
     report.lines += line;

@@ -139,3 +139,59 @@ Deno.test("validate reads JSON records as extraction does, with file:line of the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("validate reads the records inside CloudWatch Logs envelopes, as extraction does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const record = (changes: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        schema_version_id: "V_1_0",
+        request_time: "2026-07-01T00:00:00.000Z",
+        remote_ip: "192.0.2.1",
+        operation: "REST.GET.OBJECT",
+        key_name: "ds1/a",
+        http_status: 200,
+        bytes_sent: 3,
+        ...changes,
+      });
+    const envelope = (messageType: string, messages: unknown[]) =>
+      JSON.stringify({
+        messageType,
+        logGroup: "/aws/s3/server-access-logs",
+        logEvents: messages.map((message, i) => ({ id: String(i), timestamp: 0, message })),
+      });
+    await Deno.writeTextFile(
+      join(dir, "firehose.json"),
+      [
+        envelope("DATA_MESSAGE", [record(), record({ remote_ip: "999.1.1.1" }), record()]),
+        envelope("CONTROL_MESSAGE", ["CWL CONTROL MESSAGE: Checking health of destination."]),
+        envelope("DATA_MESSAGE", [record().slice(0, 50), 7, record({ http_status: 404 })]),
+      ].join("\n") + "\n",
+    );
+    const report = await validateLogs({ logsDirectory: dir });
+    // Two records kept (the bad IP is quarantined by extraction, the 404 is not kept).
+    assert.deepStrictEqual([report.files, report.lines, report.kept], [1, 3, 2]);
+    assert.deepStrictEqual(
+      report.problems.map((p) => [p.kind, p.lines, p.examples]).sort(),
+      [
+        ["bad_client_ip", 1, ["firehose.json:1"]],
+        ["bad_json", 1, ["firehose.json:3"]],
+      ],
+    );
+    // Extraction keeps the same two and quarantines the same two lines (an envelope with two
+    // bad records is one bad line: quarantined once, not a failed run).
+    const secrets = await deriveCacheSecrets({ password: "validate", iterations: 1 });
+    const cacheDirectory = await Deno.makeTempDir();
+    const extraction = await extractLogs({
+      logsDirectory: dir,
+      cacheDirectory,
+      secrets,
+      workers: 0,
+    });
+    assert.deepStrictEqual([extraction.lines.kept, extraction.lines.malformed], [2, 2]);
+    assert.deepStrictEqual(extraction.files.failed, 0);
+    await Deno.remove(cacheDirectory, { recursive: true });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,7 +7,7 @@
 
 import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
-import { JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
+import { envelopeRecords, JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
 import { OperationTally } from "./operation_tally.ts";
 import { extend } from "./typed_columns.ts";
 import type { OperationCounts } from "../store/operation_blocks.ts";
@@ -177,7 +177,6 @@ export function countSchemaVersion(
     : "(other versions)";
   counts[key] = (counts[key] ?? 0) + count;
 }
-const ENVELOPE_ENCODER = new TextEncoder();
 const QUARANTINE_DECODER = new TextDecoder();
 const KEPT_IP = 0;
 const EXCLUDED_IP = 1;
@@ -275,6 +274,8 @@ export class PieceParser {
   #operations: OperationTally;
   #excluded = 0;
   #malformed = 0;
+  /** The line quarantined last (0: none yet). */
+  #lastRejected = 0;
   #quarantine: QuarantinedLine[] = [];
   #reasons: Partial<Record<MalformedReason, number>> = {};
 
@@ -477,29 +478,15 @@ export class PieceParser {
    * each record as any other); a control message (`CONTROL_MESSAGE`) holds none.
    */
   #envelope(buf: Uint8Array, start: number, end: number, line: number): void {
-    let envelope: { messageType?: unknown; logEvents?: unknown };
-    try {
-      envelope = JSON.parse(QUARANTINE_DECODER.decode(buf.subarray(start, end)));
-    } catch {
-      return this.#reject(buf, start, end, line, "bad_json");
-    }
-    if (envelope.messageType === "CONTROL_MESSAGE") {
+    const read = envelopeRecords(buf, start, end);
+    if (read.kind === "bad") return this.#reject(buf, start, end, line, "bad_json");
+    if (read.kind === "control") {
       this.#filtered++;
       return;
     }
-    if (!Array.isArray(envelope.logEvents)) return this.#reject(buf, start, end, line, "bad_json");
-    for (const event of envelope.logEvents) {
-      const message = (event as { message?: unknown } | null)?.message;
-      if (typeof message !== "string") {
-        this.#reject(buf, start, end, line, "bad_json");
-        continue;
-      }
-      const record = ENVELOPE_ENCODER.encode(message);
-      if (jsonRecordStart(record, 0, record.length) < 0) {
-        this.#reject(buf, start, end, line, "bad_json");
-        continue;
-      }
-      this.#record(buf, start, end, line, record);
+    for (const record of read.records) {
+      if (record === undefined) this.#reject(buf, start, end, line, "bad_json");
+      else this.#record(buf, start, end, line, record);
     }
   }
 
@@ -636,6 +623,9 @@ export class PieceParser {
     line: number,
     reason: MalformedReason,
   ): void {
+    // A line is quarantined once: an envelope with several bad records is one bad line.
+    if (line === this.#lastRejected) return;
+    this.#lastRejected = line;
     this.#malformed++;
     this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
     if (this.#quarantine.length >= QUARANTINE_LINES_PER_PIECE) return;
