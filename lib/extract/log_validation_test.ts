@@ -5,6 +5,18 @@ import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { validateLogs } from "./log_validation.ts";
 
 const HARD = new URL("../../fixtures/hard_cases/", import.meta.url).pathname;
+/** A JSON record of a kept download, with `changes`. */
+const record = (changes: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    schema_version_id: "V_1_0",
+    request_time: "2026-07-01T00:00:00.000Z",
+    remote_ip: "192.0.2.1",
+    operation: "REST.GET.OBJECT",
+    key_name: "ds1/a",
+    http_status: 200,
+    bytes_sent: 3,
+    ...changes,
+  });
 const line = (op: string, uri: string, tail: string) =>
   `o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R ${op} ds1/a "${uri}" ${tail} "-" "-" -`;
 
@@ -103,17 +115,6 @@ Deno.test("validate checks client IPs as extraction does: 999.1.1.1 and 1.2.3 ar
 Deno.test("validate reads JSON records as extraction does, with file:line of the bad ones", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const record = (changes: Record<string, unknown>) =>
-      JSON.stringify({
-        schema_version_id: "V_1_0",
-        request_time: "2026-07-01T00:00:00.000Z",
-        remote_ip: "192.0.2.1",
-        operation: "REST.GET.OBJECT",
-        key_name: "ds1/a",
-        http_status: 200,
-        bytes_sent: 3,
-        ...changes,
-      });
     await Deno.writeTextFile(
       join(dir, "records.json"),
       [
@@ -143,17 +144,6 @@ Deno.test("validate reads JSON records as extraction does, with file:line of the
 Deno.test("validate reads the records inside CloudWatch Logs envelopes, as extraction does", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const record = (changes: Record<string, unknown> = {}) =>
-      JSON.stringify({
-        schema_version_id: "V_1_0",
-        request_time: "2026-07-01T00:00:00.000Z",
-        remote_ip: "192.0.2.1",
-        operation: "REST.GET.OBJECT",
-        key_name: "ds1/a",
-        http_status: 200,
-        bytes_sent: 3,
-        ...changes,
-      });
     const envelope = (messageType: string, messages: unknown[]) =>
       JSON.stringify({
         messageType,
