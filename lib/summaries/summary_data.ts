@@ -10,6 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
+import { KeySlots } from "./packed_sums.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { readRequestBlocks } from "../store/request_blocks.ts";
 
@@ -252,25 +253,21 @@ function grow(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
   return bigger;
 }
 
-/** Counts per small-integer key, in typed arrays (no object per group). */
+/** Counts per packed key, in typed arrays (no object, no `Map` entry per group). */
 class CountsTable {
-  slots = new Map<number, number>();
+  slots = new KeySlots();
   bytes = new Float64Array(1024);
   high = new Float64Array(1024);
   requests = new Float64Array(1024);
   downloads = new Float64Array(1024);
 
   add(key: number, bytes: number, download: number): void {
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(key, slot);
-      if (slot === this.bytes.length) {
-        this.bytes = grow(this.bytes);
-        this.high = grow(this.high);
-        this.requests = grow(this.requests);
-        this.downloads = grow(this.downloads);
-      }
+    const slot = this.slots.slot(key);
+    if (slot === this.bytes.length) {
+      this.bytes = grow(this.bytes);
+      this.high = grow(this.high);
+      this.requests = grow(this.requests);
+      this.downloads = grow(this.downloads);
     }
     const low = this.bytes[slot] + bytes;
     const carry = carryOf(low);
@@ -481,12 +478,10 @@ class DatasetCounts {
     const { datasetOf, places } = this.#objects;
     const scopes = this.#objects.names.map(() => emptyScope());
     // By dataset, then day: each dataset's days in order (a numeric sort of typed keys).
-    const slots = this.#days.slots;
-    for (const key of Float64Array.from(slots.keys()).sort()) {
-      scopes[Math.floor(key / DAY_KEYS)].byDay.set(
-        key % DAY_KEYS - DAY_OFFSET,
-        this.#days.counts(slots.get(key)!),
-      );
+    const days = this.#days;
+    for (const slot of days.slots.sortedSlots()) {
+      const key = days.slots.keys[slot];
+      scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS - DAY_OFFSET, days.counts(slot));
     }
     if (this.#parts.assets) this.#addAssets(scopes);
     if (this.#parts.regions) {
@@ -572,7 +567,7 @@ export async function collectArchiveData(
   const withWeeks = options.place !== undefined;
   const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download) => {
     const day = Math.floor(time / 86400);
-    days.add(day, bytes, download);
+    days.add(day + DAY_OFFSET, bytes, download);
     tally(regionCounts[label] ??= { low: 0, high: 0, requests: 0, downloads: 0 }, bytes, download);
     if (ip >= seen.length) {
       const bigger = new Uint8Array(Math.max(seen.length * 2, ip + 1));
@@ -588,8 +583,13 @@ export async function collectArchiveData(
       weeks.set(key, (weeks.get(key) ?? 0) + bytes);
     }
   }, options.stop);
+  // Days before 1970 are negative: offset, as the datasets' keys are, so that keys stay
+  // non-negative for the table.
   archive.byDay = new Map(
-    [...days.slots].sort(([a], [b]) => a - b).map(([day, slot]) => [day, days.counts(slot)]),
+    [...days.slots.sortedSlots()].map((slot) => [
+      days.slots.keys[slot] - DAY_OFFSET,
+      days.counts(slot),
+    ]),
   );
   scanned.labels.forEach((name, i) => {
     if (regionCounts[i] !== undefined) {
