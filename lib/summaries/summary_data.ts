@@ -10,7 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
-import { KeySlots } from "./packed_sums.ts";
+import { KeySlots, PackedSums } from "./packed_sums.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { readRequestBlocks } from "../store/request_blocks.ts";
 
@@ -421,8 +421,10 @@ class DatasetCounts {
   /** Per object: low bytes, requests, downloads, high bytes (see SPLIT). */
   #objectCounts: Float64Array;
   #regions = new Map<number, Tally & { first: number }>();
-  #requesterPairs = new Set<number>();
-  #weeks = new Map<number, number>();
+  /** Distinct (requester, dataset) pairs, packed. */
+  #requesterPairs = new KeySlots();
+  /** Bytes per object and week, packed (in the order of first request, as a Map keeps it). */
+  #weeks = new PackedSums();
 
   constructor(objects: PlacedObjects, parts: SummaryParts, labelCount: number) {
     this.#objects = objects;
@@ -465,11 +467,11 @@ class DatasetCounts {
         this.#regions.set(key, counts);
       }
       tally(counts, bytes, download);
-      this.#requesterPairs.add(ip * this.#datasetCount + dataset);
+      this.#requesterPairs.slot(ip * this.#datasetCount + dataset);
     }
     if (parts.weeks) {
       const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
-      this.#weeks.set(key, (this.#weeks.get(key) ?? 0) + bytes);
+      this.#weeks.add(key, bytes, 0, 0);
     }
   }
 
@@ -496,9 +498,15 @@ class DatasetCounts {
           counts.downloads,
         );
       }
-      for (const pair of this.#requesterPairs) scopes[pair % this.#datasetCount].requesters++;
+      const pairs = this.#requesterPairs;
+      for (let slot = 0; slot < pairs.size; slot++) {
+        scopes[pairs.keys[slot] % this.#datasetCount].requesters++;
+      }
     }
-    for (const [key, bytes] of this.#weeks) {
+    const weeks = this.#weeks;
+    for (let slot = 0; slot < weeks.size; slot++) {
+      const key = weeks.keys[slot];
+      const bytes = weeks.a[slot];
       const id = Math.floor(key / WEEK_KEYS);
       addWeek(scopes[datasetOf[id]], places[id]!.asset, key % WEEK_KEYS - WEEK_OFFSET, bytes);
     }
@@ -563,7 +571,7 @@ export async function collectArchiveData(
   let seen = new Uint8Array(1024);
   let requesters = 0;
   const days = new CountsTable();
-  const weeks = new Map<number, number>();
+  const weeks = new PackedSums();
   const withWeeks = options.place !== undefined;
   const scanned = await scanRequests(db, (objectId, ip, label, time, bytes, download) => {
     const day = Math.floor(time / 86400);
@@ -580,7 +588,7 @@ export async function collectArchiveData(
     }
     if (withWeeks) {
       const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
-      weeks.set(key, (weeks.get(key) ?? 0) + bytes);
+      weeks.add(key, bytes, 0, 0);
     }
   }, options.stop);
   // Days before 1970 are negative: offset, as the datasets' keys are, so that keys stay
@@ -603,7 +611,9 @@ export async function collectArchiveData(
     const keys = new Map<number, string>();
     const objects = objectKeys(db);
     objects.ids.forEach((id, i) => keys.set(id, objects.keys[i]));
-    for (const [key, bytes] of weeks) {
+    for (let slot = 0; slot < weeks.size; slot++) {
+      const key = weeks.keys[slot];
+      const bytes = weeks.a[slot];
       const spot = options.place!(keys.get(Math.floor(key / WEEK_KEYS)) ?? "");
       if (spot !== undefined) {
         addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
