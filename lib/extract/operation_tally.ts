@@ -7,7 +7,7 @@
  */
 
 import { CARRIES_DATA } from "./operation_group.ts";
-import { extend } from "./typed_columns.ts";
+import { extend } from "../typed_columns.ts";
 import type { OperationCounts } from "../store/operation_blocks.ts";
 
 /** The hash of a group's object, day and code. */

@@ -9,7 +9,7 @@ import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
 import { envelopeRecords, JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
 import { OperationTally } from "./operation_tally.ts";
-import { extend } from "./typed_columns.ts";
+import { extend } from "../typed_columns.ts";
 import type { OperationCounts } from "../store/operation_blocks.ts";
 import { type ClientKindCache, clientKindCache, DEFAULT_ARCHIVE_CLIENTS } from "./client_kind.ts";
 import {

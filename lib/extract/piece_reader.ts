@@ -8,7 +8,7 @@
 import { errorText } from "../errors.ts";
 import { gunzipStream, isGzip } from "../gzip.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
-import { type Column, concatenated } from "./typed_columns.ts";
+import { type Column, concatenated } from "../typed_columns.ts";
 import {
   InternTables,
   type ParsedPiece,

@@ -10,7 +10,9 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
-import { KeySlots, PackedSums } from "./packed_sums.ts";
+import { KeySlots } from "../key_slots.ts";
+import { PackedSums } from "./packed_sums.ts";
+import { extend } from "../typed_columns.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { readRequestBlocks } from "../store/request_blocks.ts";
 
@@ -247,12 +249,6 @@ function objectKeys(db: DatabaseSync): { ids: number[]; keys: string[] } {
   return { ids: JSON.parse(row.ids), keys: JSON.parse(row.keys) };
 }
 
-function grow(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const bigger = new Float64Array(column.length * 2);
-  bigger.set(column);
-  return bigger;
-}
-
 /** Counts per packed key, in typed arrays (no object, no `Map` entry per group). */
 class CountsTable {
   slots = new KeySlots();
@@ -264,10 +260,10 @@ class CountsTable {
   add(key: number, bytes: number, download: number): void {
     const slot = this.slots.slot(key);
     if (slot === this.bytes.length) {
-      this.bytes = grow(this.bytes);
-      this.high = grow(this.high);
-      this.requests = grow(this.requests);
-      this.downloads = grow(this.downloads);
+      this.bytes = extend(this.bytes, new Float64Array(slot * 2));
+      this.high = extend(this.high, new Float64Array(slot * 2));
+      this.requests = extend(this.requests, new Float64Array(slot * 2));
+      this.downloads = extend(this.downloads, new Float64Array(slot * 2));
     }
     const low = this.bytes[slot] + bytes;
     const carry = carryOf(low);
