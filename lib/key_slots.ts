@@ -29,6 +29,8 @@ function hashKey(key: number): number {
  * const slots = new KeySlots();
  * assert.deepStrictEqual([slots.slot(2 ** 40), slots.slot(5), slots.slot(2 ** 40)], [0, 1, 0]);
  * assert.deepStrictEqual([...slots.sortedSlots()], [1, 0]);
+ * slots.clear();
+ * assert.deepStrictEqual([slots.slot(5), slots.size], [0, 1]);
  * ```
  */
 export class KeySlots {
@@ -43,6 +45,13 @@ export class KeySlots {
   /** How many keys there are. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Forgets every key (the next one gets slot 0); the memory is kept for the next keys. */
+  clear(): void {
+    this.#table.fill(0);
+    this.#size = 0;
+    this.#lastKey = -1;
   }
 
   /** The slot of `key` (a non-negative integer below 2^53), made when it is new. */

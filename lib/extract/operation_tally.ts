@@ -7,13 +7,14 @@
  */
 
 import { CARRIES_DATA } from "./operation_group.ts";
+import { KeySlots } from "../key_slots.ts";
 import { extend } from "../typed_columns.ts";
 import type { OperationCounts } from "../store/operation_blocks.ts";
 
-/** The hash of a group's object, day and code. */
-function groupHash(object: number, day: number, code: number): number {
-  return Math.imul(object + 1, 0x9e3779b1) ^ Math.imul(day * 32 + code, 0x85ebca6b);
-}
+/** The earliest day a counted line's time can have (2006-01-01: times before are not counted). */
+const FIRST_DAY = 13149;
+/** Days a group's key has room for after {@linkcode FIRST_DAY} (up to the year 2185). */
+const DAY_SPAN = 65536;
 
 /**
  * Sums counted lines per object, day, operation and status class.
@@ -35,14 +36,12 @@ function groupHash(object: number, day: number, code: number): number {
  * ```
  */
 export class OperationTally {
-  /**
-   * Open addressing: a group's row + 1 (0: empty), found by the hash of its three parts; it
-   * holds the current section's rows only. All empty until the first line.
-   */
-  #table = new Int32Array(0);
+  /** The current section's groups, by key (see `add`), to their row after `#first`. */
+  #index = new KeySlots();
   #rows = 0;
   /** The first row of the current section. */
   #first = 0;
+  /** The columns, all empty until the first line. */
   #objects = new Int32Array(0);
   #days = new Uint32Array(0);
   #codes = new Uint8Array(0);
@@ -56,7 +55,7 @@ export class OperationTally {
    * allocates its columns once).
    */
   section(): void {
-    this.#table.fill(0);
+    this.#index.clear();
     this.#first = this.#rows;
   }
 
@@ -74,27 +73,15 @@ export class OperationTally {
   ): void {
     const day = Math.floor(time / 86400);
     const code = (operation & 7) * 4 + statusClass;
-    if ((this.#rows - this.#first + 1) * 2 > this.#table.length) this.#rehash();
-    const mask = this.#table.length - 1;
-    let at = groupHash(object, day, code) & mask;
-    let slot = -1;
-    for (;;) {
-      const entry = this.#table[at];
-      if (entry === 0) break;
-      const row = entry - 1;
-      if (this.#objects[row] === object && this.#days[row] === day && this.#codes[row] === code) {
-        slot = row;
-        break;
-      }
-      at = (at + 1) & mask;
-    }
-    if (slot < 0) {
-      slot = this.#rows++;
+    // Object -1 (none) and up, a day of a plausible time, a code below 32: an exact integer.
+    const slot = this.#first +
+      this.#index.slot(((object + 1) * DAY_SPAN + day - FIRST_DAY) * 32 + code);
+    if (slot === this.#rows) {
+      this.#rows++;
       if (slot === this.#days.length) this.#grow();
       this.#objects[slot] = object;
       this.#days[slot] = day;
       this.#codes[slot] = code;
-      this.#table[at] = slot + 1;
     }
     this.#requests[slot]++;
     this.#bytesSent[slot] += bytesSent;
@@ -117,17 +104,6 @@ export class OperationTally {
       bytesSent: this.#bytesSent.subarray(first, end),
       bytesReceived: this.#bytesReceived.subarray(first, end),
     };
-  }
-
-  #rehash(): void {
-    const table = new Int32Array(Math.max(256, this.#table.length * 2));
-    const mask = table.length - 1;
-    for (let row = this.#first; row < this.#rows; row++) {
-      let at = groupHash(this.#objects[row], this.#days[row], this.#codes[row]) & mask;
-      while (table[at] !== 0) at = (at + 1) & mask;
-      table[at] = row + 1;
-    }
-    this.#table = table;
   }
 
   #grow(): void {
