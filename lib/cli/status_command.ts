@@ -51,6 +51,11 @@ ${COMMON_HELP}`,
   },
 };
 
+/** `part` of `whole` as a percentage with one decimal (`46.5%`). */
+function percentOf(part: number, whole: number): string {
+  return `${(Math.round(part / whole * 1000) / 10).toFixed(1)}%`;
+}
+
 /**
  * The lines of `status` for a person.
  *
@@ -130,19 +135,18 @@ export function describe(status: CacheStatus, now: Date): string[] {
   );
   if (status.requests > 0 && status.clientKinds !== undefined) {
     const shares = status.clientKinds.map((count, code) =>
-      `${CLIENT_KINDS[code]} ${(Math.round(count / status.requests * 1000) / 10).toFixed(1)}%`
+      `${CLIENT_KINDS[code]} ${percentOf(count, status.requests)}`
     );
     lines.push(`Client kinds of the requests: ${shares.join(", ")}.`);
   }
   const operations = status.operations;
   const counted = operations?.groups.reduce((total, n) => total + n, 0) ?? 0;
   if (operations !== undefined && counted > status.requests) {
-    const percent = (count: number) => `${(Math.round(count / counted * 1000) / 10).toFixed(1)}%`;
     const groups = operations.groups.map((count, code) =>
-      `${OPERATION_GROUPS[code]} ${percent(count)}`
+      `${OPERATION_GROUPS[code]} ${percentOf(count, counted)}`
     );
     const classes = operations.classes.map((count, code) =>
-      `${STATUS_CLASSES[code]} ${percent(count)}`
+      `${STATUS_CLASSES[code]} ${percentOf(count, counted)}`
     );
     lines.push(
       `Operations of the ${n(counted)} lines counted: ${groups.join(", ")}; statuses: ` +

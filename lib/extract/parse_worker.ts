@@ -45,17 +45,15 @@ scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
     excludedIps,
     archiveClients: task.archiveClients ?? undefined,
   });
-  // The pieces' columns are views into fourteen buffers per task (see readTask).
+  // The pieces' columns are views into one buffer per column for the task (see readTask):
+  // every typed array of a piece and of its aggregate is transferred, not copied.
   const transfer = new Set<ArrayBuffer>();
   for (const outcome of outcomes) {
-    if (outcome.ok) {
-      const p = outcome.parsed;
-      const columns = [p.keyIds, p.ipIds, p.lines, p.times, p.bytesSent, p.downloads];
-      const o = p.operations;
-      const counts = [o.objects, o.days, o.codes, o.requests, o.bytesSent, o.bytesReceived];
-      for (const column of [...columns, p.objectSizes, p.clientKinds, ...counts]) {
-        transfer.add(column.buffer as ArrayBuffer);
-      }
+    if (!outcome.ok) continue;
+    for (
+      const value of [...Object.values(outcome.parsed), ...Object.values(outcome.parsed.operations)]
+    ) {
+      if (ArrayBuffer.isView(value)) transfer.add(value.buffer as ArrayBuffer);
     }
   }
   scope.postMessage({ id: task.id, outcomes }, { transfer: [...transfer] });

@@ -77,8 +77,18 @@ export interface ActivityReport {
   delivery?: DeliveryRow[];
 }
 
-/** A published count: a number, or the text as published. */
-function publishedCount(value: string): PublishedCount {
+/**
+ * A published count: a number, or the text as published (`<50`).
+ *
+ * @example Usage
+ * ```ts
+ * import { publishedCount } from "./published_activity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual([publishedCount("60"), publishedCount("<50")], [60, "<50"]);
+ * ```
+ */
+export function publishedCount(value: string): PublishedCount {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 

@@ -11,7 +11,7 @@ import { SUMMARY_RESERVED_NAMES } from "../summaries/generate_summaries.ts";
 import { parseTsv } from "../summaries/tsv.ts";
 import { safeFolderName } from "../key_path.ts";
 import type { PublishedTotals } from "../summaries/summary_files.ts";
-import { type ActivityReport, readActivity } from "./published_activity.ts";
+import { type ActivityReport, publishedCount, readActivity } from "./published_activity.ts";
 
 /** Totals as read back from the published JSON (numbers: the report only shows them). */
 export type ReadTotals = Omit<PublishedTotals, "total_bytes_sent"> & { total_bytes_sent: number };
@@ -191,11 +191,10 @@ export async function readTitles(path: string): Promise<Map<string, string>> {
  * ```
  */
 export function parseTable(text: string): PublishedRow[] {
-  const count = (value: string) => /^\d+$/.test(value) ? Number(value) : value;
   return parseTsv(text).slice(1).map(([key, bytes, requests, downloads]) => ({
     key,
     bytes: Number(bytes),
-    requests: count(requests),
-    downloads: count(downloads),
+    requests: publishedCount(requests),
+    downloads: publishedCount(downloads),
   }));
 }

@@ -132,7 +132,7 @@ export interface OperationShares {
  *
  * @param db The cache database.
  * @param kept The number of stored requests.
- * @returns The sums (empty lists in a cache before schema 9 and with no request at all).
+ * @returns The sums (of the stored requests alone in a cache before schema 9).
  *
  * @example Usage
  * ```ts
@@ -155,16 +155,10 @@ export interface OperationShares {
 export function countOperations(db: DatabaseSync, kept: number): OperationShares {
   const groups = [kept, 0, 0, 0, 0, 0];
   const classes = [kept, 0, 0, 0];
-  if (hasTable(db, "operation_blocks")) {
-    const select = db.prepare("SELECT rows, codes, requests FROM operation_blocks");
-    for (const row of select.iterate()) {
-      const rows = row.rows as number;
-      const codes = column(row.codes, Uint8Array, rows);
-      const requests = column(row.requests, Float64Array, rows);
-      for (let i = 0; i < rows; i++) {
-        groups[codes[i] >> 2] += requests[i];
-        classes[codes[i] & 3] += requests[i];
-      }
+  for (const { rows, codes, requests } of readOperationBlocks(db)) {
+    for (let i = 0; i < rows; i++) {
+      groups[codes[i] >> 2] += requests[i];
+      classes[codes[i] & 3] += requests[i];
     }
   }
   return { groups, classes };

@@ -201,6 +201,11 @@ function rowsByScope(sums: PackedSums, span: number, scopes: number): DayRows[] 
   });
 }
 
+/** The dataset (an index of `objects.names`) of object `id`, -1 for none. */
+function datasetIndex(objects: ReturnType<typeof placeObjects>, id: number): number {
+  return objects.datasetOf[id] ?? -1;
+}
+
 /** Each scope's client-kind rows (its datasets', and the archive's), from sums per key. */
 interface KindRows {
   datasets: DayRows[];
@@ -217,10 +222,6 @@ async function sumRequests(
   objects: ReturnType<typeof placeObjects>,
   { stop, datasets }: { stop?: StopCheck; datasets: boolean },
 ): Promise<{ kinds: KindRows; totals: ObjectTotals; minTime: number; maxTime: number }> {
-  const scopeOf = (objectId: number) => {
-    const dataset = objects.datasetOf[objectId];
-    return dataset === undefined ? -1 : dataset;
-  };
   // The archive's sums apart: one lookup each per request, cached while keys repeat.
   const kinds = new PackedSums();
   const archiveKinds = new PackedSums();
@@ -240,7 +241,7 @@ async function sumRequests(
       const bytes = bytesSent[i];
       const download = downloads[i];
       const dayKey = Math.floor(time / 86400) + DAY_OFFSET;
-      const dataset = scopeOf(id);
+      const dataset = datasetIndex(objects, id);
       const kind = clientKinds[i];
       // The downloads' rows of by_operation are the sums of these (see addDownloads).
       if (dataset >= 0 && datasets) {
@@ -286,7 +287,7 @@ function sumOperations(
     for (let g = 0; g < block.rows; g++) {
       const code = block.codes[g];
       const bytes = code >> 2 === UPLOAD ? block.bytesReceived[g] : block.bytesSent[g];
-      const dataset = block.objects[g] === 0 ? -1 : (objects.datasetOf[block.objects[g]] ?? -1);
+      const dataset = block.objects[g] === 0 ? -1 : datasetIndex(objects, block.objects[g]);
       const dayKey = block.days[g] + DAY_OFFSET;
       const requests = block.requests[g];
       if (dataset >= 0 && datasets) {
