@@ -164,21 +164,33 @@ ${sourceLink("archive/by_operation.tsv", 0)}
 ${table}`;
 }
 
-/** Per client kind: the sums of its published rows, in the order of most bytes. */
-function kindTotals(activity: ActivityReport) {
-  const kinds = new Map<string, { bytes: number; requests: PublishedCount[] }>();
-  for (const row of activity.byClientKind) {
-    const kind = kinds.get(row.kind) ?? { bytes: 0, requests: [] };
-    kind.bytes += row.bytes;
-    kind.requests.push(row.requests);
-    kinds.set(row.kind, kind);
+/** Published rows summed by a key: their bytes, and their counts as published. */
+type RowGroups = [key: string, group: { bytes: number; requests: PublishedCount[] }][];
+
+/** `rows` grouped by `keyOf`, in the order each key first appears. */
+function grouped<T extends { bytes: number; requests: PublishedCount }>(
+  rows: readonly T[],
+  keyOf: (row: T) => string,
+): RowGroups {
+  const groups = new Map<string, { bytes: number; requests: PublishedCount[] }>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key) ?? { bytes: 0, requests: [] };
+    group.bytes += row.bytes;
+    group.requests.push(row.requests);
+    groups.set(key, group);
   }
-  return [...kinds].sort(([a, x], [b, y]) => y.bytes - x.bytes || (a < b ? -1 : 1));
+  return [...groups];
 }
 
-/** A table of the kinds of clients: requests, bytes sent and share of the bytes. */
-function kindsTable(activity: ActivityReport, caption: string): string {
-  const kinds = kindTotals(activity);
+/** Per client kind: the sums of its published rows, in the order of most bytes. */
+function kindTotals(activity: ActivityReport): RowGroups {
+  return grouped(activity.byClientKind, (row) => row.kind)
+    .sort(([a, x], [b, y]) => y.bytes - x.bytes || (a < b ? -1 : 1));
+}
+
+/** A table of the kinds of clients (`kindTotals`): requests, bytes sent and share of the bytes. */
+function kindsTable(kinds: RowGroups, caption: string): string {
   const all = kinds.reduce((sum, [, kind]) => sum + kind.bytes, 0);
   const rows = kinds.map(([name, kind]) =>
     `<tr><td>${escapeHtml(name)}</td><td>${shownSum(sumPublished(kind.requests))}</td><td>${
@@ -192,7 +204,8 @@ function kindsTable(activity: ActivityReport, caption: string): string {
 
 /** "Kinds of clients over time": their table, and a chart of each kind's bytes. */
 function kindsSection(activity: ActivityReport, range: { first: string; last: string }): string {
-  const charts = kindTotals(activity).filter(([, kind]) => kind.bytes > 0).map(([name], i) => {
+  const kinds = kindTotals(activity);
+  const charts = kinds.filter(([, kind]) => kind.bytes > 0).map(([name], i) => {
     const days = activity.byClientKind.filter((r) => r.kind === name)
       .map((r) => ({ key: r.day, bytes: r.bytes }));
     return `<figure class="small-chart"><figcaption><h3>${escapeHtml(name)}</h3></figcaption>${
@@ -203,7 +216,7 @@ function kindsSection(activity: ActivityReport, range: { first: string; last: st
 <p class="muted">Each request's kind of client, told from its User-Agent when it was read (the
 User-Agent itself is never kept): browsers, the archive's own tools, libraries and scripts,
 crawlers. ${LOWER_BOUNDS}</p>
-${kindsTable(activity, "Kinds of clients, most bytes first")}
+${kindsTable(kinds, "Kinds of clients, most bytes first")}
 ${sourceLink("archive/by_client_kind.tsv", 0)}
 ${charts}`;
 }
@@ -285,15 +298,8 @@ export function datasetActivitySection(dataset: DatasetReport): string {
   const activity = dataset.activity;
   if (activity === undefined) return "";
   const folder = dataset.folder;
-  const operations = new Map<string, { bytes: number; requests: PublishedCount[] }>();
-  for (const row of activity.byOperation) {
-    const key = `${row.operation}\t${row.statusClass}`;
-    const entry = operations.get(key) ?? { bytes: 0, requests: [] };
-    entry.bytes += row.bytes;
-    entry.requests.push(row.requests);
-    operations.set(key, entry);
-  }
-  const operationRows = [...operations].sort(([a], [b]) => a < b ? -1 : 1).map(([key, entry]) => {
+  const operations = grouped(activity.byOperation, (row) => `${row.operation}\t${row.statusClass}`);
+  const operationRows = operations.sort(([a], [b]) => a < b ? -1 : 1).map(([key, entry]) => {
     const [operation, statusClass] = key.split("\t");
     return `<tr><td>${escapeHtml(operation)}</td><td>${escapeHtml(statusClass)}</td><td>${
       shownSum(sumPublished(entry.requests))
@@ -314,6 +320,6 @@ ${sourceLink(`${folder}/delivery_totals.json`, 1)}
 <thead><tr><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">Requests</th><th scope="col">Bytes (uploads: received)</th></tr></thead>
 <tbody>${operationRows}</tbody></table></div>
 ${sourceLink(`${folder}/by_operation.tsv`, 1)}
-${kindsTable(activity, "Kinds of clients of its downloads, most bytes first")}
+${kindsTable(kindTotals(activity), "Kinds of clients of its downloads, most bytes first")}
 ${sourceLink(`${folder}/by_client_kind.tsv`, 1)}`;
 }
