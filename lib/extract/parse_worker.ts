@@ -8,6 +8,7 @@
 import type { TaskPiece } from "./extraction_plan.ts";
 import type { ExtractionMode } from "./line_parser.ts";
 import { type PieceOutcome, readTask } from "./piece_reader.ts";
+import { type TableDelta, ThreadTables } from "./thread_tables.ts";
 
 /** A task for the worker. */
 export interface WorkerTask {
@@ -29,6 +30,12 @@ export interface WorkerAnswer {
   id: number;
   /** One outcome per piece, in order. */
   outcomes: PieceOutcome[];
+  /**
+   * What the task added to the worker's key and IP tables; the pieces' own `keys` and `ips`
+   * are then empty until a `TableMirror` gives them back. Absent when the pieces hold their
+   * tables (parsed on the calling thread).
+   */
+  tables?: TableDelta;
 }
 
 /** The worker's global scope, as much of it as is used (no global type directives needed). */
@@ -37,6 +44,9 @@ const scope = self as unknown as {
   postMessage(message: WorkerAnswer, options: { transfer: Transferable[] }): void;
 };
 
+/** The worker's key and IP tables, kept from task to task. */
+const thread = new ThreadTables();
+
 scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
   const task = event.data;
   const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
@@ -44,7 +54,9 @@ scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
     mode: task.mode,
     excludedIps,
     archiveClients: task.archiveClients ?? undefined,
+    tables: thread.next(),
   });
+  const tables = thread.detach(outcomes);
   // The pieces' columns are views into one buffer per column for the task (see readTask):
   // every typed array of a piece and of its aggregate is transferred, not copied.
   const transfer = new Set<ArrayBuffer>();
@@ -56,5 +68,5 @@ scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
       if (ArrayBuffer.isView(value)) transfer.add(value.buffer as ArrayBuffer);
     }
   }
-  scope.postMessage({ id: task.id, outcomes }, { transfer: [...transfer] });
+  scope.postMessage({ id: task.id, outcomes, tables }, { transfer: [...transfer] });
 };

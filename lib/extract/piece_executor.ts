@@ -7,6 +7,7 @@
 
 import type { WorkerAnswer, WorkerTask } from "./parse_worker.ts";
 import { readTask } from "./piece_reader.ts";
+import { TableMirror, ThreadTables } from "./thread_tables.ts";
 
 /** Something that parses tasks. */
 export interface PieceExecutor {
@@ -57,6 +58,8 @@ export function createPieceExecutor(count: number): PieceExecutor {
 }
 
 class InlineExecutor implements PieceExecutor {
+  #thread = new ThreadTables();
+
   async run(task: WorkerTask): Promise<WorkerAnswer> {
     const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
     return {
@@ -65,6 +68,7 @@ class InlineExecutor implements PieceExecutor {
         mode: task.mode,
         excludedIps,
         archiveClients: task.archiveClients ?? undefined,
+        tables: this.#thread.next(),
       }),
     };
   }
@@ -99,6 +103,7 @@ const WORKER_URL = new URL(
 /** Workers that each hold up to {@linkcode RESERVE} tasks. */
 class WorkerPool implements PieceExecutor {
   #load = new Map<Worker, number>();
+  #mirrors = new Map<Worker, TableMirror>();
   #pending = new Map<number, Pending>();
   #queue: Pending[] = [];
   #lastError: Error | undefined;
@@ -112,6 +117,7 @@ class WorkerPool implements PieceExecutor {
         this.#failed(worker, new Error(`a parse worker crashed: ${event.message}`));
       };
       this.#load.set(worker, 0);
+      this.#mirrors.set(worker, new TableMirror());
     }
   }
 
@@ -150,6 +156,9 @@ class WorkerPool implements PieceExecutor {
     const pending = this.#pending.get(answer.id);
     this.#pending.delete(answer.id);
     this.#load.set(worker, this.#load.get(worker)! - 1);
+    if (answer.tables !== undefined) {
+      this.#mirrors.get(worker)!.attach(answer.tables, answer.outcomes);
+    }
     pending?.resolve(answer);
     this.#dispatch();
   }
@@ -162,6 +171,7 @@ class WorkerPool implements PieceExecutor {
       pending.reject(error);
     }
     this.#load.delete(worker);
+    this.#mirrors.delete(worker);
     worker.terminate();
     if (this.#load.size === 0) {
       for (const pending of this.#queue.splice(0)) pending.reject(error);

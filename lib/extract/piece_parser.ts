@@ -108,9 +108,9 @@ export class TruncatedRecordError extends Error {
 }
 
 /**
- * Tables shared by the pieces of one task: each distinct key and IP is decoded (and later sent
- * to the writer) once per task instead of once per file. The `keys` and `ips` arrays of the
- * task's pieces are then the same arrays, and ids index into them.
+ * Tables shared by the pieces a thread parses (see `ThreadTables`): each distinct key and IP is
+ * decoded, checked and sent to the writer once, not once per file or task. The `keys` and `ips`
+ * arrays of those pieces are then the same (growing) arrays, and ids index into them.
  */
 export class InternTables {
   /** Object keys. */
@@ -121,14 +121,17 @@ export class InternTables {
   readonly ipVerdicts: number[] = [];
   /** Per key id: whether it holds a control character (NUL, tab, line break…). */
   readonly badKeys: boolean[] = [];
-  /** The aggregate of the lines not kept, a section per piece. */
-  readonly operations: OperationTally = new OperationTally();
 }
 
 /** Options of {@linkcode PieceParser}. */
 export interface PieceParserOptions {
-  /** Tables shared with the other pieces of the task (default: the piece's own). */
+  /** Tables shared with the other pieces the thread parses (default: the piece's own). */
   tables?: InternTables;
+  /**
+   * The tally the piece adds its counted lines to, in a section of its own (default: the
+   * piece's own); the pieces of a task share one, so that its columns are allocated once.
+   */
+  operations?: OperationTally;
   /** `generic` (every object) or `dandi` (blobs and pooled Zarr stores). */
   mode?: ExtractionMode;
   /** Kept lines whose whole client IP matches this pattern are dropped and counted. */
@@ -289,7 +292,7 @@ export class PieceParser {
     this.#ips = tables.ips;
     this.#ipVerdict = tables.ipVerdicts;
     this.#badKeys = tables.badKeys;
-    this.#operations = tables.operations;
+    this.#operations = options.operations ?? new OperationTally();
     this.#operations.section();
     this.#clientKindCache = clientKindCache(options.archiveClients ?? DEFAULT_ARCHIVE_CLIENTS);
   }

@@ -9,6 +9,7 @@ import { errorText } from "../errors.ts";
 import { gunzipStream, isGzip } from "../gzip.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
 import { type Column, concatenated } from "../typed_columns.ts";
+import { OperationTally } from "./operation_tally.ts";
 import {
   InternTables,
   type ParsedPiece,
@@ -187,7 +188,8 @@ function describeReadError(error: unknown): string {
 }
 
 /**
- * Reads the pieces of one task in order, sharing one set of {@linkcode InternTables}.
+ * Reads the pieces of one task in order, with the thread's `tables` (default: the task's own)
+ * and one tally of counted lines for the task.
  *
  * @example Usage
  * ```ts
@@ -203,11 +205,12 @@ function describeReadError(error: unknown): string {
  */
 export async function readTask(
   pieces: TaskPiece[],
-  options: Omit<PieceParserOptions, "tables">,
+  options: Omit<PieceParserOptions, "operations">,
 ): Promise<PieceOutcome[]> {
-  const tables = new InternTables();
+  const shared = { ...options, tables: options.tables ?? new InternTables() };
+  const operations = new OperationTally();
   const outcomes: PieceOutcome[] = [];
-  for (const piece of pieces) outcomes.push(await readPiece(piece, { ...options, tables }));
+  for (const piece of pieces) outcomes.push(await readPiece(piece, { ...shared, operations }));
   packColumns(outcomes);
   return outcomes;
 }

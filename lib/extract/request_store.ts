@@ -62,14 +62,26 @@ interface PreparedBatch {
   tokens: string[][];
 }
 
-/** The key and IP tables of a batch's tasks, mapped to database ids once per table. */
+/** What a batch's pieces map their key and IP ids through. */
 interface BatchIds {
-  objects: Map<string[], number[]>;
-  ips: Map<string[], number[]>;
   /** The batch's IPs, new ones included. */
   pending: PendingIps;
   /** Objects inserted by this batch (remembered once it commits). */
   newObjects: Map<string, number>;
+}
+
+/**
+ * The database ids of a table's entries, by entry id (0: not mapped yet; object ids and IP
+ * indexes start at 1), grown to the table's length.
+ */
+function idsOf(maps: WeakMap<string[], Float64Array>, table: string[]): Float64Array {
+  let ids = maps.get(table);
+  if (ids === undefined || ids.length < table.length) {
+    const grown = new Float64Array(Math.max(64, table.length, (ids?.length ?? 0) * 2));
+    if (ids !== undefined) grown.set(ids);
+    maps.set(table, ids = grown);
+  }
+  return ids;
 }
 
 const OBJECT_MEMORY_LIMIT = 1_000_000;
@@ -105,6 +117,12 @@ export class RequestStore {
   #secrets: CacheSecrets;
   #ips: IpIndex;
   #objects = new Map<string, number>();
+  /**
+   * The object ids and IP indexes of the key and IP tables of the pieces (a worker's tables
+   * live from task to task: each entry is looked up once). Forgotten when a commit rolls back.
+   */
+  #objectIds = new WeakMap<string[], Float64Array>();
+  #ipIndexes = new WeakMap<string[], Float64Array>();
   #selectObject: StatementSync;
   #insertObject: StatementSync;
   #blocks: BlockWriter;
@@ -168,12 +186,7 @@ export class RequestStore {
       quarantined: [],
       files: [],
     };
-    const ids: BatchIds = {
-      objects: new Map(),
-      ips: new Map(),
-      pending: prepared.ips,
-      newObjects: new Map(),
-    };
+    const ids: BatchIds = { pending: prepared.ips, newObjects: new Map() };
     const now = new Date().toISOString();
     const replaced = new Set(
       live.filter(({ piece }) => piece.file.replaces && piece.start === 0)
@@ -197,7 +210,11 @@ export class RequestStore {
       });
       this.#blocks.flush();
       result.files = [...standing.values()];
-    }, () => this.#blocks.discard());
+    }, () => {
+      this.#blocks.discard();
+      this.#objectIds = new WeakMap();
+      this.#ipIndexes = new WeakMap();
+    });
     this.#ips.remember(prepared.ips);
     if (this.#objects.size + ids.newObjects.size > OBJECT_MEMORY_LIMIT) this.#objects.clear();
     for (const [key, id] of ids.newObjects) this.#objects.set(key, id);
@@ -214,7 +231,11 @@ export class RequestStore {
         continue;
       }
       const parsed = outcome.parsed;
-      for (let row = 0; row < parsed.rows; row++) ips.add(parsed.ips[parsed.ipIds[row]]);
+      const known = idsOf(this.#ipIndexes, parsed.ips);
+      for (let row = 0; row < parsed.rows; row++) {
+        const ipId = parsed.ipIds[row];
+        if (known[ipId] === 0) ips.add(parsed.ips[ipId]);
+      }
       tokens.push(
         await Promise.all(parsed.quarantine.map((q) => this.#secrets.fernet.encrypt(q.text))),
       );
@@ -276,25 +297,23 @@ export class RequestStore {
       runId,
       now,
     ) as { id: number };
-    // Pieces of one task share their key and IP tables: map each table once.
-    let objectIds = ids.objects.get(parsed.keys);
-    if (objectIds === undefined) {
-      objectIds = parsed.keys.map((key) => this.#objectId(key, ids.newObjects));
-      ids.objects.set(parsed.keys, objectIds);
-    }
-    let ipIndexes = ids.ips.get(parsed.ips);
-    if (ipIndexes === undefined) {
-      ipIndexes = parsed.ips.map((ip) => ids.pending.indexes.get(ip) ?? 0);
-      ids.ips.set(parsed.ips, ipIndexes);
-    }
+    // Each entry of the tables is mapped once, when a row first uses it.
+    const objectIds = idsOf(this.#objectIds, parsed.keys);
+    const ipIndexes = idsOf(this.#ipIndexes, parsed.ips);
     for (let r = 0; r < parsed.rows; r++) {
+      const keyId = parsed.keyIds[r];
+      const ipId = parsed.ipIds[r];
+      const objectId = objectIds[keyId] ||
+        (objectIds[keyId] = this.#objectId(parsed.keys[keyId], ids.newObjects));
+      const ipIndex = ipIndexes[ipId] ||
+        (ipIndexes[ipId] = ids.pending.indexes.get(parsed.ips[ipId])!);
       this.#blocks.push(
         fileId,
         lineBase + parsed.lines[r],
-        objectIds[parsed.keyIds[r]],
+        objectId,
         parsed.times[r],
         parsed.bytesSent[r],
-        ipIndexes[parsed.ipIds[r]],
+        ipIndex,
         parsed.downloads[r],
         parsed.objectSizes[r],
         parsed.clientKinds[r],
@@ -305,7 +324,9 @@ export class RequestStore {
       const objects = new Uint32Array(operations.rows);
       for (let g = 0; g < operations.rows; g++) {
         const key = operations.objects[g];
-        objects[g] = key < 0 ? 0 : objectIds[key];
+        objects[g] = key < 0
+          ? 0
+          : objectIds[key] || (objectIds[key] = this.#objectId(parsed.keys[key], ids.newObjects));
       }
       this.#operations.write(fileId, { ...operations, objects });
     }
