@@ -22,29 +22,3 @@ export function extend<T extends Column>(from: T, to: T): T {
   to.set(from as never);
   return to;
 }
-
-/**
- * The `parts` copied one after the other into one new array, returned as views of it (one per
- * part, in order): columns of many pieces then travel as one buffer.
- *
- * @example Usage
- * ```ts
- * import { concatenated } from "./typed_columns.ts";
- * import assert from "node:assert/strict";
- *
- * const [a, b] = concatenated([Uint32Array.of(1, 2), Uint32Array.of(3)]);
- * assert.deepStrictEqual([a, b], [Uint32Array.of(1, 2), Uint32Array.of(3)]);
- * assert.strictEqual(a.buffer, b.buffer);
- * ```
- */
-export function concatenated<T extends Column>(parts: readonly T[]): T[] {
-  if (parts.length === 0) return [];
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const all = new (parts[0].constructor as new (length: number) => T)(total);
-  let offset = 0;
-  return parts.map((part) => {
-    all.set(part as never, offset);
-    offset += part.length;
-    return all.subarray(offset - part.length, offset) as T;
-  });
-}

@@ -57,8 +57,8 @@ scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
     tables: thread.next(),
   });
   const tables = thread.detach(outcomes);
-  // The pieces' columns are views into one buffer per column for the task (see readTask):
-  // every typed array of a piece and of its aggregate is transferred, not copied.
+  // The pieces' columns are views into the task's few buffers per column (see readTask):
+  // every buffer a piece or its aggregate views is transferred, not copied.
   const transfer = new Set<ArrayBuffer>();
   for (const outcome of outcomes) {
     if (!outcome.ok) continue;

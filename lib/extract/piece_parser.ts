@@ -9,7 +9,7 @@ import { ByteInterner } from "./byte_interner.ts";
 import { isIpAddress } from "../ip_address.ts";
 import { envelopeRecords, JsonRecordParser, jsonRecordStart } from "./json_record_parser.ts";
 import { OperationTally } from "./operation_tally.ts";
-import { extend } from "../typed_columns.ts";
+import { RequestColumns, type RequestSection } from "./request_columns.ts";
 import type { OperationCounts } from "../store/operation_blocks.ts";
 import { type ClientKindCache, clientKindCache, DEFAULT_ARCHIVE_CLIENTS } from "./client_kind.ts";
 import {
@@ -36,8 +36,11 @@ export interface QuarantinedLine {
   text: string;
 }
 
-/** The parsed content of a piece: kept requests as columns, and counts of the rest. */
-export interface ParsedPiece {
+/**
+ * The parsed content of a piece: kept requests as columns (ids index `keys` and `ips`), and
+ * counts of the rest.
+ */
+export interface ParsedPiece extends RequestSection {
   /** Number of lines read. */
   lineCount: number;
   /** Distinct object keys, indexed by `keyIds`. */
@@ -46,22 +49,6 @@ export interface ParsedPiece {
   ips: string[];
   /** Number of kept requests (the length of each column). */
   rows: number;
-  /** Object key of each request (index into `keys`). */
-  keyIds: Uint32Array;
-  /** Client IP of each request (index into `ips`). */
-  ipIds: Uint32Array;
-  /** 1-based line number of each request within the piece. */
-  lines: Uint32Array;
-  /** UTC seconds since the epoch of each request. */
-  times: Float64Array;
-  /** Bytes sent of each request. */
-  bytesSent: Float64Array;
-  /** 1 when the status was exactly 200, else 0. */
-  downloads: Uint8Array;
-  /** The object's size of each request, or -1 when the log does not say. */
-  objectSizes: Float64Array;
-  /** The client kind of each request (a code of `CLIENT_KINDS`). */
-  clientKinds: Uint8Array;
   /** Well-formed lines the rules do not keep. */
   filtered: number;
   /**
@@ -132,6 +119,8 @@ export interface PieceParserOptions {
    * piece's own); the pieces of a task share one, so that its columns are allocated once.
    */
   operations?: OperationTally;
+  /** The columns the piece adds its kept requests to, in a section of its own (as `operations`). */
+  requests?: RequestColumns;
   /** `generic` (every object) or `dandi` (blobs and pooled Zarr stores). */
   mode?: ExtractionMode;
   /** Kept lines whose whole client IP matches this pattern are dropped and counted. */
@@ -263,15 +252,7 @@ export class PieceParser {
   /** The head of an over-long line being skipped up to its newline. */
   #overlong: Uint8Array | null = null;
   #lineCount = 0;
-  #rows = 0;
-  #keyIds = new Uint32Array(256);
-  #ipIds = new Uint32Array(256);
-  #lines = new Uint32Array(256);
-  #times = new Float64Array(256);
-  #bytes = new Float64Array(256);
-  #downloads = new Uint8Array(256);
-  #objectSizes = new Float64Array(256);
-  #clientKinds = new Uint8Array(256);
+  #requests: RequestColumns;
   #clientKindCache: ClientKindCache;
   #filtered = 0;
   #operations: OperationTally;
@@ -294,6 +275,8 @@ export class PieceParser {
     this.#badKeys = tables.badKeys;
     this.#operations = options.operations ?? new OperationTally();
     this.#operations.section();
+    this.#requests = options.requests ?? new RequestColumns();
+    this.#requests.section();
     this.#clientKindCache = clientKindCache(options.archiveClients ?? DEFAULT_ARCHIVE_CLIENTS);
   }
 
@@ -364,21 +347,13 @@ export class PieceParser {
       }
       this.#line(last, 0, last.length);
     }
-    const n = this.#rows;
     return {
       lineCount: this.#lineCount,
       keys: this.#keys.values,
       ips: this.#ips.values,
-      rows: n,
-      // Views, not copies: the columns belong to the result from here on.
-      keyIds: this.#keyIds.subarray(0, n),
-      ipIds: this.#ipIds.subarray(0, n),
-      lines: this.#lines.subarray(0, n),
-      times: this.#times.subarray(0, n),
-      bytesSent: this.#bytes.subarray(0, n),
-      downloads: this.#downloads.subarray(0, n),
-      objectSizes: this.#objectSizes.subarray(0, n),
-      clientKinds: this.#clientKinds.subarray(0, n),
+      rows: this.#requests.sectionRows,
+      // Views, not copies: later sections leave them as they are.
+      ...this.#requests.view(),
       filtered: this.#filtered,
       operations: this.#operations.counts(),
       excluded: this.#excluded,
@@ -530,16 +505,16 @@ export class PieceParser {
       this.#excluded++;
       return false;
     }
-    const row = this.#rows++;
-    if (row === this.#keyIds.length) this.#grow();
-    this.#keyIds[row] = keyId;
-    this.#ipIds[row] = ipId;
-    this.#lines[row] = line;
-    this.#times[row] = request.time;
-    this.#bytes[row] = request.bytesSent;
-    this.#downloads[row] = request.download ? 1 : 0;
-    this.#objectSizes[row] = request.objectSize;
-    this.#clientKinds[row] = this.#clientKindCache.kind(userAgent, userAgentStart, userAgentEnd);
+    const columns = this.#requests;
+    const row = columns.add();
+    columns.keyIds[row] = keyId;
+    columns.ipIds[row] = ipId;
+    columns.lines[row] = line;
+    columns.times[row] = request.time;
+    columns.bytesSent[row] = request.bytesSent;
+    columns.downloads[row] = request.download ? 1 : 0;
+    columns.objectSizes[row] = request.objectSize;
+    columns.clientKinds[row] = this.#clientKindCache.kind(userAgent, userAgentStart, userAgentEnd);
     return true;
   }
 
@@ -635,17 +610,5 @@ export class PieceParser {
     const stop = Math.min(end, start + QUARANTINE_TEXT_BYTES);
     const text = QUARANTINE_DECODER.decode(buf.subarray(start, stop));
     this.#quarantine.push({ line, reason, text });
-  }
-
-  #grow(): void {
-    const size = this.#keyIds.length * 2;
-    this.#keyIds = extend(this.#keyIds, new Uint32Array(size));
-    this.#ipIds = extend(this.#ipIds, new Uint32Array(size));
-    this.#lines = extend(this.#lines, new Uint32Array(size));
-    this.#times = extend(this.#times, new Float64Array(size));
-    this.#bytes = extend(this.#bytes, new Float64Array(size));
-    this.#downloads = extend(this.#downloads, new Uint8Array(size));
-    this.#objectSizes = extend(this.#objectSizes, new Float64Array(size));
-    this.#clientKinds = extend(this.#clientKinds, new Uint8Array(size));
   }
 }

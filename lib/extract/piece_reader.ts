@@ -8,7 +8,7 @@
 import { errorText } from "../errors.ts";
 import { gunzipStream, isGzip } from "../gzip.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
-import { type Column, concatenated } from "../typed_columns.ts";
+import { RequestColumns } from "./request_columns.ts";
 import { OperationTally } from "./operation_tally.ts";
 import {
   InternTables,
@@ -188,8 +188,9 @@ function describeReadError(error: unknown): string {
 }
 
 /**
- * Reads the pieces of one task in order, with the thread's `tables` (default: the task's own)
- * and one tally of counted lines for the task.
+ * Reads the pieces of one task in order, with the thread's `tables` (default: the task's own),
+ * one tally of counted lines and one set of request columns for the task (each piece views its
+ * section of them: the answer transfers a few buffers per column, not one per file).
  *
  * @example Usage
  * ```ts
@@ -205,38 +206,14 @@ function describeReadError(error: unknown): string {
  */
 export async function readTask(
   pieces: TaskPiece[],
-  options: Omit<PieceParserOptions, "operations">,
+  options: Omit<PieceParserOptions, "operations" | "requests">,
 ): Promise<PieceOutcome[]> {
   const shared = { ...options, tables: options.tables ?? new InternTables() };
   const operations = new OperationTally();
+  const requests = new RequestColumns();
   const outcomes: PieceOutcome[] = [];
-  for (const piece of pieces) outcomes.push(await readPiece(piece, { ...shared, operations }));
-  packColumns(outcomes);
+  for (const piece of pieces) {
+    outcomes.push(await readPiece(piece, { ...shared, operations, requests }));
+  }
   return outcomes;
-}
-
-/**
- * Moves the columns of a task's pieces into one buffer per column, each piece keeping views
- * into it: a task's answer then transfers fourteen buffers instead of fourteen per file.
- */
-function packColumns(outcomes: PieceOutcome[]): void {
-  const parsed = outcomes.flatMap((o) => (o.ok ? [o.parsed] : []));
-  const pack = <T extends Column>(
-    get: (p: ParsedPiece) => T,
-    put: (p: ParsedPiece, view: T) => void,
-  ) => concatenated(parsed.map(get)).forEach((view, i) => put(parsed[i], view));
-  pack((p) => p.keyIds, (p, view) => p.keyIds = view);
-  pack((p) => p.ipIds, (p, view) => p.ipIds = view);
-  pack((p) => p.lines, (p, view) => p.lines = view);
-  pack((p) => p.times, (p, view) => p.times = view);
-  pack((p) => p.bytesSent, (p, view) => p.bytesSent = view);
-  pack((p) => p.downloads, (p, view) => p.downloads = view);
-  pack((p) => p.objectSizes, (p, view) => p.objectSizes = view);
-  pack((p) => p.clientKinds, (p, view) => p.clientKinds = view);
-  pack((p) => p.operations.objects, (p, view) => p.operations.objects = view);
-  pack((p) => p.operations.days, (p, view) => p.operations.days = view);
-  pack((p) => p.operations.codes, (p, view) => p.operations.codes = view);
-  pack((p) => p.operations.requests, (p, view) => p.operations.requests = view);
-  pack((p) => p.operations.bytesSent, (p, view) => p.operations.bytesSent = view);
-  pack((p) => p.operations.bytesReceived, (p, view) => p.operations.bytesReceived = view);
 }
