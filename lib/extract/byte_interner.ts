@@ -28,16 +28,32 @@ const DECODER = new TextDecoder("utf-8", { fatal: true });
 export class ByteInterner {
   /** The decoded strings, indexed by id. */
   values: string[] = [];
+  /** A byte per id for the caller's own use (0 until set), as long as `values` or longer. */
+  flags: Uint8Array = new Uint8Array(256);
   #slots = new Int32Array(256); // id + 1, or EMPTY
   #hashes: number[] = [];
   #starts: number[] = [];
   #arena = new Uint8Array(2048);
+  #arenaWords = new DataView(this.#arena.buffer);
   #arenaUsed = 0;
+  /** The last buffer interned from, and a view of it for reading 4 bytes at a time. */
+  #wordsOf: Uint8Array | undefined;
+  #words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** The id of `buf[start..end)`, adding it when new; -1 if it is not valid UTF-8. */
   intern(buf: Uint8Array, start: number, end: number): number {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i], 0x01000193);
+    if (buf !== this.#wordsOf) {
+      this.#wordsOf = buf;
+      this.#words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    // Four bytes at a time (a quarter of the steps of a byte-wise FNV-1a), then the rest.
+    const words = this.#words;
+    let hash = 0x811c9dc5 ^ (end - start);
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      hash = Math.imul(hash ^ words.getInt32(i, true), 0x01000193) ^ (hash >>> 15);
+    }
+    for (; i < end; i++) hash = Math.imul(hash ^ buf[i], 0x01000193);
     hash >>>= 0;
     const mask = this.#slots.length - 1;
     let slot = hash & mask;
@@ -57,6 +73,11 @@ export class ByteInterner {
     }
     const id = this.values.length;
     this.values.push(value);
+    if (id === this.flags.length) {
+      const flags = new Uint8Array(id * 2);
+      flags.set(this.flags);
+      this.flags = flags;
+    }
     this.#hashes.push(hash);
     this.#store(buf, start, end);
     this.#slots[slot] = id + 1;
@@ -68,8 +89,14 @@ export class ByteInterner {
     const from = this.#starts[id];
     const to = id + 1 < this.#starts.length ? this.#starts[id + 1] : this.#arenaUsed;
     if (to - from !== length) return false;
+    const arenaWords = this.#arenaWords;
+    const words = this.#words;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) {
+      if (arenaWords.getInt32(from + i, true) !== words.getInt32(start + i, true)) return false;
+    }
     const arena = this.#arena;
-    for (let i = 0; i < length; i++) if (arena[from + i] !== buf[start + i]) return false;
+    for (; i < length; i++) if (arena[from + i] !== buf[start + i]) return false;
     return true;
   }
 
@@ -79,6 +106,7 @@ export class ByteInterner {
       const bigger = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + length));
       bigger.set(this.#arena.subarray(0, this.#arenaUsed));
       this.#arena = bigger;
+      this.#arenaWords = new DataView(bigger.buffer);
     }
     this.#starts.push(this.#arenaUsed);
     this.#arena.set(buf.subarray(start, end), this.#arenaUsed);

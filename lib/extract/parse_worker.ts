@@ -54,7 +54,7 @@ scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
     mode: task.mode,
     excludedIps,
     archiveClients: task.archiveClients ?? undefined,
-    tables: thread.next(),
+    tables: thread.next(`${task.mode} ${task.excludedIps}`),
   });
   const tables = thread.detach(outcomes);
   // The pieces' columns are views into the task's few buffers per column (see readTask):

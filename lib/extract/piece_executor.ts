@@ -68,7 +68,7 @@ class InlineExecutor implements PieceExecutor {
         mode: task.mode,
         excludedIps,
         archiveClients: task.archiveClients ?? undefined,
-        tables: this.#thread.next(),
+        tables: this.#thread.next(`${task.mode} ${task.excludedIps}`),
       }),
     };
   }

@@ -100,14 +100,13 @@ export class TruncatedRecordError extends Error {
  * arrays of those pieces are then the same (growing) arrays, and ids index into them.
  */
 export class InternTables {
-  /** Object keys. */
+  /**
+   * Object keys. A key's flag: 0 not checked yet, 1 a key, 2 one that holds a control
+   * character (NUL, tab, line break…).
+   */
   readonly keys: ByteInterner = new ByteInterner();
-  /** Client IPs. */
+  /** Client IPs. An IP's flag: 0 not checked yet, else 1 kept, 2 excluded, 3 not an address. */
   readonly ips: ByteInterner = new ByteInterner();
-  /** Per IP id: 0 kept, 1 excluded, 2 not an address. */
-  readonly ipVerdicts: number[] = [];
-  /** Per key id: whether it holds a control character (NUL, tab, line break…). */
-  readonly badKeys: boolean[] = [];
 }
 
 /** Options of {@linkcode PieceParser}. */
@@ -246,8 +245,6 @@ export class PieceParser {
   #excludedIps: RegExp | undefined;
   #keys: ByteInterner;
   #ips: ByteInterner;
-  #ipVerdict: number[];
-  #badKeys: boolean[];
   #carry: Uint8Array | null = null;
   /** The head of an over-long line being skipped up to its newline. */
   #overlong: Uint8Array | null = null;
@@ -271,8 +268,6 @@ export class PieceParser {
     const tables = options.tables ?? new InternTables();
     this.#keys = tables.keys;
     this.#ips = tables.ips;
-    this.#ipVerdict = tables.ipVerdicts;
-    this.#badKeys = tables.badKeys;
     this.#operations = options.operations ?? new OperationTally();
     this.#operations.section();
     this.#requests = options.requests ?? new RequestColumns();
@@ -524,21 +519,24 @@ export class PieceParser {
    * Checked once per distinct key.
    */
   #isBadKey(keyId: number): boolean {
-    return this.#badKeys[keyId] ??= hasControlCharacter(this.#keys.values[keyId]);
+    const keys = this.#keys;
+    let flag = keys.flags[keyId];
+    if (flag === 0) flag = keys.flags[keyId] = hasControlCharacter(keys.values[keyId]) ? 2 : 1;
+    return flag === 2;
   }
 
   /** Whether the IP of id `ipId` is kept, excluded or not an address (decided once per IP). */
   #verdict(ipId: number): number {
-    let verdict = this.#ipVerdict[ipId];
-    if (verdict === undefined) {
-      const ip = this.#ips.values[ipId];
-      verdict = ip !== "-" && !isIpAddress(ip)
-        ? BAD_IP
-        : this.#excludedIps?.test(ip)
-        ? EXCLUDED_IP
-        : KEPT_IP;
-      this.#ipVerdict[ipId] = verdict;
-    }
+    const ips = this.#ips;
+    const flag = ips.flags[ipId];
+    if (flag !== 0) return flag - 1;
+    const ip = ips.values[ipId];
+    const verdict = ip !== "-" && !isIpAddress(ip)
+      ? BAD_IP
+      : this.#excludedIps?.test(ip)
+      ? EXCLUDED_IP
+      : KEPT_IP;
+    ips.flags[ipId] = verdict + 1;
     return verdict;
   }
 

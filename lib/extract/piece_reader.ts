@@ -23,6 +23,10 @@ export type PieceOutcome =
   | { ok: false; error: string };
 
 const NEWLINE = 0x0a;
+/** Bytes of a short S3 log line (most are 400 to 1,000 bytes long; shorter ones grow the columns once). */
+const LINE_BYTES = 400;
+/** The most rows a task's columns start with. */
+const MAX_START_ROWS = 1 << 18;
 const EXTEND_BYTES = 64 * 1024;
 
 /**
@@ -210,7 +214,10 @@ export async function readTask(
 ): Promise<PieceOutcome[]> {
   const shared = { ...options, tables: options.tables ?? new InternTables() };
   const operations = new OperationTally();
-  const requests = new RequestColumns();
+  // Room for every line of plain pieces at once (lines are 300 bytes or more; growing the
+  // columns of a 32 MiB piece from a few rows copied them ten times).
+  const bytes = pieces.reduce((sum, piece) => sum + piece.end - piece.start, 0);
+  const requests = new RequestColumns(Math.min(bytes / LINE_BYTES, MAX_START_ROWS));
   const outcomes: PieceOutcome[] = [];
   for (const piece of pieces) {
     outcomes.push(await readPiece(piece, { ...shared, operations, requests }));

@@ -67,6 +67,17 @@ export class RequestColumns {
   objectSizes: Float64Array = new Float64Array(0);
   /** See {@linkcode RequestSection.clientKinds}. */
   clientKinds: Uint8Array = new Uint8Array(0);
+  #capacity: number;
+
+  /**
+   * Columns that start with room for `capacity` rows (allocated at the first row).
+   *
+   * @param capacity Rows the first allocation holds.
+   * @default {256}
+   */
+  constructor(capacity = 256) {
+    this.#capacity = Math.max(1, Math.ceil(capacity));
+  }
 
   /** Starts a new section: the rows added from here on are viewed apart from those before. */
   section(): void {
@@ -105,7 +116,7 @@ export class RequestColumns {
   }
 
   #grow(): void {
-    const size = Math.max(256, this.keyIds.length * 2);
+    const size = Math.max(this.#capacity, this.keyIds.length * 2);
     this.keyIds = extend(this.keyIds, new Uint32Array(size));
     this.ipIds = extend(this.ipIds, new Uint32Array(size));
     this.lines = extend(this.lines, new Uint32Array(size));

@@ -41,6 +41,8 @@ const NONE: string[] = [];
  * assert.deepStrictEqual(thread.detach([]), { renewed: true, keys: ["ds1/a"], ips: [] });
  * thread.next().keys.intern(bytes, 0, bytes.length);
  * assert.deepStrictEqual(thread.detach([]), { renewed: false, keys: [], ips: [] });
+ * thread.next("another run").keys.intern(bytes, 0, bytes.length);
+ * assert.deepStrictEqual(thread.detach([]), { renewed: true, keys: ["ds1/a"], ips: [] });
  * ```
  */
 export class ThreadTables {
@@ -49,6 +51,7 @@ export class ThreadTables {
   #sentKeys = 0;
   #sentIps = 0;
   #limit: number;
+  #context = "";
 
   /**
    * Tables renewed past `limit` keys and IPs.
@@ -60,10 +63,16 @@ export class ThreadTables {
     this.#limit = limit;
   }
 
-  /** The tables for the next task: new ones when the current ones hold more than the limit. */
-  next(): InternTables {
+  /**
+   * The tables for the next task: new ones when the current ones hold more than the limit, or
+   * were filled under another `context` (the checks of keys and IPs depend on the run's mode
+   * and excluded IPs).
+   */
+  next(context = ""): InternTables {
     const tables = this.#tables;
-    if (tables.keys.values.length + tables.ips.values.length > this.#limit) {
+    const full = tables.keys.values.length + tables.ips.values.length > this.#limit;
+    if (full || context !== this.#context) {
+      this.#context = context;
       this.#tables = new InternTables();
       this.#renewed = true;
       this.#sentKeys = this.#sentIps = 0;

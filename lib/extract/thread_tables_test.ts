@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readPiece, readTask } from "./piece_reader.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
 import { TableMirror, ThreadTables } from "./thread_tables.ts";
+import { createPieceExecutor } from "./piece_executor.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
 
 const SAMPLE = new URL("../../fixtures/sample_logs/", import.meta.url);
@@ -72,4 +73,30 @@ Deno.test("tables kept from task to task, sent as deltas and renewed past the li
     wrong.push(...outcomes);
   }
   assert.notDeepStrictEqual(wrong.map(requests), alone.map(requests));
+});
+
+Deno.test("a worker's tables are not reused under another excluded-IP pattern or mode", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    'o b [06/Apr/2022:03:05:53 +0000] 192.0.2.7 - R REST.GET.OBJECT blobs/a "GET /blobs/a HTTP/1.1" ' +
+      '200 - 10 10 1 1 "-" "-" -\n',
+  );
+  const pieces = [{ path, start: 0, end: (await Deno.stat(path)).size, whole: true }];
+  for (const count of [0, 1]) {
+    const executor = createPieceExecutor(count);
+    try {
+      const run = async (excludedIps: string | null, mode: "generic" | "dandi" = "generic") => {
+        const [outcome] = (await executor.run({ id: 1, pieces, mode, excludedIps })).outcomes;
+        assert(outcome.ok);
+        return [outcome.parsed.rows, outcome.parsed.excluded];
+      };
+      assert.deepStrictEqual(await run(null), [1, 0], `${count} workers`);
+      assert.deepStrictEqual(await run("^(?:192\\.0\\.2\\.7)$"), [0, 1], `${count} workers`);
+      assert.deepStrictEqual(await run(null, "dandi"), [1, 0], `${count} workers`);
+    } finally {
+      executor.close();
+    }
+  }
+  await Deno.remove(path);
 });
