@@ -139,15 +139,20 @@ function skipBlanks(buf: Uint8Array, p: number, end: number): number {
 let wordsOf: Uint8Array | undefined;
 let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
+function wordView(buf: Uint8Array): DataView<ArrayBufferLike> {
+  if (buf !== wordsOf) {
+    wordsOf = buf;
+    words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return words;
+}
+
 function skipToken(buf: Uint8Array, p: number, end: number): number {
   // Four bytes at a time while none is at or below the blank (a word test: some byte < 0x21
   // sets its high bit in (x - 0x21212121) & ~x; a byte of 0x80 or more can only cause a false
   // alarm, which the byte loop below settles).
   if (end - p >= 8) {
-    if (buf !== wordsOf) {
-      wordsOf = buf;
-      words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
+    const words = wordView(buf);
     while (p + 4 <= end) {
       const x = words.getInt32(p, true);
       if (((x - 0x21212121) & ~x & 0x80808080) !== 0) break;
@@ -230,6 +235,24 @@ export function hasIpShape(buf: Uint8Array, start: number, end: number): boolean
 function closingQuote(buf: Uint8Array, p: number, end: number): number {
   while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
   return p;
+}
+
+/**
+ * Whether `buf[from..end)` holds a quote: read back from the end four bytes at a time (a
+ * zero-byte test of the word xor `""""`), four times fewer steps than `lastIndexOf`.
+ */
+function hasQuote(buf: Uint8Array, from: number, end: number): boolean {
+  let p = end;
+  if (p - from >= 8) {
+    const words = wordView(buf);
+    while (p - 4 >= from) {
+      const x = words.getInt32(p - 4, true) ^ 0x22222222;
+      if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+      p -= 4;
+    }
+  }
+  for (let q = p - 1; q >= from; q--) if (buf[q] === QUOTE) return true;
+  return false;
 }
 
 /** `HTTP/<digit>` or `HTTP/<digit>.<digit>` right before `q`, after a blank. */
@@ -519,10 +542,9 @@ export class LogLineParser {
     const quotedReferer = buf[referer] === QUOTE;
     const firstQuote = buf.indexOf(QUOTE, q + 1);
     const agentEnd = this.userAgentEnd;
-    // Searched back from the line's end: forward, it would run on into the next line.
-    const last = buf.lastIndexOf(QUOTE, end - 1);
     const usual = this.userAgentStart > referer && buf[this.userAgentStart - 1] === QUOTE &&
-      firstQuote === (quotedReferer ? referer : this.userAgentStart - 1) && last <= agentEnd;
+      firstQuote === (quotedReferer ? referer : this.userAgentStart - 1) &&
+      !hasQuote(buf, agentEnd + 1, end);
     if (!usual) return this.#anotherProtocolReading(buf, uriStart, q + 1, end);
     return (quotedReferer && this.#readingEndsAt(buf, uriStart, this.#refererEnd, end)) ||
       this.#readingEndsAt(buf, uriStart, agentEnd, end);
