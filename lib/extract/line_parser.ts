@@ -233,23 +233,42 @@ export function hasIpShape(buf: Uint8Array, start: number, end: number): boolean
 
 /** The quote at or after `p` that a blank or the end follows (the end when there is none). */
 function closingQuote(buf: Uint8Array, p: number, end: number): number {
-  while (p < end && !(buf[p] === QUOTE && (p + 1 === end || isBlank(buf[p + 1])))) p++;
-  return p;
+  for (;;) {
+    p = nextQuote(buf, p, end);
+    if (p === -1) return end;
+    if (p + 1 === end || isBlank(buf[p + 1])) return p;
+    p++;
+  }
+}
+
+/** A word of four bytes holds a quote when its xor with `""""` has a zero byte. */
+function hasQuoteByte(word: number): boolean {
+  const x = word ^ 0x22222222;
+  return ((x - 0x01010101) & ~x & 0x80808080) !== 0;
 }
 
 /**
- * Whether `buf[from..end)` holds a quote: read back from the end four bytes at a time (a
- * zero-byte test of the word xor `""""`), four times fewer steps than `lastIndexOf`.
+ * The first quote in `buf[p..end)`, or -1: read four bytes at a time (on fields of tens of
+ * bytes, several times faster than `indexOf`, whose call costs more than the search).
+ */
+function nextQuote(buf: Uint8Array, p: number, end: number): number {
+  if (end - p >= 8) {
+    const words = wordView(buf);
+    while (p + 4 <= end && !hasQuoteByte(words.getInt32(p, true))) p += 4;
+  }
+  for (; p < end; p++) if (buf[p] === QUOTE) return p;
+  return -1;
+}
+
+/**
+ * Whether `buf[from..end)` holds a quote: read back from the end four bytes at a time, four
+ * times fewer steps than `lastIndexOf`.
  */
 function hasQuote(buf: Uint8Array, from: number, end: number): boolean {
   let p = end;
   if (p - from >= 8) {
     const words = wordView(buf);
-    while (p - 4 >= from) {
-      const x = words.getInt32(p - 4, true) ^ 0x22222222;
-      if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
-      p -= 4;
-    }
+    while (p - 4 >= from && !hasQuoteByte(words.getInt32(p - 4, true))) p -= 4;
   }
   for (let q = p - 1; q >= from; q--) if (buf[q] === QUOTE) return true;
   return false;
@@ -493,8 +512,8 @@ export class LogLineParser {
     let fallbackReferer = 0;
     let q = from;
     while (q < end) {
-      q = buf.indexOf(QUOTE, q);
-      if (q === -1 || q >= end) break;
+      q = nextQuote(buf, q, end);
+      if (q === -1) break;
       if (q + 1 < end && isBlank(buf[q + 1]) && this.#readTail(buf, q + 2, end)) {
         if (endsWithProtocol(buf, from, q)) {
           const status = this.#tailStatus;
@@ -540,7 +559,7 @@ export class LogLineParser {
     const referer = this.#refererStart;
     this.#locateUserAgent(buf, referer, end);
     const quotedReferer = buf[referer] === QUOTE;
-    const firstQuote = buf.indexOf(QUOTE, q + 1);
+    const firstQuote = nextQuote(buf, q + 1, end);
     const agentEnd = this.userAgentEnd;
     const usual = this.userAgentStart > referer && buf[this.userAgentStart - 1] === QUOTE &&
       firstQuote === (quotedReferer ? referer : this.userAgentStart - 1) &&
