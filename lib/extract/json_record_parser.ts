@@ -21,6 +21,7 @@ import { daysFromCivil, daysInMonth } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
 import { statusClass, threadOperationCodes } from "./operation_group.ts";
+import { nextQuote, nextQuoteOrBackslash } from "./byte_search.ts";
 import {
   dandiKeyEnd,
   type ExtractionMode,
@@ -571,36 +572,34 @@ function fieldIndex(buf: Uint8Array, start: number, end: number): number {
 }
 
 /**
- * The position of the quote that closes the string starting at `from`, or -1: a loop over the
- * bytes, for names and the short values read (a builtin search costs more on a few bytes).
+ * The position of the quote that closes the string starting at `from`, or -1 (escapes skipped,
+ * noted in {@linkcode sawBackslash}).
  */
 function stringEnd(buf: Uint8Array, from: number, end: number): number {
   let p = from;
   sawBackslash = false;
-  while (p < end) {
-    const c = buf[p];
-    if (c === QUOTE) return p;
-    if (c === BACKSLASH) {
-      sawBackslash = true;
-      p += 2;
-    } else {
-      p++;
-    }
+  for (;;) {
+    p = nextQuoteOrBackslash(buf, p, end);
+    if (p < 0 || buf[p] === QUOTE) return p;
+    sawBackslash = true;
+    p += 2;
   }
-  return -1;
 }
 
 /** Whether the last string {@linkcode stringEnd} scanned holds an escape. */
 let sawBackslash = false;
 
-/** {@linkcode stringEnd} with the builtin search: for the values skipped, often long. */
+/**
+ * {@linkcode stringEnd} for the values skipped: found by their quotes, backslashes counted back
+ * from a quote only (escapes are rare, and not noted).
+ */
 function skippedStringEnd(buf: Uint8Array, from: number, end: number): number {
-  let q = buf.indexOf(QUOTE, from);
-  while (q !== -1 && q < end) {
+  let q = nextQuote(buf, from, end);
+  while (q !== -1) {
     let backslashes = 0;
     while (q - 1 - backslashes >= from && buf[q - 1 - backslashes] === BACKSLASH) backslashes++;
     if ((backslashes & 1) === 0) return q;
-    q = buf.indexOf(QUOTE, q + 1);
+    q = nextQuote(buf, q + 1, end);
   }
   return -1;
 }

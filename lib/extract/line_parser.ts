@@ -16,6 +16,7 @@
 import { daysFromCivil, daysInMonth } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { statusClass, threadOperationCodes } from "./operation_group.ts";
+import { hasQuote, nextQuote, wordView } from "./byte_search.ts";
 
 /** What happened to a line: kept, filtered out by the rules, or malformed. */
 export const LineOutcome = {
@@ -132,21 +133,6 @@ function skipBlanks(buf: Uint8Array, p: number, end: number): number {
   return p;
 }
 
-/**
- * The array whose 4-byte words {@linkcode skipToken} reads, and its view. Known by the array,
- * not its buffer: reading `.buffer` costs more than a token.
- */
-let wordsOf: Uint8Array | undefined;
-let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-
-function wordView(buf: Uint8Array): DataView<ArrayBufferLike> {
-  if (buf !== wordsOf) {
-    wordsOf = buf;
-    words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  return words;
-}
-
 function skipToken(buf: Uint8Array, p: number, end: number): number {
   // Four bytes at a time while none is at or below the blank (a word test: some byte < 0x21
   // sets its high bit in (x - 0x21212121) & ~x; a byte of 0x80 or more can only cause a false
@@ -239,39 +225,6 @@ function closingQuote(buf: Uint8Array, p: number, end: number): number {
     if (p + 1 === end || isBlank(buf[p + 1])) return p;
     p++;
   }
-}
-
-/** A word of four bytes holds a quote when its xor with `""""` has a zero byte. */
-function hasQuoteByte(word: number): boolean {
-  const x = word ^ 0x22222222;
-  return ((x - 0x01010101) & ~x & 0x80808080) !== 0;
-}
-
-/**
- * The first quote in `buf[p..end)`, or -1: read four bytes at a time (on fields of tens of
- * bytes, several times faster than `indexOf`, whose call costs more than the search).
- */
-function nextQuote(buf: Uint8Array, p: number, end: number): number {
-  if (end - p >= 8) {
-    const words = wordView(buf);
-    while (p + 4 <= end && !hasQuoteByte(words.getInt32(p, true))) p += 4;
-  }
-  for (; p < end; p++) if (buf[p] === QUOTE) return p;
-  return -1;
-}
-
-/**
- * Whether `buf[from..end)` holds a quote: read back from the end four bytes at a time, four
- * times fewer steps than `lastIndexOf`.
- */
-function hasQuote(buf: Uint8Array, from: number, end: number): boolean {
-  let p = end;
-  if (p - from >= 8) {
-    const words = wordView(buf);
-    while (p - 4 >= from && !hasQuoteByte(words.getInt32(p - 4, true))) p -= 4;
-  }
-  for (let q = p - 1; q >= from; q--) if (buf[q] === QUOTE) return true;
-  return false;
 }
 
 /** `HTTP/<digit>` or `HTTP/<digit>.<digit>` right before `q`, after a blank. */
