@@ -1,6 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
 import { countRequests } from "../store/request_blocks.ts";
+import { readOperationBlocks } from "../store/operation_blocks.ts";
+import { DATABASE_FILE } from "../store/cache_database.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { exportExtraction } from "../reference/export_extraction.ts";
 import { extractLogs, type ExtractLogsOptions } from "./extract_logs.ts";
@@ -20,6 +22,32 @@ async function exported(cacheDirectory: string): Promise<Map<string, Uint8Array<
   const tree = await readTree(target);
   await Deno.remove(target, { recursive: true });
   return tree;
+}
+
+/** The aggregate of the lines not kept, as sorted `key day code requests bytes received` rows. */
+function operationsByKey(cacheDirectory: string): string[] {
+  const db = new DatabaseSync(`${cacheDirectory}/${DATABASE_FILE}`, { readOnly: true });
+  try {
+    const keys = new Map<number, string>();
+    for (const row of db.prepare("SELECT id, key FROM objects").all()) {
+      keys.set(row.id as number, row.key as string);
+    }
+    const sums = new Map<string, number[]>();
+    for (const block of readOperationBlocks(db)) {
+      for (let g = 0; g < block.rows; g++) {
+        const object = block.objects[g];
+        const group = `${object === 0 ? "-" : keys.get(object)} ${block.days[g]} ${block.codes[g]}`;
+        const sum = sums.get(group) ?? [0, 0, 0];
+        sum[0] += block.requests[g];
+        sum[1] += block.bytesSent[g];
+        sum[2] += block.bytesReceived[g];
+        sums.set(group, sum);
+      }
+    }
+    return [...sums].map(([group, sum]) => `${group} ${sum.join(" ")}`).sort();
+  } finally {
+    db.close();
+  }
 }
 
 async function run(
@@ -52,6 +80,11 @@ Deno.test("1 worker, 2 workers, no worker and tiny pieces all store the same req
     assert.deepStrictEqual(await exported(b), reference);
     assert.deepStrictEqual(await exported(c), reference);
     assert.deepStrictEqual(await exported(d), reference);
+    // The lines not kept too, by key: with tiny pieces, each worker's key table serves many
+    // tasks and batches (sent as deltas, mapped to object ids once).
+    const operations = operationsByKey(a);
+    assert(operations.length > 100, `${operations.length} groups`);
+    for (const dir of [b, c, d]) assert.deepStrictEqual(operationsByKey(dir), operations);
   });
 });
 
