@@ -3,6 +3,7 @@ import {
   classifyUserAgent,
   CLIENT_KIND_CODES,
   CLIENT_KINDS,
+  ClientKindCache,
   clientKindRules,
   DEFAULT_ARCHIVE_CLIENTS,
 } from "./client_kind.ts";
@@ -88,4 +89,33 @@ Deno.test("extraction keeps each request's client kind and object size, text and
     ["archive-client", "crawler", "unknown", "browser", "library", "unknown", "browser"],
   );
   assert.deepStrictEqual([...piece.objectSizes], [4096, -1, 10, 7, 123, -1, -1]);
+});
+
+Deno.test("the User-Agent cache gives each User-Agent its own kind past its arena's size and for very long ones", () => {
+  const rules = clientKindRules(DEFAULT_ARCHIVE_CLIENTS);
+  const cache = new ClientKindCache(rules);
+  const encoder = new TextEncoder();
+  const agents = [
+    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+    "python-requests/2.31.0",
+    "Googlebot/2.1 (+http://www.google.com/bot.html)",
+    "dandi/0.58.0 requests/2.31.0 CPython/3.11",
+    "something else entirely",
+  ];
+  // 30,000 distinct User-Agents of about 100 bytes: three times the arena, which starts again.
+  for (let i = 0; i < 30_000; i++) {
+    const text = `${agents[i % agents.length]} ${"x".repeat(40)} build/${i}`;
+    const bytes = encoder.encode(`"${text}"`);
+    for (let twice = 0; twice < 2; twice++) {
+      assert.deepStrictEqual(
+        CLIENT_KINDS[cache.kind(bytes, 1, bytes.length - 1)],
+        classifyUserAgent(text, rules),
+        text,
+      );
+    }
+  }
+  const long = `python-requests/2.31.0 ${"y".repeat(5000)}`;
+  const bytes = encoder.encode(long);
+  assert.deepStrictEqual(CLIENT_KINDS[cache.kind(bytes, 0, bytes.length)], "library");
+  assert.deepStrictEqual(CLIENT_KINDS[cache.kind(bytes, 0, bytes.length)], "library");
 });
