@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ByteArena, wordView } from "./byte_search.ts";
+
 const EMPTY = 0;
 const DECODER = new TextDecoder("utf-8", { fatal: true });
 
@@ -33,21 +35,14 @@ export class ByteInterner {
   #slots = new Int32Array(256); // id + 1, or EMPTY
   #hashes: number[] = [];
   #starts: number[] = [];
-  #arena = new Uint8Array(2048);
-  #arenaWords = new DataView(this.#arena.buffer);
-  #arenaUsed = 0;
-  /** The last buffer interned from, and a view of it for reading 4 bytes at a time. */
-  #wordsOf: Uint8Array | undefined;
+  #arena = new ByteArena(2048);
+  /** The view of the last buffer interned from, for reading 4 bytes at a time. */
   #words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** The id of `buf[start..end)`, adding it when new; -1 if it is not valid UTF-8. */
   intern(buf: Uint8Array, start: number, end: number): number {
-    if (buf !== this.#wordsOf) {
-      this.#wordsOf = buf;
-      this.#words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
     // Four bytes at a time (a quarter of the steps of a byte-wise FNV-1a), then the rest.
-    const words = this.#words;
+    const words = this.#words = wordView(buf);
     let hash = 0x811c9dc5 ^ (end - start);
     let i = start;
     for (; i + 4 <= end; i += 4) {
@@ -79,7 +74,7 @@ export class ByteInterner {
       this.flags = flags;
     }
     this.#hashes.push(hash);
-    this.#store(buf, start, end);
+    this.#starts.push(this.#arena.append(buf, start, end));
     this.#slots[slot] = id + 1;
     if ((id + 1) * 2 > this.#slots.length) this.#grow();
     return id;
@@ -87,30 +82,8 @@ export class ByteInterner {
 
   #equals(id: number, buf: Uint8Array, start: number, length: number): boolean {
     const from = this.#starts[id];
-    const to = id + 1 < this.#starts.length ? this.#starts[id + 1] : this.#arenaUsed;
-    if (to - from !== length) return false;
-    const arenaWords = this.#arenaWords;
-    const words = this.#words;
-    let i = 0;
-    for (; i + 4 <= length; i += 4) {
-      if (arenaWords.getInt32(from + i, true) !== words.getInt32(start + i, true)) return false;
-    }
-    const arena = this.#arena;
-    for (; i < length; i++) if (arena[from + i] !== buf[start + i]) return false;
-    return true;
-  }
-
-  #store(buf: Uint8Array, start: number, end: number): void {
-    const length = end - start;
-    if (this.#arenaUsed + length > this.#arena.length) {
-      const bigger = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + length));
-      bigger.set(this.#arena.subarray(0, this.#arenaUsed));
-      this.#arena = bigger;
-      this.#arenaWords = new DataView(bigger.buffer);
-    }
-    this.#starts.push(this.#arenaUsed);
-    this.#arena.set(buf.subarray(start, end), this.#arenaUsed);
-    this.#arenaUsed += length;
+    const to = id + 1 < this.#starts.length ? this.#starts[id + 1] : this.#arena.used;
+    return to - from === length && this.#arena.holds(from, buf, this.#words, start, length);
   }
 
   #grow(): void {

@@ -118,3 +118,68 @@ export function hasQuote(buf: Uint8Array, from: number, end: number): boolean {
   for (let q = p - 1; q >= from; q--) if (buf[q] === QUOTE) return true;
   return false;
 }
+
+/**
+ * Byte ranges copied one after the other into one buffer (grown when full), and compared with
+ * ranges of other arrays four bytes at a time: the store of an interner or a cache, one typed
+ * array for all its entries instead of one each.
+ *
+ * @example Usage
+ * ```ts
+ * import { ByteArena, wordView } from "./byte_search.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = new TextEncoder().encode("GET blobs/a/b HTTP/1.1");
+ * const arena = new ByteArena(16);
+ * const at = arena.append(line, 4, 13);
+ * assert.deepStrictEqual([arena.holds(at, line, wordView(line), 4, 9), arena.holds(at, line, wordView(line), 0, 9)], [true, false]);
+ * ```
+ */
+export class ByteArena {
+  /** The bytes; `used` of them hold ranges. */
+  bytes: Uint8Array;
+  /** How many bytes hold ranges. */
+  used = 0;
+  #words: DataView;
+
+  /** An arena of `size` bytes to start with. */
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.#words = new DataView(this.bytes.buffer);
+  }
+
+  /** Copies `buf[start..end)` after the ranges held (growing the arena); returns where. */
+  append(buf: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    if (this.used + length > this.bytes.length) {
+      const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.used + length));
+      bigger.set(this.bytes.subarray(0, this.used));
+      this.bytes = bigger;
+      this.#words = new DataView(bigger.buffer);
+    }
+    const at = this.used;
+    this.bytes.set(buf.subarray(start, end), at);
+    this.used += length;
+    return at;
+  }
+
+  /** Forgets every range (the memory is kept). */
+  clear(): void {
+    this.used = 0;
+  }
+
+  /**
+   * Whether the arena holds `buf[start..start + length)` at `from`; `words` is `buf`'s
+   * {@linkcode wordView}.
+   */
+  holds(from: number, buf: Uint8Array, words: DataView, start: number, length: number): boolean {
+    const own = this.#words;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) {
+      if (own.getInt32(from + i, true) !== words.getInt32(start + i, true)) return false;
+    }
+    const bytes = this.bytes;
+    for (; i < length; i++) if (bytes[from + i] !== buf[start + i]) return false;
+    return true;
+  }
+}

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { wordView } from "./byte_search.ts";
+import { ByteArena, wordView } from "./byte_search.ts";
 
 /** The kinds, by their stored code (the index). */
 export const CLIENT_KINDS = [
@@ -181,9 +181,7 @@ export class ClientKindCache {
   #starts = new Int32Array(SLOTS).fill(-1);
   #lengths = new Int32Array(SLOTS);
   #kinds = new Uint8Array(SLOTS);
-  #arena = new Uint8Array(ARENA_BYTES);
-  #arenaWords = new DataView(this.#arena.buffer);
-  #used = 0;
+  #arena = new ByteArena(ARENA_BYTES);
 
   /** A cache classifying by `rules`. */
   constructor(rules: readonly ClientKindRule[]) {
@@ -201,37 +199,25 @@ export class ClientKindCache {
     hash = Math.imul(hash ^ buf[end - 1], 0x01000193);
     const slot = (hash >>> 0) & (SLOTS - 1);
     const from = this.#starts[slot];
-    if (from >= 0 && this.#lengths[slot] === length && this.#holds(from, buf, start, length)) {
+    if (
+      from >= 0 && this.#lengths[slot] === length &&
+      this.#arena.holds(from, buf, wordView(buf), start, length)
+    ) {
       return this.#kinds[slot];
     }
     const kind = CLIENT_KIND_CODES[
       classifyUserAgent(UA_DECODER.decode(buf.subarray(start, end)), this.#rules)
     ];
     if (length <= MAX_KEPT_BYTES) {
-      if (this.#used + length > ARENA_BYTES) {
+      if (this.#arena.used + length > ARENA_BYTES) {
         this.#starts.fill(-1);
-        this.#used = 0;
+        this.#arena.clear();
       }
-      this.#arena.set(buf.subarray(start, end), this.#used);
-      this.#starts[slot] = this.#used;
+      this.#starts[slot] = this.#arena.append(buf, start, end);
       this.#lengths[slot] = length;
       this.#kinds[slot] = kind;
-      this.#used += length;
     }
     return kind;
-  }
-
-  /** Whether the arena holds `buf[start..start + length)` at `from` (four bytes at a time). */
-  #holds(from: number, buf: Uint8Array, start: number, length: number): boolean {
-    const arenaWords = this.#arenaWords;
-    const words = wordView(buf);
-    let i = 0;
-    for (; i + 4 <= length; i += 4) {
-      if (arenaWords.getInt32(from + i, true) !== words.getInt32(start + i, true)) return false;
-    }
-    const arena = this.#arena;
-    for (; i < length; i++) if (arena[from + i] !== buf[start + i]) return false;
-    return true;
   }
 }
 
