@@ -98,6 +98,31 @@ function optionalNumber(value: string): number | undefined {
 }
 
 /**
+ * The text of the published file `path`, for the report; one that cannot be read is an
+ * {@linkcode OperatorError} naming it, the reason and `advice` (what to do).
+ *
+ * @example Usage
+ * ```ts
+ * import { readPublishedFile } from "./published_activity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(
+ *   () => readPublishedFile("/nonexistent/totals.json", "Run daily first."),
+ *   /^OperatorError: Cannot make the report: \/nonexistent\/totals.json cannot be read \(.*\)\. Run daily first\.$/,
+ * );
+ * ```
+ */
+export async function readPublishedFile(path: string, advice: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new OperatorError(
+      `Cannot make the report: ${path} cannot be read (${errorText(error)}). ${advice}`,
+    );
+  }
+}
+
+/**
  * Reads the activity files of the summary folder `folder`; undefined when it has none (summaries
  * written before the activity files existed). `withDelivery` also reads `delivery.tsv`.
  *
@@ -134,16 +159,11 @@ export async function readActivity(
   const path = (name: string) => join(folder, name);
   const has = await Deno.stat(path("by_operation.tsv")).then(() => true, () => false);
   if (!has) return undefined;
-  const read = async (name: string) => {
-    try {
-      return await Deno.readTextFile(path(name));
-    } catch (error) {
-      throw new OperatorError(
-        `Cannot make the report: ${path(name)} cannot be read (${errorText(error)}), while ` +
-          `${path("by_operation.tsv")} is there. Run the summary steps again (or daily).`,
-      );
-    }
-  };
+  const read = (name: string) =>
+    readPublishedFile(
+      path(name),
+      `${path("by_operation.tsv")} is there. Run the summary steps again (or daily).`,
+    );
   const rows = async (name: string) => parseTsv(await read(name)).slice(1);
   const activity: ActivityReport = {
     byOperation: (await rows("by_operation.tsv")).map((

@@ -11,7 +11,12 @@ import { SUMMARY_RESERVED_NAMES } from "../summaries/generate_summaries.ts";
 import { parseTsv } from "../summaries/tsv.ts";
 import { safeFolderName } from "../key_path.ts";
 import type { PublishedTotals } from "../summaries/summary_files.ts";
-import { type ActivityReport, publishedCount, readActivity } from "./published_activity.ts";
+import {
+  type ActivityReport,
+  publishedCount,
+  readActivity,
+  readPublishedFile,
+} from "./published_activity.ts";
 
 /** Totals as read back from the published JSON (numbers: the report only shows them). */
 export type ReadTotals = Omit<PublishedTotals, "total_bytes_sent"> & { total_bytes_sent: number };
@@ -77,17 +82,12 @@ export async function readReportData(
   summariesDirectory: string,
   titles: ReadonlyMap<string, string> = new Map(),
 ): Promise<ReportData> {
-  const read = async (path: string) => {
-    try {
-      return await Deno.readTextFile(join(summariesDirectory, path));
-    } catch (error) {
-      throw new OperatorError(
-        `Cannot make the report: ${join(summariesDirectory, path)} cannot be read ` +
-          `(${errorText(error)}). The report is drawn from the published summaries: run daily ` +
-          "(or the generate_* steps) first.",
-      );
-    }
-  };
+  const read = (path: string) =>
+    readPublishedFile(
+      join(summariesDirectory, path),
+      "The report is drawn from the published summaries: run daily (or the generate_* steps) " +
+        "first.",
+    );
   const totals = JSON.parse(await read("archive_totals.json")) as ReadTotals;
   // No totals.json: no dataset summaries were published (dandi mode without a mapping).
   const datasetTotals = await Deno.stat(join(summariesDirectory, "totals.json")).then(
