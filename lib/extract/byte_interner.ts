@@ -1,6 +1,7 @@
 /**
  * A hash table from byte ranges to small integer ids, so that a parser decodes each distinct
- * object key or IP once per piece instead of once per line.
+ * object key or IP once (a worker keeps its tables from task to task: see `thread_tables.ts`)
+ * instead of once per line.
  *
  * @module
  */
