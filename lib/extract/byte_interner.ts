@@ -7,6 +7,7 @@
  */
 
 import { ByteArena, wordView } from "./byte_search.ts";
+import { extend } from "../typed_columns.ts";
 
 const EMPTY = 0;
 const DECODER = new TextDecoder("utf-8", { fatal: true });
@@ -69,11 +70,7 @@ export class ByteInterner {
     }
     const id = this.values.length;
     this.values.push(value);
-    if (id === this.flags.length) {
-      const flags = new Uint8Array(id * 2);
-      flags.set(this.flags);
-      this.flags = flags;
-    }
+    if (id === this.flags.length) this.flags = extend(this.flags, new Uint8Array(id * 2));
     this.#hashes.push(hash);
     this.#starts.push(this.#arena.append(buf, start, end));
     this.#slots[slot] = id + 1;

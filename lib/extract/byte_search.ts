@@ -7,6 +7,8 @@
  * @module
  */
 
+import { extend } from "../typed_columns.ts";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const QUOTES = 0x22222222;
@@ -152,10 +154,11 @@ export class ByteArena {
   append(buf: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (this.used + length > this.bytes.length) {
-      const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.used + length));
-      bigger.set(this.bytes.subarray(0, this.used));
-      this.bytes = bigger;
-      this.#words = new DataView(bigger.buffer);
+      this.bytes = extend(
+        this.bytes,
+        new Uint8Array(Math.max(this.bytes.length * 2, this.used + length)),
+      );
+      this.#words = new DataView(this.bytes.buffer);
     }
     const at = this.used;
     this.bytes.set(buf.subarray(start, end), at);

@@ -15,6 +15,7 @@ import { readOperationBlocks } from "../store/operation_blocks.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { PackedSums } from "./packed_sums.ts";
+import { extend } from "../typed_columns.ts";
 import {
   type AssetPlace,
   carryOf,
@@ -354,9 +355,7 @@ class Numbers<T extends Float64Array | Uint32Array> {
 
   push(value: number): void {
     if (this.length === this.values.length) {
-      const bigger = this.#make(this.length * 2);
-      bigger.set(this.values as never);
-      this.values = bigger;
+      this.values = extend(this.values, this.#make(this.length * 2));
     }
     this.values[this.length++] = value;
   }

@@ -573,11 +573,7 @@ export async function collectArchiveData(
     const day = Math.floor(time / 86400);
     days.add(day + DAY_OFFSET, bytes, download);
     tally(regionCounts[label] ??= { low: 0, high: 0, requests: 0, downloads: 0 }, bytes, download);
-    if (ip >= seen.length) {
-      const bigger = new Uint8Array(Math.max(seen.length * 2, ip + 1));
-      bigger.set(seen);
-      seen = bigger;
-    }
+    if (ip >= seen.length) seen = extend(seen, new Uint8Array(Math.max(seen.length * 2, ip + 1)));
     if (seen[ip] === 0) {
       seen[ip] = 1;
       requesters++;
