@@ -7,7 +7,7 @@
 
 import type { TaskPiece } from "./extraction_plan.ts";
 import type { ExtractionMode } from "./line_parser.ts";
-import { type PieceOutcome, readTask } from "./piece_reader.ts";
+import { type PieceOutcome, readParseTask } from "./piece_reader.ts";
 import { type TableDelta, ThreadTables } from "./thread_tables.ts";
 
 /** A task for the worker. */
@@ -49,13 +49,7 @@ const thread = new ThreadTables();
 
 scope.onmessage = async (event: MessageEvent<WorkerTask>) => {
   const task = event.data;
-  const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
-  const outcomes = await readTask(task.pieces, {
-    mode: task.mode,
-    excludedIps,
-    archiveClients: task.archiveClients ?? undefined,
-    tables: thread.next(`${task.mode} ${task.excludedIps}`),
-  });
+  const outcomes = await readParseTask(task, thread);
   const tables = thread.detach(outcomes);
   // The pieces' columns are views into the task's few buffers per column (see readTask):
   // every buffer a piece or its aggregate views is transferred, not copied.

@@ -6,7 +6,7 @@
  */
 
 import type { WorkerAnswer, WorkerTask } from "./parse_worker.ts";
-import { readTask } from "./piece_reader.ts";
+import { readParseTask } from "./piece_reader.ts";
 import { TableMirror, ThreadTables } from "./thread_tables.ts";
 
 /** Something that parses tasks. */
@@ -61,16 +61,7 @@ class InlineExecutor implements PieceExecutor {
   #thread = new ThreadTables();
 
   async run(task: WorkerTask): Promise<WorkerAnswer> {
-    const excludedIps = task.excludedIps === null ? undefined : new RegExp(task.excludedIps);
-    return {
-      id: task.id,
-      outcomes: await readTask(task.pieces, {
-        mode: task.mode,
-        excludedIps,
-        archiveClients: task.archiveClients ?? undefined,
-        tables: this.#thread.next(`${task.mode} ${task.excludedIps}`),
-      }),
-    };
+    return { id: task.id, outcomes: await readParseTask(task, this.#thread) };
   }
 
   close(): void {}

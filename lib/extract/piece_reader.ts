@@ -8,6 +8,8 @@
 import { errorText } from "../errors.ts";
 import { gunzipStream, isGzip } from "../gzip.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
+import type { WorkerTask } from "./parse_worker.ts";
+import type { ThreadTables } from "./thread_tables.ts";
 import { RequestColumns } from "./request_columns.ts";
 import { OperationTally } from "./operation_tally.ts";
 import {
@@ -192,6 +194,33 @@ function describeReadError(error: unknown): string {
 }
 
 /**
+ * Reads a parse task (see `parse_worker.ts`) with the thread's tables: what a worker and the
+ * inline executor both run. The tables start again when the task's mode or excluded-IP pattern
+ * is not the one they were filled under.
+ *
+ * @example Usage
+ * ```ts
+ * import { readParseTask } from "./piece_reader.ts";
+ * import { ThreadTables } from "./thread_tables.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "");
+ * const task = { id: 1, pieces: [{ path, start: 0, end: 0, whole: true }], mode: "generic" as const, excludedIps: null };
+ * assert.deepStrictEqual((await readParseTask(task, new ThreadTables())).length, 1);
+ * await Deno.remove(path);
+ * ```
+ */
+export function readParseTask(task: WorkerTask, thread: ThreadTables): Promise<PieceOutcome[]> {
+  return readTask(task.pieces, {
+    mode: task.mode,
+    excludedIps: task.excludedIps === null ? undefined : new RegExp(task.excludedIps),
+    archiveClients: task.archiveClients ?? undefined,
+    tables: thread.next(`${task.mode} ${task.excludedIps}`),
+  });
+}
+
+/**
  * Reads the pieces of one task in order, with the thread's `tables` (default: the task's own),
  * one tally of counted lines and one set of request columns for the task (each piece views its
  * section of them: the answer transfers a few buffers per column, not one per file).
@@ -214,8 +243,8 @@ export async function readTask(
 ): Promise<PieceOutcome[]> {
   const shared = { ...options, tables: options.tables ?? new InternTables() };
   const operations = new OperationTally();
-  // Room for every line of plain pieces at once (lines are 300 bytes or more; growing the
-  // columns of a 32 MiB piece from a few rows copied them ten times).
+  // Room for the lines of plain pieces at once (growing the columns of a 32 MiB piece from a
+  // few rows copied them ten times).
   const bytes = pieces.reduce((sum, piece) => sum + piece.end - piece.start, 0);
   const requests = new RequestColumns(Math.min(bytes / LINE_BYTES, MAX_START_ROWS));
   const outcomes: PieceOutcome[] = [];

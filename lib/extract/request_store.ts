@@ -15,6 +15,7 @@ import { IpIndex, type PendingIps } from "../store/ip_table.ts";
 import type { PieceOutcome } from "./piece_reader.ts";
 import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
 import { OperationBlockWriter } from "../store/operation_blocks.ts";
+import { extend } from "../typed_columns.ts";
 
 /** A parsed (or failed) piece waiting to be committed. */
 export interface BatchEntry {
@@ -78,8 +79,7 @@ function idsOf(maps: WeakMap<string[], Float64Array>, table: string[]): Float64A
   let ids = maps.get(table);
   if (ids === undefined || ids.length < table.length) {
     const grown = new Float64Array(Math.max(64, table.length, (ids?.length ?? 0) * 2));
-    if (ids !== undefined) grown.set(ids);
-    maps.set(table, ids = grown);
+    maps.set(table, ids = ids === undefined ? grown : extend(ids, grown));
   }
   return ids;
 }
@@ -303,8 +303,7 @@ export class RequestStore {
     for (let r = 0; r < parsed.rows; r++) {
       const keyId = parsed.keyIds[r];
       const ipId = parsed.ipIds[r];
-      const objectId = objectIds[keyId] ||
-        (objectIds[keyId] = this.#objectId(parsed.keys[keyId], ids.newObjects));
+      const objectId = objectIds[keyId] || this.#mapObject(objectIds, parsed.keys, keyId, ids);
       const ipIndex = ipIndexes[ipId] ||
         (ipIndexes[ipId] = ids.pending.indexes.get(parsed.ips[ipId])!);
       this.#blocks.push(
@@ -326,7 +325,7 @@ export class RequestStore {
         const key = operations.objects[g];
         objects[g] = key < 0
           ? 0
-          : objectIds[key] || (objectIds[key] = this.#objectId(parsed.keys[key], ids.newObjects));
+          : objectIds[key] || this.#mapObject(objectIds, parsed.keys, key, ids);
       }
       this.#operations.write(fileId, { ...operations, objects });
     }
@@ -353,6 +352,11 @@ export class RequestStore {
     this.#db.exec(`
       UPDATE log_files SET lines_kept = 0, lines_filtered = 0, lines_excluded = 0,
         lines_malformed = 0, next_offset = 0, next_line = 0 WHERE id IN (${list})`);
+  }
+
+  /** Maps entry `keyId` of the key table `keys` to its object id, noted in `objectIds`. */
+  #mapObject(objectIds: Float64Array, keys: string[], keyId: number, ids: BatchIds): number {
+    return objectIds[keyId] = this.#objectId(keys[keyId], ids.newObjects);
   }
 
   #objectId(key: string, fresh: Map<string, number>): number {
