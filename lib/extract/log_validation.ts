@@ -98,6 +98,13 @@ const NUMBER = /^(\d+|-)$/;
 const DECODER = new TextDecoder();
 const STRICT = new TextDecoder("utf-8", { fatal: true });
 
+/** Problems for which extraction quarantines a line its parser kept. */
+const REJECTED_AFTER_PARSING: readonly ProblemKind[] = [
+  "invalid_utf8",
+  "bad_client_ip",
+  "bad_object_key",
+];
+
 /**
  * Reads every log file below `options.logsDirectory` and reports its problems.
  *
@@ -189,8 +196,7 @@ export async function validateLogs(options: ValidateLogsOptions): Promise<Valida
       for (const kind of new Set(reads.flatMap(([, problems]) => problems))) note(kind, path, line);
       for (const [outcome, problems] of reads) {
         // Kept as extraction keeps it: not a line it quarantines after parsing.
-        const rejected = ["invalid_utf8", "bad_client_ip", "bad_object_key"]
-          .some((kind) => problems.includes(kind as ProblemKind));
+        const rejected = REJECTED_AFTER_PARSING.some((kind) => problems.includes(kind));
         if (outcome === LineOutcome.Kept && !rejected) report.kept++;
       }
       start = end + 1;
