@@ -304,6 +304,9 @@ export class LogLineParser {
   /** Whether the User-Agent of this line was located already. */
   #userAgentFound = false;
   #latest: number;
+  /** The last valid date read (`(year * 16 + month) * 32 + day`; -1: none) and its days. */
+  #date = -1;
+  #dateDays = 0;
 
   /**
    * Creates a parser for the given extraction mode (`generic` unless told); times after `now`
@@ -611,10 +614,16 @@ export class LogLineParser {
     if (
       buf[p + 2] !== SLASH || buf[p + 6] !== SLASH || buf[p + 11] !== COLON ||
       buf[p + 14] !== COLON || buf[p + 17] !== COLON || month === undefined || year < 0 ||
-      day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 59
+      day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
     ) {
       return false;
+    }
+    // The lines of a log file share their date: its days are computed when it changes.
+    const date = (year * 16 + month) * 32 + day;
+    if (date !== this.#date) {
+      if (day > daysInMonth(year, month)) return false;
+      this.#date = date;
+      this.#dateDays = daysFromCivil(year, month, day);
     }
     let offset = 0;
     let z = skipBlanks(buf, p + 20, end - 1);
@@ -626,8 +635,7 @@ export class LogLineParser {
       if ((sign !== 0x2b && sign !== DASH) || hh < 0 || mm < 0 || z !== end - 1) return false;
       offset = (sign === DASH ? -1 : 1) * (hh * 3600 + mm * 60);
     }
-    this.time = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-      offset;
+    this.time = this.#dateDays * 86400 + hour * 3600 + minute * 60 + second - offset;
     return true;
   }
 }

@@ -268,3 +268,42 @@ Deno.test("lines the rules do not keep: every operation group and status class i
   assert.deepStrictEqual(read("REST.HEAD.OBJECT", "k", "101 - - 512 9 8"), LineOutcome.Filtered);
   assert.deepStrictEqual(read("REST.HEAD.OBJECT", "k", "no status here"), LineOutcome.Filtered);
 });
+
+Deno.test("one parser reads each line's own date, impossible dates rejected, after any other", () => {
+  const parser = new LogLineParser({ now: new Date("2025-01-01T00:00:00Z") });
+  const dated = (time: string) =>
+    new TextEncoder().encode(
+      `o b [${time} +0000] 192.0.2.0 - R REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 "-" "-" -`,
+    );
+  const read = (time: string) => {
+    const bytes = dated(time);
+    const outcome = parser.parse(bytes, 0, bytes.length);
+    return outcome === LineOutcome.Kept ? parser.time : parser.reason;
+  };
+  const at = (text: string) => Date.parse(text) / 1000;
+  // The same date again, the next day, back, a leap day, then impossible days of known months.
+  assert.deepStrictEqual(
+    [
+      "28/Feb/2023:10:00:00",
+      "28/Feb/2023:11:00:00",
+      "01/Mar/2023:00:00:01",
+      "28/Feb/2023:00:00:00",
+      "29/Feb/2024:12:00:00",
+      "29/Feb/2023:12:00:00",
+      "31/Apr/2023:12:00:00",
+      "30/Apr/2023:12:00:00",
+      "31/Dec/2024:23:59:59",
+    ].map(read),
+    [
+      at("2023-02-28T10:00:00Z"),
+      at("2023-02-28T11:00:00Z"),
+      at("2023-03-01T00:00:01Z"),
+      at("2023-02-28T00:00:00Z"),
+      at("2024-02-29T12:00:00Z"),
+      "bad_timestamp",
+      "bad_timestamp",
+      at("2023-04-30T12:00:00Z"),
+      at("2024-12-31T23:59:59Z"),
+    ],
+  );
+});
