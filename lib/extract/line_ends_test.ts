@@ -82,3 +82,31 @@ Deno.test("LineEnds skips ahead when asked from further on", () => {
     assert.deepStrictEqual(lines.next(from), all.find((p) => p >= from) ?? -1, `${from}`);
   }
 });
+
+/** Each line's last quote, by `lastIndexOf` (-1: none), beside the one `LineEnds` gave. */
+function lastQuotes(buf: Uint8Array, lines: LineEnds): [number, number][] {
+  const pairs: [number, number][] = [];
+  let start = 0;
+  for (let p = lines.next(0); p !== -1; p = lines.next(p + 1)) {
+    const own = buf.subarray(start, p).lastIndexOf(0x22);
+    pairs.push([own === -1 ? -1 : start + own, lines.lastQuote < start ? -1 : lines.lastQuote]);
+    start = p + 1;
+  }
+  return pairs;
+}
+
+Deno.test("LineEnds gives each line's last quote, across windows and searches", () => {
+  for (const [length, every] of [[40, 3], [5_000, 7], [700_000, 40], [700_000, 2]]) {
+    const buf = randomBuffer(length, every, length);
+    // Quotes at every fourth place a newline is not.
+    for (let i = 0; i < buf.length; i += 5) if (buf[i] !== 10 && i % 3 === 0) buf[i] = 0x22;
+    const pairs = lastQuotes(buf, new LineEnds(buf));
+    assert.deepStrictEqual(pairs.map(([own]) => own), pairs.map(([, given]) => given));
+    assert.ok(pairs.some(([own]) => own !== -1) && pairs.some(([own]) => own === -1));
+  }
+  // A line longer than a window whose only quote is in the first window.
+  const long = new Uint8Array(600_000).fill(0x41);
+  long[10] = 0x22;
+  long[599_999] = 10;
+  assert.deepStrictEqual(lastQuotes(long, new LineEnds(long)), [[10, 10]]);
+});

@@ -304,6 +304,8 @@ export class LogLineParser {
   /** Whether the User-Agent of this line was located already. */
   #userAgentFound = false;
   #latest: number;
+  /** The line's last quote, as `parse` was told (-2: not known). */
+  #lastQuote = -2;
   /** The last valid date read (`(year * 16 + month) * 32 + day`; -1: none) and its days. */
   #date = -1;
   #dateDays = 0;
@@ -320,9 +322,13 @@ export class LogLineParser {
   /**
    * Parses the line `buf[start..end)` (without its `\n`; a trailing `\r` is ignored).
    *
+   * @param lastQuote Where the line's last quote is when the caller knows it (a position
+   *   before `start` when the line holds none: see `LineEnds`); the default, -2, has the
+   *   parser read the line's tail when it must know.
    * @returns What happened to the line.
    */
-  parse(buf: Uint8Array, start: number, end: number): LineOutcome {
+  parse(buf: Uint8Array, start: number, end: number, lastQuote = -2): LineOutcome {
+    this.#lastQuote = lastQuote;
     if (end - start > MAX_LINE_BYTES) return this.#malformed("line_too_long");
     if (end > start && buf[end - 1] === CR) end--;
     this.#userAgentFound = false;
@@ -519,7 +525,7 @@ export class LogLineParser {
     const agentEnd = this.userAgentEnd;
     const usual = this.userAgentStart > referer && buf[this.userAgentStart - 1] === QUOTE &&
       firstQuote === (quotedReferer ? referer : this.userAgentStart - 1) &&
-      !hasQuote(buf, agentEnd + 1, end);
+      (this.#lastQuote === -2 ? !hasQuote(buf, agentEnd + 1, end) : this.#lastQuote <= agentEnd);
     if (!usual) return this.#anotherProtocolReading(buf, uriStart, q + 1, end);
     return (quotedReferer && this.#readingEndsAt(buf, uriStart, this.#refererEnd, end)) ||
       this.#readingEndsAt(buf, uriStart, agentEnd, end);

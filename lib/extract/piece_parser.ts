@@ -254,20 +254,19 @@ export class PieceParser {
       chunk = chunk.subarray(newline + 1);
     }
     let buf = chunk;
-    let searchFrom = 0;
     if (this.#carry !== null) {
       buf = new Uint8Array(this.#carry.length + chunk.length);
       buf.set(this.#carry);
       buf.set(chunk, this.#carry.length);
-      searchFrom = this.#carry.length; // the carry holds no newline
       this.#carry = null;
     }
     let start = 0;
+    // From the line's start, carry included (a line's last quote may be in it).
     const lines = new LineEnds(buf);
     for (;;) {
-      const newline = lines.next(Math.max(start, searchFrom));
+      const newline = lines.next(start);
       if (newline === -1) break;
-      this.#line(buf, start, newline);
+      this.#line(buf, start, newline, lines.lastQuote);
       start = newline + 1;
     }
     if (buf.length - start > MAX_LINE_BYTES) {
@@ -321,7 +320,8 @@ export class PieceParser {
     };
   }
 
-  #line(buf: Uint8Array, start: number, end: number): void {
+  /** A line; `lastQuote` as `LogLineParser.parse` takes it (-2: not known). */
+  #line(buf: Uint8Array, start: number, end: number, lastQuote = -2): void {
     const line = ++this.#lineCount;
     // A JSON record starts with "{" (or blanks, or an export's time, "2026-…"): the text
     // format's lines (a bucket owner's id first) go straight to their parser.
@@ -333,7 +333,7 @@ export class PieceParser {
       if (jsonRecordStart(buf, start, end) >= 0) return this.#record(buf, start, end, line);
     }
     const parser = this.#parser;
-    const outcome = parser.parse(buf, start, end);
+    const outcome = parser.parse(buf, start, end, lastQuote);
     if (outcome === LineOutcome.Counted) return this.#count(parser, buf, buf);
     if (!this.#kept(outcome, buf, start, end, line, parser.reason)) return;
     this.#keep(

@@ -137,3 +137,32 @@ Deno.test("an object key with a control character (NUL, tab) is quarantined, nev
   assert.deepStrictEqual(parsed.malformedByReason, { bad_object_key: 2 });
   assert.deepStrictEqual(parsed.keys[parsed.keyIds[0]], "ds1/ok");
 });
+
+Deno.test("a quote after the User-Agent is seen in lines read from chunks, wherever they are cut", () => {
+  const text = (agent: string, after: string) =>
+    `o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - R REST.GET.OBJECT ds/a ` +
+    `"GET /ds/a HTTP/1.1" 200 - 12 12 5 3 "-" "${agent}" ${after}\n`;
+  // A second reading after the User-Agent (ambiguous), then lines with no quote after it, whose
+  // earlier quotes (and those of the line before) must not count as ones after it.
+  const lines = [];
+  for (let pad = 0; pad < 6; pad++) {
+    lines.push(text("curl/8", `- x HTTP/1.1" 206 - 99 99 1 1 "y" ${"z".repeat(pad)}-`));
+    lines.push(text(`curl/8 "q" ${"w".repeat(pad)}`, "- host SigV4 TLSv1.2"));
+  }
+  const log = new TextEncoder().encode(lines.join(""));
+  const reasons = (piece: ParsedPiece) =>
+    [...outcomesByLine(piece)].sort(([a], [b]) => a - b).map(([, o]) => o.reason);
+  const whole = new PieceParser();
+  whole.push(log);
+  const expected = reasons(whole.finish());
+  assert.deepStrictEqual(
+    expected,
+    lines.map((_, i) => i % 2 === 0 ? "ambiguous_status" : undefined),
+  );
+  for (let cut = 1; cut < log.length; cut += 7) {
+    const parser = new PieceParser();
+    parser.push(log.subarray(0, cut));
+    parser.push(log.subarray(cut));
+    assert.deepStrictEqual(reasons(parser.finish()), expected, `cut at ${cut}`);
+  }
+});
