@@ -18,6 +18,11 @@
  *
  * Prints a table and writes it into `BENCHMARKS.md` (not with `--quick`).
  *
+ * `deno task bench --summaries=N` times only the summary commands, on a synthetic cache of `N`
+ * requests built once (the same skew and activity as above; 100,000,000 shows how the cost grows
+ * with history: building that cache takes a while and several GB of disk), and prints their
+ * table without writing `BENCHMARKS.md`. Not part of CI.
+ *
  * @module
  */
 
@@ -605,6 +610,34 @@ if (Deno.args[0] === "--activity") {
   Deno.exit(0);
 }
 
+/** The summary commands on a synthetic cache of `requests` requests, and their table. */
+async function summaryTable(requests: number): Promise<string> {
+  const cache = summaryCache(requests);
+  const rows: SummaryRow[] = [];
+  for (
+    const command of [
+      "generate_summaries",
+      "generate_totals",
+      "generate_archive_summaries",
+      "generate_archive_totals",
+    ]
+  ) {
+    rows.push(await summaryCommand(command, cache));
+  }
+  return formatSummaries(requests, rows, await activityRow(cache));
+}
+
+const summariesOnly = Deno.args.find((arg) => arg.startsWith("--summaries="));
+if (summariesOnly !== undefined) {
+  const requests = Number(summariesOnly.slice("--summaries=".length));
+  if (!Number.isSafeInteger(requests) || requests < 1000) {
+    log(`--summaries= takes a number of requests, 1000 or more (got ${summariesOnly}).`);
+    Deno.exit(2);
+  }
+  Deno.stdout.writeSync(new TextEncoder().encode(await summaryTable(requests) + "\n"));
+  Deno.exit(0);
+}
+
 if (!await exists(GENERATOR)) {
   log(
     `Cannot run the benchmark: the log generator ${GENERATOR} is not there (it comes with ../shared).`,
@@ -648,18 +681,7 @@ const remote = await remoteExtract(small, smallFiles, smallFloor);
 if (remote) rows.push(remote);
 
 const summaryRequests = quick ? 1_000_000 : 10_000_000;
-const cache = summaryCache(summaryRequests);
-const summaryRows: SummaryRow[] = [];
-for (
-  const command of [
-    "generate_summaries",
-    "generate_totals",
-    "generate_archive_summaries",
-    "generate_archive_totals",
-  ]
-) {
-  summaryRows.push(await summaryCommand(command, cache));
-}
+const summaries = await summaryTable(summaryRequests);
 
 const ranges = rangeLookup();
 const rangeTable =
@@ -668,10 +690,7 @@ const rangeTable =
   `${ranges.lookup.toFixed(2)} s, total ${(ranges.build + ranges.lookup).toFixed(2)} s ` +
   `(${ranges.found.toLocaleString("en-US")} IPs in a range).`;
 
-const activity = await activityRow(cache);
-const table = format(rows) + "\n\n" + formatSummaries(summaryRequests, summaryRows, activity) +
-  "\n\n" +
-  rangeTable;
+const table = format(rows) + "\n\n" + summaries + "\n\n" + rangeTable;
 Deno.stdout.writeSync(new TextEncoder().encode(table + "\n"));
 if (!quick) {
   const text = `# Benchmarks
