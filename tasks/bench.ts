@@ -38,6 +38,7 @@ import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 import { jsonRecordOfLine } from "../tests/_json_records.ts";
 import { PieceParser } from "../lib/extract/piece_parser.ts";
+import { cliArgs as treeCliArgs, DENO_DIR, runEnv, timedRun } from "./_timed_run.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -45,14 +46,6 @@ const GENERATOR = join(SHARED, "tools", "gen_s3_logs.py");
 const REFERENCE_AWK = join(SHARED, "tools", "reference_rule.awk");
 const quick = Deno.args.includes("--quick");
 const DATA = Deno.env.get("S3LE_BENCH_DATA") ?? join(ROOT, ".bench-data", quick ? "quick" : "full");
-const PASSWORD = "benchmark password, not a secret: 8d41c7e2b5";
-/**
- * Deno's own cache, kept across the runs measured: with HOME pointing at a fresh folder, every
- * run would compile the CLI again (about a second), which an installed tool never does.
- */
-const DENO_DIR = Deno.env.get("DENO_DIR") ||
-  join(Deno.env.get("XDG_CACHE_HOME") || join(Deno.env.get("HOME") ?? "/root", ".cache"), "deno");
-
 interface Row {
   what: string;
   seconds: number;
@@ -62,10 +55,9 @@ interface Row {
   peakMegabytes?: number;
 }
 
-/** `deno run` of the CLI with the permissions of its tasks. */
+/** `deno run` of this tree's CLI with the permissions of its tasks. */
 function cliArgs(...args: string[]): string[] {
-  const permissions = ["--allow-read", "--allow-write", "--allow-env", "--allow-sys=hostname"];
-  return ["run", ...permissions, join(ROOT, "cli.ts"), ...args];
+  return treeCliArgs(ROOT, ...args);
 }
 
 function log(line: string): void {
@@ -76,42 +68,13 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-/**
- * Runs `command` and times it; with `/usr/bin/time` (GNU time) installed, also its peak memory
- * (maximum resident set size, of the process and its threads).
- */
-async function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const time = await exists("/usr/bin/time");
-  const report = time ? await Deno.makeTempFile({ prefix: "s3le-bench-time-" }) : "";
-  const started = performance.now();
-  const output = await new Deno.Command(time ? "/usr/bin/time" : command, {
-    args: time ? ["-o", report, "-f", "%M", command, ...args] : args,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - started) / 1000;
-  const kilobytes = time ? Number((await Deno.readTextFile(report)).trim().split("\n").pop()) : NaN;
-  if (time) await Deno.remove(report);
-  if (!output.success) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed:\n${new TextDecoder().decode(output.stderr)}`,
-    );
-  }
-  return {
-    seconds,
-    stdout: new TextDecoder().decode(output.stdout),
-    peakMegabytes: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined,
-  };
-}
-
 async function generate(): Promise<{ big: string; small: string }> {
   const big = join(DATA, "big");
   const small = join(DATA, "small");
   if (!await exists(join(big, ".done"))) {
     log(`generating ${quick ? "64 MiB" : "1 GiB"} single log file into ${big} …`);
     await Deno.mkdir(big, { recursive: true });
-    await run("python3", [
+    await timedRun("python3", [
       GENERATOR,
       "--seed=1",
       `--size=${quick ? "64M" : "1G"}`,
@@ -124,7 +87,7 @@ async function generate(): Promise<{ big: string; small: string }> {
     const files = quick ? 2000 : 20000;
     log(`generating ${files} small nested log files into ${small} …`);
     await Deno.mkdir(small, { recursive: true });
-    await run("python3", [
+    await timedRun("python3", [
       GENERATOR,
       "--seed=2",
       `--files=${files}`,
@@ -173,15 +136,10 @@ function byteScan(what: string, files: string[]): Row {
 async function extract(what: string, logs: string, workers: string[], floor: Row): Promise<Row> {
   const cache = await Deno.makeTempDir({ prefix: "s3le-bench-" });
   try {
-    const { seconds, stdout, peakMegabytes } = await run(
+    const { seconds, stdout, peakMegabytes } = await timedRun(
       Deno.execPath(),
       cliArgs("extract_logs", logs, "--cache", cache, "--json", ...workers),
-      {
-        S3_LOG_EXTRACTION_PASSWORD: PASSWORD,
-        HOME: cache,
-        PATH: Deno.env.get("PATH") ?? "",
-        DENO_DIR,
-      },
+      runEnv(cache),
     );
     const summary = JSON.parse(stdout);
     if (summary.files.done !== floor.files || summary.files.failed !== 0) {
@@ -220,16 +178,10 @@ async function remoteExtract(root: string, files: string[], floor: Row): Promise
     const cache = join(dir, "cache");
     const args = cliArgs("extract_logs", "s3://bench/logs", "--cache", cache, "--json");
     args.splice(1, 0, "--allow-net=127.0.0.1");
-    const { seconds, stdout } = await run(
+    const { seconds, stdout } = await timedRun(
       Deno.execPath(),
       [...args, "--downloads", "16"],
-      {
-        S3_LOG_EXTRACTION_PASSWORD: PASSWORD,
-        HOME: cache,
-        DENO_DIR,
-        PATH: Deno.env.get("PATH") ?? "",
-        ...s3Env(s3.endpoint),
-      },
+      runEnv(cache, s3Env(s3.endpoint)),
     );
     const summary = JSON.parse(stdout);
     if (summary.files.done !== files.length) {
@@ -248,9 +200,9 @@ async function remoteExtract(root: string, files: string[], floor: Row): Promise
 }
 
 async function gawkRule(what: string, files: string[], floor: Row): Promise<Row | undefined> {
-  const hasGawk = await run("gawk", ["--version"]).then(() => true, () => false);
+  const hasGawk = await timedRun("gawk", ["--version"]).then(() => true, () => false);
   if (!hasGawk || !await exists(REFERENCE_AWK)) return undefined;
-  const { seconds } = await run("gawk", ["-f", REFERENCE_AWK, ...files]);
+  const { seconds } = await timedRun("gawk", ["-f", REFERENCE_AWK, ...files]);
   return { what, seconds, bytes: floor.bytes, files: files.length, floor };
 }
 
@@ -498,7 +450,7 @@ async function activityOnly(cache: string): Promise<void> {
 
 /** Times {@linkcode activityOnly} on `cache`. */
 async function activityRow(cache: string): Promise<SummaryRow> {
-  const { seconds, peakMegabytes } = await run(Deno.execPath(), [
+  const { seconds, peakMegabytes } = await timedRun(Deno.execPath(), [
     "run",
     "--allow-read",
     "--allow-write",
@@ -519,7 +471,7 @@ interface SummaryRow {
 }
 
 async function summaryCommand(command: string, cache: string): Promise<SummaryRow> {
-  const { seconds, peakMegabytes } = await run(
+  const { seconds, peakMegabytes } = await timedRun(
     Deno.execPath(),
     cliArgs(command, "--cache", cache, "--quiet"),
     { PATH: Deno.env.get("PATH") ?? "", DENO_DIR },
@@ -719,6 +671,6 @@ ${table}
     history < 0 ? text : text + previous.slice(history),
   );
   // Formatted as the rest of the repository, so that `deno fmt --check` stays clean.
-  await run(Deno.execPath(), ["fmt", "--quiet", join(ROOT, "BENCHMARKS.md")]);
+  await timedRun(Deno.execPath(), ["fmt", "--quiet", join(ROOT, "BENCHMARKS.md")]);
   log("wrote BENCHMARKS.md");
 }
