@@ -48,6 +48,37 @@ export function daysInMonth(year: number, month: number): number {
 }
 
 /**
+ * {@linkcode daysFromCivil} for the dates of a log, whose lines share their date: computed when
+ * the date changes, and `NaN` for a day the month does not have (`month` 1–12, `day` 1 or more,
+ * `year` 0 or more, as the parsers check before asking).
+ *
+ * @example Usage
+ * ```ts
+ * import { LogDays } from "./civil_time.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const days = new LogDays();
+ * assert.deepStrictEqual([days.of(2022, 4, 6), days.of(2022, 4, 6), days.of(2023, 2, 29)], [19088, 19088, NaN]);
+ * ```
+ */
+export class LogDays {
+  /** The last valid date asked for, as `(year * 16 + month) * 32 + day` (-1: none), its days. */
+  #date = -1;
+  #days = 0;
+
+  /** The days since 1970-01-01 of a date (negative before), or `NaN` for a day it lacks. */
+  of(year: number, month: number, day: number): number {
+    const date = (year * 16 + month) * 32 + day;
+    if (date !== this.#date) {
+      if (day > daysInMonth(year, month)) return NaN;
+      this.#date = date;
+      this.#days = daysFromCivil(year, month, day);
+    }
+    return this.#days;
+  }
+}
+
+/**
  * Formats UTC seconds since the epoch as the reference's 12-digit `YYMMDDhhmmss` timestamp.
  *
  * @example Usage

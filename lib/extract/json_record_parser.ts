@@ -17,7 +17,7 @@
  * @module
  */
 
-import { daysFromCivil, daysInMonth } from "./civil_time.ts";
+import { LogDays } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
 import { statusClass, threadOperationCodes } from "./operation_group.ts";
@@ -230,6 +230,7 @@ export class JsonRecordParser {
   #mode: ExtractionMode;
   #latest: number;
   #operations = threadOperationCodes();
+  #days = new LogDays();
   #kinds = new Uint8Array(FIELD_NAMES.length);
   #starts = new Int32Array(FIELD_NAMES.length);
   #ends = new Int32Array(FIELD_NAMES.length);
@@ -522,7 +523,7 @@ export class JsonRecordParser {
       buf[p + 4] !== DASH || buf[p + 7] !== DASH ||
       (buf[p + 10] !== 0x54 && buf[p + 10] !== SPACE) ||
       buf[p + 13] !== COLON || buf[p + 16] !== COLON || year < 0 || month < 1 || month > 12 ||
-      day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 ||
+      day < 1 || hour < 0 || hour > 23 || minute < 0 ||
       minute > 59 || second < 0 || second > 59
     ) {
       return false;
@@ -536,8 +537,9 @@ export class JsonRecordParser {
     }
     const offset = zoneOffset(buf, z, end);
     if (offset === undefined) return false;
-    this.time = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-      offset;
+    const days = this.#days.of(year, month, day);
+    if (Number.isNaN(days)) return false;
+    this.time = days * 86400 + hour * 3600 + minute * 60 + second - offset;
     return true;
   }
 }

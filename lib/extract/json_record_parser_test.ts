@@ -336,3 +336,29 @@ Deno.test("CloudWatch Logs subscription envelopes (Firehose without extraction) 
   assert.deepStrictEqual(piece.quarantine.map((q) => q.line), [3]);
   assert.deepStrictEqual(piece.jsonRecords, { V_1_0: 4 });
 });
+
+Deno.test("one parser reads each record's own date, impossible dates rejected after valid ones", () => {
+  const parser = new JsonRecordParser({ now: new Date("2026-12-01T00:00:00Z") });
+  const read = (time: string) => {
+    const bytes = new TextEncoder().encode(record({ request_time: time }));
+    return parser.parse(bytes, 0, bytes.length) === LineOutcome.Kept
+      ? Date.UTC(1970, 0, 1) + parser.time * 1000
+      : parser.reason;
+  };
+  const times = [
+    "2024-02-28T10:00:00Z",
+    "2024-02-29T10:00:00Z",
+    "2023-02-28T10:00:00Z",
+    "2023-02-29T10:00:00Z",
+    "2023-04-31T10:00:00Z",
+    "2023-04-30T23:59:59Z",
+  ];
+  assert.deepStrictEqual(times.map(read), [
+    Date.parse(times[0]),
+    Date.parse(times[1]),
+    Date.parse(times[2]),
+    "bad_timestamp",
+    "bad_timestamp",
+    Date.parse(times[5]),
+  ]);
+});

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { daysFromCivil, daysInMonth } from "./civil_time.ts";
+import { LogDays } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { statusClass, threadOperationCodes } from "./operation_group.ts";
 import { hasQuote, nextQuote, wordView } from "./byte_search.ts";
@@ -306,9 +306,7 @@ export class LogLineParser {
   #latest: number;
   /** The line's last quote, as `parse` was told (-2: not known). */
   #lastQuote = -2;
-  /** The last valid date read (`(year * 16 + month) * 32 + day`; -1: none) and its days. */
-  #date = -1;
-  #dateDays = 0;
+  #days = new LogDays();
 
   /**
    * Creates a parser for the given extraction mode (`generic` unless told); times after `now`
@@ -624,13 +622,8 @@ export class LogLineParser {
     ) {
       return false;
     }
-    // The lines of a log file share their date: its days are computed when it changes.
-    const date = (year * 16 + month) * 32 + day;
-    if (date !== this.#date) {
-      if (day > daysInMonth(year, month)) return false;
-      this.#date = date;
-      this.#dateDays = daysFromCivil(year, month, day);
-    }
+    const days = this.#days.of(year, month, day);
+    if (Number.isNaN(days)) return false;
     let offset = 0;
     let z = skipBlanks(buf, p + 20, end - 1);
     if (z < end - 1) {
@@ -641,7 +634,7 @@ export class LogLineParser {
       if ((sign !== 0x2b && sign !== DASH) || hh < 0 || mm < 0 || z !== end - 1) return false;
       offset = (sign === DASH ? -1 : 1) * (hh * 3600 + mm * 60);
     }
-    this.time = this.#dateDays * 86400 + hour * 3600 + minute * 60 + second - offset;
+    this.time = days * 86400 + hour * 3600 + minute * 60 + second - offset;
     return true;
   }
 }
