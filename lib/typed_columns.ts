@@ -22,3 +22,49 @@ export function extend<T extends Column>(from: T, to: T): T {
   to.set(from as never);
   return to;
 }
+
+/**
+ * Gives the `fields` of `sections` (views into columns that grow by {@linkcode extend}, so the
+ * newest buffer of a column holds every row from 0, with room to spare) one exact-size copy per
+ * column, each section viewing its own rows of it. A parse task's answer then transfers only its
+ * rows: handing the spare room of presized columns to the writer thread cost more than the copy.
+ *
+ * @example Usage
+ * ```ts
+ * import { packSections } from "./typed_columns.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const column = new Uint32Array(1024);
+ * column.set([7, 8, 9]);
+ * const sections = [{ ids: column.subarray(0, 2) }, { ids: column.subarray(2, 3) }];
+ * packSections(sections, ["ids"]);
+ * assert.deepStrictEqual([sections[0].ids, sections[1].ids], [Uint32Array.of(7, 8), Uint32Array.of(9)]);
+ * assert.deepStrictEqual(sections[1].ids.buffer.byteLength, 12);
+ * ```
+ */
+export function packSections<K extends string>(
+  sections: Record<K, Column>[],
+  fields: readonly K[],
+): void {
+  for (const field of fields) {
+    let newest: Column | undefined;
+    let rows = 0;
+    for (const section of sections) {
+      const view = section[field];
+      if (newest === undefined || view.buffer.byteLength > newest.buffer.byteLength) newest = view;
+      rows = Math.max(rows, view.byteOffset / view.BYTES_PER_ELEMENT + view.length);
+    }
+    if (newest === undefined) continue;
+    const Type = newest.constructor as new (
+      buffer: ArrayBufferLike,
+      offset: number,
+      length: number,
+    ) => Column;
+    const packed = new Type(newest.buffer, 0, rows).slice();
+    for (const section of sections) {
+      const view = section[field];
+      const first = view.byteOffset / view.BYTES_PER_ELEMENT;
+      section[field] = packed.subarray(first, first + view.length);
+    }
+  }
+}

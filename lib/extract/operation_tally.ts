@@ -16,6 +16,16 @@ const FIRST_DAY = 13149;
 /** Days a group's key has room for after {@linkcode FIRST_DAY} (up to the year 2185). */
 const DAY_SPAN = 65536;
 
+/** The columns of the groups {@linkcode OperationTally.counts} gives. */
+export const COUNT_COLUMNS = [
+  "objects",
+  "days",
+  "codes",
+  "requests",
+  "bytesSent",
+  "bytesReceived",
+] as const satisfies readonly (keyof OperationCounts)[];
+
 /**
  * Sums counted lines per object, day, operation and status class.
  *

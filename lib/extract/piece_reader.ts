@@ -10,8 +10,9 @@ import { gunzipStream, isGzip } from "../gzip.ts";
 import type { TaskPiece } from "./extraction_plan.ts";
 import type { WorkerTask } from "./parse_worker.ts";
 import type { ThreadTables } from "./thread_tables.ts";
-import { RequestColumns } from "./request_columns.ts";
-import { OperationTally } from "./operation_tally.ts";
+import { REQUEST_COLUMNS, RequestColumns } from "./request_columns.ts";
+import { COUNT_COLUMNS, OperationTally } from "./operation_tally.ts";
+import { packSections } from "../typed_columns.ts";
 import {
   InternTables,
   type ParsedPiece,
@@ -251,5 +252,9 @@ export async function readTask(
   for (const piece of pieces) {
     outcomes.push(await readPiece(piece, { ...shared, operations, requests }));
   }
+  // Each column once, exact size: the answer carries the task's rows, not the spare room.
+  const parsed = outcomes.flatMap((outcome) => outcome.ok ? [outcome.parsed] : []);
+  packSections(parsed, REQUEST_COLUMNS);
+  packSections(parsed.map((piece) => piece.operations), COUNT_COLUMNS);
   return outcomes;
 }

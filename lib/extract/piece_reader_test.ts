@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import type { ParsedPiece } from "./piece_parser.ts";
-import { readPiece } from "./piece_reader.ts";
+import { readPiece, readTask } from "./piece_reader.ts";
+import { REQUEST_COLUMNS } from "./request_columns.ts";
+import { COUNT_COLUMNS } from "./operation_tally.ts";
 
 const HARD = new URL(
   "../../fixtures/hard_cases/logs/2024-05-01-10-20-30-0123456789HARD01",
@@ -144,5 +146,49 @@ Deno.test("a gzip bomb fails its file with the reason, after bounded work", asyn
     if (!outcome.ok) assert.match(outcome.error, /gzip data expands more than 1000 times/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a task's answer holds each column once, exact size, the pieces' rows as read alone", async () => {
+  const size = (await Deno.stat(HARD)).size;
+  const half = Math.floor(size / 2);
+  const pieces = [
+    { path: HARD.pathname, start: 0, end: half, whole: false },
+    { path: HARD.pathname, start: half, end: size, whole: false },
+    { path: HARD.pathname, start: 0, end: size, whole: true },
+  ];
+  const outcomes = await readTask(pieces, {});
+  const parsed = outcomes.map((outcome) => {
+    assert(outcome.ok);
+    return outcome.parsed;
+  });
+  const rowsOf = (p: ParsedPiece) => p.rows;
+  const groupsOf = (p: ParsedPiece) => p.operations.rows;
+  for (
+    const [columns, count, view] of [
+      [REQUEST_COLUMNS, rowsOf, (p: ParsedPiece, c: string) => p[c as "keyIds"]],
+      [COUNT_COLUMNS, groupsOf, (p: ParsedPiece, c: string) => p.operations[c as "days"]],
+    ] as const
+  ) {
+    const total = parsed.reduce((sum, p) => sum + count(p), 0);
+    assert.ok(total > 0);
+    for (const column of columns) {
+      const views = parsed.map((p) => view(p, column));
+      assert.ok(views.every((v) => v.buffer === views[0].buffer), column);
+      assert.deepStrictEqual(
+        views[0].buffer.byteLength,
+        total * views[0].BYTES_PER_ELEMENT,
+        column,
+      );
+    }
+  }
+  // The same rows as each piece read on its own.
+  for (const [i, piece] of pieces.entries()) {
+    const alone = await readPiece(piece);
+    assert(alone.ok);
+    assert.deepStrictEqual(rows(parsed[i], 0), rows(alone.parsed, 0));
+    assert.deepStrictEqual([...parsed[i].operations.requests], [
+      ...alone.parsed.operations.requests,
+    ]);
   }
 });

@@ -28,6 +28,18 @@ export interface RequestSection {
   clientKinds: Uint8Array;
 }
 
+/** The columns of a {@linkcode RequestSection}. */
+export const REQUEST_COLUMNS = [
+  "keyIds",
+  "ipIds",
+  "lines",
+  "times",
+  "bytesSent",
+  "downloads",
+  "objectSizes",
+  "clientKinds",
+] as const satisfies readonly (keyof RequestSection)[];
+
 /**
  * Growing columns of kept requests, in sections.
  *
