@@ -1,6 +1,7 @@
 /**
  * Runs a command and times it, for the measuring tasks (`bench.ts`, `compare.ts`): wall time,
- * and with `/usr/bin/time` (GNU time) installed, CPU time and peak memory too.
+ * and with `/usr/bin/time` (GNU time) installed, CPU time and peak memory too; and their one way
+ * to say something on stderr.
  *
  * @module
  */
@@ -112,4 +113,18 @@ export function runEnv(home: string, extra: Record<string, string> = {}): Record
     DENO_DIR,
     ...extra,
   };
+}
+
+/**
+ * Writes `line` to stderr (the measuring tasks' progress and errors; stdout holds their tables).
+ *
+ * @example Usage
+ * ```ts
+ * import { log } from "./_timed_run.ts";
+ *
+ * log("measuring …");
+ * ```
+ */
+export function log(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
 }

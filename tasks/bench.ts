@@ -38,7 +38,7 @@ import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 import { jsonRecordOfLine } from "../tests/_json_records.ts";
 import { PieceParser } from "../lib/extract/piece_parser.ts";
-import { cliArgs as treeCliArgs, DENO_DIR, runEnv, timedRun } from "./_timed_run.ts";
+import { cliArgs as treeCliArgs, DENO_DIR, log, runEnv, timedRun } from "./_timed_run.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -58,10 +58,6 @@ interface Row {
 /** `deno run` of this tree's CLI with the permissions of its tasks. */
 function cliArgs(...args: string[]): string[] {
   return treeCliArgs(ROOT, ...args);
-}
-
-function log(line: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -15,24 +15,20 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { cliArgs, runEnv, timedRun } from "./_timed_run.ts";
+import { quantile } from "../lib/summaries/activity_data.ts";
+import { cliArgs, log, runEnv, timedRun } from "./_timed_run.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const USAGE = "usage: deno task compare <commit> [--logs DIR] [--rounds N] [--workers N]";
-
-function log(line: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
-}
 
 function fail(message: string, code: number): never {
   log(message);
   Deno.exit(code);
 }
 
+/** The median of `values` (interpolated between the middle two), as the summaries compute it. */
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return quantile(Float64Array.from(values).sort(), 0.5);
 }
 
 async function git(...args: string[]): Promise<string> {

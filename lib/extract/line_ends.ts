@@ -14,7 +14,7 @@
 
 /** Bytes of the buffer copied into the module's memory and searched at once. */
 const WINDOW = 256 * 1024;
-/** Where a search leaves the last quote it saw (past the 16 bytes a load may read after the window). */
+/** Where a search leaves the last quote it saw (past the 16 bytes a load may read). */
 const LAST_AT = WINDOW + 64;
 /** Where the newlines found are written, each with the last quote before it. */
 const OUT = WINDOW + 8192;
