@@ -21,7 +21,7 @@ import { LogDays } from "./civil_time.ts";
 import { isPlausibleTime, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { encodeLogKeyBytes, isKeptAsIs } from "./log_key_encoding.ts";
 import { statusClass, threadOperationCodes } from "./operation_group.ts";
-import { nextQuote, nextQuoteOrBackslash } from "./byte_search.ts";
+import { ByteArena, nextQuote, nextQuoteOrBackslash, wordView } from "./byte_search.ts";
 import {
   dandiKeyEnd,
   type ExtractionMode,
@@ -238,6 +238,14 @@ export class JsonRecordParser {
   /** Unescaped strings, and the encoded key. */
   #unescaped: Uint8Array[] = FIELD_NAMES.map(() => new Uint8Array(64));
   #encodedKey = new Uint8Array(320);
+  /**
+   * The names of the last record's members, by position (`NAME_BYTES` bytes a slot, length 0:
+   * none known), and the field each is: records of one source list the same names in the same
+   * order, so a name is checked against the one before it instead of searched for its quote.
+   */
+  #names = new ByteArena(NAME_SLOTS * NAME_BYTES);
+  #nameLengths = new Uint8Array(NAME_SLOTS);
+  #nameFields = new Int8Array(NAME_SLOTS);
 
   /**
    * Creates a parser for the given extraction mode (`generic` unless told); times after `now`
@@ -456,11 +464,26 @@ export class JsonRecordParser {
     this.#escaped.fill(0);
     let p = skipWhitespaceFast(buf, open + 1, end);
     if (p < end && buf[p] === CLOSE_BRACE) return skipWhitespaceFast(buf, p + 1, end) === end;
-    for (;;) {
+    const words = wordView(buf);
+    for (let member = 0;; member++) {
       if (p >= end || buf[p] !== QUOTE) return false;
-      const nameEnd = stringEnd(buf, p + 1, end);
-      if (nameEnd < 0) return false;
-      const field = fieldIndex(buf, p + 1, nameEnd);
+      let nameEnd: number;
+      let field: number;
+      const length = member < NAME_SLOTS ? this.#nameLengths[member] : 0;
+      // The same name as the last record's: those bytes and a quote, so no escape and no quote
+      // inside (a known name has neither).
+      if (
+        length > 0 && p + 1 + length < end && buf[p + 1 + length] === QUOTE &&
+        this.#names.holds(member * NAME_BYTES, buf, words, p + 1, length)
+      ) {
+        nameEnd = p + 1 + length;
+        field = this.#nameFields[member];
+      } else {
+        nameEnd = stringEnd(buf, p + 1, end);
+        if (nameEnd < 0) return false;
+        field = fieldIndex(buf, p + 1, nameEnd);
+        if (member < NAME_SLOTS) this.#learnName(member, buf, p + 1, nameEnd, field);
+      }
       p = skipWhitespaceFast(buf, nameEnd + 1, end);
       if (p >= end || buf[p] !== COLON) return false;
       p = skipWhitespaceFast(buf, p + 1, end);
@@ -503,6 +526,18 @@ export class JsonRecordParser {
       if (buf[p] !== CLOSE_BRACE) return false;
       return skipWhitespaceFast(buf, p + 1, end) === end;
     }
+  }
+
+  /** Notes the name `buf[start..end)` of member `member` (when short and without escapes). */
+  #learnName(member: number, buf: Uint8Array, start: number, end: number, field: number): void {
+    const length = end - start;
+    if (sawBackslash || length === 0 || length > NAME_BYTES) {
+      this.#nameLengths[member] = 0;
+      return;
+    }
+    this.#names.bytes.set(buf.subarray(start, end), member * NAME_BYTES);
+    this.#nameLengths[member] = length;
+    this.#nameFields[member] = field;
   }
 
   /**
@@ -557,6 +592,10 @@ function zoneOffset(buf: Uint8Array, z: number, end: number): number | undefined
   if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return undefined;
   return (sign === DASH ? -1 : 1) * (hh * 3600 + mm * 60);
 }
+
+/** How many members' names a parser remembers, and the longest name it remembers. */
+const NAME_SLOTS = 48;
+const NAME_BYTES = 32;
 
 /** The field read for a name's length and first byte (`length * 128 + byte`), or -1. */
 const FIELD_BY_SHAPE = new Int8Array(64 * 128).fill(-1);

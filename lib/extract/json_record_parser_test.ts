@@ -8,9 +8,12 @@ import { PieceParser } from "./piece_parser.ts";
 const text = (buf: Uint8Array, start: number, end: number) =>
   new TextDecoder().decode(buf.subarray(start, end));
 
-function describe(record: string, mode: ExtractionMode = "generic"): Record<string, unknown> {
+function describe(
+  record: string,
+  mode: ExtractionMode = "generic",
+  parser = new JsonRecordParser({ mode }),
+): Record<string, unknown> {
   const bytes = new TextEncoder().encode(record);
-  const parser = new JsonRecordParser({ mode });
   const outcome = parser.parse(bytes, 0, bytes.length);
   if (outcome === LineOutcome.Filtered) return { outcome: "filtered" };
   if (outcome === LineOutcome.Malformed) return { outcome: "malformed", reason: parser.reason };
@@ -360,5 +363,52 @@ Deno.test("one parser reads each record's own date, impossible dates rejected af
     "bad_timestamp",
     "bad_timestamp",
     Date.parse(times[5]),
+  ]);
+});
+
+Deno.test("a parser that read other records reads each one as a new parser would", () => {
+  // The parser checks each member's name against the last record's: a name that only starts
+  // like it, ends like it, is spelled with an escape, or moved, must still read as itself.
+  const members = Object.entries(JSON.parse(record()) as Record<string, unknown>);
+  const variants = (name: string) => [
+    name,
+    name + "2",
+    name.slice(0, -1),
+    name.slice(0, -1) + "~",
+    name.replace("_", "\\u005f"),
+    name.replace("_", "\\\\"),
+    "x".repeat(40) + name,
+  ];
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const records: string[] = ["{}", record(), '{"":1,' + record().slice(1)];
+  for (let i = 0; i < 400; i++) {
+    const chosen = members.filter(() => random(12) > 0);
+    if (random(4) === 0) chosen.reverse();
+    if (random(3) === 0) chosen.splice(random(chosen.length + 1), 0, ["é", "ü"]);
+    const body = chosen.map(([name, value]) => {
+      const spelled = random(6) === 0 ? variants(name)[random(7)] : name;
+      return `"${spelled}":${JSON.stringify(value)}`;
+    }).join(",");
+    const line = `{${body}}`;
+    records.push(random(10) === 0 ? line.slice(0, random(line.length)) : line);
+    records.push(record()); // the usual layout again after a changed one
+  }
+  const shared = new JsonRecordParser();
+  const outcomes = new Set<string>();
+  for (const line of records) {
+    const read = describe(line, "generic", shared);
+    assert.deepStrictEqual(read, describe(line), line);
+    outcomes.add(String(read.outcome) + (read.reason ?? ""));
+  }
+  // The mix reaches each kind of outcome, so the comparison covers them.
+  assert.deepStrictEqual([...outcomes].sort(), [
+    "filtered",
+    "kept",
+    "malformedbad_json",
+    "malformedmissing_field",
   ]);
 });
