@@ -10,7 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
 import { mondayOfWeek, weekNumber } from "./calendar_days.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
-import { KeySlots } from "../key_slots.ts";
+import { KeySet, KeySlots } from "../key_slots.ts";
 import { PackedSums } from "./packed_sums.ts";
 import { extend } from "../typed_columns.ts";
 import { comparePaths } from "./sort_orders.ts";
@@ -418,7 +418,7 @@ class DatasetCounts {
   #objectCounts: Float64Array;
   #regions = new Map<number, Tally & { first: number }>();
   /** Distinct (requester, dataset) pairs, packed. */
-  #requesterPairs = new KeySlots();
+  #requesterPairs = new KeySet();
   /** Bytes per object and week, packed (in the order of first request, as a Map keeps it). */
   #weeks = new PackedSums();
 
@@ -463,7 +463,7 @@ class DatasetCounts {
         this.#regions.set(key, counts);
       }
       tally(counts, bytes, download);
-      this.#requesterPairs.slot(ip * this.#datasetCount + dataset);
+      this.#requesterPairs.add(ip * this.#datasetCount + dataset);
     }
     if (parts.weeks) {
       const key = objectId * WEEK_KEYS + weekNumber(day) + WEEK_OFFSET;
@@ -494,10 +494,9 @@ class DatasetCounts {
           counts.downloads,
         );
       }
-      const pairs = this.#requesterPairs;
-      for (let slot = 0; slot < pairs.size; slot++) {
-        scopes[pairs.keys[slot] % this.#datasetCount].requesters++;
-      }
+      this.#requesterPairs.forEach((pair) => {
+        scopes[pair % this.#datasetCount].requesters++;
+      });
     }
     const weeks = this.#weeks;
     for (let slot = 0; slot < weeks.size; slot++) {

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { KeySet, KeySlots } from "./key_slots.ts";
+
+/** Keys as the summaries pack them: small, past 2^32, near 2^53, repeated, in runs and not. */
+function packedKeys(count: number): number[] {
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const keys: number[] = [0, 2 ** 53 - 2, 2 ** 32, 2 ** 32 - 1];
+  for (let i = 0; i < count; i++) {
+    const r = random();
+    const key = r < 0.3
+      ? Math.floor(random() * 1000)
+      : r < 0.6
+      ? Math.floor(random() * 2 ** 20) * 2 ** 23 + Math.floor(random() * 4000)
+      : Math.floor(random() * (2 ** 53 - 2));
+    keys.push(key);
+    if (random() < 0.2) keys.push(key); // the same key twice in a row
+  }
+  return keys;
+}
+
+Deno.test("KeySet holds exactly the keys added, through its table's growth and widening", () => {
+  const set = new KeySet();
+  const reference = new Set<number>();
+  // Four-byte places first (every key below 2^32 − 1, the largest such too), through growth;
+  // then 2^32 − 1, the first key that needs eight; then keys of every size.
+  const narrow = packedKeys(100_000).map((key) => key % (2 ** 32 - 1));
+  for (const key of [...narrow, 2 ** 32 - 2, 2 ** 32 - 1, ...packedKeys(200_000)]) {
+    assert.strictEqual(set.add(key), !reference.has(key), `add(${key})`);
+    reference.add(key);
+  }
+  assert.strictEqual(set.size, reference.size);
+  const seen: number[] = [];
+  set.forEach((key) => seen.push(key));
+  assert.deepStrictEqual(seen.sort((a, b) => a - b), [...reference].sort((a, b) => a - b));
+});
+
+Deno.test("KeySlots gives each key one slot, in order of first use, and sorts them", () => {
+  const slots = new KeySlots();
+  const reference = new Map<number, number>();
+  for (const key of packedKeys(100_000)) {
+    if (!reference.has(key)) reference.set(key, reference.size);
+    assert.strictEqual(slots.slot(key), reference.get(key));
+  }
+  assert.strictEqual(slots.size, reference.size);
+  const sorted = [...reference.keys()].sort((a, b) => a - b);
+  assert.deepStrictEqual([...slots.sortedSlots()], sorted.map((key) => reference.get(key)));
+});
