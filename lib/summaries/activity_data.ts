@@ -14,7 +14,7 @@ import { readRequestBlocks } from "../store/request_blocks.ts";
 import { readOperationBlocks } from "../store/operation_blocks.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
 import { comparePaths } from "./sort_orders.ts";
-import { PackedSums } from "./packed_sums.ts";
+import { CodedSums, PackedSums } from "./packed_sums.ts";
 import { extend } from "../typed_columns.ts";
 import {
   type AssetPlace,
@@ -157,6 +157,20 @@ const DAY_OFFSET = 2 ** 22;
 /** Requests sorted at once for sessions (a chunk of objects; 32 MiB of keys). */
 const SESSION_CHUNK = 1 << 22;
 const UPLOAD = OPERATION_GROUPS.indexOf("upload");
+/** The codes a client kind's sums leave room for (`CLIENT_KINDS` has fewer). */
+const KIND_CODES = 8;
+
+/** {@linkcode DayRows} of `n` rows, all 0. */
+function newDayRows(n: number): DayRows {
+  return {
+    length: n,
+    days: new Float64Array(n),
+    codes: new Uint8Array(n),
+    requests: new Float64Array(n),
+    bytes: new Float64Array(n),
+    downloads: new Float64Array(n),
+  };
+}
 
 /**
  * The rows of `sums` (keys `(scope * DAY_KEYS + dayKey) * span + code`), split by scope: each
@@ -165,14 +179,7 @@ const UPLOAD = OPERATION_GROUPS.indexOf("upload");
 function rowsByScope(sums: PackedSums, span: number, scopes: number): DayRows[] {
   const slots = sums.sortedSlots();
   const n = slots.length;
-  const all: DayRows = {
-    length: n,
-    days: new Float64Array(n),
-    codes: new Uint8Array(n),
-    requests: new Float64Array(n),
-    bytes: new Float64Array(n),
-    downloads: new Float64Array(n),
-  };
+  const all = newDayRows(n);
   const starts = new Int32Array(scopes + 1);
   for (let i = 0; i < n; i++) {
     const slot = slots[i];
@@ -187,6 +194,14 @@ function rowsByScope(sums: PackedSums, span: number, scopes: number): DayRows[] 
     all.bytes[i] = sums.b[slot];
     all.downloads[i] = sums.c[slot];
   }
+  return splitByScope(all, starts, scopes);
+}
+
+/**
+ * `all`'s rows as one {@linkcode DayRows} per scope (views of `all`'s columns); `starts[s + 1]`
+ * holds how many rows scope `s` has, and the rows are in scope order.
+ */
+function splitByScope(all: DayRows, starts: Int32Array, scopes: number): DayRows[] {
   for (let scope = 0; scope < scopes; scope++) starts[scope + 1] += starts[scope];
   return Array.from({ length: scopes }, (_, scope) => {
     const start = starts[scope];
@@ -200,6 +215,41 @@ function rowsByScope(sums: PackedSums, span: number, scopes: number): DayRows[] 
       downloads: all.downloads.subarray(start, end),
     };
   });
+}
+
+/**
+ * The rows of `sums` (group keys `scope * DAY_KEYS + dayKey`, the code within the group), split
+ * by scope as {@linkcode rowsByScope} splits them: in order of day, then code; codes that never
+ * came have no row.
+ */
+function codedRowsByScope(sums: CodedSums, scopes: number): DayRows[] {
+  const slots = sums.sortedSlots();
+  const { cells, width } = sums;
+  let n = 0;
+  for (const slot of slots) {
+    for (let at = slot * width * 3, end = at + width * 3; at < end; at += 3) {
+      if (cells[at] !== 0) n++;
+    }
+  }
+  const all = newDayRows(n);
+  const starts = new Int32Array(scopes + 1);
+  let i = 0;
+  for (const slot of slots) {
+    const key = sums.keys[slot];
+    const dayKey = key % DAY_KEYS;
+    for (let code = 0; code < width; code++) {
+      const at = (slot * width + code) * 3;
+      if (cells[at] === 0) continue;
+      starts[(key - dayKey) / DAY_KEYS + 1]++;
+      all.days[i] = dayKey - DAY_OFFSET;
+      all.codes[i] = code;
+      all.requests[i] = cells[at];
+      all.bytes[i] = cells[at + 1];
+      all.downloads[i] = cells[at + 2];
+      i++;
+    }
+  }
+  return splitByScope(all, starts, scopes);
 }
 
 /** The dataset (an index of `objects.names`) of object `id`, -1 for none. */
@@ -224,8 +274,8 @@ async function sumRequests(
   { stop, datasets }: { stop?: StopCheck; datasets: boolean },
 ): Promise<{ kinds: KindRows; totals: ObjectTotals; minTime: number; maxTime: number }> {
   // The archive's sums apart: one lookup each per request, cached while keys repeat.
-  const kinds = new PackedSums();
-  const archiveKinds = new PackedSums();
+  const kinds = new CodedSums(KIND_CODES);
+  const archiveKinds = new CodedSums(KIND_CODES);
   const totals = new ObjectTotals(objects.maxId);
   let minTime = Infinity;
   let maxTime = -Infinity;
@@ -246,9 +296,9 @@ async function sumRequests(
       const kind = clientKinds[i];
       // The downloads' rows of by_operation are the sums of these (see addDownloads).
       if (dataset >= 0 && datasets) {
-        kinds.add((dataset * DAY_KEYS + dayKey) * 8 + kind, 1, bytes, download);
+        kinds.add(dataset * DAY_KEYS + dayKey, kind, 1, bytes, download);
       }
-      archiveKinds.add(dayKey * 8 + kind, 1, bytes, download);
+      archiveKinds.add(dayKey, kind, 1, bytes, download);
       if (time < minTime) minTime = time;
       if (time > maxTime) maxTime = time;
       if (id > objects.maxId) continue;
@@ -264,9 +314,9 @@ async function sumRequests(
       }
     }
   }
-  const [archive] = rowsByScope(archiveKinds, 8, 1);
+  const [archive] = codedRowsByScope(archiveKinds, 1);
   return {
-    kinds: { datasets: rowsByScope(kinds, 8, objects.names.length), archive },
+    kinds: { datasets: codedRowsByScope(kinds, objects.names.length), archive },
     totals,
     minTime,
     maxTime,
