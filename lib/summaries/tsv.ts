@@ -6,9 +6,13 @@
  * @module
  */
 
+/** What makes a field quoted. */
+const NEEDS_QUOTES = /[\t"\n\r]/;
+
 function field(value: string | number | bigint): string {
-  const text = String(value);
-  return /[\t"\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  // A number's text never needs quotes: most fields are numbers, and the test is their cost.
+  if (typeof value !== "string") return String(value);
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /**
