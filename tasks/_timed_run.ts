@@ -73,8 +73,24 @@ const PASSWORD = "benchmark password, not a secret: 8d41c7e2b5";
  * Deno's own cache, kept across the runs measured: with HOME pointing at a fresh folder, every
  * run would compile the CLI again (about a second), which an installed tool never does.
  */
-export const DENO_DIR: string = Deno.env.get("DENO_DIR") ||
+const DENO_DIR: string = Deno.env.get("DENO_DIR") ||
   `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME") ?? "/root"}/.cache`}/deno`;
+
+/**
+ * The environment every measured run gets, and nothing else (no password, no settings): this
+ * PATH and Deno's warm cache ({@linkcode DENO_DIR}).
+ *
+ * @example Usage
+ * ```ts
+ * import { toolEnv } from "./_timed_run.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(Object.keys(toolEnv()), ["PATH", "DENO_DIR"]);
+ * ```
+ */
+export function toolEnv(): Record<string, string> {
+  return { PATH: Deno.env.get("PATH") ?? "", DENO_DIR };
+}
 
 /**
  * The arguments of `deno run` for the CLI of the tree at `root`, with the permissions of its
@@ -95,7 +111,7 @@ export function cliArgs(root: string, ...args: string[]): string[] {
 
 /**
  * The environment of a measured CLI run whose HOME (and cache) is `home`: the measuring
- * password, Deno's warm cache, this PATH, then `extra`.
+ * password, {@linkcode toolEnv}, then `extra`.
  *
  * @example Usage
  * ```ts
@@ -106,13 +122,7 @@ export function cliArgs(root: string, ...args: string[]): string[] {
  * ```
  */
 export function runEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    S3_LOG_EXTRACTION_PASSWORD: PASSWORD,
-    HOME: home,
-    PATH: Deno.env.get("PATH") ?? "",
-    DENO_DIR,
-    ...extra,
-  };
+  return { S3_LOG_EXTRACTION_PASSWORD: PASSWORD, HOME: home, ...toolEnv(), ...extra };
 }
 
 /**

@@ -38,7 +38,7 @@ import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 import { jsonRecordOfLine } from "../tests/_json_records.ts";
 import { PieceParser } from "../lib/extract/piece_parser.ts";
-import { cliArgs as treeCliArgs, DENO_DIR, log, runEnv, timedRun } from "./_timed_run.ts";
+import { cliArgs as treeCliArgs, log, runEnv, timedRun, toolEnv } from "./_timed_run.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -456,7 +456,7 @@ async function activityRow(cache: string): Promise<SummaryRow> {
     fileURLToPath(import.meta.url),
     "--activity",
     cache,
-  ], { PATH: Deno.env.get("PATH") ?? "", DENO_DIR });
+  ], toolEnv());
   return { command: "the activity files alone (collected and formatted)", seconds, peakMegabytes };
 }
 
@@ -470,7 +470,7 @@ async function summaryCommand(command: string, cache: string): Promise<SummaryRo
   const { seconds, peakMegabytes } = await timedRun(
     Deno.execPath(),
     cliArgs(command, "--cache", cache, "--quiet"),
-    { PATH: Deno.env.get("PATH") ?? "", DENO_DIR },
+    toolEnv(),
   );
   return { command, seconds, peakMegabytes };
 }

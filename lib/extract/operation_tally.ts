@@ -16,7 +16,18 @@ const FIRST_DAY = 13149;
 /** Days a group's key has room for after {@linkcode FIRST_DAY} (up to the year 2185). */
 const DAY_SPAN = 65536;
 
-/** The columns of the groups {@linkcode OperationTally.counts} gives. */
+/**
+ * The columns of the groups {@linkcode OperationTally.counts} gives (the ones a parse task's
+ * answer packs, see `packSections`).
+ *
+ * @example Usage
+ * ```ts
+ * import { COUNT_COLUMNS } from "./operation_tally.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert(COUNT_COLUMNS.includes("requests"));
+ * ```
+ */
 export const COUNT_COLUMNS = [
   "objects",
   "days",

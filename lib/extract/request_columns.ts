@@ -28,7 +28,18 @@ export interface RequestSection {
   clientKinds: Uint8Array;
 }
 
-/** The columns of a {@linkcode RequestSection}. */
+/**
+ * The columns of a {@linkcode RequestSection} (the ones a parse task's answer packs, see
+ * `packSections`).
+ *
+ * @example Usage
+ * ```ts
+ * import { REQUEST_COLUMNS } from "./request_columns.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(REQUEST_COLUMNS.slice(0, 2), ["keyIds", "ipIds"]);
+ * ```
+ */
 export const REQUEST_COLUMNS = [
   "keyIds",
   "ipIds",
