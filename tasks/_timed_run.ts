@@ -78,7 +78,7 @@ const DENO_DIR: string = Deno.env.get("DENO_DIR") ||
 
 /**
  * The environment every measured run gets, and nothing else (no password, no settings): this
- * PATH and Deno's warm cache ({@linkcode DENO_DIR}).
+ * PATH and Deno's warm cache (`DENO_DIR`, as set, or Deno's default under this HOME).
  *
  * @example Usage
  * ```ts
