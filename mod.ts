@@ -57,6 +57,7 @@ export {
   type SummaryOptions,
   type SummaryResult,
 } from "./lib/summaries/generate_summaries.ts";
+export type { FoldReport } from "./lib/store/request_folds.ts";
 export {
   generateReport,
   type GenerateReportOptions,

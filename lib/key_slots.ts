@@ -122,9 +122,22 @@ export class KeySlots {
  */
 export class KeySet {
   /** Each key + 1 (0: empty), at its hash. */
-  #table: Uint32Array | Float64Array = new Uint32Array(1024);
+  #table: Uint32Array | Float64Array;
   #size = 0;
   #lastKey = -1;
+
+  /**
+   * An empty set with room for `capacity` keys before it grows. Give it when adding many keys
+   * in the order another set's {@linkcode KeySet.forEach} gave them: that order follows the
+   * hash, and a smaller table would pile them up in long runs.
+   *
+   * @default {0}
+   */
+  constructor(capacity = 0) {
+    let length = 1024;
+    while (length * 3 < capacity * 4) length *= 2;
+    this.#table = new Uint32Array(length);
+  }
 
   /** How many keys there are. */
   get size(): number {

@@ -31,6 +31,7 @@ import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
 import { OperationBlockWriter } from "../lib/store/operation_blocks.ts";
+import { BlockWriter } from "../lib/store/request_blocks.ts";
 import { collectActivity } from "../lib/summaries/activity_data.ts";
 import { activityFiles } from "../lib/summaries/activity_files.ts";
 import { genericPlace } from "../lib/summaries/generate_summaries.ts";
@@ -475,26 +476,37 @@ async function summaryCommand(command: string, cache: string): Promise<SummaryRo
   return { command, seconds, peakMegabytes };
 }
 
-function formatSummaries(requests: number, rows: SummaryRow[], activity: SummaryRow): string {
+function formatSummaries(
+  requests: number,
+  rows: SummaryRow[],
+  nightRows: SummaryRow[],
+  activity: SummaryRow,
+): string {
   const lines = [
     `Summaries over ${
       requests.toLocaleString("en-US")
     } requests, 100,000 objects, 1,000 datasets ` +
     "(synthetic, skewed popularity of objects and clients, with object sizes, client kinds and " +
-    "an aggregated group of other lines per 20 requests; see tasks/bench.ts):",
+    "an aggregated group of other lines per 20 requests; see tasks/bench.ts). First every " +
+    "request counted (no counts kept yet, as after an upgrade or with --rebuild), then a night " +
+    `of ${Math.round(requests / 10).toLocaleString("en-US")} new requests added to a copy:`,
     "",
-    "| command | time (s) | peak memory (MB) |",
-    "|---|---:|---:|",
+    "| command | counted from nothing (s) | peak memory (MB) | a new night (s) | peak memory (MB) |",
+    "|---|---:|---:|---:|---:|",
   ];
   const memory = (row: SummaryRow) =>
     row.peakMegabytes === undefined ? "n/a" : row.peakMegabytes.toFixed(0);
-  for (const row of rows) {
-    lines.push(`| ${row.command} | ${row.seconds.toFixed(2)} | ${memory(row)} |`);
-  }
-  const total = rows.reduce((sum, row) => sum + row.seconds, 0);
-  lines.push(`| all four | ${total.toFixed(2)} | |`);
+  rows.forEach((row, i) => {
+    const night = nightRows[i];
+    lines.push(
+      `| ${row.command} | ${row.seconds.toFixed(2)} | ${memory(row)} | ` +
+        `${night.seconds.toFixed(2)} | ${memory(night)} |`,
+    );
+  });
+  const total = (all: SummaryRow[]) => all.reduce((sum, row) => sum + row.seconds, 0).toFixed(2);
+  lines.push(`| all four | ${total(rows)} | | ${total(nightRows)} | |`);
   lines.push(
-    `| of which ${activity.command} | ${activity.seconds.toFixed(2)} | ${memory(activity)} |`,
+    `| of which ${activity.command} | ${activity.seconds.toFixed(2)} | ${memory(activity)} | | |`,
   );
   return lines.join("\n");
 }
@@ -558,21 +570,71 @@ if (Deno.args[0] === "--activity") {
   Deno.exit(0);
 }
 
-/** The summary commands on a synthetic cache of `requests` requests, and their table. */
+const SUMMARY_COMMANDS = [
+  "generate_summaries",
+  "generate_totals",
+  "generate_archive_summaries",
+  "generate_archive_totals",
+];
+
+/**
+ * The summary commands on a synthetic cache of `requests` requests, and their table: first with
+ * the counts kept in the cache dropped (as after an upgrade, or `--rebuild`), then on a copy
+ * to which a night of requests (a tenth more, on one new day) was added after those runs.
+ */
 async function summaryTable(requests: number): Promise<string> {
   const cache = summaryCache(requests);
+  const db = new DatabaseSync(join(cache, "cache.sqlite"));
+  db.exec("DROP TABLE IF EXISTS request_fold_columns; DROP TABLE IF EXISTS request_folds");
+  db.close();
   const rows: SummaryRow[] = [];
-  for (
-    const command of [
-      "generate_summaries",
-      "generate_totals",
-      "generate_archive_summaries",
-      "generate_archive_totals",
-    ]
-  ) {
-    rows.push(await summaryCommand(command, cache));
+  for (const command of SUMMARY_COMMANDS) rows.push(await summaryCommand(command, cache));
+  const night = `${cache}-night`;
+  await Deno.remove(night, { recursive: true }).catch(() => {});
+  await Deno.mkdir(night);
+  for (const file of ["cache.sqlite", "cache.sqlite-wal", "cache-created.txt"]) {
+    await Deno.copyFile(join(cache, file), join(night, file)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
   }
-  return formatSummaries(requests, rows, await activityRow(cache));
+  addNight(night, Math.round(requests / 10));
+  const nightRows: SummaryRow[] = [];
+  for (const command of SUMMARY_COMMANDS) nightRows.push(await summaryCommand(command, night));
+  await Deno.remove(night, { recursive: true });
+  return formatSummaries(requests, rows, nightRows, await activityRow(cache));
+}
+
+/**
+ * Adds `requests` requests as the synthetic cache's are (see {@linkcode summaryCache}), all on
+ * the day after its last, as one more log file: a night's new requests.
+ */
+function addNight(cache: string, requests: number): void {
+  const db = openCacheDatabase(cache);
+  const random = seeded(16);
+  const kinds = [0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 5];
+  const blocks = new BlockWriter(db);
+  const fileId = 1 + (db.prepare("SELECT coalesce(max(file_id), 0) AS m FROM request_blocks")
+    .get() as { m: number }).m;
+  db.exec("BEGIN");
+  for (let line = 1; line <= requests; line++) {
+    const a = random();
+    const b = random();
+    const objectId = 1 + Math.floor(99999 * a * a * a);
+    blocks.push(
+      fileId,
+      line,
+      objectId,
+      1577836800 + 157680000 + Math.floor(random() * 86400),
+      Math.floor(random() * 100_000_000),
+      1 + Math.floor(199999 * b * b * b * b),
+      random() < 1 / 3 ? 1 : 0,
+      1_000_000 + (objectId * 7919) % 150_000_000,
+      kinds[Math.floor(random() * kinds.length)],
+    );
+  }
+  blocks.flush();
+  db.exec("COMMIT");
+  db.close();
 }
 
 const summariesOnly = Deno.args.find((arg) => arg.startsWith("--summaries="));

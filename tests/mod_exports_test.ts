@@ -45,6 +45,7 @@ const TYPES = [
   "ExtractionResult",
   "Fernet",
   "FernetEncryptOptions",
+  "FoldReport",
   "FoundLogFile",
   "GenerateReportOptions",
   "ImportReferenceOptions",

@@ -28,6 +28,9 @@ import { DEFAULT_SESSION_GAP } from "../summaries/activity_data.ts";
 const PRIVACY_HELP = `  --privacy-minimum <n>  counts below n are published as "<n>" (default 50)
   --privacy-modulo <n>   other counts are rounded to a multiple of n, halves to even
                          (default 20)`;
+const REBUILD_HELP =
+  `  --rebuild              count every stored request again instead of only those stored
+                         since the counts kept in the cache (same files; rebuilds the counts)`;
 const SESSION_HELP =
   `  --session-gap <s>      seconds of silence that end an access session in sessions.tsv
                          (default: S3_LOG_EXTRACTION_SESSION_GAP, else ${DEFAULT_SESSION_GAP})`;
@@ -119,6 +122,7 @@ export function summaryCommand(step: Step): Command {
   const options = {
     "privacy-minimum": { type: "string" as const },
     "privacy-modulo": { type: "string" as const },
+    rebuild: { type: "boolean" as const },
     ...(step.sessions ? { "session-gap": { type: "string" as const } } : {}),
     ...(step.mapping === "none" ? {} : { mapping: { type: "string" as const } }),
     ...(step.choice
@@ -129,11 +133,12 @@ export function summaryCommand(step: Step): Command {
     name: step.name,
     usage: `${step.name}${step.mapping === "none" ? "" : " [--mapping <file|url>]"} ` +
       `${step.choice ? "[--pick ID,ID | --skip ID,ID] " : ""}[--privacy-minimum N] ` +
-      `[--privacy-modulo N]${step.sessions ? " [--session-gap S]" : ""}`,
+      `[--privacy-modulo N]${step.sessions ? " [--session-gap S]" : ""} [--rebuild]`,
     help: `${step.help}
 
 Options:
-${PRIVACY_HELP}${step.sessions ? "\n" + SESSION_HELP : ""}${
+${PRIVACY_HELP}
+${REBUILD_HELP}${step.sessions ? "\n" + SESSION_HELP : ""}${
       step.mapping === "none" ? "" : "\n" + MAPPING_HELP
     }${step.choice ? "\n" + CHOICE_HELP : ""}
 
@@ -174,6 +179,7 @@ ${COMMON_HELP}`,
           sessionGap,
           mapping,
           ...choice,
+          rebuild: values.rebuild === true,
           signal: context.signal,
         });
       } catch (error) {
@@ -184,10 +190,35 @@ ${COMMON_HELP}`,
         return 0;
       }
       if (values.json) context.out(JSON.stringify(result, null, 2));
-      else if (!values.quiet) context.out(step.done(result));
+      else if (!values.quiet) {
+        context.out(step.done(result));
+        for (const line of recountLines(result)) context.out(line);
+      }
       return 0;
     },
   };
+}
+
+/**
+ * A line per kept count that was counted again from every request, and why (a slower run than
+ * usual deserves a reason); nothing when only new requests were added.
+ *
+ * @example Usage
+ * ```ts
+ * import { recountLines } from "./summary_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const counts = [{ name: "archive_counts", added: 5 }, { name: "dataset_counts:dandi", added: 9, recounted: "asked for (--rebuild)" }];
+ * assert.deepStrictEqual(recountLines({ datasets: 1, path: "x", counts }), [
+ *   "Counted all 9 stored requests again for dataset_counts:dandi: asked for (--rebuild).",
+ * ]);
+ * ```
+ */
+export function recountLines(result: SummaryResult): string[] {
+  return result.counts.filter((fold) => fold.recounted !== undefined).map((fold) =>
+    `Counted all ${fold.added.toLocaleString("en-US")} stored requests again for ${fold.name}: ` +
+    `${fold.recounted}.`
+  );
 }
 
 /** "N dataset(s)". */

@@ -28,6 +28,11 @@ export const BLOCK_ROWS = 65_536;
 
 /** The requests of one block, decoded. */
 export interface RequestBlock {
+  /**
+   * The block's id (`request_blocks.id`: later blocks have larger ids), -1 for rows of a cache
+   * written before schema 7 not moved into blocks yet.
+   */
+  id: number;
   /** The log file they were read from (`log_files.id`). */
   fileId: number;
   /** Number of requests. */
@@ -169,7 +174,8 @@ export class BlockWriter {
  * the blocks, then the rows of a cache written before schema 7 not moved into blocks yet.
  *
  * @param db The cache database.
- * @param options `fileIds` limits the read to the blocks of these log files.
+ * @param options `fileIds` limits the read to the blocks of these log files, `afterId` to the
+ * blocks with a larger id (rows not moved into blocks yet come after them all the same).
  * @returns The blocks, decoded.
  *
  * @example Usage
@@ -195,16 +201,19 @@ export class BlockWriter {
  */
 export function* readRequestBlocks(
   db: DatabaseSync,
-  options: { fileIds?: number[] } = {},
+  options: { fileIds?: number[]; afterId?: number } = {},
 ): Generator<RequestBlock> {
   const where = options.fileIds === undefined
     ? ""
     : `WHERE file_id IN (${options.fileIds.map(Number).join(", ")})`;
+  const after = options.afterId === undefined
+    ? ""
+    : `${where === "" ? "WHERE" : "AND"} id > ${Number(options.afterId)}`;
   const kept = hasKindColumns(db);
   const select = hasBlocks(db)
-    ? db.prepare(`SELECT file_id, rows, first_line, lines, object_ids, times, bytes_sent,
+    ? db.prepare(`SELECT id, file_id, rows, first_line, lines, object_ids, times, bytes_sent,
       ip_indexes, downloads, ${kept ? "object_sizes, client_kinds" : "NULL, NULL"}
-      FROM request_blocks ${where} ORDER BY id`)
+      FROM request_blocks ${where} ${after} ORDER BY id`)
     : undefined;
   for (const row of select?.iterate() ?? []) {
     const rows = row.rows as number;
@@ -213,6 +222,7 @@ export function* readRequestBlocks(
     const first = row.first_line as number;
     for (let i = 0; i < rows; i++) lines[i] = first + offsets[i];
     yield {
+      id: row.id as number,
       fileId: row.file_id as number,
       rows,
       lines,
@@ -491,6 +501,7 @@ function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock>
       while (end < rows.length && rows[end].file_id === rows[start].file_id) end++;
       const n = end - start;
       const block: RequestBlock = {
+        id: -1,
         fileId: rows[start].file_id as number,
         rows: n,
         lines: new Float64Array(n),

@@ -16,14 +16,9 @@ import { OPERATION_GROUPS } from "../extract/operation_group.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { CodedSums, PackedSums } from "./packed_sums.ts";
 import { extend } from "../typed_columns.ts";
-import {
-  type AssetPlace,
-  carryOf,
-  exactBytes,
-  placeObjects,
-  SCAN_ROWS,
-  type StopCheck,
-} from "./summary_data.ts";
+import { type AssetPlace, placeObjects } from "./summary_data.ts";
+import { carryOf, exactBytes } from "./counts_table.ts";
+import { SCAN_ROWS, type StopCheck } from "../store/request_folds.ts";
 
 /**
  * Rows per day and code, by column: for operations the code is `group * 4 + class` (an index

@@ -21,9 +21,10 @@ import {
   type AssetPlace,
   collectArchiveData,
   collectDatasetData,
+  type Collected,
   type ScopeData,
-  type StopCheck,
 } from "./summary_data.ts";
+import type { FoldReport, StopCheck } from "../store/request_folds.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
 import { collectActivity } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
@@ -35,17 +36,17 @@ import { activityFiles } from "./activity_files.ts";
 async function summaryStep<T>(
   options: SummaryOptions,
   command: string,
-  collect: (db: DatabaseSync, stop: StopCheck) => Promise<T>,
-  write: (db: DatabaseSync, data: T, stop: StopCheck) => Promise<SummaryResult>,
+  collect: (db: DatabaseSync, stop: StopCheck) => Promise<Collected<T>>,
+  write: (db: DatabaseSync, data: T, stop: StopCheck) => Promise<WrittenFiles>,
 ): Promise<SummaryResult> {
   const { cacheDirectory, signal } = options;
   const stop = () => stopRequested(cacheDirectory, { signal });
   return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
     await repairFolder(join(cacheDirectory, "summaries"));
-    const data = await collect(db, stop);
+    const { data, folds } = await collect(db, stop);
     // Asked to stop during the scan: nothing published changes.
     if (await stop()) throw new StoppedError();
-    return await write(db, data, stop);
+    return { ...await write(db, data, stop), counts: folds };
   });
 }
 
@@ -75,6 +76,13 @@ export interface SummaryOptions {
    * aborted; so does `s3_log_extraction stop`.
    */
   signal?: AbortSignal;
+  /**
+   * Count every stored request again instead of only those stored since the counts were last
+   * saved (the files are the same either way; this rebuilds the saved counts).
+   *
+   * @default {false}
+   */
+  rebuild?: boolean;
 }
 
 /** Options of the dandiset steps. */
@@ -95,12 +103,17 @@ export interface DandisetSummaryOptions extends SummaryOptions {
   skip?: readonly string[];
 }
 
+/** What a step's files are: how many datasets, where. */
+type WrittenFiles = Omit<SummaryResult, "counts">;
+
 /** What a summary step wrote. */
 export interface SummaryResult {
   /** Datasets summarised. */
   datasets: number;
   /** Where the files are. */
   path: string;
+  /** What each of the saved counts did: requests added, or why every request was counted again. */
+  counts: FoldReport[];
 }
 
 /**
@@ -159,19 +172,28 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
   };
 }
 
-/** The first scan of a dataset step: the counts (the activity is scanned while writing). */
+/**
+ * The counts of a dataset step (the activity is scanned while writing), under `placement`'s
+ * saved counts.
+ */
 async function collectDatasets(
   db: DatabaseSync,
-  place: (key: string) => AssetPlace | undefined,
-  weeks: boolean,
-  stop: StopCheck,
-): Promise<Map<string, ScopeData>> {
-  return await collectDatasetData(
-    db,
-    place,
-    { days: true, assets: true, regions: true, weeks },
+  options: SummaryOptions,
+  { place, placement, weeks, stop }: {
+    place: (key: string) => AssetPlace | undefined;
+    placement: string;
+    weeks: boolean;
+    stop: StopCheck;
+  },
+): Promise<Collected<Map<string, ScopeData>>> {
+  return await collectDatasetData(db, place, {
+    placement,
+    parts: weeks
+      ? { days: true, assets: true, regions: true, weeks }
+      : { days: true, assets: true, regions: true },
     stop,
-  );
+    rebuild: options.rebuild,
+  });
 }
 
 /** What writing a dataset step needs beyond its counts. */
@@ -195,7 +217,7 @@ async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
   { db, place, weeks, stop }: DatasetWriting,
-): Promise<SummaryResult> {
+): Promise<WrittenFiles> {
   const path = join(options.cacheDirectory, "summaries");
   const { pick, skip } = options;
   if (pick !== undefined && skip !== undefined) {
@@ -250,7 +272,7 @@ async function writeDatasets(
 async function writeTotals(
   options: SummaryOptions,
   data: Map<string, ScopeData>,
-): Promise<SummaryResult> {
+): Promise<WrittenFiles> {
   const path = join(options.cacheDirectory, "summaries", "totals.json");
   const totals = Object.fromEntries(
     [...data].map(([name, scope]) => [name, publishedTotals(scope, options.privacy)]),
@@ -283,7 +305,13 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
   return await summaryStep(
     options,
     "generate_summaries",
-    (db, stop) => collectDatasets(db, genericPlace, false, stop),
+    (db, stop) =>
+      collectDatasets(db, options, {
+        place: genericPlace,
+        placement: "generic",
+        weeks: false,
+        stop,
+      }),
     async (db, data, stop) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
       return await writeDatasets(options, data, { db, place: genericPlace, weeks: false, stop });
@@ -319,7 +347,7 @@ export async function generateDandisetSummaries(
   return await summaryStep(
     options,
     "generate_dandiset_summaries",
-    (db, stop) => collectDatasets(db, place, true, stop),
+    (db, stop) => collectDatasets(db, options, { place, placement: "dandi", weeks: true, stop }),
     async (db, data, stop) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
       return await writeDatasets(options, data, { db, place, weeks: true, stop });
@@ -351,7 +379,13 @@ export async function generateTotals(options: SummaryOptions): Promise<SummaryRe
   return await summaryStep(
     options,
     "generate_totals",
-    (db, stop) => collectDatasetData(db, genericPlace, { regions: true }, stop),
+    (db, stop) =>
+      collectDatasetData(db, genericPlace, {
+        placement: "generic",
+        parts: { regions: true },
+        stop,
+        rebuild: options.rebuild,
+      }),
     (_db, data) => writeTotals(options, data),
   );
 }
@@ -383,7 +417,13 @@ export async function generateDandisetTotals(
   return await summaryStep(
     options,
     "generate_dandiset_totals",
-    (db, stop) => collectDatasetData(db, place, { regions: true }, stop),
+    (db, stop) =>
+      collectDatasetData(db, place, {
+        placement: "dandi",
+        parts: { regions: true },
+        stop,
+        rebuild: options.rebuild,
+      }),
     (_db, data) => writeTotals(options, data),
   );
 }
@@ -418,14 +458,15 @@ export async function generateArchiveSummaries(
   return await summaryStep(
     options,
     "generate_archive_summaries",
-    async (db, stop) => ({
-      archive: await collectArchiveData(db, { place, stop }),
-      activity: (await collectActivity(db, place ?? genericPlace, {
+    async (db, stop) => {
+      const counted = await collectArchiveData(db, { place, stop, rebuild: options.rebuild });
+      const activity = await collectActivity(db, place ?? genericPlace, {
         sessionGap: options.sessionGap,
         stop,
         datasets: false,
-      })).archive,
-    }),
+      });
+      return { data: { archive: counted.data, activity: activity.archive }, folds: counted.folds };
+    },
     async (db, { archive, activity }) => {
       const path = join(options.cacheDirectory, "summaries", "archive");
       await writePublishedCoordinates(db, options.cacheDirectory);
@@ -470,7 +511,7 @@ export async function generateArchiveTotals(options: SummaryOptions): Promise<Su
   return await summaryStep(
     options,
     "generate_archive_totals",
-    (db, stop) => collectArchiveData(db, { stop }),
+    (db, stop) => collectArchiveData(db, { stop, rebuild: options.rebuild }),
     async (_db, archive) => {
       const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
       await writeTextFileAtomic(path, formatPythonJson(publishedTotals(archive, options.privacy)));

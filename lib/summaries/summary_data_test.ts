@@ -16,12 +16,18 @@ Deno.test("a stop asked for is seen between parts of the scan, and the scan goes
   let looks = 0;
   const place = (key: string) => ({ dataset: "ds", asset: key.slice(3) });
   await assert.rejects(
-    () => collectDatasetData(db, place, { days: true }, () => Promise.resolve(++looks > 0)),
+    () =>
+      collectDatasetData(db, place, {
+        parts: { days: true },
+        stop: () => Promise.resolve(++looks > 0),
+      }),
     StoppedError,
   );
   assert.deepStrictEqual(looks, 1);
   looks = 0;
-  const counted = await collectArchiveData(db, { stop: () => Promise.resolve(++looks < 0) });
+  const { data: counted } = await collectArchiveData(db, {
+    stop: () => Promise.resolve(++looks < 0),
+  });
   // Every part was read, with a look before the later one.
   assert.deepStrictEqual([counted.byDay.get(19675), looks], [{
     bytes: 2 ** 21 + 10,

@@ -1,0 +1,307 @@
+/**
+ * States kept up to date with the stored requests ("folds"): each run adds to a fold only the
+ * blocks stored since the fold was last saved, then saves it in the cache, so that a night's
+ * cost follows its new requests, not the whole history.
+ *
+ * A fold is saved in `request_folds` (its format, the last block it counted, small facts as
+ * JSON) and `request_fold_columns` (its typed arrays, one BLOB each), in one transaction: a run
+ * killed at any moment leaves the fold as it was. A fold starts again from nothing (a recount)
+ * when asked (`rebuild`), when its saved format is another, when it says its state no longer
+ * holds for the cache (see {@linkcode RequestFold.load}), or when a block it may have counted
+ * is deleted or changed: triggers on `request_blocks` then drop every saved fold (an older
+ * version of this program, which knows nothing of folds, fires them too).
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { StoppedError } from "../errors.ts";
+import { bytesOf, hasTable } from "./blob_columns.ts";
+import { storageError } from "./cache_database.ts";
+import { BLOCK_ROWS, readRequestBlocks, type RequestBlock } from "./request_blocks.ts";
+
+/** Whether the run was asked to stop (looked at between parts of the scan). */
+export type StopCheck = () => Promise<boolean>;
+
+/** Requests between two looks at a stop (about a second of work). */
+export const SCAN_ROWS: number = 1 << 21;
+
+const EPOCH = "request_folds_epoch";
+
+const FOLD_SCHEMA = `
+CREATE TABLE IF NOT EXISTS request_folds (
+  name TEXT PRIMARY KEY,
+  format INTEGER NOT NULL,
+  through INTEGER NOT NULL,
+  meta TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_fold_columns (
+  fold TEXT NOT NULL,
+  name TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (fold, name)
+);
+INSERT OR IGNORE INTO meta (name, value) VALUES ('${EPOCH}', '0');
+CREATE TRIGGER IF NOT EXISTS request_blocks_deleted_unfold AFTER DELETE ON request_blocks
+BEGIN
+  DELETE FROM request_fold_columns;
+  DELETE FROM request_folds;
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
+END;
+CREATE TRIGGER IF NOT EXISTS request_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids,
+  times, bytes_sent, ip_indexes, downloads, object_sizes, client_kinds ON request_blocks
+BEGIN
+  DELETE FROM request_fold_columns;
+  DELETE FROM request_folds;
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
+END;
+`;
+
+/** A fold's state as it is saved. */
+export interface SavedFold {
+  /** Small facts of the state (names, counts), saved as JSON. */
+  meta: unknown;
+  /** The state's typed arrays, by name. */
+  columns: Record<string, ArrayBufferView>;
+}
+
+/** A state kept up to date with the stored requests, block by block. */
+export interface RequestFold {
+  /** Its name in the cache (one saved state per name). */
+  readonly name: string;
+  /** The format of its saved state: a state saved in another format is recounted. */
+  readonly format: number;
+  /**
+   * Takes the saved state (`columns`: the saved arrays' bytes, by name). Returns why that state
+   * no longer holds for the cache as it is now (then the fold is left empty, to count every
+   * request again), or undefined.
+   */
+  load(meta: unknown, columns: ReadonlyMap<string, Uint8Array>): string | undefined;
+  /**
+   * Counts the requests of `block`; `position` grows in storage order (the block's first
+   * request; request `i` is at `position + i`).
+   */
+  add(block: RequestBlock, position: number): void;
+  /** The state to save. */
+  save(): SavedFold;
+}
+
+/** What a fold did in one run. */
+export interface FoldReport {
+  /** The fold's name. */
+  name: string;
+  /** Requests added in this run. */
+  added: number;
+  /** Why every request was counted again (undefined: only new blocks, or a first count). */
+  recounted?: string;
+}
+
+/** Options of {@linkcode foldRequests}. */
+export interface FoldOptions {
+  /**
+   * Count every request again, ignoring what was saved (the result is saved as usual).
+   *
+   * @default {false}
+   */
+  rebuild?: boolean;
+  /** Asked between parts of the scan; a true answer throws {@linkcode StoppedError}. */
+  stop?: StopCheck;
+}
+
+interface Loaded {
+  through: number;
+  recounted?: string;
+}
+
+/**
+ * Brings `folds` up to date with the stored requests and saves them: one scan of the blocks
+ * stored since the fold that is furthest behind was saved. Each fold sees each block once, in
+ * storage order. A stop throws {@linkcode StoppedError} and saves nothing.
+ *
+ * @param db The cache database (open to write).
+ * @param makeFolds Makes the folds, empty, each then loaded from the cache here. It runs in the
+ * snapshot the blocks are read in, so what it reads of the cache (objects, regions) is what
+ * the blocks refer to.
+ * @param options A rebuild, the stop check.
+ * @returns What each fold did, in the order of `folds`.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter } from "./request_blocks.ts";
+ * import { foldRequests, type RequestFold } from "./request_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A fold that sums the bytes sent.
+ * class ByteSum implements RequestFold {
+ *   name = "bytes";
+ *   format = 1;
+ *   total = 0;
+ *   load(meta: unknown) {
+ *     this.total = meta as number;
+ *     return undefined;
+ *   }
+ *   add(block: { rows: number; bytesSent: Float64Array }) {
+ *     for (let i = 0; i < block.rows; i++) this.total += block.bytesSent[i];
+ *   }
+ *   save() {
+ *     return { meta: this.total, columns: {} };
+ *   }
+ * }
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 1, 86400, 100, 7, 1);
+ * blocks.flush();
+ * assert.deepStrictEqual(await foldRequests(db, () => [new ByteSum()]), [{ name: "bytes", added: 1 }]);
+ * blocks.push(2, 1, 1, 86400, 50, 7, 1);
+ * blocks.flush();
+ * const sum = new ByteSum();
+ * assert.deepStrictEqual(await foldRequests(db, () => [sum]), [{ name: "bytes", added: 1 }]);
+ * assert.deepStrictEqual(sum.total, 150);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function foldRequests(
+  db: DatabaseSync,
+  makeFolds: () => readonly RequestFold[],
+  options: FoldOptions = {},
+): Promise<FoldReport[]> {
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    db.exec(FOLD_SCHEMA);
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw storageError(error);
+  }
+  // One snapshot for the saved states and the blocks: a writer meanwhile changes neither.
+  db.exec("BEGIN");
+  let folds: readonly RequestFold[] = [];
+  let loaded: Loaded[] = [];
+  let added: number[] = [];
+  let complete = true;
+  try {
+    const epoch = readEpoch(db);
+    folds = makeFolds();
+    added = folds.map(() => 0);
+    loaded = folds.map((fold) => loadFold(db, fold, options.rebuild ?? false));
+    const from = Math.min(...loaded.map((l) => l.through));
+    let lastId = from;
+    let legacy = 0;
+    let scanned = 0;
+    for (const block of readRequestBlocks(db, { afterId: from })) {
+      if ((scanned += block.rows) >= SCAN_ROWS) {
+        scanned = 0;
+        if (await options.stop?.()) throw new StoppedError();
+      }
+      // Rows of a cache before schema 7 not moved into blocks yet come last: counted, not saved.
+      if (block.id < 0) complete = false;
+      const id = block.id >= 0 ? block.id : lastId + ++legacy;
+      if (block.id >= 0) lastId = block.id;
+      folds.forEach((fold, f) => {
+        if (block.id >= 0 && block.id <= loaded[f].through) return;
+        fold.add(block, id * BLOCK_ROWS);
+        added[f] += block.rows;
+      });
+    }
+    db.exec("COMMIT");
+    if (complete) saveFolds(db, folds, loaded, lastId, epoch, added);
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error instanceof StoppedError ? error : storageError(error);
+  }
+  return folds.map((fold, f) => ({
+    name: fold.name,
+    added: added[f],
+    ...(loaded[f].recounted === undefined ? {} : { recounted: loaded[f].recounted }),
+  }));
+}
+
+/**
+ * Whether the cache holds a saved state of fold `name` (a fold some step keeps up to date).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { hasSavedFold } from "./request_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assert.deepStrictEqual(hasSavedFold(db, "week_bytes"), false);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function hasSavedFold(db: DatabaseSync, name: string): boolean {
+  return hasTable(db, "request_folds") &&
+    db.prepare("SELECT 1 FROM request_folds WHERE name = ?").get(name) !== undefined;
+}
+
+function readEpoch(db: DatabaseSync): string {
+  return (db.prepare("SELECT value FROM meta WHERE name = ?").get(EPOCH) as { value: string })
+    .value;
+}
+
+/** Loads `fold`'s saved state: the last block it counted, and why it was recounted, if it was. */
+function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded {
+  const row = db.prepare("SELECT format, through, meta FROM request_folds WHERE name = ?")
+    .get(fold.name) as { format: number; through: number; meta: string } | undefined;
+  if (row === undefined) return { through: 0 };
+  if (rebuild) return { through: 0, recounted: "asked for (--rebuild)" };
+  if (row.format !== fold.format) {
+    return { through: 0, recounted: "the saved counts are of an older format" };
+  }
+  const columns = new Map<string, Uint8Array>();
+  for (
+    const { name, data } of db.prepare(
+      "SELECT name, data FROM request_fold_columns WHERE fold = ?",
+    ).iterate(fold.name) as Iterable<{ name: string; data: Uint8Array }>
+  ) {
+    columns.set(name, data);
+  }
+  const why = fold.load(JSON.parse(row.meta), columns);
+  return why === undefined ? { through: row.through } : { through: 0, recounted: why };
+}
+
+/**
+ * Saves the folds that changed, each as counted through block `through`, unless blocks were
+ * deleted or changed since they were read (then this run's counts are right for its snapshot,
+ * and the next run counts again). A state saved meanwhile by another run is replaced: each
+ * holds exactly the blocks up to its `through`, and blocks stored later have larger ids.
+ */
+function saveFolds(
+  db: DatabaseSync,
+  folds: readonly RequestFold[],
+  loaded: readonly Loaded[],
+  through: number,
+  epoch: string,
+  added: readonly number[],
+): void {
+  db.exec("BEGIN IMMEDIATE");
+  if (readEpoch(db) !== epoch) {
+    db.exec("ROLLBACK");
+    return;
+  }
+  const saved = db.prepare("SELECT 1 FROM request_folds WHERE name = ?");
+  const upsert = db.prepare(
+    "INSERT OR REPLACE INTO request_folds (name, format, through, meta) VALUES (?, ?, ?, ?)",
+  );
+  const dropColumns = db.prepare("DELETE FROM request_fold_columns WHERE fold = ?");
+  const insertColumn = db.prepare(
+    "INSERT INTO request_fold_columns (fold, name, data) VALUES (?, ?, ?)",
+  );
+  folds.forEach((fold, f) => {
+    const changed = added[f] > 0 || loaded[f].recounted !== undefined;
+    if (!changed && saved.get(fold.name) !== undefined) return;
+    const { meta, columns } = fold.save();
+    upsert.run(fold.name, fold.format, through, JSON.stringify(meta));
+    dropColumns.run(fold.name);
+    for (const [name, data] of Object.entries(columns)) {
+      insertColumn.run(fold.name, name, bytesOf(data));
+    }
+  });
+  db.exec("COMMIT");
+}

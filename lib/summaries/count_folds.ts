@@ -1,0 +1,420 @@
+/**
+ * The counts behind the summary files, kept up to date with the stored requests (see
+ * `request_folds.ts`): the archive's (per day, per requester, per object), bytes per object
+ * and week, and each placement's per-dataset counts (per day, per region, distinct requesters).
+ *
+ * What can change after requests were counted is kept out of the saved state or checked: asset
+ * paths and region labels are looked up when files are written, from object and requester ids;
+ * a dataset's counts record which dataset each counted object was in and which region each
+ * counted requester was in, and are recounted when either changed (a new mapping moved an
+ * object, a requester's region was looked up again).
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { OperatorError } from "../errors.ts";
+import { KeySet, KeySlots } from "../key_slots.ts";
+import { cleanLabel } from "../regions/region_labels.ts";
+import { column } from "../store/blob_columns.ts";
+import type { RequestBlock } from "../store/request_blocks.ts";
+import type { RequestFold, SavedFold } from "../store/request_folds.ts";
+import { extend } from "../typed_columns.ts";
+import { weekNumber } from "./calendar_days.ts";
+import { carryOf, COUNTS_COLUMNS, type CountsColumns, CountsTable } from "./counts_table.ts";
+
+/**
+ * Packed day keys: `scope * DAY_KEYS + day + DAY_OFFSET`, so that any day a stored time can give
+ * (years 0 to 9999, written by older versions or other tools) keeps its own key.
+ */
+export const DAY_KEYS = 2 ** 23;
+/** See {@linkcode DAY_KEYS}. */
+export const DAY_OFFSET = 2 ** 22;
+/** Packed week keys: `object * WEEK_KEYS + week + WEEK_OFFSET`. */
+export const WEEK_KEYS = 2 ** 20;
+/** See {@linkcode WEEK_KEYS}. */
+export const WEEK_OFFSET = 2 ** 19;
+/** Packed region keys: `dataset * LABEL_KEYS + label`. */
+export const LABEL_KEYS = 2 ** 20;
+/** Packed requester pairs: `ip index * DATASET_KEYS + dataset`. */
+export const DATASET_KEYS = 2 ** 21;
+
+/** Per column of a saved table, its bytes as a `Float64Array` of `rows` entries. */
+function floats(columns: ReadonlyMap<string, Uint8Array>, name: string): Float64Array {
+  const bytes = columns.get(name);
+  return column(bytes, Float64Array, (bytes?.byteLength ?? -8) / 8);
+}
+
+function int32s(columns: ReadonlyMap<string, Uint8Array>, name: string): Int32Array {
+  const bytes = columns.get(name);
+  return column(bytes, Int32Array, (bytes?.byteLength ?? -4) / 4);
+}
+
+/** A {@linkcode CountsTable}'s columns under `prefix`. */
+function tableColumns(prefix: string, table: CountsTable): Record<string, Float64Array> {
+  const columns = table.columns();
+  return Object.fromEntries(COUNTS_COLUMNS.map((name) => [`${prefix}${name}`, columns[name]]));
+}
+
+function loadTable(prefix: string, columns: ReadonlyMap<string, Uint8Array>): CountsTable {
+  return CountsTable.fromColumns(
+    Object.fromEntries(
+      COUNTS_COLUMNS.map((name) => [name, floats(columns, `${prefix}${name}`)]),
+    ) as unknown as CountsColumns,
+  );
+}
+
+/** `array` made at least `length` long (doubling), new entries `fill`. */
+function atLeast<T extends Float64Array | Int32Array>(array: T, length: number, fill = 0): T {
+  if (length <= array.length) return array;
+  const grown = new (array.constructor as new (n: number) => T)(
+    Math.max(length, array.length * 2),
+  );
+  if (fill !== 0) grown.fill(fill, array.length);
+  return extend(array, grown);
+}
+
+/**
+ * The archive's counts: per day, per requester (IP index) and per object, over every stored
+ * request.
+ */
+export class ArchiveCounts implements RequestFold {
+  /** Its name in the cache. */
+  readonly name = "archive_counts";
+  /** Its saved format. */
+  readonly format = 1;
+  /** Per day (key `day + DAY_OFFSET`). */
+  days: CountsTable = new CountsTable();
+  /** Per requester (key: its IP index). */
+  requesters: CountsTable = new CountsTable();
+  /** Per object id, four numbers: low bytes, requests, downloads, high bytes. */
+  objects: Float64Array = new Float64Array(4096);
+
+  /** Takes a saved state (always valid: nothing in it depends on a placement or label). */
+  load(_meta: unknown, columns: ReadonlyMap<string, Uint8Array>): undefined {
+    this.days = loadTable("days_", columns);
+    this.requesters = loadTable("requesters_", columns);
+    this.objects = floats(columns, "objects").slice();
+    return undefined;
+  }
+
+  /** Counts a block's requests. */
+  add(block: RequestBlock): void {
+    const { objectIds, times, bytesSent, ipIndexes, downloads } = block;
+    let maxObject = 0;
+    for (let i = 0; i < block.rows; i++) if (objectIds[i] > maxObject) maxObject = objectIds[i];
+    const objects = this.objects = atLeast(this.objects, (maxObject + 1) * 4);
+    const { days, requesters } = this;
+    for (let i = 0; i < block.rows; i++) {
+      const bytes = bytesSent[i];
+      const download = downloads[i];
+      days.add(Math.floor(times[i] / 86400) + DAY_OFFSET, bytes, download, 0);
+      requesters.add(ipIndexes[i], bytes, download, 0);
+      const at = objectIds[i] * 4;
+      const low = objects[at] + bytes;
+      const carry = carryOf(low);
+      objects[at + 3] += carry;
+      objects[at] = low - carry;
+      objects[at + 1]++;
+      objects[at + 2] += download;
+    }
+  }
+
+  /** The state to save. */
+  save(): SavedFold {
+    return {
+      meta: {},
+      columns: {
+        ...tableColumns("days_", this.days),
+        ...tableColumns("requesters_", this.requesters),
+        objects: this.objects,
+      },
+    };
+  }
+}
+
+/** Bytes sent per object and week (key `object * WEEK_KEYS + week + WEEK_OFFSET`). */
+export class WeekBytes implements RequestFold {
+  /** Its name in the cache. */
+  readonly name = "week_bytes";
+  /** Its saved format. */
+  readonly format = 1;
+  /** The counts per key (the bytes are what is read). */
+  weeks: CountsTable = new CountsTable();
+
+  /** Takes a saved state (always valid). */
+  load(_meta: unknown, columns: ReadonlyMap<string, Uint8Array>): undefined {
+    this.weeks = loadTable("", columns);
+    return undefined;
+  }
+
+  /** Counts a block's requests. */
+  add(block: RequestBlock): void {
+    const { objectIds, times, bytesSent } = block;
+    for (let i = 0; i < block.rows; i++) {
+      const key = objectIds[i] * WEEK_KEYS + weekNumber(Math.floor(times[i] / 86400)) +
+        WEEK_OFFSET;
+      this.weeks.add(key, bytesSent[i], 0, 0);
+    }
+  }
+
+  /** The state to save. */
+  save(): SavedFold {
+    return { meta: {}, columns: tableColumns("", this.weeks) };
+  }
+}
+
+/** The region labels of the cache's requesters, cleaned, as numbers. */
+export interface RequesterLabels {
+  /**
+   * The clean labels: `"missing"` first (requesters without a region yet), then in the order
+   * SQLite lists them.
+   */
+  names: string[];
+  /** Per IP index that has a region, the number of its clean label in `names`. */
+  labelOf: Map<number, number>;
+}
+
+/**
+ * The cache's requesters' region labels, cleaned (no control character reaches a published
+ * file, and labels that clean alike are one region).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { requesterLabels } from "./count_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO ip_regions VALUES (12, 'US/Ohio', 'test', '2026-01-01')");
+ * const labels = requesterLabels(db);
+ * assert.deepStrictEqual([labels.names, [...labels.labelOf]], [["missing", "US/Ohio"], [[12, 1]]]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function requesterLabels(db: DatabaseSync): RequesterLabels {
+  const names = ["missing"];
+  const cleanIds = new Map<string, number>();
+  const labelIds = new Map<string, number>();
+  for (
+    const row of db.prepare("SELECT DISTINCT label FROM ip_regions").iterate() as Iterable<
+      { label: string }
+    >
+  ) {
+    const clean = cleanLabel(row.label);
+    let id = cleanIds.get(clean);
+    if (id === undefined) {
+      cleanIds.set(clean, id = names.length);
+      names.push(clean);
+    }
+    labelIds.set(row.label, id);
+  }
+  const labelOf = new Map<number, number>();
+  // One JSON array per label: rows one by one cost more than a scan at a few hundred thousand IPs.
+  const perLabel = db.prepare(
+    "SELECT label, json_group_array(ip_index) AS ips FROM ip_regions GROUP BY label",
+  ).all() as { label: string; ips: string }[];
+  for (const { label, ips } of perLabel) {
+    const id = labelIds.get(label) ?? 0;
+    for (const ip of JSON.parse(ips) as number[]) labelOf.set(ip, id);
+  }
+  return { names, labelOf };
+}
+
+/** Objects placed in datasets, as {@linkcode DatasetCounts} needs them. */
+export interface Placement {
+  /** Per object id, the number of its dataset in `names`, or -1 when it is left out. */
+  datasetOf: Int32Array;
+  /** The datasets' names. */
+  names: string[];
+}
+
+/** The saved facts of a {@linkcode DatasetCounts}. */
+interface DatasetMeta {
+  datasets: string[];
+  labels: string[];
+}
+
+const UNSEEN = -2;
+
+/**
+ * Each dataset's counts under one placement: per day, per region (with the position of its
+ * first request) and its distinct requesters. Datasets, labels and requesters are numbered in
+ * the order this state first met them; it records the dataset of every object it counted and
+ * the label of every requester it counted, to see when either changed.
+ */
+export class DatasetCounts implements RequestFold {
+  /** Its name in the cache. */
+  readonly name: string;
+  /** Its saved format. */
+  readonly format = 1;
+  /** Dataset names, by number. */
+  datasets: string[] = [];
+  /** Clean region labels, by number. */
+  labels: string[] = [];
+  /** Per dataset and day (key `dataset * DAY_KEYS + day + DAY_OFFSET`). */
+  days: CountsTable = new CountsTable();
+  /** Per dataset and region (key `dataset * LABEL_KEYS + label`). */
+  regions: CountsTable = new CountsTable();
+  /** Distinct (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`). */
+  pairs: KeySet = new KeySet();
+  /** The requesters counted (IP indexes), numbered in the order they came. */
+  #requesters = new KeySlots();
+  /** Per requester number, the label number it was counted with. */
+  #requesterLabel = new Int32Array(1024);
+  /** Requesters whose label is recorded (the next new requester's number). */
+  #labelCount = 0;
+  /** Per object id, the dataset number it was counted in (-1: left out, -2: not counted). */
+  #counted: Int32Array;
+  #placement: Placement;
+  #labelsNow: RequesterLabels;
+  /** Per object id, its dataset number now (-1: left out). */
+  #datasetNow = new Int32Array(0);
+  /** Per clean label of {@linkcode requesterLabels}, its number here. */
+  #labelNumber: number[] = [];
+
+  /**
+   * Counts of placement `name` (one saved state per name), where objects are as `placement`
+   * places them now and requesters' regions as `labels` say now.
+   */
+  constructor(name: string, placement: Placement, labels: RequesterLabels) {
+    this.name = `dataset_counts:${name}`;
+    this.#placement = placement;
+    this.#labelsNow = labels;
+    this.#counted = new Int32Array(placement.datasetOf.length).fill(UNSEEN);
+    this.#number();
+  }
+
+  /** Takes a saved state, unless an object it counted moved or a requester's region changed. */
+  load(meta: unknown, columns: ReadonlyMap<string, Uint8Array>): string | undefined {
+    const { datasets, labels } = meta as DatasetMeta;
+    const counted = int32s(columns, "counted");
+    const requesters = floats(columns, "requesters");
+    const requesterLabel = int32s(columns, "requester_labels");
+    const datasetIds = new Map(datasets.map((name, i) => [name, i]));
+    const { datasetOf, names } = this.#placement;
+    let moved = 0;
+    for (let id = 0; id < counted.length; id++) {
+      if (counted[id] === UNSEEN) continue;
+      const now = id < datasetOf.length && datasetOf[id] >= 0
+        ? datasetIds.get(names[datasetOf[id]]) ?? -3
+        : -1;
+      if (now !== counted[id]) moved++;
+    }
+    if (moved > 0) {
+      return `${moved.toLocaleString("en-US")} counted objects are in another dataset now ` +
+        "(the mapping changed)";
+    }
+    const labelIds = new Map(labels.map((name, i) => [name, i]));
+    const { names: labelNames, labelOf } = this.#labelsNow;
+    let relabelled = 0;
+    requesters.forEach((ip, n) => {
+      if (labelIds.get(labelNames[labelOf.get(ip) ?? 0]) !== requesterLabel[n]) relabelled++;
+    });
+    if (relabelled > 0) {
+      return `${relabelled.toLocaleString("en-US")} counted requesters are in another region ` +
+        "now (their regions were looked up again)";
+    }
+    this.datasets = datasets;
+    this.labels = labels;
+    this.#counted = atLeast(counted.slice(), this.#counted.length, UNSEEN);
+    for (const ip of requesters) this.#requesters.slot(ip);
+    this.#requesterLabel = atLeast(requesterLabel.slice(), 1024);
+    this.#labelCount = requesters.length;
+    this.days = loadTable("days_", columns);
+    this.regions = loadTable("regions_", columns);
+    const pairs = floats(columns, "pairs");
+    this.pairs = new KeySet(pairs.length);
+    for (const pair of pairs) this.pairs.add(pair);
+    this.#number();
+    return undefined;
+  }
+
+  /** Numbers the datasets and labels of now in this state's numbering (new ones last). */
+  #number(): void {
+    const datasetIds = new Map(this.datasets.map((name, i) => [name, i]));
+    const { datasetOf, names } = this.#placement;
+    const numbers = names.map((name) => {
+      let id = datasetIds.get(name);
+      if (id === undefined) {
+        datasetIds.set(name, id = this.datasets.length);
+        this.datasets.push(name);
+      }
+      return id;
+    });
+    if (this.datasets.length > DATASET_KEYS) {
+      throw new OperatorError(
+        `Cannot summarise ${this.datasets.length.toLocaleString("en-US")} datasets: at most ` +
+          `${DATASET_KEYS.toLocaleString("en-US")} fit. Check the placement (top-level key ` +
+          "prefixes, or the content mapping).",
+      );
+    }
+    this.#datasetNow = datasetOf.map((d) => d < 0 ? -1 : numbers[d]);
+    const labelIds = new Map(this.labels.map((name, i) => [name, i]));
+    this.#labelNumber = this.#labelsNow.names.map((name) => {
+      let id = labelIds.get(name);
+      if (id === undefined) {
+        labelIds.set(name, id = this.labels.length);
+        this.labels.push(name);
+      }
+      return id;
+    });
+  }
+
+  /** Per object id, its dataset number in this state (-1: left out). */
+  get datasetNow(): Int32Array {
+    return this.#datasetNow;
+  }
+
+  /** Counts a block's requests. */
+  add(block: RequestBlock, position: number): void {
+    const { objectIds, times, bytesSent, ipIndexes, downloads } = block;
+    const datasetNow = this.#datasetNow;
+    const counted = this.#counted;
+    const requesters = this.#requesters;
+    for (let i = 0; i < block.rows; i++) {
+      const id = objectIds[i];
+      const dataset = id < datasetNow.length ? datasetNow[id] : -1;
+      counted[id] = dataset;
+      if (dataset < 0) continue;
+      const ip = ipIndexes[i];
+      const requester = requesters.slot(ip);
+      if (requester === this.#labelCount) this.#addRequester(requester, ip);
+      const label = this.#requesterLabel[requester];
+      const bytes = bytesSent[i];
+      const download = downloads[i];
+      const day = Math.floor(times[i] / 86400);
+      this.days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download, 0);
+      this.regions.add(dataset * LABEL_KEYS + label, bytes, download, position + i);
+      this.pairs.add(requester * DATASET_KEYS + dataset);
+    }
+  }
+
+  /** Records the label of a new requester. */
+  #addRequester(requester: number, ip: number): void {
+    this.#requesterLabel = atLeast(this.#requesterLabel, requester + 1);
+    this.#requesterLabel[requester] = this.#labelNumber[this.#labelsNow.labelOf.get(ip) ?? 0];
+    this.#labelCount = requester + 1;
+  }
+
+  /** The state to save. */
+  save(): SavedFold {
+    const pairs = new Float64Array(this.pairs.size);
+    let n = 0;
+    this.pairs.forEach((pair) => pairs[n++] = pair);
+    const requesters = this.#requesters.size;
+    return {
+      meta: { datasets: this.datasets, labels: this.labels } satisfies DatasetMeta,
+      columns: {
+        counted: this.#counted,
+        requesters: this.#requesters.keys.slice(0, requesters),
+        requester_labels: this.#requesterLabel.slice(0, requesters),
+        ...tableColumns("days_", this.days),
+        ...tableColumns("regions_", this.regions),
+        pairs,
+      },
+    };
+  }
+}

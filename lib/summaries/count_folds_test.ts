@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import type { DatabaseSync } from "node:sqlite";
+import { openCacheDatabase } from "../store/cache_database.ts";
+import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
+import {
+  type AssetPlace,
+  collectArchiveData,
+  collectDatasetData,
+  type Counts,
+} from "./summary_data.ts";
+import { cleanLabel } from "../regions/region_labels.ts";
+import { comparePaths } from "./sort_orders.ts";
+
+/** A small deterministic generator (xorshift32). */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+interface Request {
+  objectId: number;
+  ip: number;
+  time: number;
+  bytes: number;
+  download: number;
+}
+
+const OBJECTS = 60;
+/** Random opaque IP indexes, as the IP table gives them. */
+const IPS = Array.from({ length: 40 }, (_, i) => 2 ** 52 - 7919 * (i + 1) * 104729);
+
+function writeRequests(db: DatabaseSync, fileId: number, requests: Request[]): void {
+  const blocks = new BlockWriter(db);
+  requests.forEach((r, line) =>
+    blocks.push(fileId, line + 1, r.objectId, r.time, r.bytes, r.ip, r.download)
+  );
+  blocks.flush();
+}
+
+function randomRequests(random: () => number, n: number): Request[] {
+  return Array.from({ length: n }, () => ({
+    objectId: 1 + Math.floor(random() ** 2 * OBJECTS),
+    ip: IPS[Math.floor(random() ** 3 * IPS.length)],
+    time: 1_600_000_000 + Math.floor(random() * 86400 * 3),
+    // Half of them huge, so that a day's or a region's sum passes 2^53.
+    bytes: random() < 0.5 ? 5 * 2 ** 40 - Math.floor(random() * 1000) : Math.floor(random() * 1e6),
+    download: random() < 0.4 ? 1 : 0,
+  }));
+}
+
+function addCounts(map: Map<string | number, Counts>, key: string | number, r: Request): void {
+  const c = map.get(key) ?? { bytes: 0, requests: 0, downloads: 0 };
+  c.bytes = BigInt(c.bytes) + BigInt(r.bytes);
+  if (c.bytes <= BigInt(Number.MAX_SAFE_INTEGER)) c.bytes = Number(c.bytes);
+  c.requests++;
+  c.downloads += r.download;
+  map.set(key, c);
+}
+
+/**
+ * What the summaries must hold, read independently: every request of the cache in storage
+ * order, counted with Maps and bigints.
+ */
+function expected(
+  requests: Request[],
+  keys: Map<number, string>,
+  place: (key: string) => AssetPlace | undefined,
+  labels: Map<number, string>,
+) {
+  const datasets = new Map<string, {
+    byDay: Map<number, Counts>;
+    byAsset: Map<string, Counts>;
+    byRegion: Map<string, Counts>;
+    requesters: Set<number>;
+  }>();
+  const archive = {
+    byDay: new Map<number, Counts>(),
+    byRegion: new Map<string, Counts>(),
+    requesters: new Set<number>(),
+  };
+  for (const r of requests) {
+    const day = Math.floor(r.time / 86400);
+    const region = cleanLabel(labels.get(r.ip) ?? "missing");
+    addCounts(archive.byDay, day, r);
+    addCounts(archive.byRegion, region, r);
+    archive.requesters.add(r.ip);
+    const spot = place(keys.get(r.objectId)!);
+    if (spot === undefined) continue;
+    let scope = datasets.get(spot.dataset);
+    if (scope === undefined) {
+      datasets.set(
+        spot.dataset,
+        scope = {
+          byDay: new Map(),
+          byAsset: new Map(),
+          byRegion: new Map(),
+          requesters: new Set(),
+        },
+      );
+    }
+    addCounts(scope.byDay, day, r);
+    addCounts(scope.byAsset, spot.asset, r);
+    addCounts(scope.byRegion, region, r);
+    scope.requesters.add(r.ip);
+  }
+  // Entries, not Maps: assert compares a Map's entries in any order, and order matters here.
+  const sorted = <K, V>(map: Map<K, V>, order: (a: K, b: K) => number) =>
+    [...map].sort(([a], [b]) => order(a, b));
+  return {
+    datasets: new Map(
+      [...datasets].sort(([a], [b]) => a < b ? -1 : 1).map(([name, s]) => [name, {
+        byDay: sorted(s.byDay, (a, b) => a - b),
+        byAsset: sorted(s.byAsset, comparePaths),
+        // In the order of each region's first request.
+        byRegion: [...s.byRegion],
+        requesters: s.requesters.size,
+      }]),
+    ),
+    archive: {
+      byDay: sorted(archive.byDay, (a, b) => a - b),
+      byRegion: sorted(archive.byRegion, (a, b) => a < b ? -1 : 1),
+      requesters: archive.requesters.size,
+    },
+  };
+}
+
+async function collected(db: DatabaseSync, place: (key: string) => AssetPlace | undefined) {
+  const datasets = await collectDatasetData(db, place, { placement: "test" });
+  const archive = await collectArchiveData(db);
+  return {
+    folds: [...datasets.folds, ...archive.folds],
+    datasets: new Map(
+      [...datasets.data].map(([name, s]) => [name, {
+        byDay: [...s.byDay],
+        byAsset: s.byAsset,
+        byRegion: [...s.byRegion],
+        requesters: s.requesters,
+      }]),
+    ),
+    archive: {
+      byDay: [...archive.data.byDay],
+      // The archive's regions are sorted when written.
+      byRegion: [...archive.data.byRegion].sort(([a], [b]) => a < b ? -1 : 1),
+      requesters: archive.data.requesters,
+    },
+  };
+}
+
+const firstSegment = (key: string): AssetPlace => ({
+  dataset: key.slice(0, key.indexOf("/")),
+  asset: key.slice(key.indexOf("/") + 1),
+});
+
+Deno.test("counts brought up to date batch by batch equal counts of everything at once", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = openCacheDatabase(dir);
+  try {
+    const random = seeded(14);
+    const keys = new Map<number, string>();
+    for (let id = 1; id <= OBJECTS; id++) {
+      keys.set(id, `ds${id % 7}/sub-${id % 3}/file-${id}.nwb`);
+      db.prepare("INSERT INTO objects VALUES (?, ?)").run(id, keys.get(id)!);
+    }
+    const labels = new Map<number, string>();
+    const label = db.prepare("INSERT OR REPLACE INTO ip_regions VALUES (?, ?, 'test', 'now')");
+    IPS.forEach((ip, i) => {
+      if (i % 4 === 3) return; // some requesters have no region yet
+      // Two labels that clean alike are one region.
+      labels.set(ip, ["US/Ohio", "DE/Berlin", "AWS/us-east-2", "US/Oh\u0007io"][(i >> 1) % 4]);
+      label.run(ip, labels.get(ip)!);
+    });
+    const stored: Request[] = [];
+    const added: number[] = [];
+    for (let batch = 1; batch <= 4; batch++) {
+      // Batches of one or more files, the last an empty night.
+      const requests = batch === 4 ? [] : randomRequests(random, 2000 * batch);
+      if (batch === 3) {
+        // A region first met at the start of a later block: it is listed after the others.
+        requests[0] = { objectId: 1, ip: 12345, time: 1_600_000_000, bytes: 1, download: 0 };
+        labels.set(12345, "BR/Sao Paulo");
+        label.run(12345, "BR/Sao Paulo");
+      }
+      writeRequests(db, batch, requests);
+      stored.push(...requests);
+      const counts = await collected(db, firstSegment);
+      added.push(...counts.folds.map((f) => f.added));
+      assert.deepStrictEqual(counts.folds.map((f) => f.recounted), [
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      const { folds: _, ...numbers } = counts;
+      assert.deepStrictEqual(
+        numbers,
+        expected(stored, keys, firstSegment, labels),
+        `batch ${batch}`,
+      );
+    }
+    // Each batch was counted once, by each fold (the datasets', the archive's twice: once with
+    // the datasets, once for the archive alone, which then had nothing new).
+    assert.deepStrictEqual(added, [2000, 2000, 0, 4000, 4000, 0, 6000, 6000, 0, 0, 0, 0]);
+    const rebuilt = await collectDatasetData(db, firstSegment, {
+      placement: "test",
+      rebuild: true,
+    });
+    assert.deepStrictEqual(rebuilt.folds.map((f) => f.recounted), [
+      "asked for (--rebuild)",
+      "asked for (--rebuild)",
+    ]);
+    const again = await collectDatasetData(db, firstSegment, { placement: "test" });
+    assert.deepStrictEqual(
+      [...rebuilt.data].map(([name, s]) => [name, [...s.byDay], [...s.byRegion], s.byAsset]),
+      [...again.data].map(([name, s]) => [name, [...s.byDay], [...s.byRegion], s.byAsset]),
+    );
+
+    // A requester's region looked up again, and one that had none given one: the datasets'
+    // counts are counted again.
+    for (const ip of [IPS[0], IPS[3]]) {
+      labels.set(ip, "JP/Tokyo");
+      label.run(ip, "JP/Tokyo");
+    }
+    let counts = await collected(db, firstSegment);
+    assert.match(counts.folds[0].recounted ?? "", /^2 counted requesters are in another region/);
+    assert.deepStrictEqual(counts.folds.slice(1).map((f) => f.recounted), [undefined, undefined]);
+    const { folds: _1, ...relabelled } = counts;
+    assert.deepStrictEqual(relabelled, expected(stored, keys, firstSegment, labels));
+
+    // Objects placed elsewhere (a new mapping): counted again.
+    const otherPlace = (key: string) =>
+      key.endsWith("-5.nwb") ? { dataset: "elsewhere", asset: key } : firstSegment(key);
+    counts = await collected(db, otherPlace);
+    assert.match(counts.folds[0].recounted ?? "", /counted objects are in another dataset now/);
+    const { folds: _2, ...placed } = counts;
+    assert.deepStrictEqual(placed, expected(stored, keys, otherPlace, labels));
+
+    // A changed file's requests replaced: every saved count is dropped, then counted again.
+    deleteFileRequests(db, [2]);
+    const replacement = randomRequests(random, 500);
+    writeRequests(db, 2, replacement);
+    const kept = [...stored.slice(0, 2000), ...stored.slice(6000), ...replacement];
+    counts = await collected(db, otherPlace);
+    assert.deepStrictEqual(counts.folds.map((f) => f.added), [kept.length, kept.length, 0]);
+    const { folds: _3, ...replaced } = counts;
+    assert.deepStrictEqual(replaced, expected(kept, keys, otherPlace, labels));
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
