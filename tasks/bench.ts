@@ -426,12 +426,13 @@ function moveIntoBlocks(cache: string): void {
 
 /**
  * `bench.ts --activity <cache>`: the activity files of every dataset and of the archive,
- * collected and formatted (not written), in a process of their own so that the time and peak
- * memory measured are theirs alone.
+ * collected (from the counts kept in the cache, brought up to date first) and formatted (not
+ * written), in a process of their own so that the time and peak memory measured are theirs
+ * alone.
  */
 async function activityOnly(cache: string): Promise<void> {
-  const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
-  const { datasets, archive } = await collectActivity(db, genericPlace);
+  const db = openCacheDatabase(cache);
+  const { datasets, archive } = await collectActivity(db, genericPlace, { placement: "generic" });
   let characters = 0;
   for (const scope of datasets.values()) {
     for (const text of activityFiles(scope, { rowName: "asset_path" }).values()) {
@@ -585,7 +586,7 @@ const SUMMARY_COMMANDS = [
 async function summaryTable(requests: number): Promise<string> {
   const cache = summaryCache(requests);
   const db = new DatabaseSync(join(cache, "cache.sqlite"));
-  db.exec("DROP TABLE IF EXISTS request_fold_columns; DROP TABLE IF EXISTS request_folds");
+  db.exec("DROP TABLE IF EXISTS request_fold_chunks; DROP TABLE IF EXISTS request_folds");
   db.close();
   const rows: SummaryRow[] = [];
   for (const command of SUMMARY_COMMANDS) rows.push(await summaryCommand(command, cache));

@@ -470,8 +470,23 @@ export function moveRequestRowsIntoBlocks(
   }
 }
 
-/** Whether the cache still holds rows of a version before schema 7. */
-function hasLegacyRequests(db: DatabaseSync): boolean {
+/**
+ * Whether the cache still holds rows of a version before schema 7 (not moved into blocks yet).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { hasLegacyRequests } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assert.deepStrictEqual(hasLegacyRequests(db), false);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function hasLegacyRequests(db: DatabaseSync): boolean {
   return hasTable(db, "requests");
 }
 

@@ -4,7 +4,7 @@
  * cost follows its new requests, not the whole history.
  *
  * A fold is saved in `request_folds` (its format, the last block it counted, small facts as
- * JSON) and `request_fold_columns` (its typed arrays, one BLOB each), in one transaction: a run
+ * JSON) and `request_fold_chunks` (its typed arrays, in BLOBs of 8 MiB), in one transaction: a run
  * killed at any moment leaves the fold as it was. A fold starts again from nothing (a recount)
  * when asked (`rebuild`), when its saved format is another, when it says its state no longer
  * holds for the cache (see {@linkcode RequestFold.load}), or when a block it may have counted
@@ -18,7 +18,12 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
 import { bytesOf, hasTable } from "./blob_columns.ts";
 import { storageError } from "./cache_database.ts";
-import { BLOCK_ROWS, readRequestBlocks, type RequestBlock } from "./request_blocks.ts";
+import {
+  BLOCK_ROWS,
+  hasLegacyRequests,
+  readRequestBlocks,
+  type RequestBlock,
+} from "./request_blocks.ts";
 
 /** Whether the run was asked to stop (looked at between parts of the scan). */
 export type StopCheck = () => Promise<boolean>;
@@ -28,6 +33,10 @@ export const SCAN_ROWS: number = 1 << 21;
 
 const EPOCH = "request_folds_epoch";
 
+/** Saved arrays are cut into rows of this many bytes (a row is copied whole when written). */
+const CHUNK_BYTES = 8 << 20;
+
+// The triggers are made again each time, so that they are always this version's.
 const FOLD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS request_folds (
   name TEXT PRIMARY KEY,
@@ -35,26 +44,31 @@ CREATE TABLE IF NOT EXISTS request_folds (
   through INTEGER NOT NULL,
   meta TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS request_fold_columns (
+CREATE TABLE IF NOT EXISTS request_fold_chunks (
   fold TEXT NOT NULL,
   name TEXT NOT NULL,
+  chunk INTEGER NOT NULL,
   data BLOB NOT NULL,
-  PRIMARY KEY (fold, name)
+  PRIMARY KEY (fold, name, chunk)
 );
 INSERT OR IGNORE INTO meta (name, value) VALUES ('${EPOCH}', '0');
-CREATE TRIGGER IF NOT EXISTS request_blocks_deleted_unfold AFTER DELETE ON request_blocks
+DROP TRIGGER IF EXISTS request_blocks_deleted_unfold;
+CREATE TRIGGER request_blocks_deleted_unfold AFTER DELETE ON request_blocks
 BEGIN
-  DELETE FROM request_fold_columns;
+  DELETE FROM request_fold_chunks;
   DELETE FROM request_folds;
   UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
 END;
-CREATE TRIGGER IF NOT EXISTS request_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids,
-  times, bytes_sent, ip_indexes, downloads, object_sizes, client_kinds ON request_blocks
+DROP TRIGGER IF EXISTS request_blocks_changed_unfold;
+CREATE TRIGGER request_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids, times,
+  bytes_sent, ip_indexes, downloads, object_sizes, client_kinds ON request_blocks
 BEGIN
-  DELETE FROM request_fold_columns;
+  DELETE FROM request_fold_chunks;
   DELETE FROM request_folds;
   UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
 END;
+-- Written by a development version: one row per array.
+DROP TABLE IF EXISTS request_fold_columns;
 `;
 
 /** A fold's state as it is saved. */
@@ -65,6 +79,17 @@ export interface SavedFold {
   columns: Record<string, ArrayBufferView>;
 }
 
+/** A fold's saved arrays, read one by one while it loads. */
+export interface SavedColumns {
+  /** The bytes of the saved array `name` (undefined when it was not saved). */
+  get(name: string): Uint8Array | undefined;
+  /**
+   * Whether blocks were stored after the ones the state counted: then every saved array is
+   * needed (each is added to, and saved again); when not, only those the caller will read.
+   */
+  readonly behind: boolean;
+}
+
 /** A state kept up to date with the stored requests, block by block. */
 export interface RequestFold {
   /** Its name in the cache (one saved state per name). */
@@ -72,11 +97,11 @@ export interface RequestFold {
   /** The format of its saved state: a state saved in another format is recounted. */
   readonly format: number;
   /**
-   * Takes the saved state (`columns`: the saved arrays' bytes, by name). Returns why that state
-   * no longer holds for the cache as it is now (then the fold is left empty, to count every
-   * request again), or undefined.
+   * Takes the saved state (`columns` reads the saved arrays, during this call only). Returns why
+   * that state no longer holds for the cache as it is now (then the fold is left empty, to count
+   * every request again), or undefined.
    */
-  load(meta: unknown, columns: ReadonlyMap<string, Uint8Array>): string | undefined;
+  load(meta: unknown, columns: SavedColumns): string | undefined;
   /**
    * Counts the requests of `block`; `position` grows in storage order (the block's first
    * request; request `i` is at `position + i`).
@@ -240,6 +265,18 @@ export function hasSavedFold(db: DatabaseSync, name: string): boolean {
     db.prepare("SELECT 1 FROM request_folds WHERE name = ?").get(name) !== undefined;
 }
 
+/** The chunks of a saved array as one array of bytes (undefined for none). */
+function joinChunks(chunks: Uint8Array[]): Uint8Array | undefined {
+  if (chunks.length <= 1) return chunks[0];
+  const joined = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
+}
+
 function readEpoch(db: DatabaseSync): string {
   return (db.prepare("SELECT value FROM meta WHERE name = ?").get(EPOCH) as { value: string })
     .value;
@@ -254,14 +291,16 @@ function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded
   if (row.format !== fold.format) {
     return { through: 0, recounted: "the saved counts are of an older format" };
   }
-  const columns = new Map<string, Uint8Array>();
-  for (
-    const { name, data } of db.prepare(
-      "SELECT name, data FROM request_fold_columns WHERE fold = ?",
-    ).iterate(fold.name) as Iterable<{ name: string; data: Uint8Array }>
-  ) {
-    columns.set(name, data);
-  }
+  const read = db.prepare(
+    "SELECT data FROM request_fold_chunks WHERE fold = ? AND name = ? ORDER BY chunk",
+  );
+  const last = db.prepare("SELECT max(id) AS id FROM request_blocks").get() as {
+    id: number | null;
+  };
+  const columns: SavedColumns = {
+    get: (name) => joinChunks(read.all(fold.name, name).map((row) => row.data as Uint8Array)),
+    behind: (last.id ?? 0) > row.through || hasLegacyRequests(db),
+  };
   const why = fold.load(JSON.parse(row.meta), columns);
   return why === undefined ? { through: row.through } : { through: 0, recounted: why };
 }
@@ -289,9 +328,9 @@ function saveFolds(
   const upsert = db.prepare(
     "INSERT OR REPLACE INTO request_folds (name, format, through, meta) VALUES (?, ?, ?, ?)",
   );
-  const dropColumns = db.prepare("DELETE FROM request_fold_columns WHERE fold = ?");
-  const insertColumn = db.prepare(
-    "INSERT INTO request_fold_columns (fold, name, data) VALUES (?, ?, ?)",
+  const dropColumns = db.prepare("DELETE FROM request_fold_chunks WHERE fold = ?");
+  const insertChunk = db.prepare(
+    "INSERT INTO request_fold_chunks (fold, name, chunk, data) VALUES (?, ?, ?, ?)",
   );
   folds.forEach((fold, f) => {
     const changed = added[f] > 0 || loaded[f].recounted !== undefined;
@@ -300,7 +339,11 @@ function saveFolds(
     upsert.run(fold.name, fold.format, through, JSON.stringify(meta));
     dropColumns.run(fold.name);
     for (const [name, data] of Object.entries(columns)) {
-      insertColumn.run(fold.name, name, bytesOf(data));
+      const bytes = bytesOf(data);
+      // An empty array is one empty chunk, so that it reads back as empty, not as missing.
+      for (let at = 0, chunk = 0; at < bytes.length || chunk === 0; at += CHUNK_BYTES, chunk++) {
+        insertChunk.run(fold.name, name, chunk, bytes.subarray(at, at + CHUNK_BYTES));
+      }
     }
   });
   db.exec("COMMIT");

@@ -12,13 +12,27 @@ import type { DatabaseSync } from "node:sqlite";
 import { OperatorError, StoppedError } from "../errors.ts";
 import { readRequestBlocks } from "../store/request_blocks.ts";
 import { readOperationBlocks } from "../store/operation_blocks.ts";
+import { foldRequests, type RequestFold } from "../store/request_folds.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
 import { comparePaths } from "./sort_orders.ts";
-import { CodedSums, PackedSums } from "./packed_sums.ts";
+import { PackedSums } from "./packed_sums.ts";
 import { extend } from "../typed_columns.ts";
-import { type AssetPlace, placeObjects } from "./summary_data.ts";
-import { carryOf, exactBytes } from "./counts_table.ts";
-import { SCAN_ROWS, type StopCheck } from "../store/request_folds.ts";
+import {
+  type AssetPlace,
+  type CountedRequests,
+  type PlacedObjects,
+  placeObjects,
+} from "./summary_data.ts";
+import { carryOf, type CountsTable, exactBytes } from "./counts_table.ts";
+import type { StopCheck } from "../store/request_folds.ts";
+import {
+  ArchiveCounts,
+  DatasetCounts,
+  DAY_KEYS,
+  DAY_OFFSET,
+  KIND_CODES,
+  requesterLabels,
+} from "./count_folds.ts";
 
 /**
  * Rows per day and code, by column: for operations the code is `group * 4 + class` (an index
@@ -142,18 +156,26 @@ export interface ActivityOptions {
    * @default {true}
    */
   datasets?: boolean;
+  /**
+   * What the activity files read of the counts kept in the cache, as a summary step just
+   * brought them up to date (see {@linkcode activityCounts}); without, they are brought up to
+   * date here.
+   */
+  counts?: ActivityCounts;
+  /**
+   * The name the placement's counts are saved under (see `collectDatasetData`).
+   *
+   * @default {"datasets"}
+   */
+  placement?: string;
 }
 
 /** The default session gap: 30 minutes. */
 export const DEFAULT_SESSION_GAP = 1800;
 
-const DAY_KEYS = 2 ** 23;
-const DAY_OFFSET = 2 ** 22;
 /** Requests sorted at once for sessions (a chunk of objects; 32 MiB of keys). */
 const SESSION_CHUNK = 1 << 22;
 const UPLOAD = OPERATION_GROUPS.indexOf("upload");
-/** The codes a client kind's sums leave room for (`CLIENT_KINDS` has fewer). */
-const KIND_CODES = 8;
 
 /** {@linkcode DayRows} of `n` rows, all 0. */
 function newDayRows(n: number): DayRows {
@@ -213,13 +235,14 @@ function splitByScope(all: DayRows, starts: Int32Array, scopes: number): DayRows
 }
 
 /**
- * The rows of `sums` (group keys `scope * DAY_KEYS + dayKey`, the code within the group), split
- * by scope as {@linkcode rowsByScope} splits them: in order of day, then code; codes that never
- * came have no row.
+ * The client-kind rows of a day table (keys `scope * DAY_KEYS + dayKey`) and its cells
+ * ({@linkcode KIND_CODES} × requests, bytes, downloads per slot), split by scope as
+ * {@linkcode rowsByScope} splits them: in order of day, then code; codes that never came have
+ * no row.
  */
-function codedRowsByScope(sums: CodedSums, scopes: number): DayRows[] {
-  const slots = sums.sortedSlots();
-  const { cells, width } = sums;
+function codedRowsByScope(days: CountsTable, cells: Float64Array, scopes: number): DayRows[] {
+  const slots = days.slots.sortedSlots();
+  const width = KIND_CODES;
   let n = 0;
   for (const slot of slots) {
     for (let at = slot * width * 3, end = at + width * 3; at < end; at += 3) {
@@ -230,7 +253,7 @@ function codedRowsByScope(sums: CodedSums, scopes: number): DayRows[] {
   const starts = new Int32Array(scopes + 1);
   let i = 0;
   for (const slot of slots) {
-    const key = sums.keys[slot];
+    const key = days.slots.keys[slot];
     const dayKey = key % DAY_KEYS;
     for (let code = 0; code < width; code++) {
       const at = (slot * width + code) * 3;
@@ -258,63 +281,75 @@ interface KindRows {
   archive: DayRows;
 }
 
+/** What the activity files read of the counts kept in the cache. */
+export interface ActivityCounts {
+  /** The objects, placed. */
+  objects: PlacedObjects;
+  /** Client-kind rows of each dataset (in `objects`' numbering) and of the archive. */
+  kinds: KindRows;
+  /** Each object's totals. */
+  totals: ObjectTotals;
+  /** The first request's time (Infinity for none). */
+  minTime: number;
+  /** The last request's time (-Infinity for none). */
+  maxTime: number;
+}
+
 /**
- * One scan of the stored requests: the client-kind rows of each dataset and of the archive,
- * and each object's totals and the time range. The sums' tables are dropped on return; only
- * the rows stay.
+ * What the activity files read of the kept counts `counted` (as `collectDatasetData` or
+ * `collectArchiveData` return them): taken out, so that the counts' own memory can go before
+ * the activity's work. Without `datasets`, the datasets' client kinds are left out.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { BlockWriter } from "../store/request_blocks.ts";
+ * import { collectArchiveData } from "./summary_data.ts";
+ * import { activityCounts } from "./activity_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb')");
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 1, 86400, 100, 7, 1, 100, 3);
+ * blocks.flush();
+ * const { counted } = await collectArchiveData(db);
+ * const place = (key: string) => ({ dataset: "ds1", asset: key.slice(4) });
+ * const counts = activityCounts(db, place, counted, { datasets: false });
+ * assert.deepStrictEqual([counts.minTime, counts.kinds.archive.codes[0]], [86400, 3]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
-async function sumRequests(
+export function activityCounts(
   db: DatabaseSync,
-  objects: ReturnType<typeof placeObjects>,
-  { stop, datasets }: { stop?: StopCheck; datasets: boolean },
-): Promise<{ kinds: KindRows; totals: ObjectTotals; minTime: number; maxTime: number }> {
-  // The archive's sums apart: one lookup each per request, cached while keys repeat.
-  const kinds = new CodedSums(KIND_CODES);
-  const archiveKinds = new CodedSums(KIND_CODES);
-  const totals = new ObjectTotals(objects.maxId);
-  let minTime = Infinity;
-  let maxTime = -Infinity;
-  let scanned = 0;
-  for (const block of readRequestBlocks(db)) {
-    if ((scanned += block.rows) >= SCAN_ROWS) {
-      scanned = 0;
-      if (await stop?.()) throw new StoppedError();
-    }
-    const { objectIds, times, bytesSent, downloads, objectSizes, clientKinds } = block;
-    for (let i = 0; i < block.rows; i++) {
-      const id = objectIds[i];
-      const time = times[i];
-      const bytes = bytesSent[i];
-      const download = downloads[i];
-      const dayKey = Math.floor(time / 86400) + DAY_OFFSET;
-      const dataset = datasetIndex(objects, id);
-      const kind = clientKinds[i];
-      // The downloads' rows of by_operation are the sums of these (see addDownloads).
-      if (dataset >= 0 && datasets) {
-        kinds.add(dataset * DAY_KEYS + dayKey, kind, 1, bytes, download);
-      }
-      archiveKinds.add(dayKey, kind, 1, bytes, download);
-      if (time < minTime) minTime = time;
-      if (time > maxTime) maxTime = time;
-      if (id > objects.maxId) continue;
-      totals.requests[id]++;
-      totals.downloads[id] += download;
-      const low = totals.low[id] + bytes;
-      const carry = carryOf(low);
-      totals.high[id] += carry;
-      totals.low[id] = low - carry;
-      if (objectSizes[i] >= 0 && time >= totals.sizeTime[id]) {
-        totals.size[id] = objectSizes[i];
-        totals.sizeTime[id] = time;
-      }
-    }
+  place: (key: string) => AssetPlace | undefined,
+  { archive, datasets, objects = placeObjects(db, place) }: CountedRequests,
+  options: { datasets: boolean },
+): ActivityCounts {
+  const [archiveRows] = codedRowsByScope(archive.days, archive.kinds, 1);
+  let datasetRows = objects.names.map(() => newDayRows(0));
+  if (datasets !== undefined && options.datasets) {
+    const rows = codedRowsByScope(datasets.days, datasets.kinds, datasets.datasets.length);
+    const numbers = new Map(datasets.datasets.map((name, i) => [name, i]));
+    datasetRows = objects.names.map((name) => rows[numbers.get(name)!]);
   }
-  const [archive] = codedRowsByScope(archiveKinds, 1);
+  const totals = new ObjectTotals(objects.maxId);
+  const counts = archive.objects;
+  for (let id = 1; id <= objects.maxId && id * 4 < counts.length; id++) {
+    totals.low[id] = counts[id * 4];
+    totals.requests[id] = counts[id * 4 + 1];
+    totals.downloads[id] = counts[id * 4 + 2];
+    totals.high[id] = counts[id * 4 + 3];
+    if (id < archive.sizes.length) totals.size[id] = archive.sizes[id];
+  }
   return {
-    kinds: { datasets: codedRowsByScope(kinds, objects.names.length), archive },
+    objects,
+    kinds: { datasets: datasetRows, archive: archiveRows },
     totals,
-    minTime,
-    maxTime,
+    minTime: archive.timeRange[0],
+    maxTime: archive.timeRange[1],
   };
 }
 
@@ -367,14 +402,13 @@ function addDownloads(operations: PackedSums, kinds: DayRows, scope: number): vo
   }
 }
 
-/** Per object: requests, downloads, bytes (low, high), size and the time it was reported. */
+/** Per object: requests, downloads, bytes (low, high) and size (-1: unknown). */
 class ObjectTotals {
   requests: Float64Array;
   downloads: Float64Array;
   low: Float64Array;
   high: Float64Array;
   size: Float64Array;
-  sizeTime: Float64Array;
 
   constructor(maxId: number) {
     const n = maxId + 1;
@@ -383,7 +417,6 @@ class ObjectTotals {
     this.low = new Float64Array(n);
     this.high = new Float64Array(n);
     this.size = new Float64Array(n).fill(-1);
-    this.sizeTime = new Float64Array(n).fill(-Infinity);
   }
 }
 
@@ -449,13 +482,24 @@ export async function collectActivity(
   options: ActivityOptions = {},
 ): Promise<{ datasets: Map<string, ActivityScope>; archive: ActivityScope }> {
   const gap = options.sessionGap ?? DEFAULT_SESSION_GAP;
-  const objects = placeObjects(db, place);
-  const archive = objects.names.length;
   const withDatasets = options.datasets ?? true;
-  const { kinds, totals, minTime, maxTime } = await sumRequests(db, objects, {
-    stop: options.stop,
-    datasets: withDatasets,
-  });
+  let counts = options.counts;
+  if (counts === undefined) {
+    const archive = new ArchiveCounts();
+    let datasets: DatasetCounts | undefined;
+    let placed: PlacedObjects | undefined;
+    await foldRequests(db, () => {
+      placed = placeObjects(db, place);
+      if (!withDatasets) return [archive];
+      datasets = new DatasetCounts(options.placement ?? "datasets", placed, requesterLabels(db));
+      return [datasets, archive] as RequestFold[];
+    }, { stop: options.stop });
+    counts = activityCounts(db, place, { archive, datasets, objects: placed }, {
+      datasets: withDatasets,
+    });
+  }
+  const { objects, kinds, totals, minTime, maxTime } = counts;
+  const archive = objects.names.length;
   const byOperation = sumOperations(db, objects, { kinds, datasets: withDatasets });
   const byClientKind = [...kinds.datasets, kinds.archive];
   const scopes = byOperation.map((rows, i): ActivityScope => ({

@@ -18,9 +18,10 @@ import { KeySet, KeySlots } from "../key_slots.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
 import { column } from "../store/blob_columns.ts";
 import type { RequestBlock } from "../store/request_blocks.ts";
-import type { RequestFold, SavedFold } from "../store/request_folds.ts";
+import type { RequestFold, SavedColumns, SavedFold } from "../store/request_folds.ts";
 import { extend } from "../typed_columns.ts";
 import { weekNumber } from "./calendar_days.ts";
+import { CLIENT_KINDS } from "../extract/client_kind.ts";
 import { carryOf, COUNTS_COLUMNS, type CountsColumns, CountsTable } from "./counts_table.ts";
 
 /**
@@ -36,16 +37,43 @@ export const WEEK_KEYS = 2 ** 20;
 export const WEEK_OFFSET = 2 ** 19;
 /** Packed region keys: `dataset * LABEL_KEYS + label`. */
 export const LABEL_KEYS = 2 ** 20;
-/** Packed requester pairs: `ip index * DATASET_KEYS + dataset`. */
+/** Packed requester pairs: `requester number * DATASET_KEYS + dataset`. */
 export const DATASET_KEYS = 2 ** 21;
+/** The client-kind codes a day's cells hold (a new kind changes the folds' formats). */
+export const KIND_CODES: number = CLIENT_KINDS.length;
+/** Numbers per day slot for the client kinds: per code, requests, bytes sent, downloads. */
+const KIND_CELLS = KIND_CODES * 3;
 
-/** Per column of a saved table, its bytes as a `Float64Array` of `rows` entries. */
-function floats(columns: ReadonlyMap<string, Uint8Array>, name: string): Float64Array {
+/**
+ * Adds a request of client kind `kind` to a day slot's cells (made long enough); returns the
+ * cells. Bytes are plain sums, added in storage order (as a scan of every request adds them).
+ */
+function addKind(
+  cells: Float64Array,
+  slot: number,
+  kind: number,
+  bytes: number,
+  download: number,
+): Float64Array {
+  const at = slot * KIND_CELLS + kind * 3;
+  if (at >= cells.length) cells = atLeast(cells, (slot + 1) * KIND_CELLS);
+  cells[at]++;
+  cells[at + 1] += bytes;
+  cells[at + 2] += download;
+  return cells;
+}
+
+/**
+ * A saved array as a `Float64Array` (on the bytes read, which are this call's own: it may be
+ * changed and kept).
+ */
+function floats(columns: SavedColumns, name: string): Float64Array {
   const bytes = columns.get(name);
   return column(bytes, Float64Array, (bytes?.byteLength ?? -8) / 8);
 }
 
-function int32s(columns: ReadonlyMap<string, Uint8Array>, name: string): Int32Array {
+/** A saved array as an `Int32Array` (see {@linkcode floats}). */
+function int32s(columns: SavedColumns, name: string): Int32Array {
   const bytes = columns.get(name);
   return column(bytes, Int32Array, (bytes?.byteLength ?? -4) / 4);
 }
@@ -56,7 +84,7 @@ function tableColumns(prefix: string, table: CountsTable): Record<string, Float6
   return Object.fromEntries(COUNTS_COLUMNS.map((name) => [`${prefix}${name}`, columns[name]]));
 }
 
-function loadTable(prefix: string, columns: ReadonlyMap<string, Uint8Array>): CountsTable {
+function loadTable(prefix: string, columns: SavedColumns): CountsTable {
   return CountsTable.fromColumns(
     Object.fromEntries(
       COUNTS_COLUMNS.map((name) => [name, floats(columns, `${prefix}${name}`)]),
@@ -67,49 +95,74 @@ function loadTable(prefix: string, columns: ReadonlyMap<string, Uint8Array>): Co
 /** `array` made at least `length` long (doubling), new entries `fill`. */
 function atLeast<T extends Float64Array | Int32Array>(array: T, length: number, fill = 0): T {
   if (length <= array.length) return array;
+  // A quarter more at a time: these arrays are the largest the summary steps hold.
   const grown = new (array.constructor as new (n: number) => T)(
-    Math.max(length, array.length * 2),
+    Math.max(length, array.length + (array.length >> 2)),
   );
   if (fill !== 0) grown.fill(fill, array.length);
   return extend(array, grown);
 }
 
 /**
- * The archive's counts: per day, per requester (IP index) and per object, over every stored
+ * The archive's counts: per day (with its client kinds), per requester (IP index) and per
+ * object (with the size the latest request reported), and the time range, over every stored
  * request.
  */
 export class ArchiveCounts implements RequestFold {
   /** Its name in the cache. */
   readonly name = "archive_counts";
   /** Its saved format. */
-  readonly format = 1;
+  readonly format = 2;
   /** Per day (key `day + DAY_OFFSET`). */
   days: CountsTable = new CountsTable();
+  /** Per day slot, {@linkcode KIND_CODES} × (requests, bytes, downloads). */
+  kinds: Float64Array = new Float64Array(1024 * KIND_CELLS);
   /** Per requester (key: its IP index). */
   requesters: CountsTable = new CountsTable();
   /** Per object id, four numbers: low bytes, requests, downloads, high bytes. */
   objects: Float64Array = new Float64Array(4096);
+  /** Per object id, the size its latest request reported (-1: none). */
+  sizes: Float64Array = new Float64Array(1024).fill(-1);
+  /** Per object id, the time of that request. */
+  sizeTimes: Float64Array = new Float64Array(1024).fill(-Infinity);
+  /** The first and the last request's time (Infinity, -Infinity for none). */
+  timeRange: Float64Array = Float64Array.of(Infinity, -Infinity);
 
   /** Takes a saved state (always valid: nothing in it depends on a placement or label). */
-  load(_meta: unknown, columns: ReadonlyMap<string, Uint8Array>): undefined {
+  load(_meta: unknown, columns: SavedColumns): undefined {
     this.days = loadTable("days_", columns);
+    this.kinds = floats(columns, "kinds");
     this.requesters = loadTable("requesters_", columns);
-    this.objects = floats(columns, "objects").slice();
+    this.objects = floats(columns, "objects");
+    this.sizes = floats(columns, "sizes");
+    this.sizeTimes = floats(columns, "size_times");
+    this.timeRange = floats(columns, "time_range");
     return undefined;
   }
 
   /** Counts a block's requests. */
   add(block: RequestBlock): void {
-    const { objectIds, times, bytesSent, ipIndexes, downloads } = block;
+    const { objectIds, times, bytesSent, ipIndexes, downloads, objectSizes, clientKinds } = block;
     let maxObject = 0;
     for (let i = 0; i < block.rows; i++) if (objectIds[i] > maxObject) maxObject = objectIds[i];
     const objects = this.objects = atLeast(this.objects, (maxObject + 1) * 4);
-    const { days, requesters } = this;
+    const sizes = this.sizes = atLeast(this.sizes, maxObject + 1, -1);
+    const sizeTimes = this.sizeTimes = atLeast(this.sizeTimes, maxObject + 1, -Infinity);
+    const { days, requesters, timeRange } = this;
     for (let i = 0; i < block.rows; i++) {
       const bytes = bytesSent[i];
       const download = downloads[i];
-      days.add(Math.floor(times[i] / 86400) + DAY_OFFSET, bytes, download, 0);
+      const time = times[i];
+      const day = days.add(Math.floor(time / 86400) + DAY_OFFSET, bytes, download, 0);
+      this.kinds = addKind(this.kinds, day, clientKinds[i], bytes, download);
       requesters.add(ipIndexes[i], bytes, download, 0);
+      if (time < timeRange[0]) timeRange[0] = time;
+      if (time > timeRange[1]) timeRange[1] = time;
+      const id = objectIds[i];
+      if (objectSizes[i] >= 0 && time >= sizeTimes[id]) {
+        sizes[id] = objectSizes[i];
+        sizeTimes[id] = time;
+      }
       const at = objectIds[i] * 4;
       const low = objects[at] + bytes;
       const carry = carryOf(low);
@@ -126,8 +179,12 @@ export class ArchiveCounts implements RequestFold {
       meta: {},
       columns: {
         ...tableColumns("days_", this.days),
+        kinds: this.kinds.subarray(0, this.days.slots.size * KIND_CELLS),
         ...tableColumns("requesters_", this.requesters),
         objects: this.objects,
+        sizes: this.sizes,
+        size_times: this.sizeTimes,
+        time_range: this.timeRange,
       },
     };
   }
@@ -143,7 +200,7 @@ export class WeekBytes implements RequestFold {
   weeks: CountsTable = new CountsTable();
 
   /** Takes a saved state (always valid). */
-  load(_meta: unknown, columns: ReadonlyMap<string, Uint8Array>): undefined {
+  load(_meta: unknown, columns: SavedColumns): undefined {
     this.weeks = loadTable("", columns);
     return undefined;
   }
@@ -240,8 +297,8 @@ interface DatasetMeta {
 const UNSEEN = -2;
 
 /**
- * Each dataset's counts under one placement: per day, per region (with the position of its
- * first request) and its distinct requesters. Datasets, labels and requesters are numbered in
+ * Each dataset's counts under one placement: per day (with its client kinds), per region (with
+ * the position of its first request) and its distinct requesters. Datasets, labels and requesters are numbered in
  * the order this state first met them; it records the dataset of every object it counted and
  * the label of every requester it counted, to see when either changed.
  */
@@ -249,13 +306,21 @@ export class DatasetCounts implements RequestFold {
   /** Its name in the cache. */
   readonly name: string;
   /** Its saved format. */
-  readonly format = 1;
+  readonly format = 2;
   /** Dataset names, by number. */
   datasets: string[] = [];
   /** Clean region labels, by number. */
   labels: string[] = [];
   /** Per dataset and day (key `dataset * DAY_KEYS + day + DAY_OFFSET`). */
   days: CountsTable = new CountsTable();
+  /**
+   * Per day slot, {@linkcode KIND_CODES} × (requests, bytes, downloads); not read from the
+   * cache unless asked for or added to (see the constructor).
+   */
+  kinds: Float64Array = new Float64Array(1024 * KIND_CELLS);
+  /** Whether {@linkcode DatasetCounts.kinds} holds what was saved. */
+  #kindsRead = true;
+  #withKinds: boolean;
   /** Per dataset and region (key `dataset * LABEL_KEYS + label`). */
   regions: CountsTable = new CountsTable();
   /** Distinct (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`). */
@@ -263,7 +328,7 @@ export class DatasetCounts implements RequestFold {
   /** The requesters counted (IP indexes), numbered in the order they came. */
   #requesters = new KeySlots();
   /** Per requester number, the label number it was counted with. */
-  #requesterLabel = new Int32Array(1024);
+  #requesterLabel: Int32Array = new Int32Array(1024);
   /** Requesters whose label is recorded (the next new requester's number). */
   #labelCount = 0;
   /** Per object id, the dataset number it was counted in (-1: left out, -2: not counted). */
@@ -277,10 +342,17 @@ export class DatasetCounts implements RequestFold {
 
   /**
    * Counts of placement `name` (one saved state per name), where objects are as `placement`
-   * places them now and requesters' regions as `labels` say now.
+   * places them now and requesters' regions as `labels` say now; `kinds` says whether the
+   * client kinds will be read (their cells are most of the saved state).
    */
-  constructor(name: string, placement: Placement, labels: RequesterLabels) {
+  constructor(
+    name: string,
+    placement: Placement,
+    labels: RequesterLabels,
+    { kinds = true }: { kinds?: boolean } = {},
+  ) {
     this.name = `dataset_counts:${name}`;
+    this.#withKinds = kinds;
     this.#placement = placement;
     this.#labelsNow = labels;
     this.#counted = new Int32Array(placement.datasetOf.length).fill(UNSEEN);
@@ -288,7 +360,7 @@ export class DatasetCounts implements RequestFold {
   }
 
   /** Takes a saved state, unless an object it counted moved or a requester's region changed. */
-  load(meta: unknown, columns: ReadonlyMap<string, Uint8Array>): string | undefined {
+  load(meta: unknown, columns: SavedColumns): string | undefined {
     const { datasets, labels } = meta as DatasetMeta;
     const counted = int32s(columns, "counted");
     const requesters = floats(columns, "requesters");
@@ -319,11 +391,13 @@ export class DatasetCounts implements RequestFold {
     }
     this.datasets = datasets;
     this.labels = labels;
-    this.#counted = atLeast(counted.slice(), this.#counted.length, UNSEEN);
+    this.#counted = atLeast(counted, this.#counted.length, UNSEEN);
     for (const ip of requesters) this.#requesters.slot(ip);
-    this.#requesterLabel = atLeast(requesterLabel.slice(), 1024);
+    this.#requesterLabel = atLeast(requesterLabel, 1024);
     this.#labelCount = requesters.length;
     this.days = loadTable("days_", columns);
+    this.#kindsRead = columns.behind || this.#withKinds;
+    if (this.#kindsRead) this.kinds = floats(columns, "kinds");
     this.regions = loadTable("regions_", columns);
     const pairs = floats(columns, "pairs");
     this.pairs = new KeySet(pairs.length);
@@ -370,7 +444,7 @@ export class DatasetCounts implements RequestFold {
 
   /** Counts a block's requests. */
   add(block: RequestBlock, position: number): void {
-    const { objectIds, times, bytesSent, ipIndexes, downloads } = block;
+    const { objectIds, times, bytesSent, ipIndexes, downloads, clientKinds } = block;
     const datasetNow = this.#datasetNow;
     const counted = this.#counted;
     const requesters = this.#requesters;
@@ -386,7 +460,8 @@ export class DatasetCounts implements RequestFold {
       const bytes = bytesSent[i];
       const download = downloads[i];
       const day = Math.floor(times[i] / 86400);
-      this.days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download, 0);
+      const slot = this.days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download, 0);
+      this.kinds = addKind(this.kinds, slot, clientKinds[i], bytes, download);
       this.regions.add(dataset * LABEL_KEYS + label, bytes, download, position + i);
       this.pairs.add(requester * DATASET_KEYS + dataset);
     }
@@ -401,6 +476,8 @@ export class DatasetCounts implements RequestFold {
 
   /** The state to save. */
   save(): SavedFold {
+    // Not read means nothing was added: such a state is never saved.
+    if (!this.#kindsRead) throw new Error("Dataset counts saved without their client kinds.");
     const pairs = new Float64Array(this.pairs.size);
     let n = 0;
     this.pairs.forEach((pair) => pairs[n++] = pair);
@@ -412,6 +489,7 @@ export class DatasetCounts implements RequestFold {
         requesters: this.#requesters.keys.slice(0, requesters),
         requester_labels: this.#requesterLabel.slice(0, requesters),
         ...tableColumns("days_", this.days),
+        kinds: this.kinds.subarray(0, this.days.slots.size * KIND_CELLS),
         ...tableColumns("regions_", this.regions),
         pairs,
       },

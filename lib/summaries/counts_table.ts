@@ -104,10 +104,13 @@ export class CountsTable {
   /** Per slot: the position of the key's first request. */
   first: Float64Array = new Float64Array(1024);
 
-  /** Counts one request of `key` at `position` (a number that grows in storage order). */
-  add(key: number, bytes: number, download: number, position: number): void {
+  /**
+   * Counts one request of `key` at `position` (a number that grows in storage order); returns
+   * the key's slot.
+   */
+  add(key: number, bytes: number, download: number, position: number): number {
     const slot = this.slots.slot(key);
-    if (slot === this.low.length) this.#grow(slot * 2);
+    if (slot === this.low.length) this.#grow(slot + (slot >> 1));
     if (this.requests[slot] === 0) this.first[slot] = position;
     const low = this.low[slot] + bytes;
     const carry = carryOf(low);
@@ -115,6 +118,7 @@ export class CountsTable {
     this.low[slot] = low - carry;
     this.requests[slot]++;
     this.downloads[slot] += download;
+    return slot;
   }
 
   /** The counts of a slot, its bytes exact. */
@@ -143,7 +147,7 @@ export class CountsTable {
   static fromColumns(columns: CountsColumns): CountsTable {
     const table = new CountsTable();
     const n = columns.keys.length;
-    table.#grow(Math.max(1024, n * 2));
+    table.#grow(Math.max(1024, n + (n >> 3)));
     for (let i = 0; i < n; i++) table.slots.slot(columns.keys[i]);
     table.low.set(columns.low);
     table.high.set(columns.high);

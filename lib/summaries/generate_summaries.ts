@@ -26,7 +26,7 @@ import {
 } from "./summary_data.ts";
 import type { FoldReport, StopCheck } from "../store/request_folds.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
-import { collectActivity } from "./activity_data.ts";
+import { type ActivityCounts, activityCounts, collectActivity } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
 
 /**
@@ -36,7 +36,7 @@ import { activityFiles } from "./activity_files.ts";
 async function summaryStep<T>(
   options: SummaryOptions,
   command: string,
-  collect: (db: DatabaseSync, stop: StopCheck) => Promise<Collected<T>>,
+  collect: (db: DatabaseSync, stop: StopCheck) => Promise<Pick<Collected<T>, "data" | "folds">>,
   write: (db: DatabaseSync, data: T, stop: StopCheck) => Promise<WrittenFiles>,
 ): Promise<SummaryResult> {
   const { cacheDirectory, signal } = options;
@@ -185,20 +185,33 @@ async function collectDatasets(
     weeks: boolean;
     stop: StopCheck;
   },
-): Promise<Collected<Map<string, ScopeData>>> {
-  return await collectDatasetData(db, place, {
+): Promise<Pick<Collected<CountedDatasets>, "data" | "folds">> {
+  const { data, folds, counted } = await collectDatasetData(db, place, {
     placement,
+    activity: true,
     parts: weeks
       ? { days: true, assets: true, regions: true, weeks }
       : { days: true, assets: true, regions: true },
     stop,
     rebuild: options.rebuild,
   });
+  // What the activity files need, taken out: the kept counts' memory goes now.
+  return {
+    data: { scopes: data, activity: activityCounts(db, place, counted, { datasets: true }) },
+    folds,
+  };
+}
+
+/** A dataset step's numbers, and what the activity files read of the kept counts. */
+interface CountedDatasets {
+  scopes: Map<string, ScopeData>;
+  activity: ActivityCounts;
 }
 
 /** What writing a dataset step needs beyond its counts. */
 interface DatasetWriting {
   db: DatabaseSync;
+  counts: ActivityCounts;
   place: (key: string) => AssetPlace | undefined;
   weeks: boolean;
   stop: StopCheck;
@@ -216,7 +229,7 @@ function writeFiles(folder: string, files: ReadonlyMap<string, string>, make = f
 async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
-  { db, place, weeks, stop }: DatasetWriting,
+  { db, counts, place, weeks, stop }: DatasetWriting,
 ): Promise<WrittenFiles> {
   const path = join(options.cacheDirectory, "summaries");
   const { pick, skip } = options;
@@ -256,6 +269,7 @@ async function writeDatasets(
     const { datasets: activity } = await collectActivity(db, place, {
       sessionGap: options.sessionGap,
       stop,
+      counts,
     });
     for (const [name, folder] of folders) {
       const active = activity.get(name);
@@ -314,7 +328,13 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
       }),
     async (db, data, stop) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data, { db, place: genericPlace, weeks: false, stop });
+      return await writeDatasets(options, data.scopes, {
+        db,
+        counts: data.activity,
+        place: genericPlace,
+        weeks: false,
+        stop,
+      });
     },
   );
 }
@@ -350,7 +370,13 @@ export async function generateDandisetSummaries(
     (db, stop) => collectDatasets(db, options, { place, placement: "dandi", weeks: true, stop }),
     async (db, data, stop) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data, { db, place, weeks: true, stop });
+      return await writeDatasets(options, data.scopes, {
+        db,
+        counts: data.activity,
+        place,
+        weeks: true,
+        stop,
+      });
     },
   );
 }
@@ -459,13 +485,18 @@ export async function generateArchiveSummaries(
     options,
     "generate_archive_summaries",
     async (db, stop) => {
-      const counted = await collectArchiveData(db, { place, stop, rebuild: options.rebuild });
+      const { data, folds, counted } = await collectArchiveData(db, {
+        place,
+        stop,
+        rebuild: options.rebuild,
+      });
       const activity = await collectActivity(db, place ?? genericPlace, {
         sessionGap: options.sessionGap,
         stop,
         datasets: false,
+        counts: activityCounts(db, place ?? genericPlace, counted, { datasets: false }),
       });
-      return { data: { archive: counted.data, activity: activity.archive }, folds: counted.folds };
+      return { data: { archive: data, activity: activity.archive }, folds };
     },
     async (db, { archive, activity }) => {
       const path = join(options.cacheDirectory, "summaries", "archive");

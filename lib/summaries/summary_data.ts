@@ -158,6 +158,23 @@ export interface DatasetCollectOptions extends CollectOptions {
   placement?: string;
   /** What to compute. @default {{ days: true, assets: true, regions: true }} */
   parts?: SummaryParts;
+  /**
+   * Whether the activity files will be read from the counts too (their client kinds are then
+   * read from the cache).
+   *
+   * @default {false}
+   */
+  activity?: boolean;
+}
+
+/** The counts kept in the cache, as a summary step brought them up to date. */
+export interface CountedRequests {
+  /** The archive's. */
+  archive: ArchiveCounts;
+  /** The datasets' of the step's placement, when it has one. */
+  datasets?: DatasetCounts;
+  /** The objects as that placement placed them. */
+  objects?: PlacedObjects;
 }
 
 /** Scopes with what their counts' folds did. */
@@ -166,6 +183,8 @@ export interface Collected<T> {
   data: T;
   /** What each fold of the counts did (requests added, or why all were counted again). */
   folds: FoldReport[];
+  /** The counts themselves (the activity files read theirs from them). */
+  counted: CountedRequests;
 }
 
 /**
@@ -208,7 +227,9 @@ export async function collectDatasetData(
   let weeks: WeekBytes | undefined;
   const folds = await foldRequests(db, () => {
     objects = placeObjects(db, place);
-    counts = new DatasetCounts(options.placement ?? "datasets", objects, requesterLabels(db));
+    counts = new DatasetCounts(options.placement ?? "datasets", objects, requesterLabels(db), {
+      kinds: options.activity ?? false,
+    });
     weeks = parts.weeks || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
     return [counts, archive, ...(weeks ? [weeks] : [])];
   }, options);
@@ -258,7 +279,7 @@ export async function collectDatasetData(
       scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
     ),
   );
-  return { data, folds };
+  return { data, folds, counted: { archive, datasets: counts, objects } };
 }
 
 /**
@@ -418,7 +439,7 @@ export async function collectArchiveData(
       addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
     }
   }
-  return { data: archive, folds };
+  return { data: archive, folds, counted: { archive: counts, objects } };
 }
 
 /** Adds bytes to an asset's week. */
