@@ -33,9 +33,6 @@ export const SCAN_ROWS: number = 1 << 21;
 
 const EPOCH = "request_folds_epoch";
 
-/** Saved arrays are cut into rows of this many bytes (a row is copied whole when written). */
-const CHUNK_BYTES = 8 << 20;
-
 // The triggers are made again each time, so that they are always this version's.
 const FOLD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS request_folds (
@@ -77,6 +74,11 @@ export interface SavedFold {
   meta: unknown;
   /** The state's typed arrays, by name. */
   columns: Record<string, ArrayBufferView>;
+  /**
+   * Per array, how many of its first bytes are those it was loaded with (the saved chunks that
+   * hold only such bytes are kept, not written again); none for an array not loaded.
+   */
+  unchanged?: Record<string, number>;
 }
 
 /** A fold's saved arrays, read one by one while it loads. */
@@ -131,6 +133,13 @@ export interface FoldOptions {
   rebuild?: boolean;
   /** Asked between parts of the scan; a true answer throws {@linkcode StoppedError}. */
   stop?: StopCheck;
+  /**
+   * Saved arrays are cut into rows of this many bytes (a row is copied whole when written; a
+   * row that holds only bytes a fold loaded and kept is not written again).
+   *
+   * @default {8388608}
+   */
+  chunkBytes?: number;
 }
 
 interface Loaded {
@@ -232,7 +241,15 @@ export async function foldRequests(
       });
     }
     db.exec("COMMIT");
-    if (complete) saveFolds(db, folds, loaded, lastId, epoch, added);
+    if (complete) {
+      saveFolds(db, folds, {
+        loaded,
+        through: lastId,
+        epoch,
+        added,
+        chunkBytes: options.chunkBytes ?? 8 << 20,
+      });
+    }
   } catch (error) {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw error instanceof StoppedError ? error : storageError(error);
@@ -314,35 +331,48 @@ function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded
 function saveFolds(
   db: DatabaseSync,
   folds: readonly RequestFold[],
-  loaded: readonly Loaded[],
-  through: number,
-  epoch: string,
-  added: readonly number[],
+  { loaded, through, epoch, added, chunkBytes }: {
+    loaded: readonly Loaded[];
+    through: number;
+    epoch: string;
+    added: readonly number[];
+    chunkBytes: number;
+  },
 ): void {
   db.exec("BEGIN IMMEDIATE");
   if (readEpoch(db) !== epoch) {
     db.exec("ROLLBACK");
     return;
   }
-  const saved = db.prepare("SELECT 1 FROM request_folds WHERE name = ?");
+  const saved = db.prepare("SELECT through FROM request_folds WHERE name = ?");
   const upsert = db.prepare(
     "INSERT OR REPLACE INTO request_folds (name, format, through, meta) VALUES (?, ?, ?, ?)",
   );
-  const dropColumns = db.prepare("DELETE FROM request_fold_chunks WHERE fold = ?");
+  const dropFold = db.prepare("DELETE FROM request_fold_chunks WHERE fold = ?");
+  const dropChunks = db.prepare(
+    "DELETE FROM request_fold_chunks WHERE fold = ? AND name = ? AND chunk >= ?",
+  );
   const insertChunk = db.prepare(
     "INSERT INTO request_fold_chunks (fold, name, chunk, data) VALUES (?, ?, ?, ?)",
   );
   folds.forEach((fold, f) => {
+    const stored = saved.get(fold.name) as { through: number } | undefined;
     const changed = added[f] > 0 || loaded[f].recounted !== undefined;
-    if (!changed && saved.get(fold.name) !== undefined) return;
-    const { meta, columns } = fold.save();
+    if (!changed && stored !== undefined) return;
+    const { meta, columns, unchanged = {} } = fold.save();
+    // Saved chunks are kept only under the state they were loaded from (not one recounted,
+    // nor one another run saved since).
+    const keep = loaded[f].recounted === undefined && stored?.through === loaded[f].through;
+    if (!keep) dropFold.run(fold.name);
     upsert.run(fold.name, fold.format, through, JSON.stringify(meta));
-    dropColumns.run(fold.name);
     for (const [name, data] of Object.entries(columns)) {
       const bytes = bytesOf(data);
+      const kept = keep ? Math.floor(Math.min(unchanged[name] ?? 0, bytes.length) / chunkBytes) : 0;
+      dropChunks.run(fold.name, name, kept);
       // An empty array is one empty chunk, so that it reads back as empty, not as missing.
-      for (let at = 0, chunk = 0; at < bytes.length || chunk === 0; at += CHUNK_BYTES, chunk++) {
-        insertChunk.run(fold.name, name, chunk, bytes.subarray(at, at + CHUNK_BYTES));
+      for (let chunk = kept; chunk * chunkBytes < bytes.length || chunk === 0; chunk++) {
+        const at = chunk * chunkBytes;
+        insertChunk.run(fold.name, name, chunk, bytes.subarray(at, at + chunkBytes));
       }
     }
   });

@@ -78,10 +78,19 @@ function int32s(columns: SavedColumns, name: string): Int32Array {
   return column(bytes, Int32Array, (bytes?.byteLength ?? -4) / 4);
 }
 
-/** A {@linkcode CountsTable}'s columns under `prefix`. */
-function tableColumns(prefix: string, table: CountsTable): Record<string, Float64Array> {
+/** A {@linkcode CountsTable}'s columns under `prefix`, into `saved`. */
+function saveTable(saved: SavedFold, prefix: string, table: CountsTable): void {
   const columns = table.columns();
-  return Object.fromEntries(COUNTS_COLUMNS.map((name) => [`${prefix}${name}`, columns[name]]));
+  for (const name of COUNTS_COLUMNS) {
+    saved.columns[`${prefix}${name}`] = columns[name];
+    saved.unchanged![`${prefix}${name}`] = table.changedFrom * 8;
+  }
+}
+
+/** The kinds' cells of a day table's slots, into `saved`. */
+function saveKinds(saved: SavedFold, days: CountsTable, kinds: Float64Array): void {
+  saved.columns.kinds = kinds.subarray(0, days.slots.size * KIND_CELLS);
+  saved.unchanged!.kinds = days.changedFrom * KIND_CELLS * 8;
 }
 
 function loadTable(prefix: string, columns: SavedColumns): CountsTable {
@@ -175,18 +184,20 @@ export class ArchiveCounts implements RequestFold {
 
   /** The state to save. */
   save(): SavedFold {
-    return {
+    const saved: SavedFold = {
       meta: {},
       columns: {
-        ...tableColumns("days_", this.days),
-        kinds: this.kinds.subarray(0, this.days.slots.size * KIND_CELLS),
-        ...tableColumns("requesters_", this.requesters),
         objects: this.objects,
         sizes: this.sizes,
         size_times: this.sizeTimes,
         time_range: this.timeRange,
       },
+      unchanged: {},
     };
+    saveTable(saved, "days_", this.days);
+    saveKinds(saved, this.days, this.kinds);
+    saveTable(saved, "requesters_", this.requesters);
+    return saved;
   }
 }
 
@@ -217,7 +228,9 @@ export class WeekBytes implements RequestFold {
 
   /** The state to save. */
   save(): SavedFold {
-    return { meta: {}, columns: tableColumns("", this.weeks) };
+    const saved: SavedFold = { meta: {}, columns: {}, unchanged: {} };
+    saveTable(saved, "", this.weeks);
+    return saved;
   }
 }
 
@@ -325,6 +338,11 @@ export class DatasetCounts implements RequestFold {
   regions: CountsTable = new CountsTable();
   /** Distinct (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`). */
   pairs: KeySet = new KeySet();
+  /** The pairs in the order they came (those loaded first), as they are saved. */
+  #pairList: Float64Array = new Float64Array(1024);
+  #pairCount = 0;
+  #loadedPairs = 0;
+  #loadedRequesters = 0;
   /** The requesters counted (IP indexes), numbered in the order they came. */
   #requesters = new KeySlots();
   /** Per requester number, the label number it was counted with. */
@@ -402,6 +420,9 @@ export class DatasetCounts implements RequestFold {
     const pairs = floats(columns, "pairs");
     this.pairs = new KeySet(pairs.length);
     for (const pair of pairs) this.pairs.add(pair);
+    this.#pairList = pairs;
+    this.#pairCount = this.#loadedPairs = pairs.length;
+    this.#loadedRequesters = requesters.length;
     this.#number();
     return undefined;
   }
@@ -463,7 +484,13 @@ export class DatasetCounts implements RequestFold {
       const slot = this.days.add(dataset * DAY_KEYS + day + DAY_OFFSET, bytes, download, 0);
       this.kinds = addKind(this.kinds, slot, clientKinds[i], bytes, download);
       this.regions.add(dataset * LABEL_KEYS + label, bytes, download, position + i);
-      this.pairs.add(requester * DATASET_KEYS + dataset);
+      const pair = requester * DATASET_KEYS + dataset;
+      if (this.pairs.add(pair)) {
+        if (this.#pairCount === this.#pairList.length) {
+          this.#pairList = atLeast(this.#pairList, this.#pairCount + 1);
+        }
+        this.#pairList[this.#pairCount++] = pair;
+      }
     }
   }
 
@@ -478,21 +505,24 @@ export class DatasetCounts implements RequestFold {
   save(): SavedFold {
     // Not read means nothing was added: such a state is never saved.
     if (!this.#kindsRead) throw new Error("Dataset counts saved without their client kinds.");
-    const pairs = new Float64Array(this.pairs.size);
-    let n = 0;
-    this.pairs.forEach((pair) => pairs[n++] = pair);
     const requesters = this.#requesters.size;
-    return {
+    const saved: SavedFold = {
       meta: { datasets: this.datasets, labels: this.labels } satisfies DatasetMeta,
       columns: {
         counted: this.#counted,
-        requesters: this.#requesters.keys.slice(0, requesters),
-        requester_labels: this.#requesterLabel.slice(0, requesters),
-        ...tableColumns("days_", this.days),
-        kinds: this.kinds.subarray(0, this.days.slots.size * KIND_CELLS),
-        ...tableColumns("regions_", this.regions),
-        pairs,
+        requesters: this.#requesters.keys.subarray(0, requesters),
+        requester_labels: this.#requesterLabel.subarray(0, requesters),
+        pairs: this.#pairList.subarray(0, this.#pairCount),
+      },
+      unchanged: {
+        requesters: this.#loadedRequesters * 8,
+        requester_labels: this.#loadedRequesters * 4,
+        pairs: this.#loadedPairs * 8,
       },
     };
+    saveTable(saved, "days_", this.days);
+    saveKinds(saved, this.days, this.kinds);
+    saveTable(saved, "regions_", this.regions);
+    return saved;
   }
 }

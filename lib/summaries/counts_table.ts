@@ -103,6 +103,15 @@ export class CountsTable {
   downloads: Float64Array = new Float64Array(1024);
   /** Per slot: the position of the key's first request. */
   first: Float64Array = new Float64Array(1024);
+  #changedFrom = 0;
+
+  /**
+   * The first slot changed since the table was made (from its columns: the slots before it
+   * hold what those columns held; for a new table, 0).
+   */
+  get changedFrom(): number {
+    return Math.min(this.#changedFrom, this.slots.size);
+  }
 
   /**
    * Counts one request of `key` at `position` (a number that grows in storage order); returns
@@ -111,6 +120,7 @@ export class CountsTable {
   add(key: number, bytes: number, download: number, position: number): number {
     const slot = this.slots.slot(key);
     if (slot === this.low.length) this.#grow(slot + (slot >> 1));
+    if (slot < this.#changedFrom) this.#changedFrom = slot;
     if (this.requests[slot] === 0) this.first[slot] = position;
     const low = this.low[slot] + bytes;
     const carry = carryOf(low);
@@ -154,6 +164,7 @@ export class CountsTable {
     table.requests.set(columns.requests);
     table.downloads.set(columns.downloads);
     table.first.set(columns.first);
+    table.#changedFrom = n;
     return table;
   }
 

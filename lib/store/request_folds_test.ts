@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import type { DatabaseSync } from "node:sqlite";
+import { openCacheDatabase } from "./cache_database.ts";
+import { BlockWriter, type RequestBlock } from "./request_blocks.ts";
+import {
+  foldRequests,
+  hasSavedFold,
+  type RequestFold,
+  type SavedColumns,
+} from "./request_folds.ts";
+
+/** A fold that keeps every request's bytes sent, in storage order (an append-only array). */
+class BytesList implements RequestFold {
+  name = "bytes_list";
+  format: number;
+  values = new Float64Array(4);
+  length = 0;
+  loadedLength = 0;
+  behind: boolean | undefined;
+  constructor(format = 1) {
+    this.format = format;
+  }
+  load(meta: unknown, columns: SavedColumns): string | undefined {
+    const { length } = meta as { length: number };
+    const bytes = columns.get("values");
+    this.behind = columns.behind;
+    if (bytes === undefined || bytes.length !== length * 8) return "the saved list is cut short";
+    this.values = new Float64Array(Math.max(4, length * 2));
+    this.values.set(new Float64Array(bytes.slice().buffer));
+    this.length = this.loadedLength = length;
+    return undefined;
+  }
+  add(block: RequestBlock): void {
+    for (let i = 0; i < block.rows; i++) {
+      if (this.length === this.values.length) {
+        const grown = new Float64Array(this.values.length * 2);
+        grown.set(this.values);
+        this.values = grown;
+      }
+      this.values[this.length++] = block.bytesSent[i];
+    }
+  }
+  save() {
+    return {
+      meta: { length: this.length },
+      columns: { values: this.values.subarray(0, this.length) },
+      unchanged: { values: this.loadedLength * 8 },
+    };
+  }
+}
+
+function writeBytes(db: DatabaseSync, fileId: number, bytes: number[]): void {
+  const blocks = new BlockWriter(db);
+  bytes.forEach((b, i) => blocks.push(fileId, i + 1, 1, 86400 + i, b, 7, 1));
+  blocks.flush();
+}
+
+/** Records which chunks of the list the following runs write (a temporary trigger). */
+function watchWrites(db: DatabaseSync): () => number[] {
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS written (chunk INTEGER);
+    DELETE FROM written;
+    CREATE TEMP TRIGGER IF NOT EXISTS chunk_written AFTER INSERT ON main.request_fold_chunks
+    BEGIN INSERT INTO written VALUES (new.chunk); END;`);
+  return () => db.prepare("SELECT chunk FROM written").all().map((row) => row.chunk as number);
+}
+
+/** The saved chunks' numbers. */
+function savedChunks(db: DatabaseSync): number[] {
+  return db.prepare(
+    "SELECT chunk FROM request_fold_chunks WHERE fold = 'bytes_list' ORDER BY chunk",
+  ).all().map((row) => row.chunk as number);
+}
+
+async function withCache(run: (db: DatabaseSync) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const db = openCacheDatabase(dir);
+  try {
+    await run(db);
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// Two values per saved chunk.
+const chunkBytes = 16;
+
+Deno.test("a fold adds only the blocks stored since it was saved, and keeps its unchanged chunks", async () => {
+  await withCache(async (db) => {
+    writeBytes(db, 1, [10, 11, 12, 13, 14]);
+    const first = new BytesList();
+    assert.deepStrictEqual(await foldRequests(db, () => [first], { chunkBytes }), [
+      { name: "bytes_list", added: 5 },
+    ]);
+    assert.deepStrictEqual(first.behind, undefined); // nothing saved yet: nothing loaded
+    assert.deepStrictEqual(savedChunks(db), [0, 1, 2]);
+
+    writeBytes(db, 2, [20, 21, 22]);
+    const written = watchWrites(db);
+    const second = new BytesList();
+    assert.deepStrictEqual(await foldRequests(db, () => [second], { chunkBytes }), [
+      { name: "bytes_list", added: 3 },
+    ]);
+    assert.deepStrictEqual(second.behind, true);
+    assert.deepStrictEqual([...second.values.subarray(0, 8)], [10, 11, 12, 13, 14, 20, 21, 22]);
+    assert.deepStrictEqual(savedChunks(db), [0, 1, 2, 3]);
+    // The two full chunks of loaded values are kept as they were; the half full one and the
+    // new one are written.
+    assert.deepStrictEqual(written(), [2, 3]);
+
+    // Nothing new: nothing read behind, nothing written.
+    const third = new BytesList();
+    assert.deepStrictEqual(await foldRequests(db, () => [third], { chunkBytes }), [
+      { name: "bytes_list", added: 0 },
+    ]);
+    assert.deepStrictEqual(third.behind, false);
+    assert.deepStrictEqual(written(), [2, 3]);
+    assert.deepStrictEqual([...third.values.subarray(0, third.length)], [
+      10,
+      11,
+      12,
+      13,
+      14,
+      20,
+      21,
+      22,
+    ]);
+  });
+});
+
+Deno.test("a rebuild, a new format or a state the fold refuses counts everything again and writes every chunk", async () => {
+  await withCache(async (db) => {
+    writeBytes(db, 1, [1, 2, 3, 4, 5]);
+    await foldRequests(db, () => [new BytesList()], { chunkBytes });
+    const written = watchWrites(db);
+
+    const rebuilt = new BytesList();
+    assert.deepStrictEqual(await foldRequests(db, () => [rebuilt], { rebuild: true, chunkBytes }), [
+      { name: "bytes_list", added: 5, recounted: "asked for (--rebuild)" },
+    ]);
+    assert.deepStrictEqual([...rebuilt.values.subarray(0, 5)], [1, 2, 3, 4, 5]);
+    assert.deepStrictEqual(written(), [0, 1, 2]);
+
+    assert.deepStrictEqual(await foldRequests(db, () => [new BytesList(2)], { chunkBytes }), [
+      { name: "bytes_list", added: 5, recounted: "the saved counts are of an older format" },
+    ]);
+
+    // A saved chunk lost: the fold says why it recounts.
+    db.exec("DELETE FROM request_fold_chunks WHERE chunk = 1");
+    const refused = new BytesList(2);
+    assert.deepStrictEqual(await foldRequests(db, () => [refused], { chunkBytes }), [
+      { name: "bytes_list", added: 5, recounted: "the saved list is cut short" },
+    ]);
+    assert.deepStrictEqual([...refused.values.subarray(0, refused.length)], [1, 2, 3, 4, 5]);
+  });
+});
+
+Deno.test("deleting or changing a stored block drops every saved fold (the triggers)", async () => {
+  await withCache(async (db) => {
+    writeBytes(db, 1, [1, 2]);
+    writeBytes(db, 2, [3]);
+    await foldRequests(db, () => [new BytesList()], { chunkBytes });
+    assert.ok(hasSavedFold(db, "bytes_list"));
+    db.exec("DELETE FROM request_blocks WHERE file_id = 2");
+    assert.ok(!hasSavedFold(db, "bytes_list"));
+    assert.deepStrictEqual(db.prepare("SELECT count(*) AS n FROM request_fold_chunks").get()?.n, 0);
+    const recount = new BytesList();
+    assert.deepStrictEqual(await foldRequests(db, () => [recount], { chunkBytes }), [
+      { name: "bytes_list", added: 2 },
+    ]);
+    assert.deepStrictEqual([...recount.values.subarray(0, recount.length)], [1, 2]);
+
+    db.exec("UPDATE request_blocks SET file_id = 1");
+    assert.ok(hasSavedFold(db, "bytes_list")); // the file a block came from is not a count
+    db.exec("UPDATE request_blocks SET bytes_sent = bytes_sent");
+    assert.ok(!hasSavedFold(db, "bytes_list"));
+  });
+});
