@@ -12,6 +12,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { textOfMaybeGzip } from "../lib/gzip.ts";
 import { readIpTable } from "../lib/store/ip_table.ts";
+import { openCacheDatabase } from "../lib/store/cache_database.ts";
 import { exportExtraction } from "../lib/reference/export_extraction.ts";
 
 /** The repository root. */
@@ -49,6 +50,29 @@ export async function withTmpDir<T>(fn: (dir: string) => Promise<T>): Promise<T>
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Runs `fn` on a new cache database in a fresh temporary folder, closed and removed after. */
+export async function withCacheDatabase<T>(fn: (db: DatabaseSync) => Promise<T>): Promise<T> {
+  return await withTmpDir(async (dir) => {
+    const db = openCacheDatabase(dir);
+    try {
+      return await fn(db);
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** A small deterministic generator of numbers in [0, 1) (xorshift32). */
+export function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
 }
 
 /** The permission flags of the CLI's tasks (least privilege, not -A). */

@@ -23,7 +23,7 @@ import {
   integerOption,
 } from "./command.ts";
 import { MAPPING_URL_VARIABLE, SESSION_GAP_VARIABLE } from "../env.ts";
-import { DEFAULT_SESSION_GAP } from "../summaries/activity_data.ts";
+import { DEFAULT_SESSION_GAP } from "../summaries/session_fold.ts";
 
 const PRIVACY_HELP = `  --privacy-minimum <n>  counts below n are published as "<n>" (default 50)
   --privacy-modulo <n>   other counts are rounded to a multiple of n, halves to even

@@ -16,7 +16,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
-import { bytesOf, hasTable } from "./blob_columns.ts";
+import { bytesOf, column, type ColumnType, hasTable } from "./blob_columns.ts";
 import { storageError } from "./cache_database.ts";
 import {
   BLOCK_ROWS,
@@ -90,6 +90,31 @@ export interface SavedColumns {
    * needed (each is added to, and saved again); when not, only those the caller will read.
    */
   readonly behind: boolean;
+}
+
+/**
+ * The saved array `name` as `rows` elements of `type` (on bytes of its own, which may be
+ * changed and kept), or undefined when it was not saved with that length.
+ *
+ * @example Usage
+ * ```ts
+ * import { savedArray } from "./request_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const columns = { get: () => new Uint8Array(Uint32Array.of(7, 8).buffer), behind: false };
+ * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2), Uint32Array.of(7, 8));
+ * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 3), undefined);
+ * ```
+ */
+export function savedArray<T extends ArrayBufferView>(
+  columns: SavedColumns,
+  name: string,
+  type: ColumnType<T>,
+  rows: number,
+): T | undefined {
+  const bytes = columns.get(name);
+  if (bytes === undefined || bytes.byteLength !== rows * type.BYTES_PER_ELEMENT) return undefined;
+  return column(bytes, type, rows);
 }
 
 /** A state kept up to date with the stored requests, block by block. */
@@ -349,6 +374,10 @@ function saveFolds(
     "INSERT OR REPLACE INTO request_folds (name, format, through, meta) VALUES (?, ?, ?, ?)",
   );
   const dropFold = db.prepare("DELETE FROM request_fold_chunks WHERE fold = ?");
+  // Arrays an older version of the fold saved and this one does not.
+  const dropOthers = db.prepare(
+    "DELETE FROM request_fold_chunks WHERE fold = ? AND name NOT IN (SELECT value FROM json_each(?))",
+  );
   const dropChunks = db.prepare(
     "DELETE FROM request_fold_chunks WHERE fold = ? AND name = ? AND chunk >= ?",
   );
@@ -364,6 +393,7 @@ function saveFolds(
     // nor one another run saved since).
     const keep = loaded[f].recounted === undefined && stored?.through === loaded[f].through;
     if (!keep) dropFold.run(fold.name);
+    else dropOthers.run(fold.name, JSON.stringify(Object.keys(columns)));
     upsert.run(fold.name, fold.format, through, JSON.stringify(meta));
     for (const [name, data] of Object.entries(columns)) {
       const bytes = bytesOf(data);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { withCacheDatabase } from "../../tests/_helpers.ts";
 import type { DatabaseSync } from "node:sqlite";
-import { openCacheDatabase } from "./cache_database.ts";
 import { BlockWriter, type RequestBlock } from "./request_blocks.ts";
 import {
   foldRequests,
@@ -71,22 +71,11 @@ function savedChunks(db: DatabaseSync): number[] {
   ).all().map((row) => row.chunk as number);
 }
 
-async function withCache(run: (db: DatabaseSync) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const db = openCacheDatabase(dir);
-  try {
-    await run(db);
-  } finally {
-    db.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 // Two values per saved chunk.
 const chunkBytes = 16;
 
 Deno.test("a fold adds only the blocks stored since it was saved, and keeps its unchanged chunks", async () => {
-  await withCache(async (db) => {
+  await withCacheDatabase(async (db) => {
     writeBytes(db, 1, [10, 11, 12, 13, 14]);
     const first = new BytesList();
     assert.deepStrictEqual(await foldRequests(db, () => [first], { chunkBytes }), [
@@ -129,7 +118,7 @@ Deno.test("a fold adds only the blocks stored since it was saved, and keeps its 
 });
 
 Deno.test("a rebuild, a new format or a state the fold refuses counts everything again and writes every chunk", async () => {
-  await withCache(async (db) => {
+  await withCacheDatabase(async (db) => {
     writeBytes(db, 1, [1, 2, 3, 4, 5]);
     await foldRequests(db, () => [new BytesList()], { chunkBytes });
     const written = watchWrites(db);
@@ -156,7 +145,7 @@ Deno.test("a rebuild, a new format or a state the fold refuses counts everything
 });
 
 Deno.test("deleting or changing a stored block drops every saved fold (the triggers)", async () => {
-  await withCache(async (db) => {
+  await withCacheDatabase(async (db) => {
     writeBytes(db, 1, [1, 2]);
     writeBytes(db, 2, [3]);
     await foldRequests(db, () => [new BytesList()], { chunkBytes });

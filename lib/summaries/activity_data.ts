@@ -9,8 +9,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { OperatorError, StoppedError } from "../errors.ts";
-import { readRequestBlocks } from "../store/request_blocks.ts";
+import { type ObjectSessions, SessionFold } from "./session_fold.ts";
 import { readOperationBlocks } from "../store/operation_blocks.ts";
 import { foldRequests, type RequestFold } from "../store/request_folds.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
@@ -142,12 +141,12 @@ export interface ActivityScope {
 export interface ActivityOptions {
   /**
    * Longest gap, in seconds, between two requests of one client for one asset within one
-   * session.
+   * session (when the counts are not given; theirs were cut at the step's gap).
    *
    * @default {1800}
    */
   sessionGap?: number;
-  /** Asked between parts of the work; a true answer throws {@linkcode StoppedError}. */
+  /** Asked between parts of the work; a true answer throws a `StoppedError`. */
   stop?: StopCheck;
   /**
    * Whether to compute each dataset's own files too; without, only the archive's (whose rows
@@ -170,11 +169,6 @@ export interface ActivityOptions {
   placement?: string;
 }
 
-/** The default session gap: 30 minutes. */
-export const DEFAULT_SESSION_GAP = 1800;
-
-/** Requests sorted at once for sessions (a chunk of objects; 32 MiB of keys). */
-const SESSION_CHUNK = 1 << 22;
 const UPLOAD = OPERATION_GROUPS.indexOf("upload");
 
 /** {@linkcode DayRows} of `n` rows, all 0. */
@@ -289,10 +283,8 @@ export interface ActivityCounts {
   kinds: KindRows;
   /** Each object's totals. */
   totals: ObjectTotals;
-  /** The first request's time (Infinity for none). */
-  minTime: number;
-  /** The last request's time (-Infinity for none). */
-  maxTime: number;
+  /** The sessions of the objects placed and requested. */
+  sessions: ObjectSessions;
 }
 
 /**
@@ -314,10 +306,10 @@ export interface ActivityCounts {
  * const blocks = new BlockWriter(db);
  * blocks.push(1, 1, 1, 86400, 100, 7, 1, 100, 3);
  * blocks.flush();
- * const { counted } = await collectArchiveData(db);
+ * const { counted } = await collectArchiveData(db, { activity: true });
  * const place = (key: string) => ({ dataset: "ds1", asset: key.slice(4) });
  * const counts = activityCounts(db, place, counted, { datasets: false });
- * assert.deepStrictEqual([counts.minTime, counts.kinds.archive.codes[0]], [86400, 3]);
+ * assert.deepStrictEqual([counts.sessions.ranges.get(1), counts.kinds.archive.codes[0]], [{ start: 0, end: 1 }, 3]);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -325,9 +317,12 @@ export interface ActivityCounts {
 export function activityCounts(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
-  { archive, datasets, objects = placeObjects(db, place) }: CountedRequests,
+  { archive, datasets, objects = placeObjects(db, place), sessions }: CountedRequests,
   options: { datasets: boolean },
 ): ActivityCounts {
+  if (sessions === undefined) {
+    throw new Error("activityCounts needs counts collected with their sessions (activity: true)");
+  }
   const [archiveRows] = codedRowsByScope(archive.days, archive.kinds, 1);
   let datasetRows = objects.names.map(() => newDayRows(0));
   if (datasets !== undefined && options.datasets) {
@@ -348,8 +343,9 @@ export function activityCounts(
     objects,
     kinds: { datasets: datasetRows, archive: archiveRows },
     totals,
-    minTime: archive.timeRange[0],
-    maxTime: archive.timeRange[1],
+    sessions: sessions.sessions((id) =>
+      id <= objects.maxId && objects.places[id] !== undefined && totals.requests[id] > 0
+    ),
   };
 }
 
@@ -443,9 +439,6 @@ class Numbers<T extends Float64Array | Uint32Array> {
   }
 }
 
-/** Session lengths and requests are whole numbers below 2^32: four bytes each. */
-const sessionList = () => new Numbers((length) => new Uint32Array(length));
-
 /**
  * Aggregates the cache's activity per dataset (`place` assigns each object key to a dataset
  * and asset, or undefined to leave it out) and for the whole archive (every request and line,
@@ -481,24 +474,24 @@ export async function collectActivity(
   place: (key: string) => AssetPlace | undefined,
   options: ActivityOptions = {},
 ): Promise<{ datasets: Map<string, ActivityScope>; archive: ActivityScope }> {
-  const gap = options.sessionGap ?? DEFAULT_SESSION_GAP;
   const withDatasets = options.datasets ?? true;
   let counts = options.counts;
   if (counts === undefined) {
     const archive = new ArchiveCounts();
+    const sessions = new SessionFold({ gap: options.sessionGap });
     let datasets: DatasetCounts | undefined;
     let placed: PlacedObjects | undefined;
     await foldRequests(db, () => {
       placed = placeObjects(db, place);
-      if (!withDatasets) return [archive];
+      if (!withDatasets) return [archive, sessions];
       datasets = new DatasetCounts(options.placement ?? "datasets", placed, requesterLabels(db));
-      return [datasets, archive] as RequestFold[];
+      return [datasets, archive, sessions] as RequestFold[];
     }, { stop: options.stop });
-    counts = activityCounts(db, place, { archive, datasets, objects: placed }, {
+    counts = activityCounts(db, place, { archive, datasets, objects: placed, sessions }, {
       datasets: withDatasets,
     });
   }
-  const { objects, kinds, totals, minTime, maxTime } = counts;
+  const { objects, kinds, totals, sessions } = counts;
   const archive = objects.names.length;
   const byOperation = sumOperations(db, objects, { kinds, datasets: withDatasets });
   const byClientKind = [...kinds.datasets, kinds.archive];
@@ -511,12 +504,6 @@ export async function collectActivity(
     ratioBytes: 0,
     ratioSizes: 0,
   }));
-  const sessions = await collectSessions(db, objects, totals, {
-    gap,
-    range: maxTime - minTime + 1,
-    minTime,
-    stop: options.stop,
-  });
   addDeliveryAndSessions(scopes, objects, { totals, sessions, datasets: withDatasets });
   const datasets = new Map<string, ActivityScope>();
   objects.names.map((name, i) => [name, i] as const)
@@ -530,105 +517,6 @@ export async function collectActivity(
       }
     });
   return { datasets, archive: scopes[archive] };
-}
-
-/** Each object's sessions: lengths and requests per session (unsorted), by object id. */
-interface ObjectSessions {
-  /** Every session's length, object by object. */
-  seconds: Numbers<Uint32Array>;
-  /** Every session's requests, in the same order. */
-  requests: Numbers<Uint32Array>;
-  /** Where each object's sessions are in those lists, by object id. */
-  ranges: Map<number, { start: number; end: number }>;
-}
-
-/**
- * The sessions of every placed object, a chunk of objects at a time (at most
- * {@linkcode SESSION_CHUNK} requests, unless one object has more): a pass over the requests
- * per chunk gathers each request as `client * range + time offset` at its object's place, each
- * object's keys are sorted, and a sweep cuts sessions at a new client or a gap.
- */
-async function collectSessions(
-  db: DatabaseSync,
-  objects: ReturnType<typeof placeObjects>,
-  totals: ObjectTotals,
-  { gap, range, minTime, stop }: { gap: number; range: number; minTime: number; stop?: StopCheck },
-): Promise<ObjectSessions> {
-  const result: ObjectSessions = {
-    seconds: sessionList(),
-    requests: sessionList(),
-    ranges: new Map(),
-  };
-  const placed: number[] = [];
-  for (let id = 1; id <= objects.maxId; id++) {
-    if (totals.requests[id] > 0 && objects.places[id] !== undefined) placed.push(id);
-  }
-  // Per object id: where its requests start in the chunk's keys, and where the next goes
-  // (-1: not in the chunk).
-  const starts = new Float64Array(objects.maxId + 1);
-  const next = new Float64Array(objects.maxId + 1).fill(-1);
-  for (let first = 0; first < placed.length;) {
-    // The chunk: objects placed[first..last).
-    let rows = 0;
-    let last = first;
-    while (
-      last < placed.length &&
-      (last === first || rows + totals.requests[placed[last]] <= SESSION_CHUNK)
-    ) {
-      starts[placed[last]] = next[placed[last]] = rows;
-      rows += totals.requests[placed[last]];
-      last++;
-    }
-    if (await stop?.()) throw new StoppedError();
-    const keys = new Float64Array(rows);
-    const clients = new Map<number, number>();
-    for (const block of readRequestBlocks(db)) {
-      const { objectIds, ipIndexes, times } = block;
-      for (let i = 0; i < block.rows; i++) {
-        const id = objectIds[i];
-        const at = id <= objects.maxId ? next[id] : -1;
-        if (at < 0) continue;
-        let client = clients.get(ipIndexes[i]);
-        if (client === undefined) clients.set(ipIndexes[i], client = clients.size);
-        keys[at] = client * range + (times[i] - minTime);
-        next[id] = at + 1;
-      }
-    }
-    if (clients.size * range >= Number.MAX_SAFE_INTEGER) {
-      throw new OperatorError(
-        `Cannot compute sessions: ${clients.size} clients over ${range} seconds exceed the ` +
-          "exact range of the sort keys. Report this with the cache's size.",
-      );
-    }
-    for (let k = first; k < last; k++) {
-      const id = placed[k];
-      next[id] = -1;
-      const start = starts[id];
-      const end = start + totals.requests[id];
-      const sorted = keys.subarray(start, end).sort();
-      const { seconds, requests } = result;
-      const sessionsStart = seconds.length;
-      let i = 0;
-      while (i < sorted.length) {
-        const firstTime = sorted[i] % range;
-        const client = sorted[i] - firstTime;
-        let lastTime = firstTime;
-        let j = i + 1;
-        while (j < sorted.length) {
-          const time = sorted[j] % range;
-          if (sorted[j] - time !== client || time - lastTime > gap) break;
-          lastTime = time;
-          j++;
-        }
-        seconds.push(lastTime - firstTime);
-        requests.push(j - i);
-        i = j;
-      }
-      result.ranges.set(id, { start: sessionsStart, end: seconds.length });
-    }
-    first = last;
-  }
-  return result;
 }
 
 /** Fills each scope's delivery, sessions and ratios from the objects' totals and sessions. */
@@ -717,12 +605,12 @@ function addDeliveryAndSessions(
  * (an asset's) is sorted where it is; several (a dataset's) are copied together first.
  */
 function sessionsOf(sessions: ObjectSessions, ranges: { start: number; end: number }[]): Sessions {
-  const sorted = (list: Numbers<Uint32Array>) => {
-    if (ranges.length === 1) return list.values.subarray(ranges[0].start, ranges[0].end).sort();
+  const sorted = (list: Uint32Array) => {
+    if (ranges.length === 1) return list.subarray(ranges[0].start, ranges[0].end).sort();
     const values = new Uint32Array(ranges.reduce((sum, r) => sum + r.end - r.start, 0));
     let at = 0;
     for (const { start, end } of ranges) {
-      values.set(list.values.subarray(start, end), at);
+      values.set(list.subarray(start, end), at);
       at += end - start;
     }
     return values.sort();

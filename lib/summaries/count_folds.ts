@@ -134,8 +134,6 @@ export class ArchiveCounts implements RequestFold {
   sizes: Float64Array = new Float64Array(1024).fill(-1);
   /** Per object id, the time of that request. */
   sizeTimes: Float64Array = new Float64Array(1024).fill(-Infinity);
-  /** The first and the last request's time (Infinity, -Infinity for none). */
-  timeRange: Float64Array = Float64Array.of(Infinity, -Infinity);
 
   /** Takes a saved state (always valid: nothing in it depends on a placement or label). */
   load(_meta: unknown, columns: SavedColumns): undefined {
@@ -145,7 +143,6 @@ export class ArchiveCounts implements RequestFold {
     this.objects = floats(columns, "objects");
     this.sizes = floats(columns, "sizes");
     this.sizeTimes = floats(columns, "size_times");
-    this.timeRange = floats(columns, "time_range");
     return undefined;
   }
 
@@ -157,7 +154,7 @@ export class ArchiveCounts implements RequestFold {
     const objects = this.objects = atLeast(this.objects, (maxObject + 1) * 4);
     const sizes = this.sizes = atLeast(this.sizes, maxObject + 1, -1);
     const sizeTimes = this.sizeTimes = atLeast(this.sizeTimes, maxObject + 1, -Infinity);
-    const { days, requesters, timeRange } = this;
+    const { days, requesters } = this;
     for (let i = 0; i < block.rows; i++) {
       const bytes = bytesSent[i];
       const download = downloads[i];
@@ -165,8 +162,6 @@ export class ArchiveCounts implements RequestFold {
       const day = days.add(Math.floor(time / 86400) + DAY_OFFSET, bytes, download, 0);
       this.kinds = addKind(this.kinds, day, clientKinds[i], bytes, download);
       requesters.add(ipIndexes[i], bytes, download, 0);
-      if (time < timeRange[0]) timeRange[0] = time;
-      if (time > timeRange[1]) timeRange[1] = time;
       const id = objectIds[i];
       if (objectSizes[i] >= 0 && time >= sizeTimes[id]) {
         sizes[id] = objectSizes[i];
@@ -190,7 +185,6 @@ export class ArchiveCounts implements RequestFold {
         objects: this.objects,
         sizes: this.sizes,
         size_times: this.sizeTimes,
-        time_range: this.timeRange,
       },
       unchanged: {},
     };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { seeded } from "../../tests/_helpers.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
@@ -10,17 +11,6 @@ import {
 } from "./summary_data.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
 import { comparePaths } from "./sort_orders.ts";
-
-/** A small deterministic generator (xorshift32). */
-function seeded(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 interface Request {
   objectId: number;

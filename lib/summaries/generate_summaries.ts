@@ -189,6 +189,7 @@ async function collectDatasets(
   const { data, folds, counted } = await collectDatasetData(db, place, {
     placement,
     activity: true,
+    sessionGap: options.sessionGap,
     parts: weeks
       ? { days: true, assets: true, regions: true, weeks }
       : { days: true, assets: true, regions: true },
@@ -266,11 +267,7 @@ async function writeDatasets(
     // The counts are written: their memory goes before the activity's scan needs its own.
     data.clear();
     chosen.clear();
-    const { datasets: activity } = await collectActivity(db, place, {
-      sessionGap: options.sessionGap,
-      stop,
-      counts,
-    });
+    const { datasets: activity } = await collectActivity(db, place, { stop, counts });
     for (const [name, folder] of folders) {
       const active = activity.get(name);
       if (active === undefined) continue;
@@ -489,9 +486,10 @@ export async function generateArchiveSummaries(
         place,
         stop,
         rebuild: options.rebuild,
+        activity: true,
+        sessionGap: options.sessionGap,
       });
       const activity = await collectActivity(db, place ?? genericPlace, {
-        sessionGap: options.sessionGap,
         stop,
         datasets: false,
         counts: activityCounts(db, place ?? genericPlace, counted, { datasets: false }),

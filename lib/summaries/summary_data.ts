@@ -10,6 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { mondayOfWeek } from "./calendar_days.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { carryOf, exactBytes } from "./counts_table.ts";
+import { SessionFold } from "./session_fold.ts";
 import {
   ArchiveCounts,
   DATASET_KEYS,
@@ -145,6 +146,19 @@ export interface CollectOptions {
    * @default {false}
    */
   rebuild?: boolean;
+  /**
+   * Whether the activity files will be read from the counts too (their sessions are then
+   * kept up to date as well, and a dataset step's client kinds read from the cache).
+   *
+   * @default {false}
+   */
+  activity?: boolean;
+  /**
+   * The session gap of the activity files, in seconds (see `collectActivity`).
+   *
+   * @default {1800}
+   */
+  sessionGap?: number;
 }
 
 /** Options of {@linkcode collectDatasetData}. */
@@ -158,13 +172,6 @@ export interface DatasetCollectOptions extends CollectOptions {
   placement?: string;
   /** What to compute. @default {{ days: true, assets: true, regions: true }} */
   parts?: SummaryParts;
-  /**
-   * Whether the activity files will be read from the counts too (their client kinds are then
-   * read from the cache).
-   *
-   * @default {false}
-   */
-  activity?: boolean;
 }
 
 /** The counts kept in the cache, as a summary step brought them up to date. */
@@ -175,6 +182,8 @@ export interface CountedRequests {
   datasets?: DatasetCounts;
   /** The objects as that placement placed them. */
   objects?: PlacedObjects;
+  /** The objects' sessions, when the activity files read them. */
+  sessions?: SessionFold;
 }
 
 /** Scopes with what their counts' folds did. */
@@ -225,13 +234,14 @@ export async function collectDatasetData(
   let counts!: DatasetCounts;
   const archive = new ArchiveCounts();
   let weeks: WeekBytes | undefined;
+  const sessions = sessionFold(options);
   const folds = await foldRequests(db, () => {
     objects = placeObjects(db, place);
     counts = new DatasetCounts(options.placement ?? "datasets", objects, requesterLabels(db), {
       kinds: options.activity ?? false,
     });
     weeks = parts.weeks || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
-    return [counts, archive, ...(weeks ? [weeks] : [])];
+    return [counts, archive, ...(weeks ? [weeks] : []), ...(sessions ? [sessions] : [])];
   }, options);
   const scopes = counts.datasets.map(() => emptyScope());
   const datasetNow = counts.datasetNow;
@@ -279,7 +289,12 @@ export async function collectDatasetData(
       scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
     ),
   );
-  return { data, folds, counted: { archive, datasets: counts, objects } };
+  return { data, folds, counted: { archive, datasets: counts, objects, sessions } };
+}
+
+/** The sessions' fold when the activity files are read from the counts. */
+function sessionFold(options: CollectOptions): SessionFold | undefined {
+  return options.activity ? new SessionFold({ gap: options.sessionGap }) : undefined;
 }
 
 /**
@@ -396,11 +411,12 @@ export async function collectArchiveData(
   let labels!: ReturnType<typeof requesterLabels>;
   let objects: PlacedObjects | undefined;
   const place = options.place;
+  const sessions = sessionFold(options);
   const folds = await foldRequests(db, () => {
     labels = requesterLabels(db);
     if (place !== undefined) objects = placeObjects(db, place);
     weeks = place !== undefined || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
-    return [counts, ...(weeks ? [weeks] : [])] as RequestFold[];
+    return [counts, ...(weeks ? [weeks] : []), ...(sessions ? [sessions] : [])] as RequestFold[];
   }, options);
   const days = counts.days;
   archive.byDay = new Map(
@@ -439,7 +455,7 @@ export async function collectArchiveData(
       addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
     }
   }
-  return { data: archive, folds, counted: { archive: counts, objects } };
+  return { data: archive, folds, counted: { archive: counts, objects, sessions } };
 }
 
 /** Adds bytes to an asset's week. */

@@ -1,0 +1,409 @@
+/**
+ * Each object's access sessions, kept up to date with the stored requests (see
+ * `request_folds.ts`), so that `sessions.tsv` costs what a night adds instead of a sort of the
+ * whole history. A session is a run of one client's requests for one object, each within the
+ * session gap of the one before; its length is its last request's time less its first's.
+ *
+ * The state is every session, sorted by object, then client, then first request: per session
+ * its client's number, first time, length and requests (20 bytes), and per object its number
+ * of sessions. New requests are gathered, then merged in one sweep from the end: a request
+ * within the gap of a session (or between two) extends it (or joins them), whatever the order
+ * the requests come in, so the sessions are those of one sort of every request.
+ *
+ * @module
+ */
+
+import { OperatorError } from "../errors.ts";
+import { KeySlots } from "../key_slots.ts";
+import type { RequestBlock } from "../store/request_blocks.ts";
+import {
+  type RequestFold,
+  savedArray,
+  type SavedColumns,
+  type SavedFold,
+} from "../store/request_folds.ts";
+import { resized } from "../typed_columns.ts";
+
+/** The default session gap: 30 minutes. */
+export const DEFAULT_SESSION_GAP = 1800;
+
+/** The sessions of objects, as the activity files read them. */
+export interface ObjectSessions {
+  /** Every session's length in seconds, object by object. */
+  seconds: Uint32Array;
+  /** Every session's requests, in the same order. */
+  requests: Uint32Array;
+  /** Where each object's sessions are in those lists, by object id. */
+  ranges: Map<number, { start: number; end: number }>;
+}
+
+/** Options of {@linkcode SessionFold}. */
+export interface SessionFoldOptions {
+  /**
+   * Longest gap, in seconds, between two requests of one client for one object within one
+   * session (saved sessions cut at another gap are counted again).
+   *
+   * @default {1800}
+   */
+  gap?: number;
+  /**
+   * Requests gathered before they are merged into the sessions (16 bytes each, and 8 more
+   * while they merge).
+   *
+   * @default {4194304}
+   */
+  pending?: number;
+}
+
+interface SessionsMeta {
+  gap: number;
+  sessions: number;
+  objects: number;
+  clients: number;
+}
+
+/**
+ * Every object's sessions over the stored requests, as a {@linkcode RequestFold}.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { BlockWriter } from "../store/request_blocks.ts";
+ * import { foldRequests } from "../store/request_folds.ts";
+ * import { SessionFold } from "./session_fold.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * // Object 1: client 7 at 0 s and 60 s (one session), client 8 once.
+ * for (const [time, ip] of [[86400, 7], [86460, 7], [86400, 8]]) blocks.push(1, 1, 1, time, 10, ip, 1);
+ * blocks.flush();
+ * await foldRequests(db, () => [new SessionFold()]);
+ * // A later night: client 7 again 20 minutes later (the same session), an hour after (a new one).
+ * blocks.push(2, 1, 1, 86460 + 1200, 10, 7, 1);
+ * blocks.push(2, 2, 1, 86460 + 1200 + 3600, 10, 7, 1);
+ * blocks.flush();
+ * const fold = new SessionFold();
+ * await foldRequests(db, () => [fold]);
+ * const { seconds, requests, ranges } = fold.sessions(() => true);
+ * assert.deepStrictEqual([[...seconds], [...requests], ranges.get(1)], [[1260, 0, 0], [3, 1, 1], { start: 0, end: 3 }]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class SessionFold implements RequestFold {
+  /** The saved state's name. */
+  readonly name = "object_sessions";
+  /** The saved state's format. */
+  readonly format = 1;
+  readonly #gap: number;
+  readonly #pendingLimit: number;
+  /** Client IP index → client number. */
+  #clients = new KeySlots();
+  #loadedClients = 0;
+  /** Sessions per object id. */
+  #perObject = new Uint32Array(0);
+  /** Objects at the start whose session counts are as they were loaded. */
+  #unchangedObjects = 0;
+  #length = 0;
+  // Per session, sorted by object, client, first time.
+  #sessionClients = new Uint32Array(0);
+  #firsts = new Float64Array(0);
+  #seconds = new Uint32Array(0);
+  #requests = new Uint32Array(0);
+  /** Sessions at the start that are as they were loaded. */
+  #unchanged = 0;
+  // Requests not merged yet.
+  #pendingObjects = new Uint32Array(0);
+  #pendingClients = new Uint32Array(0);
+  #pendingTimes = new Float64Array(0);
+  #pending = 0;
+  #spent = false;
+
+  /** A fold of no sessions yet. */
+  constructor(options: SessionFoldOptions = {}) {
+    this.#gap = options.gap ?? DEFAULT_SESSION_GAP;
+    this.#pendingLimit = options.pending ?? 1 << 22;
+  }
+
+  /** Takes the saved sessions (see {@linkcode RequestFold.load}). */
+  load(meta: unknown, columns: SavedColumns): string | undefined {
+    const saved = meta as SessionsMeta;
+    if (saved.gap !== this.#gap) {
+      return `the sessions were cut at a gap of ${saved.gap} s, now ${this.#gap} s`;
+    }
+    const perObject = savedArray(columns, "per_object", Uint32Array, saved.objects);
+    const seconds = savedArray(columns, "seconds", Uint32Array, saved.sessions);
+    const requests = savedArray(columns, "requests", Uint32Array, saved.sessions);
+    // The clients and first times are needed only to add requests.
+    const clients = columns.behind
+      ? savedArray(columns, "clients", Uint32Array, saved.sessions)
+      : new Uint32Array(0);
+    const firsts = columns.behind
+      ? savedArray(columns, "firsts", Float64Array, saved.sessions)
+      : new Float64Array(0);
+    const keys = columns.behind
+      ? savedArray(columns, "client_keys", Float64Array, saved.clients)
+      : new Float64Array(0);
+    if (!perObject || !seconds || !requests || !clients || !firsts || !keys) {
+      return "the saved sessions are incomplete";
+    }
+    this.#perObject = perObject;
+    this.#seconds = seconds;
+    this.#requests = requests;
+    this.#sessionClients = clients;
+    this.#firsts = firsts;
+    for (let i = 0; i < keys.length; i++) this.#clients.slot(keys[i]);
+    this.#loadedClients = keys.length;
+    this.#length = this.#unchanged = saved.sessions;
+    this.#unchangedObjects = saved.objects;
+    return undefined;
+  }
+
+  /** Gathers the requests of `block` (see {@linkcode RequestFold.add}). */
+  add(block: RequestBlock): void {
+    const { objectIds, ipIndexes, times } = block;
+    for (let i = 0; i < block.rows; i++) {
+      if (this.#pending === this.#pendingObjects.length) {
+        if (this.#pending >= this.#pendingLimit) this.#merge();
+        else this.#growPending();
+      }
+      const at = this.#pending++;
+      this.#pendingObjects[at] = objectIds[i];
+      this.#pendingClients[at] = this.#clients.slot(ipIndexes[i]);
+      this.#pendingTimes[at] = times[i];
+    }
+  }
+
+  /** The state to save (see {@linkcode RequestFold.save}). */
+  save(): SavedFold {
+    if (this.#spent) throw new Error("SessionFold.save after sessions() handed its lists over");
+    this.#merge();
+    const n = this.#length;
+    const meta: SessionsMeta = {
+      gap: this.#gap,
+      sessions: n,
+      objects: this.#perObject.length,
+      clients: this.#clients.size,
+    };
+    return {
+      meta,
+      columns: {
+        per_object: this.#perObject,
+        clients: this.#sessionClients.subarray(0, n),
+        firsts: this.#firsts.subarray(0, n),
+        seconds: this.#seconds.subarray(0, n),
+        requests: this.#requests.subarray(0, n),
+        client_keys: this.#clients.keys.subarray(0, this.#clients.size),
+      },
+      unchanged: {
+        per_object: this.#unchangedObjects * 4,
+        clients: this.#unchanged * 4,
+        firsts: this.#unchanged * 8,
+        seconds: this.#unchanged * 4,
+        requests: this.#unchanged * 4,
+        client_keys: this.#loadedClients * 8,
+      },
+    };
+  }
+
+  /**
+   * The sessions of the objects `counted` keeps (by id), with every request merged. The lists
+   * are handed over (the caller may sort their ranges in place): the fold is not saved after.
+   */
+  sessions(counted: (id: number) => boolean): ObjectSessions {
+    this.#merge();
+    this.#spent = true;
+    const ranges = new Map<number, { start: number; end: number }>();
+    let start = 0;
+    for (let id = 0; id < this.#perObject.length; id++) {
+      const end = start + this.#perObject[id];
+      if (end > start && counted(id)) ranges.set(id, { start, end });
+      start = end;
+    }
+    return {
+      seconds: this.#seconds.subarray(0, this.#length),
+      requests: this.#requests.subarray(0, this.#length),
+      ranges,
+    };
+  }
+
+  #growPending(): void {
+    const length = Math.min(this.#pendingLimit, Math.max(1024, this.#pending * 2));
+    this.#pendingObjects = resized(this.#pendingObjects, length);
+    this.#pendingClients = resized(this.#pendingClients, length);
+    this.#pendingTimes = resized(this.#pendingTimes, length);
+  }
+
+  /** Merges the gathered requests into the sessions. */
+  #merge(): void {
+    const n = this.#pending;
+    if (n === 0) return;
+    this.#pending = 0;
+    const objects = this.#pendingObjects;
+    const clients = this.#pendingClients;
+    const times = this.#pendingTimes;
+    let maxObject = this.#perObject.length - 1;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    let maxClient = 0;
+    for (let i = 0; i < n; i++) {
+      if (objects[i] > maxObject) maxObject = objects[i];
+      if (times[i] < minTime) minTime = times[i];
+      if (times[i] > maxTime) maxTime = times[i];
+      if (clients[i] > maxClient) maxClient = clients[i];
+    }
+    const span = maxTime - minTime + 1;
+    if ((maxClient + 1) * span >= Number.MAX_SAFE_INTEGER) {
+      throw new OperatorError(
+        `Cannot compute sessions: ${maxClient + 1} clients over ${span} seconds exceed the ` +
+          "exact range of the sort keys. Report this with the cache's size.",
+      );
+    }
+    // The requests by object (a counting sort), each object's as client * span + time offset,
+    // sorted.
+    const starts = new Uint32Array(maxObject + 2);
+    for (let i = 0; i < n; i++) starts[objects[i] + 1]++;
+    let firstObject = -1;
+    for (let id = 0; id <= maxObject; id++) {
+      if (firstObject < 0 && starts[id + 1] > 0) firstObject = id;
+      starts[id + 1] += starts[id];
+    }
+    const next = starts.slice(0, maxObject + 1);
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[next[objects[i]]++] = clients[i] * span + (times[i] - minTime);
+    for (let id = 0; id <= maxObject; id++) {
+      if (starts[id + 1] - starts[id] > 1) keys.subarray(starts[id], starts[id + 1]).sort();
+    }
+    // Objects before the first with new requests keep their sessions where they are.
+    let before = 0;
+    for (let id = 0; id < firstObject && id < this.#perObject.length; id++) {
+      before += this.#perObject[id];
+    }
+    this.#unchanged = Math.min(this.#unchanged, before);
+    this.#unchangedObjects = Math.min(this.#unchangedObjects, firstObject);
+    this.#perObject = resized(this.#perObject, maxObject + 1);
+    const capacity = this.#length + n;
+    if (this.#seconds.length < capacity) {
+      const length = Math.max(capacity, Math.floor(this.#seconds.length * 1.25));
+      this.#sessionClients = resized(this.#sessionClients, length);
+      this.#firsts = resized(this.#firsts, length);
+      this.#seconds = resized(this.#seconds, length);
+      this.#requests = resized(this.#requests, length);
+    }
+    const written = this.#sweep(keys, starts, { span, minTime, maxObject });
+    const from = capacity - written;
+    if (from > 0) {
+      for (const array of [this.#sessionClients, this.#firsts, this.#seconds, this.#requests]) {
+        array.copyWithin(0, from, capacity);
+      }
+    }
+    this.#length = written;
+  }
+
+  /**
+   * Merges the sorted new requests (`keys`, object `id`'s from `starts[id]`) into the sessions
+   * from the last object to the first, writing from the end of the arrays (`length + keys`
+   * long) towards their start: a write never reaches a session not read yet, as every session
+   * and request not read yet still has its place below. Returns the sessions written (they end
+   * the arrays).
+   */
+  #sweep(
+    keys: Float64Array,
+    starts: Uint32Array,
+    { span, minTime, maxObject }: { span: number; minTime: number; maxObject: number },
+  ): number {
+    const gap = this.#gap;
+    const perObject = this.#perObject;
+    const clients = this.#sessionClients;
+    const firsts = this.#firsts;
+    const seconds = this.#seconds;
+    const requests = this.#requests;
+    const end = this.#length + keys.length;
+    let write = end;
+    let read = this.#length;
+    // Sessions of objects without new requests, moved as one run: [runStart, read) of the old.
+    let runEnd = read;
+    const moveRun = () => {
+      const count = runEnd - read;
+      if (count > 0 && write !== runEnd) {
+        for (const array of [clients, firsts, seconds, requests]) {
+          array.copyWithin(write - count, read, runEnd);
+        }
+      }
+      write -= count;
+    };
+    for (let id = maxObject; id >= 0; id--) {
+      const old = perObject[id];
+      const low = read - old;
+      let j = starts[id + 1];
+      const lowKey = starts[id];
+      if (j === lowKey) {
+        read = low;
+        continue;
+      }
+      moveRun();
+      let i = read - 1;
+      read = low;
+      runEnd = low;
+      // The session being built: client, first and last time, requests.
+      let client = -1;
+      let first = 0;
+      let last = 0;
+      let count = 0;
+      let made = 0;
+      while (i >= low || j > lowKey) {
+        let itemClient: number;
+        let itemFirst: number;
+        let itemLast: number;
+        let itemRequests: number;
+        const key = j > lowKey ? keys[j - 1] : 0;
+        const offset = key % span;
+        const keyClient = (key - offset) / span;
+        const keyTime = offset + minTime;
+        if (
+          i >= low &&
+          (j === lowKey || clients[i] > keyClient ||
+            (clients[i] === keyClient && firsts[i] + seconds[i] >= keyTime))
+        ) {
+          itemClient = clients[i];
+          itemFirst = firsts[i];
+          itemLast = itemFirst + seconds[i];
+          itemRequests = requests[i];
+          i--;
+        } else {
+          itemClient = keyClient;
+          itemFirst = itemLast = keyTime;
+          itemRequests = 1;
+          j--;
+        }
+        if (count > 0 && itemClient === client && first - itemLast <= gap) {
+          if (itemFirst < first) first = itemFirst;
+          count += itemRequests;
+          continue;
+        }
+        if (count > 0) {
+          write--;
+          clients[write] = client;
+          firsts[write] = first;
+          seconds[write] = last - first;
+          requests[write] = count;
+          made++;
+        }
+        client = itemClient;
+        first = itemFirst;
+        last = itemLast;
+        count = itemRequests;
+      }
+      write--;
+      clients[write] = client;
+      firsts[write] = first;
+      seconds[write] = last - first;
+      requests[write] = count;
+      perObject[id] = made + 1;
+    }
+    moveRun();
+    return end - write;
+  }
+}
