@@ -307,14 +307,25 @@ export function hasSavedFold(db: DatabaseSync, name: string): boolean {
     db.prepare("SELECT 1 FROM request_folds WHERE name = ?").get(name) !== undefined;
 }
 
-/** The chunks of a saved array as one array of bytes (undefined for none). */
-function joinChunks(chunks: Uint8Array[]): Uint8Array | undefined {
-  if (chunks.length <= 1) return chunks[0];
-  const joined = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+/**
+ * The saved array `name` of fold `fold` as one array of bytes (undefined when not saved): its
+ * rows copied in one at a time, so that only one row is held beside the whole.
+ */
+function readSavedArray(db: DatabaseSync, fold: string, name: string): Uint8Array | undefined {
+  const { rows, bytes } = db.prepare(
+    "SELECT count(*) AS rows, sum(length(data)) AS bytes FROM request_fold_chunks " +
+      "WHERE fold = ? AND name = ?",
+  ).get(fold, name) as { rows: number; bytes: number | null };
+  const read = db.prepare(
+    "SELECT data FROM request_fold_chunks WHERE fold = ? AND name = ? ORDER BY chunk",
+  );
+  if (rows <= 1) return read.get(fold, name)?.data as Uint8Array | undefined;
+  const joined = new Uint8Array(bytes ?? 0);
   let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
+  for (const row of read.iterate(fold, name)) {
+    const data = row.data as Uint8Array;
+    joined.set(data, at);
+    at += data.length;
   }
   return joined;
 }
@@ -333,14 +344,11 @@ function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded
   if (row.format !== fold.format) {
     return { through: 0, recounted: "the saved counts are of an older format" };
   }
-  const read = db.prepare(
-    "SELECT data FROM request_fold_chunks WHERE fold = ? AND name = ? ORDER BY chunk",
-  );
   const last = db.prepare("SELECT max(id) AS id FROM request_blocks").get() as {
     id: number | null;
   };
   const columns: SavedColumns = {
-    get: (name) => joinChunks(read.all(fold.name, name).map((row) => row.data as Uint8Array)),
+    get: (name) => readSavedArray(db, fold.name, name),
     behind: (last.id ?? 0) > row.through || hasLegacyRequests(db),
   };
   const why = fold.load(JSON.parse(row.meta), columns);
