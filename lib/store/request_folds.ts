@@ -83,8 +83,12 @@ export interface SavedFold {
 
 /** A fold's saved arrays, read one by one while it loads. */
 export interface SavedColumns {
-  /** The bytes of the saved array `name` (undefined when it was not saved). */
-  get(name: string): Uint8Array | undefined;
+  /**
+   * The bytes of the saved array `name` (undefined when it was not saved), in a buffer of its
+   * own with `spare` bytes of room after them (0 unless asked: fresh memory is paid for when
+   * first written, so room that an array will grow into is cheaper made now than by a copy).
+   */
+  get(name: string, spare?: number): Uint8Array | undefined;
   /**
    * Whether blocks were stored after the ones the state counted: then every saved array is
    * needed (each is added to, and saved again); when not, only those the caller will read.
@@ -94,7 +98,8 @@ export interface SavedColumns {
 
 /**
  * The saved array `name` as `rows` elements of `type` (on bytes of its own, which may be
- * changed and kept), or undefined when it was not saved with that length.
+ * changed and kept), or undefined when it was not saved with that length. With a `capacity`
+ * above `rows`, the array has that many elements, the saved ones first, then 0.
  *
  * @example Usage
  * ```ts
@@ -104,6 +109,7 @@ export interface SavedColumns {
  * const columns = { get: () => new Uint8Array(Uint32Array.of(7, 8).buffer), behind: false };
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2), Uint32Array.of(7, 8));
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 3), undefined);
+ * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2, 3), Uint32Array.of(7, 8, 0));
  * ```
  */
 export function savedArray<T extends ArrayBufferView>(
@@ -111,10 +117,18 @@ export function savedArray<T extends ArrayBufferView>(
   name: string,
   type: ColumnType<T>,
   rows: number,
+  capacity: number = rows,
 ): T | undefined {
-  const bytes = columns.get(name);
-  if (bytes === undefined || bytes.byteLength !== rows * type.BYTES_PER_ELEMENT) return undefined;
-  return column(bytes, type, rows);
+  const size = type.BYTES_PER_ELEMENT;
+  const bytes = columns.get(name, (capacity - rows) * size);
+  if (bytes === undefined || bytes.byteLength !== rows * size) return undefined;
+  if (capacity <= rows) return column(bytes, type, rows);
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength >= capacity * size) {
+    return new type(bytes.buffer as ArrayBuffer, 0, capacity);
+  }
+  const array = new type(capacity);
+  new Uint8Array(array.buffer).set(bytes);
+  return array;
 }
 
 /** A state kept up to date with the stored requests, block by block. */
@@ -308,10 +322,16 @@ export function hasSavedFold(db: DatabaseSync, name: string): boolean {
 }
 
 /**
- * The saved array `name` of fold `fold` as one array of bytes (undefined when not saved): its
- * rows copied in one at a time, so that only one row is held beside the whole.
+ * The saved array `name` of fold `fold` as one array of bytes (undefined when not saved), with
+ * `spare` bytes of room after it in its buffer: its rows copied in one at a time, so that only
+ * one row is held beside the whole.
  */
-function readSavedArray(db: DatabaseSync, fold: string, name: string): Uint8Array | undefined {
+function readSavedArray(
+  db: DatabaseSync,
+  fold: string,
+  name: string,
+  spare = 0,
+): Uint8Array | undefined {
   const { rows, bytes } = db.prepare(
     "SELECT count(*) AS rows, sum(length(data)) AS bytes FROM request_fold_chunks " +
       "WHERE fold = ? AND name = ?",
@@ -319,8 +339,9 @@ function readSavedArray(db: DatabaseSync, fold: string, name: string): Uint8Arra
   const read = db.prepare(
     "SELECT data FROM request_fold_chunks WHERE fold = ? AND name = ? ORDER BY chunk",
   );
-  if (rows <= 1) return read.get(fold, name)?.data as Uint8Array | undefined;
-  const joined = new Uint8Array(bytes ?? 0);
+  if (rows === 0) return undefined;
+  if (rows === 1 && spare <= 0) return read.get(fold, name)?.data as Uint8Array;
+  const joined = new Uint8Array(new ArrayBuffer((bytes ?? 0) + Math.max(0, spare)), 0, bytes ?? 0);
   let at = 0;
   for (const row of read.iterate(fold, name)) {
     const data = row.data as Uint8Array;
@@ -348,7 +369,7 @@ function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded
     id: number | null;
   };
   const columns: SavedColumns = {
-    get: (name) => readSavedArray(db, fold.name, name),
+    get: (name, spare) => readSavedArray(db, fold.name, name, spare),
     behind: (last.id ?? 0) > row.through || hasLegacyRequests(db),
   };
   const why = fold.load(JSON.parse(row.meta), columns);
@@ -389,6 +410,9 @@ function saveFolds(
   const dropChunks = db.prepare(
     "DELETE FROM request_fold_chunks WHERE fold = ? AND name = ? AND chunk >= ?",
   );
+  const rowBytes = db.prepare(
+    "SELECT length(data) AS bytes FROM request_fold_chunks WHERE fold = ? AND name = ? AND chunk = 0",
+  );
   const insertChunk = db.prepare(
     "INSERT INTO request_fold_chunks (fold, name, chunk, data) VALUES (?, ?, ?, ?)",
   );
@@ -405,7 +429,10 @@ function saveFolds(
     upsert.run(fold.name, fold.format, through, JSON.stringify(meta));
     for (const [name, data] of Object.entries(columns)) {
       const bytes = bytesOf(data);
-      const kept = keep ? Math.floor(Math.min(unchanged[name] ?? 0, bytes.length) / chunkBytes) : 0;
+      // Rows are kept only when they were cut at this run's size.
+      const kept = keep && rowBytes.get(fold.name, name)?.bytes === chunkBytes
+        ? Math.floor(Math.min(unchanged[name] ?? 0, bytes.length) / chunkBytes)
+        : 0;
       dropChunks.run(fold.name, name, kept);
       // An empty array is one empty chunk, so that it reads back as empty, not as missing.
       for (let chunk = kept; chunk * chunkBytes < bytes.length || chunk === 0; chunk++) {

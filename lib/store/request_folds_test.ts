@@ -49,6 +49,11 @@ class BytesList implements RequestFold {
   }
 }
 
+/** The values a fold holds. */
+function listed(fold: BytesList): number[] {
+  return [...fold.values.subarray(0, fold.length)];
+}
+
 function writeBytes(db: DatabaseSync, fileId: number, bytes: number[]): void {
   const blocks = new BlockWriter(db);
   bytes.forEach((b, i) => blocks.push(fileId, i + 1, 1, 86400 + i, b, 7, 1));
@@ -91,7 +96,8 @@ Deno.test("a fold adds only the blocks stored since it was saved, and keeps its 
       { name: "bytes_list", added: 3 },
     ]);
     assert.deepStrictEqual(second.behind, true);
-    assert.deepStrictEqual([...second.values.subarray(0, 8)], [10, 11, 12, 13, 14, 20, 21, 22]);
+    const twoNights = [10, 11, 12, 13, 14, 20, 21, 22];
+    assert.deepStrictEqual(listed(second), twoNights);
     assert.deepStrictEqual(savedChunks(db), [0, 1, 2, 3]);
     // The two full chunks of loaded values are kept as they were; the half full one and the
     // new one are written.
@@ -104,16 +110,15 @@ Deno.test("a fold adds only the blocks stored since it was saved, and keeps its 
     ]);
     assert.deepStrictEqual(third.behind, false);
     assert.deepStrictEqual(written(), [2, 3]);
-    assert.deepStrictEqual([...third.values.subarray(0, third.length)], [
-      10,
-      11,
-      12,
-      13,
-      14,
-      20,
-      21,
-      22,
-    ]);
+
+    // Saved rows cut at another size are all written again, at the new size.
+    writeBytes(db, 3, [30]);
+    await foldRequests(db, () => [new BytesList()], { chunkBytes: 24 });
+    assert.deepStrictEqual(written(), [2, 3, 0, 1, 2]);
+    const reread = new BytesList();
+    await foldRequests(db, () => [reread], { chunkBytes: 24 });
+    assert.deepStrictEqual(listed(reread), [...twoNights, 30]);
+    assert.deepStrictEqual(listed(third), twoNights);
   });
 });
 
@@ -127,7 +132,7 @@ Deno.test("a rebuild, a new format or a state the fold refuses counts everything
     assert.deepStrictEqual(await foldRequests(db, () => [rebuilt], { rebuild: true, chunkBytes }), [
       { name: "bytes_list", added: 5, recounted: "asked for (--rebuild)" },
     ]);
-    assert.deepStrictEqual([...rebuilt.values.subarray(0, 5)], [1, 2, 3, 4, 5]);
+    assert.deepStrictEqual(listed(rebuilt), [1, 2, 3, 4, 5]);
     assert.deepStrictEqual(written(), [0, 1, 2]);
 
     assert.deepStrictEqual(await foldRequests(db, () => [new BytesList(2)], { chunkBytes }), [
@@ -140,7 +145,7 @@ Deno.test("a rebuild, a new format or a state the fold refuses counts everything
     assert.deepStrictEqual(await foldRequests(db, () => [refused], { chunkBytes }), [
       { name: "bytes_list", added: 5, recounted: "the saved list is cut short" },
     ]);
-    assert.deepStrictEqual([...refused.values.subarray(0, refused.length)], [1, 2, 3, 4, 5]);
+    assert.deepStrictEqual(listed(refused), [1, 2, 3, 4, 5]);
   });
 });
 
@@ -157,7 +162,7 @@ Deno.test("deleting or changing a stored block drops every saved fold (the trigg
     assert.deepStrictEqual(await foldRequests(db, () => [recount], { chunkBytes }), [
       { name: "bytes_list", added: 2 },
     ]);
-    assert.deepStrictEqual([...recount.values.subarray(0, recount.length)], [1, 2]);
+    assert.deepStrictEqual(listed(recount), [1, 2]);
 
     db.exec("UPDATE request_blocks SET file_id = 1");
     assert.ok(hasSavedFold(db, "bytes_list")); // the file a block came from is not a count

@@ -48,7 +48,8 @@ export interface SessionFoldOptions {
   gap?: number;
   /**
    * Requests gathered before they are merged into the sessions (16 bytes each, and 8 more
-   * while they merge).
+   * while they merge), at least: each merge moves every session, so up to an eighth of the
+   * sessions kept are gathered (a merge's cost then stays within a few times its requests').
    *
    * @default {4194304}
    */
@@ -134,14 +135,18 @@ export class SessionFold implements RequestFold {
       return `the sessions were cut at a gap of ${saved.gap} s, now ${this.#gap} s`;
     }
     const perObject = savedArray(columns, "per_object", Uint32Array, saved.objects);
-    const seconds = savedArray(columns, "seconds", Uint32Array, saved.sessions);
-    const requests = savedArray(columns, "requests", Uint32Array, saved.sessions);
+    // Behind, room for a night as large as a quarter of the sessions (or a million): the merge
+    // writes into it, instead of a copy of every session into larger arrays.
+    const { sessions } = saved;
+    const room = columns.behind ? sessions + Math.max(sessions >> 2, 1 << 20) : sessions;
+    const seconds = savedArray(columns, "seconds", Uint32Array, sessions, room);
+    const requests = savedArray(columns, "requests", Uint32Array, sessions, room);
     // The clients and first times are needed only to add requests.
     const clients = columns.behind
-      ? savedArray(columns, "clients", Uint32Array, saved.sessions)
+      ? savedArray(columns, "clients", Uint32Array, sessions, room)
       : new Uint32Array(0);
     const firsts = columns.behind
-      ? savedArray(columns, "firsts", Float64Array, saved.sessions)
+      ? savedArray(columns, "firsts", Float64Array, sessions, room)
       : new Float64Array(0);
     const keys = columns.behind
       ? savedArray(columns, "client_keys", Float64Array, saved.clients)
@@ -166,7 +171,7 @@ export class SessionFold implements RequestFold {
     const { objectIds, ipIndexes, times } = block;
     for (let i = 0; i < block.rows; i++) {
       if (this.#pending === this.#pendingObjects.length) {
-        if (this.#pending >= this.#pendingLimit) this.#merge();
+        if (this.#pending >= this.#mergeAt()) this.#merge();
         else this.#growPending();
       }
       const at = this.#pending++;
@@ -229,8 +234,13 @@ export class SessionFold implements RequestFold {
     };
   }
 
+  /** Requests gathered before a merge. */
+  #mergeAt(): number {
+    return Math.max(this.#pendingLimit, this.#length >> 3);
+  }
+
   #growPending(): void {
-    const length = Math.min(this.#pendingLimit, Math.max(1024, this.#pending * 2));
+    const length = Math.min(this.#mergeAt(), Math.max(1024, this.#pending * 2));
     this.#pendingObjects = resized(this.#pendingObjects, length);
     this.#pendingClients = resized(this.#pendingClients, length);
     this.#pendingTimes = resized(this.#pendingTimes, length);
