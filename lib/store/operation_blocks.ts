@@ -33,6 +33,14 @@ export interface OperationCounts {
   bytesReceived: Float64Array;
 }
 
+/** A stored block of aggregated lines. */
+export interface OperationBlock extends OperationCounts {
+  /** The block's id (later blocks have larger ids). */
+  id: number;
+  /** Object ids (0: none). */
+  objects: Uint32Array;
+}
+
 const INSERT = `INSERT INTO operation_blocks (file_id, rows, object_ids, days, codes, requests,
   bytes_sent, bytes_received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
@@ -85,6 +93,7 @@ export class OperationBlockWriter {
  * Every stored aggregate of operations, block by block (none in a cache before schema 9).
  *
  * @param db The cache database.
+ * @param options `afterId` limits the read to the blocks stored after that one.
  * @returns The blocks, decoded; `objects` are object ids (0: none).
  *
  * @example Usage
@@ -100,13 +109,17 @@ export class OperationBlockWriter {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function* readOperationBlocks(db: DatabaseSync): Generator<OperationCounts> {
+export function* readOperationBlocks(
+  db: DatabaseSync,
+  options: { afterId?: number } = {},
+): Generator<OperationBlock> {
   if (!hasTable(db, "operation_blocks")) return;
-  const select = db.prepare(`SELECT rows, object_ids, days, codes, requests, bytes_sent,
-    bytes_received FROM operation_blocks ORDER BY id`);
-  for (const row of select.iterate()) {
+  const select = db.prepare(`SELECT id, rows, object_ids, days, codes, requests, bytes_sent,
+    bytes_received FROM operation_blocks WHERE id > ? ORDER BY id`);
+  for (const row of select.iterate(options.afterId ?? 0)) {
     const rows = row.rows as number;
     yield {
+      id: row.id as number,
       rows,
       objects: column(row.object_ids, Uint32Array, rows),
       days: column(row.days, Uint32Array, rows),

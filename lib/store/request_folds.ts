@@ -8,8 +8,8 @@
  * killed at any moment leaves the fold as it was. A fold starts again from nothing (a recount)
  * when asked (`rebuild`), when its saved format is another, when it says its state no longer
  * holds for the cache (see {@linkcode RequestFold.load}), or when a block it may have counted
- * is deleted or changed: triggers on `request_blocks` then drop every saved fold (an older
- * version of this program, which knows nothing of folds, fires them too).
+ * is deleted or changed: triggers on `request_blocks` and `operation_blocks` then drop every
+ * saved fold (an older version of this program, which knows nothing of folds, fires them too).
  *
  * @module
  */
@@ -24,6 +24,7 @@ import {
   readRequestBlocks,
   type RequestBlock,
 } from "./request_blocks.ts";
+import { type OperationBlock, readOperationBlocks } from "./operation_blocks.ts";
 
 /** Whether the run was asked to stop (looked at between parts of the scan). */
 export type StopCheck = () => Promise<boolean>;
@@ -59,6 +60,21 @@ END;
 DROP TRIGGER IF EXISTS request_blocks_changed_unfold;
 CREATE TRIGGER request_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids, times,
   bytes_sent, ip_indexes, downloads, object_sizes, client_kinds ON request_blocks
+BEGIN
+  DELETE FROM request_fold_chunks;
+  DELETE FROM request_folds;
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
+END;
+DROP TRIGGER IF EXISTS operation_blocks_deleted_unfold;
+CREATE TRIGGER operation_blocks_deleted_unfold AFTER DELETE ON operation_blocks
+BEGIN
+  DELETE FROM request_fold_chunks;
+  DELETE FROM request_folds;
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
+END;
+DROP TRIGGER IF EXISTS operation_blocks_changed_unfold;
+CREATE TRIGGER operation_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids, days, codes,
+  requests, bytes_sent, bytes_received ON operation_blocks
 BEGIN
   DELETE FROM request_fold_chunks;
   DELETE FROM request_folds;
@@ -152,11 +168,25 @@ export interface RequestFold {
   save(): SavedFold;
 }
 
+/**
+ * A state kept up to date with the aggregated other lines (`operation_blocks`), block by
+ * block, as a {@linkcode RequestFold} is with the requests.
+ */
+export interface OperationFold extends Omit<RequestFold, "add"> {
+  /** Says that the fold reads the other lines' blocks. */
+  readonly source: "operations";
+  /** Counts the groups of `block`. */
+  add(block: OperationBlock): void;
+}
+
+/** A fold of either kind. */
+export type BlockFold = RequestFold | OperationFold;
+
 /** What a fold did in one run. */
 export interface FoldReport {
   /** The fold's name. */
   name: string;
-  /** Requests added in this run. */
+  /** Requests (for an {@linkcode OperationFold}, groups of lines) added in this run. */
   added: number;
   /** Why every request was counted again (undefined: only new blocks, or a first count). */
   recounted?: string;
@@ -238,7 +268,7 @@ interface Loaded {
  */
 export async function foldRequests(
   db: DatabaseSync,
-  makeFolds: () => readonly RequestFold[],
+  makeFolds: () => readonly BlockFold[],
   options: FoldOptions = {},
 ): Promise<FoldReport[]> {
   try {
@@ -251,44 +281,45 @@ export async function foldRequests(
   }
   // One snapshot for the saved states and the blocks: a writer meanwhile changes neither.
   db.exec("BEGIN");
-  let folds: readonly RequestFold[] = [];
+  let folds: readonly BlockFold[] = [];
   let loaded: Loaded[] = [];
   let added: number[] = [];
-  let complete = true;
   try {
     const epoch = readEpoch(db);
     folds = makeFolds();
     added = folds.map(() => 0);
     loaded = folds.map((fold) => loadFold(db, fold, options.rebuild ?? false));
-    const from = Math.min(...loaded.map((l) => l.through));
-    let lastId = from;
-    let legacy = 0;
-    let scanned = 0;
-    for (const block of readRequestBlocks(db, { afterId: from })) {
-      if ((scanned += block.rows) >= SCAN_ROWS) {
-        scanned = 0;
-        if (await options.stop?.()) throw new StoppedError();
-      }
-      // Rows of a cache before schema 7 not moved into blocks yet come last: counted, not saved.
-      if (block.id < 0) complete = false;
-      const id = block.id >= 0 ? block.id : lastId + ++legacy;
-      if (block.id >= 0) lastId = block.id;
-      folds.forEach((fold, f) => {
-        if (block.id >= 0 && block.id <= loaded[f].through) return;
-        fold.add(block, id * BLOCK_ROWS);
-        added[f] += block.rows;
-      });
-    }
+    const requestFolds = folds.flatMap((fold, f) => isOperationFold(fold) ? [] : [f]);
+    const operationFolds = folds.flatMap((fold, f) => isOperationFold(fold) ? [f] : []);
+    const requests = await scanRequests(db, requestFolds.map((f) => folds[f] as RequestFold), {
+      loaded: requestFolds.map((f) => loaded[f]),
+      stop: options.stop,
+    });
+    const operations = scanOperations(db, operationFolds.map((f) => folds[f] as OperationFold), {
+      loaded: operationFolds.map((f) => loaded[f]),
+    });
+    const through = folds.map(() => 0);
+    requestFolds.forEach((f, i) => {
+      through[f] = requests.lastId;
+      added[f] = requests.added[i];
+    });
+    operationFolds.forEach((f, i) => {
+      through[f] = operations.lastId;
+      added[f] = operations.added[i];
+    });
     db.exec("COMMIT");
-    if (complete) {
-      saveFolds(db, folds, {
-        loaded,
-        through: lastId,
-        epoch,
-        added,
-        chunkBytes: options.chunkBytes ?? 8 << 20,
-      });
-    }
+    // Rows of a cache before schema 7 not moved into blocks yet are counted, not saved.
+    const saving = folds.flatMap((_, f) =>
+      requests.complete || !requestFolds.includes(f) ? [f] : []
+    );
+    if (saving.length === 0) return folds.map((fold, f) => ({ name: fold.name, added: added[f] }));
+    saveFolds(db, saving.map((f) => folds[f]), {
+      loaded: saving.map((f) => loaded[f]),
+      through: saving.map((f) => through[f]),
+      epoch,
+      added: saving.map((f) => added[f]),
+      chunkBytes: options.chunkBytes ?? 8 << 20,
+    });
   } catch (error) {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw error instanceof StoppedError ? error : storageError(error);
@@ -298,6 +329,69 @@ export async function foldRequests(
     added: added[f],
     ...(loaded[f].recounted === undefined ? {} : { recounted: loaded[f].recounted }),
   }));
+}
+
+function isOperationFold(fold: BlockFold): fold is OperationFold {
+  return "source" in fold && fold.source === "operations";
+}
+
+/** What a scan added: the last block's id, the requests (or groups) each fold added. */
+interface Scanned {
+  lastId: number;
+  added: number[];
+  complete: boolean;
+}
+
+/** Adds the request blocks stored after each fold's last to it. */
+async function scanRequests(
+  db: DatabaseSync,
+  folds: readonly RequestFold[],
+  { loaded, stop }: { loaded: readonly Loaded[]; stop?: StopCheck },
+): Promise<Scanned> {
+  const added = folds.map(() => 0);
+  if (folds.length === 0) return { lastId: 0, added, complete: true };
+  const from = Math.min(...loaded.map((l) => l.through));
+  let lastId = from;
+  let legacy = 0;
+  let scanned = 0;
+  let complete = true;
+  for (const block of readRequestBlocks(db, { afterId: from })) {
+    if ((scanned += block.rows) >= SCAN_ROWS) {
+      scanned = 0;
+      if (await stop?.()) throw new StoppedError();
+    }
+    // Rows of a cache before schema 7 not moved into blocks yet come last.
+    if (block.id < 0) complete = false;
+    const id = block.id >= 0 ? block.id : lastId + ++legacy;
+    if (block.id >= 0) lastId = block.id;
+    folds.forEach((fold, f) => {
+      if (block.id >= 0 && block.id <= loaded[f].through) return;
+      fold.add(block, id * BLOCK_ROWS);
+      added[f] += block.rows;
+    });
+  }
+  return { lastId, added, complete };
+}
+
+/** Adds the other lines' blocks stored after each fold's last to it. */
+function scanOperations(
+  db: DatabaseSync,
+  folds: readonly OperationFold[],
+  { loaded }: { loaded: readonly Loaded[] },
+): Scanned {
+  const added = folds.map(() => 0);
+  if (folds.length === 0) return { lastId: 0, added, complete: true };
+  const from = Math.min(...loaded.map((l) => l.through));
+  let lastId = from;
+  for (const block of readOperationBlocks(db, { afterId: from })) {
+    lastId = block.id;
+    folds.forEach((fold, f) => {
+      if (block.id <= loaded[f].through) return;
+      fold.add(block);
+      added[f] += block.rows;
+    });
+  }
+  return { lastId, added, complete: true };
 }
 
 /**
@@ -357,7 +451,7 @@ function readEpoch(db: DatabaseSync): string {
 }
 
 /** Loads `fold`'s saved state: the last block it counted, and why it was recounted, if it was. */
-function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded {
+function loadFold(db: DatabaseSync, fold: BlockFold, rebuild: boolean): Loaded {
   const row = db.prepare("SELECT format, through, meta FROM request_folds WHERE name = ?")
     .get(fold.name) as { format: number; through: number; meta: string } | undefined;
   if (row === undefined) return { through: 0 };
@@ -365,29 +459,30 @@ function loadFold(db: DatabaseSync, fold: RequestFold, rebuild: boolean): Loaded
   if (row.format !== fold.format) {
     return { through: 0, recounted: "the saved counts are of an older format" };
   }
-  const last = db.prepare("SELECT max(id) AS id FROM request_blocks").get() as {
-    id: number | null;
-  };
+  const operations = isOperationFold(fold);
+  const last = db.prepare(
+    `SELECT max(id) AS id FROM ${operations ? "operation_blocks" : "request_blocks"}`,
+  ).get() as { id: number | null };
   const columns: SavedColumns = {
     get: (name, spare) => readSavedArray(db, fold.name, name, spare),
-    behind: (last.id ?? 0) > row.through || hasLegacyRequests(db),
+    behind: (last.id ?? 0) > row.through || (!operations && hasLegacyRequests(db)),
   };
   const why = fold.load(JSON.parse(row.meta), columns);
   return why === undefined ? { through: row.through } : { through: 0, recounted: why };
 }
 
 /**
- * Saves the folds that changed, each as counted through block `through`, unless blocks were
+ * Saves the folds that changed, each as counted through block `through[f]`, unless blocks were
  * deleted or changed since they were read (then this run's counts are right for its snapshot,
  * and the next run counts again). A state saved meanwhile by another run is replaced: each
  * holds exactly the blocks up to its `through`, and blocks stored later have larger ids.
  */
 function saveFolds(
   db: DatabaseSync,
-  folds: readonly RequestFold[],
+  folds: readonly BlockFold[],
   { loaded, through, epoch, added, chunkBytes }: {
     loaded: readonly Loaded[];
-    through: number;
+    through: readonly number[];
     epoch: string;
     added: readonly number[];
     chunkBytes: number;
@@ -426,7 +521,7 @@ function saveFolds(
     const keep = loaded[f].recounted === undefined && stored?.through === loaded[f].through;
     if (!keep) dropFold.run(fold.name);
     else dropOthers.run(fold.name, JSON.stringify(Object.keys(columns)));
-    upsert.run(fold.name, fold.format, through, JSON.stringify(meta));
+    upsert.run(fold.name, fold.format, through[f], JSON.stringify(meta));
     for (const [name, data] of Object.entries(columns)) {
       const bytes = bytesOf(data);
       // Rows are kept only when they were cut at this run's size.

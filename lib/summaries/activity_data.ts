@@ -10,9 +10,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { type ObjectSessions, SessionFold } from "./session_fold.ts";
-import { readOperationBlocks } from "../store/operation_blocks.ts";
-import { foldRequests, type RequestFold } from "../store/request_folds.ts";
-import { OPERATION_GROUPS } from "../extract/operation_group.ts";
+import { type BlockFold, foldRequests } from "../store/request_folds.ts";
 import { comparePaths } from "./sort_orders.ts";
 import { PackedSums } from "./packed_sums.ts";
 import { extend } from "../typed_columns.ts";
@@ -30,6 +28,8 @@ import {
   DAY_KEYS,
   DAY_OFFSET,
   KIND_CODES,
+  OPERATION_DAYS,
+  OperationSums,
   requesterLabels,
 } from "./count_folds.ts";
 
@@ -169,8 +169,6 @@ export interface ActivityOptions {
   placement?: string;
 }
 
-const UPLOAD = OPERATION_GROUPS.indexOf("upload");
-
 /** {@linkcode DayRows} of `n` rows, all 0. */
 function newDayRows(n: number): DayRows {
   return {
@@ -285,6 +283,8 @@ export interface ActivityCounts {
   totals: ObjectTotals;
   /** The sessions of the objects placed and requested. */
   sessions: ObjectSessions;
+  /** The aggregated other lines. */
+  operations: OperationSums;
 }
 
 /**
@@ -317,10 +317,10 @@ export interface ActivityCounts {
 export function activityCounts(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
-  { archive, datasets, objects = placeObjects(db, place), sessions }: CountedRequests,
+  { archive, datasets, objects = placeObjects(db, place), sessions, operations }: CountedRequests,
   options: { datasets: boolean },
 ): ActivityCounts {
-  if (sessions === undefined) {
+  if (sessions === undefined || operations === undefined) {
     throw new Error("activityCounts needs counts collected with their sessions (activity: true)");
   }
   const [archiveRows] = codedRowsByScope(archive.days, archive.kinds, 1);
@@ -346,6 +346,7 @@ export function activityCounts(
     sessions: sessions.sessions((id) =>
       id <= objects.maxId && objects.places[id] !== undefined && totals.requests[id] > 0
     ),
+    operations,
   };
 }
 
@@ -354,30 +355,32 @@ export function activityCounts(
  * kept requests as downloads with a 2xx status.
  */
 function sumOperations(
-  db: DatabaseSync,
+  operations: OperationSums,
   objects: ReturnType<typeof placeObjects>,
   { kinds, datasets }: { kinds: KindRows; datasets: boolean },
 ): DayRows[] {
-  const operations = new PackedSums();
-  const archiveOperations = new PackedSums();
-  for (const block of readOperationBlocks(db)) {
-    for (let g = 0; g < block.rows; g++) {
-      const code = block.codes[g];
-      const bytes = code >> 2 === UPLOAD ? block.bytesReceived[g] : block.bytesSent[g];
-      const dataset = block.objects[g] === 0 ? -1 : datasetIndex(objects, block.objects[g]);
-      const dayKey = block.days[g] + DAY_OFFSET;
-      const requests = block.requests[g];
-      if (dataset >= 0 && datasets) {
-        operations.add((dataset * DAY_KEYS + dayKey) * 32 + code, requests, bytes, 0);
-      }
-      archiveOperations.add(dayKey * 32 + code, requests, bytes, 0);
+  const byDataset = new PackedSums();
+  const archive = new PackedSums();
+  const { slots, requests, high, low } = operations.groups;
+  for (let slot = 0; slot < slots.size; slot++) {
+    const key = slots.keys[slot];
+    const code = key % 32;
+    const rest = (key - code) / 32;
+    const day = rest % OPERATION_DAYS;
+    const object = (rest - day) / OPERATION_DAYS;
+    const dataset = object === 0 ? -1 : datasetIndex(objects, object);
+    const dayKey = day + DAY_OFFSET;
+    const bytes = Number(exactBytes(high[slot], low[slot]));
+    if (dataset >= 0 && datasets) {
+      byDataset.add((dataset * DAY_KEYS + dayKey) * 32 + code, requests[slot], bytes, 0);
     }
+    archive.add(dayKey * 32 + code, requests[slot], bytes, 0);
   }
-  kinds.datasets.forEach((rows, dataset) => addDownloads(operations, rows, dataset));
-  addDownloads(archiveOperations, kinds.archive, 0);
+  kinds.datasets.forEach((rows, dataset) => addDownloads(byDataset, rows, dataset));
+  addDownloads(archive, kinds.archive, 0);
   return [
-    ...rowsByScope(operations, 32, objects.names.length),
-    ...rowsByScope(archiveOperations, 32, 1),
+    ...rowsByScope(byDataset, 32, objects.names.length),
+    ...rowsByScope(archive, 32, 1),
   ];
 }
 
@@ -479,21 +482,21 @@ export async function collectActivity(
   if (counts === undefined) {
     const archive = new ArchiveCounts();
     const sessions = new SessionFold({ gap: options.sessionGap });
+    const operations = new OperationSums();
     let datasets: DatasetCounts | undefined;
     let placed: PlacedObjects | undefined;
     await foldRequests(db, () => {
       placed = placeObjects(db, place);
-      if (!withDatasets) return [archive, sessions];
+      if (!withDatasets) return [archive, sessions, operations];
       datasets = new DatasetCounts(options.placement ?? "datasets", placed, requesterLabels(db));
-      return [datasets, archive, sessions] as RequestFold[];
+      return [datasets, archive, sessions, operations] as BlockFold[];
     }, { stop: options.stop });
-    counts = activityCounts(db, place, { archive, datasets, objects: placed, sessions }, {
-      datasets: withDatasets,
-    });
+    const counted = { archive, datasets, objects: placed, sessions, operations };
+    counts = activityCounts(db, place, counted, { datasets: withDatasets });
   }
-  const { objects, kinds, totals, sessions } = counts;
+  const { objects, kinds, totals, sessions, operations } = counts;
   const archive = objects.names.length;
-  const byOperation = sumOperations(db, objects, { kinds, datasets: withDatasets });
+  const byOperation = sumOperations(operations, objects, { kinds, datasets: withDatasets });
   const byClientKind = [...kinds.datasets, kinds.archive];
   const scopes = byOperation.map((rows, i): ActivityScope => ({
     byOperation: rows,

@@ -1,7 +1,8 @@
 /**
  * The counts behind the summary files, kept up to date with the stored requests (see
  * `request_folds.ts`): the archive's (per day, per requester, per object), bytes per object
- * and week, and each placement's per-dataset counts (per day, per region, distinct requesters).
+ * and week, each placement's per-dataset counts (per day, per region, distinct requesters),
+ * and the aggregated other lines per object, day and operation.
  *
  * What can change after requests were counted is kept out of the saved state or checked: asset
  * paths and region labels are looked up when files are written, from object and requester ids;
@@ -18,7 +19,14 @@ import { KeySet, KeySlots } from "../key_slots.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
 import { column } from "../store/blob_columns.ts";
 import type { RequestBlock } from "../store/request_blocks.ts";
-import type { RequestFold, SavedColumns, SavedFold } from "../store/request_folds.ts";
+import type {
+  OperationFold,
+  RequestFold,
+  SavedColumns,
+  SavedFold,
+} from "../store/request_folds.ts";
+import type { OperationBlock } from "../store/operation_blocks.ts";
+import { OPERATION_GROUPS } from "../extract/operation_group.ts";
 import { extend } from "../typed_columns.ts";
 import { weekNumber } from "./calendar_days.ts";
 import { CLIENT_KINDS } from "../extract/client_kind.ts";
@@ -517,6 +525,84 @@ export class DatasetCounts implements RequestFold {
     saveTable(saved, "days_", this.days);
     saveKinds(saved, this.days, this.kinds);
     saveTable(saved, "regions_", this.regions);
+    return saved;
+  }
+}
+
+/** Packed operation keys: `(object * OPERATION_DAYS + day) * 32 + code`. */
+export const OPERATION_DAYS = 2 ** 22;
+/** Objects a packed operation key can hold. */
+const OPERATION_OBJECTS = 2 ** 26;
+const UPLOAD = OPERATION_GROUPS.indexOf("upload");
+
+/**
+ * The aggregated other lines (`operation_blocks`) per object (0: none), UTC day and code
+ * (`group * 4 + status class`): their requests and bytes (received for uploads, sent for the
+ * rest), kept up to date with each night's blocks. Nothing in it depends on a placement.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { OperationBlockWriter } from "../store/operation_blocks.ts";
+ * import { foldRequests } from "../store/request_folds.ts";
+ * import { OperationSums, OPERATION_DAYS } from "./count_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * // 3 uploads (group 2) of object 5 with status 4xx (class 2): code 2 * 4 + 2.
+ * const block = {
+ *   rows: 1, objects: new Uint32Array([5]), days: new Uint32Array([19723]), codes: new Uint8Array([10]),
+ *   requests: new Float64Array([3]), bytesSent: new Float64Array([0]), bytesReceived: new Float64Array([900]),
+ * };
+ * new OperationBlockWriter(db).write(1, block);
+ * await foldRequests(db, () => [new OperationSums()]);
+ * new OperationBlockWriter(db).write(2, block);
+ * const sums = new OperationSums();
+ * assert.deepStrictEqual(await foldRequests(db, () => [sums]), [{ name: "operation_sums", added: 1 }]);
+ * const slot = sums.groups.slots.slot((5 * OPERATION_DAYS + 19723) * 32 + 10);
+ * assert.deepStrictEqual(sums.groups.counts(slot), { bytes: 1800, requests: 6, downloads: 0 });
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class OperationSums implements OperationFold {
+  /** The saved state's name. */
+  readonly name = "operation_sums";
+  /** The saved state's format. */
+  readonly format = 1;
+  /** The fold reads the other lines' blocks. */
+  readonly source = "operations";
+  /** Per packed key (see {@linkcode OPERATION_DAYS}): requests and bytes. */
+  groups: CountsTable = new CountsTable();
+
+  /** Takes a saved state (always valid). */
+  load(_meta: unknown, columns: SavedColumns): undefined {
+    this.groups = loadTable("groups_", columns);
+    return undefined;
+  }
+
+  /** Adds a block's groups. */
+  add(block: OperationBlock): void {
+    const { objects, days, codes, requests, bytesSent, bytesReceived } = block;
+    for (let g = 0; g < block.rows; g++) {
+      const code = codes[g];
+      if (objects[g] >= OPERATION_OBJECTS || days[g] >= OPERATION_DAYS) {
+        throw new OperatorError(
+          `Cannot count the other lines: object ${objects[g]} on day ${days[g]} is past what ` +
+            "the counts can key. Report this with the cache's size.",
+        );
+      }
+      const bytes = code >> 2 === UPLOAD ? bytesReceived[g] : bytesSent[g];
+      const key = (objects[g] * OPERATION_DAYS + days[g]) * 32 + code;
+      this.groups.add(key, bytes, 0, block.id, requests[g]);
+    }
+  }
+
+  /** The state to save. */
+  save(): SavedFold {
+    const saved: SavedFold = { meta: {}, columns: {}, unchanged: {} };
+    saveTable(saved, "groups_", this.groups);
     return saved;
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { seeded } from "../../tests/_helpers.ts";
+import { seeded, withCacheDatabase } from "../../tests/_helpers.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
@@ -10,6 +10,9 @@ import {
   type Counts,
 } from "./summary_data.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
+import { deleteFileOperations, OperationBlockWriter } from "../store/operation_blocks.ts";
+import { foldRequests } from "../store/request_folds.ts";
+import { OPERATION_DAYS, OperationSums } from "./count_folds.ts";
 import { comparePaths } from "./sort_orders.ts";
 
 interface Request {
@@ -241,4 +244,68 @@ Deno.test("counts brought up to date batch by batch equal counts of everything a
     db.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the other lines' sums kept night by night equal a sum of every stored block", async () => {
+  await withCacheDatabase(async (db) => {
+    const random = seeded(77);
+    // Per stored file: its groups (object, day, code, requests, bytes sent, bytes received).
+    const files = new Map<number, number[][]>();
+    const writer = new OperationBlockWriter(db);
+    const store = (file: number) => {
+      const groups = Array.from({ length: 40 }, () => [
+        Math.floor(random() * 6), // object 0: a line of no object
+        19_000 + Math.floor(random() * 4),
+        Math.floor(random() * 24), // every group and status class, uploads (group 2) among them
+        1 + Math.floor(random() * 5),
+        Math.floor(random() * 1e9),
+        Math.floor(random() * 1e9),
+      ]);
+      files.set(file, groups);
+      writer.write(file, {
+        rows: groups.length,
+        objects: Uint32Array.from(groups, (g) => g[0]),
+        days: Uint32Array.from(groups, (g) => g[1]),
+        codes: Uint8Array.from(groups, (g) => g[2]),
+        requests: Float64Array.from(groups, (g) => g[3]),
+        bytesSent: Float64Array.from(groups, (g) => g[4]),
+        bytesReceived: Float64Array.from(groups, (g) => g[5]),
+      });
+    };
+    /** Requests and bytes per packed key, summed here from what was stored. */
+    const expected = () => {
+      const sums = new Map<number, [number, number]>();
+      for (const groups of files.values()) {
+        for (const [object, day, code, requests, sent, received] of groups) {
+          const key = (object * OPERATION_DAYS + day) * 32 + code;
+          const [r, b] = sums.get(key) ?? [0, 0];
+          sums.set(key, [r + requests, b + (code >> 2 === 2 ? received : sent)]);
+        }
+      }
+      return new Map([...sums].sort(([a], [b]) => a - b));
+    };
+    const folded = async () => {
+      const fold = new OperationSums();
+      const [report] = await foldRequests(db, () => [fold]);
+      const { slots } = fold.groups;
+      const sums = new Map<number, [number, number]>();
+      for (const slot of slots.sortedSlots()) {
+        const { requests, bytes } = fold.groups.counts(slot);
+        sums.set(slots.keys[slot], [requests, Number(bytes)]);
+      }
+      return { report, sums };
+    };
+    for (const file of [1, 2, 3]) {
+      store(file);
+      const { report, sums } = await folded();
+      assert.deepStrictEqual(report, { name: "operation_sums", added: 40 });
+      assert.deepStrictEqual(sums, expected());
+    }
+    // A file read again: its blocks go, every kept sum with them, and the next run recounts.
+    deleteFileOperations(db, [2]);
+    files.delete(2);
+    const { report, sums } = await folded();
+    assert.deepStrictEqual(report, { name: "operation_sums", added: 80 });
+    assert.deepStrictEqual(sums, expected());
+  });
 });

@@ -114,10 +114,10 @@ export class CountsTable {
   }
 
   /**
-   * Counts one request of `key` at `position` (a number that grows in storage order); returns
-   * the key's slot.
+   * Counts `requests` requests (one unless told) of `key` at `position` (a number that grows in
+   * storage order); returns the key's slot.
    */
-  add(key: number, bytes: number, download: number, position: number): number {
+  add(key: number, bytes: number, download: number, position: number, requests = 1): number {
     const slot = this.slots.slot(key);
     if (slot === this.low.length) this.#grow(slot + (slot >> 1));
     if (slot < this.#changedFrom) this.#changedFrom = slot;
@@ -126,7 +126,7 @@ export class CountsTable {
     const carry = carryOf(low);
     this.high[slot] += carry;
     this.low[slot] = low - carry;
-    this.requests[slot]++;
+    this.requests[slot] += requests;
     this.downloads[slot] += download;
     return slot;
   }

@@ -18,16 +18,17 @@ import {
   DAY_KEYS,
   DAY_OFFSET,
   LABEL_KEYS,
+  OperationSums,
   requesterLabels,
   WEEK_KEYS,
   WEEK_OFFSET,
   WeekBytes,
 } from "./count_folds.ts";
 import {
+  type BlockFold,
   type FoldReport,
   foldRequests,
   hasSavedFold,
-  type RequestFold,
   type StopCheck,
 } from "../store/request_folds.ts";
 
@@ -184,6 +185,8 @@ export interface CountedRequests {
   objects?: PlacedObjects;
   /** The objects' sessions, when the activity files read them. */
   sessions?: SessionFold;
+  /** The aggregated other lines, when the activity files read them. */
+  operations?: OperationSums;
 }
 
 /** Scopes with what their counts' folds did. */
@@ -234,14 +237,14 @@ export async function collectDatasetData(
   let counts!: DatasetCounts;
   const archive = new ArchiveCounts();
   let weeks: WeekBytes | undefined;
-  const sessions = sessionFold(options);
+  const activity = activityFolds(options);
   const folds = await foldRequests(db, () => {
     objects = placeObjects(db, place);
     counts = new DatasetCounts(options.placement ?? "datasets", objects, requesterLabels(db), {
       kinds: options.activity ?? false,
     });
     weeks = parts.weeks || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
-    return [counts, archive, ...(weeks ? [weeks] : []), ...(sessions ? [sessions] : [])];
+    return [counts, archive, ...(weeks ? [weeks] : []), ...activity.folds];
   }, options);
   const scopes = counts.datasets.map(() => emptyScope());
   const datasetNow = counts.datasetNow;
@@ -289,12 +292,18 @@ export async function collectDatasetData(
       scope.byDay.size + scope.byAsset.length + scope.byRegion.size > 0
     ),
   );
-  return { data, folds, counted: { archive, datasets: counts, objects, sessions } };
+  const { sessions, operations } = activity;
+  return { data, folds, counted: { archive, datasets: counts, objects, sessions, operations } };
 }
 
-/** The sessions' fold when the activity files are read from the counts. */
-function sessionFold(options: CollectOptions): SessionFold | undefined {
-  return options.activity ? new SessionFold({ gap: options.sessionGap }) : undefined;
+/** The folds of the activity files' sessions and other lines, when they read the counts. */
+function activityFolds(
+  options: CollectOptions,
+): { sessions?: SessionFold; operations?: OperationSums; folds: BlockFold[] } {
+  if (!options.activity) return { folds: [] };
+  const sessions = new SessionFold({ gap: options.sessionGap });
+  const operations = new OperationSums();
+  return { sessions, operations, folds: [sessions, operations] };
 }
 
 /**
@@ -411,12 +420,12 @@ export async function collectArchiveData(
   let labels!: ReturnType<typeof requesterLabels>;
   let objects: PlacedObjects | undefined;
   const place = options.place;
-  const sessions = sessionFold(options);
+  const activity = activityFolds(options);
   const folds = await foldRequests(db, () => {
     labels = requesterLabels(db);
     if (place !== undefined) objects = placeObjects(db, place);
     weeks = place !== undefined || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
-    return [counts, ...(weeks ? [weeks] : []), ...(sessions ? [sessions] : [])] as RequestFold[];
+    return [counts, ...(weeks ? [weeks] : []), ...activity.folds];
   }, options);
   const days = counts.days;
   archive.byDay = new Map(
@@ -455,7 +464,8 @@ export async function collectArchiveData(
       addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
     }
   }
-  return { data: archive, folds, counted: { archive: counts, objects, sessions } };
+  const { sessions, operations } = activity;
+  return { data: archive, folds, counted: { archive: counts, objects, sessions, operations } };
 }
 
 /** Adds bytes to an asset's week. */
