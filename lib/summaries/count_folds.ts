@@ -64,7 +64,8 @@ function addKind(
   download: number,
 ): Float64Array {
   const at = slot * KIND_CELLS + kind * 3;
-  if (at >= cells.length) cells = atLeast(cells, (slot + 1) * KIND_CELLS);
+  // The whole slot must fit: a write past a typed array's end is dropped without a word.
+  if ((slot + 1) * KIND_CELLS > cells.length) cells = atLeast(cells, (slot + 1) * KIND_CELLS);
   cells[at]++;
   cells[at + 1] += bytes;
   cells[at + 2] += download;
@@ -128,8 +129,8 @@ function atLeast<T extends Float64Array | Int32Array>(array: T, length: number, 
 export class ArchiveCounts implements RequestFold {
   /** Its name in the cache. */
   readonly name = "archive_counts";
-  /** Its saved format. */
-  readonly format = 2;
+  /** Its saved format (3: the client kinds of states saved before it may miss a few cells). */
+  readonly format = 3;
   /** Per day (key `day + DAY_OFFSET`). */
   days: CountsTable = new CountsTable();
   /** Per day slot, {@linkcode KIND_CODES} × (requests, bytes, downloads). */
@@ -320,8 +321,8 @@ const UNSEEN = -2;
 export class DatasetCounts implements RequestFold {
   /** Its name in the cache. */
   readonly name: string;
-  /** Its saved format. */
-  readonly format = 2;
+  /** Its saved format (3: the client kinds of states saved before it may miss a few cells). */
+  readonly format = 3;
   /** Dataset names, by number. */
   datasets: string[] = [];
   /** Clean region labels, by number. */

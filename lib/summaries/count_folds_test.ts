@@ -12,7 +12,8 @@ import {
 import { cleanLabel } from "../regions/region_labels.ts";
 import { deleteFileOperations, OperationBlockWriter } from "../store/operation_blocks.ts";
 import { foldRequests } from "../store/request_folds.ts";
-import { OPERATION_DAYS, OperationSums } from "./count_folds.ts";
+import { KIND_CODES, OPERATION_DAYS, OperationSums } from "./count_folds.ts";
+import { activityCounts } from "./activity_data.ts";
 import { comparePaths } from "./sort_orders.ts";
 
 interface Request {
@@ -307,5 +308,35 @@ Deno.test("the other lines' sums kept night by night equal a sum of every stored
     const { report, sums } = await folded();
     assert.deepStrictEqual(report, { name: "operation_sums", added: 80 });
     assert.deepStrictEqual(sums, expected());
+  });
+});
+
+Deno.test("client kinds' cells stay whole as the day tables grow past thousands of days", async () => {
+  await withCacheDatabase(async (db) => {
+    // A request of every kind each day for 8,000 days, a download every third: the tables
+    // grow by a quarter at a time, to lengths that end inside a day's cells.
+    const days = 8000;
+    const blocks = new BlockWriter(db);
+    db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb')");
+    const expected: [number, number, number, number][] = [];
+    for (let day = 0; day < days; day++) {
+      for (let kind = 0; kind < KIND_CODES; kind++) {
+        const bytes = day * 10 + kind + 1;
+        const download = (day + kind) % 3 === 0 ? 1 : 0;
+        blocks.push(1, expected.length + 1, 1, day * 86400, bytes, 7, download, 100, kind);
+        expected.push([day, kind, bytes, download]);
+      }
+    }
+    blocks.flush();
+    const place = (key: string) => ({ dataset: "ds1", asset: key.slice(4) });
+    const { counted } = await collectDatasetData(db, place, { activity: true });
+    const counts = activityCounts(db, place, counted, { datasets: true });
+    for (const rows of [counts.kinds.archive, counts.kinds.datasets[0]]) {
+      const got = Array.from(
+        { length: rows.length },
+        (_, i) => [rows.days[i], rows.codes[i], rows.bytes[i], rows.downloads[i]],
+      );
+      assert.deepStrictEqual(got, expected);
+    }
   });
 });
