@@ -711,9 +711,23 @@ async function frozenGroup(
     env,
     cwd,
   }).spawn();
+  // A child that ends before it holds the lock fails the test with its output (not a hang).
+  let ended = false;
+  child.status.then(() => ended = true);
   for (;;) {
     const pid = (await readLockHolder(cache).catch(() => undefined))?.pid;
     if (pid !== undefined && pid !== before) break;
+    if (ended) {
+      held.exec("ROLLBACK");
+      held.close();
+      const out = await child.output();
+      const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+      throw new Error(
+        `${task} ended (code ${out.code}) before it held the lock:\n${text(out.stdout)}${
+          text(out.stderr)
+        }`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   Deno.kill(-child.pid, "SIGSTOP");
