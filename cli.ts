@@ -309,15 +309,25 @@ async function stopWhenLauncherEnds(controller: AbortController): Promise<void> 
   });
 }
 
+/** A stop signal this long after the first (or later) quits at once; sooner, it is the same. */
+const REPEATED_SIGNAL_MS = 1000;
+
 if (import.meta.main) {
   enterCallersFolder();
   const controller = new AbortController();
-  let interrupts = 0;
+  let stopAskedAt: number | undefined;
   // A launcher (`--isolate`) leaves the message to the step it runs, which gets the same signal.
   const launcher = Deno.args[0] === "--isolate";
   const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) Deno.exit(130);
+    const now = performance.now();
+    if (stopAskedAt !== undefined) {
+      // The same stop can come twice at once: systemd or a terminal signals the whole process
+      // group, and `deno task` passes the signal it got on to its child. Only a later one (a
+      // second Ctrl+C) quits at once.
+      if (now - stopAskedAt >= REPEATED_SIGNAL_MS) Deno.exit(130);
+      return;
+    }
+    stopAskedAt = now;
     if (!launcher) {
       writeLine(Deno.stderr, "Stopping after the batch in flight (Ctrl+C again quits at once)…");
     }

@@ -699,6 +699,7 @@ async function frozenGroup(
   env: Record<string, string>,
   cwd: string,
   cache: string,
+  throughDenoTask = false,
 ) {
   const none = await Deno.makeTempDir({ dir: cwd, prefix: "no-logs-" });
   const first = await runCli(["extract_logs", none, "--cache", cache], { env });
@@ -707,7 +708,11 @@ async function frozenGroup(
   held.exec("BEGIN IMMEDIATE");
   // The first run's record stays in the file until the next holder writes its own.
   const before = (await readLockHolder(cache).catch(() => undefined))?.pid;
-  const child = programCommand("setsid", [Deno.execPath(), ...await taskArgs(task), ...args], {
+  // `deno task` passes a signal it gets on to its child, which then gets it twice.
+  const command = throughDenoTask
+    ? ["task", "--config", join(ROOT, "deno.json"), task]
+    : await taskArgs(task);
+  const child = programCommand("setsid", [Deno.execPath(), ...command, ...args], {
     env,
     cwd,
   }).spawn();
@@ -736,11 +741,25 @@ async function frozenGroup(
   return child;
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.test(`one ${signal} to the process group stops an isolated step and daily cleanly (exit 0)`, async () => {
+for (
+  const [signal, runner] of [
+    ["SIGINT", "directly"],
+    ["SIGTERM", "directly"],
+    ["SIGTERM", "through deno task"],
+  ] as const
+) {
+  Deno.test(`one ${signal} to the process group stops an isolated step and daily cleanly (exit 0), run ${runner}`, async () => {
     await withTmpDir(async (home) => {
       const { cache, env } = await configuredSample(home);
-      const step = await frozenGroup("extract_logs", ["--batch-size", "10"], env, home, cache);
+      const task = runner === "through deno task";
+      const step = await frozenGroup(
+        "extract_logs",
+        ["--batch-size", "10"],
+        env,
+        home,
+        cache,
+        task,
+      );
       Deno.kill(-step.pid, signal);
       Deno.kill(-step.pid, "SIGCONT");
       const stepRun = await step.output();
@@ -757,7 +776,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       );
 
       await Deno.remove(cache, { recursive: true });
-      const daily = await frozenGroup("daily", [], env, home, cache);
+      const daily = await frozenGroup("daily", [], env, home, cache, task);
       Deno.kill(-daily.pid, signal);
       Deno.kill(-daily.pid, "SIGCONT");
       const dailyRun = await daily.output();
