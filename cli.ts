@@ -18,7 +18,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import type { Command, CommandContext, CommandInput } from "./lib/cli/command.ts";
 import { parseCommandArgs } from "./lib/cli/command.ts";
 import { type CommandEntry, COMMANDS } from "./lib/cli/commands.ts";
-import { fileSystemError, OperatorError, UsageError } from "./lib/errors.ts";
+import { fileSystemError, OperatorError, storageError, UsageError } from "./lib/errors.ts";
 import { type Environment, INIT_CWD_VARIABLE, RUN_TOKEN_VARIABLE } from "./lib/env.ts";
 
 /** The tool's name as typed on the command line. */
@@ -261,7 +261,9 @@ async function runWriting(
 
 /** One clear line for what stopped the run, and its exit code; the stack only with --debug. */
 function failureCode(thrown: unknown, ctx: CommandContext, debug: boolean): number {
-  const error = fileSystemError(thrown) ?? thrown;
+  // A failure of the file system or of the cache's database (read-only, full, damaged), wherever
+  // it was met, says what to do.
+  const error = fileSystemError(thrown) ?? storageError(thrown);
   if (error instanceof OperatorError) {
     ctx.err(`error: ${error.message}`);
     if (debug && error.cause) ctx.err(String((error.cause as Error).stack ?? error.cause));

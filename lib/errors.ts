@@ -133,3 +133,43 @@ export function fileSystemError(error: unknown): OperatorError | undefined {
     { cause: error },
   );
 }
+
+/**
+ * The error to show for a failure of the cache's storage: full disk, read-only file system or
+ * damaged database, each with what to do; other errors (and an {@linkcode OperatorError}) as
+ * they are.
+ *
+ * @example Usage
+ * ```ts
+ * import { storageError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match((storageError(new Error("database or disk is full")) as Error).message, /disk holding the cache is full/);
+ * ```
+ */
+export function storageError(error: unknown): unknown {
+  // One that already says what to do is kept as it is.
+  if (error instanceof OperatorError) return error;
+  const message = errorText(error);
+  const known: [RegExp, string][] = [
+    [
+      /database or disk is full|SQLITE_FULL|No space left/i,
+      "The disk holding the cache is full. Free space, then run again: nothing of the interrupted " +
+      "batch was stored, and the run goes on from there.",
+    ],
+    [
+      /readonly database|read-only file system|SQLITE_READONLY/i,
+      "The cache database is read-only for this user (cache.sqlite, its folder or its file " +
+      "system). Make it writable for this user, then run again.",
+    ],
+    [
+      /database disk image is malformed|file is not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i,
+      "The cache database is damaged. Restore cache.sqlite from a backup (or move it away and " +
+      "extract again); it cannot be written to as it is.",
+    ],
+  ];
+  for (const [pattern, advice] of known) {
+    if (pattern.test(message)) return new OperatorError(`${advice} (${message})`, { cause: error });
+  }
+  return error;
+}

@@ -11,6 +11,7 @@ import { DATABASE_FILE } from "../lib/store/cache_database.ts";
 import {
   cliCommand,
   cliEnv,
+  type CliResult,
   copySample,
   exists,
   mockServiceEnv,
@@ -542,6 +543,16 @@ function canMountReadOnly(): boolean {
   }
 }
 
+/** Runs `deno <args>` in a private mount namespace, after the shell commands `mounts`. */
+async function denoAfterMounts(
+  mounts: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd: string },
+): Promise<CliResult> {
+  const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
+  return await runProgram("unshare", ["-m", "sh", "-c", `${mounts}exec ${deno}`], options);
+}
+
 Deno.test({
   name: "a full disk where summaries and exports go: the path and what to do, never 'a bug'",
   // Root on Linux (as CI runs): a full tmpfs in a private mount namespace.
@@ -561,12 +572,13 @@ Deno.test({
       await Deno.mkdir(full);
       /** Runs `deno <args>` with `summaries/` and `full/` on a tmpfs that is full. */
       const onFullDisk = async (args: string[]) => {
-        const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
         const fill = (folder: string) =>
           `mount -t tmpfs -o size=16k none '${folder}' && ` +
           `(cat /dev/zero > '${folder}/.filler' 2>/dev/null; true) && `;
-        const script = fill(join(cache, "summaries")) + fill(full) + `exec ${deno}`;
-        return await runProgram("unshare", ["-m", "sh", "-c", script], { env, cwd: home });
+        return await denoAfterMounts(fill(join(cache, "summaries")) + fill(full), args, {
+          env,
+          cwd: home,
+        });
       };
       for (
         const [step, args, expected] of [
@@ -596,7 +608,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a read-only cache: daily names the step and the folder (exit 1); status says how to read it",
+    "a read-only cache: daily names the step and the folder (exit 1), a read-only database says so; status says how to read it",
   // Root on Linux (as CI runs): a read-only bind mount in a private mount namespace.
   ignore: Deno.build.os !== "linux" || !canMountReadOnly(),
   fn: async () => {
@@ -604,12 +616,12 @@ Deno.test({
       const { cache, env } = await configuredSample(home, { files: 1 });
       assert.deepStrictEqual((await runCli(["extract_logs", "--limit", "60"], { env })).code, 0);
       /** Runs `deno <args>` with the cache mounted read-only. */
-      const readOnly = async (args: string[]) => {
-        const deno = [Deno.execPath(), ...args].map((word) => `'${word}'`).join(" ");
-        const script = `mount --bind '${cache}' '${cache}' && ` +
-          `mount -o remount,bind,ro '${cache}' && exec ${deno}`;
-        return await runProgram("unshare", ["-m", "sh", "-c", script], { env, cwd: home });
-      };
+      const readOnly = async (args: string[]) =>
+        await denoAfterMounts(
+          `mount --bind '${cache}' '${cache}' && mount -o remount,bind,ro '${cache}' && `,
+          args,
+          { env, cwd: home },
+        );
       // Every writing step, and daily before its first step, says so in one line (exit 1).
       const steps = ["daily", "extract_logs", "index_ips", "update_indexed_region_codes"].concat(
         "update_region_code_coordinates",
@@ -648,6 +660,22 @@ Deno.test({
         /Log files: 60 done, 0 failed, 0 partly read; 60 of 120 in .* not extracted yet\./,
       );
       assert.match(full.stdout, /Note: the cache directory is read-only/);
+
+      // The database file alone read-only, its folder writable (root writes through a file's
+      // mode bits, so bound read-only): SQLite opens it to read, and the first write says so.
+      const database = join(cache, DATABASE_FILE);
+      const mounts = `mount --bind '${database}' '${database}' && ` +
+        `mount -o remount,bind,ro '${database}' && `;
+      for (const step of ["generate_summaries", "generate_archive_totals", "extract_logs"]) {
+        const run = await denoAfterMounts(mounts, await taskArgs(step), { env, cwd: home });
+        assert.deepStrictEqual(run.code, 1, `${step}: ${run.stderr}`);
+        assert.match(
+          run.stderr,
+          /^error: The cache database is read-only for this user \(cache\.sqlite, its folder or its file system\)\. Make it writable for this user, then run again\./,
+          step,
+        );
+        assert(!run.stderr.includes("bug"), run.stderr);
+      }
     });
   },
 });

@@ -18,7 +18,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { isFile } from "../config.ts";
-import { errorText, OperatorError } from "../errors.ts";
+import { errorText, OperatorError, storageError } from "../errors.ts";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { InvalidTokenError } from "../crypto/fernet.ts";
 import { EARLIEST_LOG_TIME, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
@@ -402,43 +402,6 @@ export function inTransaction(
     }
     throw storageError(error);
   }
-}
-
-/**
- * The error to show for a failure of the cache's storage: full disk, read-only file system or
- * damaged database, each with what to do; other errors as they are.
- *
- * @example Usage
- * ```ts
- * import { storageError } from "./cache_database.ts";
- * import assert from "node:assert/strict";
- *
- * assert.match((storageError(new Error("database or disk is full")) as Error).message, /disk holding the cache is full/);
- * ```
- */
-export function storageError(error: unknown): unknown {
-  const message = errorText(error);
-  const known: [RegExp, string][] = [
-    [
-      /database or disk is full|SQLITE_FULL|No space left/i,
-      "The disk holding the cache is full. Free space, then run again: nothing of the interrupted " +
-      "batch was stored, and the run goes on from there.",
-    ],
-    [
-      /readonly database|read-only file system|SQLITE_READONLY/i,
-      "The cache is read-only (its folder or file system). Make it writable for this user, " +
-      "then run again.",
-    ],
-    [
-      /database disk image is malformed|file is not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i,
-      "The cache database is damaged. Restore cache.sqlite from a backup (or move it away and " +
-      "extract again); it cannot be written to as it is.",
-    ],
-  ];
-  for (const [pattern, advice] of known) {
-    if (pattern.test(message)) return new OperatorError(`${advice} (${message})`, { cause: error });
-  }
-  return error;
 }
 
 /**

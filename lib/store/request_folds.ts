@@ -17,7 +17,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { StoppedError } from "../errors.ts";
 import { bytesOf, column, type ColumnType, hasTable } from "./blob_columns.ts";
-import { storageError } from "./cache_database.ts";
+import { storageError } from "../errors.ts";
 import {
   BLOCK_ROWS,
   hasLegacyRequests,
