@@ -13,7 +13,6 @@
  * @module
  */
 
-import { OperatorError } from "../errors.ts";
 import { KeySlots } from "../key_slots.ts";
 import type { RequestBlock } from "../store/request_blocks.ts";
 import {
@@ -255,24 +254,8 @@ export class SessionFold implements RequestFold {
     const clients = this.#pendingClients;
     const times = this.#pendingTimes;
     let maxObject = this.#perObject.length - 1;
-    let minTime = Infinity;
-    let maxTime = -Infinity;
-    let maxClient = 0;
-    for (let i = 0; i < n; i++) {
-      if (objects[i] > maxObject) maxObject = objects[i];
-      if (times[i] < minTime) minTime = times[i];
-      if (times[i] > maxTime) maxTime = times[i];
-      if (clients[i] > maxClient) maxClient = clients[i];
-    }
-    const span = maxTime - minTime + 1;
-    if ((maxClient + 1) * span >= Number.MAX_SAFE_INTEGER) {
-      throw new OperatorError(
-        `Cannot compute sessions: ${maxClient + 1} clients over ${span} seconds exceed the ` +
-          "exact range of the sort keys. Report this with the cache's size.",
-      );
-    }
-    // The requests by object (a counting sort), each object's as client * span + time offset,
-    // sorted.
+    for (let i = 0; i < n; i++) if (objects[i] > maxObject) maxObject = objects[i];
+    // The requests by object (a counting sort), then each object's by client and time.
     const starts = new Uint32Array(maxObject + 2);
     for (let i = 0; i < n; i++) starts[objects[i] + 1]++;
     let firstObject = -1;
@@ -281,11 +264,14 @@ export class SessionFold implements RequestFold {
       starts[id + 1] += starts[id];
     }
     const next = starts.slice(0, maxObject + 1);
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[next[objects[i]]++] = clients[i] * span + (times[i] - minTime);
-    for (let id = 0; id <= maxObject; id++) {
-      if (starts[id + 1] - starts[id] > 1) keys.subarray(starts[id], starts[id + 1]).sort();
+    const byClient = new Uint32Array(n);
+    const byTime = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const at = next[objects[i]]++;
+      byClient[at] = clients[i];
+      byTime[at] = times[i];
     }
+    sortByClientAndTime(byClient, byTime, starts, maxObject);
     // Objects before the first with new requests keep their sessions where they are.
     let before = 0;
     for (let id = 0; id < firstObject && id < this.#perObject.length; id++) {
@@ -302,7 +288,7 @@ export class SessionFold implements RequestFold {
       this.#seconds = resized(this.#seconds, length);
       this.#requests = resized(this.#requests, length);
     }
-    const written = this.#sweep(keys, starts, { span, minTime, maxObject });
+    const written = this.#sweep({ byClient, byTime }, starts, maxObject);
     const from = capacity - written;
     if (from > 0) {
       for (const array of [this.#sessionClients, this.#firsts, this.#seconds, this.#requests]) {
@@ -313,16 +299,16 @@ export class SessionFold implements RequestFold {
   }
 
   /**
-   * Merges the sorted new requests (`keys`, object `id`'s from `starts[id]`) into the sessions
-   * from the last object to the first, writing from the end of the arrays (`length + keys`
-   * long) towards their start: a write never reaches a session not read yet, as every session
+   * Merges the sorted new requests (object `id`'s from `starts[id]`) into the sessions
+   * from the last object to the first, writing from the end of the arrays (as long as the
+   * sessions and the requests) towards their start: a write never reaches a session not read yet, as every session
    * and request not read yet still has its place below. Returns the sessions written (they end
    * the arrays).
    */
   #sweep(
-    keys: Float64Array,
+    { byClient, byTime }: { byClient: Uint32Array; byTime: Float64Array },
     starts: Uint32Array,
-    { span, minTime, maxObject }: { span: number; minTime: number; maxObject: number },
+    maxObject: number,
   ): number {
     const gap = this.#gap;
     const perObject = this.#perObject;
@@ -330,7 +316,7 @@ export class SessionFold implements RequestFold {
     const firsts = this.#firsts;
     const seconds = this.#seconds;
     const requests = this.#requests;
-    const end = this.#length + keys.length;
+    const end = this.#length + byTime.length;
     let write = end;
     let read = this.#length;
     // Sessions of objects without new requests, moved as one run: [runStart, read) of the old.
@@ -368,10 +354,8 @@ export class SessionFold implements RequestFold {
         let itemFirst: number;
         let itemLast: number;
         let itemRequests: number;
-        const key = j > lowKey ? keys[j - 1] : 0;
-        const offset = key % span;
-        const keyClient = (key - offset) / span;
-        const keyTime = offset + minTime;
+        const keyClient = j > lowKey ? byClient[j - 1] : 0;
+        const keyTime = j > lowKey ? byTime[j - 1] : 0;
         if (
           i >= low &&
           (j === lowKey || clients[i] > keyClient ||
@@ -415,5 +399,56 @@ export class SessionFold implements RequestFold {
     }
     moveRun();
     return end - write;
+  }
+}
+
+/**
+ * Sorts each object's requests (object `id`'s from `starts[id]` to `starts[id + 1]`) by client,
+ * then time. Where `client * span + time offset` is exact (below 2^53, as for any night's
+ * requests) those keys are sorted as numbers; an object whose requests span too long for its
+ * clients' numbers (a line dated years before the rest) is sorted by a comparison instead.
+ */
+function sortByClientAndTime(
+  byClient: Uint32Array,
+  byTime: Float64Array,
+  starts: Uint32Array,
+  maxObject: number,
+): void {
+  let keys = new Float64Array(0);
+  for (let id = 0; id <= maxObject; id++) {
+    const start = starts[id];
+    const count = starts[id + 1] - start;
+    if (count < 2) continue;
+    let maxClient = 0;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (let i = start; i < start + count; i++) {
+      if (byClient[i] > maxClient) maxClient = byClient[i];
+      if (byTime[i] < minTime) minTime = byTime[i];
+      if (byTime[i] > maxTime) maxTime = byTime[i];
+    }
+    const span = maxTime - minTime + 1;
+    if ((maxClient + 1) * span < Number.MAX_SAFE_INTEGER) {
+      if (keys.length < count) keys = new Float64Array(Math.max(count, keys.length * 2));
+      const sorted = keys.subarray(0, count);
+      for (let k = 0; k < count; k++) {
+        sorted[k] = byClient[start + k] * span + (byTime[start + k] - minTime);
+      }
+      sorted.sort();
+      for (let k = 0; k < count; k++) {
+        const offset = sorted[k] % span;
+        byClient[start + k] = (sorted[k] - offset) / span;
+        byTime[start + k] = offset + minTime;
+      }
+    } else {
+      const clients = byClient.slice(start, start + count);
+      const times = byTime.slice(start, start + count);
+      const order = Array.from({ length: count }, (_, k) => k)
+        .sort((a, b) => clients[a] - clients[b] || times[a] - times[b]);
+      order.forEach((k, at) => {
+        byClient[start + at] = clients[k];
+        byTime[start + at] = times[k];
+      });
+    }
   }
 }

@@ -143,3 +143,27 @@ Deno.test("sessions saved at another gap are counted again", async () => {
     assert.deepStrictEqual(foldedSessions(wider), new Map([[1, ["1000:2"]]]));
   });
 });
+
+Deno.test("an object whose requests span too long for packed sort keys is sorted all the same", async () => {
+  await withCacheDatabase(async (db) => {
+    // Times 2^52 seconds apart (no log has them; a fold must not stop on them): two clients'
+    // keys would pass 2^53.
+    const far = 2 ** 52;
+    const list = [
+      { object: 1, ip: IPS[0], time: 100 },
+      { object: 1, ip: IPS[1], time: far },
+      { object: 1, ip: IPS[0], time: 0 },
+      { object: 1, ip: IPS[0], time: far - 5 },
+      { object: 2, ip: IPS[1], time: 50 },
+      { object: 2, ip: IPS[1], time: 10 },
+    ];
+    store(db, 1, list);
+    const fold = new SessionFold({ gap: GAP });
+    await foldRequests(db, () => [fold]);
+    assert.deepStrictEqual(foldedSessions(fold), expectedSessions(list, GAP));
+    assert.deepStrictEqual(
+      foldedSessions(fold),
+      new Map([[1, ["0:1", "0:1", "100:2"]], [2, ["40:2"]]]),
+    );
+  });
+});
