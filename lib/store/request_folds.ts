@@ -312,14 +312,15 @@ export async function foldRequests(
     const saving = folds.flatMap((_, f) =>
       requests.complete || !requestFolds.includes(f) ? [f] : []
     );
-    if (saving.length === 0) return folds.map((fold, f) => ({ name: fold.name, added: added[f] }));
-    saveFolds(db, saving.map((f) => folds[f]), {
-      loaded: saving.map((f) => loaded[f]),
-      through: saving.map((f) => through[f]),
-      epoch,
-      added: saving.map((f) => added[f]),
-      chunkBytes: options.chunkBytes ?? 8 << 20,
-    });
+    if (saving.length > 0) {
+      saveFolds(db, saving.map((f) => folds[f]), {
+        loaded: saving.map((f) => loaded[f]),
+        through: saving.map((f) => through[f]),
+        epoch,
+        added: saving.map((f) => added[f]),
+        chunkBytes: options.chunkBytes ?? 8 << 20,
+      });
+    }
   } catch (error) {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw error instanceof StoppedError ? error : storageError(error);
@@ -339,7 +340,6 @@ function isOperationFold(fold: BlockFold): fold is OperationFold {
 interface Scanned {
   lastId: number;
   added: number[];
-  complete: boolean;
 }
 
 /** Adds the request blocks stored after each fold's last to it. */
@@ -347,7 +347,7 @@ async function scanRequests(
   db: DatabaseSync,
   folds: readonly RequestFold[],
   { loaded, stop }: { loaded: readonly Loaded[]; stop?: StopCheck },
-): Promise<Scanned> {
+): Promise<Scanned & { complete: boolean }> {
   const added = folds.map(() => 0);
   if (folds.length === 0) return { lastId: 0, added, complete: true };
   const from = Math.min(...loaded.map((l) => l.through));
@@ -380,7 +380,7 @@ function scanOperations(
   { loaded }: { loaded: readonly Loaded[] },
 ): Scanned {
   const added = folds.map(() => 0);
-  if (folds.length === 0) return { lastId: 0, added, complete: true };
+  if (folds.length === 0) return { lastId: 0, added };
   const from = Math.min(...loaded.map((l) => l.through));
   let lastId = from;
   for (const block of readOperationBlocks(db, { afterId: from })) {
@@ -391,7 +391,7 @@ function scanOperations(
       added[f] += block.rows;
     });
   }
-  return { lastId, added, complete: true };
+  return { lastId, added };
 }
 
 /**
