@@ -34,6 +34,25 @@ export const SCAN_ROWS: number = 1 << 21;
 
 const EPOCH = "request_folds_epoch";
 
+/**
+ * Triggers that drop every saved fold (and move the epoch on) when a row of `table` is deleted
+ * or one of its `columns` changed: a block a fold may have counted is then no longer what it
+ * counted.
+ */
+function unfoldTriggers(table: string, columns: string): string {
+  const body = `BEGIN
+  DELETE FROM request_fold_chunks;
+  DELETE FROM request_folds;
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
+END;`;
+  return `DROP TRIGGER IF EXISTS ${table}_deleted_unfold;
+CREATE TRIGGER ${table}_deleted_unfold AFTER DELETE ON ${table}
+${body}
+DROP TRIGGER IF EXISTS ${table}_changed_unfold;
+CREATE TRIGGER ${table}_changed_unfold AFTER UPDATE OF ${columns} ON ${table}
+${body}`;
+}
+
 // The triggers are made again each time, so that they are always this version's.
 const FOLD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS request_folds (
@@ -50,36 +69,18 @@ CREATE TABLE IF NOT EXISTS request_fold_chunks (
   PRIMARY KEY (fold, name, chunk)
 );
 INSERT OR IGNORE INTO meta (name, value) VALUES ('${EPOCH}', '0');
-DROP TRIGGER IF EXISTS request_blocks_deleted_unfold;
-CREATE TRIGGER request_blocks_deleted_unfold AFTER DELETE ON request_blocks
-BEGIN
-  DELETE FROM request_fold_chunks;
-  DELETE FROM request_folds;
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
-END;
-DROP TRIGGER IF EXISTS request_blocks_changed_unfold;
-CREATE TRIGGER request_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids, times,
-  bytes_sent, ip_indexes, downloads, object_sizes, client_kinds ON request_blocks
-BEGIN
-  DELETE FROM request_fold_chunks;
-  DELETE FROM request_folds;
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
-END;
-DROP TRIGGER IF EXISTS operation_blocks_deleted_unfold;
-CREATE TRIGGER operation_blocks_deleted_unfold AFTER DELETE ON operation_blocks
-BEGIN
-  DELETE FROM request_fold_chunks;
-  DELETE FROM request_folds;
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
-END;
-DROP TRIGGER IF EXISTS operation_blocks_changed_unfold;
-CREATE TRIGGER operation_blocks_changed_unfold AFTER UPDATE OF id, rows, object_ids, days, codes,
-  requests, bytes_sent, bytes_received ON operation_blocks
-BEGIN
-  DELETE FROM request_fold_chunks;
-  DELETE FROM request_folds;
-  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
-END;
+${
+  unfoldTriggers(
+    "request_blocks",
+    "id, rows, object_ids, times, bytes_sent, ip_indexes, downloads, object_sizes, client_kinds",
+  )
+}
+${
+  unfoldTriggers(
+    "operation_blocks",
+    "id, rows, object_ids, days, codes, requests, bytes_sent, bytes_received",
+  )
+}
 -- Written by a development version: one row per array.
 DROP TABLE IF EXISTS request_fold_columns;
 `;
