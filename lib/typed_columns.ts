@@ -24,35 +24,6 @@ export function extend<T extends Column>(from: T, to: T): T {
 }
 
 /**
- * `array` with `length` elements: its first ones kept, new ones 0. An array that is its whole
- * buffer is resized in place where the allocator can (its old view is then detached); else
- * it is copied.
- *
- * @example Usage
- * ```ts
- * import { resized } from "./typed_columns.ts";
- * import assert from "node:assert/strict";
- *
- * assert.deepStrictEqual(resized(Uint32Array.of(1, 2), 3), Uint32Array.of(1, 2, 0));
- * assert.deepStrictEqual(resized(Float64Array.of(1, 2, 3).subarray(1), 1), Float64Array.of(2));
- * ```
- */
-export function resized<T extends Column>(array: T, length: number): T {
-  if (array.length === length) return array;
-  const type = array.constructor as { new (buffer: ArrayBuffer): T; new (length: number): T };
-  const buffer = array.buffer;
-  if (
-    buffer instanceof ArrayBuffer && array.byteOffset === 0 &&
-    array.byteLength === buffer.byteLength
-  ) {
-    return new type(buffer.transfer(length * array.BYTES_PER_ELEMENT));
-  }
-  const copy = new type(length);
-  copy.set(array.subarray(0, Math.min(length, array.length)) as never);
-  return copy;
-}
-
-/**
  * Gives the `fields` of `sections` (views into columns that grow by {@linkcode extend}, so the
  * newest buffer of a column holds every row from 0, with room to spare) one exact-size copy per
  * column, each section viewing its own rows of it. A parse task's answer then transfers only its

@@ -21,7 +21,7 @@ import {
   type SavedColumns,
   type SavedFold,
 } from "../store/request_folds.ts";
-import { resized } from "../typed_columns.ts";
+import { extend } from "../typed_columns.ts";
 
 /** The default session gap: 30 minutes. */
 export const DEFAULT_SESSION_GAP = 1800;
@@ -240,9 +240,9 @@ export class SessionFold implements RequestFold {
 
   #growPending(): void {
     const length = Math.min(this.#mergeAt(), Math.max(1024, this.#pending * 2));
-    this.#pendingObjects = resized(this.#pendingObjects, length);
-    this.#pendingClients = resized(this.#pendingClients, length);
-    this.#pendingTimes = resized(this.#pendingTimes, length);
+    this.#pendingObjects = extend(this.#pendingObjects, new Uint32Array(length));
+    this.#pendingClients = extend(this.#pendingClients, new Uint32Array(length));
+    this.#pendingTimes = extend(this.#pendingTimes, new Float64Array(length));
   }
 
   /** Merges the gathered requests into the sessions. */
@@ -279,14 +279,16 @@ export class SessionFold implements RequestFold {
     }
     this.#unchanged = Math.min(this.#unchanged, before);
     this.#unchangedObjects = Math.min(this.#unchangedObjects, firstObject);
-    this.#perObject = resized(this.#perObject, maxObject + 1);
+    if (maxObject >= this.#perObject.length) {
+      this.#perObject = extend(this.#perObject, new Uint32Array(maxObject + 1));
+    }
     const capacity = this.#length + n;
     if (this.#seconds.length < capacity) {
       const length = Math.max(capacity, Math.floor(this.#seconds.length * 1.25));
-      this.#sessionClients = resized(this.#sessionClients, length);
-      this.#firsts = resized(this.#firsts, length);
-      this.#seconds = resized(this.#seconds, length);
-      this.#requests = resized(this.#requests, length);
+      this.#sessionClients = extend(this.#sessionClients, new Uint32Array(length));
+      this.#firsts = extend(this.#firsts, new Float64Array(length));
+      this.#seconds = extend(this.#seconds, new Uint32Array(length));
+      this.#requests = extend(this.#requests, new Uint32Array(length));
     }
     const written = this.#sweep({ byClient, byTime }, starts, maxObject);
     const from = capacity - written;
