@@ -159,8 +159,8 @@ export function storageError(error: unknown): unknown {
     ],
     [
       /readonly database|read-only file system|SQLITE_READONLY/i,
-      "The cache database is read-only for this user (cache.sqlite, its folder or its file " +
-      "system). Make it writable for this user, then run again.",
+      "The cache database is read-only for this user (cache.sqlite or its -wal and -shm files, " +
+      "its folder or its file system). Make it writable for this user, then run again.",
     ],
     [
       /database disk image is malformed|file is not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i,

@@ -11,6 +11,7 @@ import { DATABASE_FILE } from "../lib/store/cache_database.ts";
 import {
   cliCommand,
   cliEnv,
+  type CliOptions,
   type CliResult,
   copySample,
   exists,
@@ -19,6 +20,7 @@ import {
   programCommand,
   ROOT,
   runCli,
+  runDeno,
   runProgram,
   runTask,
   taskArgs,
@@ -671,10 +673,77 @@ Deno.test({
         assert.deepStrictEqual(run.code, 1, `${step}: ${run.stderr}`);
         assert.match(
           run.stderr,
-          /^error: The cache database is read-only for this user \(cache\.sqlite, its folder or its file system\)\. Make it writable for this user, then run again\./,
+          /^error: The cache database is read-only for this user \(cache\.sqlite or its -wal and -shm files, its folder or its file system\)\. Make it writable for this user, then run again\./,
           step,
         );
         assert(!run.stderr.includes("bug"), run.stderr);
+      }
+    });
+  },
+});
+
+/**
+ * How to run `deno` as a user without root's right to write through mode bits: this one when
+ * it is not root, else `nobody` through setpriv (undefined when that cannot be done).
+ */
+function withoutRoot(): ((args: string[], options: CliOptions) => Promise<CliResult>) | undefined {
+  if (!testsRunAsRoot) return (args, options) => runDeno(args, options);
+  if (Deno.build.os !== "linux") return undefined;
+  const asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Deno.execPath()];
+  try {
+    if (!new Deno.Command("setpriv", { args: [...asNobody, "--version"] }).outputSync().success) {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return (args, options) => runProgram("setpriv", [...asNobody, ...args], options);
+}
+
+const testsRunAsRoot = (() => {
+  const probe = Deno.makeTempFileSync();
+  try {
+    return Deno.statSync(probe).uid === 0;
+  } finally {
+    Deno.removeSync(probe);
+  }
+})();
+const runWithoutRoot = withoutRoot();
+
+Deno.test({
+  name:
+    "a database made writable again after a run found it read-only: the next run writes (the log index SQLite made then was read-only too)",
+  ignore: runWithoutRoot === undefined,
+  fn: async () => {
+    await withTmpDir(async (home) => {
+      const { cache, env } = await configuredSample(home, { files: 1 });
+      // Its own Deno cache: the user may not write the one of the tests.
+      env.DENO_DIR = join(home, "deno");
+      if (testsRunAsRoot) {
+        assert(
+          (await new Deno.Command("chown", { args: ["-R", "nobody:nogroup", home] }).output())
+            .success,
+        );
+      }
+      const run = async (step: string, args: string[] = []) =>
+        await runWithoutRoot!([...await taskArgs(step), ...args], { env, cwd: home });
+      const first = await run("extract_logs", ["--limit", "30"]);
+      assert.deepStrictEqual(first.code, 0, first.stderr);
+      const database = join(cache, DATABASE_FILE);
+      await Deno.chmod(database, 0o400);
+      const refused = await run("generate_summaries");
+      assert.deepStrictEqual(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /^error: The cache database is read-only for this user/);
+      // What the operator then meets: SQLite left its index with the database's mode.
+      assert.deepStrictEqual((await Deno.stat(`${database}-shm`)).mode! & 0o777, 0o400);
+      await Deno.chmod(database, 0o600);
+      const again = await run("extract_logs", ["--limit", "60", "--quiet"]);
+      assert.deepStrictEqual(again.code, 0, again.stderr);
+      const status = await run("status");
+      assert.match(status.stdout, /Log files: 90 done, 0 failed/, status.stdout + status.stderr);
+      for (const suffix of ["", "-wal", "-shm"]) {
+        const mode = (await Deno.stat(database + suffix).catch(() => undefined))?.mode;
+        if (mode != null) assert.deepStrictEqual(mode & 0o777, 0o600, suffix);
       }
     });
   },

@@ -156,6 +156,7 @@ const PASSWORD_CHECK = "s3-log-extraction password check";
  */
 export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
   const path = join(cacheDirectory, DATABASE_FILE);
+  keepCacheFilesPrivate(path);
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path);
@@ -175,14 +176,8 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
       { cause: error },
     );
   }
-  // Only the cache's owner may read its files (umask would leave them readable by all).
-  for (const suffix of ["", "-wal", "-shm"]) {
-    try {
-      if ((Deno.statSync(path + suffix).mode ?? 0) & 0o077) Deno.chmodSync(path + suffix, 0o600);
-    } catch {
-      // Not there (yet), or not ours to change.
-    }
-  }
+  // The files SQLite has just made get the mode of a new database, which umask leaves open.
+  keepCacheFilesPrivate(path);
   try {
     const version = checkedSchemaVersion(db, cacheDirectory);
     if (version < SCHEMA_VERSION) upgradeSchema(db, path, version);
@@ -196,6 +191,26 @@ export function openCacheDatabase(cacheDirectory: string): DatabaseSync {
     throw error;
   }
   return db;
+}
+
+/**
+ * Only the cache's owner may read the database and its write-ahead log and index (umask would
+ * leave them readable by all). A log or index that a run made while the database was read-only
+ * has that read-only mode too, and SQLite would go on refusing every write after the database
+ * is made writable again: once it is, they are made writable for the owner as well.
+ */
+function keepCacheFilesPrivate(path: string): void {
+  let databaseWritable = false;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      const mode = (Deno.statSync(path + suffix).mode ?? 0) & 0o777;
+      if (suffix === "") databaseWritable = (mode & 0o200) !== 0;
+      const wanted = suffix !== "" && databaseWritable ? (mode | 0o600) & 0o700 : mode & 0o700;
+      if (wanted !== mode) Deno.chmodSync(path + suffix, wanted);
+    } catch {
+      // Not there (yet), or not ours to change.
+    }
+  }
 }
 
 /**
