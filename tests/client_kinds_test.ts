@@ -15,6 +15,7 @@ import {
   DEFAULT_ARCHIVE_CLIENTS,
 } from "../lib/extract/client_kind.ts";
 import { countClientKinds } from "../lib/store/request_blocks.ts";
+import { keptClientKinds } from "../lib/summaries/count_folds.ts";
 import { cliEnv, readTree, ROOT, runCli, withTmpDir } from "./_helpers.ts";
 
 const SAMPLE = join(ROOT, "fixtures", "sample_logs");
@@ -27,7 +28,7 @@ const KEPT = new RegExp(
     String.raw`(?:\d+|-) +(?:\d+|-) +(?:\d+|-) +(?:\d+|-) +(?:".*?"|-) +"(.*?)"(?: |$)`,
 );
 
-Deno.test("the sample's requests are stored with their client kinds; status shows the shares", async () => {
+Deno.test("the sample's requests are stored with their client kinds; status shows the shares (from the kinds the summaries keep, and the later blocks)", async () => {
   await withTmpDir(async (home) => {
     const rules = clientKindRules(DEFAULT_ARCHIVE_CLIENTS);
     const expected = [0, 0, 0, 0, 0, 0];
@@ -40,12 +41,24 @@ Deno.test("the sample's requests are stored with their client kinds; status show
     }
     const cache = join(home, "cache");
     const env = cliEnv(home, { S3_LOG_EXTRACTION_CACHE: cache });
-    const run = await runCli(["extract_logs", SAMPLE], { env });
-    assert.deepStrictEqual(run.code, 0, run.stderr);
+    // Half the files, the summaries (which keep the kinds they counted), then the rest: status
+    // reads the kept kinds and the blocks stored after them.
+    for (const args of [["--limit", "60"], ["generate_summaries"], []]) {
+      const step = args[0] === "generate_summaries" ? args : ["extract_logs", SAMPLE, ...args];
+      const run = await runCli(step, { env });
+      assert.deepStrictEqual(run.code, 0, run.stderr);
+    }
     const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
     const stored = countClientKinds(db);
+    const kept = keptClientKinds(db)!;
+    const { last } = db.prepare("SELECT max(id) AS last FROM request_blocks").get() as {
+      last: number;
+    };
+    assert(kept !== undefined && kept.through > 0 && kept.through < last, `${kept?.through}`);
+    const fromKept = countClientKinds(db, kept);
     db.close();
     assert.deepStrictEqual(stored, expected);
+    assert.deepStrictEqual(fromKept, expected);
     assert(expected.filter((n) => n > 0).length >= 4, `kinds in the sample: ${expected}`);
     const status = await runCli(["status"], { env });
     assert.deepStrictEqual(status.code, 0, status.stderr);

@@ -17,6 +17,7 @@ import { readInventory } from "../s3/s3_inventory.ts";
 import { objectEntry } from "../s3/s3_log_source.ts";
 import { IMPORT_PREFIX } from "../reference/reference_import.ts";
 import { countClientKinds } from "../store/request_blocks.ts";
+import { keptClientKinds } from "../summaries/count_folds.ts";
 import { countOperations, type OperationShares } from "../store/operation_blocks.ts";
 import type { RunRecord } from "../store/run_history.ts";
 import { type LockHolder, readLockHolder } from "../store/run_lock.ts";
@@ -227,7 +228,14 @@ function readCounts(db: DatabaseSync, status: CacheStatus): void {
     WHERE id IN (SELECT max(id) FROM runs GROUP BY command) ORDER BY id DESC`).all()
     .map((row) => ({ ...row })) as CacheStatus["lastRuns"];
   // Every stored request has one kind (unknown where its block has none): their sum is all.
-  status.clientKinds = countClientKinds(db);
+  // The summaries keep the kinds of the blocks they counted: only the later ones are read
+  // (reading a block's kinds reads the whole block), in one snapshot with those kept counts.
+  db.exec("BEGIN");
+  try {
+    status.clientKinds = countClientKinds(db, keptClientKinds(db));
+  } finally {
+    db.exec("COMMIT");
+  }
   status.requests = status.clientKinds.reduce((total, n) => total + n, 0);
   status.operations = countOperations(db, status.requests);
   status.ips = count("SELECT count(*) AS n FROM ips");

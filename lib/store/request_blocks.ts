@@ -242,11 +242,23 @@ export function* readRequestBlocks(
   if (hasLegacyRequests(db)) yield* legacyBlocks(db, where);
 }
 
+/** Client-kind counts of the blocks up to one, known already (see {@linkcode countClientKinds}). */
+export interface CountedKinds {
+  /** The last block counted (`request_blocks.id`). */
+  through: number;
+  /** Its requests per kind code (codes 0 to 5). */
+  counts: readonly number[];
+}
+
 /**
  * How many stored requests each client kind has, by code (see `CLIENT_KINDS`): requests of
  * blocks written before schema 8, and rows not moved into blocks yet, count as unknown (0).
+ * Every block is read (its kinds are the last column: the whole row), unless `from` gives the
+ * counts up to a block; call it inside a read transaction then, so that both are of one
+ * snapshot.
  *
  * @param db The cache database.
+ * @param from The counts of the blocks up to `from.through` (as a kept fold holds them).
  * @returns Requests per kind code, for codes 0 to 5.
  *
  * @example Usage
@@ -263,19 +275,23 @@ export function* readRequestBlocks(
  * blocks.push(1, 3, 9, 86400, 100, 7, 1, 100, 1);
  * blocks.flush();
  * assert.deepStrictEqual(countClientKinds(db), [0, 1, 0, 2, 0, 0]);
+ * // Counts kept for the blocks up to the first: that block is not read.
+ * assert.deepStrictEqual(countClientKinds(db, { through: 1, counts: [0, 0, 0, 3, 0, 0] }), [
+ *   0, 0, 0, 3, 0, 0,
+ * ]);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function countClientKinds(db: DatabaseSync): number[] {
-  const counts = [0, 0, 0, 0, 0, 0];
+export function countClientKinds(db: DatabaseSync, from?: CountedKinds): number[] {
+  const counts = from === undefined ? [0, 0, 0, 0, 0, 0] : [...from.counts];
   const total = countRequests(db);
-  let known = 0;
+  let known = counts.reduce((sum, n) => sum + n, 0);
   if (hasKindColumns(db)) {
     const select = db.prepare(
-      "SELECT rows, client_kinds FROM request_blocks WHERE client_kinds IS NOT NULL",
+      "SELECT rows, client_kinds FROM request_blocks WHERE client_kinds IS NOT NULL AND id > ?",
     );
-    for (const row of select.iterate()) {
+    for (const row of select.iterate(from?.through ?? 0)) {
       const rows = row.rows as number;
       const kinds = column(row.client_kinds, Uint8Array, rows);
       for (let i = 0; i < rows; i++) counts[kinds[i]]++;

@@ -417,6 +417,45 @@ export function hasSavedFold(db: DatabaseSync, name: string): boolean {
 }
 
 /**
+ * The saved array `name` of fold `fold` in its saved format `format`, read outside a fold run
+ * (undefined when the fold has no saved state in that format, or not that array), and the last
+ * block the state counted. Read inside a transaction, to pair it with the blocks after that.
+ *
+ * @param db The cache database.
+ * @param fold The fold's name.
+ * @param format The fold's current format.
+ * @param name The array's name.
+ * @returns The last block counted and the array's bytes.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { readKeptArray } from "./request_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assert.deepStrictEqual(readKeptArray(db, "archive_counts", 3, "kinds"), undefined);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function readKeptArray(
+  db: DatabaseSync,
+  fold: string,
+  format: number,
+  name: string,
+): { through: number; bytes: Uint8Array } | undefined {
+  if (!hasTable(db, "request_folds")) return undefined;
+  const row = db.prepare("SELECT format, through FROM request_folds WHERE name = ?").get(fold) as
+    | { format: number; through: number }
+    | undefined;
+  if (row?.format !== format) return undefined;
+  const bytes = readSavedArray(db, fold, name);
+  return bytes === undefined ? undefined : { through: row.through, bytes };
+}
+
+/**
  * The saved array `name` of fold `fold` as one array of bytes (undefined when not saved), with
  * `spare` bytes of room after it in its buffer: its rows copied in one at a time, so that only
  * one row is held beside the whole.

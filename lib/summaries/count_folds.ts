@@ -18,12 +18,13 @@ import { OperatorError } from "../errors.ts";
 import { KeySet, KeySlots } from "../key_slots.ts";
 import { cleanLabel } from "../regions/region_labels.ts";
 import { column } from "../store/blob_columns.ts";
-import type { RequestBlock } from "../store/request_blocks.ts";
-import type {
-  OperationFold,
-  RequestFold,
-  SavedColumns,
-  SavedFold,
+import type { CountedKinds, RequestBlock } from "../store/request_blocks.ts";
+import {
+  type OperationFold,
+  readKeptArray,
+  type RequestFold,
+  type SavedColumns,
+  type SavedFold,
 } from "../store/request_folds.ts";
 import type { OperationBlock } from "../store/operation_blocks.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
@@ -122,15 +123,50 @@ function atLeast<T extends Float64Array | Int32Array>(array: T, length: number, 
 }
 
 /**
+ * The stored requests per client kind that the archive's kept counts hold, and the last block
+ * they counted (undefined when none are kept in this version's format): what `status` adds the
+ * later blocks to instead of reading every block.
+ *
+ * @param db The cache database (inside a read transaction, with the blocks read after).
+ * @returns The last block counted and the requests per kind code.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { keptClientKinds } from "./count_folds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * assert.deepStrictEqual(keptClientKinds(db), undefined);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function keptClientKinds(db: DatabaseSync): CountedKinds | undefined {
+  const kept = readKeptArray(db, ARCHIVE_COUNTS, ARCHIVE_COUNTS_FORMAT, "kinds");
+  if (kept === undefined) return undefined;
+  const cells = column(kept.bytes, Float64Array, kept.bytes.byteLength / 8);
+  const counts = new Array<number>(KIND_CODES).fill(0);
+  for (let at = 0; at + KIND_CELLS <= cells.length; at += KIND_CELLS) {
+    for (let kind = 0; kind < KIND_CODES; kind++) counts[kind] += cells[at + kind * 3];
+  }
+  return { through: kept.through, counts };
+}
+
+const ARCHIVE_COUNTS = "archive_counts";
+const ARCHIVE_COUNTS_FORMAT = 3;
+
+/**
  * The archive's counts: per day (with its client kinds), per requester (IP index) and per
  * object (with the size the latest request reported), and the time range, over every stored
  * request.
  */
 export class ArchiveCounts implements RequestFold {
   /** Its name in the cache. */
-  readonly name = "archive_counts";
+  readonly name = ARCHIVE_COUNTS;
   /** Its saved format (3: the client kinds of states saved before it may miss a few cells). */
-  readonly format = 3;
+  readonly format = ARCHIVE_COUNTS_FORMAT;
   /** Per day (key `day + DAY_OFFSET`). */
   days: CountsTable = new CountsTable();
   /** Per day slot, {@linkcode KIND_CODES} × (requests, bytes, downloads). */
