@@ -115,8 +115,9 @@ export interface SavedColumns {
 
 /**
  * The saved array `name` as `rows` elements of `type` (on bytes of its own, which may be
- * changed and kept), or undefined when it was not saved with that length. With a `capacity`
- * above `rows`, the array has that many elements, the saved ones first, then 0.
+ * changed and kept), or undefined when it was not saved with that length. Without `rows`, as
+ * many elements as were saved (undefined when not saved, or not a whole number of them). With
+ * a `capacity` above `rows`, the array has that many elements, the saved ones first, then 0.
  *
  * @example Usage
  * ```ts
@@ -127,17 +128,19 @@ export interface SavedColumns {
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2), Uint32Array.of(7, 8));
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 3), undefined);
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2, 3), Uint32Array.of(7, 8, 0));
+ * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array), Uint32Array.of(7, 8));
  * ```
  */
 export function savedArray<T extends ArrayBufferView>(
   columns: SavedColumns,
   name: string,
   type: ColumnType<T>,
-  rows: number,
-  capacity: number = rows,
+  rows?: number,
+  capacity: number = rows ?? 0,
 ): T | undefined {
   const size = type.BYTES_PER_ELEMENT;
-  const bytes = columns.get(name, (capacity - rows) * size);
+  const bytes = columns.get(name, rows === undefined ? 0 : (capacity - rows) * size);
+  rows ??= (bytes?.byteLength ?? 0) / size;
   if (bytes === undefined || bytes.byteLength !== rows * size) return undefined;
   if (capacity <= rows) return column(bytes, type, rows);
   if (bytes.byteOffset === 0 && bytes.buffer.byteLength >= capacity * size) {

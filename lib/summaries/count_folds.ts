@@ -23,6 +23,7 @@ import {
   type OperationFold,
   readKeptArray,
   type RequestFold,
+  savedArray,
   type SavedColumns,
   type SavedFold,
 } from "../store/request_folds.ts";
@@ -74,18 +75,26 @@ function addKind(
 }
 
 /**
- * A saved array as a `Float64Array` (on the bytes read, which are this call's own: it may be
- * changed and kept).
+ * A saved array that a fold's saved state always has, as a `Float64Array` (on the bytes read,
+ * which are this call's own: it may be changed and kept).
+ *
+ * @throws {OperatorError} When it is missing or cut short.
  */
 function floats(columns: SavedColumns, name: string): Float64Array {
-  const bytes = columns.get(name);
-  return column(bytes, Float64Array, (bytes?.byteLength ?? -8) / 8);
+  return savedArray(columns, name, Float64Array) ?? incomplete(name);
 }
 
 /** A saved array as an `Int32Array` (see {@linkcode floats}). */
 function int32s(columns: SavedColumns, name: string): Int32Array {
-  const bytes = columns.get(name);
-  return column(bytes, Int32Array, (bytes?.byteLength ?? -4) / 4);
+  return savedArray(columns, name, Int32Array) ?? incomplete(name);
+}
+
+function incomplete(name: string): never {
+  throw new OperatorError(
+    `The summaries' kept counts in the cache are damaged (their array ${name} is missing or ` +
+      "cut short). Run the summary step again with --rebuild: it counts every stored request " +
+      "again and keeps the new counts.",
+  );
 }
 
 /** A {@linkcode CountsTable}'s columns under `prefix`, into `saved`. */
@@ -145,7 +154,7 @@ function atLeast<T extends Float64Array | Int32Array>(array: T, length: number, 
  */
 export function keptClientKinds(db: DatabaseSync): CountedKinds | undefined {
   const kept = readKeptArray(db, ARCHIVE_COUNTS, ARCHIVE_COUNTS_FORMAT, "kinds");
-  if (kept === undefined) return undefined;
+  if (kept === undefined || kept.bytes.byteLength % (KIND_CELLS * 8) !== 0) return undefined;
   const cells = column(kept.bytes, Float64Array, kept.bytes.byteLength / 8);
   const counts = new Array<number>(KIND_CODES).fill(0);
   for (let at = 0; at + KIND_CELLS <= cells.length; at += KIND_CELLS) {

@@ -340,3 +340,26 @@ Deno.test("client kinds' cells stay whole as the day tables grow past thousands 
     }
   });
 });
+
+Deno.test("kept counts missing an array stop with what to do; --rebuild counts them again", async () => {
+  await withCacheDatabase(async (db) => {
+    const requests = randomRequests(seeded(5), 300);
+    db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb')");
+    writeRequests(db, 1, requests.map((r) => ({ ...r, objectId: 1 })));
+    const requestsOf = ({ data }: Awaited<ReturnType<typeof collectArchiveData>>) =>
+      [...data.byDay.values()].reduce((sum, day) => sum + day.requests, 0);
+    assert.deepStrictEqual(requestsOf(await collectArchiveData(db)), 300);
+    db.exec("DELETE FROM request_fold_chunks WHERE fold = 'archive_counts' AND name = 'objects'");
+    writeRequests(db, 2, requests.slice(0, 10).map((r) => ({ ...r, objectId: 1 })));
+    await assert.rejects(
+      () => collectArchiveData(db),
+      new RegExp(
+        "^OperatorError: The summaries' kept counts in the cache are damaged \\(their array " +
+          "objects is missing or cut short\\)\\. Run the summary step again with --rebuild",
+      ),
+    );
+    assert.deepStrictEqual(requestsOf(await collectArchiveData(db, { rebuild: true })), 310);
+    // Kept whole again: the next run adds to them.
+    assert.deepStrictEqual(requestsOf(await collectArchiveData(db)), 310);
+  });
+});
