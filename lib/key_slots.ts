@@ -43,6 +43,37 @@ export class KeySlots {
   /** The key of each slot. */
   keys: Float64Array = new Float64Array(512);
 
+  /**
+   * The slots of distinct `keys`: key `keys[i]` at slot `i` (as adding them in that order gives
+   * them), placed in the table region by region (see {@linkcode KeySet.of}). `keys` becomes the
+   * slots' {@linkcode KeySlots.keys} (not copied).
+   *
+   * @example Usage
+   * ```ts
+   * import { KeySlots } from "./key_slots.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const slots = KeySlots.of(Float64Array.of(2 ** 40, 5));
+   * assert.deepStrictEqual([slots.slot(5), slots.slot(2 ** 40), slots.slot(9), slots.size], [1, 0, 2, 3]);
+   * ```
+   */
+  static of(keys: Float64Array): KeySlots {
+    const slots = new KeySlots();
+    let length = slots.#table.length;
+    while (length < keys.length * 2) length *= 2;
+    const table = slots.#table = new Int32Array(length);
+    const mask = length - 1;
+    const placed = byRegion(keys, length, true);
+    for (let j = 0; j < keys.length; j++) {
+      let at = hashKey(placed.keys[j]) & mask;
+      while (table[at] !== 0) at = (at + 1) & mask;
+      table[at] = placed.indexes[j] + 1;
+    }
+    if (keys.length > 0) slots.keys = keys; // (an empty array could not double as it grows)
+    slots.#size = keys.length;
+    return slots;
+  }
+
   /** How many keys there are. */
   get size(): number {
     return this.#size;
@@ -102,6 +133,34 @@ export class KeySlots {
   }
 }
 
+/** Tables are filled region by region of 2^REGION_BITS places (32 KiB or less). */
+const REGION_BITS = 12;
+
+/**
+ * `keys` (with their indexes when asked) in the order of the regions of a table of `length`
+ * places (a power of two) their hashes fall in: added in that order, each key is placed near
+ * the last one, not at a cache miss (a counting sort, one pass).
+ */
+function byRegion(
+  keys: ArrayLike<number>,
+  length: number,
+  withIndexes = false,
+): { keys: Float64Array; indexes: Int32Array } {
+  const mask = length - 1;
+  const shift = Math.min(REGION_BITS, Math.log2(length));
+  const starts = new Int32Array((length >>> shift) + 1);
+  for (let i = 0; i < keys.length; i++) starts[((hashKey(keys[i]) & mask) >>> shift) + 1]++;
+  for (let r = 1; r < starts.length; r++) starts[r] += starts[r - 1];
+  const ordered = new Float64Array(keys.length);
+  const indexes = new Int32Array(withIndexes ? keys.length : 0);
+  for (let i = 0; i < keys.length; i++) {
+    const at = starts[(hashKey(keys[i]) & mask) >>> shift]++;
+    ordered[at] = keys[i];
+    if (withIndexes) indexes[at] = i;
+  }
+  return { keys: ordered, indexes };
+}
+
 /**
  * A set of packed keys (exact integers below 2^53 − 1), to count distinct ones: the keys are in
  * the hash table itself, so a lookup reads one place of memory, not a table and then a key (on
@@ -137,6 +196,33 @@ export class KeySet {
     let length = 1024;
     while (length * 3 < capacity * 4) length *= 2;
     this.#table = new Uint32Array(length);
+  }
+
+  /**
+   * A set of `keys`, added in the order of the places they go to: region by region of the
+   * table, so that each add reads memory close to the last one (added in their own order, each
+   * key is a cache miss in a table larger than the caches: several times slower on millions).
+   *
+   * @example Usage
+   * ```ts
+   * import { KeySet } from "./key_slots.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const set = KeySet.of([2 ** 40, 3, 3]);
+   * assert.deepStrictEqual([set.size, set.add(3), set.add(4)], [2, false, true]);
+   * ```
+   */
+  static of(keys: ArrayLike<number>): KeySet {
+    const set = new KeySet(keys.length);
+    const length = set.#table.length;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] + 1 > 0xffffffff) {
+        set.#table = new Float64Array(length);
+        break;
+      }
+    }
+    for (const key of byRegion(keys, length).keys) set.add(key);
+    return set;
   }
 
   /** How many keys there are. */

@@ -46,3 +46,41 @@ Deno.test("KeySlots gives each key one slot, in order of first use, and sorts th
   const sorted = [...reference.keys()].sort((a, b) => a - b);
   assert.deepStrictEqual([...slots.sortedSlots()], sorted.map((key) => reference.get(key)));
 });
+
+Deno.test("KeySet.of holds exactly the keys given, narrow or wide, and adds more as add does", () => {
+  for (
+    const keys of [
+      [],
+      [...new Set(packedKeys(50_000).map((key) => key % (2 ** 32 - 1)))],
+      [...new Set(packedKeys(50_000))],
+    ]
+  ) {
+    const set = KeySet.of(keys);
+    assert.strictEqual(set.size, keys.length);
+    const seen: number[] = [];
+    set.forEach((key) => seen.push(key));
+    assert.deepStrictEqual(seen.sort((a, b) => a - b), [...keys].sort((a, b) => a - b));
+    for (const key of keys) assert.strictEqual(set.add(key), false, `add(${key})`);
+    const reference = new Set(keys);
+    for (const key of packedKeys(20_000).map((key) => (key + 1) % (2 ** 53 - 2))) {
+      assert.strictEqual(set.add(key), !reference.has(key), `add(${key})`);
+      reference.add(key);
+    }
+    assert.strictEqual(set.size, reference.size);
+  }
+});
+
+Deno.test("KeySlots.of gives keys[i] slot i, as adding them in order does, then new slots", () => {
+  for (const keys of [[], [...new Set(packedKeys(60_000))]]) {
+    const slots = KeySlots.of(Float64Array.from(keys));
+    const added = new KeySlots();
+    for (const key of keys) added.slot(key);
+    assert.strictEqual(slots.size, keys.length);
+    keys.forEach((key, i) => assert.strictEqual(slots.slot(key), i, `slot(${key})`));
+    for (const key of packedKeys(20_000).map((key) => (key + 1) % (2 ** 53 - 2))) {
+      assert.strictEqual(slots.slot(key), added.slot(key), `slot(${key})`);
+    }
+    assert.strictEqual(slots.size, added.size);
+    assert.deepStrictEqual([...slots.sortedSlots()], [...added.sortedSlots()]);
+  }
+});

@@ -458,7 +458,7 @@ export class DatasetCounts implements RequestFold {
     this.datasets = datasets;
     this.labels = labels;
     this.#counted = atLeast(counted, this.#counted.length, UNSEEN);
-    for (const ip of requesters) this.#requesters.slot(ip);
+    this.#requesters = KeySlots.of(requesters);
     this.#requesterLabel = atLeast(requesterLabel, 1024);
     this.#labelCount = requesters.length;
     this.days = loadTable("days_", columns);
@@ -466,8 +466,7 @@ export class DatasetCounts implements RequestFold {
     if (this.#kindsRead) this.kinds = floats(columns, "kinds");
     this.regions = loadTable("regions_", columns);
     const pairs = floats(columns, "pairs");
-    this.pairs = new KeySet(pairs.length);
-    for (const pair of pairs) this.pairs.add(pair);
+    this.pairs = KeySet.of(pairs);
     this.#pairList = pairs;
     this.#pairCount = this.#loadedPairs = pairs.length;
     this.#loadedRequesters = requesters.length;

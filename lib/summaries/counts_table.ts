@@ -158,7 +158,7 @@ export class CountsTable {
     const table = new CountsTable();
     const n = columns.keys.length;
     table.#grow(Math.max(1024, n + (n >> 3)));
-    for (let i = 0; i < n; i++) table.slots.slot(columns.keys[i]);
+    table.slots = KeySlots.of(columns.keys);
     table.low.set(columns.low);
     table.high.set(columns.high);
     table.requests.set(columns.requests);

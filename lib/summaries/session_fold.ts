@@ -158,7 +158,7 @@ export class SessionFold implements RequestFold {
     this.#requests = requests;
     this.#sessionClients = clients;
     this.#firsts = firsts;
-    for (let i = 0; i < keys.length; i++) this.#clients.slot(keys[i]);
+    this.#clients = KeySlots.of(keys);
     this.#loadedClients = keys.length;
     this.#length = this.#unchanged = saved.sessions;
     this.#unchangedObjects = saved.objects;
