@@ -463,7 +463,14 @@ export class DatasetCounts implements RequestFold {
     this.#labelCount = requesters.length;
     this.days = loadTable("days_", columns);
     this.#kindsRead = columns.behind || this.#withKinds;
-    if (this.#kindsRead) this.kinds = floats(columns, "kinds");
+    if (this.#kindsRead) {
+      // Behind, with room for a night's new day slots: growing the cells (most of the kept
+      // state) would copy them all into fresh memory (0.4 s of a 10 M night).
+      const cells = this.days.slots.size * KIND_CELLS;
+      const room = columns.behind ? Math.max(1024, this.days.slots.size >> 3) * KIND_CELLS : 0;
+      this.kinds = savedArray(columns, "kinds", Float64Array, cells, cells + room) ??
+        incomplete("kinds");
+    }
     this.regions = loadTable("regions_", columns);
     const pairs = floats(columns, "pairs");
     this.pairs = KeySet.of(pairs);
