@@ -420,15 +420,16 @@ export function hasSavedFold(db: DatabaseSync, name: string): boolean {
 }
 
 /**
- * The saved array `name` of fold `fold` in its saved format `format`, read outside a fold run
- * (undefined when the fold has no saved state in that format, or not that array), and the last
- * block the state counted. Read inside a transaction, to pair it with the blocks after that.
+ * The saved array `name` of fold `fold` in its saved format `format`, as `type` (see
+ * {@linkcode savedArray}), read outside a fold run (undefined when the fold has no saved state
+ * in that format, or not that array), and the last block the state counted. Read inside a
+ * transaction, to pair it with the blocks after that.
  *
  * @param db The cache database.
- * @param fold The fold's name.
- * @param format The fold's current format.
+ * @param fold The fold's name and current format.
  * @param name The array's name.
- * @returns The last block counted and the array's bytes.
+ * @param type Its element type.
+ * @returns The last block counted and the array.
  *
  * @example Usage
  * ```ts
@@ -438,24 +439,29 @@ export function hasSavedFold(db: DatabaseSync, name: string): boolean {
  *
  * const dir = await Deno.makeTempDir();
  * const db = openCacheDatabase(dir);
- * assert.deepStrictEqual(readKeptArray(db, "archive_counts", 3, "kinds"), undefined);
+ * const fold = { name: "archive_counts", format: 3 };
+ * assert.deepStrictEqual(readKeptArray(db, fold, "kinds", Float64Array), undefined);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function readKeptArray(
+export function readKeptArray<T extends ArrayBufferView>(
   db: DatabaseSync,
-  fold: string,
-  format: number,
+  fold: { name: string; format: number },
   name: string,
-): { through: number; bytes: Uint8Array } | undefined {
+  type: ColumnType<T>,
+): { through: number; array: T } | undefined {
   if (!hasTable(db, "request_folds")) return undefined;
-  const row = db.prepare("SELECT format, through FROM request_folds WHERE name = ?").get(fold) as
-    | { format: number; through: number }
-    | undefined;
-  if (row?.format !== format) return undefined;
-  const bytes = readSavedArray(db, fold, name);
-  return bytes === undefined ? undefined : { through: row.through, bytes };
+  const row = db.prepare("SELECT format, through FROM request_folds WHERE name = ?")
+    .get(fold.name) as { format: number; through: number } | undefined;
+  if (row?.format !== fold.format) return undefined;
+  const array = savedArray(savedColumns(db, fold.name, false), name, type);
+  return array === undefined ? undefined : { through: row.through, array };
+}
+
+/** The saved arrays of fold `fold`, read on demand. */
+function savedColumns(db: DatabaseSync, fold: string, behind: boolean): SavedColumns {
+  return { get: (name, spare) => readSavedArray(db, fold, name, spare), behind };
 }
 
 /**
@@ -506,11 +512,8 @@ function loadFold(db: DatabaseSync, fold: BlockFold, rebuild: boolean): Loaded {
   const last = db.prepare(
     `SELECT max(id) AS id FROM ${operations ? "operation_blocks" : "request_blocks"}`,
   ).get() as { id: number | null };
-  const columns: SavedColumns = {
-    get: (name, spare) => readSavedArray(db, fold.name, name, spare),
-    behind: (last.id ?? 0) > row.through || (!operations && hasLegacyRequests(db)),
-  };
-  const why = fold.load(JSON.parse(row.meta), columns);
+  const behind = (last.id ?? 0) > row.through || (!operations && hasLegacyRequests(db));
+  const why = fold.load(JSON.parse(row.meta), savedColumns(db, fold.name, behind));
   return why === undefined ? { through: row.through } : { through: 0, recounted: why };
 }
 
