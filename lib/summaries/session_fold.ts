@@ -301,11 +301,11 @@ export class SessionFold implements RequestFold {
   }
 
   /**
-   * Merges the sorted new requests (object `id`'s from `starts[id]`) into the sessions
-   * from the last object to the first, writing from the end of the arrays (as long as the
-   * sessions and the requests) towards their start: a write never reaches a session not read yet, as every session
-   * and request not read yet still has its place below. Returns the sessions written (they end
-   * the arrays).
+   * Merges the sorted new requests (object `id`'s from `starts[id]`) into the sessions from
+   * the last object to the first, writing from the end of the arrays (as long as the sessions
+   * and the requests) towards their start: a write never reaches a session not read yet, as
+   * every session and request not read yet still has its place below. Returns the sessions
+   * written (they end the arrays).
    */
   #sweep(
     { byClient, byTime }: { byClient: Uint32Array; byTime: Float64Array },
