@@ -111,6 +111,12 @@ export interface SavedColumns {
    * needed (each is added to, and saved again); when not, only those the caller will read.
    */
   readonly behind: boolean;
+  /**
+   * The earliest request time in the blocks stored after the ones the state counted: Infinity
+   * when there are none, -Infinity when it is not known (operation blocks, or requests of an
+   * older layout waiting in the cache).
+   */
+  readonly earliest: number;
 }
 
 /**
@@ -124,7 +130,11 @@ export interface SavedColumns {
  * import { savedArray } from "./request_folds.ts";
  * import assert from "node:assert/strict";
  *
- * const columns = { get: () => new Uint8Array(Uint32Array.of(7, 8).buffer), behind: false };
+ * const columns = {
+ *   get: () => new Uint8Array(Uint32Array.of(7, 8).buffer),
+ *   behind: false,
+ *   earliest: Infinity,
+ * };
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2), Uint32Array.of(7, 8));
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 3), undefined);
  * assert.deepStrictEqual(savedArray(columns, "counts", Uint32Array, 2, 3), Uint32Array.of(7, 8, 0));
@@ -455,13 +465,21 @@ export function readKeptArray<T extends ArrayBufferView>(
   const row = db.prepare("SELECT format, through FROM request_folds WHERE name = ?")
     .get(fold.name) as { format: number; through: number } | undefined;
   if (row?.format !== fold.format) return undefined;
-  const array = savedArray(savedColumns(db, fold.name, false), name, type);
+  const array = savedArray(
+    savedColumns(db, fold.name, { behind: false, earliest: Infinity }),
+    name,
+    type,
+  );
   return array === undefined ? undefined : { through: row.through, array };
 }
 
 /** The saved arrays of fold `fold`, read on demand. */
-function savedColumns(db: DatabaseSync, fold: string, behind: boolean): SavedColumns {
-  return { get: (name, spare) => readSavedArray(db, fold, name, spare), behind };
+function savedColumns(
+  db: DatabaseSync,
+  fold: string,
+  { behind, earliest }: { behind: boolean; earliest: number },
+): SavedColumns {
+  return { get: (name, spare) => readSavedArray(db, fold, name, spare), behind, earliest };
 }
 
 /**
@@ -512,8 +530,12 @@ function loadFold(db: DatabaseSync, fold: BlockFold, rebuild: boolean): Loaded {
   const last = db.prepare(
     `SELECT max(id) AS id FROM ${operations ? "operation_blocks" : "request_blocks"}`,
   ).get() as { id: number | null };
-  const behind = (last.id ?? 0) > row.through || (!operations && hasLegacyRequests(db));
-  const why = fold.load(JSON.parse(row.meta), savedColumns(db, fold.name, behind));
+  const legacy = !operations && hasLegacyRequests(db);
+  const behind = (last.id ?? 0) > row.through || legacy;
+  const earliest = !behind ? Infinity : operations || legacy ? -Infinity : (db.prepare(
+    "SELECT min(min_time) AS time FROM request_blocks WHERE id > ?",
+  ).get(row.through) as { time: number }).time;
+  const why = fold.load(JSON.parse(row.meta), savedColumns(db, fold.name, { behind, earliest }));
   return why === undefined ? { through: row.through } : { through: 0, recounted: why };
 }
 

@@ -4,11 +4,18 @@
  * whole history. A session is a run of one client's requests for one object, each within the
  * session gap of the one before; its length is its last request's time less its first's.
  *
- * The state is every session, sorted by object, then client, then first request: per session
- * its client's number, first time, length and requests (20 bytes), and per object its number
- * of sessions. New requests are gathered, then merged in one sweep from the end: a request
- * within the gap of a session (or between two) extends it (or joins them), whatever the order
- * the requests come in, so the sessions are those of one sort of every request.
+ * The state is every recent session, sorted by object, then client, then first request: per
+ * session its client's number, first time, length and requests (20 bytes), and per object its
+ * number of sessions. New requests are gathered, then merged in one sweep from the end: a
+ * request within the gap of a session (or between two) extends it (or joins them), whatever
+ * the order the requests come in, so the sessions are those of one sort of every request.
+ *
+ * A session that ended a week (`settleAfter`) before the latest request is settled when the
+ * state is saved: only its object, length and requests are kept (12 bytes), in a list that
+ * each save appends to, so that its saved chunks are kept as they are and a night writes and
+ * merges what its week holds, not every session of the history. Requests that come in older
+ * than the settled sessions' end plus the gap (logs delivered more than a week late) could
+ * reach them: then the sessions are counted again from every request, as the first time.
  *
  * @module
  */
@@ -53,6 +60,23 @@ export interface SessionFoldOptions {
    * @default {4194304}
    */
   pending?: number;
+  /**
+   * How long, in seconds, before the latest request a session must have ended to be settled
+   * when the state is saved (see the module's documentation).
+   *
+   * @default {604800}
+   */
+  settleAfter?: number;
+}
+
+/** The default time after which a session is settled: a week. */
+const SETTLE_AFTER = 7 * 86400;
+
+/** A time in seconds as an ISO date and time (for messages). */
+function isoTime(seconds: number): string {
+  return Number.isFinite(seconds) && Math.abs(seconds) < 8.64e12
+    ? new Date(seconds * 1000).toISOString().replace(".000Z", "Z")
+    : String(seconds);
 }
 
 interface SessionsMeta {
@@ -60,6 +84,11 @@ interface SessionsMeta {
   sessions: number;
   objects: number;
   clients: number;
+  /** The sessions that ended before this time are settled (null: none yet). */
+  cutoff: number | null;
+  settled: number;
+  /** The latest request's time (null: none yet). */
+  latest: number | null;
 }
 
 /**
@@ -96,9 +125,13 @@ export class SessionFold implements RequestFold {
   /** The saved state's name. */
   readonly name = "object_sessions";
   /** The saved state's format. */
-  readonly format = 1;
+  readonly format = 2;
   readonly #gap: number;
   readonly #pendingLimit: number;
+  readonly #settleAfter: number;
+  /** Sessions that ended before this time are settled. */
+  #cutoff = -Infinity;
+  #latest = -Infinity;
   /** Client IP index → client number. */
   #clients = new KeySlots();
   #loadedClients = 0;
@@ -114,6 +147,12 @@ export class SessionFold implements RequestFold {
   #requests = new Uint32Array(0);
   /** Sessions at the start that are as they were loaded. */
   #unchanged = 0;
+  // The settled sessions, in the order they settled: object id, length, requests.
+  #settledObjects = new Uint32Array(0);
+  #settledSeconds = new Uint32Array(0);
+  #settledRequests = new Uint32Array(0);
+  #settled = 0;
+  #loadedSettled = 0;
   // Requests not merged yet.
   #pendingObjects = new Uint32Array(0);
   #pendingClients = new Uint32Array(0);
@@ -125,6 +164,7 @@ export class SessionFold implements RequestFold {
   constructor(options: SessionFoldOptions = {}) {
     this.#gap = options.gap ?? DEFAULT_SESSION_GAP;
     this.#pendingLimit = options.pending ?? 1 << 22;
+    this.#settleAfter = options.settleAfter ?? SETTLE_AFTER;
   }
 
   /** Takes the saved sessions (see {@linkcode RequestFold.load}). */
@@ -132,6 +172,11 @@ export class SessionFold implements RequestFold {
     const saved = meta as SessionsMeta;
     if (saved.gap !== this.#gap) {
       return `the sessions were cut at a gap of ${saved.gap} s, now ${this.#gap} s`;
+    }
+    const cutoff = saved.cutoff ?? -Infinity;
+    if (columns.earliest < cutoff + this.#gap) {
+      return `requests from ${isoTime(columns.earliest)} came in, after the sessions that ` +
+        `ended before ${isoTime(cutoff)} were settled`;
     }
     const perObject = savedArray(columns, "per_object", Uint32Array, saved.objects);
     // Behind, room for a night as large as a quarter of the sessions (or a million): the merge
@@ -150,9 +195,42 @@ export class SessionFold implements RequestFold {
     const keys = columns.behind
       ? savedArray(columns, "client_keys", Float64Array, saved.clients)
       : new Float64Array(0);
-    if (!perObject || !seconds || !requests || !clients || !firsts || !keys) {
+    // The settled list has room for every session to settle.
+    const settled = saved.settled;
+    const settledRoom = columns.behind ? settled + room : settled;
+    const settledObjects = savedArray(
+      columns,
+      "settled_objects",
+      Uint32Array,
+      settled,
+      settledRoom,
+    );
+    const settledSeconds = savedArray(
+      columns,
+      "settled_seconds",
+      Uint32Array,
+      settled,
+      settledRoom,
+    );
+    const settledRequests = savedArray(
+      columns,
+      "settled_requests",
+      Uint32Array,
+      settled,
+      settledRoom,
+    );
+    if (
+      !perObject || !seconds || !requests || !clients || !firsts || !keys || !settledObjects ||
+      !settledSeconds || !settledRequests
+    ) {
       return "the saved sessions are incomplete";
     }
+    this.#cutoff = cutoff;
+    this.#latest = saved.latest ?? -Infinity;
+    this.#settledObjects = settledObjects;
+    this.#settledSeconds = settledSeconds;
+    this.#settledRequests = settledRequests;
+    this.#settled = this.#loadedSettled = settled;
     this.#perObject = perObject;
     this.#seconds = seconds;
     this.#requests = requests;
@@ -177,6 +255,7 @@ export class SessionFold implements RequestFold {
       this.#pendingObjects[at] = objectIds[i];
       this.#pendingClients[at] = this.#clients.slot(ipIndexes[i]);
       this.#pendingTimes[at] = times[i];
+      if (times[i] > this.#latest) this.#latest = times[i];
     }
   }
 
@@ -184,13 +263,18 @@ export class SessionFold implements RequestFold {
   save(): SavedFold {
     if (this.#spent) throw new Error("SessionFold.save after sessions() handed its lists over");
     this.#merge();
+    this.#settle(this.#latest - this.#settleAfter);
     const n = this.#length;
     const meta: SessionsMeta = {
       gap: this.#gap,
       sessions: n,
       objects: this.#perObject.length,
       clients: this.#clients.size,
+      cutoff: Number.isFinite(this.#cutoff) ? this.#cutoff : null,
+      settled: this.#settled,
+      latest: Number.isFinite(this.#latest) ? this.#latest : null,
     };
+    const settled = this.#settled;
     return {
       meta,
       columns: {
@@ -200,6 +284,9 @@ export class SessionFold implements RequestFold {
         seconds: this.#seconds.subarray(0, n),
         requests: this.#requests.subarray(0, n),
         client_keys: this.#clients.keys.subarray(0, this.#clients.size),
+        settled_objects: this.#settledObjects.subarray(0, settled),
+        settled_seconds: this.#settledSeconds.subarray(0, settled),
+        settled_requests: this.#settledRequests.subarray(0, settled),
       },
       unchanged: {
         per_object: this.#unchangedObjects * 4,
@@ -208,29 +295,107 @@ export class SessionFold implements RequestFold {
         seconds: this.#unchanged * 4,
         requests: this.#unchanged * 4,
         client_keys: this.#loadedClients * 8,
+        settled_objects: this.#loadedSettled * 4,
+        settled_seconds: this.#loadedSettled * 4,
+        settled_requests: this.#loadedSettled * 4,
       },
     };
   }
 
   /**
-   * The sessions of the objects `counted` keeps (by id), with every request merged. The lists
-   * are handed over (the caller may sort their ranges in place): the fold is not saved after.
+   * The sessions of the objects `counted` keeps (by id), recent and settled, with every
+   * request merged. The lists are the caller's (it may sort their ranges in place); the fold's
+   * own go: it is neither saved nor asked again after.
    */
   sessions(counted: (id: number) => boolean): ObjectSessions {
+    if (this.#spent) throw new Error("SessionFold.sessions after it handed its lists over");
     this.#merge();
     this.#spent = true;
-    const ranges = new Map<number, { start: number; end: number }>();
-    let start = 0;
-    for (let id = 0; id < this.#perObject.length; id++) {
-      const end = start + this.#perObject[id];
-      if (end > start && counted(id)) ranges.set(id, { start, end });
-      start = end;
+    const perObject = this.#perObject;
+    const settledObjects = this.#settledObjects.subarray(0, this.#settled);
+    // Each object's recent sessions, then its settled ones (a counting sort by object).
+    let objects = perObject.length;
+    for (const id of settledObjects) if (id >= objects) objects = id + 1;
+    const starts = new Uint32Array(objects + 1);
+    starts.set(perObject, 1);
+    for (const id of settledObjects) starts[id + 1]++;
+    for (let id = 0; id < objects; id++) starts[id + 1] += starts[id];
+    const seconds = new Uint32Array(starts[objects]);
+    const requests = new Uint32Array(starts[objects]);
+    const next = starts.slice(0, objects);
+    let read = 0;
+    for (let id = 0; id < perObject.length; id++) {
+      for (let k = perObject[id]; k > 0; k--) {
+        const at = next[id]++;
+        seconds[at] = this.#seconds[read];
+        requests[at] = this.#requests[read++];
+      }
     }
-    return {
-      seconds: this.#seconds.subarray(0, this.#length),
-      requests: this.#requests.subarray(0, this.#length),
-      ranges,
-    };
+    for (let s = 0; s < settledObjects.length; s++) {
+      const at = next[settledObjects[s]]++;
+      seconds[at] = this.#settledSeconds[s];
+      requests[at] = this.#settledRequests[s];
+    }
+    const ranges = new Map<number, { start: number; end: number }>();
+    for (let id = 0; id < objects; id++) {
+      if (starts[id + 1] > starts[id] && counted(id)) {
+        ranges.set(id, { start: starts[id], end: starts[id + 1] });
+      }
+    }
+    this.#sessionClients = this.#seconds = this.#requests = new Uint32Array(0);
+    this.#firsts = new Float64Array(0);
+    this.#settledObjects = this.#settledSeconds = this.#settledRequests = new Uint32Array(0);
+    return { seconds, requests, ranges };
+  }
+
+  /**
+   * Settles the recent sessions that ended before `cutoff` (when it is later than the last
+   * cutoff): appends them to the settled list, and packs the others where they were.
+   */
+  #settle(cutoff: number): void {
+    if (!(cutoff > this.#cutoff)) return;
+    this.#cutoff = cutoff;
+    const perObject = this.#perObject;
+    const clients = this.#sessionClients;
+    const firsts = this.#firsts;
+    const seconds = this.#seconds;
+    const requests = this.#requests;
+    const needed = this.#settled + this.#length;
+    if (this.#settledObjects.length < needed) {
+      const length = Math.max(needed, Math.floor(this.#settledObjects.length * 1.25));
+      this.#settledObjects = extend(this.#settledObjects, new Uint32Array(length));
+      this.#settledSeconds = extend(this.#settledSeconds, new Uint32Array(length));
+      this.#settledRequests = extend(this.#settledRequests, new Uint32Array(length));
+    }
+    let read = 0;
+    let write = 0;
+    for (let id = 0; id < perObject.length; id++) {
+      let kept = 0;
+      for (let k = perObject[id]; k > 0; k--, read++) {
+        if (firsts[read] + seconds[read] < cutoff) {
+          const at = this.#settled++;
+          this.#settledObjects[at] = id;
+          this.#settledSeconds[at] = seconds[read];
+          this.#settledRequests[at] = requests[read];
+          continue;
+        }
+        if (write !== read) {
+          this.#unchanged = Math.min(this.#unchanged, write);
+          clients[write] = clients[read];
+          firsts[write] = firsts[read];
+          seconds[write] = seconds[read];
+          requests[write] = requests[read];
+        }
+        write++;
+        kept++;
+      }
+      if (kept !== perObject[id]) {
+        this.#unchangedObjects = Math.min(this.#unchangedObjects, id);
+        perObject[id] = kept;
+      }
+    }
+    this.#unchanged = Math.min(this.#unchanged, write);
+    this.#length = write;
   }
 
   /** Requests gathered before a merge. */

@@ -160,10 +160,100 @@ Deno.test("an object whose requests span too long for packed sort keys is sorted
     store(db, 1, list);
     const fold = new SessionFold({ gap: GAP });
     await foldRequests(db, () => [fold]);
-    assert.deepStrictEqual(foldedSessions(fold), expectedSessions(list, GAP));
-    assert.deepStrictEqual(
-      foldedSessions(fold),
-      new Map([[1, ["0:1", "0:1", "100:2"]], [2, ["40:2"]]]),
-    );
+    const got = foldedSessions(fold);
+    assert.deepStrictEqual(got, expectedSessions(list, GAP));
+    assert.deepStrictEqual(got, new Map([[1, ["0:1", "0:1", "100:2"]], [2, ["40:2"]]]));
+  });
+});
+
+/** The saved chunks of the settled list written by the runs after this call (a trigger). */
+function watchSettledWrites(db: DatabaseSync): () => string[] {
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS written (name TEXT, chunk INTEGER);
+    DELETE FROM written;
+    CREATE TEMP TRIGGER IF NOT EXISTS settled_written AFTER INSERT ON main.request_fold_chunks
+    WHEN new.name LIKE 'settled_%' BEGIN INSERT INTO written VALUES (new.name, new.chunk); END;`);
+  return () =>
+    db.prepare("SELECT name, chunk FROM written WHERE name = 'settled_seconds' ORDER BY chunk")
+      .all().map((row) => `${row.name}:${row.chunk}`);
+}
+
+/** The number of sessions saved as settled. */
+function settledCount(db: DatabaseSync): number {
+  const { meta } = db.prepare("SELECT meta FROM request_folds WHERE name = 'object_sessions'")
+    .get() as { meta: string };
+  return JSON.parse(meta).settled;
+}
+
+Deno.test("sessions that ended well before the latest request are settled, and their saved chunks are kept", async () => {
+  await withCacheDatabase(async (db) => {
+    const random = seeded(77);
+    const all: Request[] = [];
+    // A night a day, each on its day; sessions settle 2 days after the latest request. Each
+    // saved row of the lists holds 64 sessions.
+    const options = { gap: GAP, settleAfter: 2 * 86400 };
+    const chunkBytes = 256;
+    let settledBefore = 0;
+    for (let night = 0; night < 6; night++) {
+      const list = requests(random, 400, 100 + night, 1);
+      store(db, night + 1, list);
+      all.push(...list);
+      // The first night makes the tables the trigger watches.
+      const written = night > 0 ? watchSettledWrites(db) : () => ["settled_seconds:0"];
+      const fold = new SessionFold(options);
+      const [report] = await foldRequests(db, () => [fold], { chunkBytes });
+      assert.deepStrictEqual(report, { name: "object_sessions", added: 400 }, `night ${night}`);
+      assert.deepStrictEqual(foldedSessions(fold), expectedSessions(all, GAP), `night ${night}`);
+      const settled = settledCount(db);
+      // Nights 0 and 1 are within 2 days of the latest; from night 3 on, earlier ones settle.
+      if (night >= 3) assert.ok(settled > settledBefore, `night ${night} settles sessions`);
+      // Only the rows from the one the last save's end was in are written again.
+      const firstRow = Math.floor(settledBefore / 64);
+      const rows = Math.ceil(settled / 64);
+      const expected = Array.from(
+        { length: Math.max(1, rows - firstRow) },
+        (_, i) => `settled_seconds:${firstRow + i}`,
+      );
+      assert.deepStrictEqual(written(), expected, `night ${night}`);
+      settledBefore = settled;
+    }
+    assert.ok(settledBefore > 300, `${settledBefore} sessions settled`);
+    // Read with nothing new, and rebuilt from nothing: the same sessions.
+    const again = new SessionFold(options);
+    await foldRequests(db, () => [again], { chunkBytes });
+    assert.deepStrictEqual(foldedSessions(again), expectedSessions(all, GAP));
+    const rebuilt = new SessionFold(options);
+    await foldRequests(db, () => [rebuilt], { rebuild: true, chunkBytes });
+    assert.deepStrictEqual(foldedSessions(rebuilt), expectedSessions(all, GAP));
+    assert.equal(settledCount(db), settledBefore);
+  });
+});
+
+Deno.test("requests that come in older than the settled sessions' end count the sessions again", async () => {
+  await withCacheDatabase(async (db) => {
+    const options = { gap: GAP, settleAfter: 86400 };
+    const ip = IPS[0];
+    // Day 10: a session of object 1; day 12 settles it.
+    const day = (n: number) => n * 86400;
+    const first = [
+      { object: 1, ip, time: day(10) },
+      { object: 1, ip, time: day(10) + 300 },
+      { object: 2, ip, time: day(12) },
+    ];
+    store(db, 1, first);
+    await foldRequests(db, () => [new SessionFold(options)]);
+    assert.equal(settledCount(db), 1);
+    // A late log: a request 500 s after the settled session's end joins it.
+    const late = [{ object: 1, ip, time: day(10) + 800 }];
+    store(db, 2, late);
+    const fold = new SessionFold(options);
+    assert.deepStrictEqual(await foldRequests(db, () => [fold]), [{
+      name: "object_sessions",
+      added: 4,
+      recounted: "requests from 1970-01-11T00:13:20Z came in, after the sessions that ended " +
+        "before 1970-01-12T00:00:00Z were settled",
+    }]);
+    const got = foldedSessions(fold);
+    assert.deepStrictEqual(got, new Map([[1, ["800:3"]], [2, ["0:1"]]]));
+    assert.deepStrictEqual(got, expectedSessions([...first, ...late], GAP));
   });
 });
