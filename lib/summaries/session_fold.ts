@@ -314,27 +314,34 @@ export class SessionFold implements RequestFold {
     const perObject = this.#perObject;
     const settledObjects = this.#settledObjects.subarray(0, this.#settled);
     // Each object's recent sessions, then its settled ones (a counting sort by object).
+    const settled = settledObjects.length;
     let objects = perObject.length;
-    for (const id of settledObjects) if (id >= objects) objects = id + 1;
+    for (let s = 0; s < settled; s++) {
+      if (settledObjects[s] >= objects) objects = settledObjects[s] + 1;
+    }
     const starts = new Uint32Array(objects + 1);
     starts.set(perObject, 1);
-    for (const id of settledObjects) starts[id + 1]++;
+    for (let s = 0; s < settled; s++) starts[settledObjects[s] + 1]++;
     for (let id = 0; id < objects; id++) starts[id + 1] += starts[id];
     const seconds = new Uint32Array(starts[objects]);
     const requests = new Uint32Array(starts[objects]);
     const next = starts.slice(0, objects);
+    // The recent sessions are in object order: each object's are copied as one run.
     let read = 0;
     for (let id = 0; id < perObject.length; id++) {
-      for (let k = perObject[id]; k > 0; k--) {
-        const at = next[id]++;
-        seconds[at] = this.#seconds[read];
-        requests[at] = this.#requests[read++];
-      }
+      const count = perObject[id];
+      if (count === 0) continue;
+      seconds.set(this.#seconds.subarray(read, read + count), next[id]);
+      requests.set(this.#requests.subarray(read, read + count), next[id]);
+      next[id] += count;
+      read += count;
     }
-    for (let s = 0; s < settledObjects.length; s++) {
+    const settledSeconds = this.#settledSeconds;
+    const settledRequests = this.#settledRequests;
+    for (let s = 0; s < settled; s++) {
       const at = next[settledObjects[s]]++;
-      seconds[at] = this.#settledSeconds[s];
-      requests[at] = this.#settledRequests[s];
+      seconds[at] = settledSeconds[s];
+      requests[at] = settledRequests[s];
     }
     const ranges = new Map<number, { start: number; end: number }>();
     for (let id = 0; id < objects; id++) {
