@@ -223,7 +223,8 @@ export class KeySet {
         break;
       }
     }
-    for (const key of byRegion(keys, length).keys) set.add(key);
+    const placed = byRegion(keys, length).keys;
+    for (let i = 0; i < placed.length; i++) set.add(placed[i]);
     return set;
   }
 
