@@ -70,7 +70,10 @@ Deno.test("help, version and usage errors (exit 2)", async () => {
 Deno.test("missing password, weak password, missing log directory: one line, exit 1", async () => {
   await withTmpDir(async (home) => {
     const logs = join(ROOT, "fixtures", "sample_logs");
-    const missing = await runCli(["extract_logs", logs], {
+    // The key is derived while the workers start: a bad password still stops the run before
+    // the cache folder is made.
+    const cache = join(home, "new-cache");
+    const missing = await runCli(["extract_logs", logs, "--cache", cache], {
       env: cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "" }),
     });
     assert.deepStrictEqual(missing.code, 1);
@@ -79,11 +82,13 @@ Deno.test("missing password, weak password, missing log directory: one line, exi
       /^error: S3_LOG_EXTRACTION_PASSWORD is not set: it encrypts the client IPs/,
     );
     noStackTrace(missing.stderr);
-    const weak = await runCli(["extract_logs", logs], {
+    const weak = await runCli(["extract_logs", logs, "--cache", cache], {
       env: cliEnv(home, { S3_LOG_EXTRACTION_PASSWORD: "Password123!Password123!" }),
     });
     assert.deepStrictEqual(weak.code, 1);
     assert.match(weak.stderr, /not strong enough: it is one 12-character piece repeated/);
+    noStackTrace(weak.stderr);
+    await assert.rejects(() => Deno.stat(cache), Deno.errors.NotFound);
     const bad = await runCli(["extract_logs", join(home, "nowhere")], { env: cliEnv(home) });
     assert.deepStrictEqual([bad.code, bad.stderr], [
       1,

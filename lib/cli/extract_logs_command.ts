@@ -139,7 +139,10 @@ ${COMMON_HELP}`,
       : undefined;
     const excluded = excludedIpsFromEnvironment(context.env);
     excludedIpSource(excluded); // a bad pattern stops the run before anything is read
-    const secrets = await secretsFromEnvironment(context.env);
+    // Derived while extractLogs starts its workers; a missing or weak password rejects it, and
+    // extractLogs throws that before it opens the cache.
+    const secrets = secretsFromEnvironment(context.env);
+    secrets.catch(() => {});
     const cacheDirectory = await commandCacheDirectory(values, context);
     const quiet = values.quiet === true;
     const progress = new ProgressLine(context.stderrIsTerminal && !quiet);

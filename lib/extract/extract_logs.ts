@@ -45,8 +45,11 @@ export interface ExtractLogsOptions {
   logsDirectory: string;
   /** The cache directory (holds `cache.sqlite`). */
   cacheDirectory: string;
-  /** Secrets derived from the cache password. */
-  secrets: CacheSecrets;
+  /**
+   * Secrets derived from the cache password, or their derivation under way (awaited once the
+   * workers are started, before the cache is opened).
+   */
+  secrets: CacheSecrets | Promise<CacheSecrets>;
   /** `generic` (default) or `dandi`. */
   mode?: ExtractionMode;
   /** Regular expression over the client IP: matching requests are dropped and counted. */
@@ -223,46 +226,52 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
   );
   const source = options.source ?? localLogSource(options.logsDirectory);
   source.check(); // before anything is created
-  await Deno.mkdir(options.cacheDirectory, { recursive: true, mode: 0o700 }).catch((error) => {
-    throw new OperatorError(
-      `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose a ` +
-        "folder you can write to.",
-    );
-  });
-  using _lock = await acquireRunLock(options.cacheDirectory);
-  // Workers start now, so that they load while the files are listed.
+  // Workers start now, so that they load while the password's key is derived (slow on purpose:
+  // 80 ms) and the files are listed. A missing or weak password stops the run here, before
+  // anything is created.
   const workers = options.workers ?? defaultWorkerCount();
   const executor = createPieceExecutor(workers);
-  const db = openCacheDatabase(options.cacheDirectory);
   try {
-    await verifyCachePassword(db, options.secrets);
-    claimExtractionMode(db, mode);
-    const runId = startRun(db, "extract_logs");
-    const summary = emptySummary(mode, options);
+    const secrets = await options.secrets;
+    await Deno.mkdir(options.cacheDirectory, { recursive: true, mode: 0o700 }).catch((error) => {
+      throw new OperatorError(
+        `Cannot create cache directory ${options.cacheDirectory}: ${errorText(error)}. Choose ` +
+          "a folder you can write to.",
+      );
+    });
+    using _lock = await acquireRunLock(options.cacheDirectory);
+    const db = openCacheDatabase(options.cacheDirectory);
     try {
-      const planned = planFiles(db, await source.list(), options, summary);
-      if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
-      const context = { db, runId, executor, workers, source, excludedIps, options, summary };
-      await runPlan(planned, context);
-      // Deleted while the run went on, SQLite wrote to a file nobody can open again.
-      if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
-        throw new OperatorError(
-          `The cache database ${join(options.cacheDirectory, DATABASE_FILE)} was deleted while ` +
-            "this run was going: what it stored is lost. Restore it from a backup, or start " +
-            "over with --new-cache.",
-        );
+      await verifyCachePassword(db, secrets);
+      claimExtractionMode(db, mode);
+      const runId = startRun(db, "extract_logs");
+      const summary = emptySummary(mode, options);
+      try {
+        const planned = planFiles(db, await source.list(), options, summary);
+        if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
+        const context = { db, runId, executor, workers, source, excludedIps, secrets };
+        await runPlan(planned, { ...context, options, summary });
+        // Deleted while the run went on, SQLite wrote to a file nobody can open again.
+        if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
+          throw new OperatorError(
+            `The cache database ${join(options.cacheDirectory, DATABASE_FILE)} was deleted ` +
+              "while this run was going: what it stored is lost. Restore it from a backup, or " +
+              "start over with --new-cache.",
+          );
+        }
+        summary.seconds = (performance.now() - started) / 1000;
+        finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
+        return summary;
+      } catch (error) {
+        summary.seconds = (performance.now() - started) / 1000;
+        finishRun(db, runId, "failed", { ...summary, error: errorText(error) });
+        throw error;
       }
-      summary.seconds = (performance.now() - started) / 1000;
-      finishRun(db, runId, summary.stopped ? "stopped" : "ok", summary);
-      return summary;
-    } catch (error) {
-      summary.seconds = (performance.now() - started) / 1000;
-      finishRun(db, runId, "failed", { ...summary, error: errorText(error) });
-      throw error;
+    } finally {
+      db.close();
     }
   } finally {
     executor.close();
-    db.close();
   }
 }
 
@@ -401,6 +410,7 @@ interface RunContext {
   workers: number;
   source: LogSource;
   excludedIps: string | null;
+  secrets: CacheSecrets;
   options: ExtractLogsOptions;
   /** The run's result, added to as batches commit. */
   summary: ExtractionResult;
@@ -414,7 +424,7 @@ interface RunContext {
  */
 async function runPlan(planned: PlannedFile[], context: RunContext): Promise<void> {
   const { options, summary, source, executor } = context;
-  const store = new RequestStore(context.db, options.secrets);
+  const store = new RequestStore(context.db, context.secrets);
   const tasks = planTasks(planned, {
     limits: options.planLimits ?? DEFAULT_PLAN_LIMITS,
     splittable: (file) => source.splittable(file),
