@@ -12,7 +12,7 @@ import { BlockWriter } from "../lib/store/request_blocks.ts";
 import { SCAN_ROWS } from "../lib/store/request_folds.ts";
 import { collectArchiveData, collectDatasetData } from "../lib/summaries/summary_data.ts";
 import { genericPlace } from "../lib/summaries/generate_summaries.ts";
-import { cliEnv, copyTree, readTree, ROOT, runCli, withTmpDir } from "./_helpers.ts";
+import { cliEnv, readTree, ROOT, runCli, withTmpDir } from "./_helpers.ts";
 
 const STEPS = [
   "generate_summaries",
@@ -31,49 +31,73 @@ async function summarise(cache: string, env: Record<string, string>, extra: stri
   return lines.join("");
 }
 
+/**
+ * Extracts and summarises the sample's log files that `first` keeps (by path), then, as a
+ * mirror adds the others beside them, every file (the second night); returns the second
+ * night's output and the summaries, and those of one extraction of every file.
+ */
+async function twoNights(dir: string, first: (path: string) => boolean) {
+  const env = cliEnv(dir);
+  const logs = join(dir, "logs");
+  const all = await readTree(join(ROOT, "fixtures", "sample_logs"));
+  const write = async (night: boolean) => {
+    for (const [path, bytes] of all) {
+      if (first(path) !== night) continue;
+      await Deno.mkdir(join(logs, path, ".."), { recursive: true });
+      await Deno.writeFile(join(logs, path), bytes);
+    }
+  };
+  const extract = async (cache: string) => {
+    const run = await runCli(["extract_logs", logs, "--cache", cache], { env });
+    assert.deepStrictEqual(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /changed since extraction/, "the files read stay as they were");
+  };
+  const nightly = join(dir, "nightly");
+  await write(true);
+  await extract(nightly);
+  await summarise(nightly, env);
+  await write(false);
+  await extract(nightly);
+  const second = await summarise(nightly, env);
+  const once = join(dir, "once");
+  await extract(once);
+  await summarise(once, env);
+  const summaries = (cache: string) => readTree(join(cache, "summaries"));
+  const expected = await summaries(once);
+  assert(expected.size > 10, "the sample has several datasets");
+  return { env, nightly, second, got: await summaries(nightly), expected, summaries };
+}
+
 Deno.test("summaries after a second night of logs equal those of one extraction of all, and --rebuild's", async () => {
   await withTmpDir(async (dir) => {
-    const env = cliEnv(dir);
-    const all = join(ROOT, "fixtures", "sample_logs");
-    // The first night: the logs of March's first half.
-    const firstNight = join(dir, "first-night");
-    await copyTree(all, firstNight);
-    const late: string[] = [];
-    for await (const day of Deno.readDir(join(firstNight, "2024", "03"))) {
-      if (Number(day.name) > 15) late.push(day.name);
-    }
-    assert(late.length > 0 && late.length < 31, "some days come on the second night");
-    for (const day of late) {
-      await Deno.remove(join(firstNight, "2024", "03", day), { recursive: true });
-    }
-    const logs = join(dir, "logs");
-    await copyTree(firstNight, logs);
-    const nightly = join(dir, "nightly");
-    const extract = async (cache: string) => {
-      const run = await runCli(["extract_logs", logs, "--cache", cache], { env });
-      assert.deepStrictEqual(run.code, 0, run.stderr);
-    };
-    await extract(nightly);
-    await summarise(nightly, env);
-    // The second night: the mirror has every day.
-    await Deno.remove(logs, { recursive: true });
-    await copyTree(all, logs);
-    await extract(nightly);
-    const second = await summarise(nightly, env);
+    // The first night: the logs up to March 15th (their sessions of the first week of March
+    // and before are settled); the second, those after.
+    const { env, nightly, second, got, expected, summaries } = await twoNights(
+      dir,
+      (path) => path < "2024/03/16",
+    );
     assert.doesNotMatch(second, /Counted all/, "the second night only adds its requests");
-    const once = join(dir, "once");
-    await extract(once);
-    await summarise(once, env);
-    const summaries = (cache: string) => readTree(join(cache, "summaries"));
-    const expected = await summaries(once);
-    assert(expected.size > 10, "the sample has several datasets");
-    assert.deepStrictEqual(await summaries(nightly), expected);
+    assert.deepStrictEqual(got, expected);
     const rebuilt = await summarise(nightly, env, ["--rebuild"]);
     assert.match(
       rebuilt,
       /Counted all [\d,]+ stored requests again for archive_counts: asked for \(--rebuild\)\./,
     );
     assert.deepStrictEqual(await summaries(nightly), expected);
+  });
+});
+
+Deno.test("logs that come in more than a week late count the sessions again, and the files are the same", async () => {
+  await withTmpDir(async (dir) => {
+    // The first night: the logs from April on (their sessions that ended before the last
+    // week of June are settled). The second brings those of January to March, months late.
+    const { second, got, expected } = await twoNights(dir, (path) => path >= "2024/04");
+    assert.match(
+      second,
+      /Counted all [\d,]+ stored requests again for object_sessions: requests from 2024-01-01T\S+ came in, after the sessions that ended before 2024-06-2\dT\S+ were settled\./,
+    );
+    assert.doesNotMatch(second, /again for archive_counts/, "only the sessions are counted again");
+    assert.deepStrictEqual(got, expected);
   });
 });
 
