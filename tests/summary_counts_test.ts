@@ -31,6 +31,13 @@ async function summarise(cache: string, env: Record<string, string>, extra: stri
   return lines.join("");
 }
 
+/** Extracts `logs` into `cache`; returns what the run said on stderr. */
+async function extract(logs: string, cache: string, env: Record<string, string>) {
+  const run = await runCli(["extract_logs", logs, "--cache", cache], { env });
+  assert.deepStrictEqual(run.code, 0, run.stderr);
+  return run.stderr;
+}
+
 /**
  * Extracts and summarises the sample's log files that `first` keeps (by path), then, as a
  * mirror adds the others beside them, every file (the second night); returns the second
@@ -47,20 +54,19 @@ async function twoNights(dir: string, first: (path: string) => boolean) {
       await Deno.writeFile(join(logs, path), bytes);
     }
   };
-  const extract = async (cache: string) => {
-    const run = await runCli(["extract_logs", logs, "--cache", cache], { env });
-    assert.deepStrictEqual(run.code, 0, run.stderr);
-    assert.doesNotMatch(run.stderr, /changed since extraction/, "the files read stay as they were");
+  const unchanged = async (cache: string) => {
+    const said = await extract(logs, cache, env);
+    assert.doesNotMatch(said, /changed since extraction/, "the files read stay as they were");
   };
   const nightly = join(dir, "nightly");
   await write(true);
-  await extract(nightly);
+  await unchanged(nightly);
   await summarise(nightly, env);
   await write(false);
-  await extract(nightly);
+  await unchanged(nightly);
   const second = await summarise(nightly, env);
   const once = join(dir, "once");
-  await extract(once);
+  await unchanged(once);
   await summarise(once, env);
   const summaries = (cache: string) => readTree(join(cache, "summaries"));
   const expected = await summaries(once);
@@ -98,6 +104,43 @@ Deno.test("logs that come in more than a week late count the sessions again, and
     );
     assert.doesNotMatch(second, /again for archive_counts/, "only the sessions are counted again");
     assert.deepStrictEqual(got, expected);
+  });
+});
+
+Deno.test("a log file read again drops the kept counts: the next steps say so, and count as one extraction", async () => {
+  await withTmpDir(async (dir) => {
+    const env = cliEnv(dir);
+    const logs = join(dir, "logs");
+    const all = await readTree(join(ROOT, "fixtures", "sample_logs"));
+    for (const [path, bytes] of all) {
+      await Deno.mkdir(join(logs, path, ".."), { recursive: true });
+      await Deno.writeFile(join(logs, path), bytes);
+    }
+    const nightly = join(dir, "nightly");
+    await extract(logs, nightly, env);
+    await summarise(nightly, env);
+    // A mirror rewrites a file: its first line is there twice now.
+    const [path, bytes] = [...all].find(([name]) => name.startsWith("2024/03/"))!;
+    const first = bytes.subarray(0, bytes.indexOf(0x0a) + 1);
+    await Deno.writeFile(join(logs, path), new Uint8Array([...first, ...bytes]));
+    assert.match(await extract(logs, nightly, env), /1 log files? changed since extraction/);
+    const second = await summarise(nightly, env);
+    for (const fold of ["dataset_counts:generic", "archive_counts", "object_sessions"]) {
+      assert.match(
+        second,
+        new RegExp(
+          `Counted all [\\d,]+ stored requests again for ${fold}: log files read again ` +
+            "replaced requests it had counted\\.",
+        ),
+      );
+    }
+    const once = join(dir, "once");
+    await extract(logs, once, env);
+    await summarise(once, env);
+    assert.deepStrictEqual(
+      await readTree(join(nightly, "summaries")),
+      await readTree(join(once, "summaries")),
+    );
   });
 });
 

@@ -35,14 +35,20 @@ export const SCAN_ROWS: number = 1 << 21;
 const EPOCH = "request_folds_epoch";
 
 /**
- * Triggers that drop every saved fold (and move the epoch on) when a row of `table` is deleted
- * or one of its `columns` changed: a block a fold may have counted is then no longer what it
- * counted.
+ * The format a fold's saved row is given when its counts were dropped because blocks changed:
+ * the next run counts again, and says why.
+ */
+const DROPPED = 0;
+
+/**
+ * Triggers that drop every saved fold's counts (and move the epoch on) when a row of `table` is
+ * deleted or one of its `columns` changed: a block a fold may have counted is then no longer
+ * what it counted. The folds' rows stay, marked {@linkcode DROPPED}.
  */
 function unfoldTriggers(table: string, columns: string): string {
   const body = `BEGIN
   DELETE FROM request_fold_chunks;
-  DELETE FROM request_folds;
+  UPDATE request_folds SET format = ${DROPPED}, through = 0, meta = 'null';
   UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '${EPOCH}';
 END;`;
   return `DROP TRIGGER IF EXISTS ${table}_deleted_unfold;
@@ -165,7 +171,10 @@ export function savedArray<T extends ArrayBufferView>(
 export interface RequestFold {
   /** Its name in the cache (one saved state per name). */
   readonly name: string;
-  /** The format of its saved state: a state saved in another format is recounted. */
+  /**
+   * The format of its saved state, 1 or more (0 marks counts dropped): a state saved in another
+   * format is recounted.
+   */
   readonly format: number;
   /**
    * Takes the saved state (`columns` reads the saved arrays, during this call only). Returns why
@@ -409,7 +418,8 @@ function scanOperations(
 }
 
 /**
- * Whether the cache holds a saved state of fold `name` (a fold some step keeps up to date).
+ * Whether the cache holds a saved state of fold `name`, or held one whose counts were dropped
+ * since (a fold some step keeps up to date).
  *
  * @example Usage
  * ```ts
@@ -523,6 +533,9 @@ function loadFold(db: DatabaseSync, fold: BlockFold, rebuild: boolean): Loaded {
     .get(fold.name) as { format: number; through: number; meta: string } | undefined;
   if (row === undefined) return { through: 0 };
   if (rebuild) return { through: 0, recounted: "asked for (--rebuild)" };
+  if (row.format === DROPPED) {
+    return { through: 0, recounted: "log files read again replaced requests it had counted" };
+  }
   if (row.format !== fold.format) {
     return { through: 0, recounted: "the saved counts are of an older format" };
   }
