@@ -315,11 +315,7 @@ export class SessionFold implements RequestFold {
     const n = this.#settled + this.#length;
     // The recent sessions join the settled list (in the room it was given for them), then the
     // list is grouped by object.
-    if (this.#settledObjects.length < n) {
-      this.#settledObjects = extend(this.#settledObjects, new Uint32Array(n));
-      this.#settledSeconds = extend(this.#settledSeconds, new Uint32Array(n));
-      this.#settledRequests = extend(this.#settledRequests, new Uint32Array(n));
-    }
+    this.#growSettled(n);
     const objects = this.#settledObjects;
     const seconds = this.#settledSeconds;
     const requests = this.#settledRequests;
@@ -358,13 +354,7 @@ export class SessionFold implements RequestFold {
     const firsts = this.#firsts;
     const seconds = this.#seconds;
     const requests = this.#requests;
-    const needed = this.#settled + this.#length;
-    if (this.#settledObjects.length < needed) {
-      const length = Math.max(needed, Math.floor(this.#settledObjects.length * 1.25));
-      this.#settledObjects = extend(this.#settledObjects, new Uint32Array(length));
-      this.#settledSeconds = extend(this.#settledSeconds, new Uint32Array(length));
-      this.#settledRequests = extend(this.#settledRequests, new Uint32Array(length));
-    }
+    this.#growSettled(this.#settled + this.#length);
     let read = 0;
     let write = 0;
     for (let id = 0; id < perObject.length; id++) {
@@ -399,6 +389,15 @@ export class SessionFold implements RequestFold {
   /** Requests gathered before a merge. */
   #mergeAt(): number {
     return Math.max(this.#pendingLimit, this.#length >> 3);
+  }
+
+  /** Grows the settled list to hold `needed` sessions, when it holds fewer (by a quarter at least). */
+  #growSettled(needed: number): void {
+    if (this.#settledObjects.length >= needed) return;
+    const length = Math.max(needed, Math.floor(this.#settledObjects.length * 1.25));
+    this.#settledObjects = extend(this.#settledObjects, new Uint32Array(length));
+    this.#settledSeconds = extend(this.#settledSeconds, new Uint32Array(length));
+    this.#settledRequests = extend(this.#settledRequests, new Uint32Array(length));
   }
 
   #growPending(): void {
