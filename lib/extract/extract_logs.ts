@@ -249,8 +249,17 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       try {
         const planned = planFiles(db, await source.list(), options, summary);
         if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
-        const context = { db, runId, executor, workers, source, excludedIps, secrets };
-        await runPlan(planned, { ...context, options, summary });
+        await runPlan(planned, {
+          db,
+          runId,
+          executor,
+          workers,
+          source,
+          excludedIps,
+          secrets,
+          options,
+          summary,
+        });
         // Deleted while the run went on, SQLite wrote to a file nobody can open again.
         if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
           throw new OperatorError(
