@@ -7,7 +7,8 @@
 import type { ExtractionProgress } from "../extract/extract_logs.ts";
 
 /**
- * Renders extraction progress as one line (files, MB, requests, MB/s).
+ * Renders extraction progress as one line (files, MB, requests, MB/s). While files are still
+ * being listed the totals still grow: they are marked `+`, and no percentage is given.
  *
  * @example Usage
  * ```ts
@@ -15,16 +16,21 @@ import type { ExtractionProgress } from "../extract/extract_logs.ts";
  * import assert from "node:assert/strict";
  *
  * const line = formatExtractionProgress(
- *   { filesDone: 5, filesPlanned: 10, bytesRead: 50e6, bytesPlanned: 100e6, requests: 1234 },
+ *   { filesDone: 5, filesPlanned: 10, bytesRead: 50e6, bytesPlanned: 100e6, requests: 1234, listing: false },
  *   2,
  * );
  * assert.deepStrictEqual(line, "5/10 files, 50/100 MB 50%, 1,234 requests, 25 MB/s");
+ * const listing = formatExtractionProgress(
+ *   { filesDone: 5, filesPlanned: 10, bytesRead: 50e6, bytesPlanned: 100e6, requests: 1234, listing: true },
+ *   2,
+ * );
+ * assert.deepStrictEqual(listing, "5/10+ files, 50/100+ MB, 1,234 requests, 25 MB/s");
  * // A big run still fits 80 columns.
  * const big = formatExtractionProgress(
- *   { filesDone: 1234567, filesPlanned: 2345678, bytesRead: 1234567e6, bytesPlanned: 2345678e6, requests: 123456789 },
+ *   { filesDone: 1234567, filesPlanned: 2345678, bytesRead: 1234567e6, bytesPlanned: 2345678e6, requests: 123456789, listing: true },
  *   1000,
  * );
- * assert.deepStrictEqual(big, "1,234,567/2,345,678 files, 1,235/2,346 GB 52%, 123.5M requests, 1,235 MB/s");
+ * assert.deepStrictEqual(big, "1,234,567/2,345,678+ files, 1,235/2,346+ GB, 123.5M requests, 1,235 MB/s");
  * ```
  */
 export function formatExtractionProgress(progress: ExtractionProgress, seconds: number): string {
@@ -38,9 +44,10 @@ export function formatExtractionProgress(progress: ExtractionProgress, seconds: 
   const requests = progress.requests >= 1e6
     ? `${(progress.requests / 1e6).toFixed(1)}M`
     : n(progress.requests);
-  return `${n(progress.filesDone)}/${n(progress.filesPlanned)} files, ` +
-    `${size(progress.bytesRead)}/${size(progress.bytesPlanned)} ${gb ? "GB" : "MB"} ` +
-    `${percent}%, ${requests} requests, ${n(rate)} MB/s`;
+  const more = progress.listing ? "+" : "";
+  return `${n(progress.filesDone)}/${n(progress.filesPlanned)}${more} files, ` +
+    `${size(progress.bytesRead)}/${size(progress.bytesPlanned)}${more} ${gb ? "GB" : "MB"}` +
+    `${progress.listing ? "" : ` ${percent}%`}, ${requests} requests, ${n(rate)} MB/s`;
 }
 
 /**

@@ -107,6 +107,8 @@ export interface ExtractionProgress {
   bytesPlanned: number;
   /** Requests stored so far. */
   requests: number;
+  /** Whether files are still being listed (the planned totals then still grow). */
+  listing: boolean;
 }
 
 /** What a run did. */
@@ -247,9 +249,10 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
       const runId = startRun(db, "extract_logs");
       const summary = emptySummary(mode, options);
       try {
-        const planned = planFiles(db, await source.list(), options, summary);
-        if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
-        await runPlan(planned, {
+        // Planned as the files are listed: the workers start on the first ones while the rest
+        // are still being listed.
+        const listing = planFiles(db, await source.list(), options, summary);
+        await runPlan(listing, {
           db,
           runId,
           executor,
@@ -260,6 +263,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
           options,
           summary,
         });
+        if (summary.files.found === 0) checkNotEmptied(db, options.logsDirectory);
         // Deleted while the run went on, SQLite wrote to a file nobody can open again.
         if (!isFile(join(options.cacheDirectory, DATABASE_FILE))) {
           throw new OperatorError(
@@ -334,17 +338,20 @@ function checkNotEmptied(db: DatabaseSync, logsDirectory: string): void {
   }
 }
 
-/** Lists the files to process, in order, and counts the others. */
-function planFiles(
+/**
+ * The files to process, in order, as `entries` lists them; counts the others. Only ever advanced
+ * between commits, never inside one (it records files the reference finished).
+ */
+function* planFiles(
   db: DatabaseSync,
   entries: Iterable<DiscoveredEntry>,
   options: ExtractLogsOptions,
   summary: ExtractionResult,
-): PlannedFile[] {
+): Generator<PlannedFile> {
   const lookup = db.prepare(
     "SELECT status, size, mtime, next_offset, next_line FROM log_files WHERE path = ?",
   );
-  const planned: PlannedFile[] = [];
+  let planned = 0;
   const limit = options.limit ?? Infinity;
   const guard = new SwitchoverGuard(db, options.unrecorded ?? "hold");
   const record = db.prepare(`
@@ -388,7 +395,7 @@ function planFiles(
       summary.files.alreadyDone++;
       continue;
     }
-    if (planned.length >= limit) {
+    if (planned >= limit) {
       summary.files.pending++;
       continue;
     }
@@ -400,15 +407,15 @@ function planFiles(
       summary.files.changed++;
       if (summary.changedFiles.length < EXAMPLES) summary.changedFiles.push(found.path);
     }
-    planned.push({
+    planned++;
+    yield {
       ...found,
       nextOffset: replaces ? 0 : known?.next_offset ?? 0,
       nextLine: replaces ? 0 : known?.next_line ?? 0,
       state: "pending",
       replaces,
-    });
+    };
   }
-  return planned;
 }
 
 /** What a run's plan is carried out with. */
@@ -431,10 +438,28 @@ interface RunContext {
  * asked for is honoured after the batch in flight: the tasks out at the workers then are not
  * committed (their files stay where the last commit left them, for the next run).
  */
-async function runPlan(planned: PlannedFile[], context: RunContext): Promise<void> {
+async function runPlan(listing: Iterator<PlannedFile>, context: RunContext): Promise<void> {
   const { options, summary, source, executor } = context;
   const store = new RequestStore(context.db, context.secrets);
-  const tasks = planTasks(planned, {
+  const progress: ExtractionProgress = {
+    filesDone: 0,
+    filesPlanned: 0,
+    bytesRead: 0,
+    bytesPlanned: 0,
+    requests: 0,
+    listing: true,
+  };
+  const planned: PlannedFile[] = [];
+  const plannedFiles = function* (): Generator<PlannedFile> {
+    for (let next = listing.next(); !next.done; next = listing.next()) {
+      planned.push(next.value);
+      progress.filesPlanned++;
+      progress.bytesPlanned += next.value.size - next.value.nextOffset;
+      yield next.value;
+    }
+    progress.listing = false;
+  };
+  const tasks = planTasks(plannedFiles(), {
     limits: options.planLimits ?? DEFAULT_PLAN_LIMITS,
     splittable: (file) => source.splittable(file),
   });
@@ -453,13 +478,6 @@ async function runPlan(planned: PlannedFile[], context: RunContext): Promise<voi
       }),
   );
   const batchRequests = options.batchRequests ?? 100_000;
-  const progress: ExtractionProgress = {
-    filesDone: 0,
-    filesPlanned: planned.length,
-    bytesRead: 0,
-    bytesPlanned: planned.reduce((sum, f) => sum + f.size - f.nextOffset, 0),
-    requests: 0,
-  };
   let batch: BatchEntry[] = [];
   let batchRows = 0;
   let batchStarted = performance.now();
@@ -491,6 +509,8 @@ async function runPlan(planned: PlannedFile[], context: RunContext): Promise<voi
       window.fill();
     }
   }
+  // A stop leaves files unlisted: they are listed now, to be counted.
+  for (const _ of plannedFiles()) continue;
   summary.files.pending += planned.filter((file) => file.state === "pending").length;
 }
 

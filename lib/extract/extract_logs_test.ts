@@ -5,7 +5,7 @@ import { readOperationBlocks } from "../store/operation_blocks.ts";
 import { DATABASE_FILE } from "../store/cache_database.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { exportExtraction } from "../reference/export_extraction.ts";
-import { extractLogs, type ExtractLogsOptions } from "./extract_logs.ts";
+import { type ExtractionProgress, extractLogs, type ExtractLogsOptions } from "./extract_logs.ts";
 import { acquireRunLock } from "../store/run_lock.ts";
 import { readTree } from "../../tests/_helpers.ts";
 
@@ -122,10 +122,34 @@ Deno.test("a stop ends the run after the batch in flight; the next run completes
     });
     assert(first.stopped);
     assert(first.files.pending > 0, "files are left for the next run");
+    // The stop came before every file was listed; they are all counted even so.
+    assert.deepStrictEqual([first.files.found, first.files.done + first.files.pending], [120, 120]);
     const second = await run({ cacheDirectory: stopped });
     assert.deepStrictEqual(second.stopped, false);
     assert.deepStrictEqual(first.files.done + second.files.done, 120);
     assert.deepStrictEqual(await exported(stopped), await exported(clean));
+  });
+});
+
+Deno.test("files are parsed while the rest are still listed; the totals grow until listed", async () => {
+  await withCaches(1, async ([cache]) => {
+    const seen: ExtractionProgress[] = [];
+    const result = await run({
+      cacheDirectory: cache,
+      workers: 0,
+      planLimits: TINY,
+      batchRequests: 1,
+      onProgress: (progress) => seen.push(progress),
+    });
+    const logs = [...await readTree(SAMPLE)].filter(([path]) => !path.endsWith("README.md"));
+    const bytes = logs.reduce((sum, [, content]) => sum + content.length, 0);
+    const first = seen[0];
+    const last = seen.at(-1)!;
+    assert(first.listing && first.filesPlanned < 120, JSON.stringify(first));
+    assert(first.requests > 0, "requests were committed before the listing ended");
+    assert.deepStrictEqual([last.listing, last.filesPlanned, last.filesDone], [false, 120, 120]);
+    assert.deepStrictEqual(last.bytesPlanned, bytes);
+    assert.deepStrictEqual(result.files.found, 120);
   });
 });
 
