@@ -11,7 +11,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { type ObjectSessions, SessionFold } from "./session_fold.ts";
 import { type BlockFold, foldRequests } from "../store/request_folds.ts";
-import { comparePaths } from "./sort_orders.ts";
+import { comparePaths, sortByPath } from "./sort_orders.ts";
 import { PackedSums } from "./packed_sums.ts";
 import { extend } from "../typed_columns.ts";
 import {
@@ -236,15 +236,16 @@ function codedRowsByScope(days: CountsTable, cells: Float64Array, scopes: number
   const slots = days.slots.sortedSlots();
   const width = KIND_CODES;
   let n = 0;
-  for (const slot of slots) {
-    for (let at = slot * width * 3, end = at + width * 3; at < end; at += 3) {
+  for (let s = 0; s < slots.length; s++) {
+    for (let at = slots[s] * width * 3, end = at + width * 3; at < end; at += 3) {
       if (cells[at] !== 0) n++;
     }
   }
   const all = newDayRows(n);
   const starts = new Int32Array(scopes + 1);
   let i = 0;
-  for (const slot of slots) {
+  for (let s = 0; s < slots.length; s++) {
+    const slot = slots[s];
     const key = days.slots.keys[slot];
     const dayKey = key % DAY_KEYS;
     for (let code = 0; code < width; code++) {
@@ -545,9 +546,7 @@ function addDeliveryAndSessions(
   const ratios = scopes.map(() => new Numbers((length) => new Float64Array(length)));
   const ratioBytes = scopes.map(() => 0);
   const ratioSizes = scopes.map(() => 0);
-  const ids = [...sessions.ranges.keys()].sort((a, b) =>
-    comparePaths(objects.places[a]!.asset, objects.places[b]!.asset) || a - b
-  );
+  const ids = sortByPath([...sessions.ranges.keys()], { path: (id) => objects.places[id]!.asset });
   for (const id of ids) {
     const dataset = objects.datasetOf[id];
     const spot = objects.places[id]!;

@@ -8,7 +8,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { mondayOfWeek } from "./calendar_days.ts";
-import { comparePaths } from "./sort_orders.ts";
+import { comparePaths, sortByPath } from "./sort_orders.ts";
 import { carryOf, exactBytes } from "./counts_table.ts";
 import { SessionFold } from "./session_fold.ts";
 import {
@@ -250,7 +250,9 @@ export async function collectDatasetData(
   const datasetNow = counts.datasetNow;
   if (parts.days) {
     const days = counts.days;
-    for (const slot of days.slots.sortedSlots()) {
+    const slots = days.slots.sortedSlots();
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
       const key = days.slots.keys[slot];
       scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS - DAY_OFFSET, days.counts(slot));
     }
@@ -321,11 +323,11 @@ function addAssets(
   for (let id = 1; id <= maxId && id * 4 < counts.length; id++) {
     if (counts[id * 4 + 1] > 0 && places[id] && datasetOf[id] >= 0) objects.push(id);
   }
-  const rank = (id: number) => places[id]!.rank ?? Infinity;
-  objects.sort((a, b) =>
-    rank(a) - rank(b) || comparePaths(places[a]!.asset, places[b]!.asset) || a - b
-  );
-  for (const id of objects) {
+  const order = sortByPath(objects, {
+    path: (id) => places[id]!.asset,
+    rank: (id) => places[id]!.rank ?? Infinity,
+  });
+  for (const id of order) {
     scopes[datasetOf[id]].byAsset.push([places[id]!.asset, {
       bytes: exactBytes(counts[id * 4 + 3], counts[id * 4]),
       requests: counts[id * 4 + 1],
