@@ -29,8 +29,14 @@ function countsTable(
   return formatTsv([first, ...COUNT_COLUMNS], rows);
 }
 
+/** Written line by line: a date and numbers never need quotes, and a dataset has a line a day. */
 function byDayTable(scope: ScopeData, privacy: PrivacyOptions): string {
-  return countsTable("date", [...scope.byDay].map(([day, c]) => [formatDay(day), c]), privacy);
+  let text = `date\t${COUNT_COLUMNS.join("\t")}\n`;
+  for (const [day, c] of scope.byDay) {
+    text += `${formatDay(day)}\t${c.bytes}\t${roundForPrivacy(c.requests, privacy)}\t` +
+      `${roundForPrivacy(c.downloads, privacy)}\n`;
+  }
+  return text;
 }
 
 function weekTable(columns: string[], weeks: Map<number, Map<string, number>>): string {
