@@ -29,32 +29,38 @@ Deno.test("the day files are the TSV of their rows, as the quoting writer writes
     ratioSizes: 0,
   }, { rowName: "asset_path", privacy });
   const round = (count: number) => roundForPrivacy(count, privacy);
-  assert.deepStrictEqual(
-    files.get("by_operation.tsv"),
-    formatTsv(
+  type Row = (typeof rows)[number];
+  const operation = (r: Row) => [
+    formatDay(r.day),
+    OPERATION_GROUPS[r.code >> 2],
+    STATUS_CLASSES[r.code & 3],
+    round(r.requests),
+    r.bytes,
+  ];
+  const kind = (r: Row) => [
+    formatDay(r.day),
+    CLIENT_KINDS[r.code],
+    round(r.requests),
+    r.bytes,
+    round(r.downloads),
+  ];
+  const expected: [string, string[], Row[], (r: Row) => (string | number)[]][] = [
+    [
+      "by_operation.tsv",
       ["date", "operation", "status_class", "number_of_requests", "bytes"],
-      rows.map((r) => [
-        formatDay(r.day),
-        OPERATION_GROUPS[r.code >> 2],
-        STATUS_CLASSES[r.code & 3],
-        round(r.requests),
-        r.bytes,
-      ]),
-    ),
-  );
-  assert.deepStrictEqual(
-    files.get("by_client_kind.tsv"),
-    formatTsv(
+      rows,
+      operation,
+    ],
+    [
+      "by_client_kind.tsv",
       ["date", "client_kind", "number_of_requests", "bytes_sent", "number_of_downloads"],
-      kinds.map((r) => [
-        formatDay(r.day),
-        CLIENT_KINDS[r.code],
-        round(r.requests),
-        r.bytes,
-        round(r.downloads),
-      ]),
-    ),
-  );
+      kinds,
+      kind,
+    ],
+  ];
+  for (const [name, header, source, cells] of expected) {
+    assert.deepStrictEqual(files.get(name), formatTsv(header, source.map(cells)));
+  }
   // What lets them be written without the quoting test: no name in the lists needs quotes.
   for (const name of [...CLIENT_KINDS, ...OPERATION_GROUPS, ...STATUS_CLASSES]) {
     assert.doesNotMatch(name, /[\t"\n\r]/);
