@@ -3,6 +3,7 @@
  * its tasks, not -A): exact messages and exit codes.
  */
 
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
@@ -689,23 +690,51 @@ Deno.test({
 
 /**
  * How to run `deno` as a user without root's right to write through mode bits: this one when
- * it is not root, else `nobody` through setpriv (undefined when that cannot be done).
+ * it is not root, else `nobody` through setpriv (undefined when that cannot be done). The
+ * commands run `cli` (`cli.ts` of a tree that user can read: see {@linkcode readableTree}).
  */
-function withoutRoot(): ((args: string[], options: CliOptions) => Promise<CliResult>) | undefined {
-  if (!testsRunAsRoot) return (args, options) => runDeno(args, options);
+function withoutRoot():
+  | ((args: string[], options: CliOptions & { cli: string }) => Promise<CliResult>)
+  | undefined {
+  const own = (args: string[], cli: string) =>
+    args.map((arg) => arg === join(ROOT, "cli.ts") ? cli : arg);
+  if (!testsRunAsRoot) return (args, options) => runDeno(own(args, options.cli), options);
   if (Deno.build.os !== "linux") return undefined;
-  const nobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
-  const asNobody = [...nobody, Deno.execPath()];
-  // The user must be able to run Deno and read this tree (CI's clone may be in a private folder).
+  const asNobody = [...NOBODY, Deno.execPath()];
   try {
-    const probes = [[...asNobody, "--version"], [...nobody, "test", "-r", join(ROOT, "cli.ts")]];
-    for (const args of probes) {
-      if (!new Deno.Command("setpriv", { args }).outputSync().success) return undefined;
+    if (!new Deno.Command("setpriv", { args: [...asNobody, "--version"] }).outputSync().success) {
+      return undefined;
     }
   } catch {
     return undefined;
   }
-  return (args, options) => runProgram("setpriv", [...asNobody, ...args], options);
+  return (args, options) =>
+    runProgram("setpriv", [...asNobody, ...own(args, options.cli)], options);
+}
+
+const NOBODY = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
+
+/**
+ * Runs `fn` with the `cli.ts` of a tree the user of {@linkcode withoutRoot} can read: this one,
+ * or, when it lies in a private folder (CI's clones, a fresh clone in a temporary folder), a
+ * copy of what the CLI needs in a readable temporary folder, removed afterwards.
+ */
+async function withReadableTree<T>(fn: (cli: string) => Promise<T>): Promise<T> {
+  const readable = (path: string) =>
+    !testsRunAsRoot ||
+    new Deno.Command("setpriv", { args: [...NOBODY, "test", "-r", path] }).outputSync().success;
+  if (readable(join(ROOT, "cli.ts"))) return await fn(join(ROOT, "cli.ts"));
+  const copy = await Deno.makeTempDir({ prefix: "s3le-tree-" });
+  try {
+    await Deno.chmod(copy, 0o755);
+    for (const name of ["cli.ts", "mod.ts", "deno.json", "lib", "fixtures"]) {
+      cpSync(join(ROOT, name), join(copy, name), { recursive: true });
+    }
+    assert(readable(join(copy, "cli.ts")), `nobody cannot read the copy ${copy}`);
+    return await fn(join(copy, "cli.ts"));
+  } finally {
+    await Deno.remove(copy, { recursive: true });
+  }
 }
 
 const testsRunAsRoot = (() => {
@@ -733,26 +762,28 @@ Deno.test({
             .success,
         );
       }
-      const run = async (step: string, args: string[] = []) =>
-        await runWithoutRoot!([...await taskArgs(step), ...args], { env, cwd: home });
-      const first = await run("extract_logs", ["--limit", "30"]);
-      assert.deepStrictEqual(first.code, 0, first.stderr);
-      const database = join(cache, DATABASE_FILE);
-      await Deno.chmod(database, 0o400);
-      const refused = await run("generate_summaries");
-      assert.deepStrictEqual(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, /^error: The cache database is read-only for this user/);
-      // What the operator then meets: SQLite left its index with the database's mode.
-      assert.deepStrictEqual((await Deno.stat(`${database}-shm`)).mode! & 0o777, 0o400);
-      await Deno.chmod(database, 0o600);
-      const again = await run("extract_logs", ["--limit", "60", "--quiet"]);
-      assert.deepStrictEqual(again.code, 0, again.stderr);
-      const status = await run("status");
-      assert.match(status.stdout, /Log files: 90 done, 0 failed/, status.stdout + status.stderr);
-      for (const suffix of ["", "-wal", "-shm"]) {
-        const mode = (await Deno.stat(database + suffix).catch(() => undefined))?.mode;
-        if (mode != null) assert.deepStrictEqual(mode & 0o777, 0o600, suffix);
-      }
+      await withReadableTree(async (cli) => {
+        const run = async (step: string, args: string[] = []) =>
+          await runWithoutRoot!([...await taskArgs(step), ...args], { env, cwd: home, cli });
+        const first = await run("extract_logs", ["--limit", "30"]);
+        assert.deepStrictEqual(first.code, 0, first.stderr);
+        const database = join(cache, DATABASE_FILE);
+        await Deno.chmod(database, 0o400);
+        const refused = await run("generate_summaries");
+        assert.deepStrictEqual(refused.code, 1, refused.stderr);
+        assert.match(refused.stderr, /^error: The cache database is read-only for this user/);
+        // What the operator then meets: SQLite left its index with the database's mode.
+        assert.deepStrictEqual((await Deno.stat(`${database}-shm`)).mode! & 0o777, 0o400);
+        await Deno.chmod(database, 0o600);
+        const again = await run("extract_logs", ["--limit", "60", "--quiet"]);
+        assert.deepStrictEqual(again.code, 0, again.stderr);
+        const status = await run("status");
+        assert.match(status.stdout, /Log files: 90 done, 0 failed/, status.stdout + status.stderr);
+        for (const suffix of ["", "-wal", "-shm"]) {
+          const mode = (await Deno.stat(database + suffix).catch(() => undefined))?.mode;
+          if (mode != null) assert.deepStrictEqual(mode & 0o777, 0o600, suffix);
+        }
+      });
     });
   },
 });
