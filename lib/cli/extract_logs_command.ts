@@ -165,7 +165,7 @@ ${COMMON_HELP}`,
       unrecorded,
       signal: context.signal,
       onProgress: (p) =>
-        progress.update(formatExtractionProgress(p, (performance.now() - started) / 1000)),
+        progress.update(() => formatExtractionProgress(p, (performance.now() - started) / 1000)),
     }).finally(() => progress.done());
     if (values.json) {
       context.out(JSON.stringify(summary, null, 2));
