@@ -53,3 +53,91 @@ Deno.test("the archive's activity is the same whether the datasets' own is compu
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a day's kept requests are added to its aggregated 2xx downloads, or make the row", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const day = 19_723;
+    const place = (key: string) => ({ dataset: key.slice(0, 3), asset: key.slice(4) });
+    /** A cache of 3 objects in 2 datasets; its kept requests only when `kept`. */
+    const activity = async (name: string, kept: boolean) => {
+      await Deno.mkdir(`${dir}/${name}`);
+      const db = openCacheDatabase(`${dir}/${name}`);
+      for (const id of [1, 2, 3]) {
+        db.prepare("INSERT INTO objects VALUES (?, ?)").run(id, `ds${id % 2}/file-${id}.nwb`);
+      }
+      if (kept) {
+        const blocks = new BlockWriter(db);
+        // Object 1 (ds1) on days 0 and 2; object 2 (ds0) on day 1; object 3 (ds1) on day 2.
+        for (
+          const [line, id, offset, bytes] of [[1, 1, 0, 10], [2, 2, 1, 20], [3, 1, 2, 30], [
+            4,
+            3,
+            2,
+            5,
+          ]]
+        ) {
+          blocks.push(1, line, id, (day + offset) * 86_400 + 60, bytes, 7, 1, 100, 0);
+        }
+        blocks.flush();
+      }
+      // Aggregated lines: 2xx downloads (code 0) of ds1 on days 0 and 3, a 4xx of ds0 on day 1.
+      new OperationBlockWriter(db).write(1, {
+        rows: 3,
+        objects: Uint32Array.of(1, 3, 2),
+        days: Uint32Array.of(day, day + 3, day + 1),
+        codes: Uint8Array.of(0, 0, 2),
+        requests: Float64Array.of(4, 6, 8),
+        bytesSent: Float64Array.of(400, 600, 800),
+        bytesReceived: Float64Array.of(0, 0, 0),
+      });
+      const collected = await collectActivity(db, place, { sessionGap: 3600 });
+      db.close();
+      return collected;
+    };
+    const rows = (
+      r: {
+        length: number;
+        days: Float64Array;
+        codes: Uint8Array;
+        requests: Float64Array;
+        bytes: Float64Array;
+      },
+    ) =>
+      Array.from(
+        { length: r.length },
+        (_, i) => [r.days[i] - day, r.codes[i], r.requests[i], r.bytes[i]],
+      );
+    const whole = await activity("whole", true);
+    const aggregated = await activity("aggregated", false);
+    assert.deepStrictEqual(rows(aggregated.datasets.get("ds1")!.byOperation), [[0, 0, 4, 400], [
+      3,
+      0,
+      6,
+      600,
+    ]]);
+    // Day 0: summed with the aggregated row; day 2: a row of its own; day 3: as aggregated.
+    assert.deepStrictEqual(rows(whole.datasets.get("ds1")!.byOperation), [[0, 0, 5, 410], [
+      2,
+      0,
+      2,
+      35,
+    ], [3, 0, 6, 600]]);
+    // The kept download comes before the day's 4xx row (code 0 before code 2).
+    assert.deepStrictEqual(rows(whole.datasets.get("ds0")!.byOperation), [[1, 0, 1, 20], [
+      1,
+      2,
+      8,
+      800,
+    ]]);
+    assert.deepStrictEqual(rows(whole.archive.byOperation), [
+      [0, 0, 5, 410],
+      [1, 0, 1, 20],
+      [1, 2, 8, 800],
+      [2, 0, 2, 35],
+      [3, 0, 6, 600],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
