@@ -234,29 +234,28 @@ function splitByScope(all: DayRows, starts: Int32Array, scopes: number): DayRows
  */
 function codedRowsByScope(days: CountsTable, cells: Float64Array, scopes: number): DayRows[] {
   const slots = days.slots.sortedSlots();
+  const keys = days.slots.keys;
   const width = KIND_CODES;
+  // Counted in slot order: the cells in memory order, not one jump per slot (a cache miss).
   let n = 0;
-  for (let s = 0; s < slots.length; s++) {
-    for (let at = slots[s] * width * 3, end = at + width * 3; at < end; at += 3) {
-      if (cells[at] !== 0) n++;
-    }
-  }
+  for (let at = 0, end = slots.length * width * 3; at < end; at += 3) if (cells[at] !== 0) n++;
   const all = newDayRows(n);
+  const { days: rowDays, codes, requests, bytes, downloads } = all;
   const starts = new Int32Array(scopes + 1);
   let i = 0;
   for (let s = 0; s < slots.length; s++) {
     const slot = slots[s];
-    const key = days.slots.keys[slot];
+    const key = keys[slot];
     const dayKey = key % DAY_KEYS;
-    for (let code = 0; code < width; code++) {
-      const at = (slot * width + code) * 3;
+    const scope = (key - dayKey) / DAY_KEYS + 1;
+    for (let code = 0, at = slot * width * 3; code < width; code++, at += 3) {
       if (cells[at] === 0) continue;
-      starts[(key - dayKey) / DAY_KEYS + 1]++;
-      all.days[i] = dayKey - DAY_OFFSET;
-      all.codes[i] = code;
-      all.requests[i] = cells[at];
-      all.bytes[i] = cells[at + 1];
-      all.downloads[i] = cells[at + 2];
+      starts[scope]++;
+      rowDays[i] = dayKey - DAY_OFFSET;
+      codes[i] = code;
+      requests[i] = cells[at];
+      bytes[i] = cells[at + 1];
+      downloads[i] = cells[at + 2];
       i++;
     }
   }

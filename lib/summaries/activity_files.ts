@@ -11,7 +11,7 @@ import { CLIENT_KINDS } from "../extract/client_kind.ts";
 import { OPERATION_GROUPS, STATUS_CLASSES } from "../extract/operation_group.ts";
 import { type ActivityScope, type DayRows, quantile, type Sessions } from "./activity_data.ts";
 import { formatDay } from "./calendar_days.ts";
-import { type PrivacyOptions, roundForPrivacy } from "./privacy_rounding.ts";
+import { type PrivacyOptions, privacyRounding, roundForPrivacy } from "./privacy_rounding.ts";
 import { formatPythonJson } from "./python_json.ts";
 import { formatTsv } from "./tsv.ts";
 
@@ -43,9 +43,19 @@ function jsonDecimal(value: number): number | null {
  * straight from the columns: there are millions of them, and an array per row and a quoting
  * test per field cost more than the text.
  */
-function dayTsv(header: string[], rows: DayRows, line: (rows: DayRows, i: number) => string) {
+function dayTsv(
+  header: string[],
+  rows: DayRows,
+  line: (date: string, rows: DayRows, i: number) => string,
+) {
   let text = header.join("\t") + "\n";
-  for (let i = 0; i < rows.length; i++) text += line(rows, i);
+  let day = NaN;
+  let date = "";
+  for (let i = 0; i < rows.length; i++) {
+    // A day has several rows, in a row.
+    if (rows.days[i] !== day) date = formatDay(day = rows.days[i]);
+    text += line(date, rows, i);
+  }
   return text;
 }
 
@@ -86,15 +96,15 @@ export function activityFiles(
   options: { rowName: string; privacy?: PrivacyOptions },
 ): Map<string, string> {
   const privacy = options.privacy ?? {};
-  const round = (count: number) => roundForPrivacy(count, privacy);
+  const round = privacyRounding(privacy);
   const files = new Map<string, string>();
   files.set(
     "by_operation.tsv",
     dayTsv(
       ["date", "operation", "status_class", "number_of_requests", "bytes"],
       scope.byOperation,
-      (r, i) =>
-        `${formatDay(r.days[i])}\t${OPERATION_GROUPS[r.codes[i] >> 2]}\t` +
+      (date, r, i) =>
+        `${date}\t${OPERATION_GROUPS[r.codes[i] >> 2]}\t` +
         `${STATUS_CLASSES[r.codes[i] & 3]}\t${round(r.requests[i])}\t${r.bytes[i]}\n`,
     ),
   );
@@ -103,8 +113,8 @@ export function activityFiles(
     dayTsv(
       ["date", "client_kind", "number_of_requests", "bytes_sent", "number_of_downloads"],
       scope.byClientKind,
-      (r, i) =>
-        `${formatDay(r.days[i])}\t${CLIENT_KINDS[r.codes[i]]}\t${round(r.requests[i])}\t` +
+      (date, r, i) =>
+        `${date}\t${CLIENT_KINDS[r.codes[i]]}\t${round(r.requests[i])}\t` +
         `${r.bytes[i]}\t${round(r.downloads[i])}\n`,
     ),
   );

@@ -27,11 +27,31 @@ export interface PrivacyOptions {
  * ```
  */
 export function roundForPrivacy(count: number, options: PrivacyOptions = {}): number | string {
+  return privacyRounding(options)(count);
+}
+
+/**
+ * {@linkcode roundForPrivacy} with its options fixed, for the millions of counts of a summary:
+ * the options are read and the `<M` text made once.
+ *
+ * @example Usage
+ * ```ts
+ * import { privacyRounding } from "./privacy_rounding.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const round = privacyRounding({ minimum: 5, modulo: 5 });
+ * assert.deepStrictEqual([4, 8, 12.5].map(round), ["<5", 10, 10]);
+ * ```
+ */
+export function privacyRounding(options: PrivacyOptions = {}): (count: number) => number | string {
   const minimum = options.minimum ?? 50;
   const modulo = options.modulo ?? 20;
-  if (count < minimum) return `<${minimum}`;
-  const quotient = Math.floor(count / modulo);
-  const twice = 2 * (count - quotient * modulo);
-  const up = twice > modulo || (twice === modulo && quotient % 2 === 1);
-  return (up ? quotient + 1 : quotient) * modulo;
+  const below = `<${minimum}`;
+  return (count) => {
+    if (count < minimum) return below;
+    const quotient = Math.floor(count / modulo);
+    const twice = 2 * (count - quotient * modulo);
+    const up = twice > modulo || (twice === modulo && quotient % 2 === 1);
+    return (up ? quotient + 1 : quotient) * modulo;
+  };
 }

@@ -7,7 +7,7 @@
 
 import { ASSET_TYPE_ORDER, assetType } from "./asset_types.ts";
 import { formatDay } from "./calendar_days.ts";
-import { type PrivacyOptions, roundForPrivacy } from "./privacy_rounding.ts";
+import { type PrivacyOptions, privacyRounding, roundForPrivacy } from "./privacy_rounding.ts";
 import { countryOfLabel } from "../regions/region_labels.ts";
 import { compareCodePoints, compareNatural } from "./sort_orders.ts";
 import { addBytes, type Counts, type ScopeData } from "./summary_data.ts";
@@ -31,10 +31,10 @@ function countsTable(
 
 /** Written line by line: a date and numbers never need quotes, and a dataset has a line a day. */
 function byDayTable(scope: ScopeData, privacy: PrivacyOptions): string {
+  const round = privacyRounding(privacy);
   let text = `date\t${COUNT_COLUMNS.join("\t")}\n`;
   for (const [day, c] of scope.byDay) {
-    text += `${formatDay(day)}\t${c.bytes}\t${roundForPrivacy(c.requests, privacy)}\t` +
-      `${roundForPrivacy(c.downloads, privacy)}\n`;
+    text += `${formatDay(day)}\t${c.bytes}\t${round(c.requests)}\t${round(c.downloads)}\n`;
   }
   return text;
 }
