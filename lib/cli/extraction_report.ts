@@ -17,14 +17,18 @@ import { KNOWN_SCHEMA_VERSIONS } from "../extract/json_record_parser.ts";
  * import { summaryLines } from "./extraction_report.ts";
  * import assert from "node:assert/strict";
  *
- * const lines = summaryLines({
- *   mode: "generic", logsDirectory: "/logs", cacheDirectory: "/cache",
+ * const run = {
+ *   mode: "generic" as const, logsDirectory: "/logs", cacheDirectory: "/cache",
  *   files: { found: 2, done: 2, failed: 0, alreadyDone: 0, changed: 0, pending: 0, held: 0, notLogs: 1 },
  *   lines: { kept: 7, filtered: 3, excluded: 0, malformed: 0 },
  *   malformedByReason: {}, jsonRecords: {}, jsonWithoutBytes: 0, malformedExamples: [], failures: [], changedFiles: [], heldFiles: [],
  *   notLogExamples: ["README.md"], newIps: 1, bytesRead: 6307, seconds: 0.5, stopped: false,
- * });
+ * };
+ * const lines = summaryLines(run);
  * assert.deepStrictEqual(lines[0], "Extracted 2 log files from /logs into /cache (generic mode): 0.0 MB in 0.5 s (0 MB/s).");
+ * // A stop that came before every file was listed says so.
+ * const stopped = summaryLines({ ...run, stopped: true, unlisted: true });
+ * assert.match(stopped[1], /^  files: 2 found before the stop \(the rest not listed yet\), 2 done/);
  * ```
  */
 export function summaryLines(summary: ExtractionResult): string[] {
@@ -34,6 +38,9 @@ export function summaryLines(summary: ExtractionResult): string[] {
   const mb = summary.bytesRead / 1e6;
   const rate = summary.seconds > 0 ? Math.round(mb / summary.seconds) : 0;
   const head = summary.stopped ? "Stopped after the batch in flight. Extracted" : "Extracted";
+  const found = summary.unlisted
+    ? `${n(f.found)} found before the stop (the rest not listed yet)`
+    : `${n(f.found)} found`;
   const versions = Object.entries(summary.jsonRecords);
   const json = versions.reduce((total, [, count]) => total + count, 0);
   const jsonLine = json === 0 ? [] : [
@@ -47,7 +54,7 @@ export function summaryLines(summary: ExtractionResult): string[] {
     `${head} ${n(f.done)} log file${f.done === 1 ? "" : "s"} from ${summary.logsDirectory} into ` +
     `${summary.cacheDirectory} (${summary.mode} mode): ${mb.toFixed(1)} MB in ` +
     `${summary.seconds.toFixed(1)} s (${rate} MB/s).`,
-    `  files: ${n(f.found)} found, ${n(f.done)} done, ${n(f.failed)} failed, ` +
+    `  files: ${found}, ${n(f.done)} done, ${n(f.failed)} failed, ` +
     `${n(f.alreadyDone)} already done, ${n(f.changed)} changed, ${n(f.pending)} left for ` +
     `later, ${f.held > 0 ? `${n(f.held)} held, ` : ""}${n(f.notLogs)} not log files`,
     `  lines: ${n(l.kept)} kept, ${n(l.filtered)} filtered, ${n(l.excluded)} excluded, ` +

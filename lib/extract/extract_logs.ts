@@ -173,6 +173,11 @@ export interface ExtractionResult {
   seconds: number;
   /** Whether the run ended early because a stop was asked for. */
   stopped: boolean;
+  /**
+   * Set when the stop came before every file was listed (files are listed as they are read):
+   * the counts of files are then those of the files listed so far.
+   */
+  unlisted?: boolean;
 }
 
 const EXAMPLES = 20;
@@ -509,8 +514,8 @@ async function runPlan(listing: Iterator<PlannedFile>, context: RunContext): Pro
       window.fill();
     }
   }
-  // A stop leaves files unlisted: they are listed now, to be counted.
-  for (const _ of plannedFiles()) continue;
+  // A stop ends the listing too (listing millions of files takes minutes): the counts say so.
+  if (progress.listing) summary.unlisted = true;
   summary.files.pending += planned.filter((file) => file.state === "pending").length;
 }
 
