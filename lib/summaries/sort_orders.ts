@@ -49,8 +49,8 @@ export function comparePaths(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** Characters that make plain string order differ from {@linkcode comparePaths}' order. */
-const UNORDERED = /[\u0000\ud800-\udfff]/;
+/** Surrogates: with them, code unit order is not {@linkcode comparePaths}' code point order. */
+const SURROGATES = /[\ud800-\udfff]/;
 
 /** Options of {@linkcode sortByPath}. */
 export interface SortByPathOptions {
@@ -83,7 +83,8 @@ export interface SortByPathOptions {
  */
 export function sortByPath(ids: readonly number[], options: SortByPathOptions): number[] {
   const paths = ids.map(options.path);
-  const plain = !paths.some((path) => UNORDERED.test(path));
+  // A NUL of their own would compare equal to a `/` made NUL.
+  const plain = !paths.some((path) => path.includes("\0") || SURROGATES.test(path));
   const keys = plain ? paths.map((path) => path.replaceAll("/", "\u0000")) : paths;
   const byPath = plain
     ? (a: number, b: number) => keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0
