@@ -124,23 +124,37 @@ function compress(state: Uint32Array, data: Uint8Array, offset: number): void {
   state[7] += h;
 }
 
-/** Hashes `message` after `prefixBlocks` already-compressed bytes, from `state`. */
+/** The padded last block or two of a message, reused (hashing is synchronous). */
+const tail = new Uint8Array(128);
+
+/**
+ * Hashes `message` after `prefixBytes` already-compressed bytes, from `state`. Nothing is
+ * allocated but the digest: an IP's hash is two blocks, and the tail's own array and views cost
+ * as much as compressing them.
+ */
 function finish(state: Uint32Array, message: Uint8Array, prefixBytes: number): Uint8Array {
   const full = message.length - (message.length % 64);
   for (let offset = 0; offset < full; offset += 64) compress(state, message, offset);
   const rest = message.length - full;
-  const tail = new Uint8Array(rest < 56 ? 64 : 128);
-  tail.set(message.subarray(full));
+  const size = rest < 56 ? 64 : 128;
+  tail.fill(0, 0, size);
+  for (let i = 0; i < rest; i++) tail[i] = message[full + i];
   tail[rest] = 0x80;
   const bits = (prefixBytes + message.length) * 8;
-  const view = new DataView(tail.buffer);
-  view.setUint32(tail.length - 8, Math.floor(bits / 0x100000000));
-  view.setUint32(tail.length - 4, bits >>> 0);
-  for (let offset = 0; offset < tail.length; offset += 64) compress(state, tail, offset);
+  writeWord(tail, size - 8, Math.floor(bits / 0x100000000));
+  writeWord(tail, size - 4, bits >>> 0);
+  for (let offset = 0; offset < size; offset += 64) compress(state, tail, offset);
   const out = new Uint8Array(32);
-  const outView = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) outView.setUint32(i * 4, state[i]);
+  for (let i = 0; i < 8; i++) writeWord(out, i * 4, state[i]);
   return out;
+}
+
+/** Writes `word` big-endian at `at`. */
+function writeWord(bytes: Uint8Array, at: number, word: number): void {
+  bytes[at] = word >>> 24;
+  bytes[at + 1] = (word >>> 16) & 255;
+  bytes[at + 2] = (word >>> 8) & 255;
+  bytes[at + 3] = word & 255;
 }
 
 /**
