@@ -198,27 +198,11 @@ export class SessionFold implements RequestFold {
     const settled = saved.settled;
     // The settled list has room for every session: the recent ones join it when read.
     const settledRoom = settled + room;
-    const settledObjects = savedArray(
-      columns,
+    const [settledObjects, settledSeconds, settledRequests] = [
       "settled_objects",
-      Uint32Array,
-      settled,
-      settledRoom,
-    );
-    const settledSeconds = savedArray(
-      columns,
       "settled_seconds",
-      Uint32Array,
-      settled,
-      settledRoom,
-    );
-    const settledRequests = savedArray(
-      columns,
       "settled_requests",
-      Uint32Array,
-      settled,
-      settledRoom,
-    );
+    ].map((name) => savedArray(columns, name, Uint32Array, settled, settledRoom));
     if (
       !perObject || !seconds || !requests || !clients || !firsts || !keys || !settledObjects ||
       !settledSeconds || !settledRequests
