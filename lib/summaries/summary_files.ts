@@ -20,12 +20,10 @@ function countsTable(
   entries: Iterable<[string, Counts]>,
   privacy: PrivacyOptions,
 ): string {
-  const rows = [...entries].map(([name, c]) => [
-    name,
-    c.bytes,
-    roundForPrivacy(c.requests, privacy),
-    roundForPrivacy(c.downloads, privacy),
-  ]);
+  const round = privacyRounding(privacy);
+  const rows = [...entries].map((
+    [name, c],
+  ) => [name, c.bytes, round(c.requests), round(c.downloads)]);
   return formatTsv([first, ...COUNT_COLUMNS], rows);
 }
 
