@@ -433,17 +433,18 @@ function moveIntoBlocks(cache: string): void {
 async function activityOnly(cache: string): Promise<void> {
   const db = openCacheDatabase(cache);
   const { datasets, archive } = await collectActivity(db, genericPlace, { placement: "generic" });
-  let characters = 0;
+  // The day files are bytes, the others text (ASCII but for names): their lengths, summed.
+  let length = 0;
   for (const scope of datasets.values()) {
-    for (const text of activityFiles(scope, { rowName: "asset_path" }).values()) {
-      characters += text.length;
+    for (const content of activityFiles(scope, { rowName: "asset_path" }).values()) {
+      length += content.length;
     }
   }
-  for (const text of activityFiles(archive, { rowName: "dataset" }).values()) {
-    characters += text.length;
+  for (const content of activityFiles(archive, { rowName: "dataset" }).values()) {
+    length += content.length;
   }
   db.close();
-  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify({ characters }) + "\n"));
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify({ length }) + "\n"));
 }
 
 /** Times {@linkcode activityOnly} on `cache`. */

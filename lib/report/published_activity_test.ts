@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { readActivity } from "./published_activity.ts";
 import { activityFiles } from "../summaries/activity_files.ts";
 import { dayRowsOf } from "../summaries/activity_data.ts";
+import { contentText } from "../summaries/tsv_bytes.ts";
 
 Deno.test("the report reads back what the summary steps write: counts as published, sizes unknown as undefined", async () => {
   const folder = await Deno.makeTempDir();
@@ -22,7 +23,9 @@ Deno.test("the report reads back what the summary steps write: counts as publish
       ratioBytes: 50,
       ratioSizes: 100,
     }, { rowName: "dataset" });
-    for (const [name, text] of files) await Deno.writeTextFile(join(folder, name), text);
+    for (const [name, content] of files) {
+      await Deno.writeTextFile(join(folder, name), contentText(content));
+    }
     const activity = await readActivity(folder, { withDelivery: true });
     assert.deepStrictEqual(activity?.byOperation, [
       { day: "2024-01-01", operation: "upload", statusClass: "2xx", requests: "<50", bytes: 900 },

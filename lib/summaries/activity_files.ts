@@ -1,7 +1,7 @@
 /**
  * The activity files of a dataset or of the archive, from raw numbers, with privacy rounding
- * applied here: `by_operation.tsv`, `by_client_kind.tsv`, `delivery.tsv`, `sessions.tsv` and
- * `delivery_totals.json`. They hold counts, bytes, sizes and quantiles only: never an IP, a
+ * applied here: `by_operation.tsv`, `by_client_kind.tsv` (as bytes), `delivery.tsv`,
+ * `sessions.tsv` and `delivery_totals.json`. They hold counts, bytes, sizes and quantiles only: never an IP, a
  * User-Agent, a referrer or a requester.
  *
  * @module
@@ -14,6 +14,7 @@ import { formatDay } from "./calendar_days.ts";
 import { type PrivacyOptions, privacyRounding, roundForPrivacy } from "./privacy_rounding.ts";
 import { formatPythonJson } from "./python_json.ts";
 import { formatTsv } from "./tsv.ts";
+import { type FileContent, TsvBytes } from "./tsv_bytes.ts";
 
 /** The names of the activity files, as each scope folder holds them. */
 export const ACTIVITY_FILES: readonly string[] = [
@@ -38,26 +39,30 @@ function jsonDecimal(value: number): number | null {
 }
 
 /**
- * A TSV file of day rows, each line made by `line` from the row's index. Their fields never need
- * quotes (dates, names from the fixed lists, numbers, rounded counts), so the lines are written
- * straight from the columns: there are millions of them, and an array per row and a quoting
- * test per field cost more than the text.
+ * A TSV file of day rows, each line written by `line` from the row's index. Their fields never
+ * need quotes (dates, names from the fixed lists, numbers, rounded counts), so the lines are
+ * written straight from the columns as bytes: there are millions of them, and a string per row
+ * and its UTF-8 copy cost more than the bytes.
  */
 function dayTsv(
   header: string[],
   rows: DayRows,
-  line: (date: string, rows: DayRows, i: number) => string,
-) {
-  let text = header.join("\t") + "\n";
+  line: (tsv: TsvBytes, rows: DayRows, i: number) => void,
+): Uint8Array {
+  tsv.line(header);
   let day = NaN;
   let date = "";
   for (let i = 0; i < rows.length; i++) {
     // A day has several rows, in a row.
     if (rows.days[i] !== day) date = formatDay(day = rows.days[i]);
-    text += line(date, rows, i);
+    tsv.field(date);
+    line(tsv, rows, i);
   }
-  return text;
+  return tsv.take();
 }
+
+/** The writer of the day files (its buffer reused from file to file). */
+const tsv = new TsvBytes();
 
 /** Session columns: the count, then length and requests quantiles (empty below the minimum). */
 function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string | number)[] {
@@ -81,31 +86,35 @@ function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string
  * ```ts
  * import { activityFiles } from "./activity_files.ts";
  * import { dayRowsOf } from "./activity_data.ts";
+ * import { contentText } from "./tsv_bytes.ts";
  * import assert from "node:assert/strict";
  *
  * const files = activityFiles({
  *   byOperation: dayRowsOf([{ day: 19723, code: 2 * 4 + 0, requests: 3, bytes: 900 }]),
  *   byClientKind: dayRowsOf([]), delivery: [], sessions: [], ratios: new Float64Array(0), ratioBytes: 0, ratioSizes: 0,
  * }, { rowName: "asset_path" });
- * assert.deepStrictEqual(files.get("by_operation.tsv"),
+ * assert.deepStrictEqual(contentText(files.get("by_operation.tsv")!),
  *   "date\toperation\tstatus_class\tnumber_of_requests\tbytes\n2024-01-01\tupload\t2xx\t<50\t900\n");
  * ```
  */
 export function activityFiles(
   scope: ActivityScope,
   options: { rowName: string; privacy?: PrivacyOptions },
-): Map<string, string> {
+): Map<string, FileContent> {
   const privacy = options.privacy ?? {};
   const round = privacyRounding(privacy);
-  const files = new Map<string, string>();
+  const files = new Map<string, FileContent>();
   files.set(
     "by_operation.tsv",
     dayTsv(
       ["date", "operation", "status_class", "number_of_requests", "bytes"],
       scope.byOperation,
-      (date, r, i) =>
-        `${date}\t${OPERATION_GROUPS[r.codes[i] >> 2]}\t` +
-        `${STATUS_CLASSES[r.codes[i] & 3]}\t${round(r.requests[i])}\t${r.bytes[i]}\n`,
+      (line, r, i) => {
+        line.field(OPERATION_GROUPS[r.codes[i] >> 2]);
+        line.field(STATUS_CLASSES[r.codes[i] & 3]);
+        line.field(round(r.requests[i]));
+        line.last(r.bytes[i]);
+      },
     ),
   );
   files.set(
@@ -113,9 +122,12 @@ export function activityFiles(
     dayTsv(
       ["date", "client_kind", "number_of_requests", "bytes_sent", "number_of_downloads"],
       scope.byClientKind,
-      (date, r, i) =>
-        `${date}\t${CLIENT_KINDS[r.codes[i]]}\t${round(r.requests[i])}\t` +
-        `${r.bytes[i]}\t${round(r.downloads[i])}\n`,
+      (line, r, i) => {
+        line.field(CLIENT_KINDS[r.codes[i]]);
+        line.field(round(r.requests[i]));
+        line.field(r.bytes[i]);
+        line.last(round(r.downloads[i]));
+      },
     ),
   );
   files.set(

@@ -6,6 +6,7 @@ import { activityFiles } from "./activity_files.ts";
 import { formatDay } from "./calendar_days.ts";
 import { roundForPrivacy } from "./privacy_rounding.ts";
 import { formatTsv } from "./tsv.ts";
+import { contentText } from "./tsv_bytes.ts";
 
 Deno.test("the day files are the TSV of their rows, as the quoting writer writes it", () => {
   let state = 11;
@@ -59,7 +60,7 @@ Deno.test("the day files are the TSV of their rows, as the quoting writer writes
     ],
   ];
   for (const [name, header, source, cells] of expected) {
-    assert.deepStrictEqual(files.get(name), formatTsv(header, source.map(cells)));
+    assert.deepStrictEqual(contentText(files.get(name)!), formatTsv(header, source.map(cells)));
   }
   // What lets them be written without the quoting test: no name in the lists needs quotes.
   for (const name of [...CLIENT_KINDS, ...OPERATION_GROUPS, ...STATUS_CLASSES]) {

@@ -28,6 +28,7 @@ import type { FoldReport, StopCheck } from "../store/request_folds.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
 import { type ActivityCounts, activityCounts, collectActivity } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
+import type { FileContent } from "./tsv_bytes.ts";
 
 /**
  * A summary step on the cache: first repairs what an interrupted run left around
@@ -219,12 +220,16 @@ interface DatasetWriting {
 }
 
 /**
- * Writes `files` (name → text) into `folder`, made first when `make`. Synchronous: a few files
- * per dataset, thousands of datasets (see moveInto).
+ * Writes `files` (name → content) into `folder`, made first when `make`. Synchronous: a few
+ * files per dataset, thousands of datasets (see moveInto).
  */
-function writeFiles(folder: string, files: ReadonlyMap<string, string>, make = false): void {
+function writeFiles(folder: string, files: ReadonlyMap<string, FileContent>, make = false): void {
   if (make) Deno.mkdirSync(folder);
-  for (const [file, text] of files) Deno.writeTextFileSync(join(folder, file), text);
+  for (const [file, content] of files) {
+    const path = join(folder, file);
+    if (typeof content === "string") Deno.writeTextFileSync(path, content);
+    else Deno.writeFileSync(path, content);
+  }
 }
 
 async function writeDatasets(
@@ -508,9 +513,7 @@ export async function generateArchiveSummaries(
       ) {
         files.set(file, text);
       }
-      await replaceFolder(path, async (temporary) => {
-        for (const [file, text] of files) await Deno.writeTextFile(join(temporary, file), text);
-      });
+      await replaceFolder(path, (temporary) => Promise.resolve(writeFiles(temporary, files)));
       return { datasets: 1, path };
     },
   );

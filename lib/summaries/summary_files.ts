@@ -12,6 +12,7 @@ import { countryOfLabel } from "../regions/region_labels.ts";
 import { compareCodePoints, compareNatural } from "./sort_orders.ts";
 import { addBytes, type Counts, type ScopeData } from "./summary_data.ts";
 import { formatTsv } from "./tsv.ts";
+import { type FileContent, TsvBytes } from "./tsv_bytes.ts";
 
 const COUNT_COLUMNS = ["bytes_sent", "number_of_requests", "number_of_downloads"];
 
@@ -27,14 +28,20 @@ function countsTable(
   return formatTsv([first, ...COUNT_COLUMNS], rows);
 }
 
-/** Written line by line: a date and numbers never need quotes, and a dataset has a line a day. */
-function byDayTable(scope: ScopeData, privacy: PrivacyOptions): string {
+/** The writer of `by_day.tsv` files (its buffer reused from file to file). */
+const byDayTsv = new TsvBytes();
+
+/** Written as bytes: a date and numbers never need quotes, and a dataset has a line a day. */
+function byDayTable(scope: ScopeData, privacy: PrivacyOptions): Uint8Array {
   const round = privacyRounding(privacy);
-  let text = `date\t${COUNT_COLUMNS.join("\t")}\n`;
+  byDayTsv.line(["date", ...COUNT_COLUMNS]);
   for (const [day, c] of scope.byDay) {
-    text += `${formatDay(day)}\t${c.bytes}\t${round(c.requests)}\t${round(c.downloads)}\n`;
+    byDayTsv.field(formatDay(day));
+    byDayTsv.field(c.bytes);
+    byDayTsv.field(round(c.requests));
+    byDayTsv.last(round(c.downloads));
   }
-  return text;
+  return byDayTsv.take();
 }
 
 function weekTable(columns: string[], weeks: Map<number, Map<string, number>>): string {
@@ -93,6 +100,7 @@ export interface SummaryFileOptions {
  * @example Usage
  * ```ts
  * import { datasetFiles } from "./summary_files.ts";
+ * import { contentText } from "./tsv_bytes.ts";
  * import assert from "node:assert/strict";
  *
  * const counts = { bytes: 12, requests: 3, downloads: 1 };
@@ -100,7 +108,7 @@ export interface SummaryFileOptions {
  *   byDay: new Map([[18262, counts]]), byAsset: [["a.json", counts]],
  *   byRegion: new Map([["missing", counts]]), byAssetWeek: new Map(), requesters: 1,
  * });
- * assert.deepStrictEqual(files.get("by_day.tsv"),
+ * assert.deepStrictEqual(contentText(files.get("by_day.tsv")!),
  *   "date\tbytes_sent\tnumber_of_requests\tnumber_of_downloads\n2020-01-01\t12\t<50\t<50\n");
  * assert.deepStrictEqual(files.get("requester_count.tsv"), "<50");
  * ```
@@ -108,9 +116,9 @@ export interface SummaryFileOptions {
 export function datasetFiles(
   scope: ScopeData,
   options: SummaryFileOptions = {},
-): Map<string, string> {
+): Map<string, FileContent> {
   const privacy = options.privacy ?? {};
-  const files = new Map<string, string>();
+  const files = new Map<string, FileContent>();
   files.set("by_day.tsv", byDayTable(scope, privacy));
   files.set("by_asset.tsv", countsTable("asset_path", scope.byAsset, privacy));
   files.set("by_region.tsv", countsTable("region", scope.byRegion, privacy));
@@ -133,6 +141,7 @@ export function datasetFiles(
  * @example Usage
  * ```ts
  * import { archiveFiles } from "./summary_files.ts";
+ * import { contentText } from "./tsv_bytes.ts";
  * import assert from "node:assert/strict";
  *
  * const c = (requests: number) => ({ bytes: 1, requests, downloads: 0 });
@@ -140,16 +149,16 @@ export function datasetFiles(
  *   byDay: new Map(), byAsset: [], byAssetWeek: new Map(), requesters: 70,
  *   byRegion: new Map([["US/Texas", c(30)], ["AWS/us-east-2", c(30)]]),
  * });
- * assert.deepStrictEqual(files.get("by_region.tsv")?.split("\n")[1], "AWS/us-east-2\t1\t<50\t<50");
+ * assert.deepStrictEqual(contentText(files.get("by_region.tsv")!).split("\n")[1], "AWS/us-east-2\t1\t<50\t<50");
  * assert.deepStrictEqual(files.get("requester_count.tsv"), "80");
  * ```
  */
 export function archiveFiles(
   scope: ScopeData,
   options: SummaryFileOptions = {},
-): Map<string, string> {
+): Map<string, FileContent> {
   const privacy = options.privacy ?? {};
-  const files = new Map<string, string>();
+  const files = new Map<string, FileContent>();
   files.set("by_day.tsv", byDayTable(scope, privacy));
   const regions = [...scope.byRegion].sort(([a], [b]) => compareNatural(a, b));
   files.set("by_region.tsv", countsTable("region", regions, privacy));
