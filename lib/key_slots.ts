@@ -40,6 +40,8 @@ export class KeySlots {
   #size = 0;
   #lastKey = -1;
   #lastSlot = -1;
+  /** The slots in key order, once asked for, until a key is added. */
+  #sorted: Int32Array | undefined;
   /** The key of each slot. */
   keys: Float64Array = new Float64Array(512);
 
@@ -84,6 +86,7 @@ export class KeySlots {
     this.#table.fill(0);
     this.#size = 0;
     this.#lastKey = -1;
+    this.#sorted = undefined;
   }
 
   /** The slot of `key` (a non-negative integer below 2^53), made when it is new. */
@@ -102,6 +105,7 @@ export class KeySlots {
       at = (at + 1) & mask;
     }
     if (slot < 0) {
+      this.#sorted = undefined;
       slot = this.#size++;
       if (slot === this.keys.length) this.keys = extend(this.keys, new Float64Array(slot * 2));
       this.keys[slot] = key;
@@ -113,12 +117,17 @@ export class KeySlots {
     return slot;
   }
 
-  /** The slots in increasing order of their keys. */
+  /**
+   * The slots in increasing order of their keys: the same array until a key is added (the day
+   * tables' millions of keys are sorted once for the summaries and once more for the activity
+   * files otherwise), so do not change it.
+   */
   sortedSlots(): Int32Array {
+    if (this.#sorted !== undefined) return this.#sorted;
     const keys = this.keys.slice(0, this.#size).sort();
     const slots = new Int32Array(keys.length);
     for (let i = 0; i < keys.length; i++) slots[i] = this.slot(keys[i]);
-    return slots;
+    return this.#sorted = slots;
   }
 
   #rehash(): void {

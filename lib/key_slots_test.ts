@@ -84,3 +84,18 @@ Deno.test("KeySlots.of gives keys[i] slot i, as adding them in order does, then 
     assert.deepStrictEqual([...slots.sortedSlots()], [...added.sortedSlots()]);
   }
 });
+
+Deno.test("KeySlots.sortedSlots is made again after a key is added or the slots cleared", () => {
+  const slots = KeySlots.of(Float64Array.of(30, 10));
+  const first = slots.sortedSlots();
+  assert.deepStrictEqual([...first], [1, 0]);
+  assert.strictEqual(slots.sortedSlots(), first); // nothing added: the same array
+  slots.slot(10); // a key it has: nothing changes
+  assert.strictEqual(slots.sortedSlots(), first);
+  slots.slot(20);
+  assert.deepStrictEqual([...slots.sortedSlots()], [1, 2, 0]);
+  slots.clear();
+  assert.deepStrictEqual([...slots.sortedSlots()], []);
+  slots.slot(5);
+  assert.deepStrictEqual([...slots.sortedSlots()], [0]);
+});
