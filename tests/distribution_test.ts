@@ -1,6 +1,6 @@
 /**
  * The ways users run the tool, end to end: the one-file bundle of `deno task bundle` (which
- * proves the module graph a compiled binary gets, parse worker included) runs the daily
+ * proves the module graph a compiled binary gets, its workers included) runs the daily
  * pipeline on the sample and publishes the same summaries as the sources; and `mod.ts`
  * imported from an http URL extracts and summarises in a subprocess.
  */
@@ -27,10 +27,11 @@ Deno.test("the bundle of deno task bundle runs daily on the sample like the sour
       await copyTree(join(ROOT, "fixtures", folder), join(tree, "fixtures", folder));
     }
     for (
-      const [output, entry] of [["s3_log_extraction.js", "cli.ts"], [
-        "parse_worker.js",
-        "lib/extract/parse_worker.ts",
-      ]]
+      const [output, entry] of [
+        ["s3_log_extraction.js", "cli.ts"],
+        ["parse_worker.js", "lib/extract/parse_worker.ts"],
+        ["file_writer_worker.js", "lib/summaries/file_writer_worker.ts"],
+      ]
     ) {
       const bundled = await runDeno(
         [

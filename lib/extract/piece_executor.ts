@@ -8,6 +8,7 @@
 import type { WorkerAnswer, WorkerTask } from "./parse_worker.ts";
 import { readParseTask } from "./piece_reader.ts";
 import { TableMirror, ThreadTables } from "./thread_tables.ts";
+import { workerModule } from "../worker_module.ts";
 
 /** Something that parses tasks. */
 export interface PieceExecutor {
@@ -82,14 +83,8 @@ interface Pending {
  */
 const RESERVE = 8;
 
-/**
- * The worker's module: beside this one in the sources (and in a compiled binary, which keeps
- * them), or `parse_worker.js` beside the one-file bundle of `deno task bundle`.
- */
-const WORKER_URL = new URL(
-  import.meta.url.endsWith(".ts") ? "./parse_worker.ts" : "./parse_worker.js",
-  import.meta.url,
-).href;
+/** The worker's module (see {@linkcode workerModule}). */
+const WORKER_URL = workerModule(import.meta.url, "parse_worker");
 
 /** Workers that each hold up to {@linkcode RESERVE} tasks. */
 class WorkerPool implements PieceExecutor {

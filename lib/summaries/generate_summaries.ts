@@ -28,7 +28,7 @@ import type { FoldReport, StopCheck } from "../store/request_folds.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
 import { type ActivityCounts, activityCounts, collectActivity } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
-import type { FileContent } from "./tsv_bytes.ts";
+import { FileWriter } from "./file_writer.ts";
 
 /**
  * A summary step on the cache: first repairs what an interrupted run left around
@@ -49,6 +49,20 @@ async function summaryStep<T>(
     if (await stop()) throw new StoppedError();
     return { ...await write(db, data, stop), counts: folds };
   });
+}
+
+/**
+ * Runs `work` with a {@linkcode FileWriter}, and waits until all it gave is written (or, when
+ * `work` fails, ends the writer first: the files are given up).
+ */
+async function withFileWriter(work: (writer: FileWriter) => Promise<void>): Promise<void> {
+  const writer = new FileWriter();
+  try {
+    await work(writer);
+    await writer.close();
+  } finally {
+    writer.terminate();
+  }
 }
 
 /** Names inside `<cache>/summaries/` that are not datasets. */
@@ -219,19 +233,6 @@ interface DatasetWriting {
   stop: StopCheck;
 }
 
-/**
- * Writes `files` (name → content) into `folder`, made first when `make`. Synchronous: a few
- * files per dataset, thousands of datasets (see moveInto).
- */
-function writeFiles(folder: string, files: ReadonlyMap<string, FileContent>, make = false): void {
-  if (make) Deno.mkdirSync(folder);
-  for (const [file, content] of files) {
-    const path = join(folder, file);
-    if (typeof content === "string") Deno.writeTextFileSync(path, content);
-    else Deno.writeFileSync(path, content);
-  }
-}
-
 async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
@@ -262,26 +263,28 @@ async function writeDatasets(
     }
   }
   const written = chosen.size;
-  await replaceFolder(path, async (temporary) => {
-    const folders = new Map<string, string>();
-    for (const [name, scope] of chosen) {
-      const folder = join(temporary, folderOf(name));
-      folders.set(name, folder);
-      writeFiles(folder, datasetFiles(scope, { privacy: options.privacy, weeks }), true);
-    }
-    // The counts are written: their memory goes before the activity's scan needs its own.
-    data.clear();
-    chosen.clear();
-    const { datasets: activity } = await collectActivity(db, place, { stop, counts });
-    for (const [name, folder] of folders) {
-      const active = activity.get(name);
-      if (active === undefined) continue;
-      writeFiles(
-        folder,
-        activityFiles(active, { rowName: "asset_path", privacy: options.privacy }),
-      );
-    }
-  }, keep);
+  await replaceFolder(path, (temporary) =>
+    withFileWriter(async (writer) => {
+      const folders = new Map<string, string>();
+      for (const [name, scope] of chosen) {
+        const folder = join(temporary, folderOf(name));
+        folders.set(name, folder);
+        await writer.write(folder, datasetFiles(scope, { privacy: options.privacy, weeks }), true);
+      }
+      // The counts are made into files: their memory goes before the activity's scan needs its
+      // own (while the files are written).
+      data.clear();
+      chosen.clear();
+      const { datasets: activity } = await collectActivity(db, place, { stop, counts });
+      for (const [name, folder] of folders) {
+        const active = activity.get(name);
+        if (active === undefined) continue;
+        await writer.write(
+          folder,
+          activityFiles(active, { rowName: "asset_path", privacy: options.privacy }),
+        );
+      }
+    }), keep);
   return { datasets: written, path };
 }
 
@@ -513,7 +516,10 @@ export async function generateArchiveSummaries(
       ) {
         files.set(file, text);
       }
-      await replaceFolder(path, (temporary) => Promise.resolve(writeFiles(temporary, files)));
+      await replaceFolder(
+        path,
+        (temporary) => withFileWriter((writer) => writer.write(temporary, files)),
+      );
       return { datasets: 1, path };
     },
   );

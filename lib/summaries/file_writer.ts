@@ -1,0 +1,149 @@
+/**
+ * The summary files written on a worker thread while the calling thread makes the next ones:
+ * on a disk, creating thousands of files takes seconds of system calls that would otherwise
+ * wait for each other and for the counting.
+ *
+ * @module
+ */
+
+import type { FolderWrite, WriteAnswer } from "./file_writer_worker.ts";
+import type { FileContent } from "./tsv_bytes.ts";
+import { workerModule } from "../worker_module.ts";
+
+const WORKER_URL = workerModule(import.meta.url, "file_writer_worker");
+
+/** Options of {@linkcode FileWriter}. */
+export interface FileWriterOptions {
+  /**
+   * Bytes handed to the worker and not written yet, at most: past them, `write` waits (a
+   * night's files are hundreds of megabytes).
+   *
+   * @default {67108864}
+   */
+  inFlightBytes?: number;
+}
+
+/** A write's error as the worker saw it, thrown here as Deno threw it there. */
+function writeError({ message, code }: NonNullable<WriteAnswer["error"]>): Error {
+  return Object.assign(new Error(message), code === undefined ? {} : { code });
+}
+
+/**
+ * Writes folders of files on a Web Worker, in the order given. Nothing is known to be written
+ * until {@linkcode FileWriter.close} resolves; the first error a write met is thrown by the next
+ * call and by `close` (write into a temporary folder, given up on an error).
+ *
+ * @example Usage
+ * ```ts
+ * import { FileWriter } from "./file_writer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const writer = new FileWriter();
+ * const files = new Map<string, string | Uint8Array>([["a.tsv", "x\n"], ["b.tsv", Uint8Array.of(121, 10)]]);
+ * await writer.write(`${dir}/ds`, files, true);
+ * await writer.close();
+ * assert.deepStrictEqual(await Deno.readTextFile(`${dir}/ds/b.tsv`), "y\n");
+ * await assert.rejects(async () => {
+ *   const failing = new FileWriter();
+ *   await failing.write(`${dir}/missing/ds`, new Map([["a.tsv", "x"]]), true);
+ *   await failing.close();
+ * }, /No such file or directory/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class FileWriter {
+  #inFlightBytes: number;
+  #worker: Worker | undefined;
+  #ended = false;
+  /** Sizes of the folders handed over and not answered yet, oldest first. */
+  #sizes: number[] = [];
+  #inFlight = 0;
+  #error: Error | undefined;
+  #answered: (() => void) | undefined;
+
+  /** A writer; its worker starts with the first write. */
+  constructor(options: FileWriterOptions = {}) {
+    this.#inFlightBytes = options.inFlightBytes ?? 64 << 20;
+  }
+
+  /**
+   * Writes `files` (name → content) into `folder`, made first when `make`; waits only while
+   * more than `inFlightBytes` are not written yet. Byte contents that own their whole buffer are moved to
+   * the worker, not copied: do not use them afterwards.
+   */
+  async write(
+    folder: string,
+    files: ReadonlyMap<string, FileContent>,
+    make = false,
+  ): Promise<void> {
+    this.#throwIfFailed();
+    if (this.#ended) throw new Error("the summary file writer was ended: make another");
+    const worker = this.#worker ??= this.#start();
+    let size = 0;
+    const transfer: ArrayBuffer[] = [];
+    for (const content of files.values()) {
+      size += content.length;
+      if (typeof content !== "string" && content.byteLength === content.buffer.byteLength) {
+        transfer.push(content.buffer as ArrayBuffer);
+      }
+    }
+    const message: FolderWrite = { folder, make, files: [...files] };
+    worker.postMessage(message, transfer);
+    this.#sizes.push(size);
+    this.#inFlight += size;
+    while (this.#inFlight > this.#inFlightBytes && this.#error === undefined) await this.#answer();
+    this.#throwIfFailed();
+  }
+
+  /** Waits until everything given is written, then ends the worker; throws the first error. */
+  async close(): Promise<void> {
+    try {
+      while (this.#sizes.length > 0 && this.#error === undefined) await this.#answer();
+      this.#throwIfFailed();
+    } finally {
+      this.terminate();
+    }
+  }
+
+  /** Ends the worker now, whatever it still had to write (when the files are given up). */
+  terminate(): void {
+    this.#ended = true;
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#answered?.();
+  }
+
+  #start(): Worker {
+    const worker = new Worker(WORKER_URL, { type: "module" });
+    worker.onmessage = (event: MessageEvent<WriteAnswer>) => {
+      this.#inFlight -= this.#sizes.shift() ?? 0;
+      if (event.data.error !== undefined) this.#error ??= writeError(event.data.error);
+      this.#answered?.();
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#error ??= new Error(`the summary file writer crashed: ${event.message}`);
+      this.#answered?.();
+    };
+    return worker;
+  }
+
+  /** Resolves at the worker's next answer (or its end). */
+  #answer(): Promise<void> {
+    if (this.#worker === undefined) {
+      this.#error ??= new Error("the summary file writer was ended before it had written all");
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#answered = () => {
+        this.#answered = undefined;
+        resolve();
+      };
+    });
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error !== undefined) throw this.#error;
+  }
+}
