@@ -34,6 +34,11 @@ Deno.test("FileWriter writes every folder given, in order, waiting while too muc
       // The same folder again, not made: its second file comes after the first.
       await writer.write(folder, new Map([["by_asset.tsv", `é ${f}\n`]]));
     }
+    // The same array twice in one folder is moved once.
+    const twice = new TextEncoder().encode("same\n");
+    await writer.write(join(dir, "ds0"), new Map([["one.tsv", twice], ["two.tsv", twice]]));
+    expected.set(join(dir, "ds0", "one.tsv"), new TextEncoder().encode("same\n"));
+    expected.set(join(dir, "ds0", "two.tsv"), new TextEncoder().encode("same\n"));
     await writer.close();
     for (const [path, bytes] of expected) assert.deepStrictEqual(await Deno.readFile(path), bytes);
     // Arrays that own their buffer were moved to the worker; a view of a larger one was copied.
