@@ -381,10 +381,17 @@ export class DatasetCounts implements RequestFold {
   /** Whether {@linkcode DatasetCounts.kinds} holds what was saved. */
   #kindsRead = true;
   #withKinds: boolean;
+  /** Whether {@linkcode DatasetCounts.days} holds what was saved. */
+  #daysRead = true;
+  #withDays: boolean;
   /** Per dataset and region (key `dataset * LABEL_KEYS + label`). */
   regions: CountsTable = new CountsTable();
-  /** Distinct (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`). */
-  pairs: KeySet = new KeySet();
+  /**
+   * Distinct (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`):
+   * made from the list when the first requests are added to a loaded state (a state with
+   * nothing to add only counts them: 6 million keys took 0.3 s to place).
+   */
+  #pairs: KeySet | undefined = new KeySet();
   /** The pairs in the order they came (those loaded first), as they are saved. */
   #pairList: Float64Array = new Float64Array(1024);
   #pairCount = 0;
@@ -407,17 +414,19 @@ export class DatasetCounts implements RequestFold {
 
   /**
    * Counts of placement `name` (one saved state per name), where objects are as `placement`
-   * places them now and requesters' regions as `labels` say now; `kinds` says whether the
-   * client kinds will be read (their cells are most of the saved state).
+   * places them now and requesters' regions as `labels` say now; `kinds` and `days` say
+   * whether the client kinds and the day counts will be read (the kinds' cells are most of the
+   * saved state; neither is needed for totals). A state with requests to add reads both.
    */
   constructor(
     name: string,
     placement: Placement,
     labels: RequesterLabels,
-    { kinds = true }: { kinds?: boolean } = {},
+    { kinds = true, days = true }: { kinds?: boolean; days?: boolean } = {},
   ) {
     this.name = `dataset_counts:${name}`;
     this.#withKinds = kinds;
+    this.#withDays = days || kinds;
     this.#placement = placement;
     this.#labelsNow = labels;
     this.#counted = new Int32Array(placement.datasetOf.length).fill(UNSEEN);
@@ -460,7 +469,8 @@ export class DatasetCounts implements RequestFold {
     this.#requesters = KeySlots.of(requesters);
     this.#requesterLabel = atLeast(requesterLabel, 1024);
     this.#labelCount = requesters.length;
-    this.days = loadTable("days_", columns);
+    this.#daysRead = columns.behind || this.#withDays;
+    if (this.#daysRead) this.days = loadTable("days_", columns);
     this.#kindsRead = columns.behind || this.#withKinds;
     if (this.#kindsRead) {
       // Behind, with room for a night's new day slots: growing the cells (most of the kept
@@ -472,7 +482,7 @@ export class DatasetCounts implements RequestFold {
     }
     this.regions = loadTable("regions_", columns);
     const pairs = floats(columns, "pairs");
-    this.pairs = KeySet.of(pairs);
+    this.#pairs = undefined;
     this.#pairList = pairs;
     this.#pairCount = this.#loadedPairs = pairs.length;
     this.#loadedRequesters = requesters.length;
@@ -516,12 +526,18 @@ export class DatasetCounts implements RequestFold {
     return this.#datasetNow;
   }
 
+  /** Calls `visit` with each distinct (requester, dataset) pair, in the order they came. */
+  forEachPair(visit: (pair: number) => void): void {
+    for (let i = 0; i < this.#pairCount; i++) visit(this.#pairList[i]);
+  }
+
   /** Counts a block's requests. */
   add(block: RequestBlock, position: number): void {
     const { objectIds, times, bytesSent, ipIndexes, downloads, clientKinds } = block;
     const datasetNow = this.#datasetNow;
     const counted = this.#counted;
     const requesters = this.#requesters;
+    const pairs = this.#pairs ??= KeySet.of(this.#pairList.subarray(0, this.#pairCount));
     for (let i = 0; i < block.rows; i++) {
       const id = objectIds[i];
       const dataset = id < datasetNow.length ? datasetNow[id] : -1;
@@ -538,7 +554,7 @@ export class DatasetCounts implements RequestFold {
       this.kinds = addKind(this.kinds, slot, clientKinds[i], bytes, download);
       this.regions.add(dataset * LABEL_KEYS + label, bytes, download, position + i);
       const pair = requester * DATASET_KEYS + dataset;
-      if (this.pairs.add(pair)) {
+      if (pairs.add(pair)) {
         if (this.#pairCount === this.#pairList.length) {
           this.#pairList = atLeast(this.#pairList, this.#pairCount + 1);
         }
@@ -557,7 +573,9 @@ export class DatasetCounts implements RequestFold {
   /** The state to save. */
   save(): SavedFold {
     // Not read means nothing was added: such a state is never saved.
-    if (!this.#kindsRead) throw new Error("Dataset counts saved without their client kinds.");
+    if (!this.#kindsRead || !this.#daysRead) {
+      throw new Error("Dataset counts saved without their client kinds or days.");
+    }
     const requesters = this.#requesters.size;
     const saved: SavedFold = {
       meta: { datasets: this.datasets, labels: this.labels } satisfies DatasetMeta,

@@ -242,6 +242,7 @@ export async function collectDatasetData(
     objects = placeObjects(db, place);
     counts = new DatasetCounts(options.placement ?? "datasets", objects, requesterLabels(db), {
       kinds: options.activity ?? false,
+      days: parts.days ?? false,
     });
     weeks = parts.weeks || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
     return [counts, archive, ...(weeks ? [weeks] : []), ...activity.folds];
@@ -268,7 +269,7 @@ export async function collectDatasetData(
       const scope = scopes[Math.floor(key / LABEL_KEYS)];
       add(scope.byRegion, counts.labels[key % LABEL_KEYS], bytes, requests, downloads);
     }
-    counts.pairs.forEach((pair) => {
+    counts.forEachPair((pair) => {
       scopes[pair % DATASET_KEYS].requesters++;
     });
   }
