@@ -9,6 +9,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { mondayOfWeek } from "./calendar_days.ts";
 import { comparePaths, sortByPath } from "./sort_orders.ts";
+import { DayCounts } from "./day_counts.ts";
 import { carryOf, exactBytes } from "./counts_table.ts";
 import { SessionFold } from "./session_fold.ts";
 import {
@@ -45,7 +46,7 @@ export interface Counts {
 /** The numbers of one dataset (or of the archive). */
 export interface ScopeData {
   /** Counts per day (days since 1970-01-01), in day order. */
-  byDay: Map<number, Counts>;
+  byDay: ReadonlyMap<number, Counts>;
   /** Counts per asset path, in asset path order (component by component). */
   byAsset: [asset: string, counts: Counts][];
   /** Counts per region label, in order of their first request. */
@@ -250,12 +251,19 @@ export async function collectDatasetData(
   const scopes = counts.datasets.map(() => emptyScope());
   const datasetNow = counts.datasetNow;
   if (parts.days) {
+    // Each dataset's days are a run of the slots in key order (dataset * DAY_KEYS + day).
     const days = counts.days;
     const slots = days.slots.sortedSlots();
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      const key = days.slots.keys[slot];
-      scopes[Math.floor(key / DAY_KEYS)].byDay.set(key % DAY_KEYS - DAY_OFFSET, days.counts(slot));
+    for (let start = 0, end = 0; start < slots.length; start = end) {
+      const dataset = Math.floor(days.slots.keys[slots[start]] / DAY_KEYS);
+      while (end < slots.length && Math.floor(days.slots.keys[slots[end]] / DAY_KEYS) === dataset) {
+        end++;
+      }
+      scopes[dataset].byDay = new DayCounts(
+        days,
+        slots.subarray(start, end),
+        dataset * DAY_KEYS + DAY_OFFSET,
+      );
     }
   }
   if (parts.assets) addAssets(scopes, objects, datasetNow, archive.objects);
@@ -430,13 +438,7 @@ export async function collectArchiveData(
     weeks = place !== undefined || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
     return [counts, ...(weeks ? [weeks] : []), ...activity.folds];
   }, options);
-  const days = counts.days;
-  archive.byDay = new Map(
-    [...days.slots.sortedSlots()].map((slot) => [
-      days.slots.keys[slot] - DAY_OFFSET,
-      days.counts(slot),
-    ]),
-  );
+  archive.byDay = new DayCounts(counts.days, counts.days.slots.sortedSlots(), DAY_OFFSET);
   // Per clean label (labels that clean alike share a region): low bytes, requests, downloads,
   // high bytes, summed over the label's requesters.
   const perLabel = new Float64Array(labels.names.length * 4);
