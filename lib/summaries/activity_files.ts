@@ -1,8 +1,8 @@
 /**
  * The activity files of a dataset or of the archive, from raw numbers, with privacy rounding
  * applied here: `by_operation.tsv`, `by_client_kind.tsv` (as bytes), `delivery.tsv`,
- * `sessions.tsv` and `delivery_totals.json`. They hold counts, bytes, sizes and quantiles only: never an IP, a
- * User-Agent, a referrer or a requester.
+ * `sessions.tsv` and `delivery_totals.json`. They hold counts, bytes, sizes and quantiles only:
+ * never an IP, a User-Agent, a referrer or a requester.
  *
  * @module
  */

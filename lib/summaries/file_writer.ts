@@ -69,8 +69,8 @@ export class FileWriter {
 
   /**
    * Writes `files` (name → content) into `folder`, made first when `make`; waits only while
-   * more than `inFlightBytes` are not written yet. Byte contents that own their whole buffer are moved to
-   * the worker, not copied: do not use them afterwards.
+   * more than `inFlightBytes` are not written yet. Byte contents that own their whole buffer
+   * are moved to the worker, not copied: do not use them afterwards.
    */
   async write(
     folder: string,
