@@ -50,7 +50,10 @@ function consistencyProblems(cache: string): string[] {
     let unknownIps = 0;
     const ipIndexes = new Set(db.prepare("SELECT ip_index FROM ips").all().map((r) => r.ip_index));
     for (const block of readRequestBlocks(db)) {
-      stored.set(block.fileId, (stored.get(block.fileId) ?? 0) + block.rows);
+      for (let r = 0; r < block.files.length; r += 2) {
+        const fileId = block.files[r];
+        stored.set(fileId, (stored.get(fileId) ?? 0) + block.files[r + 1]);
+      }
       for (const ip of block.ipIndexes) if (!ipIndexes.has(ip)) unknownIps++;
     }
     const files = db.prepare("SELECT id, path, status, lines_kept AS kept FROM log_files")

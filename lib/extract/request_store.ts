@@ -147,8 +147,8 @@ export class RequestStore {
     );
     this.#upsertFile = db.prepare(`
       INSERT INTO log_files (path, size, mtime, status, next_offset, next_line, lines_kept,
-        lines_filtered, lines_excluded, lines_malformed, reason, run_id, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+        lines_filtered, lines_excluded, lines_malformed, reason, run_id, updated_at, block_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
       ON CONFLICT (path) DO UPDATE SET
         size = excluded.size, mtime = excluded.mtime, status = excluded.status,
         next_offset = excluded.next_offset, next_line = excluded.next_line,
@@ -156,7 +156,8 @@ export class RequestStore {
         lines_filtered = lines_filtered + excluded.lines_filtered,
         lines_excluded = lines_excluded + excluded.lines_excluded,
         lines_malformed = lines_malformed + excluded.lines_malformed,
-        reason = NULL, run_id = excluded.run_id, updated_at = excluded.updated_at
+        reason = NULL, run_id = excluded.run_id, updated_at = excluded.updated_at,
+        block_id = coalesce(excluded.block_id, block_id)
       RETURNING id`);
     this.#markFailed = db.prepare(`
       INSERT INTO log_files (path, size, mtime, status, next_offset, next_line, reason, run_id,
@@ -283,6 +284,10 @@ export class RequestStore {
       nextOffset: piece.end,
       nextLine: lineBase + parsed.lineCount,
     };
+    // A file's first rows may share the block open with the files before it (a file read from
+    // its start has no rows stored: those of an earlier read were forgotten); later pieces
+    // begin blocks of their own, or go on in the block their file is the last of.
+    const sharedBlock = piece.start === 0 && parsed.rows > 0 ? this.#blocks.shareNext() : undefined;
     const { id: fileId } = this.#upsertFile.get(
       file.path,
       file.size,
@@ -296,6 +301,7 @@ export class RequestStore {
       parsed.malformed,
       runId,
       now,
+      sharedBlock ?? null,
     ) as { id: number };
     // Each entry of the tables is mapped once, when a row first uses it.
     const objectIds = idsOf(this.#objectIds, parsed.keys);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { countRequests, readRequestBlocks } from "../store/request_blocks.ts";
+import { countRequests, readRequestBlocks, rowFileIds } from "../store/request_blocks.ts";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { deriveCacheSecrets } from "../crypto/cache_secrets.ts";
 import { OperatorError } from "../errors.ts";
@@ -179,9 +179,10 @@ Deno.test("a batch's log_files rows and requests are those of one commit per pie
           "ORDER BY id",
       ).all().map((row) => ({ ...row }));
       // Each request's file and line (a commit puts a file's pieces into one block).
-      const blocks = [...readRequestBlocks(db)].flatMap((b) =>
-        [...b.lines].map((l) => [b.fileId, l])
-      );
+      const blocks = [...readRequestBlocks(db)].flatMap((b) => {
+        const fileIds = rowFileIds(b);
+        return [...b.lines].map((l, i) => [fileIds[i], l]);
+      });
       db.close();
       return { files, blocks, results };
     };

@@ -14,7 +14,7 @@ import { formatReferenceTimestamp } from "../extract/civil_time.ts";
 import { errorText, OperatorError, StoppedError } from "../errors.ts";
 import { stopRequested } from "../store/run_lock.ts";
 import { readIpTable } from "../store/ip_table.ts";
-import { readRequestBlocks } from "../store/request_blocks.ts";
+import { readRequestBlocks, rowFileIds } from "../store/request_blocks.ts";
 import { keyToRelativePath, LONG_NAMES_FILE } from "../key_path.ts";
 
 /** Options of {@linkcode exportExtraction}. */
@@ -128,12 +128,12 @@ function* windowRequests(
     downloads: new Uint8Array(rows),
   };
   for (const block of readRequestBlocks(db)) {
-    const rank = fileRanks[block.fileId];
+    const fileIds = rowFileIds(block);
     for (let i = 0; i < block.rows; i++) {
       const slot = slots[block.objectIds[i]];
       if (slot < 0) continue;
       const at = filled[slot]++;
-      window.fileRanks[at] = rank;
+      window.fileRanks[at] = fileRanks[fileIds[i]];
       window.lines[at] = block.lines[i];
       window.times[at] = block.times[i];
       window.bytesSent[at] = block.bytesSent[i];

@@ -85,3 +85,23 @@ export function hasTable(db: DatabaseSync, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
     undefined;
 }
+
+/**
+ * Whether table `table` has the column `name` (a cache read without upgrading may predate it).
+ *
+ * @example Usage
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { hasColumn } from "./blob_columns.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE t (x)");
+ * assert.deepStrictEqual([hasColumn(db, "t", "x"), hasColumn(db, "t", "y")], [true, false]);
+ * db.close();
+ * ```
+ */
+export function hasColumn(db: DatabaseSync, table: string, name: string): boolean {
+  return db.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?").get(table, name) !==
+    undefined;
+}

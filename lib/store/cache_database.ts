@@ -23,10 +23,10 @@ import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { InvalidTokenError } from "../crypto/fernet.ts";
 import { EARLIEST_LOG_TIME, latestLogTime, MAX_BYTES_SENT } from "../log_bounds.ts";
 import { moveRequestRowsIntoBlocks } from "./request_blocks.ts";
-import { hasTable } from "./blob_columns.ts";
+import { hasColumn, hasTable } from "./blob_columns.ts";
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 /** File name of the database inside the cache directory. */
 export const DATABASE_FILE = "cache.sqlite";
 /**
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS log_files (
   lines_malformed INTEGER NOT NULL DEFAULT 0,
   reason TEXT,
   run_id INTEGER,
-  updated_at TEXT NOT NULL
+  updated_at TEXT NOT NULL,
+  block_id INTEGER
 );
 CREATE TABLE IF NOT EXISTS request_blocks (
   id INTEGER PRIMARY KEY,
@@ -75,7 +76,8 @@ CREATE TABLE IF NOT EXISTS request_blocks (
   ip_indexes BLOB NOT NULL,
   downloads BLOB NOT NULL,
   object_sizes BLOB,
-  client_kinds BLOB
+  client_kinds BLOB,
+  file_runs BLOB
 );
 CREATE INDEX IF NOT EXISTS request_blocks_by_file ON request_blocks (file_id);
 CREATE TABLE IF NOT EXISTS operation_blocks (
@@ -249,23 +251,28 @@ function upgradeSchema(db: DatabaseSync, path: string, version: number): void {
     db.exec("BEGIN IMMEDIATE");
     db.exec(SCHEMA);
     // Schema 4 counts each run's warnings; older caches get the column.
-    const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").all();
-    if (!columns.some((c) => c.name === "warnings")) {
+    if (!hasColumn(db, "runs", "warnings")) {
       db.exec("ALTER TABLE runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0");
     }
     if (version > 0 && version < 5) setAsideImplausibleRequests(db);
     // Schema 6 drops `objects.dataset`, written and never read (a key's dataset is where
     // summaries put it, by mode).
-    const objectColumns = db.prepare("SELECT name FROM pragma_table_info('objects')").all();
-    if (objectColumns.some((c) => c.name === "dataset")) {
+    if (hasColumn(db, "objects", "dataset")) {
       db.exec("ALTER TABLE objects DROP COLUMN dataset");
     }
     // Schema 8 keeps each request's object size and client kind; older blocks have neither
     // (read as unknown).
-    const blockColumns = db.prepare("SELECT name FROM pragma_table_info('request_blocks')").all();
-    if (!blockColumns.some((c) => c.name === "client_kinds")) {
+    if (!hasColumn(db, "request_blocks", "client_kinds")) {
       db.exec("ALTER TABLE request_blocks ADD COLUMN object_sizes BLOB");
       db.exec("ALTER TABLE request_blocks ADD COLUMN client_kinds BLOB");
+    }
+    // Schema 10 lets small files share a block: the blocks' files, and where a file's rows
+    // start when another file began their block (older blocks hold one file each).
+    if (!hasColumn(db, "request_blocks", "file_runs")) {
+      db.exec("ALTER TABLE request_blocks ADD COLUMN file_runs BLOB");
+    }
+    if (!hasColumn(db, "log_files", "block_id")) {
+      db.exec("ALTER TABLE log_files ADD COLUMN block_id INTEGER");
     }
     db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(
       String(SCHEMA_VERSION),

@@ -1,10 +1,17 @@
 /**
- * Extracted requests, stored by column: a block holds up to {@linkcode BLOCK_ROWS} requests of
- * one log file as one BLOB per column (line, object id, time, bytes sent, IP index, download,
- * and since schema 8 object size and client kind).
+ * Extracted requests, stored by column: a block holds up to {@linkcode BLOCK_ROWS} requests as
+ * one BLOB per column (line, object id, time, bytes sent, IP index, download, and since schema 8
+ * object size and client kind).
  * One row per block instead of one per request makes inserts and scans several times cheaper
- * (SQLite's per-row cost is gone), and a block keeps its log file's id, so that a file's
+ * (SQLite's per-row cost is gone), and a block keeps its log files' ids, so that a file's
  * requests can be replaced and exports keep file and line order.
+ *
+ * Since schema 10 the rows of several log files may share a block (thousands of small files
+ * then make a few blocks, not one each): `file_runs` lists its files in row order as pairs (file
+ * id, rows), `Float64`; it is NULL when the block holds one file, `file_id`. `file_id` is always
+ * the first file's. A file whose rows start in a block another file began keeps that block's id
+ * in `log_files.block_id`; its other rows are in blocks it begins. So a file's requests are
+ * found by `file_id` and `block_id` (see {@linkcode deleteFileRequests}).
  *
  * Column encodings (little-endian typed arrays, as on every platform Deno runs on): `lines` are
  * `Uint32` offsets from the block's `first_line`, `object_ids` `Uint32`, `times` (seconds since
@@ -20,7 +27,8 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { bytesOf, column, hasTable } from "./blob_columns.ts";
+import { OperatorError } from "../errors.ts";
+import { bytesOf, column, hasColumn, hasTable } from "./blob_columns.ts";
 import { deleteFileOperations } from "./operation_blocks.ts";
 
 /** Most requests in one block. */
@@ -33,8 +41,11 @@ export interface RequestBlock {
    * written before schema 7 not moved into blocks yet.
    */
   id: number;
-  /** The log file they were read from (`log_files.id`). */
-  fileId: number;
+  /**
+   * The log files they were read from, in row order, as pairs: a file's id (`log_files.id`),
+   * then how many of the rows that follow are of it (see {@linkcode rowFileIds}).
+   */
+  files: Float64Array;
   /** Number of requests. */
   rows: number;
   /** Line number of each request in its file. */
@@ -55,14 +66,58 @@ export interface RequestBlock {
   clientKinds: Uint8Array;
 }
 
-const INSERT_BLOCK = `INSERT INTO request_blocks (file_id, rows, first_line, min_time, max_time,
-  lines, object_ids, times, bytes_sent, ip_indexes, downloads, object_sizes, client_kinds)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_BLOCK = `INSERT INTO request_blocks (id, file_id, rows, first_line, min_time, max_time,
+  lines, object_ids, times, bytes_sent, ip_indexes, downloads, object_sizes, client_kinds, file_runs)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** A block's columns as they are written: `files` as in {@linkcode RequestBlock}. */
+type BlockColumns = Omit<RequestBlock, "id" | "rows" | "files">;
+
+/** Writes rows `[0, rows)` of `columns` as block `id` of the files `files`. */
+function insertBlock(
+  insert: StatementSync,
+  id: number,
+  files: readonly number[] | Float64Array,
+  rows: number,
+  columns: BlockColumns,
+): void {
+  const lines = columns.lines.subarray(0, rows);
+  const times = columns.times.subarray(0, rows);
+  let firstLine = Infinity;
+  let minTime = Infinity;
+  let maxTime = -Infinity;
+  for (let i = 0; i < rows; i++) {
+    if (lines[i] < firstLine) firstLine = lines[i];
+    if (times[i] < minTime) minTime = times[i];
+    if (times[i] > maxTime) maxTime = times[i];
+  }
+  const offsets = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) offsets[i] = lines[i] - firstLine;
+  insert.run(
+    id,
+    files[0],
+    rows,
+    firstLine,
+    minTime,
+    maxTime,
+    bytesOf(offsets),
+    bytesOf(columns.objectIds.subarray(0, rows)),
+    bytesOf(times),
+    bytesOf(columns.bytesSent.subarray(0, rows)),
+    bytesOf(columns.ipIndexes.subarray(0, rows)),
+    columns.downloads.slice(0, rows),
+    bytesOf(columns.objectSizes.subarray(0, rows)),
+    columns.clientKinds.slice(0, rows),
+    files.length === 2 ? null : bytesOf(Float64Array.from(files)),
+  );
+}
 
 /**
- * Buffers requests and writes them as blocks, one log file per block. Call
+ * Buffers requests and writes them as blocks. Rows of a file begin a block of their own unless
+ * {@linkcode BlockWriter.shareNext} lets them join the one open. Call
  * {@linkcode BlockWriter.flush} inside the transaction before it commits, or
- * {@linkcode BlockWriter.discard} when it rolls back.
+ * {@linkcode BlockWriter.discard} when it rolls back; use one writer per transaction (it numbers
+ * the blocks it writes).
  *
  * @example Usage
  * ```ts
@@ -82,20 +137,43 @@ const INSERT_BLOCK = `INSERT INTO request_blocks (file_id, rows, first_line, min
  */
 export class BlockWriter {
   #insert: StatementSync;
-  #fileId = -1;
+  #lastId: StatementSync;
+  /** The id the open block will be written with; 0 until read in this transaction. */
+  #nextId = 0;
   #count = 0;
-  #lines = new Float64Array(BLOCK_ROWS);
-  #objectIds = new Uint32Array(BLOCK_ROWS);
-  #times = new Float64Array(BLOCK_ROWS);
-  #bytesSent = new Float64Array(BLOCK_ROWS);
-  #ipIndexes = new Float64Array(BLOCK_ROWS);
-  #downloads = new Uint8Array(BLOCK_ROWS);
-  #objectSizes = new Float64Array(BLOCK_ROWS);
-  #clientKinds = new Uint8Array(BLOCK_ROWS);
+  /** The open block's files: pairs of file id and rows. */
+  readonly #files: number[] = [];
+  /** Whether the next file's rows may join the open block. */
+  #sharing = false;
+  #columns: BlockColumns = {
+    lines: new Float64Array(BLOCK_ROWS),
+    objectIds: new Uint32Array(BLOCK_ROWS),
+    times: new Float64Array(BLOCK_ROWS),
+    bytesSent: new Float64Array(BLOCK_ROWS),
+    ipIndexes: new Float64Array(BLOCK_ROWS),
+    downloads: new Uint8Array(BLOCK_ROWS),
+    objectSizes: new Float64Array(BLOCK_ROWS),
+    clientKinds: new Uint8Array(BLOCK_ROWS),
+  };
 
-  /** Prepares the insert on `db`. */
+  /** Prepares the statements on `db`. */
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare(INSERT_BLOCK);
+    this.#lastId = db.prepare("SELECT coalesce(max(id), 0) AS id FROM request_blocks");
+  }
+
+  /**
+   * Lets the rows of the next file pushed (one not stored anywhere yet) join the open block,
+   * instead of beginning one.
+   *
+   * @returns The id of the block they join when other files' rows are in it already: keep it
+   * with the file (`log_files.block_id`), for {@linkcode deleteFileRequests}. Undefined when
+   * its rows begin a block.
+   */
+  shareNext(): number | undefined {
+    this.#sharing = true;
+    if (this.#count === 0 || this.#count === BLOCK_ROWS) return undefined;
+    return this.#blockId();
   }
 
   /**
@@ -113,60 +191,78 @@ export class BlockWriter {
     objectSize = -1,
     clientKind = 0,
   ): void {
-    if (fileId !== this.#fileId || this.#count === BLOCK_ROWS) {
-      this.flush();
-      this.#fileId = fileId;
+    const files = this.#files;
+    if (this.#count === BLOCK_ROWS) this.#write();
+    if (this.#count === 0) {
+      files.push(fileId, 0);
+      this.#sharing = false;
+    } else if (files[files.length - 2] !== fileId) {
+      if (!this.#sharing) this.#write();
+      files.push(fileId, 0);
+      this.#sharing = false;
     }
+    files[files.length - 1]++;
     const i = this.#count++;
-    this.#lines[i] = line;
-    this.#objectIds[i] = objectId;
-    this.#times[i] = time;
-    this.#bytesSent[i] = bytesSent;
-    this.#ipIndexes[i] = ipIndex;
-    this.#downloads[i] = download;
-    this.#objectSizes[i] = objectSize;
-    this.#clientKinds[i] = clientKind;
+    const c = this.#columns;
+    c.lines[i] = line;
+    c.objectIds[i] = objectId;
+    c.times[i] = time;
+    c.bytesSent[i] = bytesSent;
+    c.ipIndexes[i] = ipIndex;
+    c.downloads[i] = download;
+    c.objectSizes[i] = objectSize;
+    c.clientKinds[i] = clientKind;
   }
 
   /** Forgets the requests still buffered (their transaction was rolled back). */
   discard(): void {
     this.#count = 0;
-    this.#fileId = -1;
+    this.#files.length = 0;
+    this.#sharing = false;
+    this.#nextId = 0;
   }
 
-  /** Writes the requests still buffered as a block. */
+  /** Writes the requests still buffered as a block; the transaction may end after it. */
   flush(): void {
-    const n = this.#count;
-    if (n === 0) return;
-    const lines = this.#lines.subarray(0, n);
-    const times = this.#times.subarray(0, n);
-    let firstLine = Infinity;
-    let minTime = Infinity;
-    let maxTime = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (lines[i] < firstLine) firstLine = lines[i];
-      if (times[i] < minTime) minTime = times[i];
-      if (times[i] > maxTime) maxTime = times[i];
-    }
-    const offsets = new Uint32Array(n);
-    for (let i = 0; i < n; i++) offsets[i] = lines[i] - firstLine;
-    this.#insert.run(
-      this.#fileId,
-      n,
-      firstLine,
-      minTime,
-      maxTime,
-      bytesOf(offsets),
-      bytesOf(this.#objectIds.subarray(0, n)),
-      bytesOf(times),
-      bytesOf(this.#bytesSent.subarray(0, n)),
-      bytesOf(this.#ipIndexes.subarray(0, n)),
-      this.#downloads.slice(0, n),
-      bytesOf(this.#objectSizes.subarray(0, n)),
-      this.#clientKinds.slice(0, n),
-    );
-    this.#count = 0;
+    this.#write();
+    this.#sharing = false;
+    this.#nextId = 0;
   }
+
+  #blockId(): number {
+    if (this.#nextId === 0) this.#nextId = (this.#lastId.get() as { id: number }).id + 1;
+    return this.#nextId;
+  }
+
+  #write(): void {
+    if (this.#count === 0) return;
+    const id = this.#blockId();
+    insertBlock(this.#insert, id, this.#files, this.#count, this.#columns);
+    this.#nextId = id + 1;
+    this.#count = 0;
+    this.#files.length = 0;
+  }
+}
+
+/**
+ * The log file of each row of `block` (`log_files.id`), from its {@linkcode RequestBlock.files}.
+ *
+ * @example Usage
+ * ```ts
+ * import { rowFileIds } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(rowFileIds({ rows: 3, files: new Float64Array([4, 1, 9, 2]) }), new Float64Array([4, 9, 9]));
+ * ```
+ */
+export function rowFileIds(block: Pick<RequestBlock, "rows" | "files">): Float64Array {
+  const ids = new Float64Array(block.rows);
+  let at = 0;
+  for (let r = 0; r < block.files.length; r += 2) {
+    ids.fill(block.files[r], at, at + block.files[r + 1]);
+    at += block.files[r + 1];
+  }
+  return ids;
 }
 
 /**
@@ -174,8 +270,9 @@ export class BlockWriter {
  * the blocks, then the rows of a cache written before schema 7 not moved into blocks yet.
  *
  * @param db The cache database.
- * @param options `fileIds` limits the read to the blocks of these log files, `afterId` to the
- * blocks with a larger id (rows not moved into blocks yet come after them all the same).
+ * @param options `afterId` limits the read to the blocks with a larger id (rows not moved into
+ * blocks yet come after them all the same), `ids` to the blocks of these ids (and no rows not
+ * moved yet).
  * @returns The blocks, decoded.
  *
  * @example Usage
@@ -189,11 +286,13 @@ export class BlockWriter {
  * const blocks = new BlockWriter(db);
  * blocks.push(1, 3, 9, 86400, 100, 7, 1);
  * blocks.push(2, 1, 9, 86401, 50, 8, 0);
+ * blocks.shareNext();
+ * blocks.push(3, 1, 9, 86402, 20, 8, 0);
  * blocks.flush();
  * const read = [...readRequestBlocks(db)];
- * assert.deepStrictEqual(read.map((b) => [b.fileId, b.rows, [...b.lines], [...b.bytesSent]]), [
- *   [1, 1, [3], [100]],
- *   [2, 1, [1], [50]],
+ * assert.deepStrictEqual(read.map((b) => [[...b.files], [...b.lines], [...b.bytesSent]]), [
+ *   [[1, 1], [3], [100]],
+ *   [[2, 1, 3, 1], [1, 1], [50, 20]],
  * ]);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
@@ -201,19 +300,20 @@ export class BlockWriter {
  */
 export function* readRequestBlocks(
   db: DatabaseSync,
-  options: { fileIds?: number[]; afterId?: number } = {},
+  options: { afterId?: number; ids?: readonly number[] } = {},
 ): Generator<RequestBlock> {
-  const where = options.fileIds === undefined
-    ? ""
-    : `WHERE file_id IN (${options.fileIds.map(Number).join(", ")})`;
-  const after = options.afterId === undefined
-    ? ""
-    : `${where === "" ? "WHERE" : "AND"} id > ${Number(options.afterId)}`;
+  const where = [
+    ...options.afterId === undefined ? [] : [`id > ${Number(options.afterId)}`],
+    ...options.ids === undefined ? [] : [`id IN (${options.ids.map(Number).join(", ")})`],
+  ];
   const kept = hasKindColumns(db);
+  const shared = hasColumn(db, "request_blocks", "file_runs");
   const select = hasBlocks(db)
     ? db.prepare(`SELECT id, file_id, rows, first_line, lines, object_ids, times, bytes_sent,
-      ip_indexes, downloads, ${kept ? "object_sizes, client_kinds" : "NULL, NULL"}
-      FROM request_blocks ${where} ${after} ORDER BY id`)
+      ip_indexes, downloads, ${kept ? "object_sizes, client_kinds" : "NULL, NULL"},
+      ${shared ? "file_runs" : "NULL"} AS file_runs
+      FROM request_blocks ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}
+      ORDER BY id`)
     : undefined;
   for (const row of select?.iterate() ?? []) {
     const rows = row.rows as number;
@@ -223,7 +323,7 @@ export function* readRequestBlocks(
     for (let i = 0; i < rows; i++) lines[i] = first + offsets[i];
     yield {
       id: row.id as number,
-      fileId: row.file_id as number,
+      files: fileRuns(row.file_id as number, rows, row.file_runs),
       rows,
       lines,
       objectIds: column(row.object_ids, Uint32Array, rows),
@@ -239,7 +339,23 @@ export function* readRequestBlocks(
         : column(row.client_kinds, Uint8Array, rows),
     };
   }
-  if (hasLegacyRequests(db)) yield* legacyBlocks(db, where);
+  if (hasLegacyRequests(db) && options.ids === undefined) yield* legacyBlocks(db);
+}
+
+/** A block's files (see {@linkcode RequestBlock.files}) from its `file_id` and `file_runs`. */
+function fileRuns(fileId: number, rows: number, runs: unknown): Float64Array {
+  if (runs == null) return new Float64Array([fileId, rows]);
+  const bytes = runs as Uint8Array;
+  const files = column(bytes, Float64Array, Math.floor((bytes?.byteLength ?? 0) / 8));
+  let total = 0;
+  for (let r = 1; r < files.length; r += 2) total += files[r];
+  if (files.length % 2 !== 0 || files[0] !== fileId || total !== rows) {
+    throw new OperatorError(
+      `The cache database is damaged: a block of ${rows} requests lists files of ${total}. ` +
+        "Restore cache.sqlite from a backup.",
+    );
+  }
+  return files;
 }
 
 /** Client-kind counts of the blocks up to one, known already (see {@linkcode countClientKinds}). */
@@ -363,7 +479,8 @@ export function lastRequestTime(db: DatabaseSync): number | undefined {
 
 /**
  * Deletes the requests of the given log files, and their aggregated operations (see
- * `operation_blocks.ts`): everything extracted from them.
+ * `operation_blocks.ts`): everything extracted from them. A block they share with other files
+ * is written again, under its id, without their rows.
  *
  * @param db The cache database (inside the caller's transaction).
  * @param fileIds The files' ids (`log_files.id`).
@@ -379,8 +496,10 @@ export function lastRequestTime(db: DatabaseSync): number | undefined {
  * const blocks = new BlockWriter(db);
  * blocks.push(1, 1, 9, 0, 100, 7, 1);
  * blocks.push(2, 1, 9, 0, 50, 8, 0);
+ * blocks.shareNext();
+ * blocks.push(3, 1, 9, 0, 20, 8, 0);
  * blocks.flush();
- * deleteFileRequests(db, [1]);
+ * deleteFileRequests(db, [1, 2]);
  * assert.deepStrictEqual(countRequests(db), 1);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
@@ -389,9 +508,56 @@ export function lastRequestTime(db: DatabaseSync): number | undefined {
 export function deleteFileRequests(db: DatabaseSync, fileIds: number[]): void {
   if (fileIds.length === 0) return;
   const list = fileIds.map(Number).join(", ");
+  if (hasColumn(db, "request_blocks", "file_runs")) {
+    const shared = db.prepare(`
+      SELECT id FROM request_blocks WHERE file_id IN (${list}) AND file_runs IS NOT NULL
+      UNION SELECT block_id FROM log_files WHERE id IN (${list}) AND block_id IS NOT NULL`)
+      .all().map((row) => row.id as number);
+    if (shared.length > 0) removeFileRows(db, shared, new Set(fileIds.map(Number)));
+    db.exec(`UPDATE log_files SET block_id = NULL WHERE id IN (${list})`);
+  }
   db.exec(`DELETE FROM request_blocks WHERE file_id IN (${list})`);
   deleteFileOperations(db, fileIds);
   if (hasLegacyRequests(db)) db.exec(`DELETE FROM requests WHERE file_id IN (${list})`);
+}
+
+/** Writes blocks `ids` again without the rows of the files `removed` (deleted when none is left). */
+function removeFileRows(db: DatabaseSync, ids: number[], removed: Set<number>): void {
+  const blocks = [...readRequestBlocks(db, { ids })];
+  const remove = db.prepare("DELETE FROM request_blocks WHERE id = ?");
+  const insert = db.prepare(INSERT_BLOCK);
+  for (const block of blocks) {
+    remove.run(block.id);
+    const kept: number[] = [];
+    const files: number[] = [];
+    let at = 0;
+    for (let r = 0; r < block.files.length; r += 2) {
+      const [fileId, rows] = [block.files[r], block.files[r + 1]];
+      if (!removed.has(fileId)) {
+        files.push(fileId, rows);
+        for (let i = at; i < at + rows; i++) kept.push(i);
+      }
+      at += rows;
+    }
+    if (kept.length === 0) continue;
+    insertBlock(insert, block.id, files, kept.length, {
+      lines: picked(block.lines, kept),
+      objectIds: picked(block.objectIds, kept),
+      times: picked(block.times, kept),
+      bytesSent: picked(block.bytesSent, kept),
+      ipIndexes: picked(block.ipIndexes, kept),
+      downloads: picked(block.downloads, kept),
+      objectSizes: picked(block.objectSizes, kept),
+      clientKinds: picked(block.clientKinds, kept),
+    });
+  }
+}
+
+/** The values of `values` at the indexes `rows`, in their order. */
+function picked<T extends Float64Array | Uint32Array | Uint8Array>(values: T, rows: number[]): T {
+  const out = new (values.constructor as new (length: number) => T)(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
+  return out;
 }
 
 /**
@@ -513,15 +679,12 @@ function hasBlocks(db: DatabaseSync): boolean {
 
 /** Whether blocks have object sizes and client kinds (schema 8; a cache of 7 read only lacks them). */
 function hasKindColumns(db: DatabaseSync): boolean {
-  return hasBlocks(db) &&
-    db.prepare("SELECT name FROM pragma_table_info('request_blocks')").all()
-      .some((c) => c.name === "client_kinds");
+  return hasColumn(db, "request_blocks", "client_kinds");
 }
 
-function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock> {
+function* legacyBlocks(db: DatabaseSync): Generator<RequestBlock> {
   const select = db.prepare(`SELECT rowid AS id, file_id, line, object_id, time, bytes_sent,
-    ip_index, download FROM requests WHERE rowid > ? ${where.replace("WHERE", "AND")}
-    ORDER BY rowid LIMIT ${BLOCK_ROWS}`);
+    ip_index, download FROM requests WHERE rowid > ? ORDER BY rowid LIMIT ${BLOCK_ROWS}`);
   for (let after = -Infinity;;) {
     const rows = select.all(after === -Infinity ? Number.MIN_SAFE_INTEGER : after);
     if (rows.length === 0) return;
@@ -533,7 +696,7 @@ function* legacyBlocks(db: DatabaseSync, where: string): Generator<RequestBlock>
       const n = end - start;
       const block: RequestBlock = {
         id: -1,
-        fileId: rows[start].file_id as number,
+        files: new Float64Array([rows[start].file_id as number, n]),
         rows: n,
         lines: new Float64Array(n),
         objectIds: new Uint32Array(n),
