@@ -141,8 +141,11 @@ export class BlockWriter {
   /** The id the open block will be written with; 0 until read in this transaction. */
   #nextId = 0;
   #count = 0;
-  /** The open block's files: pairs of file id and rows. */
+  /** The open block's files before the last: pairs of file id and rows. */
   readonly #files: number[] = [];
+  /** The file of the open block's last rows, and the row they start at. */
+  #fileId = -1;
+  #fileStart = 0;
   /** Whether the next file's rows may join the open block. */
   #sharing = false;
   #columns: BlockColumns = {
@@ -191,17 +194,7 @@ export class BlockWriter {
     objectSize = -1,
     clientKind = 0,
   ): void {
-    const files = this.#files;
-    if (this.#count === BLOCK_ROWS) this.#write();
-    if (this.#count === 0) {
-      files.push(fileId, 0);
-      this.#sharing = false;
-    } else if (files[files.length - 2] !== fileId) {
-      if (!this.#sharing) this.#write();
-      files.push(fileId, 0);
-      this.#sharing = false;
-    }
-    files[files.length - 1]++;
+    if (fileId !== this.#fileId || this.#count === BLOCK_ROWS) this.#begin(fileId);
     const i = this.#count++;
     const c = this.#columns;
     c.lines[i] = line;
@@ -218,6 +211,7 @@ export class BlockWriter {
   discard(): void {
     this.#count = 0;
     this.#files.length = 0;
+    this.#fileId = -1;
     this.#sharing = false;
     this.#nextId = 0;
   }
@@ -234,13 +228,27 @@ export class BlockWriter {
     return this.#nextId;
   }
 
+  /** Starts the rows of `fileId`: in the open block when it may share it, else in a new one. */
+  #begin(fileId: number): void {
+    const sharing = this.#sharing && this.#count < BLOCK_ROWS;
+    this.#sharing = false;
+    if (!sharing) this.#write();
+    else if (this.#count > 0) this.#files.push(this.#fileId, this.#count - this.#fileStart);
+    this.#fileId = fileId;
+    this.#fileStart = this.#count;
+  }
+
   #write(): void {
     if (this.#count === 0) return;
     const id = this.#blockId();
-    insertBlock(this.#insert, id, this.#files, this.#count, this.#columns);
+    const files = this.#files;
+    files.push(this.#fileId, this.#count - this.#fileStart);
+    insertBlock(this.#insert, id, files, this.#count, this.#columns);
     this.#nextId = id + 1;
     this.#count = 0;
-    this.#files.length = 0;
+    this.#fileId = -1;
+    this.#fileStart = 0;
+    files.length = 0;
   }
 }
 

@@ -302,3 +302,28 @@ Deno.test("deleting files of shared blocks keeps every other file's rows, in ord
     assert.deepStrictEqual(rowsByFile(storedRows(db)), rowsByFile(expected));
   });
 });
+
+Deno.test("a file read again from its start after a commit shares nothing it was not let to", async () => {
+  await withCacheDatabase(async (db) => {
+    await Promise.resolve();
+    const writer = new BlockWriter(db);
+    const files = () => [...readRequestBlocks(db)].map((b) => [...b.files]);
+    inTransaction(db, () => {
+      writer.push(1, 1, 9, 0, 10, 7, 1);
+      writer.flush();
+    });
+    // File 1 read again: its rows gone, then written from its start; file 2 goes on from an
+    // earlier read (not let to share).
+    inTransaction(db, () => {
+      deleteFileRequests(db, [1]);
+      assert.deepStrictEqual(writer.shareNext(), undefined);
+      writer.push(1, 1, 9, 0, 10, 7, 1);
+      writer.push(2, 5, 9, 0, 10, 7, 1);
+      assert.deepStrictEqual(writer.shareNext(), 2); // the ids of deleted blocks come again
+      writer.push(3, 1, 9, 0, 10, 7, 1);
+      writer.push(3, 2, 9, 0, 10, 7, 1);
+      writer.flush();
+    });
+    assert.deepStrictEqual(files(), [[1, 1], [2, 1, 3, 2]]);
+  });
+});
