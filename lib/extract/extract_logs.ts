@@ -26,6 +26,7 @@ import {
 } from "./extraction_plan.ts";
 import type { ExtractionMode, MalformedReason } from "./line_parser.ts";
 import type { DiscoveredEntry } from "./log_discovery.ts";
+import { KnownFiles } from "./known_files.ts";
 import { localLogSource, type LogSource } from "./log_source.ts";
 import type { WorkerAnswer } from "./parse_worker.ts";
 import { createPieceExecutor, defaultWorkerCount, type PieceExecutor } from "./piece_executor.ts";
@@ -181,14 +182,6 @@ export interface ExtractionResult {
 }
 
 const EXAMPLES = 20;
-
-interface KnownFile {
-  status: "partial" | "done" | "failed";
-  size: number;
-  mtime: number;
-  next_offset: number;
-  next_line: number;
-}
 
 /**
  * Extracts every log file below `logsDirectory` that the cache does not hold yet. Safe to run
@@ -353,9 +346,7 @@ function* planFiles(
   options: ExtractLogsOptions,
   summary: ExtractionResult,
 ): Generator<PlannedFile> {
-  const lookup = db.prepare(
-    "SELECT status, size, mtime, next_offset, next_line FROM log_files WHERE path = ?",
-  );
+  const knownFiles = new KnownFiles(db);
   let planned = 0;
   const limit = options.limit ?? Infinity;
   const guard = new SwitchoverGuard(db, options.unrecorded ?? "hold");
@@ -377,7 +368,7 @@ function* planFiles(
     }
     summary.files.found++;
     const found = entry.file;
-    const known = lookup.get(found.path) as KnownFile | undefined;
+    const known = knownFiles.get(found.path);
     if (known === undefined) {
       const verdict = guard.verdict(found.path);
       if (verdict.action === "recorded") {
