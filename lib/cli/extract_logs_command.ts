@@ -66,7 +66,7 @@ Options:
   --mode <mode>    generic (every object; default) or dandi (blobs/... and zarr/<id> pooled)
   --workers <n>    parse workers (default: one per core; 0 parses on the main thread)
   --limit <n>      process at most n log files this run
-  --batch-size <n> commit once a batch holds n requests (default 100000; a batch is also
+  --batch-size <n> commit once a batch holds n requests (default 25000; a batch is also
                    committed every second). Smaller batches lose less to a kill, cost more.
   --inventory <dir> (s3://) list from this local copy of an S3 Inventory of the bucket
   --downloads <n>  (s3://) objects fetched at a time (default 8)

@@ -78,7 +78,13 @@ export interface ExtractLogsOptions {
   onProgress?: (progress: ExtractionProgress) => void;
   /** Piece and task sizes (tests use small ones). */
   planLimits?: PlanLimits;
-  /** Commit a batch once it holds this many requests (default 100,000). */
+  /**
+   * Commit a batch once it holds this many requests. Short commits keep the workers fed: the
+   * main thread commits synchronously, and the tasks queued meanwhile run out (measured on the
+   * 20,000 small files against 100,000: 4.6 % less wall time, 10 paired rounds).
+   *
+   * @default {25_000}
+   */
   batchRequests?: number;
   /**
    * Where the log files are read from (an S3 bucket: `s3LogSource`).
@@ -473,7 +479,7 @@ async function runPlan(listing: Iterator<PlannedFile>, context: RunContext): Pro
         archiveClients: options.archiveClients ?? null,
       }),
   );
-  const batchRequests = options.batchRequests ?? 100_000;
+  const batchRequests = options.batchRequests ?? 25_000;
   let batch: BatchEntry[] = [];
   let batchRows = 0;
   let batchStarted = performance.now();
