@@ -134,6 +134,21 @@ Deno.test("a damaged block is named, with what to do", () => {
     writer.flush();
     db.exec("UPDATE request_blocks SET times = x'00'");
     assert.throws(() => [...readRequestBlocks(db)], /damaged.*Restore cache\.sqlite from a backup/);
+    // A list of files that does not add up to the block's rows.
+    writer.push(2, 1, 1, 0, 1, 1, 1);
+    writer.shareNext();
+    writer.push(3, 1, 1, 0, 1, 1, 1);
+    writer.flush();
+    db.exec("DELETE FROM request_blocks WHERE file_id = 1");
+    assert.deepStrictEqual([...readRequestBlocks(db)].map((b) => [...b.files]), [[2, 1, 3, 1]]);
+    db.exec(`UPDATE request_blocks SET file_runs = (SELECT file_runs FROM request_blocks),
+      rows = 3, lines = zeroblob(12), object_ids = zeroblob(12), times = zeroblob(24),
+      bytes_sent = zeroblob(24), ip_indexes = zeroblob(24), downloads = zeroblob(3),
+      object_sizes = zeroblob(24), client_kinds = zeroblob(3)`);
+    assert.throws(
+      () => [...readRequestBlocks(db)],
+      /damaged: a block of 3 requests lists files of 2.*Restore cache\.sqlite from a backup/,
+    );
   } finally {
     db.close();
     Deno.removeSync(dir, { recursive: true });
