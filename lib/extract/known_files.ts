@@ -49,14 +49,11 @@ function weight(unit: number): number {
   return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
 }
 
-/** Whether `path` holds a surrogate (a lone one is stored as U+FFFD, so it is looked up alone). */
-function hasSurrogate(path: string): boolean {
-  for (let i = 0; i < path.length; i++) {
-    const unit = path.charCodeAt(i);
-    if (unit >= 0xd800 && unit < 0xe000) return true;
-  }
-  return false;
-}
+/** A surrogate: a path holding one is looked up alone (a lone one is stored as U+FFFD). */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** What a lookup reads of a file's row. */
+const RECORD = "status, size, mtime, next_offset, next_line";
 
 /**
  * Looks up log files by path, fastest when asked in path order (as discovery lists them): a
@@ -88,16 +85,14 @@ export class KnownFiles {
   #rows: KnownRow[] = [];
   #at = 0;
   /** The rows fetched cover the paths after `#from` up to `#to` (undefined: to the end). */
-  #from: string | undefined;
-  #to: string | undefined;
-  #started = false;
+  #from = "";
+  #to: string | undefined = "";
 
   /** Prepares the lookups on `db`. */
   constructor(db: DatabaseSync) {
-    const columns = "path, status, size, mtime, next_offset, next_line";
-    this.#one = db.prepare(`SELECT ${columns} FROM log_files WHERE path = ?`);
+    this.#one = db.prepare(`SELECT ${RECORD} FROM log_files WHERE path = ?`);
     this.#chunk = db.prepare(
-      `SELECT ${columns} FROM log_files WHERE path > ? ORDER BY path LIMIT ${CHUNK_ROWS}`,
+      `SELECT path, ${RECORD} FROM log_files WHERE path > ? ORDER BY path LIMIT ${CHUNK_ROWS}`,
     );
     // Rows as arrays: a third of the cost of objects (node:sqlite has it; Deno's types lack it).
     (this.#chunk as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
@@ -110,15 +105,8 @@ export class KnownFiles {
    * @returns What `log_files` holds of it.
    */
   get(path: string): KnownFile | undefined {
-    if (hasSurrogate(path) || !this.#covers(path)) {
-      const row = this.#one.get(path);
-      return row === undefined ? undefined : {
-        status: row.status as KnownFile["status"],
-        size: row.size as number,
-        mtime: row.mtime as number,
-        next_offset: row.next_offset as number,
-        next_line: row.next_line as number,
-      };
+    if (SURROGATE.test(path) || !this.#covers(path)) {
+      return this.#one.get(path) as KnownFile | undefined;
     }
     const rows = this.#rows;
     // The first row not before `path` (asked in order, the one after the last answer).
@@ -138,17 +126,15 @@ export class KnownFiles {
 
   /** Fetches rows until they cover `path`; false when `path` is behind them. */
   #covers(path: string): boolean {
-    if (!this.#started) this.#fetch("");
-    if (this.#from !== undefined && compareCodePoints(path, this.#from) <= 0) return false;
+    if (compareCodePoints(path, this.#from) <= 0) return false;
     while (this.#to !== undefined && compareCodePoints(path, this.#to) > 0) this.#fetch(this.#to);
     return true;
   }
 
   #fetch(after: string): void {
-    this.#started = true;
     this.#rows = this.#chunk.all(after) as unknown as KnownRow[];
     this.#at = 0;
-    this.#from = after === "" ? undefined : after;
+    this.#from = after;
     this.#to = this.#rows.length === CHUNK_ROWS ? this.#rows[this.#rows.length - 1][0] : undefined;
   }
 }
