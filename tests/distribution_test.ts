@@ -31,6 +31,7 @@ Deno.test("the bundle of deno task bundle runs daily on the sample like the sour
         ["s3_log_extraction.js", "cli.ts"],
         ["parse_worker.js", "lib/extract/parse_worker.ts"],
         ["file_writer_worker.js", "lib/summaries/file_writer_worker.ts"],
+        ["wal_checkpoint_worker.js", "lib/store/wal_checkpoint_worker.ts"],
       ]
     ) {
       const bundled = await runDeno(

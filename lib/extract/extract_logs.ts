@@ -35,6 +35,7 @@ import { type BatchEntry, type CommitResult, RequestStore } from "./request_stor
 import { type SettledTask, TaskWindow } from "./task_window.ts";
 import { acquireRunLock, stopRequested } from "../store/run_lock.ts";
 import { finishRun, startRun } from "../store/run_history.ts";
+import { WalCheckpointer } from "../store/wal_checkpointer.ts";
 import { SwitchoverGuard, type UnrecordedPolicy } from "./switchover_guard.ts";
 
 /** Options of {@linkcode extractLogs}. */
@@ -247,6 +248,10 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
     });
     using _lock = await acquireRunLock(options.cacheDirectory);
     const db = openCacheDatabase(options.cacheDirectory);
+    // Without workers (workers: 0), the commits checkpoint the log themselves.
+    const checkpoints = workers === 0
+      ? undefined
+      : new WalCheckpointer(join(options.cacheDirectory, DATABASE_FILE));
     try {
       await verifyCachePassword(db, secrets);
       claimExtractionMode(db, mode);
@@ -261,6 +266,7 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
           runId,
           executor,
           workers,
+          checkpoints,
           source,
           excludedIps,
           secrets,
@@ -285,6 +291,10 @@ export async function extractLogs(options: ExtractLogsOptions): Promise<Extracti
         throw error;
       }
     } finally {
+      // Its connection first, so that the close finds the log copied. Why it stopped, if it
+      // did, is not the run's failure: the commits and the close then checkpoint themselves,
+      // and meet any fault of the disk there.
+      await checkpoints?.close();
       db.close();
     }
   } finally {
@@ -426,6 +436,8 @@ interface RunContext {
   runId: number;
   executor: PieceExecutor;
   workers: number;
+  /** Told of each commit, when the log is checkpointed on a worker. */
+  checkpoints?: WalCheckpointer;
   source: LogSource;
   excludedIps: string | null;
   secrets: CacheSecrets;
@@ -492,6 +504,7 @@ async function runPlan(listing: Iterator<PlannedFile>, context: RunContext): Pro
     window.fill();
     if (window.empty || batchRows >= batchRequests || performance.now() - batchStarted > 1000) {
       const committed = await store.commit(batch, context.runId);
+      context.checkpoints?.committed();
       applyCommitted(committed);
       tally(summary, batch, committed);
       progress.filesDone += committed.filesDone + committed.filesFailed;
