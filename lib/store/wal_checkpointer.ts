@@ -58,7 +58,13 @@ export class WalCheckpointer {
 
   /** Starts the worker, which opens `path` (never creating it). */
   constructor(path: string, options: WalCheckpointerOptions = {}) {
-    const worker = new Worker(WORKER_URL, { type: "module" });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_URL, { type: "module" });
+    } catch (error) {
+      this.#ended = Promise.resolve(`no checkpoint worker: ${error}`);
+      return;
+    }
     this.#worker = worker;
     this.#ended = new Promise((resolve) => {
       worker.onmessage = ({ data }: MessageEvent<CheckpointAnswer>) => resolve(data.error);
