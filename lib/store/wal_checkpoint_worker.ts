@@ -8,6 +8,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { errorText } from "../errors.ts";
 
 /** What the worker is told: open the database, checkpoint soon, or checkpoint what is asked and end. */
 export type CheckpointOrder =
@@ -41,7 +42,7 @@ function checkpoint(): void {
   try {
     db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
+    failure = errorText(error);
   }
 }
 
@@ -55,7 +56,7 @@ scope.onmessage = ({ data }: MessageEvent<CheckpointOrder>) => {
       if (!Deno.statSync(data.open).isFile) throw new Error(`${data.open} is not a file`);
       db = new DatabaseSync(data.open);
     } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
+      failure = errorText(error);
     }
   } else if ("checkpoint" in data) {
     asked = true;
@@ -66,7 +67,7 @@ scope.onmessage = ({ data }: MessageEvent<CheckpointOrder>) => {
     try {
       db?.close();
     } catch (error) {
-      failure ??= error instanceof Error ? error.message : String(error);
+      failure ??= errorText(error);
     }
     db = undefined;
     scope.postMessage(failure === undefined ? {} : { error: failure });

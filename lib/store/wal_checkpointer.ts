@@ -12,6 +12,7 @@
  * @module
  */
 
+import { errorText } from "../errors.ts";
 import { workerModule } from "../worker_module.ts";
 import type { CheckpointAnswer, CheckpointOrder } from "./wal_checkpoint_worker.ts";
 
@@ -62,7 +63,7 @@ export class WalCheckpointer {
     try {
       worker = new Worker(WORKER_URL, { type: "module" });
     } catch (error) {
-      this.#ended = Promise.resolve(`no checkpoint worker: ${error}`);
+      this.#ended = Promise.resolve(`no checkpoint worker: ${errorText(error)}`);
       return;
     }
     this.#worker = worker;
