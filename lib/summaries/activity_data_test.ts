@@ -141,3 +141,60 @@ Deno.test("a day's kept requests are added to its aggregated 2xx downloads, or m
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the archive's session row of a dataset has the quantiles of all its assets' sessions", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = openCacheDatabase(dir);
+    // Two datasets of two assets each; asset a's sessions are long with few requests, b's short
+    // with many, so that the lengths and the request counts order the sessions differently.
+    // The first dataset has more sessions than the second (19 and 15).
+    const keys = ["ds0/a.nwb", "ds0/b.nwb", "ds1/a.nwb", "ds1/b.nwb"];
+    keys.forEach((key, i) => db.prepare("INSERT INTO objects VALUES (?, ?)").run(i + 1, key));
+    const blocks = new BlockWriter(db);
+    const start = 19_723 * 86_400;
+    const expected = new Map<string, { seconds: number[]; requests: number[] }>();
+    let line = 0;
+    keys.forEach((key, i) => {
+      const dataset = key.slice(0, 3);
+      const lists = expected.get(dataset) ?? { seconds: [], requests: [] };
+      expected.set(dataset, lists);
+      for (let client = 1; client <= 10 - i; client++) {
+        // One session per client: `count` requests `step` seconds apart (within the gap).
+        const count = key.endsWith("a.nwb") ? 2 : 3 + client * (i + 1);
+        const step = key.endsWith("a.nwb") ? 100 * client * (i + 1) : 1;
+        for (let r = 0; r < count; r++) {
+          blocks.push(1, ++line, i + 1, start + client * 10_000 + r * step, 10, client, 0, 100, 0);
+        }
+        lists.seconds.push((count - 1) * step);
+        lists.requests.push(count);
+      }
+    });
+    blocks.flush();
+    const place = (key: string) => ({ dataset: key.slice(0, 3), asset: key.slice(4) });
+    const { archive } = await collectActivity(db, place, { sessionGap: 3600 });
+    /** NumPy's default quantile, written out. */
+    const quantileOf = (values: number[], p: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const h = (sorted.length - 1) * p;
+      const lo = Math.floor(h);
+      const hi = Math.min(lo + 1, sorted.length - 1);
+      return sorted[lo] + (sorted[hi] - sorted[lo]) * (h - lo);
+    };
+    const of = (values: number[]) => ({
+      p50: quantileOf(values, 0.5),
+      p90: quantileOf(values, 0.9),
+    });
+    assert.deepStrictEqual(
+      archive.sessions,
+      [...expected].map(([dataset, { seconds, requests }]) => [dataset, {
+        sessions: seconds.length,
+        seconds: of(seconds),
+        requests: of(requests),
+      }]),
+    );
+    db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -233,6 +233,32 @@ interface DatasetWriting {
   stop: StopCheck;
 }
 
+/**
+ * Hands each dataset's summary files to `writer`, each in its folder under `temporary`; returns
+ * the folders by dataset. A function of its own so that no scope outlives it: the last one of
+ * a loop stays in the registers of an async function waiting further on, and every dataset's
+ * days are views of one shared table (89 MB on the bench's 10 million requests), which then
+ * stayed alive through the activity's scan, the step's peak.
+ */
+async function writeDatasetFolders(
+  writer: FileWriter,
+  scopes: ReadonlyMap<string, ScopeData>,
+  { temporary, folderOf, privacy, weeks }: {
+    temporary: string;
+    folderOf: (name: string) => string;
+    privacy?: PrivacyOptions;
+    weeks: boolean;
+  },
+): Promise<Map<string, string>> {
+  const folders = new Map<string, string>();
+  for (const [name, scope] of scopes) {
+    const folder = join(temporary, folderOf(name));
+    folders.set(name, folder);
+    await writer.write(folder, datasetFiles(scope, { privacy, weeks }), true);
+  }
+  return folders;
+}
+
 async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
@@ -265,12 +291,12 @@ async function writeDatasets(
   const written = chosen.size;
   await replaceFolder(path, (temporary) =>
     withFileWriter(async (writer) => {
-      const folders = new Map<string, string>();
-      for (const [name, scope] of chosen) {
-        const folder = join(temporary, folderOf(name));
-        folders.set(name, folder);
-        await writer.write(folder, datasetFiles(scope, { privacy: options.privacy, weeks }), true);
-      }
+      const folders = await writeDatasetFolders(writer, chosen, {
+        temporary,
+        folderOf,
+        privacy: options.privacy,
+        weeks,
+      });
       // The counts are made into files: their memory goes before the activity's scan needs its
       // own (while the files are written).
       data.clear();
