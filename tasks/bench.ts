@@ -39,7 +39,14 @@ import { IpRangeTable, type LabelledRange } from "../lib/regions/ip_range_table.
 import { s3Env, S3RVER, startS3 } from "../tests/_s3rver.ts";
 import { jsonRecordOfLine } from "../tests/_json_records.ts";
 import { PieceParser } from "../lib/extract/piece_parser.ts";
-import { cliArgs as treeCliArgs, log, runEnv, timedRun, toolEnv } from "./_timed_run.ts";
+import {
+  cliArgs as treeCliArgs,
+  log,
+  runEnv,
+  settleDisk,
+  timedRun,
+  toolEnv,
+} from "./_timed_run.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SHARED = join(ROOT, "..", "shared");
@@ -470,6 +477,7 @@ interface SummaryRow {
 }
 
 async function summaryCommand(command: string, cache: string): Promise<SummaryRow> {
+  await settleDisk();
   const { seconds, peakMegabytes } = await timedRun(
     Deno.execPath(),
     cliArgs(command, "--cache", cache, "--quiet"),
