@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CountsTable } from "./counts_table.ts";
+import { type CountsTable, exactBytes } from "./counts_table.ts";
 import type { Counts } from "./summary_data.ts";
 
 /**
@@ -83,6 +83,30 @@ export class DayCounts implements ReadonlyMap<number, Counts> {
     return this.entries();
   }
 
+  /**
+   * Calls `visit` with each day and its counts as numbers, in day order, reading the table's
+   * columns (see {@linkcode forEachDay}).
+   */
+  forEachCount(visit: DayVisit): void {
+    const slots = this.#slots;
+    const n = slots.length;
+    const offset = this.#offset;
+    const { slots: { keys }, high, low, requests, downloads } = this.#table;
+    // The slots are in key order, not in memory order: gathered column by column first, each
+    // read is a cache miss the processor overlaps with the next (a row's five misses, taken
+    // together with the formatting between them, were not: 0.3 s of a night).
+    if (gathered.length < n * 5) gathered = new Float64Array(Math.max(n * 5, gathered.length * 2));
+    const g = gathered;
+    for (let i = 0; i < n; i++) g[i] = keys[slots[i]];
+    for (let i = 0; i < n; i++) g[n + i] = high[slots[i]];
+    for (let i = 0; i < n; i++) g[2 * n + i] = low[slots[i]];
+    for (let i = 0; i < n; i++) g[3 * n + i] = requests[slots[i]];
+    for (let i = 0; i < n; i++) g[4 * n + i] = downloads[slots[i]];
+    for (let i = 0; i < n; i++) {
+      visit(g[i] - offset, exactBytes(g[n + i], g[2 * n + i]), g[3 * n + i], g[4 * n + i]);
+    }
+  }
+
   /** Calls `visit` with each day's counts, in day order. */
   forEach(visit: (counts: Counts, day: number, map: ReadonlyMap<number, Counts>) => void): void {
     for (const [day, counts] of this.entries()) visit(counts, day, this);
@@ -103,4 +127,48 @@ export class DayCounts implements ReadonlyMap<number, Counts> {
     }
     return -1;
   }
+}
+
+/** The columns {@linkcode DayCounts.forEachCount} gathers, reused. */
+let gathered = new Float64Array(0);
+
+/** What {@linkcode forEachDay} calls with each day: its number and its counts. */
+export type DayVisit = (
+  day: number,
+  bytes: number | bigint,
+  requests: number,
+  downloads: number,
+) => void;
+
+/**
+ * Calls `visit` with each day of `days` and its counts, in the map's order: from the table's
+ * columns when `days` is a {@linkcode DayCounts} (a by_day.tsv has a line a day, over a
+ * history millions: an entry and a counts object made for each cost 0.35 s of a 10 million
+ * request night), else entry by entry.
+ *
+ * @example Usage
+ * ```ts
+ * import { CountsTable } from "./counts_table.ts";
+ * import { DayCounts, forEachDay } from "./day_counts.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const table = new CountsTable();
+ * table.add(1020, 100, 1, 0);
+ * table.add(1003, 50, 0, 1);
+ * const rows: number[][] = [];
+ * forEachDay(new DayCounts(table, Int32Array.of(1, 0), 1000), (day, bytes, requests, downloads) => {
+ *   rows.push([day, Number(bytes), requests, downloads]);
+ * });
+ * forEachDay(new Map([[7, { bytes: 5, requests: 2, downloads: 0 }]]), (day, bytes, requests, downloads) => {
+ *   rows.push([day, Number(bytes), requests, downloads]);
+ * });
+ * assert.deepStrictEqual(rows, [[3, 50, 1, 0], [20, 100, 1, 1], [7, 5, 2, 0]]);
+ * ```
+ */
+export function forEachDay(days: ReadonlyMap<number, Counts>, visit: DayVisit): void {
+  if (days instanceof DayCounts) {
+    days.forEachCount(visit);
+    return;
+  }
+  for (const [day, { bytes, requests, downloads }] of days) visit(day, bytes, requests, downloads);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CountsTable } from "./counts_table.ts";
-import { DayCounts } from "./day_counts.ts";
+import { DayCounts, forEachDay } from "./day_counts.ts";
 import type { Counts } from "./summary_data.ts";
 
 Deno.test("DayCounts reads each scope's days of a shared table as a Map of them would hold them", () => {
@@ -37,6 +37,12 @@ Deno.test("DayCounts reads each scope's days of a shared table as a Map of them 
     const visited: number[] = [];
     counts.forEach((_, day) => visited.push(day));
     assert.deepStrictEqual(visited, want.map(([day]) => day));
+    // The walk over the table's columns gives what the map gives, bytes past 2^53 exact.
+    const walked: [number, Counts][] = [];
+    forEachDay(counts, (day, bytes, requests, downloads) => {
+      walked.push([day, { bytes: BigInt(bytes), requests, downloads }]);
+    });
+    assert.deepStrictEqual(walked, want);
     assert.strictEqual(counts.size, days.size);
     for (let day = -1; day <= 401; day++) {
       assert.strictEqual(counts.has(day), days.has(day), `scope ${scope}, day ${day}`);

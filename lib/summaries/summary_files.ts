@@ -7,6 +7,7 @@
 
 import { ASSET_TYPE_ORDER, assetType } from "./asset_types.ts";
 import { formatDay } from "./calendar_days.ts";
+import { forEachDay } from "./day_counts.ts";
 import { type PrivacyOptions, privacyRounding, roundForPrivacy } from "./privacy_rounding.ts";
 import { countryOfLabel } from "../regions/region_labels.ts";
 import { compareCodePoints, compareNatural } from "./sort_orders.ts";
@@ -35,12 +36,12 @@ const byDayTsv = new TsvBytes();
 function byDayTable(scope: ScopeData, privacy: PrivacyOptions): Uint8Array {
   const round = privacyRounding(privacy);
   byDayTsv.line(["date", ...COUNT_COLUMNS]);
-  for (const [day, c] of scope.byDay) {
+  forEachDay(scope.byDay, (day, bytes, requests, downloads) => {
     byDayTsv.field(formatDay(day));
-    byDayTsv.field(c.bytes);
-    byDayTsv.field(round(c.requests));
-    byDayTsv.last(round(c.downloads));
-  }
+    byDayTsv.field(bytes);
+    byDayTsv.field(round(requests));
+    byDayTsv.last(round(downloads));
+  });
   return byDayTsv.take();
 }
 
