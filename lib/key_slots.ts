@@ -124,10 +124,7 @@ export class KeySlots {
    */
   sortedSlots(): Int32Array {
     if (this.#sorted !== undefined) return this.#sorted;
-    const keys = this.keys.slice(0, this.#size).sort();
-    const slots = new Int32Array(keys.length);
-    for (let i = 0; i < keys.length; i++) slots[i] = this.slot(keys[i]);
-    return this.#sorted = slots;
+    return this.#sorted = slotsByKey(this.keys, this.#size);
   }
 
   #rehash(): void {
@@ -140,6 +137,55 @@ export class KeySlots {
     }
     this.#table = table;
   }
+}
+
+/** The radix sort's digits of a key: bits of its low 32 (word 0) and of the rest (word 1). */
+const KEY_DIGITS: readonly (readonly [word: number, shift: number, bits: number])[] = [
+  [0, 0, 11],
+  [0, 11, 11],
+  [0, 22, 10],
+  [1, 0, 11],
+  [1, 11, 10],
+];
+
+/**
+ * The slots `0` to `n − 1` in increasing order of `keys[slot]` (distinct integers below 2^53):
+ * a radix sort of the keys with their slots carried beside them, reading both in order. Sorting
+ * the keys, then looking each up in the table for its slot, was a cache miss a key (0.26 s of
+ * the 2 million day keys of a 10 million request night); a digit all keys share is skipped.
+ */
+function slotsByKey(keys: Float64Array, n: number): Int32Array {
+  let order = keys.slice(0, n);
+  let slots = new Int32Array(n);
+  for (let slot = 0; slot < n; slot++) slots[slot] = slot;
+  let nextOrder = new Float64Array(n);
+  let nextSlots = new Int32Array(n);
+  const starts = new Int32Array(1 << 11);
+  const digits = new Uint16Array(n);
+  for (const [word, shift, bits] of KEY_DIGITS) {
+    const mask = (1 << bits) - 1;
+    starts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const part = word === 0 ? order[i] >>> 0 : Math.floor(order[i] / 4294967296);
+      const digit = (part >>> shift) & mask;
+      digits[i] = digit;
+      starts[digit]++;
+    }
+    if (n === 0 || starts[digits[0]] === n) continue; // one digit for all: the order stands
+    for (let digit = 0, at = 0; digit <= mask; digit++) {
+      const count = starts[digit];
+      starts[digit] = at;
+      at += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = starts[digits[i]]++;
+      nextOrder[at] = order[i];
+      nextSlots[at] = slots[i];
+    }
+    [order, nextOrder] = [nextOrder, order];
+    [slots, nextSlots] = [nextSlots, slots];
+  }
+  return slots;
 }
 
 /** Tables are filled region by region of 2^REGION_BITS places (32 KiB or less). */

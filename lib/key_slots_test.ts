@@ -47,6 +47,32 @@ Deno.test("KeySlots gives each key one slot, in order of first use, and sorts th
   assert.deepStrictEqual([...slots.sortedSlots()], sorted.map((key) => reference.get(key)));
 });
 
+Deno.test("KeySlots sorts keys that differ only in some digits of the radix sort", () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const cases: [string, () => number][] = [
+    ["below 2^11 (one digit)", () => Math.floor(random() * 2 ** 11)],
+    ["multiples of 2^32 (the high word only)", () => Math.floor(random() * 2 ** 21) * 2 ** 32],
+    ["2^32 − 1 apart", () => Math.floor(random() * 2 ** 20) * (2 ** 32 - 1)],
+    [
+      "a dataset and a day",
+      () => Math.floor(random() * 1000) * 2 ** 23 + Math.floor(random() * 4000),
+    ],
+    ["up to 2^53 − 1", () => Math.floor(random() * 2 ** 53)],
+  ];
+  for (const [what, key] of cases) {
+    const keys = new Set<number>([0]);
+    while (keys.size < 2000) keys.add(key());
+    if (what.startsWith("up to")) keys.add(2 ** 53 - 1);
+    const order = [...keys].sort(() => random() - 0.5);
+    const slots = new KeySlots();
+    order.forEach((key) => slots.slot(key));
+    const expected = [...order].sort((a, b) => a - b).map((key) => order.indexOf(key));
+    assert.deepStrictEqual([...slots.sortedSlots()], expected, what);
+  }
+  assert.deepStrictEqual([...new KeySlots().sortedSlots()], []);
+});
+
 Deno.test("KeySet.of holds exactly the keys given, narrow or wide, and adds more as add does", () => {
   for (
     const keys of [
