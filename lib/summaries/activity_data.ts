@@ -236,19 +236,33 @@ function codedRowsByScope(days: CountsTable, cells: Float64Array, scopes: number
   const slots = days.slots.sortedSlots();
   const keys = days.slots.keys;
   const width = KIND_CODES;
-  // Counted in slot order: the cells in memory order, not one jump per slot (a cache miss).
-  let n = 0;
-  for (let at = 0, end = slots.length * width * 3; at < end; at += 3) if (cells[at] !== 0) n++;
-  const all = newDayRows(n);
+  const n = slots.length;
+  // The cells are read in memory order, not a slot at a time in key order (a cache miss or
+  // two each: 0.39 s of the 1.1 million dataset-days of a 10 million request night). First
+  // each slot's rows are counted, then each slot's first row is found in key order, then the
+  // rows are written where they go.
+  const firstRow = new Int32Array(n);
+  for (let slot = 0, at = 0; slot < n; slot++) {
+    let count = 0;
+    for (let code = 0; code < width; code++, at += 3) if (cells[at] !== 0) count++;
+    firstRow[slot] = count;
+  }
+  let rows = 0;
+  for (let s = 0; s < n; s++) {
+    const slot = slots[s];
+    const count = firstRow[slot];
+    firstRow[slot] = rows;
+    rows += count;
+  }
+  const all = newDayRows(rows);
   const { days: rowDays, codes, requests, bytes, downloads } = all;
   const starts = new Int32Array(scopes + 1);
-  let i = 0;
-  for (let s = 0; s < slots.length; s++) {
-    const slot = slots[s];
+  for (let slot = 0, at = 0; slot < n; slot++) {
     const key = keys[slot];
     const dayKey = key % DAY_KEYS;
     const scope = (key - dayKey) / DAY_KEYS + 1;
-    for (let code = 0, at = slot * width * 3; code < width; code++, at += 3) {
+    let i = firstRow[slot];
+    for (let code = 0; code < width; code++, at += 3) {
       if (cells[at] === 0) continue;
       starts[scope]++;
       rowDays[i] = dayKey - DAY_OFFSET;
