@@ -232,6 +232,13 @@ export interface FoldOptions {
    * @default {8388608}
    */
   chunkBytes?: number;
+  /**
+   * Called once the counts' save has committed (the step's largest commit, tens of megabytes
+   * of log): to have the log checkpointed on another thread meanwhile (see `WalCheckpointer`).
+   *
+   * @default {undefined}
+   */
+  committed?: () => void;
 }
 
 interface Loaded {
@@ -336,13 +343,14 @@ export async function foldRequests(
       requests.complete || !requestFolds.includes(f) ? [f] : []
     );
     if (saving.length > 0) {
-      saveFolds(db, saving.map((f) => folds[f]), {
+      const saved = saveFolds(db, saving.map((f) => folds[f]), {
         loaded: saving.map((f) => loaded[f]),
         through: saving.map((f) => through[f]),
         epoch,
         added: saving.map((f) => added[f]),
         chunkBytes: options.chunkBytes ?? 8 << 20,
       });
+      if (saved) options.committed?.();
     }
   } catch (error) {
     if (db.isTransaction) db.exec("ROLLBACK");
@@ -557,6 +565,7 @@ function loadFold(db: DatabaseSync, fold: BlockFold, rebuild: boolean): Loaded {
  * deleted or changed since they were read (then this run's counts are right for its snapshot,
  * and the next run counts again). A state saved meanwhile by another run is replaced: each
  * holds exactly the blocks up to its `through`, and blocks stored later have larger ids.
+ * Returns whether it committed.
  */
 function saveFolds(
   db: DatabaseSync,
@@ -568,11 +577,11 @@ function saveFolds(
     added: readonly number[];
     chunkBytes: number;
   },
-): void {
+): boolean {
   db.exec("BEGIN IMMEDIATE");
   if (readEpoch(db) !== epoch) {
     db.exec("ROLLBACK");
-    return;
+    return false;
   }
   const saved = db.prepare("SELECT through FROM request_folds WHERE name = ?");
   const upsert = db.prepare(
@@ -618,4 +627,5 @@ function saveFolds(
     }
   });
   db.exec("COMMIT");
+  return true;
 }

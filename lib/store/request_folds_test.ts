@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { withCacheDatabase } from "../../tests/_helpers.ts";
-import type { DatabaseSync } from "node:sqlite";
+import { withCacheDatabase, withTmpDir } from "../../tests/_helpers.ts";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { DATABASE_FILE, openCacheDatabase } from "./cache_database.ts";
 import { BlockWriter, type RequestBlock } from "./request_blocks.ts";
 import {
   foldRequests,
@@ -119,6 +121,31 @@ Deno.test("a fold adds only the blocks stored since it was saved, and keeps its 
     await foldRequests(db, () => [reread], { chunkBytes: 24 });
     assert.deepStrictEqual(listed(reread), [...twoNights, 30]);
     assert.deepStrictEqual(listed(third), twoNights);
+  });
+});
+
+Deno.test("a fold run tells of its save once the saved counts are committed", async () => {
+  await withTmpDir(async (dir) => {
+    const db = openCacheDatabase(dir);
+    try {
+      writeBytes(db, 1, [10, 11, 12]);
+      // Another connection, as the checkpoint worker has: it sees only what was committed.
+      const other = new DatabaseSync(join(dir, DATABASE_FILE));
+      const seen: (number | undefined)[] = [];
+      const committed = () => {
+        const row = other.prepare("SELECT through FROM request_folds WHERE name = 'bytes_list'")
+          .get() as { through: number } | undefined;
+        seen.push(row?.through);
+      };
+      await foldRequests(db, () => [new BytesList()], { committed });
+      writeBytes(db, 2, [20]);
+      await foldRequests(db, () => [new BytesList()], { committed });
+      other.close();
+      const last = db.prepare("SELECT max(id) AS id FROM request_blocks").get() as { id: number };
+      assert.deepStrictEqual(seen, [last.id - 1, last.id]);
+    } finally {
+      db.close();
+    }
   });
 });
 

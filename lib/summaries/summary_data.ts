@@ -143,6 +143,12 @@ export interface CollectOptions {
   /** Asked between parts of the scan; a true answer throws a `StoppedError`. */
   stop?: StopCheck;
   /**
+   * Called once the kept counts' save has committed (see `FoldOptions.committed`).
+   *
+   * @default {undefined}
+   */
+  committed?: () => void;
+  /**
    * Count every request again instead of only those stored since the counts were saved.
    *
    * @default {false}
