@@ -46,10 +46,10 @@ async function summaryStep<T>(
   const stop = () => stopRequested(cacheDirectory, { signal });
   return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
     await repairFolder(join(cacheDirectory, "summaries"));
-    // The counts' save is tens of megabytes of log: SQLite would copy it into the database
-    // in that commit, or in the close; a worker does it while the files are made (a night of
-    // the bench: the commit 190 -> 80 ms, the close 28 -> 8 ms). Without the worker the close
-    // copies it, as the last connection's close always does.
+    // The counts' save is tens of megabytes of log, which SQLite would copy into the database
+    // inside that commit; a worker copies it while the files are made (a night of the bench:
+    // the commit 190 -> 81 ms). Without the worker the close copies it, as the last
+    // connection's close always does.
     db.exec("PRAGMA wal_autocheckpoint = 0");
     const checkpoints = new WalCheckpointer(join(cacheDirectory, DATABASE_FILE));
     try {
