@@ -233,8 +233,9 @@ export interface FoldOptions {
    */
   chunkBytes?: number;
   /**
-   * Called once the counts' save has committed (the step's largest commit, tens of megabytes
-   * of log): to have the log checkpointed on another thread meanwhile (see `WalCheckpointer`).
+   * Called once a save that wrote counts has committed (the step's largest commit, tens of
+   * megabytes of log; not called when every fold was up to date): to have the log
+   * checkpointed on another thread meanwhile (see `WalCheckpointer`).
    *
    * @default {undefined}
    */
@@ -565,7 +566,7 @@ function loadFold(db: DatabaseSync, fold: BlockFold, rebuild: boolean): Loaded {
  * deleted or changed since they were read (then this run's counts are right for its snapshot,
  * and the next run counts again). A state saved meanwhile by another run is replaced: each
  * holds exactly the blocks up to its `through`, and blocks stored later have larger ids.
- * Returns whether it committed.
+ * Returns whether it wrote a fold's state (and committed it).
  */
 function saveFolds(
   db: DatabaseSync,
@@ -601,10 +602,12 @@ function saveFolds(
   const insertChunk = db.prepare(
     "INSERT INTO request_fold_chunks (fold, name, chunk, data) VALUES (?, ?, ?, ?)",
   );
+  let wrote = false;
   folds.forEach((fold, f) => {
     const stored = saved.get(fold.name) as { through: number } | undefined;
     const changed = added[f] > 0 || loaded[f].recounted !== undefined;
     if (!changed && stored !== undefined) return;
+    wrote = true;
     const { meta, columns, unchanged = {} } = fold.save();
     // Saved chunks are kept only under the state they were loaded from (not one recounted,
     // nor one another run saved since).
@@ -627,5 +630,5 @@ function saveFolds(
     }
   });
   db.exec("COMMIT");
-  return true;
+  return wrote;
 }

@@ -124,7 +124,7 @@ Deno.test("a fold adds only the blocks stored since it was saved, and keeps its 
   });
 });
 
-Deno.test("a fold run tells of its save once the saved counts are committed", async () => {
+Deno.test("a fold run tells of its save once the saved counts are committed, and only of a save that wrote", async () => {
   await withTmpDir(async (dir) => {
     const db = openCacheDatabase(dir);
     try {
@@ -139,6 +139,8 @@ Deno.test("a fold run tells of its save once the saved counts are committed", as
       };
       await foldRequests(db, () => [new BytesList()], { committed });
       writeBytes(db, 2, [20]);
+      await foldRequests(db, () => [new BytesList()], { committed });
+      // Nothing new: nothing written, nothing to tell of.
       await foldRequests(db, () => [new BytesList()], { committed });
       other.close();
       const last = db.prepare("SELECT max(id) AS id FROM request_blocks").get() as { id: number };
