@@ -47,8 +47,9 @@ export class KeySlots {
 
   /**
    * The slots of distinct `keys`: key `keys[i]` at slot `i` (as adding them in that order gives
-   * them), placed in the table region by region (see {@linkcode KeySet.of}). `keys` becomes the
-   * slots' {@linkcode KeySlots.keys} (not copied).
+   * them), placed in the table region by region: added in their own order, each key would be
+   * a cache miss in a table larger than the caches (several times slower on millions). `keys`
+   * becomes the slots' {@linkcode KeySlots.keys} (not copied).
    *
    * @example Usage
    * ```ts
@@ -232,56 +233,14 @@ function byRegion(
  * const keys: number[] = [];
  * set.forEach((key) => keys.push(key));
  * assert.deepStrictEqual([set.size, keys.sort((a, b) => a - b)], [3, [0, 7, 2 ** 40]]);
+ * assert.deepStrictEqual([set.has(2 ** 40), set.has(8)], [true, false]);
  * ```
  */
 export class KeySet {
   /** Each key + 1 (0: empty), at its hash. */
-  #table: Uint32Array | Float64Array;
+  #table: Uint32Array | Float64Array = new Uint32Array(1024);
   #size = 0;
   #lastKey = -1;
-
-  /**
-   * An empty set with room for `capacity` keys before it grows. Give it when adding many keys
-   * in the order another set's {@linkcode KeySet.forEach} gave them: that order follows the
-   * hash, and a smaller table would pile them up in long runs.
-   *
-   * @default {0}
-   */
-  constructor(capacity = 0) {
-    let length = 1024;
-    while (length * 3 < capacity * 4) length *= 2;
-    this.#table = new Uint32Array(length);
-  }
-
-  /**
-   * A set of `keys`, added in the order of the places they go to: region by region of the
-   * table, so that each add reads memory close to the last one (added in their own order, each
-   * key is a cache miss in a table larger than the caches: several times slower on millions).
-   *
-   * @example Usage
-   * ```ts
-   * import { KeySet } from "./key_slots.ts";
-   * import assert from "node:assert/strict";
-   *
-   * const set = KeySet.of([2 ** 40, 3, 3]);
-   * assert.deepStrictEqual([set.size, set.add(3), set.add(4)], [2, false, true]);
-   * ```
-   */
-  static of(keys: ArrayLike<number>): KeySet {
-    const set = new KeySet(keys.length);
-    const length = set.#table.length;
-    // Wide from the start when a key needs it (as `add` would widen at the first): the adds
-    // then meet one kind of table (6 million keys: 310 ms, against 360 widened by `add`).
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] + 1 > 0xffffffff) {
-        set.#table = new Float64Array(length);
-        break;
-      }
-    }
-    const placed = byRegion(keys, length).keys;
-    for (let i = 0; i < placed.length; i++) set.add(placed[i]);
-    return set;
-  }
 
   /** How many keys there are. */
   get size(): number {
@@ -314,6 +273,18 @@ export class KeySet {
       );
     }
     return true;
+  }
+
+  /** Whether `key` was added. */
+  has(key: number): boolean {
+    const table = this.#table;
+    const stored = key + 1;
+    const mask = table.length - 1;
+    for (let at = hashKey(key) & mask;; at = (at + 1) & mask) {
+      const entry = table[at];
+      if (entry === stored) return true;
+      if (entry === 0) return false;
+    }
   }
 
   /** Calls `visit` with each key, in no particular order. */

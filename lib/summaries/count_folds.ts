@@ -387,15 +387,18 @@ export class DatasetCounts implements RequestFold {
   /** Per dataset and region (key `dataset * LABEL_KEYS + label`). */
   regions: CountsTable = new CountsTable();
   /**
-   * Distinct (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`):
-   * made from the list when the first requests are added to a loaded state (a state with
-   * nothing to add only counts them: 6 million keys took 0.3 s to place).
+   * The (requester, dataset) pairs (key `requester number * DATASET_KEYS + dataset`) added
+   * since the state was loaded: a new one goes on the list at once, and is checked against
+   * the loaded ones only when the list is read (one pass over them, into this small set; a set
+   * of every pair, made again each night, cost 0.26 s and 64 MB on 5 million pairs).
    */
-  #pairs: KeySet | undefined = new KeySet();
-  /** The pairs in the order they came (those loaded first), as they are saved. */
+  #pairs = new KeySet();
+  /** The distinct pairs in the order they came (those loaded first), as they are saved. */
   #pairList: Float64Array = new Float64Array(1024);
   #pairCount = 0;
   #loadedPairs = 0;
+  /** The pairs on the list before this one are checked against the loaded ones. */
+  #checkedPairs = 0;
   #loadedRequesters = 0;
   /** The requesters counted (IP indexes), numbered in the order they came. */
   #requesters = new KeySlots();
@@ -482,9 +485,9 @@ export class DatasetCounts implements RequestFold {
     }
     this.regions = loadTable("regions_", columns);
     const pairs = floats(columns, "pairs");
-    this.#pairs = undefined;
+    this.#pairs = new KeySet();
     this.#pairList = pairs;
-    this.#pairCount = this.#loadedPairs = pairs.length;
+    this.#pairCount = this.#loadedPairs = this.#checkedPairs = pairs.length;
     this.#loadedRequesters = requesters.length;
     this.#number();
     return undefined;
@@ -528,7 +531,29 @@ export class DatasetCounts implements RequestFold {
 
   /** Calls `visit` with each distinct (requester, dataset) pair, in the order they came. */
   forEachPair(visit: (pair: number) => void): void {
+    this.#checkPairs();
     for (let i = 0; i < this.#pairCount; i++) visit(this.#pairList[i]);
+  }
+
+  /**
+   * Takes off the list the pairs added since it was last read that were among those loaded:
+   * any loaded pair in {@linkcode DatasetCounts.#pairs} is one of them (those checked before
+   * were not loaded ones).
+   */
+  #checkPairs(): void {
+    if (this.#checkedPairs === this.#pairCount) return;
+    const pairs = this.#pairs;
+    const list = this.#pairList;
+    const loaded = new KeySet();
+    for (let i = 0; i < this.#loadedPairs; i++) if (pairs.has(list[i])) loaded.add(list[i]);
+    if (loaded.size > 0) {
+      let kept = this.#checkedPairs;
+      for (let i = kept; i < this.#pairCount; i++) {
+        if (!loaded.has(list[i])) list[kept++] = list[i];
+      }
+      this.#pairCount = kept;
+    }
+    this.#checkedPairs = this.#pairCount;
   }
 
   /** Counts a block's requests. */
@@ -537,7 +562,7 @@ export class DatasetCounts implements RequestFold {
     const datasetNow = this.#datasetNow;
     const counted = this.#counted;
     const requesters = this.#requesters;
-    const pairs = this.#pairs ??= KeySet.of(this.#pairList.subarray(0, this.#pairCount));
+    const pairs = this.#pairs;
     for (let i = 0; i < block.rows; i++) {
       const id = objectIds[i];
       const dataset = id < datasetNow.length ? datasetNow[id] : -1;
@@ -576,6 +601,7 @@ export class DatasetCounts implements RequestFold {
     if (!this.#kindsRead || !this.#daysRead) {
       throw new Error("Dataset counts saved without their client kinds or days.");
     }
+    this.#checkPairs();
     const requesters = this.#requesters.size;
     const saved: SavedFold = {
       meta: { datasets: this.datasets, labels: this.labels } satisfies DatasetMeta,

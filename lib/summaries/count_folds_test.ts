@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { seeded, withCacheDatabase } from "../../tests/_helpers.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { openCacheDatabase } from "../store/cache_database.ts";
-import { BlockWriter, deleteFileRequests } from "../store/request_blocks.ts";
+import { BlockWriter, deleteFileRequests, type RequestBlock } from "../store/request_blocks.ts";
 import {
   type AssetPlace,
   collectArchiveData,
@@ -12,7 +12,13 @@ import {
 import { cleanLabel } from "../regions/region_labels.ts";
 import { deleteFileOperations, OperationBlockWriter } from "../store/operation_blocks.ts";
 import { foldRequests } from "../store/request_folds.ts";
-import { KIND_CODES, OPERATION_DAYS, OperationSums } from "./count_folds.ts";
+import {
+  DATASET_KEYS,
+  DatasetCounts,
+  KIND_CODES,
+  OPERATION_DAYS,
+  OperationSums,
+} from "./count_folds.ts";
 import { activityCounts } from "./activity_data.ts";
 import { comparePaths } from "./sort_orders.ts";
 
@@ -383,4 +389,74 @@ Deno.test("kept counts missing an array stop with what to do; --rebuild counts t
     // Kept whole again: the next run adds to them.
     assert.deepStrictEqual(requestsOf(await collectArchiveData(db)), 310);
   });
+});
+
+/** A block of requests `[object id, IP index]` (one byte each, on one day). */
+function pairBlock(requests: [number, number][]): RequestBlock {
+  const rows = requests.length;
+  return {
+    id: 1,
+    files: Float64Array.of(1, rows),
+    rows,
+    lines: Float64Array.from(requests, (_, i) => i + 1),
+    objectIds: Uint32Array.from(requests, ([object]) => object),
+    times: new Float64Array(rows).fill(1_600_000_000),
+    bytesSent: new Float64Array(rows).fill(1),
+    ipIndexes: Float64Array.from(requests, ([, ip]) => ip),
+    downloads: new Uint8Array(rows),
+    objectSizes: new Float64Array(rows).fill(-1),
+    clientKinds: new Uint8Array(rows),
+  };
+}
+
+Deno.test("a loaded state lists each (requester, dataset) pair once, read between additions", () => {
+  // Objects 1 and 3 in dataset a, 2 in b.
+  const placement = { datasetOf: Int32Array.of(-1, 0, 1, 0), names: ["a", "b"] };
+  const labels = { names: ["missing"], labelOf: new Map<number, number>() };
+  const night = [
+    pairBlock([[1, 2 ** 40], [3, 7], [2, 7], [1, 9]]),
+    pairBlock([[2, 9], [3, 2 ** 40], [2, 2 ** 40], [1, 11], [2, 7]]),
+  ];
+  const pairsOf = (counts: DatasetCounts) => {
+    const pairs: [number, number][] = [];
+    counts.forEachPair((pair) =>
+      pairs.push([Math.floor(pair / DATASET_KEYS), pair % DATASET_KEYS])
+    );
+    return pairs;
+  };
+  const first = new DatasetCounts("t", placement, labels);
+  first.add(pairBlock([[1, 7], [2, 2 ** 40], [3, 7]]), 0);
+  const saved = first.save();
+  const loaded = new DatasetCounts("t", placement, labels);
+  const columns = {
+    get: (name: string, spare = 0) => {
+      const bytes = saved.columns[name];
+      if (bytes === undefined) return undefined;
+      const copy = new Uint8Array(bytes.byteLength + spare);
+      copy.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return copy.subarray(0, bytes.byteLength);
+    },
+    behind: true,
+    earliest: -Infinity,
+  };
+  assert.strictEqual(loaded.load(saved.meta, columns), undefined);
+  // Read after each block: the pairs of a first seen again later are not listed twice.
+  const read: [number, number][][] = [];
+  night.forEach((block, i) => {
+    loaded.add(block, 100 * (i + 1));
+    read.push(pairsOf(loaded));
+  });
+  // As [requester number, dataset number]: requesters 7, 2^40, 9, 11 are 0 to 3, a and b 0
+  // and 1. (7, a) and (2^40, b) were loaded; the night adds (2^40, a), (7, b), (9, a), then
+  // (9, b) and (11, a).
+  const loadedPairs = [[0, 0], [1, 1]];
+  const firstNight = [...loadedPairs, [1, 0], [0, 1], [2, 0]];
+  assert.deepStrictEqual(read, [firstNight, [...firstNight, [2, 1], [3, 0]]]);
+  const all = new DatasetCounts("t", placement, labels);
+  all.add(pairBlock([[1, 7], [2, 2 ** 40], [3, 7]]), 0);
+  night.forEach((block, i) => all.add(block, 100 * (i + 1)));
+  assert.deepStrictEqual(
+    [...loaded.save().columns.pairs as Float64Array],
+    [...all.save().columns.pairs as Float64Array],
+  );
 });
