@@ -4,7 +4,9 @@ import { KeySet, KeySlots } from "./key_slots.ts";
 /** Keys as the summaries pack them: small, past 2^32, near 2^53, repeated, in runs and not. */
 function packedKeys(count: number): number[] {
   let seed = 11;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  // Exact arithmetic modulo 2^31 (a product of doubles past 2^53 rounds: the sequence then
+  // cycled within 15,337 numbers).
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 2147483648;
   const keys: number[] = [0, 2 ** 53 - 2, 2 ** 32, 2 ** 32 - 1];
   for (let i = 0; i < count; i++) {
     const r = random();
@@ -82,11 +84,12 @@ Deno.test("KeySet.has answers for the keys added, narrow or wide, through growth
   ) {
     const set = new KeySet();
     const added = new Set<number>();
-    for (const key of keys.slice(0, 25_000)) {
+    for (const key of keys.slice(0, keys.length >> 1)) {
       set.add(key);
       added.add(key);
     }
     for (const key of keys) assert.strictEqual(set.has(key), added.has(key), `has(${key})`);
+    assert.ok(added.size > 1000 && added.size < keys.length, `${added.size} of ${keys.length}`);
     assert.strictEqual(set.has(2 ** 40 + 3), added.has(2 ** 40 + 3));
   }
 });
@@ -119,4 +122,26 @@ Deno.test("KeySlots.sortedSlots is made again after a key is added or the slots 
   assert.deepStrictEqual([...slots.sortedSlots()], []);
   slots.slot(5);
   assert.deepStrictEqual([...slots.sortedSlots()], [0]);
+});
+
+Deno.test("KeySet.intersect gives exactly the keys given that are in the set, narrow or wide", () => {
+  for (const wide of [false, true]) {
+    const keys = [...new Set(packedKeys(60_000).map((key) => wide ? key : key % (2 ** 32 - 1)))];
+    const [third, twoThirds] = [Math.floor(keys.length / 3), Math.floor(keys.length * 2 / 3)];
+    const set = new KeySet();
+    for (const key of keys.slice(third)) set.add(key);
+    // Some given twice, and keys of the set left out: each common key once.
+    const given = Float64Array.from([
+      ...keys.slice(0, twoThirds),
+      ...keys.slice((third + twoThirds) >> 1, twoThirds),
+    ]);
+    const common: number[] = [];
+    set.intersect(given).forEach((key) => common.push(key));
+    assert.ok(twoThirds - third > 1000, `${keys.length} keys`);
+    assert.deepStrictEqual(
+      common.sort((a, b) => a - b),
+      keys.slice(third, twoThirds).sort((a, b) => a - b),
+    );
+    assert.strictEqual(new KeySet().intersect(given).size, 0);
+  }
 });
