@@ -228,43 +228,44 @@ function splitByScope(all: DayRows, starts: Int32Array, scopes: number): DayRows
 
 /**
  * The client-kind rows of a day table (keys `scope * DAY_KEYS + dayKey`) and its cells
- * ({@linkcode KIND_CODES} × requests, bytes, downloads per slot), split by scope as
- * {@linkcode rowsByScope} splits them: in order of day, then code; codes that never came have
- * no row.
+ * ({@linkcode KIND_CODES} × requests, bytes, downloads per slot), one {@linkcode DayRows} per
+ * scope, each in columns of its own (so that a dataset's can be moved to the summary file
+ * writer's thread): in order of day, then code; codes that never came have no row.
  */
 function codedRowsByScope(days: CountsTable, cells: Float64Array, scopes: number): DayRows[] {
   const slots = days.slots.sortedSlots();
   const keys = days.slots.keys;
   const width = KIND_CODES;
   const n = slots.length;
+  const scopeOf = (slot: number) => Math.floor(keys[slot] / DAY_KEYS);
   // The cells are read in memory order, not a slot at a time in key order (a cache miss or
   // two each: 0.39 s of the 1.1 million dataset-days of a 10 million request night). First
-  // each slot's rows are counted, then each slot's first row is found in key order, then the
-  // rows are written where they go.
+  // each slot's rows are counted, then each slot's first row in its scope is found in key
+  // order, then the rows are written where they go.
   const firstRow = new Int32Array(n);
+  const lengths = new Int32Array(scopes);
   for (let slot = 0, at = 0; slot < n; slot++) {
     let count = 0;
     for (let code = 0; code < width; code++, at += 3) if (cells[at] !== 0) count++;
     firstRow[slot] = count;
+    lengths[scopeOf(slot)] += count;
   }
-  let rows = 0;
+  const rows = Array.from(lengths, (length) => newDayRows(length));
+  const next = new Int32Array(scopes);
   for (let s = 0; s < n; s++) {
     const slot = slots[s];
+    const scope = scopeOf(slot);
     const count = firstRow[slot];
-    firstRow[slot] = rows;
-    rows += count;
+    firstRow[slot] = next[scope];
+    next[scope] += count;
   }
-  const all = newDayRows(rows);
-  const { days: rowDays, codes, requests, bytes, downloads } = all;
-  const starts = new Int32Array(scopes + 1);
   for (let slot = 0, at = 0; slot < n; slot++) {
     const key = keys[slot];
     const dayKey = key % DAY_KEYS;
-    const scope = (key - dayKey) / DAY_KEYS + 1;
+    const { days: rowDays, codes, requests, bytes, downloads } = rows[(key - dayKey) / DAY_KEYS];
     let i = firstRow[slot];
     for (let code = 0; code < width; code++, at += 3) {
       if (cells[at] === 0) continue;
-      starts[scope]++;
       rowDays[i] = dayKey - DAY_OFFSET;
       codes[i] = code;
       requests[i] = cells[at];
@@ -273,7 +274,23 @@ function codedRowsByScope(days: CountsTable, cells: Float64Array, scopes: number
       i++;
     }
   }
-  return splitByScope(all, starts, scopes);
+  return rows;
+}
+
+/**
+ * Client-kind rows summed per day (requests and bytes, in row order; code 0): what the
+ * operation rows take of them as downloads.
+ */
+function daySums(kinds: DayRows): DayRows {
+  let days = 0;
+  for (let k = 0; k < kinds.length; k++) if (k === 0 || kinds.days[k] !== kinds.days[k - 1]) days++;
+  const sums = newDayRows(days);
+  for (let k = 0, d = -1; k < kinds.length; k++) {
+    if (k === 0 || kinds.days[k] !== kinds.days[k - 1]) sums.days[++d] = kinds.days[k];
+    sums.requests[d] += kinds.requests[k];
+    sums.bytes[d] += kinds.bytes[k];
+  }
+  return sums;
 }
 
 /** The dataset (an index of `objects.names`) of object `id`, -1 for none. */
@@ -283,8 +300,45 @@ function datasetIndex(objects: ReturnType<typeof placeObjects>, id: number): num
 
 /** Each scope's client-kind rows (its datasets', and the archive's), from sums per key. */
 interface KindRows {
+  /** Each dataset's rows, in columns of their own. */
   datasets: DayRows[];
   archive: DayRows;
+  /** Each dataset's rows summed per day ({@linkcode daySums}): once the rows above are gone. */
+  datasetDays: DayRows[];
+  archiveDays: DayRows;
+}
+
+/**
+ * Per dataset (in `counts.objects`' numbering), 1 when {@linkcode collectActivity} is sure to
+ * list it: it has a requested object, whose delivery row puts it there (whatever its other
+ * activity). Its files can then be made before that scan.
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "../store/cache_database.ts";
+ * import { BlockWriter } from "../store/request_blocks.ts";
+ * import { collectDatasetData } from "./summary_data.ts";
+ * import { activityCounts, listedDatasets } from "./activity_data.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * db.exec("INSERT INTO objects VALUES (1, 'ds1/a.nwb'), (2, 'ds2/b.nwb')");
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 1, 86400, 100, 7, 1, 100, 3);
+ * blocks.flush();
+ * const place = (key: string) => ({ dataset: key.slice(0, 3), asset: key.slice(4) });
+ * const { counted } = await collectDatasetData(db, place, { activity: true });
+ * const counts = activityCounts(db, place, counted, { datasets: true });
+ * assert.deepStrictEqual([counts.objects.names, [...listedDatasets(counts)]], [["ds1", "ds2"], [1, 0]]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function listedDatasets(counts: ActivityCounts): Uint8Array {
+  const listed = new Uint8Array(counts.objects.names.length);
+  for (const id of counts.sessions.ranges.keys()) listed[counts.objects.datasetOf[id]] = 1;
+  return listed;
 }
 
 /** What the activity files read of the counts kept in the cache. */
@@ -355,7 +409,12 @@ export function activityCounts(
   }
   return {
     objects,
-    kinds: { datasets: datasetRows, archive: archiveRows },
+    kinds: {
+      datasets: datasetRows,
+      archive: archiveRows,
+      datasetDays: datasetRows.map(daySums),
+      archiveDays: daySums(archiveRows),
+    },
     totals,
     sessions: sessions.sessions((id) =>
       id <= objects.maxId && objects.places[id] !== undefined && totals.requests[id] > 0
@@ -392,22 +451,22 @@ function sumOperations(
   }
   const scopes = objects.names.length;
   return [
-    ...rowsByScope(byDataset, 32, scopes).map((rows, d) => withDownloads(rows, kinds.datasets[d])),
-    withDownloads(rowsByScope(archive, 32, 1)[0], kinds.archive),
+    ...rowsByScope(byDataset, 32, scopes).map((rows, d) =>
+      withDownloads(rows, kinds.datasetDays[d])
+    ),
+    withDownloads(rowsByScope(archive, 32, 1)[0], kinds.archiveDays),
   ];
 }
 
 /**
  * A scope's operation rows (in order of day, then code) with the kept requests of its
- * client-kind rows (in day order) added as downloads with a 2xx status (code 0), a day at a
- * time: the two lists are merged, not summed in a table of every scope's days (2 million keys
- * on the 10 M bench, each a hash lookup, then sorted).
+ * client-kind rows summed per day ({@linkcode daySums}) added as downloads with a 2xx status
+ * (code 0), a day at a time: the two lists are merged, not summed in a table of every scope's
+ * days (2 million keys on the 10 M bench, each a hash lookup, then sorted).
  */
-function withDownloads(operations: DayRows, kinds: DayRows | undefined): DayRows {
-  if (kinds === undefined || kinds.length === 0) return operations;
-  let days = 0;
-  for (let k = 0; k < kinds.length; k++) if (k === 0 || kinds.days[k] !== kinds.days[k - 1]) days++;
-  const out = newDayRows(operations.length + days);
+function withDownloads(operations: DayRows, kindDays: DayRows | undefined): DayRows {
+  if (kindDays === undefined || kindDays.length === 0) return operations;
+  const out = newDayRows(operations.length + kindDays.length);
   let n = 0;
   const copy = (i: number) => {
     out.days[n] = operations.days[i];
@@ -418,14 +477,10 @@ function withDownloads(operations: DayRows, kinds: DayRows | undefined): DayRows
     n++;
   };
   let i = 0;
-  for (let k = 0; k < kinds.length;) {
-    const day = kinds.days[k];
-    let requests = 0;
-    let bytes = 0;
-    for (; k < kinds.length && kinds.days[k] === day; k++) {
-      requests += kinds.requests[k];
-      bytes += kinds.bytes[k];
-    }
+  for (let k = 0; k < kindDays.length; k++) {
+    const day = kindDays.days[k];
+    const requests = kindDays.requests[k];
+    const bytes = kindDays.bytes[k];
     while (i < operations.length && operations.days[i] < day) copy(i++);
     if (i < operations.length && operations.days[i] === day && operations.codes[i] === 0) {
       copy(i++);
@@ -562,7 +617,8 @@ export async function collectActivity(
     .forEach(([name, i]) => {
       const scope = scopes[i];
       // A dataset is one that served a request or took one (2xx): keys that only ever failed
-      // (a crawler probing made-up paths) are counted in the archive alone.
+      // (a crawler probing made-up paths) are counted in the archive alone. (Those with a
+      // delivery row are known before: listedDatasets.)
       if (scope.delivery.length > 0 || scope.byOperation.codes.some((code) => (code & 3) === 0)) {
         datasets.set(name, scope);
       }

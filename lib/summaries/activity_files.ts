@@ -7,14 +7,13 @@
  * @module
  */
 
-import { CLIENT_KINDS } from "../extract/client_kind.ts";
 import { OPERATION_GROUPS, STATUS_CLASSES } from "../extract/operation_group.ts";
-import { type ActivityScope, type DayRows, quantile, type Sessions } from "./activity_data.ts";
-import { formatDay } from "./calendar_days.ts";
+import { type ActivityScope, quantile, type Sessions } from "./activity_data.ts";
 import { type PrivacyOptions, privacyRounding, roundForPrivacy } from "./privacy_rounding.ts";
 import { formatPythonJson } from "./python_json.ts";
 import { formatTsv } from "./tsv.ts";
-import { type FileContent, TsvBytes } from "./tsv_bytes.ts";
+import type { FileContent } from "./tsv_bytes.ts";
+import { clientKindTsv, dayTsv } from "./day_files.ts";
 
 /** The names of the activity files, as each scope folder holds them. */
 export const ACTIVITY_FILES: readonly string[] = [
@@ -38,32 +37,6 @@ function jsonDecimal(value: number): number | null {
   return Number.isFinite(value) ? Number(value.toFixed(4)) : null;
 }
 
-/**
- * A TSV file of day rows, each line written by `line` from the row's index. Their fields never
- * need quotes (dates, names from the fixed lists, numbers, rounded counts), so the lines are
- * written straight from the columns as bytes: there are millions of them, and a string per row
- * and its UTF-8 copy cost more than the bytes.
- */
-function dayTsv(
-  header: string[],
-  rows: DayRows,
-  line: (tsv: TsvBytes, rows: DayRows, i: number) => void,
-): Uint8Array {
-  tsv.line(header);
-  let day = NaN;
-  let date = "";
-  for (let i = 0; i < rows.length; i++) {
-    // A day has several rows, in a row.
-    if (rows.days[i] !== day) date = formatDay(day = rows.days[i]);
-    tsv.field(date);
-    line(tsv, rows, i);
-  }
-  return tsv.take();
-}
-
-/** The writer of the day files (its buffer reused from file to file). */
-const tsv = new TsvBytes();
-
 /** Session columns: the count, then length and requests quantiles (empty below the minimum). */
 function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string | number)[] {
   const shown = s.sessions >= (privacy.minimum ?? 50);
@@ -76,6 +49,21 @@ function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string
     q(s.requests.p50),
     q(s.requests.p90),
   ];
+}
+
+/** Options of {@linkcode activityFiles}. */
+export interface ActivityFileOptions {
+  /** The first column's name in `delivery.tsv` and `sessions.tsv`. */
+  rowName: string;
+  /** Privacy rounding (default: below 50 → `<50`, else nearest multiple of 20). */
+  privacy?: PrivacyOptions;
+  /**
+   * Whether to make `by_client_kind.tsv` (left out when it is made elsewhere: see
+   * `clientKindTsv`).
+   *
+   * @default {true}
+   */
+  clientKinds?: boolean;
 }
 
 /**
@@ -99,7 +87,7 @@ function sessionRow(name: string, s: Sessions, privacy: PrivacyOptions): (string
  */
 export function activityFiles(
   scope: ActivityScope,
-  options: { rowName: string; privacy?: PrivacyOptions },
+  options: ActivityFileOptions,
 ): Map<string, FileContent> {
   const privacy = options.privacy ?? {};
   const round = privacyRounding(privacy);
@@ -117,19 +105,9 @@ export function activityFiles(
       },
     ),
   );
-  files.set(
-    "by_client_kind.tsv",
-    dayTsv(
-      ["date", "client_kind", "number_of_requests", "bytes_sent", "number_of_downloads"],
-      scope.byClientKind,
-      (line, r, i) => {
-        line.field(CLIENT_KINDS[r.codes[i]]);
-        line.field(round(r.requests[i]));
-        line.field(r.bytes[i]);
-        line.last(round(r.downloads[i]));
-      },
-    ),
-  );
+  if (options.clientKinds ?? true) {
+    files.set("by_client_kind.tsv", clientKindTsv(scope.byClientKind, privacy));
+  }
   files.set(
     "delivery.tsv",
     formatTsv(

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { FolderWrite, WriteAnswer } from "./file_writer_worker.ts";
-import type { FileContent } from "./tsv_bytes.ts";
+import type { FolderWrite, WriteAnswer, WriterContent } from "./file_writer_worker.ts";
 import { workerModule } from "../worker_module.ts";
 
 const WORKER_URL = workerModule(import.meta.url, "file_writer_worker");
@@ -69,12 +68,13 @@ export class FileWriter {
 
   /**
    * Writes `files` (name → content) into `folder`, made first when `make`; waits only while
-   * more than `inFlightBytes` are not written yet. Byte contents that own their whole buffer
-   * are moved to the worker, not copied: do not use them afterwards.
+   * more than `inFlightBytes` of contents (client-kind rows not counted) are not written yet.
+   * Byte contents and client-kind rows whose arrays own their whole buffers are moved to the
+   * worker, not copied: do not use them afterwards.
    */
   async write(
     folder: string,
-    files: ReadonlyMap<string, FileContent>,
+    files: ReadonlyMap<string, WriterContent>,
     make = false,
   ): Promise<void> {
     this.#throwIfFailed();
@@ -82,10 +82,20 @@ export class FileWriter {
     const worker = this.#worker ??= this.#start();
     let size = 0;
     const transfer: ArrayBuffer[] = [];
+    const move = (array: ArrayBufferView) => {
+      if (array.byteLength === array.buffer.byteLength) transfer.push(array.buffer as ArrayBuffer);
+    };
     for (const content of files.values()) {
-      size += content.length;
-      if (typeof content !== "string" && content.byteLength === content.buffer.byteLength) {
-        transfer.push(content.buffer as ArrayBuffer);
+      if (typeof content === "string" || content instanceof Uint8Array) {
+        size += content.length;
+        if (typeof content !== "string") move(content);
+        continue;
+      }
+      // Rows are not counted: moved, they take no more memory there than here, and the
+      // caller goes on while the worker makes their file.
+      const rows = content.clientKinds;
+      for (const column of [rows.days, rows.codes, rows.requests, rows.bytes, rows.downloads]) {
+        move(column);
       }
     }
     const message: FolderWrite = { folder, make, files: [...files] };

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileWriter } from "./file_writer.ts";
+import { dayRowsOf } from "./activity_data.ts";
+import { clientKindTsv } from "./day_files.ts";
 
 Deno.test("FileWriter writes every folder given, in order, waiting while too much is in flight", async () => {
   const dir = await Deno.makeTempDir();
@@ -68,6 +70,37 @@ Deno.test("a write that fails is thrown as Deno threw it, with its code, by the 
     await later.write(missing, new Map([["b.tsv", "y"]]));
     await assert.rejects(() => later.close(), { code: "ENOENT" });
     assert.deepStrictEqual(await Deno.readTextFile(join(dir, "made", "a.tsv")), "x");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FileWriter makes by_client_kind.tsv of rows moved to its worker, as clientKindTsv does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = () =>
+      dayRowsOf(Array.from({ length: 3000 }, (_, i) => ({
+        day: 19000 + Math.floor(i / 4),
+        code: i % 4,
+        requests: (i * 37) % 500,
+        bytes: i * 2 ** 33,
+        downloads: (i * 11) % 90,
+      })));
+    const privacy = { minimum: 10, modulo: 7 };
+    const given = rows();
+    const writer = new FileWriter();
+    await writer.write(
+      join(dir, "ds"),
+      new Map([["by_client_kind.tsv", { clientKinds: given, privacy }]]),
+      true,
+    );
+    await writer.close();
+    assert.deepStrictEqual(
+      await Deno.readFile(join(dir, "ds", "by_client_kind.tsv")),
+      clientKindTsv(rows(), privacy),
+    );
+    // Moved, not copied.
+    assert.deepStrictEqual([given.days.length, given.bytes.length], [0, 0]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -28,7 +28,12 @@ import type { FoldOptions, FoldReport, StopCheck } from "../store/request_folds.
 import { WalCheckpointer } from "../store/wal_checkpointer.ts";
 import { DATABASE_FILE } from "../store/cache_database.ts";
 import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts";
-import { type ActivityCounts, activityCounts, collectActivity } from "./activity_data.ts";
+import {
+  type ActivityCounts,
+  activityCounts,
+  collectActivity,
+  listedDatasets,
+} from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
 import { FileWriter } from "./file_writer.ts";
 
@@ -277,6 +282,32 @@ async function writeDatasetFolders(
   return folders;
 }
 
+/**
+ * Moves the client-kind rows of the datasets in `folders` sure to have activity files to
+ * `writer`, whose thread makes and writes their `by_client_kind.tsv` (the largest of a night's
+ * files: 127 of 243 MB on the 10 M bench) while this one scans the activity, instead of after
+ * it; returns their names. Their rows in `counts` are gone then.
+ */
+async function writeClientKinds(
+  writer: FileWriter,
+  folders: ReadonlyMap<string, string>,
+  counts: ActivityCounts,
+  privacy: PrivacyOptions,
+): Promise<Set<string>> {
+  const listed = listedDatasets(counts);
+  const ahead = new Set<string>();
+  for (const [d, name] of counts.objects.names.entries()) {
+    const folder = folders.get(name);
+    if (folder === undefined || listed[d] === 0) continue;
+    await writer.write(
+      folder,
+      new Map([["by_client_kind.tsv", { clientKinds: counts.kinds.datasets[d], privacy }]]),
+    );
+    ahead.add(name);
+  }
+  return ahead;
+}
+
 async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
@@ -319,13 +350,18 @@ async function writeDatasets(
       // own (while the files are written).
       data.clear();
       chosen.clear();
+      const ahead = await writeClientKinds(writer, folders, counts, options.privacy ?? {});
       const { datasets: activity } = await collectActivity(db, place, { stop, counts });
       for (const [name, folder] of folders) {
         const active = activity.get(name);
         if (active === undefined) continue;
         await writer.write(
           folder,
-          activityFiles(active, { rowName: "asset_path", privacy: options.privacy }),
+          activityFiles(active, {
+            rowName: "asset_path",
+            privacy: options.privacy,
+            clientKinds: !ahead.has(name),
+          }),
         );
       }
     }), keep);
