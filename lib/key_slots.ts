@@ -29,6 +29,7 @@ function hashKey(key: number): number {
  *
  * const slots = new KeySlots();
  * assert.deepStrictEqual([slots.slot(2 ** 40), slots.slot(5), slots.slot(2 ** 40)], [0, 1, 0]);
+ * assert.deepStrictEqual([slots.find(5), slots.find(6), slots.size], [1, -1, 2]);
  * assert.deepStrictEqual([...slots.sortedSlots()], [1, 0]);
  * slots.clear();
  * assert.deepStrictEqual([slots.slot(5), slots.size], [0, 1]);
@@ -88,6 +89,16 @@ export class KeySlots {
     this.#size = 0;
     this.#lastKey = -1;
     this.#sorted = undefined;
+  }
+
+  /** The slot of `key`, -1 when it has none (none is made). */
+  find(key: number): number {
+    const mask = this.#table.length - 1;
+    for (let at = hashKey(key) & mask;; at = (at + 1) & mask) {
+      const entry = this.#table[at];
+      if (entry === 0) return -1;
+      if (this.keys[entry - 1] === key) return entry - 1;
+    }
   }
 
   /** The slot of `key` (a non-negative integer below 2^53), made when it is new. */

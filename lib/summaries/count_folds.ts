@@ -285,11 +285,11 @@ export class WeekBytes implements RequestFold {
 export interface RequesterLabels {
   /**
    * The clean labels: `"missing"` first (requesters without a region yet), then in the order
-   * SQLite lists them.
+   * their first IPs have in the table.
    */
   names: string[];
-  /** Per IP index that has a region, the number of its clean label in `names`. */
-  labelOf: Map<number, number>;
+  /** The number in `names` of the clean label of IP index `ip` (0 when it has no region). */
+  labelOf: (ip: number) => number;
 }
 
 /**
@@ -306,38 +306,47 @@ export interface RequesterLabels {
  * const db = openCacheDatabase(dir);
  * db.exec("INSERT INTO ip_regions VALUES (12, 'US/Ohio', 'test', '2026-01-01')");
  * const labels = requesterLabels(db);
- * assert.deepStrictEqual([labels.names, [...labels.labelOf]], [["missing", "US/Ohio"], [[12, 1]]]);
+ * assert.deepStrictEqual([labels.names, labels.labelOf(12), labels.labelOf(13)], [["missing", "US/Ohio"], 1, 0]);
  * db.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function requesterLabels(db: DatabaseSync): RequesterLabels {
+  // One pass over the table, two JSON arrays: rows one by one, or an array per label (a sort
+  // by label), cost more at a few hundred thousand IPs.
+  const row = db.prepare(
+    "SELECT json_group_array(ip_index) AS ips, json_group_array(label) AS labels FROM ip_regions",
+  ).get() as { ips: string; labels: string };
+  const ipList = JSON.parse(row.ips) as number[];
+  const labels = JSON.parse(row.labels) as string[];
+  // Labels numbered in the order they first come, cleaned (those that clean alike share one).
   const names = ["missing"];
   const cleanIds = new Map<string, number>();
   const labelIds = new Map<string, number>();
-  for (
-    const row of db.prepare("SELECT DISTINCT label FROM ip_regions").iterate() as Iterable<
-      { label: string }
-    >
-  ) {
-    const clean = cleanLabel(row.label);
-    let id = cleanIds.get(clean);
+  const labelNumbers = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    let id = labelIds.get(labels[i]);
     if (id === undefined) {
-      cleanIds.set(clean, id = names.length);
-      names.push(clean);
+      const clean = cleanLabel(labels[i]);
+      id = cleanIds.get(clean);
+      if (id === undefined) {
+        cleanIds.set(clean, id = names.length);
+        names.push(clean);
+      }
+      labelIds.set(labels[i], id);
     }
-    labelIds.set(row.label, id);
+    labelNumbers[i] = id;
   }
-  const labelOf = new Map<number, number>();
-  // One JSON array per label: rows one by one cost more than a scan at a few hundred thousand IPs.
-  const perLabel = db.prepare(
-    "SELECT label, json_group_array(ip_index) AS ips FROM ip_regions GROUP BY label",
-  ).all() as { label: string; ips: string }[];
-  for (const { label, ips } of perLabel) {
-    const id = labelIds.get(label) ?? 0;
-    for (const ip of JSON.parse(ips) as number[]) labelOf.set(ip, id);
-  }
-  return { names, labelOf };
+  // IP indexes are opaque numbers up to 2^53, each on the heap as a Map's key; an IP has one
+  // row (ip_index is the table's key), so the keys are distinct.
+  const slots = KeySlots.of(Float64Array.from(ipList));
+  return {
+    names,
+    labelOf: (ip) => {
+      const slot = slots.find(ip);
+      return slot < 0 ? 0 : labelNumbers[slot];
+    },
+  };
 }
 
 /** Objects placed in datasets, as {@linkcode DatasetCounts} needs them. */
@@ -461,7 +470,7 @@ export class DatasetCounts implements RequestFold {
     const { names: labelNames, labelOf } = this.#labelsNow;
     let relabelled = 0;
     requesters.forEach((ip, n) => {
-      if (labelIds.get(labelNames[labelOf.get(ip) ?? 0]) !== requesterLabel[n]) relabelled++;
+      if (labelIds.get(labelNames[labelOf(ip)]) !== requesterLabel[n]) relabelled++;
     });
     if (relabelled > 0) {
       return `${relabelled.toLocaleString("en-US")} counted requesters are in another region ` +
@@ -590,7 +599,7 @@ export class DatasetCounts implements RequestFold {
   /** Records the label of a new requester. */
   #addRequester(requester: number, ip: number): void {
     this.#requesterLabel = atLeast(this.#requesterLabel, requester + 1);
-    this.#requesterLabel[requester] = this.#labelNumber[this.#labelsNow.labelOf.get(ip) ?? 0];
+    this.#requesterLabel[requester] = this.#labelNumber[this.#labelsNow.labelOf(ip)];
     this.#labelCount = requester + 1;
   }
 

@@ -412,7 +412,7 @@ function pairBlock(requests: [number, number][]): RequestBlock {
 Deno.test("a loaded state lists each (requester, dataset) pair once, read between additions", () => {
   // Objects 1 and 3 in dataset a, 2 in b.
   const placement = { datasetOf: Int32Array.of(-1, 0, 1, 0), names: ["a", "b"] };
-  const labels = { names: ["missing"], labelOf: new Map<number, number>() };
+  const labels = { names: ["missing"], labelOf: () => 0 };
   const night = [
     pairBlock([[1, 2 ** 40], [3, 7], [2, 7], [1, 9]]),
     pairBlock([[2, 9], [3, 2 ** 40], [2, 2 ** 40], [1, 11], [2, 7]]),

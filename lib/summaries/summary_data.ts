@@ -451,7 +451,7 @@ export async function collectArchiveData(
   const requesters = counts.requesters;
   archive.requesters = requesters.slots.size;
   for (let slot = 0; slot < requesters.slots.size; slot++) {
-    const at = (labels.labelOf.get(requesters.slots.keys[slot]) ?? 0) * 4;
+    const at = labels.labelOf(requesters.slots.keys[slot]) * 4;
     const low = perLabel[at] + requesters.low[slot];
     const carry = carryOf(low);
     perLabel[at] = low - carry;
