@@ -54,7 +54,7 @@ export interface DayRows {
 }
 
 /**
- * {@linkcode DayRows} from rows given one by one (for examples and tests).
+ * {@linkcode DayRows} from rows given one by one (for examples and tests), or none.
  *
  * @example Usage
  * ```ts

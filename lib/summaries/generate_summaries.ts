@@ -32,6 +32,7 @@ import {
   type ActivityCounts,
   activityCounts,
   collectActivity,
+  dayRowsOf,
   listedDatasets,
 } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
@@ -286,7 +287,7 @@ async function writeDatasetFolders(
  * Moves the client-kind rows of the datasets in `folders` sure to have activity files to
  * `writer`, whose thread makes and writes their `by_client_kind.tsv` (the largest of a night's
  * files: 127 of 243 MB on the 10 M bench) while this one scans the activity, instead of after
- * it; returns their names. Their rows in `counts` are gone then.
+ * it; returns their names. Their rows in `counts` are empty then.
  */
 async function writeClientKinds(
   writer: FileWriter,
@@ -303,6 +304,8 @@ async function writeClientKinds(
       folder,
       new Map([["by_client_kind.tsv", { clientKinds: counts.kinds.datasets[d], privacy }]]),
     );
+    // Moved: what is left of them here is empty.
+    counts.kinds.datasets[d] = dayRowsOf([]);
     ahead.add(name);
   }
   return ahead;
