@@ -3,6 +3,7 @@ import { seeded, withCacheDatabase } from "../../tests/_helpers.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { BlockWriter, deleteFileRequests, type RequestBlock } from "../store/request_blocks.ts";
+import type { SavedFold } from "../store/request_folds.ts";
 import {
   type AssetPlace,
   collectArchiveData,
@@ -409,6 +410,21 @@ function pairBlock(requests: [number, number][]): RequestBlock {
   };
 }
 
+/** Saved columns as a loaded state reads them (`behind`: requests are to be added). */
+function savedColumns(saved: SavedFold, behind: boolean, without: string[] = []) {
+  return {
+    get: (name: string, spare = 0) => {
+      const bytes = saved.columns[name];
+      if (bytes === undefined || without.includes(name)) return undefined;
+      const copy = new Uint8Array(bytes.byteLength + spare);
+      copy.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return copy.subarray(0, bytes.byteLength);
+    },
+    behind,
+    earliest: behind ? -Infinity : Infinity,
+  };
+}
+
 Deno.test("a loaded state lists each (requester, dataset) pair once, read between additions", () => {
   // Objects 1 and 3 in dataset a, 2 in b.
   const placement = { datasetOf: Int32Array.of(-1, 0, 1, 0), names: ["a", "b"] };
@@ -417,46 +433,47 @@ Deno.test("a loaded state lists each (requester, dataset) pair once, read betwee
     pairBlock([[1, 2 ** 40], [3, 7], [2, 7], [1, 9]]),
     pairBlock([[2, 9], [3, 2 ** 40], [2, 2 ** 40], [1, 11], [2, 7]]),
   ];
-  const pairsOf = (counts: DatasetCounts) => {
-    const pairs: [number, number][] = [];
-    counts.forEachPair((pair) =>
-      pairs.push([Math.floor(pair / DATASET_KEYS), pair % DATASET_KEYS])
-    );
-    return pairs;
-  };
+  // The saved list of pairs as [requester number, dataset number], and the requesters of a
+  // and of b.
+  const pairsOf = (counts: DatasetCounts) => ({
+    pairs: [...counts.save().columns.pairs as Float64Array].map((pair) => [
+      Math.floor(pair / DATASET_KEYS),
+      pair % DATASET_KEYS,
+    ]),
+    requesters: [...counts.requestersPerDataset().subarray(0, 2)],
+  });
   const first = new DatasetCounts("t", placement, labels);
   first.add(pairBlock([[1, 7], [2, 2 ** 40], [3, 7]]), 0);
   const saved = first.save();
   const loaded = new DatasetCounts("t", placement, labels);
-  const columns = {
-    get: (name: string, spare = 0) => {
-      const bytes = saved.columns[name];
-      if (bytes === undefined) return undefined;
-      const copy = new Uint8Array(bytes.byteLength + spare);
-      copy.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return copy.subarray(0, bytes.byteLength);
-    },
-    behind: true,
-    earliest: -Infinity,
-  };
-  assert.strictEqual(loaded.load(saved.meta, columns), undefined);
+  assert.strictEqual(loaded.load(saved.meta, savedColumns(saved, true)), undefined);
   // Read after each block: the pairs of a first seen again later are not listed twice.
-  const read: [number, number][][] = [];
+  const read: ReturnType<typeof pairsOf>[] = [];
   night.forEach((block, i) => {
     loaded.add(block, 100 * (i + 1));
     read.push(pairsOf(loaded));
   });
-  // As [requester number, dataset number]: requesters 7, 2^40, 9, 11 are 0 to 3, a and b 0
-  // and 1. (7, a) and (2^40, b) were loaded; the night adds (2^40, a), (7, b), (9, a), then
-  // (9, b) and (11, a).
+  // Requesters 7, 2^40, 9, 11 are 0 to 3, a and b 0 and 1. (7, a) and (2^40, b) were loaded;
+  // the night adds (2^40, a), (7, b), (9, a), then (9, b) and (11, a).
   const loadedPairs = [[0, 0], [1, 1]];
   const firstNight = [...loadedPairs, [1, 0], [0, 1], [2, 0]];
-  assert.deepStrictEqual(read, [firstNight, [...firstNight, [2, 1], [3, 0]]]);
+  assert.deepStrictEqual(read, [
+    { pairs: firstNight, requesters: [3, 2] },
+    { pairs: [...firstNight, [2, 1], [3, 0]], requesters: [4, 3] },
+  ]);
   const all = new DatasetCounts("t", placement, labels);
   all.add(pairBlock([[1, 7], [2, 2 ** 40], [3, 7]]), 0);
   night.forEach((block, i) => all.add(block, 100 * (i + 1)));
-  assert.deepStrictEqual(
-    [...loaded.save().columns.pairs as Float64Array],
-    [...all.save().columns.pairs as Float64Array],
-  );
+  assert.deepStrictEqual(pairsOf(loaded), pairsOf(all));
+  // Up to date, a state reads the saved requesters per dataset, not the pairs (and cannot be
+  // saved); one saved by an older version, without them, counts them from the pairs.
+  const last = loaded.save();
+  const upToDate = new DatasetCounts("t", placement, labels);
+  assert.strictEqual(upToDate.load(last.meta, savedColumns(last, false, ["pairs"])), undefined);
+  assert.deepStrictEqual([...upToDate.requestersPerDataset().subarray(0, 2)], [4, 3]);
+  assert.throws(() => upToDate.save(), /without their client kinds, days or pairs/);
+  const older = new DatasetCounts("t", placement, labels);
+  const withoutCounts = savedColumns(last, false, ["dataset_requesters"]);
+  assert.strictEqual(older.load(last.meta, withoutCounts), undefined);
+  assert.deepStrictEqual([...older.requestersPerDataset().subarray(0, 2)], [4, 3]);
 });

@@ -14,7 +14,6 @@ import { carryOf, exactBytes } from "./counts_table.ts";
 import { SessionFold } from "./session_fold.ts";
 import {
   ArchiveCounts,
-  DATASET_KEYS,
   DatasetCounts,
   DAY_KEYS,
   DAY_OFFSET,
@@ -283,9 +282,8 @@ export async function collectDatasetData(
       const scope = scopes[Math.floor(key / LABEL_KEYS)];
       add(scope.byRegion, counts.labels[key % LABEL_KEYS], bytes, requests, downloads);
     }
-    counts.forEachPair((pair) => {
-      scopes[pair % DATASET_KEYS].requesters++;
-    });
+    const requesters = counts.requestersPerDataset();
+    scopes.forEach((scope, dataset) => scope.requesters += requesters[dataset]);
   }
   if (parts.weeks && weeks !== undefined) {
     const table = weeks.weeks;
