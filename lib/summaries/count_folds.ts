@@ -505,8 +505,10 @@ export class DatasetCounts implements RequestFold {
         incomplete("kinds");
     }
     this.regions = loadTable("regions_", columns);
-    // Saved by this version with the counts per dataset; counted from the pairs otherwise.
-    const perDataset = savedArray(columns, "dataset_requesters", Float64Array);
+    // Saved by this version with the counts per dataset (one per dataset saved); counted from
+    // the pairs otherwise.
+    const saved = savedArray(columns, "dataset_requesters", Float64Array);
+    const perDataset = saved?.length === datasets.length ? saved : undefined;
     this.#pairsRead = columns.behind || perDataset === undefined;
     this.#pairs = new KeySet();
     this.#pairCount = this.#loadedPairs = this.#checkedPairs = 0;

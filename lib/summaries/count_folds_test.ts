@@ -476,4 +476,9 @@ Deno.test("a loaded state lists each (requester, dataset) pair once, read betwee
   const withoutCounts = savedColumns(last, false, ["dataset_requesters"]);
   assert.strictEqual(older.load(last.meta, withoutCounts), undefined);
   assert.deepStrictEqual([...older.requestersPerDataset().subarray(0, 2)], [4, 3]);
+  // Counts cut short (a damaged save) are not trusted either.
+  const short = { ...last, columns: { ...last.columns, dataset_requesters: Float64Array.of(4) } };
+  const damaged = new DatasetCounts("t", placement, labels);
+  assert.strictEqual(damaged.load(short.meta, savedColumns(short, false)), undefined);
+  assert.deepStrictEqual([...damaged.requestersPerDataset().subarray(0, 2)], [4, 3]);
 });
