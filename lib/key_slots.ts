@@ -91,31 +91,27 @@ export class KeySlots {
     this.#sorted = undefined;
   }
 
+  /** Where `key` is in the table, or the empty place where it would go. */
+  #placeOf(key: number): number {
+    const table = this.#table;
+    const mask = table.length - 1;
+    const keys = this.keys;
+    for (let at = hashKey(key) & mask;; at = (at + 1) & mask) {
+      const entry = table[at];
+      if (entry === 0 || keys[entry - 1] === key) return at;
+    }
+  }
+
   /** The slot of `key`, -1 when it has none (none is made). */
   find(key: number): number {
-    const mask = this.#table.length - 1;
-    for (let at = hashKey(key) & mask;; at = (at + 1) & mask) {
-      const entry = this.#table[at];
-      if (entry === 0) return -1;
-      if (this.keys[entry - 1] === key) return entry - 1;
-    }
+    return this.#table[this.#placeOf(key)] - 1;
   }
 
   /** The slot of `key` (a non-negative integer below 2^53), made when it is new. */
   slot(key: number): number {
     if (key === this.#lastKey) return this.#lastSlot;
-    const mask = this.#table.length - 1;
-    let at = hashKey(key) & mask;
-    let slot = -1;
-    for (;;) {
-      const entry = this.#table[at];
-      if (entry === 0) break;
-      if (this.keys[entry - 1] === key) {
-        slot = entry - 1;
-        break;
-      }
-      at = (at + 1) & mask;
-    }
+    const at = this.#placeOf(key);
+    let slot = this.#table[at] - 1;
     if (slot < 0) {
       this.#sorted = undefined;
       slot = this.#size++;
@@ -267,14 +263,8 @@ export class KeySet {
       this.#rehash(new Float64Array(this.#table.length));
     }
     const table = this.#table;
-    const mask = table.length - 1;
-    let at = hashKey(key) & mask;
-    for (;;) {
-      const entry = table[at];
-      if (entry === stored) return false;
-      if (entry === 0) break;
-      at = (at + 1) & mask;
-    }
+    const at = this.#placeOf(stored);
+    if (table[at] === stored) return false;
     table[at] = stored;
     // Three quarters full at most: probes stay short, as neighbours share a cache line.
     if (++this.#size * 4 > table.length * 3) {
@@ -288,13 +278,16 @@ export class KeySet {
 
   /** Whether `key` was added. */
   has(key: number): boolean {
+    return this.#table[this.#placeOf(key + 1)] !== 0;
+  }
+
+  /** Where `stored` (a key + 1) is in the table, or the empty place where it would go. */
+  #placeOf(stored: number): number {
     const table = this.#table;
-    const stored = key + 1;
     const mask = table.length - 1;
-    for (let at = hashKey(key) & mask;; at = (at + 1) & mask) {
+    for (let at = hashKey(stored - 1) & mask;; at = (at + 1) & mask) {
       const entry = table[at];
-      if (entry === stored) return true;
-      if (entry === 0) return false;
+      if (entry === 0 || entry === stored) return at;
     }
   }
 
