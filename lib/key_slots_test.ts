@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
+import { seeded } from "../tests/_helpers.ts";
 import { KeySet, KeySlots } from "./key_slots.ts";
 
 /** Keys as the summaries pack them: small, past 2^32, near 2^53, repeated, in runs and not. */
 function packedKeys(count: number): number[] {
-  let seed = 11;
-  // Exact arithmetic modulo 2^31 (a product of doubles past 2^53 rounds: the sequence then
-  // cycled within 15,337 numbers).
-  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 2147483648;
+  const random = seeded(11);
   const keys: number[] = [0, 2 ** 53 - 2, 2 ** 32, 2 ** 32 - 1];
   for (let i = 0; i < count; i++) {
     const r = random();
@@ -50,8 +48,7 @@ Deno.test("KeySlots gives each key one slot, in order of first use, and sorts th
 });
 
 Deno.test("KeySlots sorts keys that differ only in some digits of the radix sort", () => {
-  let seed = 7;
-  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const random = seeded(7);
   const cases: [string, () => number][] = [
     ["below 2^11 (one digit)", () => Math.floor(random() * 2 ** 11)],
     ["multiples of 2^32 (the high word only)", () => Math.floor(random() * 2 ** 21) * 2 ** 32],
