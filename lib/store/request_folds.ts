@@ -527,6 +527,10 @@ function readSavedArray(
     const data = row.data as Uint8Array;
     joined.set(data, at);
     at += data.length;
+    // Its memory goes now, not at the next collection: a chunk read is 8 MiB, and the state's
+    // chunks read one after another would otherwise all stay until then (on the bench night,
+    // 180 MB more at the peak of reading 446 MB).
+    (data.buffer as ArrayBuffer).transfer(0);
   }
   return joined;
 }
