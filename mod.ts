@@ -48,12 +48,14 @@ export {
 } from "./lib/regions/update_region_code_coordinates.ts";
 export {
   type DandisetSummaryOptions,
+  type DatasetSummaryOptions,
   generateArchiveSummaries,
   generateArchiveTotals,
   generateDandisetSummaries,
   generateDandisetTotals,
   generateSummaries,
   generateTotals,
+  type StepWritten,
   type SummaryOptions,
   type SummaryResult,
 } from "./lib/summaries/generate_summaries.ts";

@@ -12,7 +12,7 @@ import { BlockWriter } from "../lib/store/request_blocks.ts";
 import { SCAN_ROWS } from "../lib/store/request_folds.ts";
 import { collectArchiveData, collectDatasetData } from "../lib/summaries/summary_data.ts";
 import { genericPlace } from "../lib/summaries/generate_summaries.ts";
-import { cliEnv, readTree, ROOT, runCli, withTmpDir } from "./_helpers.ts";
+import { cliEnv, copyTree, readTree, ROOT, runCli, withTmpDir } from "./_helpers.ts";
 
 const STEPS = [
   "generate_summaries",
@@ -90,6 +90,101 @@ Deno.test("summaries after a second night of logs equal those of one extraction 
       /Counted all [\d,]+ stored requests again for archive_counts: asked for \(--rebuild\)\./,
     );
     assert.deepStrictEqual(await summaries(nightly), expected);
+  });
+});
+
+/**
+ * Runs the four steps one by one on a copy of `cache`, and the dataset step with `--all` on
+ * another; checks that their files are the same, byte for byte, and that `--all` said and
+ * recorded each step it wrote.
+ */
+async function allAsFour(
+  dir: string,
+  cache: string,
+  { env, steps, extra }: { env: Record<string, string>; steps: string[][]; extra: string[] },
+) {
+  const one = join(dir, "one_by_one");
+  const all = join(dir, "all");
+  await copyTree(cache, one);
+  await copyTree(cache, all);
+  for (const step of steps) {
+    const run = await runCli([...step, "--cache", one], { env });
+    assert.deepStrictEqual(run.code, 0, run.stderr);
+  }
+  const run = await runCli([steps[0][0], "--all", ...extra, "--cache", all], { env });
+  assert.deepStrictEqual(run.code, 0, run.stderr);
+  const expected = await readTree(join(one, "summaries"));
+  assert(expected.size > 10, "the sample has several datasets");
+  assert.deepStrictEqual(await readTree(join(all, "summaries")), expected);
+  const summaries = join(all, "summaries");
+  assert.match(
+    run.stdout,
+    new RegExp(
+      `^Wrote the summaries of \\d+ datasets? to ${summaries}\\.\n` +
+        `Wrote the totals of \\d+ datasets? to ${summaries}/totals\\.json\\.\n` +
+        `Wrote the archive's summaries to ${summaries}/archive\\.\n` +
+        `Wrote the archive's totals to ${summaries}/archive_totals\\.json\\.\n$`,
+    ),
+  );
+  // Each step is a run of its own, as when it runs alone: status and publish read them.
+  const db = new DatabaseSync(join(all, "cache.sqlite"), { readOnly: true });
+  const runs = db.prepare(
+    "SELECT command, outcome FROM runs WHERE command LIKE 'generate%' ORDER BY id",
+  ).all().map((row) => `${row.command} ${row.outcome}`);
+  db.close();
+  assert.deepStrictEqual(runs, steps.map((step) => `${step[0]} ok`));
+}
+
+Deno.test("generate_summaries --all writes what the four steps write, byte for byte, and records each", async () => {
+  await withTmpDir(async (dir) => {
+    const env = cliEnv(dir);
+    const cache = join(dir, "cache");
+    await extract(join(ROOT, "fixtures", "sample_logs"), cache, env);
+    await allAsFour(dir, cache, { env, steps: STEPS.map((step) => [step]), extra: [] });
+  });
+});
+
+Deno.test("generate_dandiset_summaries --all writes what the four dandi steps write, weekly files included", async () => {
+  await withTmpDir(async (dir) => {
+    const env = cliEnv(dir);
+    const cache = join(dir, "cache");
+    const logs = join(ROOT, "fixtures", "sample_logs");
+    const extracted = await runCli(["extract_logs", logs, "--mode", "dandi", "--cache", cache], {
+      env,
+    });
+    assert.deepStrictEqual(extracted.code, 0, extracted.stderr);
+    // The sample's blobs, spread over three dandisets (one left out: "undetermined").
+    const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+    const blobs = db.prepare("SELECT key FROM objects WHERE key LIKE 'blobs/%' ORDER BY id").all()
+      .map((row) => String(row.key).split("/").at(-1)!);
+    db.close();
+    const file = join(dir, "mapping.json");
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify(Object.fromEntries(
+        blobs.slice(1).map((id, i) => [id, { [`00000${i % 3}`]: `sub-${i % 7}/file-${i}.nwb` }]),
+      )),
+    );
+    const mapping = ["--mapping", file];
+    await allAsFour(dir, cache, {
+      env,
+      steps: [
+        ["generate_dandiset_summaries", ...mapping],
+        ["generate_dandiset_totals", ...mapping],
+        ["generate_archive_summaries", ...mapping],
+        ["generate_archive_totals"],
+      ],
+      extra: mapping,
+    });
+    const week = await Deno.readTextFile(
+      join(dir, "all", "summaries", "archive", "by_asset_type_per_week.tsv"),
+    );
+    assert(week.split("\n").length > 2, "the archive's weekly asset types have rows");
+    const folders = await Array.fromAsync(Deno.readDir(join(dir, "all", "summaries")));
+    assert.deepStrictEqual(
+      folders.filter((entry) => entry.isDirectory).map((entry) => entry.name).sort(),
+      ["000000", "000001", "000002", "archive", "undetermined"],
+    );
   });
 });
 

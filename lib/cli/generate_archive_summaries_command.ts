@@ -17,5 +17,4 @@ by_asset_type_per_week.tsv.`,
   mapping: "optional",
   sessions: true,
   run: generateArchiveSummaries,
-  done: (r) => `Wrote the archive's summaries to ${r.path}.`,
 });

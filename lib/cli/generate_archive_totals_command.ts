@@ -15,5 +15,4 @@ export const command: Command = summaryCommand({
 from raw counts rounded once (requesters are distinct over all datasets).`,
   mapping: "none",
   run: generateArchiveTotals,
-  done: (r) => `Wrote the archive's totals to ${r.path}.`,
 });

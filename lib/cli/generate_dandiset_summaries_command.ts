@@ -6,7 +6,7 @@
 
 import { generateDandisetSummaries } from "../summaries/generate_summaries.ts";
 import type { Command } from "./command.ts";
-import { datasets, summaryCommand } from "./summary_command.ts";
+import { summaryCommand } from "./summary_command.ts";
 
 /** `generate_dandiset_summaries`. */
 export const command: Command = summaryCommand({
@@ -17,6 +17,6 @@ by_asset_per_week.tsv and by_asset_type_per_week.tsv (weeks start on Monday).`,
   mapping: "required",
   choice: true,
   sessions: true,
+  all: ["generate_dandiset_totals", "generate_archive_summaries", "generate_archive_totals"],
   run: (options) => generateDandisetSummaries({ ...options, mapping: options.mapping! }),
-  done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });

@@ -6,7 +6,7 @@
 
 import { generateDandisetTotals } from "../summaries/generate_summaries.ts";
 import type { Command } from "./command.ts";
-import { datasets, summaryCommand } from "./summary_command.ts";
+import { summaryCommand } from "./summary_command.ts";
 
 /** `generate_dandiset_totals`. */
 export const command: Command = summaryCommand({
@@ -14,5 +14,4 @@ export const command: Command = summaryCommand({
   help: `Like generate_totals, with dandisets as datasets (through the content-id mapping).`,
   mapping: "required",
   run: (options) => generateDandisetTotals({ ...options, mapping: options.mapping! }),
-  done: (r) => `Wrote the totals of ${datasets(r)} to ${r.path}.`,
 });

@@ -6,7 +6,7 @@
 
 import { generateSummaries } from "../summaries/generate_summaries.ts";
 import type { Command } from "./command.ts";
-import { datasets, summaryCommand } from "./summary_command.ts";
+import { summaryCommand } from "./summary_command.ts";
 
 /** `generate_summaries`. */
 export const command: Command = summaryCommand({
@@ -17,6 +17,6 @@ reference's columns and privacy rounding. Regions come from the IP labels (missi
 update_indexed_region_codes has run). The folder is replaced atomically.`,
   mapping: "none",
   sessions: true,
+  all: ["generate_totals", "generate_archive_summaries", "generate_archive_totals"],
   run: generateSummaries,
-  done: (r) => `Wrote the summaries of ${datasets(r)} to ${r.path}.`,
 });

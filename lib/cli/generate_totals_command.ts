@@ -6,7 +6,7 @@
 
 import { generateTotals } from "../summaries/generate_summaries.ts";
 import type { Command } from "./command.ts";
-import { datasets, summaryCommand } from "./summary_command.ts";
+import { summaryCommand } from "./summary_command.ts";
 
 /** `generate_totals`. */
 export const command: Command = summaryCommand({
@@ -16,5 +16,4 @@ total_number_of_requests, total_number_of_downloads, number_of_requesters (round
 raw counts), number_of_unique_regions and number_of_unique_countries.`,
   mapping: "none",
   run: generateTotals,
-  done: (r) => `Wrote the totals of ${datasets(r)} to ${r.path}.`,
 });

@@ -11,7 +11,11 @@ import {
   DEFAULT_MAPPING_URL,
   loadContentMapping,
 } from "../summaries/content_mapping.ts";
-import type { SummaryOptions, SummaryResult } from "../summaries/generate_summaries.ts";
+import type {
+  DatasetSummaryOptions,
+  StepWritten,
+  SummaryResult,
+} from "../summaries/generate_summaries.ts";
 import { StoppedError, UsageError } from "../errors.ts";
 import {
   type Command,
@@ -97,7 +101,7 @@ export function sessionGapOption(
   return Number(value);
 }
 
-interface StepOptions extends SummaryOptions {
+interface StepOptions extends DatasetSummaryOptions {
   mapping?: ContentMapping;
   pick?: string[];
   skip?: string[];
@@ -112,9 +116,10 @@ export interface Step {
   choice?: boolean;
   /** Whether it writes `sessions.tsv` (then it takes `--session-gap`). */
   sessions?: boolean;
-  /** Runs the step; `mapping`, `pick` and `skip` as the step takes them. */
+  /** The steps `--all` writes with it (a dataset step's totals and the archive's two). */
+  all?: readonly string[];
+  /** Runs the step; `mapping`, `pick`, `skip` and `all` as the step takes them. */
   run(options: StepOptions): Promise<SummaryResult>;
-  done(result: SummaryResult): string;
 }
 
 /** The command of a summary step. */
@@ -128,19 +133,21 @@ export function summaryCommand(step: Step): Command {
     ...(step.choice
       ? { pick: { type: "string" as const }, skip: { type: "string" as const } }
       : {}),
+    ...(step.all ? { all: { type: "boolean" as const } } : {}),
   };
   return {
     name: step.name,
     usage: `${step.name}${step.mapping === "none" ? "" : " [--mapping <file|url>]"} ` +
       `${step.choice ? "[--pick ID,ID | --skip ID,ID] " : ""}[--privacy-minimum N] ` +
-      `[--privacy-modulo N]${step.sessions ? " [--session-gap S]" : ""} [--rebuild]`,
+      `[--privacy-modulo N]${step.sessions ? " [--session-gap S]" : ""} [--rebuild]` +
+      `${step.all ? " [--all]" : ""}`,
     help: `${step.help}
 
 Options:
 ${PRIVACY_HELP}
 ${REBUILD_HELP}${step.sessions ? "\n" + SESSION_HELP : ""}${
       step.mapping === "none" ? "" : "\n" + MAPPING_HELP
-    }${step.choice ? "\n" + CHOICE_HELP : ""}
+    }${step.choice ? "\n" + CHOICE_HELP : ""}${step.all ? "\n" + allHelp(step.all) : ""}
 
 ${COMMON_HELP}`,
     options,
@@ -180,6 +187,7 @@ ${COMMON_HELP}`,
           mapping,
           ...choice,
           rebuild: values.rebuild === true,
+          all: values.all === true,
           signal: context.signal,
         });
       } catch (error) {
@@ -191,12 +199,44 @@ ${COMMON_HELP}`,
       }
       if (values.json) context.out(JSON.stringify(result, null, 2));
       else if (!values.quiet) {
-        context.out(step.done(result));
+        context.out(writtenLine({ command: step.name, ...result }));
+        for (const also of result.also ?? []) context.out(writtenLine(also));
         for (const line of recountLines(result)) context.out(line);
       }
       return 0;
     },
   };
+}
+
+/** The help of `--all`, for a step that writes `steps` with it. */
+function allHelp(steps: readonly string[]): string {
+  const names = `${steps.slice(0, -1).join(", ")} and ${steps.at(-1)}`;
+  return `  --all                  also write what ${names}
+                         write, from this step's counts: the same files as the steps one by
+                         one, from one scan instead of four (each is recorded as a run of its
+                         own; daily runs this)`;
+}
+
+/**
+ * What a summary step wrote, in one line.
+ *
+ * @example Usage
+ * ```ts
+ * import { writtenLine } from "./summary_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   writtenLine({ command: "generate_totals", datasets: 2, path: "/c/summaries/totals.json" }),
+ *   "Wrote the totals of 2 datasets to /c/summaries/totals.json.",
+ * );
+ * ```
+ */
+export function writtenLine({ command, datasets, path }: StepWritten): string {
+  const what = command.endsWith("_totals") ? "totals" : "summaries";
+  const whose = command.startsWith("generate_archive_")
+    ? `the archive's ${what}`
+    : `the ${what} of ${datasets} dataset${datasets === 1 ? "" : "s"}`;
+  return `Wrote ${whose} to ${path}.`;
 }
 
 /**
@@ -220,7 +260,3 @@ export function recountLines(result: SummaryResult): string[] {
     `${fold.recounted}.`
   );
 }
-
-/** "N dataset(s)". */
-export const datasets = (r: SummaryResult): string =>
-  `${r.datasets} dataset${r.datasets === 1 ? "" : "s"}`;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { repairFolder, replaceFolder, writeTextFileAtomic } from "../atomic_files.ts";
 import { runCacheStep } from "../store/cache_step.ts";
+import { finishRun, startRun } from "../store/run_history.ts";
 import type { ContentMapping } from "./content_mapping.ts";
 import { OperatorError, StoppedError } from "../errors.ts";
 import { safeFolderName } from "../key_path.ts";
@@ -31,6 +32,7 @@ import { archiveFiles, datasetFiles, publishedTotals } from "./summary_files.ts"
 import {
   type ActivityCounts,
   activityCounts,
+  type ActivityScope,
   collectActivity,
   dayRowsOf,
   listedDatasets,
@@ -40,36 +42,73 @@ import { FileWriter } from "./file_writer.ts";
 
 /**
  * A summary step on the cache: first repairs what an interrupted run left around
- * `<cache>/summaries/`, so that nothing published before is lost.
+ * `<cache>/summaries/`, so that nothing published before is lost. The steps in `also` are
+ * written by this one (`all`): each is a run of its own in the cache, as when it runs alone
+ * (`publish` and `status` read them), ended by `write` through its `wrote` once its files are
+ * there, or with this step's outcome.
  */
 async function summaryStep<T>(
   options: SummaryOptions,
   command: string,
   collect: (db: DatabaseSync, scan: StepScan) => Promise<Pick<Collected<T>, "data" | "folds">>,
-  write: (db: DatabaseSync, data: T, stop: StopCheck) => Promise<WrittenFiles>,
+  write: (db: DatabaseSync, data: T, stop: StopCheck, wrote: Wrote) => Promise<WrittenFiles>,
+  also: readonly string[] = [],
 ): Promise<SummaryResult> {
   const { cacheDirectory, signal } = options;
   const stop = () => stopRequested(cacheDirectory, { signal });
   return await runCacheStep(cacheDirectory, command, "summarise", async (db) => {
-    await repairFolder(join(cacheDirectory, "summaries"));
-    // The counts' save is tens of megabytes of log, which SQLite would copy into the database
-    // inside that commit; a worker copies it while the files are made (a night of the bench:
-    // the commit 190 -> 81 ms). It starts only once a save wrote counts: a step whose counts
-    // were up to date paid 25 ms for a worker with nothing to do. Without the worker the close
-    // copies the log, as the last connection's close always does.
-    db.exec("PRAGMA wal_autocheckpoint = 0");
-    let checkpoints: WalCheckpointer | undefined;
-    const committed = () =>
-      (checkpoints ??= new WalCheckpointer(join(cacheDirectory, DATABASE_FILE))).committed();
+    const runs = new Map(also.map((name) => [name, startRun(db, name)]));
+    const written: StepWritten[] = [];
+    const wrote: Wrote = (name, files) => {
+      finishRun(db, runs.get(name)!, "ok", { ...files, counts: [] });
+      runs.delete(name);
+      written.push({ command: name, ...files });
+    };
     try {
-      const { data, folds } = await collect(db, { stop, committed });
-      // Asked to stop during the scan: nothing published changes.
-      if (await stop()) throw new StoppedError();
-      return { ...await write(db, data, stop), counts: folds };
-    } finally {
-      await checkpoints?.close();
+      const result = await writeStep(db, { ...options, collect, write, wrote, stop });
+      return written.length === 0 ? result : { ...result, also: written };
+    } catch (error) {
+      const stopped = error instanceof StoppedError;
+      for (const id of runs.values()) {
+        finishRun(db, id, stopped ? "stopped" : "failed", stopped ? {} : { error: String(error) });
+      }
+      throw error;
     }
   });
+}
+
+/** Tells a step written with another (`all`) that its files are written. */
+type Wrote = (command: string, files: WrittenFiles) => void;
+
+/** Counts, then writes, a summary step (the work of {@linkcode summaryStep}). */
+async function writeStep<T>(
+  db: DatabaseSync,
+  { cacheDirectory, collect, write, wrote, stop }: {
+    cacheDirectory: string;
+    collect: (db: DatabaseSync, scan: StepScan) => Promise<Pick<Collected<T>, "data" | "folds">>;
+    write: (db: DatabaseSync, data: T, stop: StopCheck, wrote: Wrote) => Promise<WrittenFiles>;
+    wrote: Wrote;
+    stop: StopCheck;
+  },
+): Promise<SummaryResult> {
+  await repairFolder(join(cacheDirectory, "summaries"));
+  // The counts' save is tens of megabytes of log, which SQLite would copy into the database
+  // inside that commit; a worker copies it while the files are made (a night of the bench:
+  // the commit 190 -> 81 ms). It starts only once a save wrote counts: a step whose counts
+  // were up to date paid 25 ms for a worker with nothing to do. Without the worker the close
+  // copies the log, as the last connection's close always does.
+  db.exec("PRAGMA wal_autocheckpoint = 0");
+  let checkpoints: WalCheckpointer | undefined;
+  const committed = () =>
+    (checkpoints ??= new WalCheckpointer(join(cacheDirectory, DATABASE_FILE))).committed();
+  try {
+    const { data, folds } = await collect(db, { stop, committed });
+    // Asked to stop during the scan: nothing published changes.
+    if (await stop()) throw new StoppedError();
+    return { ...await write(db, data, stop, wrote), counts: folds };
+  } finally {
+    await checkpoints?.close();
+  }
 }
 
 /** What a summary step's scan of the kept counts is given. */
@@ -124,8 +163,21 @@ export interface SummaryOptions {
   rebuild?: boolean;
 }
 
+/** Options of the dataset steps (`generate_summaries`, `generate_dandiset_summaries`). */
+export interface DatasetSummaryOptions extends SummaryOptions {
+  /**
+   * Also write, from this step's counts, what the totals step of its placement, the archive's
+   * summaries (with the mapping's weekly asset types when it has one) and the archive's
+   * totals write: the files are those of the four steps run one by one, from one scan of the
+   * counts instead of four. Each is recorded as a run of its own (`SummaryResult.also`).
+   *
+   * @default {false}
+   */
+  all?: boolean;
+}
+
 /** Options of the dandiset steps. */
-export interface DandisetSummaryOptions extends SummaryOptions {
+export interface DandisetSummaryOptions extends DatasetSummaryOptions {
   /** The content-id mapping (see `loadContentMapping`). */
   mapping: ContentMapping;
   /**
@@ -153,6 +205,18 @@ export interface SummaryResult {
   path: string;
   /** What each of the saved counts did: requests added, or why every request was counted again. */
   counts: FoldReport[];
+  /** The steps written with this one (`all`), in the order they were written. */
+  also?: StepWritten[];
+}
+
+/** A step written with another (`all`), and what it wrote. */
+export interface StepWritten {
+  /** The step's command. */
+  command: string;
+  /** Datasets summarised. */
+  datasets: number;
+  /** Where its files are. */
+  path: string;
 }
 
 /**
@@ -217,16 +281,12 @@ export function dandisetPlace(mapping: ContentMapping): (key: string) => AssetPl
  */
 async function collectDatasets(
   db: DatabaseSync,
-  options: SummaryOptions,
-  { place, placement, weeks, scan }: {
-    place: (key: string) => AssetPlace | undefined;
-    placement: string;
-    weeks: boolean;
-    scan: StepScan;
-  },
+  options: DatasetSummaryOptions,
+  { place, placement, weeks, scan }: DatasetPlacement & { scan: StepScan },
 ): Promise<Pick<Collected<CountedDatasets>, "data" | "folds">> {
-  const { data, folds, counted } = await collectDatasetData(db, place, {
+  const { data, folds, counted, archive } = await collectDatasetData(db, place, {
     placement,
+    archive: options.all,
     activity: true,
     sessionGap: options.sessionGap,
     parts: weeks
@@ -237,15 +297,31 @@ async function collectDatasets(
   });
   // What the activity files need, taken out: the kept counts' memory goes now.
   return {
-    data: { scopes: data, activity: activityCounts(db, place, counted, { datasets: true }) },
+    data: {
+      scopes: data,
+      activity: activityCounts(db, place, counted, { datasets: true }),
+      archive,
+    },
     folds,
   };
 }
 
-/** A dataset step's numbers, and what the activity files read of the kept counts. */
+/** How a dataset step places objects, and whether it adds the weekly files. */
+interface DatasetPlacement {
+  place: (key: string) => AssetPlace | undefined;
+  /** The name its kept counts are saved under. */
+  placement: string;
+  weeks: boolean;
+}
+
+/**
+ * A dataset step's numbers, what the activity files read of the kept counts, and the
+ * archive's numbers when the step writes the archive's files too (`all`).
+ */
 interface CountedDatasets {
   scopes: Map<string, ScopeData>;
   activity: ActivityCounts;
+  archive?: ScopeData;
 }
 
 /** What writing a dataset step needs beyond its counts. */
@@ -315,7 +391,7 @@ async function writeDatasets(
   options: SummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
   data: Map<string, ScopeData>,
   { db, counts, place, weeks, stop }: DatasetWriting,
-): Promise<WrittenFiles> {
+): Promise<WrittenFiles & { archiveActivity: ActivityScope }> {
   const path = join(options.cacheDirectory, "summaries");
   const { pick, skip } = options;
   if (pick !== undefined && skip !== undefined) {
@@ -341,6 +417,7 @@ async function writeDatasets(
     }
   }
   const written = chosen.size;
+  let archiveActivity!: ActivityScope;
   await replaceFolder(path, (temporary) =>
     withFileWriter(async (writer) => {
       const folders = await writeDatasetFolders(writer, chosen, {
@@ -354,7 +431,8 @@ async function writeDatasets(
       data.clear();
       chosen.clear();
       const ahead = await writeClientKinds(writer, folders, counts, options.privacy ?? {});
-      const { datasets: activity } = await collectActivity(db, place, { stop, counts });
+      const { datasets: activity, archive } = await collectActivity(db, place, { stop, counts });
+      archiveActivity = archive;
       for (const [name, folder] of folders) {
         const active = activity.get(name);
         if (active === undefined) continue;
@@ -368,7 +446,7 @@ async function writeDatasets(
         );
       }
     }), keep);
-  return { datasets: written, path };
+  return { datasets: written, path, archiveActivity };
 }
 
 async function writeTotals(
@@ -385,10 +463,13 @@ async function writeTotals(
 
 /**
  * `generate_summaries`: one folder per dataset (top-level key prefix) in `<cache>/summaries/`
- * with `by_day.tsv`, `by_asset.tsv`, `by_region.tsv` and `requester_count.tsv`.
+ * with `by_day.tsv`, `by_asset.tsv`, `by_region.tsv` and `requester_count.tsv`; with `all`,
+ * also what `generate_totals`, `generate_archive_summaries` and `generate_archive_totals` write.
  *
- * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal.
- * @returns Where the files were written and how many datasets they cover.
+ * @param options The cache, the privacy rounding (minimum and modulo), the stop signal and
+ * whether to write the other three steps' files too.
+ * @returns Where the files were written and how many datasets they cover (and with `all`, what
+ * the other steps wrote).
  * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
  * what to do.
  * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
@@ -403,37 +484,29 @@ async function writeTotals(
  * await Deno.remove(cacheDirectory, { recursive: true });
  * ```
  */
-export async function generateSummaries(options: SummaryOptions): Promise<SummaryResult> {
-  return await summaryStep(
-    options,
-    "generate_summaries",
-    (db, scan) =>
-      collectDatasets(db, options, {
-        place: genericPlace,
-        placement: "generic",
-        weeks: false,
-        scan,
-      }),
-    async (db, data, stop) => {
-      await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data.scopes, {
-        db,
-        counts: data.activity,
-        place: genericPlace,
-        weeks: false,
-        stop,
-      });
-    },
-  );
+export async function generateSummaries(
+  options: DatasetSummaryOptions,
+): Promise<SummaryResult> {
+  return await datasetStep(options, {
+    command: "generate_summaries",
+    totals: "generate_totals",
+    place: genericPlace,
+    placement: "generic",
+    weeks: false,
+  });
 }
 
 /**
  * `generate_dandiset_summaries`: one folder per dandiset, plus `by_asset_per_week.tsv` and
- * `by_asset_type_per_week.tsv`; content the mapping does not know goes to `undetermined`.
+ * `by_asset_type_per_week.tsv`; content the mapping does not know goes to `undetermined`. With
+ * `all`, also what `generate_dandiset_totals`, `generate_archive_summaries` (with the mapping)
+ * and `generate_archive_totals` write.
  *
  * @param options The cache, the privacy rounding (minimum and modulo) and the stop signal, the
- * content-id mapping and the dandisets to pick or skip.
- * @returns Where the files were written and how many datasets they cover.
+ * content-id mapping, the dandisets to pick or skip, and whether to write the other three steps'
+ * files too.
+ * @returns Where the files were written and how many datasets they cover (and with `all`, what
+ * the other steps wrote).
  * @throws {OperatorError} When the cache cannot be read or another run holds it; the message says
  * what to do.
  * @throws {StoppedError} When `stop` asked the run to end: nothing is written.
@@ -451,21 +524,49 @@ export async function generateSummaries(options: SummaryOptions): Promise<Summar
 export async function generateDandisetSummaries(
   options: DandisetSummaryOptions,
 ): Promise<SummaryResult> {
-  const place = dandisetPlace(options.mapping);
+  return await datasetStep(options, {
+    command: "generate_dandiset_summaries",
+    totals: "generate_dandiset_totals",
+    place: dandisetPlace(options.mapping),
+    placement: "dandi",
+    weeks: true,
+  });
+}
+
+/**
+ * A dataset step: its folders, and with `all` what its totals step and the archive's two steps
+ * write, from the same counts (the totals first: the dataset folders' writing frees their
+ * numbers).
+ */
+async function datasetStep(
+  options: DatasetSummaryOptions & { pick?: readonly string[]; skip?: readonly string[] },
+  { command, totals, ...placement }: DatasetPlacement & { command: string; totals: string },
+): Promise<SummaryResult> {
+  const { place, weeks } = placement;
   return await summaryStep(
     options,
-    "generate_dandiset_summaries",
-    (db, scan) => collectDatasets(db, options, { place, placement: "dandi", weeks: true, scan }),
-    async (db, data, stop) => {
+    command,
+    (db, scan) => collectDatasets(db, options, { ...placement, scan }),
+    async (db, data, stop, wrote) => {
       await writePublishedCoordinates(db, options.cacheDirectory);
-      return await writeDatasets(options, data.scopes, {
+      if (data.archive !== undefined) wrote(totals, await writeTotals(options, data.scopes));
+      const { archiveActivity, ...files } = await writeDatasets(options, data.scopes, {
         db,
         counts: data.activity,
         place,
-        weeks: true,
+        weeks,
         stop,
       });
+      if (data.archive !== undefined) {
+        wrote(
+          "generate_archive_summaries",
+          await writeArchive(options, { archive: data.archive, activity: archiveActivity, weeks }),
+        );
+        wrote("generate_archive_totals", await writeArchiveTotals(options, data.archive));
+      }
+      return files;
     },
+    options.all ? [totals, "generate_archive_summaries", "generate_archive_totals"] : [],
   );
 }
 
@@ -588,24 +689,39 @@ export async function generateArchiveSummaries(
       return { data: { archive: data, activity: activity.archive }, folds };
     },
     async (db, { archive, activity }) => {
-      const path = join(options.cacheDirectory, "summaries", "archive");
       await writePublishedCoordinates(db, options.cacheDirectory);
-      const files = archiveFiles(archive, { privacy: options.privacy, weeks });
-      for (
-        const [file, text] of activityFiles(activity, {
-          rowName: "dataset",
-          privacy: options.privacy,
-        })
-      ) {
-        files.set(file, text);
-      }
-      await replaceFolder(
-        path,
-        (temporary) => withFileWriter((writer) => writer.write(temporary, files)),
-      );
-      return { datasets: 1, path };
+      return await writeArchive(options, { archive, activity, weeks });
     },
   );
+}
+
+/** Writes `<cache>/summaries/archive/`: the archive's numbers and its activity files. */
+async function writeArchive(
+  options: SummaryOptions,
+  { archive, activity, weeks }: { archive: ScopeData; activity: ActivityScope; weeks: boolean },
+): Promise<WrittenFiles> {
+  const path = join(options.cacheDirectory, "summaries", "archive");
+  const files = archiveFiles(archive, { privacy: options.privacy, weeks });
+  for (
+    const [file, text] of activityFiles(activity, { rowName: "dataset", privacy: options.privacy })
+  ) {
+    files.set(file, text);
+  }
+  await replaceFolder(
+    path,
+    (temporary) => withFileWriter((writer) => writer.write(temporary, files)),
+  );
+  return { datasets: 1, path };
+}
+
+/** Writes `<cache>/summaries/archive_totals.json`. */
+async function writeArchiveTotals(
+  options: SummaryOptions,
+  archive: ScopeData,
+): Promise<WrittenFiles> {
+  const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
+  await writeTextFileAtomic(path, formatPythonJson(publishedTotals(archive, options.privacy)));
+  return { datasets: 1, path };
 }
 
 /**
@@ -633,10 +749,6 @@ export async function generateArchiveTotals(options: SummaryOptions): Promise<Su
     options,
     "generate_archive_totals",
     (db, scan) => collectArchiveData(db, { ...scan, rebuild: options.rebuild }),
-    async (_db, archive) => {
-      const path = join(options.cacheDirectory, "summaries", "archive_totals.json");
-      await writeTextFileAtomic(path, formatPythonJson(publishedTotals(archive, options.privacy)));
-      return { datasets: 1, path };
-    },
+    (_db, archive) => writeArchiveTotals(options, archive),
   );
 }

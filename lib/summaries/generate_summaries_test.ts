@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { generateReport } from "../report/generate_report.ts";
 import { openCacheDatabase } from "../store/cache_database.ts";
 import { BlockWriter, countRequests } from "../store/request_blocks.ts";
+import { StoppedError } from "../errors.ts";
 import {
   generateArchiveSummaries,
   generateArchiveTotals,
@@ -338,4 +339,38 @@ Deno.test("names that a spreadsheet would run as formulas are published as they 
     `"=HYPERLINK(""http://x"";""y"").nwb"\t10\t<50\t<50`,
   );
   assert.deepStrictEqual(read(dir, "+ds/by_asset.tsv").split("\n")[1], "@a.nwb\t5\t<50\t<50");
+});
+
+Deno.test("all, stopped before writing: nothing is written, and each of its four steps is recorded as stopped", async () => {
+  const dir = await cacheWith([["a/x", 1, null, 1, true], ["b/y", 2, null, 1, false]]);
+  const stopped = new AbortController();
+  stopped.abort();
+  await assert.rejects(
+    () => generateSummaries({ cacheDirectory: dir, all: true, signal: stopped.signal }),
+    StoppedError,
+  );
+  const written = await Array.fromAsync(Deno.readDir(join(dir, "summaries"))).catch(() => []);
+  assert.deepStrictEqual(written, []);
+  const db = openCacheDatabase(dir);
+  const runs = db.prepare("SELECT command, outcome FROM runs ORDER BY id").all()
+    .map((row) => `${row.command} ${row.outcome}`);
+  db.close();
+  assert.deepStrictEqual(runs, [
+    "generate_summaries stopped",
+    "generate_totals stopped",
+    "generate_archive_summaries stopped",
+    "generate_archive_totals stopped",
+  ]);
+  // Run again, it writes them all.
+  const result = await generateSummaries({ cacheDirectory: dir, all: true });
+  assert.deepStrictEqual(result.also?.map((step) => step.command), [
+    "generate_totals",
+    "generate_archive_summaries",
+    "generate_archive_totals",
+  ]);
+  assert.deepStrictEqual(
+    JSON.parse(read(dir, "archive_totals.json")).total_number_of_requests,
+    "<50",
+  );
+  await Deno.remove(dir, { recursive: true });
 });

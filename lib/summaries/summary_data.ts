@@ -179,6 +179,14 @@ export interface DatasetCollectOptions extends CollectOptions {
   placement?: string;
   /** What to compute. @default {{ days: true, assets: true, regions: true }} */
   parts?: SummaryParts;
+  /**
+   * Also the archive's numbers, from the same counts (`archive` of the result; with
+   * `parts.weeks`, its bytes per asset and week too), as {@linkcode collectArchiveData} gives
+   * them.
+   *
+   * @default {false}
+   */
+  archive?: boolean;
 }
 
 /** The counts kept in the cache, as a summary step brought them up to date. */
@@ -237,16 +245,18 @@ export async function collectDatasetData(
   db: DatabaseSync,
   place: (key: string) => AssetPlace | undefined,
   options: DatasetCollectOptions = {},
-): Promise<Collected<Map<string, ScopeData>>> {
+): Promise<Collected<Map<string, ScopeData>> & { archive?: ScopeData }> {
   const parts = options.parts ?? { days: true, assets: true, regions: true };
   let objects!: PlacedObjects;
   let counts!: DatasetCounts;
+  let labels!: RequesterLabels;
   const archive = new ArchiveCounts();
   let weeks: WeekBytes | undefined;
   const activity = activityFolds(options);
   const folds = await foldRequests(db, () => {
     objects = placeObjects(db, place);
-    counts = new DatasetCounts(options.placement ?? "datasets", objects, requesterLabels(db), {
+    labels = requesterLabels(db);
+    counts = new DatasetCounts(options.placement ?? "datasets", objects, labels, {
       kinds: options.activity ?? false,
       days: parts.days ?? false,
     });
@@ -308,7 +318,16 @@ export async function collectDatasetData(
     ),
   );
   const { sessions, operations } = activity;
-  return { data, folds, counted: { archive, datasets: counts, objects, sessions, operations } };
+  return {
+    data,
+    folds,
+    counted: { archive, datasets: counts, objects, sessions, operations },
+    ...(options.archive
+      ? {
+        archive: archiveScope(archive, labels, parts.weeks && weeks ? { objects, weeks } : {}),
+      }
+      : {}),
+  };
 }
 
 /** The folds of the activity files' sessions and other lines, when they read the counts. */
@@ -429,10 +448,9 @@ export async function collectArchiveData(
   db: DatabaseSync,
   options: CollectOptions & { place?: (key: string) => AssetPlace | undefined } = {},
 ): Promise<Collected<ScopeData>> {
-  const archive = emptyScope();
   const counts = new ArchiveCounts();
   let weeks: WeekBytes | undefined;
-  let labels!: ReturnType<typeof requesterLabels>;
+  let labels!: RequesterLabels;
   let objects: PlacedObjects | undefined;
   const place = options.place;
   const activity = activityFolds(options);
@@ -442,6 +460,28 @@ export async function collectArchiveData(
     weeks = place !== undefined || hasSavedFold(db, "week_bytes") ? new WeekBytes() : undefined;
     return [counts, ...(weeks ? [weeks] : []), ...activity.folds];
   }, options);
+  const { sessions, operations } = activity;
+  return {
+    data: archiveScope(counts, labels, { objects, weeks }),
+    folds,
+    counted: { archive: counts, objects, sessions, operations },
+  };
+}
+
+/** The requesters' region labels, as {@linkcode requesterLabels} reads them. */
+type RequesterLabels = ReturnType<typeof requesterLabels>;
+
+/**
+ * The archive's numbers out of its counts: by day, by region (summed over each label's
+ * requesters) and the distinct requesters; given the placed objects and their weeks, bytes per
+ * asset and week.
+ */
+function archiveScope(
+  counts: ArchiveCounts,
+  labels: RequesterLabels,
+  { objects, weeks }: { objects?: PlacedObjects; weeks?: WeekBytes },
+): ScopeData {
+  const archive = emptyScope();
   archive.byDay = new DayCounts(counts.days, counts.days.slots.sortedSlots(), DAY_OFFSET);
   // Per clean label (labels that clean alike share a region): low bytes, requests, downloads,
   // high bytes, summed over the label's requesters.
@@ -473,8 +513,7 @@ export async function collectArchiveData(
       addWeek(archive, `${spot.dataset}/${spot.asset}`, key % WEEK_KEYS - WEEK_OFFSET, bytes);
     }
   }
-  const { sessions, operations } = activity;
-  return { data: archive, folds, counted: { archive: counts, objects, sessions, operations } };
+  return archive;
 }
 
 /** Adds bytes to an asset's week. */
