@@ -12,7 +12,8 @@
  *   large file by the tests' converter): the floor on that file, `extract_logs` end to end, and
  *   parsing only, on one thread, with the extraction's scanner and with `JSON.parse` per record;
  * - every summary command on a cache of 10 million requests over 100,000 objects in 1,000
- *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size);
+ *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size), then the
+ *   same files from `generate_summaries --all` (what `daily` runs);
  * - classifying 1,000,000 distinct IPs (15 % IPv6) against 100,000 ranges, table build included;
  * - `extract_logs s3://…` of the small files uploaded to a local s3rver (if installed).
  *
@@ -480,7 +481,7 @@ async function summaryCommand(command: string, cache: string): Promise<SummaryRo
   await settleDisk();
   const { seconds, peakMegabytes } = await timedRun(
     Deno.execPath(),
-    cliArgs(command, "--cache", cache, "--quiet"),
+    cliArgs(...command.split(" "), "--cache", cache, "--quiet"),
     toolEnv(),
   );
   return { command, seconds, peakMegabytes };
@@ -506,7 +507,7 @@ function formatSummaries(
   ];
   const memory = (row: SummaryRow) =>
     row.peakMegabytes === undefined ? "n/a" : row.peakMegabytes.toFixed(0);
-  rows.forEach((row, i) => {
+  rows.slice(0, -1).forEach((row, i) => {
     const night = nightRows[i];
     lines.push(
       `| ${row.command} | ${row.seconds.toFixed(2)} | ${memory(row)} | ` +
@@ -514,7 +515,12 @@ function formatSummaries(
     );
   });
   const total = (all: SummaryRow[]) => all.reduce((sum, row) => sum + row.seconds, 0).toFixed(2);
-  lines.push(`| all four | ${total(rows)} | | ${total(nightRows)} | |`);
+  lines.push(`| all four | ${total(rows.slice(0, -1))} | | ${total(nightRows.slice(0, -1))} | |`);
+  const [all, allNight] = [rows.at(-1)!, nightRows.at(-1)!];
+  lines.push(
+    `| the same files from ${all.command} (daily's one step) | ${all.seconds.toFixed(2)} | ` +
+      `${memory(all)} | ${allNight.seconds.toFixed(2)} | ${memory(allNight)} |`,
+  );
   lines.push(
     `| of which ${activity.command} | ${activity.seconds.toFixed(2)} | ${memory(activity)} | | |`,
   );
@@ -586,31 +592,50 @@ const SUMMARY_COMMANDS = [
   "generate_archive_summaries",
   "generate_archive_totals",
 ];
+/** The four steps' files from one: what `daily` runs. */
+const ALL_SUMMARIES = "generate_summaries --all";
+
+/** Drops the counts kept in the cache, as after an upgrade (or `--rebuild`). */
+function dropKeptCounts(cache: string): void {
+  const db = new DatabaseSync(join(cache, "cache.sqlite"));
+  db.exec("DROP TABLE IF EXISTS request_fold_chunks; DROP TABLE IF EXISTS request_folds");
+  db.close();
+}
+
+/** Copies the database of `cache` into the new folder `to`. */
+async function copyCache(cache: string, to: string): Promise<void> {
+  await Deno.remove(to, { recursive: true }).catch(() => {});
+  await Deno.mkdir(to);
+  for (const file of ["cache.sqlite", "cache.sqlite-wal", "cache-created.txt"]) {
+    await Deno.copyFile(join(cache, file), join(to, file)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+}
 
 /**
  * The summary commands on a synthetic cache of `requests` requests, and their table: first with
  * the counts kept in the cache dropped (as after an upgrade, or `--rebuild`), then on a copy
- * to which a night of requests (a tenth more, on one new day) was added after those runs.
+ * to which a night of requests (a tenth more, on one new day) was added after those runs. Each
+ * time the four steps one by one, then `generate_summaries --all` on the same state.
  */
 async function summaryTable(requests: number): Promise<string> {
   const cache = summaryCache(requests);
-  const db = new DatabaseSync(join(cache, "cache.sqlite"));
-  db.exec("DROP TABLE IF EXISTS request_fold_chunks; DROP TABLE IF EXISTS request_folds");
-  db.close();
   const rows: SummaryRow[] = [];
+  dropKeptCounts(cache);
   for (const command of SUMMARY_COMMANDS) rows.push(await summaryCommand(command, cache));
+  dropKeptCounts(cache);
+  rows.push(await summaryCommand(ALL_SUMMARIES, cache));
   const night = `${cache}-night`;
-  await Deno.remove(night, { recursive: true }).catch(() => {});
-  await Deno.mkdir(night);
-  for (const file of ["cache.sqlite", "cache.sqlite-wal", "cache-created.txt"]) {
-    await Deno.copyFile(join(cache, file), join(night, file)).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
-  }
+  const nightAll = `${cache}-night-all`;
+  await copyCache(cache, night);
   addNight(night, Math.round(requests / 10));
+  await copyCache(night, nightAll);
   const nightRows: SummaryRow[] = [];
   for (const command of SUMMARY_COMMANDS) nightRows.push(await summaryCommand(command, night));
+  nightRows.push(await summaryCommand(ALL_SUMMARIES, nightAll));
   await Deno.remove(night, { recursive: true });
+  await Deno.remove(nightAll, { recursive: true });
   return formatSummaries(requests, rows, nightRows, await activityRow(cache));
 }
 
