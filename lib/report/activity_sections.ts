@@ -11,28 +11,17 @@ import { formatBytes, formatCount } from "./byte_units.ts";
 import { escapeHtml } from "./html_text.ts";
 import type { DatasetReport, ReportData } from "./report_data.ts";
 import { count, datasetLink, sourceLink } from "./report_page.ts";
-import type { ActivityReport, PublishedCount } from "./published_activity.ts";
+import {
+  type ActivityReport,
+  type PublishedCount,
+  type PublishedSum,
+  type SummedRows,
+  sumPublished,
+} from "./published_activity.ts";
 import { timeChart } from "./svg_chart.ts";
 
 /** Datasets in the tables of the overview's activity sections. */
 const ACTIVITY_ROWS = 20;
-
-/** A sum of published counts and how many of them were hidden (under the privacy minimum). */
-interface PublishedSum {
-  sum: number;
-  hidden: number;
-}
-
-/** Sums published counts; the hidden ones (`<50`) add nothing and are counted apart. */
-function sumPublished(values: readonly PublishedCount[]): PublishedSum {
-  let sum = 0;
-  let hidden = 0;
-  for (const value of values) {
-    if (typeof value === "number") sum += value;
-    else hidden++;
-  }
-  return { sum, hidden };
-}
 
 /** A sum as shown: the number, "at least" when some parts were hidden, "—" when all were. */
 function shownSum({ sum, hidden }: PublishedSum): string {
@@ -93,7 +82,7 @@ ${sourceLink("archive/delivery.tsv", 0)}`;
 
 /** "Uploads over time": bytes received by successful uploads. */
 function uploadsSection(activity: ActivityReport, range: { first: string; last: string }): string {
-  const uploads = activity.byOperation.filter((r) => r.operation === "upload");
+  const uploads = (activity.byOperation ?? []).filter((r) => r.operation === "upload");
   const stored = uploads.filter((r) => r.statusClass === "2xx");
   const days = stored.map((r) => ({ key: r.day, bytes: r.bytes }));
   const chart = days.length === 0
@@ -114,9 +103,15 @@ ${sourceLink("archive/by_operation.tsv", 0)}`;
 
 /** Failed requests (4xx, 5xx) of an activity's operations: each class's published sum. */
 function failures(activity: ActivityReport | undefined): [PublishedSum, PublishedSum] {
-  const rows = activity?.byOperation ?? [];
-  const of = (statusClass: string) =>
-    sumPublished(rows.filter((r) => r.statusClass === statusClass).map((r) => r.requests));
+  const of = (statusClass: string) => {
+    const total = { sum: 0, hidden: 0 };
+    for (const [key, { requests }] of activity?.operations ?? []) {
+      if (!key.endsWith(`\t${statusClass}`)) continue;
+      total.sum += requests.sum;
+      total.hidden += requests.hidden;
+    }
+    return total;
+  };
   return [of("4xx"), of("5xx")];
 }
 
@@ -127,7 +122,7 @@ function errorsSection(
   range: { first: string; last: string },
 ): string {
   const perDay = new Map<string, number>();
-  for (const row of activity.byOperation) {
+  for (const row of activity.byOperation ?? []) {
     if (row.statusClass !== "4xx" && row.statusClass !== "5xx") continue;
     if (typeof row.requests !== "number") continue;
     perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.requests);
@@ -164,36 +159,16 @@ ${sourceLink("archive/by_operation.tsv", 0)}
 ${table}`;
 }
 
-/** Published rows summed by a key: their bytes, and their counts as published. */
-type RowGroups = [key: string, group: { bytes: number; requests: PublishedCount[] }][];
-
-/** `rows` grouped by `keyOf`, in the order each key first appears. */
-function grouped<T extends { bytes: number; requests: PublishedCount }>(
-  rows: readonly T[],
-  keyOf: (row: T) => string,
-): RowGroups {
-  const groups = new Map<string, { bytes: number; requests: PublishedCount[] }>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key) ?? { bytes: 0, requests: [] };
-    group.bytes += row.bytes;
-    group.requests.push(row.requests);
-    groups.set(key, group);
-  }
-  return [...groups];
-}
-
 /** Per client kind: the sums of its published rows, in the order of most bytes. */
-function kindTotals(activity: ActivityReport): RowGroups {
-  return grouped(activity.byClientKind, (row) => row.kind)
-    .sort(([a, x], [b, y]) => y.bytes - x.bytes || (a < b ? -1 : 1));
+function kindTotals(activity: ActivityReport): SummedRows {
+  return [...activity.kinds].sort(([a, x], [b, y]) => y.bytes - x.bytes || (a < b ? -1 : 1));
 }
 
 /** A table of the kinds of clients (`kindTotals`): requests, bytes sent and share of the bytes. */
-function kindsTable(kinds: RowGroups, caption: string): string {
+function kindsTable(kinds: SummedRows, caption: string): string {
   const all = kinds.reduce((sum, [, kind]) => sum + kind.bytes, 0);
   const rows = kinds.map(([name, kind]) =>
-    `<tr><td>${escapeHtml(name)}</td><td>${shownSum(sumPublished(kind.requests))}</td><td>${
+    `<tr><td>${escapeHtml(name)}</td><td>${shownSum(kind.requests)}</td><td>${
       formatBytes(kind.bytes)
     }</td><td>${all === 0 ? "—" : `${(100 * kind.bytes / all).toFixed(1)} %`}</td></tr>`
   ).join("");
@@ -206,7 +181,7 @@ function kindsTable(kinds: RowGroups, caption: string): string {
 function kindsSection(activity: ActivityReport, range: { first: string; last: string }): string {
   const kinds = kindTotals(activity);
   const charts = kinds.filter(([, kind]) => kind.bytes > 0).map(([name], i) => {
-    const days = activity.byClientKind.filter((r) => r.kind === name)
+    const days = (activity.byClientKind ?? []).filter((r) => r.kind === name)
       .map((r) => ({ key: r.day, bytes: r.bytes }));
     return `<figure class="small-chart"><figcaption><h3>${escapeHtml(name)}</h3></figcaption>${
       timeChart({ id: `kind-${i}`, title: `${name}: bytes sent`, days, range })
@@ -233,17 +208,20 @@ ${charts}`;
  * @example Usage
  * ```ts
  * import { archiveActivitySections } from "./activity_sections.ts";
+ * import type { ActivityReport } from "./published_activity.ts";
  * import assert from "node:assert/strict";
  *
  * const totals = { number_of_requesters: "<50", number_of_unique_countries: 1,
  *   number_of_unique_regions: 1, total_bytes_sent: 5000, total_number_of_downloads: "<50",
  *   total_number_of_requests: "<50" };
  * const activity = {
+ *   operations: [["upload\t2xx", { bytes: 9000, requests: { sum: 60, hidden: 0 } }]],
+ *   kinds: [["library", { bytes: 5000, requests: { sum: 60, hidden: 0 } }]],
  *   byOperation: [{ day: "2024-01-01", operation: "upload", statusClass: "2xx", requests: 60, bytes: 9000 }],
  *   byClientKind: [{ day: "2024-01-01", kind: "library", requests: 60, bytes: 5000, downloads: "<50" }],
  *   deliveryTotals: { number_of_assets_with_size: 1, delivery_ratio_p50: 0.5, bytes_weighted_delivery_ratio: 0.5 },
  *   delivery: [{ key: "ds1", ratio: 0.5, bytes: 5000, fullDownloads: 0, partialRequests: 60 }],
- * };
+ * } satisfies ActivityReport;
  * const html = archiveActivitySections({ totals, byDay: [], byRegion: [], activity, datasets: [
  *   { name: "ds1", folder: "ds1", totals, byDay: [], byRegion: [], assets: [] }] },
  *   { first: "2024-01-01", last: "2024-01-01" });
@@ -287,8 +265,8 @@ of clients.</p>`;
  *   total_number_of_requests: "<50" };
  * const html = datasetActivitySection({ name: "ds1", folder: "ds1", totals, byDay: [],
  *   byRegion: [], assets: [], activity: {
- *     byOperation: [{ day: "2024-01-01", operation: "download", statusClass: "4xx", requests: 80, bytes: 0 }],
- *     byClientKind: [],
+ *     operations: [["download\t4xx", { bytes: 0, requests: { sum: 80, hidden: 0 } }]],
+ *     kinds: [],
  *     deliveryTotals: { number_of_assets_with_size: 0, delivery_ratio_p50: null, bytes_weighted_delivery_ratio: null },
  *   } });
  * assert(html.includes("<td>download</td><td>4xx</td><td>80</td>"));
@@ -298,11 +276,11 @@ export function datasetActivitySection(dataset: DatasetReport): string {
   const activity = dataset.activity;
   if (activity === undefined) return "";
   const folder = dataset.folder;
-  const operations = grouped(activity.byOperation, (row) => `${row.operation}\t${row.statusClass}`);
+  const operations = [...activity.operations];
   const operationRows = operations.sort(([a], [b]) => a < b ? -1 : 1).map(([key, entry]) => {
     const [operation, statusClass] = key.split("\t");
     return `<tr><td>${escapeHtml(operation)}</td><td>${escapeHtml(statusClass)}</td><td>${
-      shownSum(sumPublished(entry.requests))
+      shownSum(entry.requests)
     }</td><td>${formatBytes(entry.bytes)}</td></tr>`;
   }).join("");
   const totals = activity.deliveryTotals;

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { archiveActivitySections, datasetActivitySection } from "./activity_sections.ts";
 import type { DatasetReport } from "./report_data.ts";
-import type { ActivityReport, OperationRow } from "./published_activity.ts";
+import {
+  type ActivityReport,
+  type ClientKindRow,
+  type DeliveryRow,
+  type DeliveryTotals,
+  type OperationRow,
+  sumColumns,
+} from "./published_activity.ts";
 
 const TOTALS = {
   number_of_requesters: "<50",
@@ -29,19 +36,42 @@ function dataset(name: string, byOperation: OperationRow[]): DatasetReport {
     byDay: [{ key: "2024-01-01", bytes: 5000, requests: "<50", downloads: "<50" }],
     byRegion: [],
     assets: [],
-    activity: { byOperation, byClientKind: [], deliveryTotals: NO_DELIVERY },
+    activity: activityOf({ byOperation, byClientKind: [], deliveryTotals: NO_DELIVERY }),
+  };
+}
+
+/** An activity as the report reads it from files of these rows (the archive's: rows kept). */
+function activityOf(
+  { byOperation, byClientKind, deliveryTotals, delivery }: {
+    byOperation: OperationRow[];
+    byClientKind: ClientKindRow[];
+    deliveryTotals: DeliveryTotals;
+    delivery?: DeliveryRow[];
+  },
+): ActivityReport {
+  const operations = byOperation.map((
+    r,
+  ) => [r.day, r.operation, r.statusClass, String(r.requests), String(r.bytes)]);
+  const kinds = byClientKind.map((r) => [r.day, r.kind, String(r.requests), String(r.bytes)]);
+  return {
+    operations: sumColumns(operations, { key: 1, keyEnd: 2, requests: 3, bytes: 4 }),
+    kinds: sumColumns(kinds, { key: 1, keyEnd: 1, requests: 2, bytes: 3 }),
+    deliveryTotals,
+    byOperation,
+    byClientKind,
+    ...(delivery === undefined ? {} : { delivery }),
   };
 }
 
 const RANGE = { first: "2024-01-01", last: "2024-01-03" };
 
 Deno.test("failed requests: datasets ranked by their published sums, hidden days marked as lower bounds", () => {
-  const archive: ActivityReport = {
+  const archive: ActivityReport = activityOf({
     byOperation: [failing("2024-01-01", "4xx", 80), failing("2024-01-02", "5xx", "<50")],
     byClientKind: [],
     deliveryTotals: NO_DELIVERY,
     delivery: [],
-  };
+  });
   const html = archiveActivitySections({
     totals: TOTALS,
     byDay: [],
@@ -79,7 +109,7 @@ Deno.test("failed requests: datasets ranked by their published sums, hidden days
 });
 
 Deno.test("streamed or downloaded: told only when both counts are published; kinds by bytes", () => {
-  const archive: ActivityReport = {
+  const archive: ActivityReport = activityOf({
     byOperation: [{
       day: "2024-01-02",
       operation: "upload",
@@ -102,7 +132,7 @@ Deno.test("streamed or downloaded: told only when both counts are published; kin
       { key: "b", ratio: 2, bytes: 10, fullDownloads: 120, partialRequests: 60 },
       { key: "c", ratio: undefined, bytes: 10, fullDownloads: "<50", partialRequests: 400 },
     ],
-  };
+  });
   const html = archiveActivitySections({
     totals: TOTALS,
     byDay: [],

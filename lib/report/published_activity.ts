@@ -65,16 +65,95 @@ export interface DeliveryTotals {
   bytes_weighted_delivery_ratio: number | null;
 }
 
-/** The activity of a dataset or of the archive, as published. */
+/** A sum of published counts, and how many of them were hidden (under the privacy minimum). */
+export interface PublishedSum {
+  /** The sum of the counts published as numbers. */
+  sum: number;
+  /** How many were published as text (`<50`): they add nothing to `sum`. */
+  hidden: number;
+}
+
+/** Published rows of one key, summed: their bytes, and their requests as published. */
+export interface RowSums {
+  /** Bytes, summed in row order. */
+  bytes: number;
+  /** Requests, as published. */
+  requests: PublishedSum;
+}
+
+/** Rows summed by key, in the order each key first appears. */
+export type SummedRows = [key: string, sums: RowSums][];
+
+/**
+ * The activity of a dataset or of the archive as the report reads it: each file summed (the
+ * pages show sums), and for the archive the rows too (its charts are drawn by day).
+ */
 export interface ActivityReport {
-  /** `by_operation.tsv`. */
-  byOperation: OperationRow[];
-  /** `by_client_kind.tsv`. */
-  byClientKind: ClientKindRow[];
+  /** `by_operation.tsv` summed by operation and status class (`operation\tstatus`). */
+  operations: SummedRows;
+  /** `by_client_kind.tsv` summed by client kind. */
+  kinds: SummedRows;
   /** `delivery_totals.json`. */
   deliveryTotals: DeliveryTotals;
-  /** `delivery.tsv`: read for the archive only (its rows are the datasets). */
+  /** `by_operation.tsv`'s rows, when kept. */
+  byOperation?: OperationRow[];
+  /** `by_client_kind.tsv`'s rows, when kept. */
+  byClientKind?: ClientKindRow[];
+  /** `delivery.tsv`, when read. */
   delivery?: DeliveryRow[];
+}
+
+/**
+ * Sums published counts; the hidden ones (`<50`) add nothing and are counted apart.
+ *
+ * @example Usage
+ * ```ts
+ * import { sumPublished } from "./published_activity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepStrictEqual(sumPublished([60, "<50", 80]), { sum: 140, hidden: 1 });
+ * ```
+ */
+export function sumPublished(values: Iterable<PublishedCount>): PublishedSum {
+  const total = { sum: 0, hidden: 0 };
+  for (const value of values) addPublished(total, value);
+  return total;
+}
+
+function addPublished(total: PublishedSum, value: PublishedCount): void {
+  if (typeof value === "number") total.sum += value;
+  else total.hidden++;
+}
+
+/**
+ * Rows of a published table summed by the text of their columns `key` to `keyEnd` (joined by a
+ * tab), in the order each key first appears: the bytes of column `bytes` and the requests of
+ * column `requests`, as published.
+ *
+ * @example Usage
+ * ```ts
+ * import { sumColumns } from "./published_activity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rows = [["2024-01-01", "download", "4xx", "80", "0"], ["2024-01-02", "download", "4xx", "<50", "5"]];
+ * assert.deepStrictEqual(sumColumns(rows, { key: 1, keyEnd: 2, requests: 3, bytes: 4 }),
+ *   [["download\t4xx", { bytes: 5, requests: { sum: 80, hidden: 1 } }]]);
+ * ```
+ */
+export function sumColumns(
+  rows: readonly string[][],
+  columns: { key: number; keyEnd: number; requests: number; bytes: number },
+): SummedRows {
+  const { key, keyEnd, requests, bytes } = columns;
+  const sums = new Map<string, RowSums>();
+  for (const row of rows) {
+    const name = keyEnd === key ? row[key] : row.slice(key, keyEnd + 1).join("\t");
+    let entry = sums.get(name);
+    if (entry === undefined) sums.set(name, entry = { bytes: 0, requests: { sum: 0, hidden: 0 } });
+    entry.bytes += Number(row[bytes]);
+    addPublished(entry.requests, publishedCount(row[requests]));
+  }
+  return [...sums];
 }
 
 /**
@@ -123,8 +202,9 @@ export async function readPublishedFile(path: string, advice: string): Promise<s
 }
 
 /**
- * Reads the activity files of the summary folder `folder`; undefined when it has none (summaries
- * written before the activity files existed). `withDelivery` also reads `delivery.tsv`.
+ * Reads the activity files of the summary folder `folder`, summed by operation and status and
+ * by client kind (see {@linkcode sumColumns}); undefined when it has none (summaries written before the
+ * activity files existed). `archive` keeps the rows and also reads `delivery.tsv`.
  *
  * @example Usage
  * ```ts
@@ -140,20 +220,20 @@ export async function readPublishedFile(path: string, advice: string): Promise<s
  * await Deno.writeTextFile(`${folder}/delivery_totals.json`,
  *   '{"bytes_weighted_delivery_ratio": null, "delivery_ratio_p50": null, "number_of_assets_with_size": 0}');
  * const activity = await readActivity(folder);
- * assert.deepStrictEqual(activity?.byOperation,
- *   [{ day: "2024-01-01", operation: "upload", statusClass: "2xx", requests: "<50", bytes: 900 }]);
+ * assert.deepStrictEqual(activity?.operations,
+ *   [["upload\t2xx", { bytes: 900, requests: { sum: 0, hidden: 1 } }]]);
  * await Deno.remove(folder, { recursive: true });
  * ```
  */
 export async function readActivity(
   folder: string,
-  { withDelivery = false }: {
+  { archive = false }: {
     /**
-     * Whether to read `delivery.tsv` too.
+     * Whether `folder` is the archive's: its rows are kept, and its `delivery.tsv` read.
      *
      * @default {false}
      */
-    withDelivery?: boolean;
+    archive?: boolean;
   } = {},
 ): Promise<ActivityReport | undefined> {
   const path = (name: string) => join(folder, name);
@@ -165,37 +245,38 @@ export async function readActivity(
       `${path("by_operation.tsv")} is there. Run the summary steps again (or daily).`,
     );
   const rows = async (name: string) => parseTsv(await read(name)).slice(1);
+  const operations = await rows("by_operation.tsv");
+  const kinds = await rows("by_client_kind.tsv");
+  // A dataset's rows are summed and let go as each is read (the bench's 1,000 datasets
+  // publish 180 MB of them: kept as objects, the report peaked at 1.4 GB).
   const activity: ActivityReport = {
-    byOperation: (await rows("by_operation.tsv")).map((
-      [day, operation, statusClass, requests, bytes],
-    ) => ({
-      day,
-      operation,
-      statusClass,
-      requests: publishedCount(requests),
-      bytes: Number(bytes),
-    })),
-    byClientKind: (await rows("by_client_kind.tsv")).map((
-      [day, kind, requests, bytes, downloads],
-    ) => ({
-      day,
-      kind,
-      requests: publishedCount(requests),
-      bytes: Number(bytes),
-      downloads: publishedCount(downloads),
-    })),
+    operations: sumColumns(operations, { key: 1, keyEnd: 2, requests: 3, bytes: 4 }),
+    kinds: sumColumns(kinds, { key: 1, keyEnd: 1, requests: 2, bytes: 3 }),
     deliveryTotals: JSON.parse(await read("delivery_totals.json")),
   };
-  if (withDelivery) {
-    activity.delivery = (await rows("delivery.tsv")).map((
-      [key, , bytes, ratio, fullDownloads, partialRequests],
-    ) => ({
-      key,
-      ratio: optionalNumber(ratio),
-      bytes: Number(bytes),
-      fullDownloads: publishedCount(fullDownloads),
-      partialRequests: publishedCount(partialRequests),
-    }));
-  }
+  if (!archive) return activity;
+  activity.byOperation = operations.map(([day, operation, statusClass, requests, bytes]) => ({
+    day,
+    operation,
+    statusClass,
+    requests: publishedCount(requests),
+    bytes: Number(bytes),
+  }));
+  activity.byClientKind = kinds.map(([day, kind, requests, bytes, downloads]) => ({
+    day,
+    kind,
+    requests: publishedCount(requests),
+    bytes: Number(bytes),
+    downloads: publishedCount(downloads),
+  }));
+  activity.delivery = (await rows("delivery.tsv")).map((
+    [key, , bytes, ratio, fullDownloads, partialRequests],
+  ) => ({
+    key,
+    ratio: optionalNumber(ratio),
+    bytes: Number(bytes),
+    fullDownloads: publishedCount(fullDownloads),
+    partialRequests: publishedCount(partialRequests),
+  }));
   return activity;
 }

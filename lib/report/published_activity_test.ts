@@ -26,12 +26,12 @@ Deno.test("the report reads back what the summary steps write: counts as publish
     for (const [name, content] of files) {
       await Deno.writeTextFile(join(folder, name), contentText(content));
     }
-    const activity = await readActivity(folder, { withDelivery: true });
+    const activity = await readActivity(folder, { archive: true });
     assert.deepStrictEqual(activity?.byOperation, [
       { day: "2024-01-01", operation: "upload", statusClass: "2xx", requests: "<50", bytes: 900 },
       { day: "2024-01-02", operation: "download", statusClass: "4xx", requests: 80, bytes: 12 },
     ]);
-    assert.deepStrictEqual(activity?.byClientKind.map((r) => [r.requests, r.downloads]), [[
+    assert.deepStrictEqual(activity?.byClientKind?.map((r) => [r.requests, r.downloads]), [[
       80,
       "<50",
     ]]);
@@ -40,6 +40,20 @@ Deno.test("the report reads back what the summary steps write: counts as publish
       { key: "zarr/x", ratio: undefined, bytes: 7, fullDownloads: 60, partialRequests: "<50" },
     ]);
     assert.deepStrictEqual(activity?.deliveryTotals.delivery_ratio_p50, 0.5);
+    // A dataset's folder: summed, its rows let go.
+    const dataset = await readActivity(folder);
+    assert.deepStrictEqual(dataset?.operations, [
+      ["upload\t2xx", { bytes: 900, requests: { sum: 0, hidden: 1 } }],
+      ["download\t4xx", { bytes: 12, requests: { sum: 80, hidden: 0 } }],
+    ]);
+    assert.deepStrictEqual(dataset?.kinds, [
+      ["archive-client", { bytes: 50, requests: { sum: 80, hidden: 0 } }],
+    ]);
+    assert.deepStrictEqual([dataset?.byOperation, dataset?.byClientKind, dataset?.delivery], [
+      undefined,
+      undefined,
+      undefined,
+    ]);
     // A folder with by_operation.tsv but not the rest is named, with what to do.
     await Deno.remove(join(folder, "by_client_kind.tsv"));
     await assert.rejects(

@@ -118,7 +118,7 @@ export async function readReportData(
     byDay: parseTable(await read(join("archive", "by_day.tsv"))),
     byRegion: parseTable(await read(join("archive", "by_region.tsv"))).sort(byBytes),
     datasets,
-    ...optional(await readActivity(join(summariesDirectory, "archive"), { withDelivery: true })),
+    ...optional(await readActivity(join(summariesDirectory, "archive"), { archive: true })),
   };
 }
 
