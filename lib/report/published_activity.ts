@@ -125,6 +125,11 @@ function addPublished(total: PublishedSum, value: PublishedCount): void {
   else total.hidden++;
 }
 
+/** `by_operation.tsv` summed by operation and status class. */
+const OPERATION_SUMS = { key: 1, keyEnd: 2, requests: 3, bytes: 4 };
+/** `by_client_kind.tsv` summed by client kind. */
+const KIND_SUMS = { key: 1, keyEnd: 1, requests: 2, bytes: 3 };
+
 /**
  * Rows of a published table summed by the text of their columns `key` to `keyEnd` (joined by a
  * tab), in the order each key first appears: the bytes of column `bytes` and the requests of
@@ -154,6 +159,83 @@ export function sumColumns(
     addPublished(entry.requests, publishedCount(row[requests]));
   }
   return [...sums];
+}
+
+/**
+ * The rows of the published table `text` (a header, then rows) summed as
+ * {@linkcode sumColumns} sums them, read in place: no row is made, only each row's key and
+ * numbers. A table with a quoted field, a row short of a column or no line break at its end is
+ * parsed whole instead.
+ *
+ * @example Usage
+ * ```ts
+ * import { sumTable } from "./published_activity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = "date\tclient_kind\tnumber_of_requests\tbytes_sent\n" +
+ *   "2024-01-01\tbrowser\t60\t10\n2024-01-02\tbrowser\t<50\t5\n";
+ * assert.deepStrictEqual(sumTable(text, { key: 1, keyEnd: 1, requests: 2, bytes: 3 }),
+ *   [["browser", { bytes: 15, requests: { sum: 60, hidden: 1 } }]]);
+ * ```
+ */
+export function sumTable(
+  text: string,
+  columns: { key: number; keyEnd: number; requests: number; bytes: number },
+): SummedRows {
+  const whole = () => sumColumns(parseTsv(text).slice(1), columns);
+  if (text.includes('"') || !text.endsWith("\n")) return whole();
+  const { key, keyEnd, requests, bytes } = columns;
+  const last = Math.max(keyEnd, requests, bytes);
+  // Where each field of the row starts, and where it ends.
+  const starts = new Int32Array(last + 1);
+  const ends = new Int32Array(last + 1);
+  const sums = new Map<string, RowSums>();
+  for (let start = text.indexOf("\n") + 1; start > 0 && start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    let from = start;
+    for (let field = 0; field <= last; field++) {
+      if (from > end) return whole();
+      const tab = text.indexOf("\t", from);
+      const stop = tab < 0 || tab > end ? end : tab;
+      starts[field] = from;
+      ends[field] = stop;
+      from = stop + 1;
+    }
+    const name = text.slice(starts[key], ends[keyEnd]);
+    let entry = sums.get(name);
+    if (entry === undefined) sums.set(name, entry = { bytes: 0, requests: { sum: 0, hidden: 0 } });
+    entry.bytes += numberAt(text, starts[bytes], ends[bytes]);
+    const count = digitsAt(text, starts[requests], ends[requests]);
+    if (count === undefined) entry.requests.hidden++;
+    else entry.requests.sum += count;
+    start = end + 1;
+  }
+  return [...sums];
+}
+
+/** `Number()` of `text` from `start` to `end`, without cutting it out when it is 15 digits or fewer. */
+function numberAt(text: string, start: number, end: number): number {
+  return digitsAt(text, start, end) ?? Number(text.slice(start, end));
+}
+
+/**
+ * The number written from `start` to `end` of `text` when that is only digits, one or more
+ * (as {@linkcode publishedCount} reads a count); undefined otherwise.
+ */
+function digitsAt(text: string, start: number, end: number): number | undefined {
+  if (end === start || end - start > 15) {
+    return end > start && /^\d+$/.test(text.slice(start, end))
+      ? Number(text.slice(start, end))
+      : undefined;
+  }
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /**
@@ -245,16 +327,23 @@ export async function readActivity(
       `${path("by_operation.tsv")} is there. Run the summary steps again (or daily).`,
     );
   const rows = async (name: string) => parseTsv(await read(name)).slice(1);
+  const deliveryTotals = JSON.parse(await read("delivery_totals.json"));
+  if (!archive) {
+    // A dataset's rows are summed in place as each file is read (the bench's 1,000 datasets
+    // publish 180 MB of them: kept as objects, the report peaked at 1.4 GB).
+    return {
+      operations: sumTable(await read("by_operation.tsv"), OPERATION_SUMS),
+      kinds: sumTable(await read("by_client_kind.tsv"), KIND_SUMS),
+      deliveryTotals,
+    };
+  }
   const operations = await rows("by_operation.tsv");
   const kinds = await rows("by_client_kind.tsv");
-  // A dataset's rows are summed and let go as each is read (the bench's 1,000 datasets
-  // publish 180 MB of them: kept as objects, the report peaked at 1.4 GB).
   const activity: ActivityReport = {
-    operations: sumColumns(operations, { key: 1, keyEnd: 2, requests: 3, bytes: 4 }),
-    kinds: sumColumns(kinds, { key: 1, keyEnd: 1, requests: 2, bytes: 3 }),
-    deliveryTotals: JSON.parse(await read("delivery_totals.json")),
+    operations: sumColumns(operations, OPERATION_SUMS),
+    kinds: sumColumns(kinds, KIND_SUMS),
+    deliveryTotals,
   };
-  if (!archive) return activity;
   activity.byOperation = operations.map(([day, operation, statusClass, requests, bytes]) => ({
     day,
     operation,

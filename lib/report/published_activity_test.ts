@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readActivity } from "./published_activity.ts";
+import { readActivity, sumColumns, sumTable } from "./published_activity.ts";
+import { parseTsv } from "../summaries/tsv.ts";
+import { seeded } from "../../tests/_helpers.ts";
 import { activityFiles } from "../summaries/activity_files.ts";
 import { dayRowsOf } from "../summaries/activity_data.ts";
 import { contentText } from "../summaries/tsv_bytes.ts";
@@ -62,5 +64,32 @@ Deno.test("the report reads back what the summary steps write: counts as publish
     );
   } finally {
     await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("a table summed in place gives the sums of its parsed rows, for any rows", () => {
+  const random = seeded(11);
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
+  const columns = { key: 1, keyEnd: 2, requests: 3, bytes: 4 };
+  for (let table = 0; table < 200; table++) {
+    const lines = ["date\toperation\tstatus_class\tnumber_of_requests\tbytes"];
+    for (let row = Math.floor(random() * 30); row > 0; row--) {
+      lines.push([
+        "2024-01-0" + pick(["1", "2"]),
+        pick(["download", "upload", "", "head"]),
+        pick(["2xx", "4xx", "5xx"]),
+        pick(["60", "<50", "", "0", "123456789012345678", "7"]),
+        pick(["0", "12", "", "9007199254740993", "1.5"]),
+      ].join("\t"));
+    }
+    // Now and then a row short of a column, a quoted field, or no line break at the end.
+    if (random() < 0.1) lines.push("2024-01-03\tdownload");
+    if (random() < 0.1) lines.push('2024-01-03\t"a\tb"\t2xx\t60\t1');
+    const text = lines.join("\n") + (random() < 0.9 ? "\n" : "");
+    assert.deepStrictEqual(
+      sumTable(text, columns),
+      sumColumns(parseTsv(text).slice(1), columns),
+      text,
+    );
   }
 });

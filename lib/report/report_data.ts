@@ -94,11 +94,10 @@ export async function readReportData(
     async () => JSON.parse(await read("totals.json")) as Record<string, ReadTotals>,
     () => ({}),
   );
-  const datasets: DatasetReport[] = [];
-  for (const [name, totals] of Object.entries(datasetTotals)) {
+  const readDataset = async ([name, totals]: [string, ReadTotals]): Promise<DatasetReport> => {
     const folder = safeFolderName(name, SUMMARY_RESERVED_NAMES);
     const regions = join(summariesDirectory, folder, "by_region.tsv");
-    datasets.push({
+    return {
       name,
       folder,
       ...(titles.has(name) ? { title: titles.get(name) } : {}),
@@ -110,7 +109,19 @@ export async function readReportData(
         () => [],
       ),
       ...optional(await readActivity(join(summariesDirectory, folder))),
-    });
+    };
+  };
+  // The next dataset's files are read while this one's are parsed (waiting on each read left
+  // the thread idle a fifth of the time).
+  const entries = Object.entries(datasetTotals);
+  const datasets: DatasetReport[] = [];
+  let next = entries.length > 0 ? readDataset(entries[0]) : undefined;
+  for (let i = 0; next !== undefined; i++) {
+    const current = next;
+    next = i + 1 < entries.length ? readDataset(entries[i + 1]) : undefined;
+    // Its failure is reported when it is awaited, after this one's.
+    next?.catch(() => {});
+    datasets.push(await current);
   }
   datasets.sort((a, b) => b.totals.total_bytes_sent - a.totals.total_bytes_sent);
   return {
