@@ -13,7 +13,7 @@
  *   parsing only, on one thread, with the extraction's scanner and with `JSON.parse` per record;
  * - every summary command on a cache of 10 million requests over 100,000 objects in 1,000
  *   datasets (`--quick`: 1 million), with its peak memory (maximum resident set size), then the
- *   same files from `generate_summaries --all` (what `daily` runs);
+ *   same files from `generate_summaries --all` (what `daily` runs), and the night's `report`;
  * - classifying 1,000,000 distinct IPs (15 % IPv6) against 100,000 ranges, table build included;
  * - `extract_logs s3://…` of the small files uploaded to a local s3rver (if installed).
  *
@@ -634,9 +634,13 @@ async function summaryTable(requests: number): Promise<string> {
   const nightRows: SummaryRow[] = [];
   for (const command of SUMMARY_COMMANDS) nightRows.push(await summaryCommand(command, night));
   nightRows.push(await summaryCommand(ALL_SUMMARIES, nightAll));
+  // The night's next step: the report, drawn from the files just published.
+  const report = await summaryCommand("report", nightAll);
   await Deno.remove(night, { recursive: true });
   await Deno.remove(nightAll, { recursive: true });
-  return formatSummaries(requests, rows, nightRows, await activityRow(cache));
+  return formatSummaries(requests, rows, nightRows, await activityRow(cache)) + "\n\n" +
+    `The night's \`report\` after them (its pages drawn from those files): ` +
+    `${report.seconds.toFixed(2)} s, peak ${report.peakMegabytes?.toFixed(0) ?? "n/a"} MB.`;
 }
 
 /**
