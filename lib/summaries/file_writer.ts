@@ -157,3 +157,28 @@ export class FileWriter {
     if (this.#error !== undefined) throw this.#error;
   }
 }
+
+/**
+ * Runs `work` with a {@linkcode FileWriter}, and waits until all it gave is written (or, when
+ * `work` fails, ends the writer first: the files are given up).
+ *
+ * @example Usage
+ * ```ts
+ * import { withFileWriter } from "./file_writer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await withFileWriter((writer) => writer.write(dir, new Map([["a.html", "<p>x</p>"]])));
+ * assert.deepStrictEqual(await Deno.readTextFile(`${dir}/a.html`), "<p>x</p>");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function withFileWriter(work: (writer: FileWriter) => Promise<void>): Promise<void> {
+  const writer = new FileWriter();
+  try {
+    await work(writer);
+    await writer.close();
+  } finally {
+    writer.terminate();
+  }
+}

@@ -38,7 +38,7 @@ import {
   listedDatasets,
 } from "./activity_data.ts";
 import { activityFiles } from "./activity_files.ts";
-import { FileWriter } from "./file_writer.ts";
+import { type FileWriter, withFileWriter } from "./file_writer.ts";
 
 /**
  * A summary step on the cache: first repairs what an interrupted run left around
@@ -113,20 +113,6 @@ async function writeStep<T>(
 
 /** What a summary step's scan of the kept counts is given. */
 type StepScan = Required<Pick<FoldOptions, "stop" | "committed">>;
-
-/**
- * Runs `work` with a {@linkcode FileWriter}, and waits until all it gave is written (or, when
- * `work` fails, ends the writer first: the files are given up).
- */
-async function withFileWriter(work: (writer: FileWriter) => Promise<void>): Promise<void> {
-  const writer = new FileWriter();
-  try {
-    await work(writer);
-    await writer.close();
-  } finally {
-    writer.terminate();
-  }
-}
 
 /** Names inside `<cache>/summaries/` that are not datasets. */
 export const SUMMARY_RESERVED_NAMES: ReadonlySet<string> = new Set([
