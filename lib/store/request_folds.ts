@@ -25,6 +25,7 @@ import {
   type RequestBlock,
 } from "./request_blocks.ts";
 import { type OperationBlock, readOperationBlocks } from "./operation_blocks.ts";
+import { release } from "../typed_columns.ts";
 
 /** Whether the run was asked to stop (looked at between parts of the scan). */
 export type StopCheck = () => Promise<boolean>;
@@ -530,7 +531,7 @@ function readSavedArray(
     // Its memory goes now, not at the next collection: a chunk read is 8 MiB, and the state's
     // chunks read one after another would otherwise all stay until then (on the bench night,
     // 180 MB more at the peak of reading 446 MB).
-    (data.buffer as ArrayBuffer).transfer(0);
+    release(data);
   }
   return joined;
 }

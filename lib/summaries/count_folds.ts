@@ -28,7 +28,7 @@ import {
 } from "../store/request_folds.ts";
 import type { OperationBlock } from "../store/operation_blocks.ts";
 import { OPERATION_GROUPS } from "../extract/operation_group.ts";
-import { extend } from "../typed_columns.ts";
+import { extend, release } from "../typed_columns.ts";
 import { weekNumber } from "./calendar_days.ts";
 import { CLIENT_KINDS } from "../extract/client_kind.ts";
 import { carryOf, COUNTS_COLUMNS, type CountsColumns, CountsTable } from "./counts_table.ts";
@@ -636,6 +636,16 @@ export class DatasetCounts implements RequestFold {
     this.#requesterLabel = atLeast(this.#requesterLabel, requester + 1);
     this.#requesterLabel[requester] = this.#labelNumber[this.#labelsNow.labelOf(ip)];
     this.#labelCount = requester + 1;
+  }
+
+  /**
+   * Frees {@linkcode DatasetCounts.kinds} once they are read out (the activity's rows): they
+   * are most of the kept state. Such counts cannot be saved any more.
+   */
+  releaseKinds(): void {
+    release(this.kinds);
+    this.kinds = new Float64Array(0);
+    this.#kindsRead = false;
   }
 
   /** The state to save. */

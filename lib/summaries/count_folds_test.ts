@@ -482,3 +482,13 @@ Deno.test("a loaded state lists each (requester, dataset) pair once, read betwee
   assert.strictEqual(damaged.load(short.meta, savedColumns(short, false)), undefined);
   assert.deepStrictEqual([...damaged.requestersPerDataset().subarray(0, 2)], [4, 3]);
 });
+
+Deno.test("counts whose client kinds were released (read out for the activity) refuse to be saved", () => {
+  const placement = { datasetOf: Int32Array.of(-1, 0), names: ["a"] };
+  const counts = new DatasetCounts("t", placement, { names: ["missing"], labelOf: () => 0 });
+  counts.add(pairBlock([[1, 7]]), 0);
+  assert(counts.kinds.some((cell) => cell !== 0));
+  counts.releaseKinds();
+  assert.deepStrictEqual(counts.kinds.length, 0);
+  assert.throws(() => counts.save(), /saved without their client kinds/);
+});

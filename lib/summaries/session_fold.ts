@@ -28,7 +28,7 @@ import {
   type SavedColumns,
   type SavedFold,
 } from "../store/request_folds.ts";
-import { extend } from "../typed_columns.ts";
+import { extend, release } from "../typed_columns.ts";
 
 /** The default session gap: 30 minutes. */
 export const DEFAULT_SESSION_GAP = 1800;
@@ -310,12 +310,16 @@ export class SessionFold implements RequestFold {
       objects.fill(id, at, at + perObject[id]);
       at += perObject[id];
     }
+    release(this.#sessionClients, this.#seconds, this.#requests, this.#firsts);
     this.#sessionClients = this.#seconds = this.#requests = new Uint32Array(0);
     this.#firsts = new Float64Array(0);
     this.#settledObjects = this.#settledSeconds = this.#settledRequests = new Uint32Array(0);
     let buckets = perObject.length;
     for (let s = 0; s < n; s++) if (objects[s] >= buckets) buckets = objects[s] + 1;
     const grouped = groupByObject({ objects, seconds, requests }, n, buckets);
+    // The grouping's scratch and the list it read (the grouped lists are one new array and the
+    // seconds' reused one).
+    release(objects, requests);
     const starts = grouped.starts;
     const ranges = new Map<number, { start: number; end: number }>();
     for (let id = 0; id < buckets; id++) {
