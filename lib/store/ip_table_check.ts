@@ -9,7 +9,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { CacheSecrets } from "../crypto/cache_secrets.ts";
 import { readIpTable } from "./ip_table.ts";
-import { countRequests, readRequestBlocks } from "./request_blocks.ts";
+import { countRequests, readIpIndexes } from "./request_blocks.ts";
 
 /** What the check found. */
 export interface IpTableCheck {
@@ -68,8 +68,14 @@ export async function checkIpTable(db: DatabaseSync, secrets: CacheSecrets): Pro
     db.prepare("SELECT ip_index FROM ips").all().map((row) => row.ip_index as number),
   );
   let unresolvedRequests = 0;
-  for (const block of readRequestBlocks(db)) {
-    for (let i = 0; i < block.rows; i++) if (!indexes.has(block.ipIndexes[i])) unresolvedRequests++;
+  for (const ips of readIpIndexes(db)) {
+    // A client's requests come in runs: each run is looked up once.
+    let last = -1;
+    let resolved = true;
+    for (let i = 0; i < ips.length; i++) {
+      if (ips[i] !== last) resolved = indexes.has(last = ips[i]);
+      if (!resolved) unresolvedRequests++;
+    }
   }
   return {
     requests: countRequests(db),

@@ -350,6 +350,38 @@ export function* readRequestBlocks(
   if (hasLegacyRequests(db) && options.ids === undefined) yield* legacyBlocks(db);
 }
 
+/**
+ * The IP index of every stored request, a block at a time, in block order (rows not moved into
+ * blocks yet last): only that column is read, for the IP table's check (on the 10 M bench, 0.17-
+ * 0.23 s where decoding whole blocks takes 0.34-0.74 s).
+ *
+ * @example Usage
+ * ```ts
+ * import { openCacheDatabase } from "./cache_database.ts";
+ * import { BlockWriter, readIpIndexes } from "./request_blocks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const db = openCacheDatabase(dir);
+ * const blocks = new BlockWriter(db);
+ * blocks.push(1, 1, 9, 86400, 100, 7, 1);
+ * blocks.push(1, 2, 9, 86401, 50, 8, 0);
+ * blocks.flush();
+ * assert.deepStrictEqual([...readIpIndexes(db)].map((ips) => [...ips]), [[7, 8]]);
+ * db.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function* readIpIndexes(db: DatabaseSync): Generator<Float64Array> {
+  if (hasBlocks(db)) {
+    const select = db.prepare("SELECT rows, ip_indexes FROM request_blocks ORDER BY id");
+    for (const row of select.iterate()) {
+      yield column(row.ip_indexes, Float64Array, row.rows as number);
+    }
+  }
+  if (hasLegacyRequests(db)) { for (const block of legacyBlocks(db)) yield block.ipIndexes; }
+}
+
 /** A block's files (see {@linkcode RequestBlock.files}) from its `file_id` and `file_runs`. */
 function fileRuns(fileId: number, rows: number, runs: unknown): Float64Array {
   if (runs == null) return new Float64Array([fileId, rows]);
