@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { openCacheDatabase } from "../lib/store/cache_database.ts";
-import { countRequests, readRequestBlocks } from "../lib/store/request_blocks.ts";
+import { BlockWriter, countRequests, readRequestBlocks } from "../lib/store/request_blocks.ts";
 import { type CacheSecrets, deriveCacheSecrets } from "../lib/crypto/cache_secrets.ts";
 import { extractLogs } from "../lib/extract/extract_logs.ts";
 import { indexIps } from "../lib/reference/index_ips.ts";
@@ -261,15 +261,18 @@ Deno.test("index_ips replaces a changed folder, and reports bad ones by file and
     assert.deepStrictEqual(JSON.parse(twice.stdout).table, summary.table);
   }));
 
+/** The sample's logs extracted into a cache of `dir`. */
+async function extractedSample(dir: string) {
+  const cache = join(dir, "cache");
+  const env = cliEnv(dir);
+  const logs = join(ROOT, "fixtures", "sample_logs");
+  assert.deepStrictEqual((await runCli(["extract_logs", logs, "--cache", cache], { env })).code, 0);
+  return { cache, env, logs };
+}
+
 Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =>
   withTmpDir(async (dir) => {
-    const cache = join(dir, "cache");
-    const env = cliEnv(dir);
-    const logs = join(ROOT, "fixtures", "sample_logs");
-    assert.deepStrictEqual(
-      (await runCli(["extract_logs", logs, "--cache", cache], { env })).code,
-      0,
-    );
+    const { cache, env, logs } = await extractedSample(dir);
     const ok = await runCli(["index_ips", "--cache", cache], { env });
     assert.deepStrictEqual(ok.code, 0, ok.stderr);
     assert.match(
@@ -294,4 +297,35 @@ Deno.test("index_ips on our own cache finds requests whose IP row is gone", () =
     const notReference = await runCli(["index_ips", logs, "--cache", cache], { env });
     assert.deepStrictEqual(notReference.code, 1);
     assert.match(notReference.stderr, /is not a cache written by the reference/);
+  }));
+
+Deno.test("the nightly check (--since-last-check) reads what was stored since the last clean check, and finds it", () =>
+  withTmpDir(async (dir) => {
+    const { cache, env } = await extractedSample(dir);
+    const nightly = ["index_ips", "--since-last-check", "--cache", cache];
+    // No check yet: everything is checked.
+    const first = await runCli(nightly, { env });
+    assert.deepStrictEqual(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Every request's IP resolves\.\n$/);
+    const again = await runCli(nightly, { env });
+    assert.match(
+      again.stdout,
+      /IP table: 156 IPs for 1,170 requests, .* Checked the 0 requests and 0 IPs stored since the last check that found nothing wrong\./,
+    );
+    // A request stored since, whose IP has no row.
+    const db = openCacheDatabase(cache);
+    const blocks = new BlockWriter(db);
+    blocks.push(999_999, 1, 1, 1_700_000_000, 10, 12345, 1);
+    blocks.flush();
+    db.close();
+    for (let run = 0; run < 2; run++) {
+      const damaged = await runCli(nightly, { env });
+      assert.deepStrictEqual(damaged.code, 1, damaged.stdout);
+      assert.match(damaged.stdout, /Checked the 1 requests and 0 IPs stored since/);
+      assert.match(damaged.stderr, /the IP table is damaged: 1 requests have no IP row/);
+    }
+    // The whole check finds it too.
+    const whole = await runCli(["index_ips", "--cache", cache], { env });
+    assert.deepStrictEqual(whole.code, 1);
+    assert.match(whole.stderr, /1 requests have no IP row/);
   }));

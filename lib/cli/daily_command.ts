@@ -56,8 +56,8 @@ export const command: Command = {
   name: "daily",
   usage:
     "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>] [--geo-db FILE] [--sample]",
-  help: `Runs the steps of the nightly run in order: extract_logs, index_ips (checks the IP
-table), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
+  help: `Runs the steps of the nightly run in order: extract_logs, index_ips --since-last-check
+(checks the IP table rows stored since its last check), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
 then generate_summaries --all (which writes what generate_totals, generate_archive_summaries
 and generate_archive_totals write too, from one scan; in dandi mode
 generate_dandiset_summaries --all, through the content-id mapping), report, and publish
@@ -187,7 +187,9 @@ async function plannedSteps(
         values: { ...common, workers: values.workers, mode },
         positionals: [setup.logsDirectory],
       })],
-    step(indexIps),
+    // The IP table's check, of what was stored since the last one (the whole history each
+    // night would grow with it).
+    step(indexIps, { "since-last-check": true }),
     step(updateIndexedRegionCodes, { "geo-db": values["geo-db"] }),
   ];
   if (geoDatabase(values, { env: setup.env }) || setup.env.get(IPINFO_TOKEN_VARIABLE)) {

@@ -15,7 +15,7 @@ import { ProgressLine } from "./progress_line.ts";
 /** The `index_ips` command. */
 export const command: Command = {
   name: "index_ips",
-  usage: "index_ips [<reference cache>] [--logs <dir>] [--mode generic|dandi]",
+  usage: "index_ips [<reference cache>] [--logs <dir>] [--mode generic|dandi] [--since-last-check]",
   help: `With a folder: imports a cache written by the Python reference into this cache, so an
 archive can switch without re-reading years of logs:
   extraction/<key>/  timestamps.txt, bytes_sent.txt, ips.txt or full_ips.txt (plain text or
@@ -32,19 +32,28 @@ Each object folder is imported once; a folder changed since is replaced, so runn
 again changes nothing. Folders that cannot be read are reported with file and line.
 
 Then, and without a folder, checks the IP table: every request's IP index resolves, every
-sealed IP decrypts and matches its keyed hash. Prints counts, never an IP.
+sealed IP decrypts and matches its keyed hash. Prints counts, never an IP. With
+--since-last-check (what daily runs) only the requests and IPs stored since the last check
+that found nothing wrong are checked: rows are only ever added, and the whole history is read
+otherwise.
 
 Options:
   --logs <dir>   log directory the reference read, to match its records' absolute paths
                  (default: the configured log directory)
   --mode <mode>  the imported tree's extraction mode (default: from its keys)
+  --since-last-check  check only what was stored since the last clean check (every request
+                 and IP when there was none)
 
 Environment:
   S3_LOG_EXTRACTION_PASSWORD, S3_LOG_EXTRACTION_SALT  as for extract_logs (and as the
                      reference used them, to read its encrypted files)
 
 ${COMMON_HELP}`,
-  options: { logs: { type: "string" }, mode: { type: "string" } },
+  options: {
+    logs: { type: "string" },
+    mode: { type: "string" },
+    "since-last-check": { type: "boolean" },
+  },
   async run({ values, positionals }, context) {
     expectPositionals("index_ips", positionals, 0, 1, "[<reference cache>]");
     const mode = values.mode;
@@ -65,6 +74,7 @@ ${COMMON_HELP}`,
       referenceDirectory: positionals[0] === undefined ? undefined : resolve(positionals[0]),
       logsDirectory: logs,
       mode,
+      sinceLastCheck: values["since-last-check"] === true,
       onProgress: (objects) => progress.update(`index_ips: ${objects} object folders read`),
     }).finally(() => progress.done());
     if (values.json) context.out(JSON.stringify(summary, null, 2));
@@ -127,7 +137,11 @@ function describe({ imported, table }: IndexIpsResult): string[] {
       `with a region label (${share}%).` +
       (table.unresolvedRequests === 0 && table.damagedIps === 0
         ? " Every request's IP resolves."
-        : ""),
+        : "") +
+      (table.since === undefined
+        ? ""
+        : ` Checked the ${n(table.since.requests)} requests and ${n(table.since.ips)} IPs ` +
+          "stored since the last check that found nothing wrong."),
   );
   return lines;
 }

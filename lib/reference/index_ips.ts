@@ -30,6 +30,13 @@ export interface IndexIpsOptions {
   onProgress?: (objects: number) => void;
   /** The imported tree's extraction mode (default: inferred from its keys). */
   mode?: ExtractionMode;
+  /**
+   * Check only what was stored since the last check that found nothing wrong (see
+   * `IpCheckOptions`): the nightly check.
+   *
+   * @default {false}
+   */
+  sinceLastCheck?: boolean;
 }
 
 /** What `index_ips` did and found. */
@@ -71,7 +78,9 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsResult
       options.cacheDirectory,
       "index_ips",
       "check the IPs of",
-      async (db) => ({ table: await checkIpTable(db, options.secrets) }),
+      async (db) => ({
+        table: await checkIpTable(db, options.secrets, { sinceLastCheck: options.sinceLastCheck }),
+      }),
       options.secrets,
     );
   }
@@ -93,7 +102,10 @@ export async function indexIps(options: IndexIpsOptions): Promise<IndexIpsResult
         onProgress: options.onProgress,
         mode: options.mode,
       });
-      return { imported, table: await checkIpTable(db, options.secrets) };
+      return {
+        imported,
+        table: await checkIpTable(db, options.secrets, { sinceLastCheck: options.sinceLastCheck }),
+      };
     },
     options.secrets,
   );

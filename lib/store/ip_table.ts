@@ -115,7 +115,8 @@ export class IpIndex {
 }
 
 /**
- * Decrypts the whole IP table: index → IP. Keep the result in memory only.
+ * Decrypts the whole IP table (with `afterSealed`, only the batches sealed after that one):
+ * index → IP. Keep the result in memory only.
  *
  * @example Usage
  * ```ts
@@ -135,9 +136,11 @@ export class IpIndex {
 export async function readIpTable(
   db: DatabaseSync,
   secrets: CacheSecrets,
+  afterSealed = 0,
 ): Promise<Map<number, string>> {
   const ips = new Map<number, string>();
-  const rows = db.prepare("SELECT token FROM sealed_ips ORDER BY id").all() as { token: string }[];
+  const rows = db.prepare("SELECT token FROM sealed_ips WHERE id > ? ORDER BY id")
+    .all(afterSealed) as { token: string }[];
   const texts = await Promise.all(rows.map((row) => secrets.fernet.decryptText(row.token)));
   for (const text of texts) {
     for (const [index, ip] of JSON.parse(text) as [number, string][]) ips.set(index, ip);
