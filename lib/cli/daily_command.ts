@@ -57,10 +57,11 @@ export const command: Command = {
   usage:
     "daily [--mode generic|dandi] [--workers N] [--mapping <file|url>] [--geo-db FILE] [--sample]",
   help: `Runs the steps of the nightly run in order: extract_logs, index_ips --since-last-check
-(checks the IP table rows stored since its last check), update_indexed_region_codes, refresh_region_codes, update_region_code_coordinates,
-then generate_summaries --all (which writes what generate_totals, generate_archive_summaries
-and generate_archive_totals write too, from one scan; in dandi mode
-generate_dandiset_summaries --all, through the content-id mapping), report, and publish
+(checks what was stored since its last check of the IP table), update_indexed_region_codes,
+refresh_region_codes, update_region_code_coordinates, then generate_summaries --all (which
+writes what generate_totals, generate_archive_summaries and generate_archive_totals write too,
+from one scan; in dandi mode generate_dandiset_summaries --all, through the content-id
+mapping), report, and publish
 when a publish folder is configured (set_publish or S3_LOG_EXTRACTION_PUBLISH). With no log directory
 configured (set_logs or S3_LOG_EXTRACTION_LOGS) and no S3_LOG_EXTRACTION_PASSWORD set (or
 with --sample) it runs on the sample logs bundled with the tool, into .sample-cache/ in the current directory, with a random password of its own kept in
@@ -202,7 +203,7 @@ async function plannedSteps(
   }
   steps.push(step(updateCoordinates));
   // A dataset step with --all writes its totals and the archive's files too, from one scan of
-  // the counts (on the bench's night of 10 M requests, about a second less than four steps).
+  // the counts (on the bench's night of 10 M requests, 1 to 2 s less than four steps).
   const all = (command: Command, values: CommandInput["values"] = {}): PlannedStep => [
     `${command.name} --all`,
     step(command, { ...values, all: true })[1],
