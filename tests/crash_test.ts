@@ -39,9 +39,26 @@ import {
   withTmpDir,
 } from "./_helpers.ts";
 
+/**
+ * The database to check, read-only; read-write when the kill left a log that only a writer may
+ * recover (SQLite's READONLY_RECOVERY: a kill just as the log was begun). The next run
+ * recovers such a log the same way.
+ */
+function openForCheck(path: string): DatabaseSync {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    db.prepare("SELECT count(*) AS n FROM sqlite_master").get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (!String(error).includes("readonly database")) throw error;
+    return new DatabaseSync(path);
+  }
+}
+
 function consistencyProblems(cache: string): string[] {
   if (!exists(join(cache, "cache.sqlite"))) return []; // killed before it stored anything
-  const db = new DatabaseSync(join(cache, "cache.sqlite"), { readOnly: true });
+  const db = openForCheck(join(cache, "cache.sqlite"));
   try {
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'log_files'")
       .get() as { n: number };
