@@ -152,9 +152,7 @@ export function sumColumns(
   const { key, keyEnd, requests, bytes } = columns;
   const sums = new Map<string, RowSums>();
   for (const row of rows) {
-    const name = keyEnd === key ? row[key] : row.slice(key, keyEnd + 1).join("\t");
-    let entry = sums.get(name);
-    if (entry === undefined) sums.set(name, entry = { bytes: 0, requests: { sum: 0, hidden: 0 } });
+    const entry = sumsOf(sums, keyEnd === key ? row[key] : row.slice(key, keyEnd + 1).join("\t"));
     entry.bytes += Number(row[bytes]);
     addPublished(entry.requests, publishedCount(row[requests]));
   }
@@ -202,9 +200,7 @@ export function sumTable(
       ends[field] = stop;
       from = stop + 1;
     }
-    const name = text.slice(starts[key], ends[keyEnd]);
-    let entry = sums.get(name);
-    if (entry === undefined) sums.set(name, entry = { bytes: 0, requests: { sum: 0, hidden: 0 } });
+    const entry = sumsOf(sums, text.slice(starts[key], ends[keyEnd]));
     entry.bytes += numberAt(text, starts[bytes], ends[bytes]);
     const count = digitsAt(text, starts[requests], ends[requests]);
     if (count === undefined) entry.requests.hidden++;
@@ -212,6 +208,13 @@ export function sumTable(
     start = end + 1;
   }
   return [...sums];
+}
+
+/** The sums of `name` in `sums`, made (empty) when it has none yet. */
+function sumsOf(sums: Map<string, RowSums>, name: string): RowSums {
+  let entry = sums.get(name);
+  if (entry === undefined) sums.set(name, entry = { bytes: 0, requests: { sum: 0, hidden: 0 } });
+  return entry;
 }
 
 /** `Number()` of `text` from `start` to `end`, without cutting it out when it is 15 digits or fewer. */
@@ -224,10 +227,11 @@ function numberAt(text: string, start: number, end: number): number {
  * (as {@linkcode publishedCount} reads a count); undefined otherwise.
  */
 function digitsAt(text: string, start: number, end: number): number | undefined {
-  if (end === start || end - start > 15) {
-    return end > start && /^\d+$/.test(text.slice(start, end))
-      ? Number(text.slice(start, end))
-      : undefined;
+  if (end === start) return undefined;
+  // Past 15 digits a number may not be exact: read as publishedCount reads it.
+  if (end - start > 15) {
+    const digits = text.slice(start, end);
+    return /^\d+$/.test(digits) ? Number(digits) : undefined;
   }
   let value = 0;
   for (let i = start; i < end; i++) {
@@ -285,8 +289,8 @@ export async function readPublishedFile(path: string, advice: string): Promise<s
 
 /**
  * Reads the activity files of the summary folder `folder`, summed by operation and status and
- * by client kind (see {@linkcode sumColumns}); undefined when it has none (summaries written before the
- * activity files existed). `archive` keeps the rows and also reads `delivery.tsv`.
+ * by client kind (see {@linkcode sumColumns}); undefined when it has none (summaries written
+ * before the activity files existed). `archive` keeps the rows and also reads `delivery.tsv`.
  *
  * @example Usage
  * ```ts

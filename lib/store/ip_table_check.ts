@@ -105,10 +105,10 @@ export async function checkIpTable(
   let checkedIps = 0;
   // Every row, or those sealed since the mark (a row naming a batch that is not there is
   // damaged either way).
-  const rows = db.prepare("SELECT ip_index, ip_hash FROM ips WHERE ? OR sealed_id > ?")
-    .iterate(mark === undefined ? 1 : 0, from.sealed) as Iterable<
-      { ip_index: number; ip_hash: Uint8Array }
-    >;
+  const since = mark === undefined ? [] : [mark.sealed];
+  const rows = db.prepare(
+    `SELECT ip_index, ip_hash FROM ips${mark === undefined ? "" : " WHERE sealed_id > ?"}`,
+  ).iterate(...since) as Iterable<{ ip_index: number; ip_hash: Uint8Array }>;
   for (const row of rows) {
     checkedIps++;
     const ip = sealed.get(row.ip_index);
