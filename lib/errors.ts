@@ -114,6 +114,12 @@ const FILE_SYSTEM_ADVICE: Record<string, string> = {
  *   { code: "ENOSPC" },
  * );
  * assert.match(fileSystemError(full)!.message, /^Cannot write \/srv\/summaries\/ds\/by_day.tsv: the disk is full/);
+ * // A program this user may not run (Deno in another user's private folder).
+ * const denied = Object.assign(
+ *   new Error("Failed to spawn '/root/.deno/bin/deno': Permission denied (os error 13)"),
+ *   { code: "EACCES" },
+ * );
+ * assert.match(fileSystemError(denied)!.message, /^Cannot start \/root\/.deno\/bin\/deno: this user may not run it/);
  * assert.deepStrictEqual(fileSystemError(new Error("other")), undefined);
  * ```
  */
@@ -121,6 +127,15 @@ export function fileSystemError(error: unknown): OperatorError | undefined {
   const code = (error as { code?: unknown })?.code;
   const advice = typeof code === "string" ? FILE_SYSTEM_ADVICE[code] : undefined;
   if (advice === undefined) return undefined;
+  const spawned = /Failed to spawn '([^']*)'/.exec(errorText(error));
+  if (spawned !== null && (code === "EACCES" || code === "EPERM")) {
+    return new OperatorError(
+      `Cannot start ${spawned[1]}: this user may not run it (it, or a folder above it, is not ` +
+        "executable for this user). Install it where every user can run it (the README's " +
+        '"For a service account"), then run again.',
+      { cause: error },
+    );
+  }
   const [, operation, path] = /: (\w+) '([^']*)'/.exec(errorText(error)) ?? [];
   const verb = operation === undefined || /write|open|create|copy|rename|truncate/i.test(operation)
     ? "write"

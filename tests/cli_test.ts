@@ -705,6 +705,12 @@ function withoutRoot():
     if (!new Deno.Command("setpriv", { args: [...asNobody, "--version"] }).outputSync().success) {
       return undefined;
     }
+    // A Deno that user may not run (installed in a private folder, as .ci/run installs it in a
+    // clone inside a private temporary folder): its steps' own processes could not start.
+    const runnable = ["test", "-x", Deno.execPath()];
+    if (!new Deno.Command("setpriv", { args: [...NOBODY, ...runnable] }).outputSync().success) {
+      return undefined;
+    }
   } catch {
     return undefined;
   }
